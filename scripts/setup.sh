@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# setup.sh — install what the build needs (Debian 12), configure and build.
+#
+#   scripts/setup.sh            plain build in build/
+#   scripts/setup.sh asan       ASan+UBSan build in build-asan/
+#
+# Safe to run again: installs only missing packages, configures only once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(meson ninja-build gcc pkg-config libelf-dev libncurses-dev linux-libc-dev)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "setup: installing ${missing[*]}"
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "setup: need root to install packages (or install them yourself): ${missing[*]}" >&2
+		exit 1
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+flavour=${1:-plain}
+case "$flavour" in
+plain)
+	dir=build
+	opts=()
+	;;
+asan)
+	dir=build-asan
+	opts=(-Db_sanitize=address,undefined -Db_lundef=false -Dc_args=-fno-sanitize-recover=all)
+	;;
+*)
+	echo "setup: unknown flavour '$flavour' (want: plain or asan)" >&2
+	exit 2
+	;;
+esac
+
+if [ ! -f "$dir/build.ninja" ]; then
+	meson setup "$dir" "${opts[@]}" >/dev/null
+fi
+meson compile -C "$dir" >/dev/null || meson compile -C "$dir"
+echo "setup: built $dir/"
