@@ -28,7 +28,9 @@ int sb_err_prefix(struct sb_err *e, const char *fmt, ...)
 	vsnprintf(prefix, sizeof prefix, fmt, ap);
 	va_end(ap);
 	memcpy(old, e->msg, sizeof old);
-	snprintf(e->msg, sizeof e->msg, "%s%s", prefix, old);
+	/* Truncation of a very long message is acceptable. */
+	if (snprintf(e->msg, sizeof e->msg, "%s%s", prefix, old) < 0)
+		e->msg[0] = '\0';
 	return -1;
 }
 

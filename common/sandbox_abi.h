@@ -1,0 +1,148 @@
+/* sandbox_abi.h — the guest memory ABI shared by the host and the guest runtime.
+ *
+ * Freestanding: needs only <stdint.h> (through addr.h), no libc; everything is
+ * a macro, a static inline function or a fixed-width struct.
+ *
+ * Guest-physical space is 36 bits wide and holds two regions:
+ *
+ *   snapshot  GPA = GVA, from SB_BASE_ADDRESS (page 0 is never mapped: NULL
+ *             guard): code · PEB · heap · init data.
+ *   scratch   the top scratch_bytes of the GPA space, mapped RW/NX into the
+ *             guest-virtual space as a window that ends one page below the
+ *             top of the 64-bit space, so scratch GVA = scratch GPA + a
+ *             constant (SB_SCRATCH_GVA_MINUS_GPA, modulo 2^64).
+ *
+ *   scratch, from its base:
+ *     input buffer · output buffer · page-table copy (page aligned; CR3) ·
+ *     free pages (bump allocator) · top SB_SCRATCH_TOP_PAGES pages:
+ *     exception stack growing down from (end - SB_SCRATCH_TOP_EXN_STACK),
+ *     and above it the bookkeeping words.
+ *
+ * Bookkeeping words: each is a uint64_t at host offset (scratch_bytes - k)
+ * in the scratch region, i.e. at guest-virtual address (SB_SCRATCH_END_GVA - k)
+ * whatever the scratch size; see SB_SCRATCH_TOP_* below.
+ */
+#ifndef SNAPBENCH_COMMON_SANDBOX_ABI_H
+#define SNAPBENCH_COMMON_SANDBOX_ABI_H
+
+#include <stdint.h>
+
+#include "addr.h" /* gpa_t, gva_t, SB_PAGE_SIZE; itself only <stdint.h> */
+
+/* First byte of the snapshot region (GPA = GVA). Page 0 stays unmapped. */
+#define SB_BASE_ADDRESS 0x1000ull
+
+/* Guest-physical address width and size of the GPA space. */
+#define SB_GPA_BITS 36
+#define SB_GPA_SPACE_BYTES (1ull << SB_GPA_BITS)
+
+/* One past the last byte of the scratch window in guest-virtual space: the
+ * window ends one page below the top of the 64-bit space. */
+#define SB_SCRATCH_END_GVA 0xFFFFFFFFFFFFF000ull
+
+/* scratch GVA - scratch GPA, computed modulo 2^64 (a wrapping constant). */
+#define SB_SCRATCH_GVA_MINUS_GPA (SB_SCRATCH_END_GVA - SB_GPA_SPACE_BYTES)
+
+/* Each region is at most 16 GiB; the snapshot region loses BASE_ADDRESS. */
+#define SB_REGION_MAX_BYTES (16ull << 30)
+#define SB_SNAPSHOT_MAX_BYTES (SB_REGION_MAX_BYTES - SB_BASE_ADDRESS)
+#define SB_SCRATCH_MAX_BYTES SB_REGION_MAX_BYTES
+
+/* Bookkeeping words: host offset scratch_bytes - k, GVA SB_SCRATCH_END_GVA - k.
+ * The host rewrites them on every build and restore. */
+#define SB_SCRATCH_TOP_SIZE 0x08ull      /* scratch size in bytes */
+#define SB_SCRATCH_TOP_ALLOCATOR 0x10ull /* next free GPA; guest atomically adds */
+#define SB_SCRATCH_TOP_PT_GPA 0x18ull    /* GPA of the page-table copy (CR3) */
+#define SB_SCRATCH_TOP_GENERATION 0x20ull /* snapshot generation */
+/* 0x28 is unused: it keeps the exception-stack top 16-byte aligned. */
+/* Not a word but a position: the exception stack's initial stack pointer
+ * (the first push writes just below it). */
+#define SB_SCRATCH_TOP_EXN_STACK 0x30ull
+
+/* The top pages of scratch: exception stack + bookkeeping words. */
+#define SB_SCRATCH_TOP_PAGES 2ull
+/* Fixed pages a scratch region needs beyond the I/O buffers (the top pages
+ * plus room for the allocator); the page-table copy comes on top. */
+#define SB_SCRATCH_MIN_EXTRA_PAGES 12ull
+
+/* The first uint64_t of each I/O buffer is its stack pointer (offset of the
+ * first free byte); the host initialises it to this value. */
+#define SB_IO_BUFFER_HEADER_BYTES 8ull
+
+static inline gpa_t sb_scratch_base_gpa(uint64_t scratch_bytes)
+{
+	return SB_GPA_SPACE_BYTES - scratch_bytes;
+}
+
+static inline gva_t sb_scratch_base_gva(uint64_t scratch_bytes)
+{
+	return SB_SCRATCH_END_GVA - scratch_bytes;
+}
+
+/* Translate within the scratch window (valid only for scratch addresses). */
+static inline gva_t sb_scratch_gpa_to_gva(gpa_t gpa)
+{
+	return gpa + SB_SCRATCH_GVA_MINUS_GPA;
+}
+
+static inline gpa_t sb_scratch_gva_to_gpa(gva_t gva)
+{
+	return gva - SB_SCRATCH_GVA_MINUS_GPA;
+}
+
+/* Host offset, inside the scratch region, of the bookkeeping word k. */
+static inline uint64_t sb_scratch_top_offset(uint64_t scratch_bytes, uint64_t k)
+{
+	return scratch_bytes - k;
+}
+
+/* Guest-virtual address of the bookkeeping word k (independent of size). */
+static inline gva_t sb_scratch_top_gva(uint64_t k)
+{
+	return SB_SCRATCH_END_GVA - k;
+}
+
+/* Initial stack pointer of the exception stack. */
+static inline gva_t sb_exn_stack_top_gva(void)
+{
+	return SB_SCRATCH_END_GVA - SB_SCRATCH_TOP_EXN_STACK;
+}
+
+/* Host offset in scratch of the page-table copy: just above the I/O buffers,
+ * page aligned. Arguments must each be at most SB_SCRATCH_MAX_BYTES. */
+static inline uint64_t sb_scratch_pt_offset(uint64_t input_bytes, uint64_t output_bytes)
+{
+	return sb_page_round_up(input_bytes + output_bytes);
+}
+
+/* Smallest scratch region for these I/O buffers, before the page tables are
+ * known (add their size once known). Arguments at most SB_SCRATCH_MAX_BYTES. */
+static inline uint64_t sb_min_scratch_bytes(uint64_t input_bytes, uint64_t output_bytes)
+{
+	return sb_scratch_pt_offset(input_bytes, output_bytes) +
+	       SB_SCRATCH_MIN_EXTRA_PAGES * SB_PAGE_SIZE;
+}
+
+/* PEB: one page at the start of which sits this struct, read-only to the
+ * guest. The guest finds it through its entry point's first argument.
+ * Every field is a little-endian uint64_t; the order is ABI. */
+struct sb_peb_region {
+	uint64_t size; /* bytes; 0 = absent */
+	uint64_t gva;  /* first byte; 0 when absent */
+};
+
+struct sb_peb {
+	struct sb_peb_region input;     /* host -> guest buffer (scratch) */
+	struct sb_peb_region output;    /* guest -> host buffer (scratch) */
+	struct sb_peb_region init_data; /* optional blob (snapshot) */
+	struct sb_peb_region heap;      /* guest heap (snapshot) */
+};
+
+_Static_assert(sizeof(struct sb_peb_region) == 16, "sb_peb_region is two u64");
+_Static_assert(sizeof(struct sb_peb) == 64, "sb_peb is four regions");
+_Static_assert(__builtin_offsetof(struct sb_peb, input) == 0, "PEB ABI");
+_Static_assert(__builtin_offsetof(struct sb_peb, output) == 16, "PEB ABI");
+_Static_assert(__builtin_offsetof(struct sb_peb, init_data) == 32, "PEB ABI");
+_Static_assert(__builtin_offsetof(struct sb_peb, heap) == 48, "PEB ABI");
+
+#endif
