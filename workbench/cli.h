@@ -1,0 +1,26 @@
+/* cli.h — subcommands of snapbench and their shared conventions.
+ *
+ * Exit codes: 0 success, 1 the work failed (an error message says why),
+ * 2 bad usage (unknown option, bad value).
+ */
+#ifndef SNAPBENCH_WORKBENCH_CLI_H
+#define SNAPBENCH_WORKBENCH_CLI_H
+
+#include <stddef.h>
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+struct cli_command {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv); /* argv after the subcommand name */
+};
+
+const struct cli_command *cli_commands(size_t *n);
+
+int cmd_layout(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+
+#endif

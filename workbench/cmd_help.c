@@ -1,0 +1,31 @@
+/* cmd_help.c — `snapbench help [COMMAND]`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cmd_help(int argc, char **argv)
+{
+	size_t n;
+	const struct cli_command *cmds = cli_commands(&n);
+	if (argc >= 1) {
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(cmds[i].name, argv[0]) == 0) {
+				char *args[] = { "--help", NULL };
+				return cmds[i].run(1, args);
+			}
+		}
+		fprintf(stderr, "snapbench: no help for unknown command '%s'\n", argv[0]);
+		return CLI_EXIT_USAGE;
+	}
+	printf("usage: snapbench [COMMAND [OPTIONS]]\n\n"
+	       "A workbench for micro-VM snapshot and restore under Linux KVM.\n"
+	       "Without a command, prints the layout of a sandbox with default sizes.\n\n"
+	       "commands:\n");
+	for (size_t i = 0; i < n; i++)
+		printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
+	printf("\n'snapbench help COMMAND' or 'snapbench COMMAND --help' for its options.\n"
+	       "--version prints the version.\n"
+	       "exit codes: 0 success, 1 failure, 2 bad usage\n");
+	return CLI_EXIT_OK;
+}

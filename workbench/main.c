@@ -1,0 +1,37 @@
+/* main.c — the snapbench command: subcommand dispatch. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const struct cli_command commands[] = {
+	{ "layout", "print the memory layout of a sandbox", cmd_layout },
+	{ "help", "show help for snapbench or a subcommand", cmd_help },
+};
+
+const struct cli_command *cli_commands(size_t *n)
+{
+	*n = sizeof commands / sizeof commands[0];
+	return commands;
+}
+
+int main(int argc, char **argv)
+{
+	/* No subcommand: the main job on built-in defaults. */
+	if (argc < 2)
+		return cmd_layout(0, NULL);
+	const char *name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		return cmd_help(0, NULL);
+	if (strcmp(name, "--version") == 0) {
+		printf("snapbench %s\n", SNAPBENCH_VERSION);
+		return 0;
+	}
+	size_t n;
+	const struct cli_command *cmds = cli_commands(&n);
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(cmds[i].name, name) == 0)
+			return cmds[i].run(argc - 2, argv + 2);
+	fprintf(stderr, "snapbench: unknown command '%s' (try 'snapbench help')\n", name);
+	return CLI_EXIT_USAGE;
+}

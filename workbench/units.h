@@ -1,0 +1,13 @@
+/* units.h — sizes with units on the command line and in scenario files. */
+#ifndef SNAPBENCH_WORKBENCH_UNITS_H
+#define SNAPBENCH_WORKBENCH_UNITS_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+/* Parse "4096", "64K", "64k", "64KiB", "8M", "1G" (binary units: K = 2^10).
+ * Rejects empty input, junk after the unit, negative numbers and overflow. */
+int units_parse_bytes(const char *s, uint64_t *out, struct sb_err *err);
+
+#endif
