@@ -1,0 +1,108 @@
+/* cpu.c — the guest's own GDT, TSS and IDT.
+ *
+ * They live in one page at SB_RT_PAGE_GVA, backed by a scratch page, so
+ * building them writes nothing in the (copy-on-write) snapshot region: no
+ * page fault can happen before the IDT is loaded. Every exception vector
+ * runs on IST1, the exception stack at the top of scratch.
+ */
+#include "arch.h"
+#include "internal.h"
+
+extern const uint64_t sb_isr_table[32];
+
+#define SEL_CODE 0x08
+#define SEL_DATA 0x10
+#define SEL_TSS 0x18
+
+struct __attribute__((packed)) tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+};
+
+struct __attribute__((packed)) idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr; /* 0x8E: present, DPL 0, 64-bit interrupt gate */
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+};
+
+/* Offsets inside the runtime page. */
+#define IDT_OFFSET 0
+#define IDT_ENTRIES 32
+#define GDT_OFFSET 512
+#define GDT_ENTRIES 5 /* null, code, data, TSS (two slots) */
+#define TSS_OFFSET 576
+
+/* Flat descriptors with the accessed bit pre-set, so the CPU never writes
+ * them back. Code: present, DPL 0, execute/read, L=1. Data: read/write. */
+#define GDT_CODE64 0x00AF9B000000FFFFull
+#define GDT_DATA 0x00CF93000000FFFFull
+
+static void gdt_set_tss(uint64_t *gdt, uint64_t base, uint32_t limit)
+{
+	gdt[3] = (limit & 0xFFFFull) | ((base & 0xFFFFFFull) << 16) | (0x89ull << 40) |
+		 (((uint64_t)(limit >> 16) & 0xF) << 48) | (((base >> 24) & 0xFF) << 56);
+	gdt[4] = base >> 32;
+}
+
+static void reload_segments(void)
+{
+	__asm__ volatile("pushq %[cs]\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movl %[ds], %%eax\n\t"
+			 "movl %%eax, %%ds\n\t"
+			 "movl %%eax, %%es\n\t"
+			 "movl %%eax, %%ss\n\t"
+			 "movl %%eax, %%fs\n\t"
+			 "movl %%eax, %%gs\n\t"
+			 :
+			 : [cs] "i"(SEL_CODE), [ds] "i"(SEL_DATA)
+			 : "rax", "memory");
+}
+
+void sb_cpu_init(void)
+{
+	sb_map_fresh_page(SB_RT_PAGE_GVA);
+	uint8_t *page = (uint8_t *)SB_RT_PAGE_GVA;
+	struct idt_gate *idt = (struct idt_gate *)(page + IDT_OFFSET);
+	uint64_t *gdt = (uint64_t *)(page + GDT_OFFSET);
+	struct tss64 *tss = (struct tss64 *)(page + TSS_OFFSET);
+
+	tss->ist[0] = sb_exn_stack_top_gva();
+	tss->iomap_base = sizeof *tss;
+
+	gdt[0] = 0;
+	gdt[1] = GDT_CODE64;
+	gdt[2] = GDT_DATA;
+	gdt_set_tss(gdt, (uint64_t)(uintptr_t)tss, sizeof *tss - 1);
+
+	for (unsigned v = 0; v < IDT_ENTRIES; v++) {
+		uint64_t h = sb_isr_table[v];
+		idt[v] = (struct idt_gate){
+			.offset_lo = (uint16_t)h,
+			.selector = SEL_CODE,
+			.ist = 1,
+			.type_attr = 0x8E,
+			.offset_mid = (uint16_t)(h >> 16),
+			.offset_hi = (uint32_t)(h >> 32),
+		};
+	}
+
+	struct desc_ptr gdtr = { GDT_ENTRIES * 8 - 1, (uint64_t)(uintptr_t)gdt };
+	struct desc_ptr idtr = { IDT_ENTRIES * 16 - 1, (uint64_t)(uintptr_t)idt };
+	lgdt(&gdtr);
+	reload_segments();
+	ltr(SEL_TSS);
+	lidt(&idtr);
+}

@@ -1,0 +1,107 @@
+/* dispatch.c — run one call: pop it from the input buffer, find the
+ * function, check the argument types, run it, push the result or an error
+ * onto the output buffer, and tell the host we are done. */
+#include "arch.h"
+#include "internal.h"
+
+void sb_register(const struct sb_guest_function *f)
+{
+	if (sb_rt.nfunctions >= SB_GUEST_MAX_FUNCTIONS)
+		sb_abort(SB_ABORT_GUEST_PANIC, "too many guest functions registered");
+	sb_rt.functions[sb_rt.nfunctions++] = f;
+}
+
+static const struct sb_guest_function *find(const char *name, uint32_t len)
+{
+	for (unsigned i = 0; i < sb_rt.nfunctions; i++) {
+		const struct sb_guest_function *f = sb_rt.functions[i];
+		if (strlen(f->name) == len && memcmp(f->name, name, len) == 0)
+			return f;
+	}
+	return 0;
+}
+
+static bool check_args(const struct sb_guest_function *f, const struct sb_record *rec,
+		       const struct sb_value *args, struct sb_guest_error *err)
+{
+	if (rec->as.call.nargs != f->nparams) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "wrong number of arguments");
+		return false;
+	}
+	for (unsigned i = 0; i < f->nparams; i++) {
+		if (args[i].type != f->params[i]) {
+			sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "argument of the wrong type");
+			return false;
+		}
+	}
+	return true;
+}
+
+struct reply {
+	bool ok;
+	const struct sb_value *value;
+	const struct sb_guest_error *err;
+};
+
+static void encode_reply(struct sb_writer *w, const struct reply *r)
+{
+	if (r->ok)
+		sb_encode_result(w, r->value);
+	else
+		sb_encode_error(w, r->err->code, r->err->msg, (uint32_t)strlen(r->err->msg));
+}
+
+static __attribute__((noreturn)) void finish(const struct reply *r)
+{
+	uint8_t *rec;
+	uint64_t room;
+	if (sb_stack_reserve(sb_rt.output, sb_rt.output_bytes, &room, &rec) != SB_PROTO_OK)
+		sb_abort(SB_ABORT_BAD_CALL, "output buffer stack pointer corrupt");
+	struct sb_writer w;
+	sb_writer_init(&w, rec, room);
+	encode_reply(&w, r);
+	int64_t n = sb_writer_finish(&w);
+	if (n < 0 || sb_stack_commit(sb_rt.output, sb_rt.output_bytes, (uint64_t)n) != SB_PROTO_OK)
+		sb_abort(SB_ABORT_BAD_CALL, "result does not fit the output buffer");
+	outb(SB_PORT_DONE, 0);
+	halt_forever();
+}
+
+__attribute__((noreturn)) void sb_runtime_dispatch(void)
+{
+	struct sb_value args[SB_CALL_MAX_ARGS];
+	struct sb_record rec;
+	struct sb_guest_error err = { 0, "" };
+	struct sb_value ret = { .type = SB_T_VOID };
+	struct reply r = { false, &ret, &err };
+	const uint8_t *p;
+	uint64_t len;
+
+	int rc = sb_stack_pop(sb_rt.input, sb_rt.input_bytes, &p, &len);
+	if (rc == SB_PROTO_OK)
+		rc = sb_decode_record(p, len, &rec, args, SB_CALL_MAX_ARGS);
+	if (rc != SB_PROTO_OK || rec.kind != SB_REC_CALL) {
+		sb_error_set(&err, SB_CALL_E_BAD_ARGUMENTS,
+			     rc != SB_PROTO_OK ? sb_proto_strerror(rc) : "input record is not a call");
+		finish(&r);
+	}
+	const struct sb_guest_function *f = find(rec.as.call.name, rec.as.call.name_len);
+	if (!f) {
+		sb_error_set(&err, SB_CALL_E_NO_SUCH_FUNCTION, "no such guest function");
+		finish(&r);
+	}
+	if (!check_args(f, &rec, args, &err))
+		finish(&r);
+	ret.type = f->ret;
+	if (f->fn(args, &ret, &err) != 0) {
+		if (!err.code)
+			err.code = SB_CALL_E_FAILED;
+		finish(&r);
+	}
+	if (ret.type != f->ret) {
+		sb_error_set(&err, SB_CALL_E_FAILED, "function returned a value of the wrong type");
+		finish(&r);
+	}
+	r.ok = true;
+	finish(&r);
+}

@@ -1,0 +1,38 @@
+/* entry.S — the two ways the host starts the guest, and a stack switch.
+ *
+ *   sb_guest_entry     ELF entry point. The host sets RDI = PEB GVA and
+ *                      RSP = top of the exception stack; runs init once.
+ *   sb_guest_dispatch  Reported to the host at init. The host sets RSP to
+ *                      the main stack top reported at init; runs one call.
+ * Neither returns: the guest ends each run with `out` to SB_PORT_DONE.
+ */
+	.text
+	.globl sb_guest_entry
+	.type sb_guest_entry, @function
+sb_guest_entry:
+	andq $-16, %rsp
+	xorl %ebp, %ebp
+	call sb_runtime_init
+	ud2
+
+	.globl sb_guest_dispatch
+	.type sb_guest_dispatch, @function
+sb_guest_dispatch:
+	andq $-16, %rsp
+	xorl %ebp, %ebp
+	call sb_runtime_dispatch
+	ud2
+
+/* void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg)
+ * Switch to a new stack and call fn(arg); fn must not return. */
+	.globl sb_call_on_stack
+	.type sb_call_on_stack, @function
+sb_call_on_stack:
+	movq %rdi, %rsp
+	andq $-16, %rsp
+	movq %rdx, %rdi
+	xorl %ebp, %ebp
+	call *%rsi
+	ud2
+
+	.section .note.GNU-stack, "", @progbits

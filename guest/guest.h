@@ -1,0 +1,78 @@
+/* guest.h — what a guest program written against the snapbench runtime sees.
+ *
+ * A guest program defines sb_guest_main(), which registers its functions
+ * with sb_register(); the runtime does everything else (CPU tables, page
+ * faults, the call protocol with the host). Functions take decoded
+ * arguments and fill a result; strings and bytes are views into the input
+ * buffer, valid until the function returns.
+ */
+#ifndef SNAPBENCH_GUEST_GUEST_H
+#define SNAPBENCH_GUEST_GUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto.h"
+
+#define SB_GUEST_MAX_FUNCTIONS 64
+#define SB_GUEST_ERR_MAX 128
+
+struct sb_guest_error {
+	uint32_t code; /* enum sb_call_error or the function's own */
+	char msg[SB_GUEST_ERR_MAX];
+};
+
+/* Returns 0 and fills *ret, or non-zero and fills *err. */
+typedef int (*sb_guest_fn)(const struct sb_value *args, struct sb_value *ret,
+			   struct sb_guest_error *err);
+
+struct sb_guest_function {
+	const char *name;
+	unsigned nparams;
+	enum sb_type params[SB_CALL_MAX_ARGS];
+	enum sb_type ret;
+	sb_guest_fn fn;
+};
+
+/* Provided by the guest program: register functions, set up state. */
+void sb_guest_main(void);
+
+/* Register a function (the struct must outlive the sandbox: static). */
+void sb_register(const struct sb_guest_function *f);
+
+/* Call a host function by name; returns 0 and fills *ret (views into the
+ * input buffer, valid until the next host call), or non-zero with *err. */
+int sb_host_call(const char *name, const struct sb_value *args, unsigned nargs,
+		 struct sb_value *ret, struct sb_guest_error *err);
+
+/* A log record for the host. */
+void sb_log(uint8_t level, const char *msg);
+/* One character on the debug console port. */
+void sb_debug_char(char c);
+
+/* Stop the sandbox with an abort report; never returns. */
+__attribute__((noreturn)) void sb_abort(enum sb_abort_code code, const char *msg);
+
+/* The snapshot generation the host wrote into scratch. */
+uint64_t sb_generation(void);
+
+/* The heap region from the PEB, and a bump allocator over it. */
+void *sb_heap_base(void);
+uint64_t sb_heap_bytes(void);
+void *sb_malloc(size_t n);
+
+/* Scratch pages handed out so far (allocator word minus its start). */
+uint64_t sb_scratch_next_free_gpa(void);
+
+/* Format helpers (no printf in a freestanding guest). */
+size_t sb_fmt_u64(char *out, uint64_t v, unsigned base);
+void sb_error_set(struct sb_guest_error *err, uint32_t code, const char *msg);
+
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+#endif

@@ -1,0 +1,73 @@
+/* internal.h — the runtime's own pieces, not for guest programs. */
+#ifndef SNAPBENCH_GUEST_INTERNAL_H
+#define SNAPBENCH_GUEST_INTERNAL_H
+
+#include <stdint.h>
+
+#include "guest.h"
+#include "pt.h"
+#include "sandbox_abi.h"
+
+/* Guest-virtual map owned by the runtime (outside the snapshot region and
+ * below the scratch window):
+ *   SB_RT_PAGE_GVA    one page holding the IDT, GDT and TSS (backed by a
+ *                     scratch page at init; a snapshot keeps it).
+ *   stack window      [SB_STACK_TOP_GVA - SB_STACK_MAX_BYTES, SB_STACK_TOP_GVA):
+ *                     pages appear on first touch; a fault just below the
+ *                     window is a stack overflow. */
+#define SB_RT_PAGE_GVA 0xFFFFFF0000000000ull
+#define SB_STACK_TOP_GVA 0xFFFFFF8000000000ull
+#define SB_STACK_MAX_BYTES (1ull << 20)
+#define SB_STACK_GUARD_BYTES (1ull << 20) /* faults here: overflow */
+
+/* Registers as the exception stubs lay them out (exceptions.S). */
+struct sb_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error;
+	uint64_t rip, cs, rflags, rsp, ss; /* pushed by the CPU */
+};
+
+/* Runtime state that lives in .bss (CoW-copied on first write). */
+struct sb_runtime {
+	const struct sb_peb *peb;
+	uint8_t *input;
+	uint64_t input_bytes;
+	uint8_t *output;
+	uint64_t output_bytes;
+	uint8_t *heap_next;
+	uint8_t *heap_end;
+	unsigned nfunctions;
+	const struct sb_guest_function *functions[SB_GUEST_MAX_FUNCTIONS];
+};
+extern struct sb_runtime sb_rt;
+
+/* Page tables of the running guest: tables live in scratch and are reached
+ * through the scratch window. */
+extern const struct pt sb_guest_pt;
+
+/* Scratch page allocator (atomic add on the bookkeeping word). Returns the
+ * GPA of a zeroed page, or aborts "out of physical memory". */
+gpa_t sb_scratch_alloc_page(void);
+/* Same, but returns 0 instead of aborting. */
+gpa_t sb_scratch_try_alloc_page(void);
+static inline void *sb_scratch_ptr(gpa_t gpa)
+{
+	return (void *)(uintptr_t)sb_scratch_gpa_to_gva(gpa);
+}
+
+/* Map one fresh zeroed scratch page at `va` (RW, NX). */
+void sb_map_fresh_page(gva_t va);
+
+/* CPU tables: GDT, TSS (IST1 = exception stack), IDT. Touches only scratch. */
+void sb_cpu_init(void);
+
+/* Exception entry from exceptions.S; returns to retry the instruction. */
+void sb_exception(struct sb_frame *f);
+
+/* Abort with a message made of parts (NULL-terminated list of strings). */
+__attribute__((noreturn)) void sb_abort_parts(enum sb_abort_code code, uint8_t vector,
+					      const char *const *parts);
+
+void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg);
+
+#endif

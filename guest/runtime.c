@@ -1,0 +1,191 @@
+/* runtime.c — guest start-up, the scratch page allocator and the guest's
+ * view of its own page tables.
+ *
+ * Start-up order matters: until the IDT is loaded no fault can be handled,
+ * so sb_cpu_init writes only scratch pages; and until we leave the
+ * exception stack a fault would reuse the stack we are running on, so the
+ * first write to the (copy-on-write) snapshot region happens only after
+ * switching to the main stack.
+ */
+#include "arch.h"
+#include "internal.h"
+
+struct sb_runtime sb_rt;
+
+extern char sb_guest_dispatch[];
+
+static volatile uint64_t *top_word(uint64_t k)
+{
+	return (volatile uint64_t *)(uintptr_t)sb_scratch_top_gva(k);
+}
+
+static uint64_t scratch_bytes(void)
+{
+	return *top_word(SB_SCRATCH_TOP_SIZE);
+}
+
+/* ---- scratch allocator ---------------------------------------------- */
+
+static gpa_t alloc_raw(void)
+{
+	uint64_t size = scratch_bytes();
+	gpa_t base = sb_scratch_base_gpa(size);
+	gpa_t limit = base + size - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;
+	gpa_t gpa = __atomic_fetch_add(top_word(SB_SCRATCH_TOP_ALLOCATOR), SB_PAGE_SIZE,
+				       __ATOMIC_RELAXED);
+	if (gpa < base || gpa > limit - SB_PAGE_SIZE)
+		return 0;
+	return gpa;
+}
+
+gpa_t sb_scratch_try_alloc_page(void)
+{
+	gpa_t gpa = alloc_raw();
+	if (gpa)
+		memset(sb_scratch_ptr(gpa), 0, SB_PAGE_SIZE);
+	return gpa;
+}
+
+gpa_t sb_scratch_alloc_page(void)
+{
+	gpa_t gpa = sb_scratch_try_alloc_page();
+	if (!gpa)
+		sb_abort(SB_ABORT_OUT_OF_MEMORY, "out of physical memory (scratch exhausted)");
+	return gpa;
+}
+
+uint64_t sb_scratch_next_free_gpa(void)
+{
+	return *top_word(SB_SCRATCH_TOP_ALLOCATOR);
+}
+
+uint64_t sb_generation(void)
+{
+	return *top_word(SB_SCRATCH_TOP_GENERATION);
+}
+
+/* ---- page-table storage: tables live in scratch ---------------------- */
+
+static bool in_scratch(gpa_t gpa, unsigned bytes)
+{
+	uint64_t size = scratch_bytes();
+	gpa_t base = sb_scratch_base_gpa(size);
+	return gpa >= base && gpa - base <= size - bytes;
+}
+
+static pt_entry_t rt_read_entry(void *ctx, gpa_t gpa, unsigned bytes)
+{
+	(void)ctx;
+	if (bytes != 8 || !in_scratch(gpa, 8))
+		return 0;
+	return *(volatile uint64_t *)sb_scratch_ptr(gpa);
+}
+
+static enum pt_status rt_write_entry(void *ctx, gpa_t gpa, unsigned bytes, pt_entry_t e)
+{
+	(void)ctx;
+	if (bytes != 8 || !in_scratch(gpa, 8))
+		return PT_E_INVAL;
+	*(volatile uint64_t *)sb_scratch_ptr(gpa) = e;
+	return PT_OK;
+}
+
+static enum pt_status rt_alloc_table(void *ctx, gpa_t *out)
+{
+	(void)ctx;
+	gpa_t gpa = sb_scratch_try_alloc_page();
+	if (!gpa)
+		return PT_E_NOMEM;
+	*out = gpa;
+	return PT_OK;
+}
+
+static gpa_t rt_root(void *ctx)
+{
+	(void)ctx;
+	return read_cr3() & PT_X86_64_ADDR_MASK;
+}
+
+static const struct pt_ops rt_pt_ops = {
+	.read_entry = rt_read_entry,
+	.write_entry = rt_write_entry,
+	.alloc_table = rt_alloc_table,
+	.root = rt_root,
+};
+
+const struct pt sb_guest_pt = { &pt_format_x86_64, &rt_pt_ops, 0 };
+
+void sb_map_fresh_page(gva_t va)
+{
+	gpa_t gpa = sb_scratch_alloc_page();
+	struct pt_mapping m = {
+		.phys = gpa,
+		.virt = va,
+		.len_bytes = SB_PAGE_SIZE,
+		.kind = pt_kind_basic(true, true, false),
+	};
+	if (pt_map(&sb_guest_pt, &m) != PT_OK)
+		sb_abort(SB_ABORT_OUT_OF_MEMORY, "out of physical memory (page tables)");
+	invlpg(va);
+}
+
+/* ---- heap ------------------------------------------------------------ */
+
+void *sb_heap_base(void)
+{
+	return (void *)(uintptr_t)sb_rt.peb->heap.gva;
+}
+
+uint64_t sb_heap_bytes(void)
+{
+	return sb_rt.peb->heap.size;
+}
+
+void *sb_malloc(size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	if (n > (size_t)(sb_rt.heap_end - sb_rt.heap_next))
+		return 0;
+	void *p = sb_rt.heap_next;
+	sb_rt.heap_next += n;
+	return p;
+}
+
+/* ---- start-up ---------------------------------------------------------- */
+
+void sb_runtime_init(const struct sb_peb *peb);
+
+static __attribute__((noreturn)) void init_on_main_stack(void *arg)
+{
+	const struct sb_peb *peb = arg;
+	sb_rt.peb = peb; /* first write to the snapshot region: a CoW fault */
+	sb_rt.input = (uint8_t *)(uintptr_t)peb->input.gva;
+	sb_rt.input_bytes = peb->input.size;
+	sb_rt.output = (uint8_t *)(uintptr_t)peb->output.gva;
+	sb_rt.output_bytes = peb->output.size;
+	sb_rt.heap_next = (uint8_t *)(uintptr_t)peb->heap.gva;
+	sb_rt.heap_end = sb_rt.heap_next + peb->heap.size;
+
+	sb_guest_main();
+
+	uint8_t *rec;
+	uint64_t room;
+	if (sb_stack_reserve(sb_rt.output, sb_rt.output_bytes, &room, &rec) != SB_PROTO_OK)
+		sb_abort(SB_ABORT_BAD_CALL, "output buffer unusable at init");
+	struct sb_writer w;
+	sb_writer_init(&w, rec, room);
+	sb_encode_init(&w, (uint64_t)(uintptr_t)sb_guest_dispatch, SB_STACK_TOP_GVA);
+	int64_t n = sb_writer_finish(&w);
+	if (n < 0 || sb_stack_commit(sb_rt.output, sb_rt.output_bytes, (uint64_t)n) != SB_PROTO_OK)
+		sb_abort(SB_ABORT_BAD_CALL, "output buffer too small for the init record");
+	outb(SB_PORT_DONE, 0);
+	halt_forever();
+}
+
+__attribute__((noreturn)) void sb_runtime_init(const struct sb_peb *peb)
+{
+	sb_cpu_init();
+	sb_map_fresh_page(SB_STACK_TOP_GVA - SB_PAGE_SIZE);
+	sb_call_on_stack(SB_STACK_TOP_GVA, (void (*)(void *))init_on_main_stack, (void *)peb);
+	halt_forever();
+}

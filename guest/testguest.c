@@ -1,0 +1,218 @@
+/* testguest.c — the guest the tests and the workbench run by default.
+ *
+ * Each function exercises one part of the runtime: the call protocol
+ * (echo, add, scale), copy-on-write (touch_pages, fill_heap), snapshot
+ * generations (read_generation), guest->host calls (call_host), logging
+ * (log_message), cancellation (spin) and every fault kind the host must
+ * turn into a typed error.
+ */
+#include "internal.h"
+
+#define FN(n, r, ...) \
+	static int fn_##n(const struct sb_value *args, struct sb_value *ret, \
+			  struct sb_guest_error *err)
+
+FN(echo, bytes)
+{
+	(void)err;
+	ret->as.buf = args[0].as.buf;
+	return 0;
+}
+
+FN(add, i64)
+{
+	(void)err;
+	ret->as.i64 = args[0].as.i64 + args[1].as.i64;
+	return 0;
+}
+
+FN(scale, f64)
+{
+	(void)err;
+	ret->as.f64 = args[0].as.f64 * (double)args[1].as.f32;
+	return 0;
+}
+
+/* Dirty n distinct heap pages; return a checksum read back from them. */
+FN(touch_pages, u64)
+{
+	uint64_t n = args[0].as.u64;
+	uint8_t *heap = sb_heap_base();
+	if (n > sb_heap_bytes() / SB_PAGE_SIZE) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "more pages than the heap has");
+		return -1;
+	}
+	for (uint64_t i = 0; i < n; i++)
+		*(volatile uint64_t *)(heap + i * SB_PAGE_SIZE) = (i + 1) * 0x9E3779B97F4A7C15ull;
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < n; i++)
+		sum += *(volatile uint64_t *)(heap + i * SB_PAGE_SIZE);
+	ret->as.u64 = sum;
+	return 0;
+}
+
+/* Fill the first `bytes` of the heap with a pattern; return a checksum. */
+FN(fill_heap, u64)
+{
+	uint64_t bytes = args[0].as.u64;
+	if (bytes > sb_heap_bytes()) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "more bytes than the heap has");
+		return -1;
+	}
+	uint8_t *heap = sb_heap_base();
+	memset(heap, 0x5A, bytes);
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < bytes; i += SB_PAGE_SIZE)
+		sum += heap[i];
+	ret->as.u64 = sum;
+	return 0;
+}
+
+FN(read_generation, u64)
+{
+	(void)args;
+	(void)err;
+	ret->as.u64 = sb_generation();
+	return 0;
+}
+
+/* Pages the scratch allocator has handed out so far (its word, as a GPA). */
+FN(scratch_next_free, u64)
+{
+	(void)args;
+	(void)err;
+	ret->as.u64 = sb_scratch_next_free_gpa();
+	return 0;
+}
+
+/* call_host(name, x): call host function `name` with one i64, return its i64. */
+FN(call_host, i64)
+{
+	char name[SB_NAME_MAX + 1];
+	uint32_t n = args[0].as.buf.len;
+	if (n > SB_NAME_MAX) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "host function name too long");
+		return -1;
+	}
+	memcpy(name, args[0].as.buf.ptr, n);
+	name[n] = '\0';
+	struct sb_value arg = args[1];
+	struct sb_value r;
+	if (sb_host_call(name, &arg, 1, &r, err) != 0)
+		return -1;
+	if (r.type != SB_T_I64) {
+		sb_error_set(err, SB_CALL_E_HOST, "host function did not return an i64");
+		return -1;
+	}
+	ret->as.i64 = r.as.i64;
+	return 0;
+}
+
+FN(log_message, void)
+{
+	(void)ret;
+	(void)err;
+	char msg[256];
+	uint32_t n = args[0].as.buf.len < 255 ? args[0].as.buf.len : 255;
+	memcpy(msg, args[0].as.buf.ptr, n);
+	msg[n] = '\0';
+	sb_log(3, msg);
+	return 0;
+}
+
+FN(spin, void)
+{
+	(void)args;
+	(void)ret;
+	(void)err;
+	for (;;)
+		__asm__ volatile("pause");
+	return 0;
+}
+
+FN(write_peb, void)
+{
+	(void)args;
+	(void)ret;
+	(void)err;
+	*(volatile uint64_t *)(uintptr_t)sb_rt.peb = 1;
+	return 0;
+}
+
+FN(null_deref, i64)
+{
+	(void)args;
+	(void)err;
+	ret->as.i64 = *(volatile int64_t *)(uintptr_t)args[0].as.u64;
+	return 0;
+}
+
+FN(divide, i64)
+{
+	(void)err;
+	volatile int64_t d = args[1].as.i64;
+	ret->as.i64 = args[0].as.i64 / d;
+	return 0;
+}
+
+static __attribute__((noinline)) uint64_t recurse(uint64_t depth)
+{
+	volatile uint8_t frame[512];
+	frame[0] = (uint8_t)depth;
+	if (depth == UINT64_MAX) /* never: the stack runs out long before */
+		return 0;
+	return recurse(depth + 1) + frame[0];
+}
+
+FN(stack_overflow, u64)
+{
+	(void)args;
+	(void)err;
+	ret->as.u64 = recurse(0);
+	return 0;
+}
+
+FN(exhaust_scratch, void)
+{
+	(void)args;
+	(void)ret;
+	(void)err;
+	for (;;)
+		sb_scratch_alloc_page(); /* aborts when scratch runs out */
+	return 0;
+}
+
+#define T(x) SB_T_##x
+#define DEF(n, r, ...)                                                        \
+	static const struct sb_guest_function def_##n = {                     \
+		#n, sizeof((enum sb_type[]){ __VA_ARGS__ }) / sizeof(enum sb_type) - 1, \
+		{ __VA_ARGS__ }, T(r), fn_##n }
+
+/* The parameter list ends with a VOID sentinel that is not counted. */
+DEF(echo, BYTES, T(BYTES), T(VOID));
+DEF(add, I64, T(I64), T(I64), T(VOID));
+DEF(scale, F64, T(F64), T(F32), T(VOID));
+DEF(touch_pages, U64, T(U64), T(VOID));
+DEF(fill_heap, U64, T(U64), T(VOID));
+DEF(read_generation, U64, T(VOID));
+DEF(scratch_next_free, U64, T(VOID));
+DEF(call_host, I64, T(STRING), T(I64), T(VOID));
+DEF(log_message, VOID, T(STRING), T(VOID));
+DEF(spin, VOID, T(VOID));
+DEF(write_peb, VOID, T(VOID));
+DEF(null_deref, I64, T(U64), T(VOID));
+DEF(divide, I64, T(I64), T(I64), T(VOID));
+DEF(stack_overflow, U64, T(VOID));
+DEF(exhaust_scratch, VOID, T(VOID));
+
+void sb_guest_main(void)
+{
+	static const struct sb_guest_function *const all[] = {
+		&def_echo, &def_add, &def_scale, &def_touch_pages, &def_fill_heap,
+		&def_read_generation, &def_scratch_next_free, &def_call_host,
+		&def_log_message, &def_spin, &def_write_peb, &def_null_deref,
+		&def_divide, &def_stack_overflow, &def_exhaust_scratch,
+	};
+	for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
+		sb_register(all[i]);
+}

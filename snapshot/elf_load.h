@@ -1,0 +1,70 @@
+/* elf_load.h — reading a guest ELF and copying it into a snapshot image.
+ *
+ * Accepted: ELF64, little-endian, x86-64, ET_EXEC or ET_DYN (static PIE),
+ * at least one PT_LOAD; dynamic relocations only of type
+ * R_X86_64_RELATIVE (any other type is an error that names it). The guest
+ * is loaded so its lowest PT_LOAD page lands at the load address; its
+ * image is the page-rounded span of all PT_LOAD segments.
+ *
+ * A guest may carry a version note (PT_NOTE, name "snapbench", type
+ * ELF_NOTE_SNAPBENCH_VERSION, descriptor = version string); if present it
+ * must equal the host's version.
+ *
+ * Every check names the file and what is wrong with it.
+ */
+#ifndef SNAPBENCH_SNAPSHOT_ELF_LOAD_H
+#define SNAPBENCH_SNAPSHOT_ELF_LOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "err.h"
+
+#define ELF_NOTE_SNAPBENCH_NAME "snapbench"
+#define ELF_NOTE_SNAPBENCH_VERSION 1
+#define ELF_MAX_SEGMENTS 32
+#define ELF_VERSION_MAX 64
+
+struct elf_segment {
+	uint64_t vaddr, file_offset, file_bytes, mem_bytes;
+	unsigned flags; /* PF_R | PF_W | PF_X */
+};
+
+struct elf_image {
+	char name[256];         /* file name for messages */
+	uint8_t *bytes;         /* the whole file (owned) */
+	uint64_t file_bytes;
+	uint64_t base_vaddr;    /* lowest PT_LOAD vaddr, page aligned down */
+	uint64_t span_bytes;    /* page-rounded span of the PT_LOAD segments */
+	uint64_t entry_vaddr;   /* e_entry */
+	unsigned nsegments;
+	struct elf_segment segments[ELF_MAX_SEGMENTS];
+	uint64_t rela_offset;   /* file offset of the RELA table (0 if none) */
+	uint64_t rela_count;
+	char version[ELF_VERSION_MAX]; /* "" if the guest carries no note */
+};
+
+/* Read and check `path`. On error nothing is allocated. */
+int elf_image_open(struct elf_image *img, const char *path, struct sb_err *err);
+/* Check an ELF already in memory (copied; `name` is used in messages). */
+int elf_image_from_memory(struct elf_image *img, const void *bytes, size_t n, const char *name,
+			  struct sb_err *err);
+void elf_image_free(struct elf_image *img);
+
+/* The guest's version note must match `host_version` (no note: accepted). */
+int elf_image_check_version(const struct elf_image *img, const char *host_version,
+			    struct sb_err *err);
+
+/* Copy the PT_LOAD segments into dst (span_bytes long, zero-filled by the
+ * caller) as if loaded at `load_addr`, and apply the RELATIVE relocations. */
+int elf_image_load(const struct elf_image *img, uint8_t *dst, uint64_t dst_bytes, gva_t load_addr,
+		   struct sb_err *err);
+
+/* Entry point once loaded at load_addr. */
+static inline gva_t elf_image_entry(const struct elf_image *img, gva_t load_addr)
+{
+	return load_addr + (img->entry_vaddr - img->base_vaddr);
+}
+
+#endif

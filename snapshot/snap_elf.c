@@ -1,0 +1,85 @@
+/* snap_elf.c — the INIT snapshot of a guest ELF (DESIGN.md §5). */
+#include <stdio.h>
+#include <string.h>
+
+#include "snapshot_internal.h"
+
+int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
+			    struct sb_err *err)
+{
+	struct pt_mapping m = {
+		.phys = layout_scratch_base_gpa(layout),
+		.virt = layout_scratch_base_gva(layout),
+		.len_bytes = layout_scratch_bytes(layout),
+		.kind = pt_kind_basic(true, true, false),
+	};
+	return pt_status_err(err, pt_map(&hb->pt, &m), "mapping the scratch window");
+}
+
+/* Writable regions become copy-on-write; the others stay read-only. */
+static int map_snapshot_regions(struct pt_hostbuf *hb, const struct layout *layout,
+				struct sb_err *err)
+{
+	struct layout_region r[LAYOUT_MAX_REGIONS];
+	size_t n = layout_snapshot_regions(layout, r);
+	for (size_t i = 0; i < n; i++) {
+		bool rd = r[i].flags & LAYOUT_F_READ, wr = r[i].flags & LAYOUT_F_WRITE,
+		     ex = r[i].flags & LAYOUT_F_EXEC;
+		struct pt_mapping m = {
+			.phys = r[i].gpa,
+			.virt = r[i].gva,
+			.len_bytes = sb_page_round_up(r[i].bytes),
+			.kind = wr ? pt_kind_cow(rd, ex) : pt_kind_basic(rd, false, ex),
+		};
+		if (pt_status_err(err, pt_map(&hb->pt, &m), layout_region_name(r[i].kind)))
+			return -1;
+	}
+	return 0;
+}
+
+int snap_from_elf(struct snapshot **out, const struct elf_image *img,
+		  const struct layout_config *config, const void *init_data, uint64_t init_bytes,
+		  unsigned init_flags, struct sb_err *err)
+{
+	struct layout layout;
+	if (layout_init(&layout, config, img->span_bytes, init_bytes, init_flags, err))
+		return sb_err_prefix(err, "%s: ", img->name);
+
+	struct pt_hostbuf hb;
+	if (pt_status_err(err, pt_hostbuf_init(&hb, &pt_format_x86_64, layout_pt_base_gpa(&layout)),
+			  "page tables"))
+		return -1;
+	struct snapshot *s = NULL;
+	if (map_snapshot_regions(&hb, &layout, err) || snap_map_scratch_window(&hb, &layout, err) ||
+	    layout_set_pt_bytes(&layout, pt_hostbuf_size_bytes(&hb), err) ||
+	    snap_alloc(&s, &layout, err))
+		goto fail;
+
+	gva_t load = layout_code_gva(&layout);
+	uint64_t image_bytes = layout_image_bytes(&layout);
+	if (elf_image_load(img, s->image + layout.code_offset, img->span_bytes, load, err) ||
+	    layout_write_peb(&layout, s->image, image_bytes, err) ||
+	    (init_bytes &&
+	     layout_write_init_data(&layout, s->image, image_bytes, init_data, init_bytes, err)))
+		goto fail;
+	memcpy(s->image + layout_pt_tail_offset(&layout), pt_hostbuf_bytes(&hb),
+	       pt_hostbuf_size_bytes(&hb));
+
+	s->entry_kind = SNAP_ENTRY_INIT;
+	s->entry_gva = elf_image_entry(img, load);
+	s->stack_top_gva = layout_exn_stack_top_gva(&layout);
+	s->generation = 0;
+	s->stats.pt_pages = pt_hostbuf_tables(&hb);
+	s->stats.pages_copied = layout_snapshot_bytes(&layout) / SB_PAGE_SIZE;
+	s->stats.pages_mapped = s->stats.pages_copied + layout_scratch_bytes(&layout) / SB_PAGE_SIZE;
+	snprintf(s->source, sizeof s->source, "%s", img->name);
+	if (snap_seal(s, err))
+		goto fail;
+	pt_hostbuf_free(&hb);
+	*out = s;
+	return 0;
+fail:
+	snap_unref(s);
+	pt_hostbuf_free(&hb);
+	return -1;
+}

@@ -1,0 +1,79 @@
+/* snapshot.c — snapshot objects: image mapping, reference counts, identity. */
+#include "snapshot_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
+#include <xxhash.h>
+
+int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err *err)
+{
+	uint64_t bytes = sb_page_round_up(layout_image_bytes(layout));
+	struct snapshot *s = calloc(1, sizeof *s);
+	if (!s)
+		return sb_errf(err, SB_E_NOMEM, "cannot allocate a snapshot");
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		free(s);
+		return sb_errf(err, SB_E_NOMEM, "cannot map a %llu-byte snapshot image",
+			       (unsigned long long)bytes);
+	}
+	s->refs = 1;
+	s->layout = *layout;
+	s->image = p;
+	s->map_bytes = bytes;
+	*out = s;
+	return 0;
+}
+
+static void digest(struct snapshot *s)
+{
+	XXH3_state_t st;
+	XXH3_128bits_reset(&st);
+	XXH3_128bits_update(&st, s->image, layout_image_bytes(&s->layout));
+	uint64_t meta[] = {
+		s->layout.config.heap_bytes, s->layout.config.input_bytes,
+		s->layout.config.output_bytes, s->layout.config.scratch_bytes,
+		s->layout.snapshot_bytes, s->layout.pt_bytes, s->entry_kind, s->entry_gva,
+		s->stack_top_gva,
+	};
+	XXH3_128bits_update(&st, meta, sizeof meta);
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(&st));
+	memcpy(s->digest, c.digest, sizeof s->digest);
+}
+
+int snap_seal(struct snapshot *s, struct sb_err *err)
+{
+	digest(s);
+	if (mprotect(s->image, s->map_bytes, PROT_READ) != 0)
+		return sb_errf(err, SB_E_NOMEM, "cannot make the snapshot image read-only");
+	return 0;
+}
+
+struct snapshot *snap_ref(struct snapshot *s)
+{
+	__atomic_add_fetch(&s->refs, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
+void snap_unref(struct snapshot *s)
+{
+	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	munmap(s->image, s->map_bytes);
+	free(s);
+}
+
+bool snap_equal(const struct snapshot *a, const struct snapshot *b)
+{
+	return memcmp(a->digest, b->digest, sizeof a->digest) == 0;
+}
+
+void snap_digest_hex(const struct snapshot *s, char out[33])
+{
+	for (int i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", s->digest[i]);
+}

@@ -1,0 +1,74 @@
+/* snapshot.h — a snapshot: the read-only memory image every sandbox made
+ * from it maps, plus what a vCPU needs to start or resume in it.
+ *
+ * The image is one host mapping, read-only once built, shared (reference
+ * counted) by every sandbox that runs from it:
+ *
+ *   [0, layout_snapshot_bytes)   guest-visible part, GPA SB_BASE_ADDRESS..
+ *   [layout_pt_tail_offset, ..)  page tables, built at the scratch GPA they
+ *                                occupy at run time; copied into scratch on
+ *                                every build and restore, never mapped.
+ *
+ * Identity: `digest` is XXH3-128 over the image, the layout and the entry;
+ * two snapshots are equal iff their digests are equal.
+ */
+#ifndef SNAPBENCH_SNAPSHOT_SNAPSHOT_H
+#define SNAPBENCH_SNAPSHOT_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "elf_load.h"
+#include "err.h"
+#include "layout.h"
+
+enum snap_entry_kind {
+	SNAP_ENTRY_INIT, /* fresh from an ELF: run the guest's entry once */
+	SNAP_ENTRY_CALL, /* initialised: calls go to the dispatch entry */
+};
+
+/* Page counts, for reports and the dedup view. */
+struct snap_stats {
+	uint64_t pages_mapped;   /* present 4 KiB leaves in the page tables */
+	uint64_t pages_copied;   /* distinct pages in the image */
+	uint64_t pages_aliased;  /* mappings that reused an already copied page */
+	uint64_t pt_pages;       /* page-table pages in the tail */
+	uint64_t zero_pages;     /* copied pages that are all zero */
+};
+
+struct snapshot {
+	unsigned refs; /* atomic; see snap_ref / snap_unref */
+	struct layout layout;
+	uint8_t *image;      /* read-only host mapping */
+	uint64_t map_bytes;  /* size of that mapping (page multiple) */
+	enum snap_entry_kind entry_kind;
+	gva_t entry_gva;     /* ELF entry (INIT) or dispatch entry (CALL) */
+	gva_t stack_top_gva; /* initial RSP: exception stack (INIT), main stack (CALL) */
+	uint64_t generation; /* Nth snapshot along a sandbox's history; 0 from an ELF */
+	uint8_t digest[16];
+	struct snap_stats stats;
+	char source[256];    /* where it came from, for messages and reports */
+};
+
+/* Build the INIT snapshot of a guest ELF: load it at the code region,
+ * write the PEB and init data (may be NULL with init_bytes 0; init_flags
+ * 0 = read-only), and build the initial page tables (writable regions
+ * copy-on-write, the rest read-only, the scratch window RW/NX). */
+int snap_from_elf(struct snapshot **out, const struct elf_image *img,
+		  const struct layout_config *config, const void *init_data, uint64_t init_bytes,
+		  unsigned init_flags, struct sb_err *err);
+
+struct snapshot *snap_ref(struct snapshot *s);
+void snap_unref(struct snapshot *s);
+
+static inline const uint8_t *snap_pt_tail(const struct snapshot *s)
+{
+	return s->image + layout_pt_tail_offset(&s->layout);
+}
+
+bool snap_equal(const struct snapshot *a, const struct snapshot *b);
+/* Digest as 32 lower-case hex digits + NUL. */
+void snap_digest_hex(const struct snapshot *s, char out[33]);
+
+#endif

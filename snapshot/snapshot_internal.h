@@ -1,0 +1,16 @@
+/* snapshot_internal.h — helpers shared by the snapshot builders. */
+#ifndef SNAPBENCH_SNAPSHOT_INTERNAL_H
+#define SNAPBENCH_SNAPSHOT_INTERNAL_H
+
+#include "pt_host.h"
+#include "snapshot.h"
+
+/* A snapshot with a zeroed, writable image of layout_image_bytes(layout). */
+int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err *err);
+/* Compute the digest and make the image read-only. */
+int snap_seal(struct snapshot *s, struct sb_err *err);
+/* Map the scratch window (RW, NX) into the tables of `hb`'s current root. */
+int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
+			    struct sb_err *err);
+
+#endif

@@ -1,0 +1,213 @@
+/* test_elf_load.c — the guest ELF loader on the real test guest and on
+ * broken copies of it. Usage: test_elf_load TESTGUEST_ELF */
+#include <elf.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "elf_load.h"
+
+static uint8_t *orig;
+static size_t orig_bytes;
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *buf = malloc((size_t)len);
+	if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*n = (size_t)len;
+	return buf;
+}
+
+static Elf64_Ehdr *ehdr(uint8_t *b) { return (Elf64_Ehdr *)b; }
+static Elf64_Phdr *phdr(uint8_t *b, unsigned i)
+{
+	return (Elf64_Phdr *)(b + ehdr(b)->e_phoff + i * ehdr(b)->e_phentsize);
+}
+/* Index of the nth PT_LOAD program header. */
+static unsigned nth_load(uint8_t *b, unsigned n)
+{
+	for (unsigned i = 0; i < ehdr(b)->e_phnum; i++)
+		if (phdr(b, i)->p_type == PT_LOAD && n-- == 0)
+			return i;
+	return 0;
+}
+
+static void test_good(const char *path)
+{
+	struct elf_image img;
+	struct sb_err err;
+	if (!CHECK_I64(elf_image_open(&img, path, &err), 0)) {
+		fprintf(stderr, "  %s\n", err.msg);
+		return;
+	}
+	CHECK(img.nsegments >= 2);
+	CHECK_U64(img.base_vaddr % SB_PAGE_SIZE, 0);
+	CHECK_U64(img.span_bytes % SB_PAGE_SIZE, 0);
+	CHECK(img.entry_vaddr >= img.base_vaddr && img.entry_vaddr < img.base_vaddr + img.span_bytes);
+	CHECK(img.rela_count > 32); /* at least the exception stub table */
+	CHECK(img.version[0] != '\0');
+	CHECK_I64(elf_image_check_version(&img, img.version, &err), 0);
+	CHECK_I64(elf_image_check_version(&img, "0.0.0-other", &err), -1);
+	CHECK_CONTAINS(err.msg, "was built for snapbench");
+	CHECK_CONTAINS(err.msg, "0.0.0-other");
+
+	/* Load at 0x1000: every relocated slot = load + addend - base, and the
+	 * file bytes of each segment are where they belong. */
+	const gva_t load = 0x1000;
+	uint8_t *dst = calloc(1, img.span_bytes);
+	CHECK_I64(elf_image_load(&img, dst, img.span_bytes, load, &err), 0);
+	unsigned bad = 0;
+	for (uint64_t i = 0; i < img.rela_count; i++) {
+		Elf64_Rela r;
+		memcpy(&r, img.bytes + img.rela_offset + i * sizeof r, sizeof r);
+		uint64_t v;
+		memcpy(&v, dst + (r.r_offset - img.base_vaddr), 8);
+		if (v != load + (uint64_t)r.r_addend - img.base_vaddr)
+			bad++;
+		if (v < load || v >= load + img.span_bytes)
+			bad++; /* the test guest points only into itself */
+	}
+	CHECK_U64(bad, 0);
+	for (unsigned i = 0; i < img.nsegments; i++) {
+		const struct elf_segment *s = &img.segments[i];
+		uint8_t *at = dst + (s->vaddr - img.base_vaddr);
+		CHECK(memcmp(at, img.bytes + s->file_offset, 16 < s->file_bytes ? 16 : s->file_bytes) == 0 ||
+		      img.rela_count); /* first bytes may be relocated; checked above */
+		for (uint64_t b = s->file_bytes; b < s->mem_bytes; b++)
+			if (at[b])
+				bad++;
+	}
+	CHECK_U64(bad, 0); /* .bss zero */
+	CHECK_I64(elf_image_load(&img, dst, img.span_bytes - 1, load, &err), -1);
+	CHECK_U64(err.code, SB_E_TOO_SMALL);
+	free(dst);
+	elf_image_free(&img);
+}
+
+typedef void (*mutate_fn)(uint8_t *b, size_t *n);
+
+static void m_text(uint8_t *b, size_t *n) { memcpy(b, "hello, not an elf", 17); *n = 17; }
+static void m_class32(uint8_t *b, size_t *n) { (void)n; b[EI_CLASS] = ELFCLASS32; }
+static void m_bigendian(uint8_t *b, size_t *n) { (void)n; b[EI_DATA] = ELFDATA2MSB; }
+static void m_machine(uint8_t *b, size_t *n) { (void)n; ehdr(b)->e_machine = EM_AARCH64; }
+static void m_type_rel(uint8_t *b, size_t *n) { (void)n; ehdr(b)->e_type = ET_REL; }
+/* Cut the file one byte before the end of its last loadable segment. */
+static void m_truncated(uint8_t *b, size_t *n)
+{
+	uint64_t end = 0;
+	for (unsigned i = 0; i < ehdr(b)->e_phnum; i++) {
+		Elf64_Phdr *p = phdr(b, i);
+		if (p->p_type == PT_LOAD && p->p_offset + p->p_filesz > end)
+			end = p->p_offset + p->p_filesz;
+	}
+	*n = end - 1;
+}
+static void m_empty(uint8_t *b, size_t *n) { (void)b; *n = 0; }
+static void m_overlap(uint8_t *b, size_t *n)
+{
+	(void)n;
+	phdr(b, nth_load(b, 1))->p_vaddr = phdr(b, nth_load(b, 0))->p_vaddr;
+}
+static void m_filesz(uint8_t *b, size_t *n)
+{
+	(void)n;
+	Elf64_Phdr *p = phdr(b, nth_load(b, 1));
+	p->p_filesz = p->p_memsz + 1;
+}
+static void m_entry(uint8_t *b, size_t *n) { (void)n; ehdr(b)->e_entry = 0x7f0000000000ull; }
+static void m_no_load(uint8_t *b, size_t *n)
+{
+	(void)n;
+	for (unsigned i = 0; i < ehdr(b)->e_phnum; i++)
+		if (phdr(b, i)->p_type == PT_LOAD)
+			phdr(b, i)->p_type = PT_NULL;
+}
+static void m_interp(uint8_t *b, size_t *n) { (void)n; phdr(b, nth_load(b, 0))->p_type = PT_INTERP; }
+static uint64_t rela_at; /* file offset of the first RELA entry */
+static void m_reloc_type(uint8_t *b, size_t *n)
+{
+	(void)n;
+	Elf64_Rela *r = (Elf64_Rela *)(b + rela_at);
+	r->r_info = ELF64_R_INFO(0, R_X86_64_GLOB_DAT);
+}
+static void m_reloc_target(uint8_t *b, size_t *n)
+{
+	(void)n;
+	((Elf64_Rela *)(b + rela_at))->r_offset = 0x7f0000000000ull;
+}
+
+static void test_bad(const char *path)
+{
+	struct elf_image img;
+	struct sb_err err;
+	CHECK_I64(elf_image_open(&img, "/nonexistent/guest.elf", &err), -1);
+	CHECK_U64(err.code, SB_E_IO);
+	CHECK_CONTAINS(err.msg, "/nonexistent/guest.elf: No such file");
+	CHECK_I64(elf_image_open(&img, "/", &err), -1);
+	CHECK_CONTAINS(err.msg, "not a regular file");
+
+	if (!CHECK_I64(elf_image_open(&img, path, &err), 0))
+		return;
+	rela_at = img.rela_offset;
+	elf_image_free(&img);
+
+	static const struct {
+		const char *what;
+		mutate_fn fn;
+		const char *msg;
+	} cases[] = {
+		{ "text file", m_text, "not an ELF file" },
+		{ "empty", m_empty, "empty file" },
+		{ "32-bit", m_class32, "32-bit ELF" },
+		{ "big-endian", m_bigendian, "big-endian" },
+		{ "aarch64", m_machine, "machine is 183, not x86-64" },
+		{ "relocatable object", m_type_rel, "not an executable" },
+		{ "truncated", m_truncated, "truncated?" },
+		{ "overlapping segments", m_overlap, "segments overlap" },
+		{ "file size > memory size", m_filesz, "is larger than its memory size" },
+		{ "entry outside", m_entry, "entry point 0x7f0000000000 is outside" },
+		{ "no PT_LOAD", m_no_load, "no loadable segment" },
+		{ "interpreter", m_interp, "program interpreter" },
+		{ "GLOB_DAT relocation", m_reloc_type, "R_X86_64_GLOB_DAT (6)" },
+		{ "relocation outside", m_reloc_target, "outside every loadable segment" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint8_t *b = malloc(orig_bytes);
+		memcpy(b, orig, orig_bytes);
+		size_t n = orig_bytes;
+		cases[i].fn(b, &n);
+		struct sb_err e = { 0 };
+		int rc = elf_image_from_memory(&img, b, n, "guest.elf", &e);
+		if (!CHECK_I64(rc, -1) || !CHECK_CONTAINS(e.msg, cases[i].msg) ||
+		    !CHECK_CONTAINS(e.msg, "guest.elf"))
+			fprintf(stderr, "  case: %s\n", cases[i].what);
+		if (rc == 0)
+			elf_image_free(&img);
+		CHECK(img.bytes == NULL); /* nothing left allocated on error */
+		free(b);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
+		return 2;
+	}
+	orig = slurp(argv[1], &orig_bytes);
+	if (!CHECK(orig != NULL))
+		return check_done();
+	test_good(argv[1]);
+	test_bad(argv[1]);
+	free(orig);
+	return check_done();
+}
