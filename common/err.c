@@ -56,6 +56,7 @@ const char *sb_errcode_name(enum sb_errcode code)
 		[SB_E_GUEST] = "guest error",
 		[SB_E_CANCELLED] = "cancelled",
 		[SB_E_STATE] = "invalid state",
+		[SB_E_CALL] = "function error",
 	};
 	if ((unsigned)code >= SB_E__COUNT || !names[code])
 		return "unknown error";

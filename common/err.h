@@ -21,6 +21,7 @@ enum sb_errcode {
 	SB_E_GUEST,      /* the guest misbehaved (abort, fault, bad buffer) */
 	SB_E_CANCELLED,  /* deadline passed or cancelled */
 	SB_E_STATE,      /* operation not allowed in the object's state */
+	SB_E_CALL,       /* a guest or host function ran and reported an error */
 	SB_E__COUNT
 };
 

@@ -61,6 +61,9 @@ enum sb_port {
 	SB_PORT_DEBUG_CHAR = 0xE4,
 };
 
+/* Flags the host passes to the guest entry point (second argument, RSI). */
+#define SB_INIT_USER_MODE 1ull /* drop to ring 3 after init; calls run there */
+
 enum sb_abort_code {
 	SB_ABORT_UNKNOWN = 0,
 	SB_ABORT_EXCEPTION = 1,     /* unhandled CPU exception; byte 1 is the vector */

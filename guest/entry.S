@@ -1,7 +1,8 @@
 /* entry.S — the two ways the host starts the guest, and a stack switch.
  *
- *   sb_guest_entry     ELF entry point. The host sets RDI = PEB GVA and
- *                      RSP = top of the exception stack; runs init once.
+ *   sb_guest_entry     ELF entry point. The host sets RDI = PEB GVA, RSI =
+ *                      SB_INIT_* flags and RSP = top of the exception
+ *                      stack; runs init once.
  *   sb_guest_dispatch  Reported to the host at init. The host sets RSP to
  *                      the main stack top reported at init; runs one call.
  * Neither returns: the guest ends each run with `out` to SB_PORT_DONE.
@@ -23,16 +24,43 @@ sb_guest_dispatch:
 	call sb_runtime_dispatch
 	ud2
 
-/* void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg)
- * Switch to a new stack and call fn(arg); fn must not return. */
+/* void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *, uint64_t),
+ *                       void *arg, uint64_t arg2)
+ * Switch to a new stack and call fn(arg, arg2); fn must not return. */
 	.globl sb_call_on_stack
 	.type sb_call_on_stack, @function
 sb_call_on_stack:
 	movq %rdi, %rsp
 	andq $-16, %rsp
-	movq %rdx, %rdi
+	movq %rsi, %rax    /* fn */
+	movq %rdx, %rdi    /* arg */
+	movq %rcx, %rsi    /* arg2 */
 	xorl %ebp, %ebp
-	call *%rsi
+	call *%rax
+	ud2
+
+/* void sb_enter_user(uint64_t rip, uint64_t rsp): iretq into ring 3 with
+ * interrupts enabled (no interrupt source exists; the hypervisor runs user
+ * mode with IF set). Selectors: see internal.h. */
+	.globl sb_enter_user
+	.type sb_enter_user, @function
+sb_enter_user:
+	movl $0x2b, %eax
+	movl %eax, %ds
+	movl %eax, %es
+	pushq $0x2b        /* SS */
+	pushq %rsi         /* RSP */
+	pushq $0x3202      /* RFLAGS: IOPL 3 (OUT to the host), IF, bit 1 */
+	pushq $0x33        /* CS */
+	pushq %rdi         /* RIP */
+	iretq
+
+/* Ring 3: the end of init. */
+	.globl sb_user_done
+	.type sb_user_done, @function
+sb_user_done:
+	movb $0, %al
+	outb %al, $0xE0    /* SB_PORT_DONE */
 	ud2
 
 	.section .note.GNU-stack, "", @progbits

@@ -54,11 +54,11 @@ static bool handle_page_fault(const struct sb_frame *f)
 		return false;
 	gva_t stack_low = SB_STACK_TOP_GVA - SB_STACK_MAX_BYTES;
 	if (va >= stack_low && va < SB_STACK_TOP_GVA) {
-		sb_map_fresh_page(va & ~(SB_PAGE_SIZE - 1));
+		sb_map_fresh_page(va & ~(SB_PAGE_SIZE - 1), true);
 		return true;
 	}
 	if (va >= stack_low - SB_STACK_GUARD_BYTES && va < stack_low)
-		sb_abort(SB_ABORT_STACK_OVERFLOW, "stack overflow (guest stack is 1 MiB)");
+		sb_abort(SB_ABORT_STACK_OVERFLOW, "stack overflow (the guest stack is 64 KiB)");
 	return false;
 }
 

@@ -17,8 +17,16 @@
  *                     window is a stack overflow. */
 #define SB_RT_PAGE_GVA 0xFFFFFF0000000000ull
 #define SB_STACK_TOP_GVA 0xFFFFFF8000000000ull
-#define SB_STACK_MAX_BYTES (1ull << 20)
+#define SB_STACK_MAX_BYTES (64ull << 10) /* fits the default 288 KiB scratch */
 #define SB_STACK_GUARD_BYTES (1ull << 20) /* faults here: overflow */
+
+/* GDT selectors (cpu.c). User selectors carry RPL 3. */
+#define SB_SEL_KCODE 0x08
+#define SB_SEL_KDATA 0x10
+#define SB_SEL_UCODE32 0x23
+#define SB_SEL_UDATA 0x2b
+#define SB_SEL_UCODE 0x33
+#define SB_SEL_TSS 0x38
 
 /* Registers as the exception stubs lay them out (exceptions.S). */
 struct sb_frame {
@@ -30,6 +38,7 @@ struct sb_frame {
 /* Runtime state that lives in .bss (CoW-copied on first write). */
 struct sb_runtime {
 	const struct sb_peb *peb;
+	uint64_t flags; /* SB_INIT_* from the host */
 	uint8_t *input;
 	uint64_t input_bytes;
 	uint8_t *output;
@@ -55,8 +64,9 @@ static inline void *sb_scratch_ptr(gpa_t gpa)
 	return (void *)(uintptr_t)sb_scratch_gpa_to_gva(gpa);
 }
 
-/* Map one fresh zeroed scratch page at `va` (RW, NX). */
-void sb_map_fresh_page(gva_t va);
+/* Map one fresh zeroed scratch page at `va` (RW, NX; user-accessible or
+ * kernel-only). */
+void sb_map_fresh_page(gva_t va, bool user);
 
 /* CPU tables: GDT, TSS (IST1 = exception stack), IDT. Touches only scratch. */
 void sb_cpu_init(void);
@@ -68,6 +78,13 @@ void sb_exception(struct sb_frame *f);
 __attribute__((noreturn)) void sb_abort_parts(enum sb_abort_code code, uint8_t vector,
 					      const char *const *parts);
 
-void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg);
+/* Switch to a new stack and call fn(arg, arg2); fn must not return. */
+void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *, uint64_t), void *arg, uint64_t arg2);
+
+
+/* Leave ring 0 for good: iretq to `rip` in ring 3 with stack `rsp`. */
+__attribute__((noreturn)) void sb_enter_user(uint64_t rip, uint64_t rsp);
+/* Ring-3 stub: report SB_PORT_DONE (the end of init). */
+extern char sb_user_done[];
 
 #endif

@@ -1,11 +1,12 @@
 /* testguest.c — the guest the tests and the workbench run by default.
  *
  * Each function exercises one part of the runtime: the call protocol
- * (echo, add, scale), copy-on-write (touch_pages, fill_heap), snapshot
+ * (echo, add, fneg, f32_bits), copy-on-write (touch_pages, fill_heap), snapshot
  * generations (read_generation), guest->host calls (call_host), logging
  * (log_message), cancellation (spin) and every fault kind the host must
  * turn into a typed error.
  */
+#include "arch.h"
 #include "internal.h"
 
 #define FN(n, r, ...) \
@@ -26,10 +27,23 @@ FN(add, i64)
 	return 0;
 }
 
-FN(scale, f64)
+/* Floating-point values travel as bits: guests here are built without
+ * SSE (our nested KVM raises #UD on SSE instructions, see guest/meson.build),
+ * so these only move and flip bits. */
+FN(fneg, f64)
 {
 	(void)err;
-	ret->as.f64 = args[0].as.f64 * (double)args[1].as.f32;
+	uint64_t bits;
+	memcpy(&bits, &args[0].as.f64, 8);
+	bits ^= 1ull << 63;
+	memcpy(&ret->as.f64, &bits, 8);
+	return 0;
+}
+
+FN(f32_bits, u32)
+{
+	(void)err;
+	memcpy(&ret->as.u32, &args[0].as.f32, 4);
 	return 0;
 }
 
@@ -120,6 +134,18 @@ FN(log_message, void)
 	return 0;
 }
 
+/* n bare exits: OUTs to the debug port, which the host answers at once.
+ * Used to measure one exit round trip in a real sandbox (long mode). */
+FN(debug_exits, u64)
+{
+	(void)err;
+	uint64_t n = args[0].as.u64;
+	for (uint64_t i = 0; i < n; i++)
+		outb(SB_PORT_DEBUG_CHAR, 0);
+	ret->as.u64 = n;
+	return 0;
+}
+
 FN(spin, void)
 {
 	(void)args;
@@ -182,6 +208,49 @@ FN(exhaust_scratch, void)
 	return 0;
 }
 
+/* A hostile guest: leave a broken output buffer and report "done".
+ * mode 0: stack pointer = value; 1: a record whose back-pointer = value;
+ * 2: a well-framed record of `value` garbage bytes; 3: host call with a
+ * corrupt stack pointer; 4: OUT to an unknown port. */
+FN(corrupt_output, void)
+{
+	(void)ret;
+	(void)err;
+	uint64_t mode = args[0].as.u64, value = args[1].as.u64;
+	uint8_t *out = sb_rt.output;
+	uint64_t sp = 8;
+	switch (mode) {
+	case 0:
+		memcpy(out, &value, 8);
+		break;
+	case 1:
+		memset(out + 8, 0x02, 8);
+		memcpy(out + 16, &value, 8);
+		sp = 24;
+		memcpy(out, &sp, 8);
+		break;
+	case 2: {
+		uint64_t n = value < 256 ? value : 256;
+		memset(out + 8, 0xEE, n);
+		memcpy(out + 8 + n, &sp, 8);
+		sp = 8 + n + 8;
+		memcpy(out, &sp, 8);
+		break;
+	}
+	case 3:
+		memcpy(out, &value, 8);
+		outb(SB_PORT_HOST_CALL, 0);
+		break;
+	default:
+		outb(0x99, 0x42);
+		break;
+	}
+	outb(SB_PORT_DONE, 0);
+	for (;;)
+		__asm__ volatile("hlt");
+	return 0;
+}
+
 #define T(x) SB_T_##x
 #define DEF(n, r, ...)                                                        \
 	static const struct sb_guest_function def_##n = {                     \
@@ -191,27 +260,30 @@ FN(exhaust_scratch, void)
 /* The parameter list ends with a VOID sentinel that is not counted. */
 DEF(echo, BYTES, T(BYTES), T(VOID));
 DEF(add, I64, T(I64), T(I64), T(VOID));
-DEF(scale, F64, T(F64), T(F32), T(VOID));
+DEF(fneg, F64, T(F64), T(VOID));
+DEF(f32_bits, U32, T(F32), T(VOID));
 DEF(touch_pages, U64, T(U64), T(VOID));
 DEF(fill_heap, U64, T(U64), T(VOID));
 DEF(read_generation, U64, T(VOID));
 DEF(scratch_next_free, U64, T(VOID));
 DEF(call_host, I64, T(STRING), T(I64), T(VOID));
 DEF(log_message, VOID, T(STRING), T(VOID));
+DEF(debug_exits, U64, T(U64), T(VOID));
 DEF(spin, VOID, T(VOID));
 DEF(write_peb, VOID, T(VOID));
 DEF(null_deref, I64, T(U64), T(VOID));
 DEF(divide, I64, T(I64), T(I64), T(VOID));
 DEF(stack_overflow, U64, T(VOID));
 DEF(exhaust_scratch, VOID, T(VOID));
+DEF(corrupt_output, VOID, T(U64), T(U64), T(VOID));
 
 void sb_guest_main(void)
 {
 	static const struct sb_guest_function *const all[] = {
-		&def_echo, &def_add, &def_scale, &def_touch_pages, &def_fill_heap,
+		&def_echo, &def_add, &def_fneg, &def_f32_bits, &def_touch_pages, &def_fill_heap,
 		&def_read_generation, &def_scratch_next_free, &def_call_host,
-		&def_log_message, &def_spin, &def_write_peb, &def_null_deref,
-		&def_divide, &def_stack_overflow, &def_exhaust_scratch,
+		&def_log_message, &def_debug_exits, &def_spin, &def_write_peb, &def_null_deref,
+		&def_divide, &def_stack_overflow, &def_exhaust_scratch, &def_corrupt_output,
 	};
 	for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
 		sb_register(all[i]);

@@ -12,6 +12,7 @@ int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
 		.virt = layout_scratch_base_gva(layout),
 		.len_bytes = layout_scratch_bytes(layout),
 		.kind = pt_kind_basic(true, true, false),
+		.user = true, /* guest code runs in ring 3 (guest/runtime.c) */
 	};
 	return pt_status_err(err, pt_map(&hb->pt, &m), "mapping the scratch window");
 }
@@ -30,6 +31,7 @@ static int map_snapshot_regions(struct pt_hostbuf *hb, const struct layout *layo
 			.virt = r[i].gva,
 			.len_bytes = sb_page_round_up(r[i].bytes),
 			.kind = wr ? pt_kind_cow(rd, ex) : pt_kind_basic(rd, false, ex),
+			.user = true, /* guest code runs in ring 3 (guest/runtime.c) */
 		};
 		if (pt_status_err(err, pt_map(&hb->pt, &m), layout_region_name(r[i].kind)))
 			return -1;

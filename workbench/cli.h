@@ -22,5 +22,6 @@ const struct cli_command *cli_commands(size_t *n);
 
 int cmd_layout(int argc, char **argv);
 int cmd_help(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 
 static const struct cli_command commands[] = {
 	{ "layout", "print the memory layout of a sandbox", cmd_layout },
+	{ "bench", "measure exit, call and create latencies of the test guest", cmd_bench },
 	{ "help", "show help for snapbench or a subcommand", cmd_help },
 };
 

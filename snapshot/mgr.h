@@ -1,0 +1,47 @@
+/* mgr.h — the memory manager of one sandbox: the snapshot it runs from and
+ * its private scratch region.
+ *
+ * Scratch is one anonymous host mapping. mgr_reset() makes it what a fresh
+ * run expects (DESIGN.md §5): I/O buffers empty, the snapshot's page-table
+ * tail copied to the page-table area, bookkeeping words rewritten. It
+ * never allocates, so it can sit on the restore path.
+ */
+#ifndef SNAPBENCH_SNAPSHOT_MGR_H
+#define SNAPBENCH_SNAPSHOT_MGR_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "snapshot.h"
+
+struct mem_mgr {
+	struct snapshot *snap; /* holds one reference */
+	uint8_t *scratch;
+	uint64_t scratch_bytes;
+};
+
+/* Map a scratch region of the snapshot's size and reset it. */
+int mgr_init(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err);
+void mgr_fini(struct mem_mgr *m);
+
+/* Empty I/O buffers, page tables from the snapshot, bookkeeping words. */
+void mgr_reset(struct mem_mgr *m);
+
+static inline const struct layout *mgr_layout(const struct mem_mgr *m)
+{
+	return &m->snap->layout;
+}
+static inline uint8_t *mgr_input(const struct mem_mgr *m)
+{
+	return m->scratch + layout_input_scratch_offset(mgr_layout(m));
+}
+static inline uint8_t *mgr_output(const struct mem_mgr *m)
+{
+	return m->scratch + layout_output_scratch_offset(mgr_layout(m));
+}
+/* The guest allocator's "next free GPA" word, as the guest left it. */
+uint64_t mgr_next_free_gpa(const struct mem_mgr *m);
+/* Scratch pages the guest has taken from its allocator since the reset. */
+uint64_t mgr_pages_allocated(const struct mem_mgr *m);
+
+#endif

@@ -1,0 +1,70 @@
+/* fixture.c — see fixture.h. */
+#include "fixture.h"
+
+#include <stdlib.h>
+
+#include "sandbox_internal.h"
+
+void fixture_require_kvm(void)
+{
+	struct sb_err err;
+	if (!sandbox_kvm(&err)) {
+		printf("skipped: KVM is not usable here: %s\n", err.msg);
+		exit(err.code == SB_E_IO ? CHECK_SKIP : 1);
+	}
+}
+
+struct snapshot *fixture_snapshot(const char *path, const struct layout_config *cfg)
+{
+	struct layout_config def = layout_config_default();
+	struct elf_image img;
+	struct snapshot *snap;
+	struct sb_err err;
+	if (elf_image_open(&img, path, &err) ||
+	    snap_from_elf(&snap, &img, cfg ? cfg : &def, NULL, 0, 0, &err)) {
+		fprintf(stderr, "fixture: %s\n", err.msg);
+		exit(1);
+	}
+	elf_image_free(&img);
+	return snap;
+}
+
+struct sandbox *fixture_sandbox(struct snapshot *snap, const struct sandbox_config *cfg)
+{
+	struct sandbox *sb;
+	struct sb_err err;
+	if (sandbox_create(&sb, snap, cfg, &err)) {
+		fprintf(stderr, "fixture: sandbox_create: %s\n", err.msg);
+		exit(1);
+	}
+	return sb;
+}
+
+int call_i64_2(struct sandbox *sb, const char *fn, int64_t a, int64_t b, int64_t *out,
+	       struct sb_err *err)
+{
+	struct sb_value args[2] = { v_i64(a), v_i64(b) }, ret;
+	int rc = sandbox_call(sb, fn, args, 2, &ret, err);
+	if (rc == 0 && ret.type == SB_T_I64)
+		*out = ret.as.i64;
+	else if (rc == 0)
+		return sb_errf(err, SB_E_GUEST, "%s returned %s, want i64", fn, sb_type_name(ret.type));
+	return rc;
+}
+
+int call_u64_1(struct sandbox *sb, const char *fn, uint64_t a, uint64_t *out, struct sb_err *err)
+{
+	struct sb_value arg = v_u64(a), ret;
+	int rc = sandbox_call(sb, fn, &arg, 1, &ret, err);
+	if (rc == 0 && ret.type == SB_T_U64)
+		*out = ret.as.u64;
+	else if (rc == 0)
+		return sb_errf(err, SB_E_GUEST, "%s returned %s, want u64", fn, sb_type_name(ret.type));
+	return rc;
+}
+
+int call_void(struct sandbox *sb, const char *fn, struct sb_err *err)
+{
+	struct sb_value ret;
+	return sandbox_call(sb, fn, NULL, 0, &ret, err);
+}

@@ -1,0 +1,34 @@
+/* fixture.h — shared set-up for the sandbox tests (suite 'kvm'). */
+#ifndef SNAPBENCH_TESTS_SANDBOX_FIXTURE_H
+#define SNAPBENCH_TESTS_SANDBOX_FIXTURE_H
+
+#include "check.h"
+#include "sandbox.h"
+
+/* Exit 77 (skipped), saying why, when /dev/kvm cannot be used. */
+void fixture_require_kvm(void);
+
+/* INIT snapshot of the ELF at `path` with `cfg` (NULL = defaults); exits 1
+ * on failure. */
+struct snapshot *fixture_snapshot(const char *path, const struct layout_config *cfg);
+
+/* A ready sandbox; exits 1 on failure. */
+struct sandbox *fixture_sandbox(struct snapshot *snap, const struct sandbox_config *cfg);
+
+/* Typed call helpers: return sandbox_call's result, fill *out on success. */
+int call_i64_2(struct sandbox *sb, const char *fn, int64_t a, int64_t b, int64_t *out,
+	       struct sb_err *err);
+int call_u64_1(struct sandbox *sb, const char *fn, uint64_t a, uint64_t *out, struct sb_err *err);
+int call_void(struct sandbox *sb, const char *fn, struct sb_err *err);
+
+static inline struct sb_value v_i64(int64_t x) { return (struct sb_value){ .type = SB_T_I64, .as.i64 = x }; }
+static inline struct sb_value v_u64(uint64_t x) { return (struct sb_value){ .type = SB_T_U64, .as.u64 = x }; }
+static inline struct sb_value v_str(const char *s)
+{
+	struct sb_value v = { .type = SB_T_STRING };
+	v.as.buf.ptr = (const uint8_t *)s;
+	v.as.buf.len = (uint32_t)strlen(s);
+	return v;
+}
+
+#endif

@@ -1,0 +1,279 @@
+/* sandbox.c — creating, calling into and destroying a sandbox. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sandbox_internal.h"
+
+/* ---- the process-wide KVM handle --------------------------------------- */
+
+static pthread_once_t kvm_once = PTHREAD_ONCE_INIT;
+static struct kvm *kvm_handle;
+static struct sb_err kvm_open_err;
+
+static void open_kvm(void)
+{
+	kvm_handle = kvm_open(&kvm_open_err);
+}
+
+struct kvm *sandbox_kvm(struct sb_err *err)
+{
+	pthread_once(&kvm_once, open_kvm);
+	if (!kvm_handle && err)
+		*err = kvm_open_err;
+	return kvm_handle;
+}
+
+/* ---- configuration and state ------------------------------------------- */
+
+struct sandbox_config sandbox_config_default(void)
+{
+	return (struct sandbox_config){ .deadline_ns = SANDBOX_DEFAULT_DEADLINE_NS };
+}
+
+const char *sandbox_state_name(enum sandbox_state s)
+{
+	switch (s) {
+	case SANDBOX_READY: return "ready";
+	case SANDBOX_POISONED: return "poisoned";
+	case SANDBOX_BROKEN: return "broken";
+	}
+	return "?";
+}
+
+enum sandbox_state sandbox_status(const struct sandbox *sb)
+{
+	return sb->state;
+}
+
+const char *sandbox_status_reason(const struct sandbox *sb)
+{
+	return sb->reason;
+}
+
+int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err)
+{
+	if (state > sb->state)
+		sb->state = state;
+	snprintf(sb->reason, sizeof sb->reason, "%s", err ? err->msg : "unknown failure");
+	return -1;
+}
+
+struct snapshot *sandbox_snapshot(const struct sandbox *sb)
+{
+	return sb->mem.snap;
+}
+
+uint64_t sandbox_scratch_pages_used(const struct sandbox *sb)
+{
+	return mgr_pages_allocated(&sb->mem);
+}
+
+uint64_t sandbox_last_call_exits(const struct sandbox *sb)
+{
+	return sb->exits;
+}
+
+void sandbox_set_deadline(struct sandbox *sb, uint64_t deadline_ns)
+{
+	sb->cfg.deadline_ns = deadline_ns;
+}
+
+void sandbox_cancel(struct sandbox *sb)
+{
+	vcpu_cancel(sb->vcpu);
+}
+
+int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_def *def,
+			     struct sb_err *err)
+{
+	if (!def->name || !def->fn || def->nparams > SB_CALL_MAX_ARGS ||
+	    strlen(def->name) > SB_NAME_MAX)
+		return sb_errf(err, SB_E_INVAL, "host function '%s': bad definition",
+			       def->name ? def->name : "(null)");
+	for (unsigned i = 0; i < sb->n_host_fns; i++) {
+		if (strcmp(sb->host_fns[i].name, def->name) == 0) {
+			sb->host_fns[i] = *def;
+			return 0;
+		}
+	}
+	if (sb->n_host_fns == SANDBOX_MAX_HOST_FNS)
+		return sb_errf(err, SB_E_TOO_BIG, "host function '%s': more than %d host functions",
+			       def->name, SANDBOX_MAX_HOST_FNS);
+	sb->host_fns[sb->n_host_fns++] = *def;
+	return 0;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+/* Ring-3 flags for calls: IOPL 3 so the guest can OUT to the host, IF set
+ * (the hypervisor runs user mode with it; no interrupt source exists). */
+#define SANDBOX_USER_RFLAGS 0x3202
+
+/* Fresh registers for a run starting at rip with stack rsp: handed to KVM
+ * through the synchronised register block, so no KVM_SET_REGS ioctl.
+ * Init starts in ring 0 with interrupts off; calls start where init left
+ * the vCPU, in ring 3, where the flag image has IF set. */
+static void set_entry_regs(struct sandbox *sb, gva_t rip, gva_t rsp, uint64_t rdi,
+			   uint64_t rsi, uint64_t rflags)
+{
+	struct kvm_run *run = sb->vcpu->run;
+	struct kvm_regs *r = &run->s.regs.regs;
+	memset(r, 0, sizeof *r);
+	r->rip = rip;
+	r->rsp = rsp;
+	r->rdi = rdi;
+	r->rsi = rsi;
+	r->rflags = rflags;
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
+static void arm_deadline(struct sandbox *sb)
+{
+	uint64_t d = sb->cfg.deadline_ns;
+	vcpu_set_deadline(sb->vcpu, d ? vmm_now_ns() + d : 0);
+}
+
+/* Pop the one record the guest left on its output buffer. */
+static int pop_output(struct sandbox *sb, struct sb_record *rec, struct sb_err *err)
+{
+	const struct layout *l = mgr_layout(&sb->mem);
+	const uint8_t *p;
+	uint64_t len;
+	int rc = sb_stack_pop(mgr_output(&sb->mem), layout_output_bytes(l), &p, &len);
+	if (rc == SB_PROTO_OK)
+		rc = sb_decode_record(p, len, rec, NULL, 0);
+	if (rc != SB_PROTO_OK) {
+		sb_errf(err, SB_E_GUEST, "guest output buffer: %s", sb_proto_strerror(rc));
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+	return 0;
+}
+
+/* Run the guest's initialisation: entry(PEB) on the exception stack, until
+ * it reports its dispatch entry and main stack. */
+static int run_init(struct sandbox *sb, struct sb_err *err)
+{
+	struct snapshot *snap = sb->mem.snap;
+	uint64_t flags = sb->cfg.mode == SANDBOX_MODE_USER ? SB_INIT_USER_MODE : 0;
+	set_entry_regs(sb, snap->entry_gva, snap->stack_top_gva, layout_peb_gva(&snap->layout),
+		       flags, 0x2);
+	arm_deadline(sb);
+	if (sandbox_run_until_done(sb, err))
+		return sb_err_prefix(err, "guest initialisation: ");
+	struct sb_record rec;
+	if (pop_output(sb, &rec, err))
+		return sb_err_prefix(err, "guest initialisation: ");
+	if (rec.kind != SB_REC_INIT) {
+		sb_errf(err, SB_E_GUEST, "guest initialisation ended without an init record");
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+	sb->dispatch_gva = rec.as.init.dispatch_gva;
+	sb->stack_top_gva = rec.as.init.stack_top_gva;
+	return 0;
+}
+
+int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct sandbox_config *cfg,
+		   struct sb_err *err)
+{
+	struct kvm *kvm = sandbox_kvm(err);
+	if (!kvm)
+		return -1;
+	struct sandbox *sb = calloc(1, sizeof *sb);
+	if (!sb)
+		return sb_errf(err, SB_E_NOMEM, "cannot allocate a sandbox");
+	sb->kvm = kvm;
+	sb->cfg = cfg ? *cfg : sandbox_config_default();
+	for (unsigned i = 0; i < sb->cfg.n_host_fns; i++)
+		if (sandbox_register_host_fn(sb, &sb->cfg.host_fns[i], err))
+			goto fail_free;
+
+	const struct layout *l = &snap->layout;
+	if (!(sb->vm = vm_create(kvm, err)))
+		goto fail_free;
+	if (mgr_init(&sb->mem, snap, err))
+		goto fail_vm;
+	if (vm_set_memslot(sb->vm, SANDBOX_SLOT_SNAPSHOT, layout_snapshot_base_gpa(), snap->image,
+			   layout_snapshot_bytes(l), true, err) ||
+	    vm_set_memslot(sb->vm, SANDBOX_SLOT_SCRATCH, layout_scratch_base_gpa(l), sb->mem.scratch,
+			   sb->mem.scratch_bytes, false, err))
+		goto fail_mem;
+	if (!(sb->vcpu = vcpu_create(sb->vm, 0, err)))
+		goto fail_mem;
+	if (vcpu_setup_long_mode(sb->vcpu, layout_pt_base_gpa(l), err))
+		goto fail_vcpu;
+
+	if (snap->entry_kind == SNAP_ENTRY_INIT) {
+		if (run_init(sb, err))
+			goto fail_vcpu;
+	} else {
+		sb->dispatch_gva = snap->entry_gva;
+		sb->stack_top_gva = snap->stack_top_gva;
+	}
+	sb->state = SANDBOX_READY;
+	*out = sb;
+	return 0;
+
+fail_vcpu:
+	vcpu_destroy(sb->vcpu);
+fail_mem:
+	mgr_fini(&sb->mem);
+fail_vm:
+	vm_destroy(sb->vm);
+fail_free:
+	free(sb);
+	return -1;
+}
+
+void sandbox_destroy(struct sandbox *sb)
+{
+	if (!sb)
+		return;
+	vcpu_destroy(sb->vcpu);
+	vm_destroy(sb->vm);
+	mgr_fini(&sb->mem);
+	free(sb);
+}
+
+int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *args, unsigned nargs,
+		 struct sb_value *ret, struct sb_err *err)
+{
+	if (sb->state != SANDBOX_READY)
+		return sb_errf(err, SB_E_STATE, "sandbox is %s (%s); restore or destroy it",
+			       sandbox_state_name(sb->state), sb->reason);
+	const struct layout *l = mgr_layout(&sb->mem);
+	uint8_t *in = mgr_input(&sb->mem), *outb = mgr_output(&sb->mem);
+	sb_stack_reset(in, layout_input_bytes(l));
+	sb_stack_reset(outb, layout_output_bytes(l));
+
+	uint8_t *rec;
+	uint64_t room;
+	struct sb_writer w;
+	sb_stack_reserve(in, layout_input_bytes(l), &room, &rec);
+	sb_writer_init(&w, rec, room);
+	sb_encode_call(&w, name, (uint32_t)strlen(name), args, nargs);
+	int64_t n = sb_writer_finish(&w);
+	if (n < 0)
+		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
+			       name, (unsigned long long)layout_input_bytes(l));
+	sb_stack_commit(in, layout_input_bytes(l), (uint64_t)n);
+
+	set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0,
+		       sb->cfg.mode == SANDBOX_MODE_USER ? SANDBOX_USER_RFLAGS : 0x2);
+	arm_deadline(sb);
+	if (sandbox_run_until_done(sb, err))
+		return sb_err_prefix(err, "%s: ", name);
+
+	struct sb_record r;
+	if (pop_output(sb, &r, err))
+		return sb_err_prefix(err, "%s: ", name);
+	if (r.kind == SB_REC_RESULT) {
+		*ret = r.as.result;
+		return 0;
+	}
+	if (r.kind == SB_REC_ERROR)
+		return sb_errf(err, SB_E_CALL, "%s: guest function failed (code %u): %.*s", name,
+			       r.as.error.code, (int)r.as.error.msg_len, r.as.error.msg);
+	sb_errf(err, SB_E_GUEST, "%s: guest answered with a record of kind %u", name, r.kind);
+	return sandbox_fail(sb, SANDBOX_POISONED, err);
+}

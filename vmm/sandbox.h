@@ -1,0 +1,117 @@
+/* sandbox.h — the public API of a snapbench sandbox: one VM, one vCPU,
+ * running a guest from a snapshot.
+ *
+ *   snap_from_elf(&snap, ...)           build a snapshot (snapshot/snapshot.h)
+ *   sandbox_create(&sb, snap, &cfg, &e) VM + vCPU + memory; runs the guest's
+ *                                       init if the snapshot is fresh
+ *   sandbox_call(sb, "add", args, 2, &ret, &e)
+ *   sandbox_cancel(sb)                  from any thread
+ *   sandbox_destroy(sb)
+ *
+ * Errors come back as struct sb_err (never exit/abort). A guest function
+ * that reports an error gives SB_E_CALL and leaves the sandbox usable.
+ * Everything else that goes wrong inside the guest — an abort, an
+ * unhandled exception, a memory-access violation, a malformed buffer, a
+ * cancelled or timed-out call — gives SB_E_GUEST / SB_E_CANCELLED and
+ * POISONS the sandbox: it refuses calls until restored or destroyed.
+ *
+ * A sandbox is used by one thread at a time; only sandbox_cancel may be
+ * called concurrently.
+ */
+#ifndef SNAPBENCH_VMM_SANDBOX_H
+#define SNAPBENCH_VMM_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "proto.h"
+#include "snapshot.h"
+
+struct sandbox;
+
+/* A host function the guest may call. Fill *ret (strings/bytes may point at
+ * memory that stays valid until the function returns) and return 0, or
+ * write a message into errmsg and return non-zero. */
+typedef int (*sandbox_host_fn)(void *ctx, const struct sb_value *args, unsigned nargs,
+			       struct sb_value *ret, char *errmsg, size_t errmsg_bytes);
+
+struct sandbox_host_fn_def {
+	const char *name;
+	enum sb_type ret;
+	unsigned nparams;
+	enum sb_type params[SB_CALL_MAX_ARGS];
+	sandbox_host_fn fn;
+	void *ctx;
+};
+
+#define SANDBOX_MAX_HOST_FNS 32
+#define SANDBOX_DEFAULT_DEADLINE_NS 1000000000ull /* 1 s */
+
+/* Where guest calls run. On our machines (KVM on the kvm_pvm hypervisor)
+ * ring-3 code runs natively but every exit from it costs ~58 us, while
+ * ring-0 code is emulated instruction by instruction (~0.3 us each) with
+ * ~8 us exits; see guest/runtime.c. */
+enum sandbox_guest_mode {
+	SANDBOX_MODE_USER,   /* ring 3 */
+	SANDBOX_MODE_KERNEL, /* ring 0 */
+};
+
+struct sandbox_config {
+	uint64_t deadline_ns; /* per call (and for init); 0 = no deadline */
+	enum sandbox_guest_mode mode;
+	const struct sandbox_host_fn_def *host_fns;
+	unsigned n_host_fns;
+	/* Guest log records and debug characters; NULL = dropped. */
+	void (*on_log)(void *ctx, uint8_t level, const char *msg, size_t len);
+	void (*on_debug_char)(void *ctx, char c);
+	void *callback_ctx;
+};
+
+/* Defaults: 1 s deadline, no host functions, logs dropped. */
+struct sandbox_config sandbox_config_default(void);
+
+enum sandbox_state {
+	SANDBOX_READY,    /* calls allowed */
+	SANDBOX_POISONED, /* a call failed inside the guest; restore or destroy */
+	SANDBOX_BROKEN,   /* a host-side step failed half-way; destroy only */
+};
+
+const char *sandbox_state_name(enum sandbox_state s);
+
+/* Create a sandbox running `snap` (a reference is taken). A fresh (INIT)
+ * snapshot runs the guest's initialisation before this returns. */
+int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct sandbox_config *cfg,
+		   struct sb_err *err);
+void sandbox_destroy(struct sandbox *sb);
+
+/* Register (or replace) a host function by name. */
+int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_def *def,
+			     struct sb_err *err);
+
+/* Call a guest function. On success *ret holds the result; strings and
+ * bytes point into the sandbox's output buffer, valid until the next call. */
+int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *args, unsigned nargs,
+		 struct sb_value *ret, struct sb_err *err);
+
+/* Stop the running (or next) call; it fails with SB_E_CANCELLED and the
+ * sandbox is poisoned. Any thread, any time. */
+void sandbox_cancel(struct sandbox *sb);
+
+/* Deadline for each following call, ns; 0 = none. */
+void sandbox_set_deadline(struct sandbox *sb, uint64_t deadline_ns);
+
+enum sandbox_state sandbox_status(const struct sandbox *sb);
+/* Why the sandbox is poisoned or broken ("" when ready). */
+const char *sandbox_status_reason(const struct sandbox *sb);
+
+/* What the sandbox runs from, and its scratch memory (for tests, stats). */
+struct snapshot *sandbox_snapshot(const struct sandbox *sb);
+/* Scratch pages the guest has taken since the last reset (CoW copies,
+ * page tables, stack). */
+uint64_t sandbox_scratch_pages_used(const struct sandbox *sb);
+/* VM exits taken by the last call (1 for a call with no host calls). */
+uint64_t sandbox_last_call_exits(const struct sandbox *sb);
+
+#endif

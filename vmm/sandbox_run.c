@@ -1,0 +1,224 @@
+/* sandbox_run.c — the sandbox's run loop: one switch over exits, one over
+ * ports (proto.h). Everything read from guest memory is bounds-checked by
+ * the protocol code; anything unexpected poisons the sandbox with a message
+ * that says what the guest did. */
+#include <string.h>
+
+#include "sandbox_internal.h"
+
+static const char *abort_code_name(uint8_t code)
+{
+	switch (code) {
+	case SB_ABORT_EXCEPTION: return "unhandled exception";
+	case SB_ABORT_OUT_OF_MEMORY: return "out of memory";
+	case SB_ABORT_BAD_CALL: return "bad call";
+	case SB_ABORT_STACK_OVERFLOW: return "stack overflow";
+	case SB_ABORT_GUEST_PANIC: return "guest panic";
+	default: return "abort";
+	}
+}
+
+/* One byte of the abort stream; returns 1 when the stream is complete. */
+static int abort_byte(struct abort_stream *a, uint8_t b)
+{
+	switch (a->got++) {
+	case 0:
+		a->code = b;
+		a->len = 0;
+		return 0;
+	case 1:
+		a->vector = b;
+		return 0;
+	default:
+		if (b == SB_ABORT_END)
+			return 1;
+		if (a->len < SB_ABORT_MSG_MAX)
+			a->msg[a->len++] = (char)b;
+		return 0;
+	}
+}
+
+static int finish_abort(struct sandbox *sb, struct sb_err *err)
+{
+	struct abort_stream *a = &sb->abort;
+	a->msg[a->len] = '\0';
+	if (a->vector != SB_ABORT_NO_VECTOR)
+		sb_errf(err, SB_E_GUEST, "guest aborted: %s (vector %u): %s", abort_code_name(a->code),
+			a->vector, a->msg);
+	else
+		sb_errf(err, SB_E_GUEST, "guest aborted: %s: %s", abort_code_name(a->code), a->msg);
+	memset(a, 0, sizeof *a);
+	return sandbox_fail(sb, SANDBOX_POISONED, err);
+}
+
+static const struct sandbox_host_fn_def *find_host_fn(const struct sandbox *sb, const char *name,
+							uint32_t len)
+{
+	for (unsigned i = 0; i < sb->n_host_fns; i++) {
+		const char *n = sb->host_fns[i].name;
+		if (strlen(n) == len && memcmp(n, name, len) == 0)
+			return &sb->host_fns[i];
+	}
+	return NULL;
+}
+
+/* Push a RESULT or ERROR record onto the input buffer for the guest. */
+static int reply(struct sandbox *sb, const struct sb_value *ret, uint32_t code, const char *msg,
+		 struct sb_err *err)
+{
+	const struct layout *l = mgr_layout(&sb->mem);
+	uint8_t *in = mgr_input(&sb->mem);
+	uint8_t *rec;
+	uint64_t room;
+	int rc = sb_stack_reserve(in, layout_input_bytes(l), &room, &rec);
+	if (rc == SB_PROTO_OK) {
+		struct sb_writer w;
+		sb_writer_init(&w, rec, room);
+		if (ret)
+			sb_encode_result(&w, ret);
+		else
+			sb_encode_error(&w, code, msg, (uint32_t)strlen(msg));
+		int64_t n = sb_writer_finish(&w);
+		rc = n < 0 ? (int)n : sb_stack_commit(in, layout_input_bytes(l), (uint64_t)n);
+	}
+	if (rc != SB_PROTO_OK) {
+		sb_errf(err, SB_E_GUEST, "host function reply does not fit the input buffer: %s",
+			sb_proto_strerror(rc));
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+	return 0;
+}
+
+/* The guest pushed a CALL record for a host function. A call the host can
+ * refuse cleanly (unknown name, wrong types, the function failing) gets an
+ * ERROR reply and the guest goes on; a malformed buffer poisons. */
+static int serve_host_call(struct sandbox *sb, struct sb_err *err)
+{
+	const struct layout *l = mgr_layout(&sb->mem);
+	const uint8_t *p;
+	uint64_t len;
+	struct sb_record rec;
+	struct sb_value args[SB_CALL_MAX_ARGS];
+	int rc = sb_stack_pop(mgr_output(&sb->mem), layout_output_bytes(l), &p, &len);
+	if (rc == SB_PROTO_OK)
+		rc = sb_decode_record(p, len, &rec, args, SB_CALL_MAX_ARGS);
+	if (rc == SB_PROTO_OK && rec.kind != SB_REC_CALL)
+		rc = SB_PROTO_MALFORMED;
+	if (rc != SB_PROTO_OK) {
+		sb_errf(err, SB_E_GUEST, "guest host-call record: %s", sb_proto_strerror(rc));
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+	const struct sandbox_host_fn_def *f = find_host_fn(sb, rec.as.call.name, rec.as.call.name_len);
+	if (!f)
+		return reply(sb, NULL, SB_CALL_E_NO_SUCH_FUNCTION, "no such host function", err);
+	if (rec.as.call.nargs != f->nparams)
+		return reply(sb, NULL, SB_CALL_E_BAD_ARGUMENTS, "wrong number of arguments", err);
+	for (unsigned i = 0; i < f->nparams; i++)
+		if (args[i].type != f->params[i])
+			return reply(sb, NULL, SB_CALL_E_BAD_ARGUMENTS, "argument of the wrong type", err);
+	struct sb_value ret = { .type = f->ret };
+	char msg[256] = "";
+	if (f->fn(f->ctx, args, f->nparams, &ret, msg, sizeof msg) != 0)
+		return reply(sb, NULL, SB_CALL_E_HOST, msg[0] ? msg : "host function failed", err);
+	if (ret.type != f->ret)
+		return reply(sb, NULL, SB_CALL_E_HOST, "host function returned the wrong type", err);
+	return reply(sb, &ret, 0, NULL, err);
+}
+
+static int serve_log(struct sandbox *sb, struct sb_err *err)
+{
+	const struct layout *l = mgr_layout(&sb->mem);
+	const uint8_t *p;
+	uint64_t len;
+	struct sb_record rec;
+	int rc = sb_stack_pop(mgr_output(&sb->mem), layout_output_bytes(l), &p, &len);
+	if (rc == SB_PROTO_OK)
+		rc = sb_decode_record(p, len, &rec, NULL, 0);
+	if (rc == SB_PROTO_OK && rec.kind != SB_REC_LOG)
+		rc = SB_PROTO_MALFORMED;
+	if (rc != SB_PROTO_OK) {
+		sb_errf(err, SB_E_GUEST, "guest log record: %s", sb_proto_strerror(rc));
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+	if (sb->cfg.on_log)
+		sb->cfg.on_log(sb->cfg.callback_ctx, rec.as.log.level, rec.as.log.msg,
+			       rec.as.log.msg_len);
+	return 0;
+}
+
+/* Returns 1 when the guest finished, 0 to keep running, -1 on failure. */
+static int serve_port(struct sandbox *sb, const struct vcpu_exit *x, struct sb_err *err)
+{
+	if (!x->io.is_out || x->io.count != 1) {
+		sb_errf(err, SB_E_GUEST, "guest did %s on port 0x%x (only single OUTs are served)",
+			x->io.is_out ? "a string OUT" : "IN", x->io.port);
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+	switch (x->io.port) {
+	case SB_PORT_DONE:
+		return 1;
+	case SB_PORT_HOST_CALL:
+		return serve_host_call(sb, err);
+	case SB_PORT_LOG:
+		return serve_log(sb, err);
+	case SB_PORT_ABORT:
+		if (abort_byte(&sb->abort, (uint8_t)x->io.value))
+			return finish_abort(sb, err);
+		return 0;
+	case SB_PORT_DEBUG_CHAR:
+		if (sb->cfg.on_debug_char)
+			sb->cfg.on_debug_char(sb->cfg.callback_ctx, (char)x->io.value);
+		return 0;
+	default:
+		sb_errf(err, SB_E_GUEST, "guest wrote 0x%x to unknown port 0x%x", x->io.value,
+			x->io.port);
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+}
+
+static int memory_violation(struct sandbox *sb, const struct vcpu_exit *x, struct sb_err *err)
+{
+	const struct layout *l = mgr_layout(&sb->mem);
+	gpa_t a = x->mmio.addr;
+	bool in_snapshot = a >= SB_BASE_ADDRESS && a - SB_BASE_ADDRESS < layout_snapshot_bytes(l);
+	sb_errf(err, SB_E_GUEST, "guest memory-access violation: %s of %u bytes at GPA 0x%llx (%s)",
+		x->mmio.is_write ? "write" : "read", x->mmio.len, (unsigned long long)a,
+		in_snapshot && x->mmio.is_write ? "read-only snapshot memory"
+						: "no memory there");
+	return sandbox_fail(sb, SANDBOX_POISONED, err);
+}
+
+int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
+{
+	struct vcpu_exit x;
+	memset(&sb->abort, 0, sizeof sb->abort);
+	sb->exits = 0;
+	for (;;) {
+		int rc = vcpu_run(sb->vcpu, &x, err);
+		sb->exits++;
+		if (rc < 0) {
+			if (x.kind == VCPU_EXIT_CANCELLED)
+				sb_errf(err, SB_E_CANCELLED, "call cancelled (%s)",
+					vcpu_cancel_reason_name(x.cancel));
+			return sandbox_fail(sb, SANDBOX_POISONED, err);
+		}
+		switch (x.kind) {
+		case VCPU_EXIT_IO:
+			rc = serve_port(sb, &x, err);
+			if (rc < 0)
+				return -1;
+			if (rc == 1)
+				return 0;
+			break;
+		case VCPU_EXIT_MMIO:
+			return memory_violation(sb, &x, err);
+		case VCPU_EXIT_HLT:
+			sb_errf(err, SB_E_GUEST, "guest halted without finishing the call");
+			return sandbox_fail(sb, SANDBOX_POISONED, err);
+		default:
+			sb_errf(err, SB_E_GUEST, "unexpected exit %s",
+				kvm_exit_reason_name(x.reason));
+			return sandbox_fail(sb, SANDBOX_POISONED, err);
+		}
+	}
+}

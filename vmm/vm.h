@@ -1,0 +1,57 @@
+/* vm.h — one KVM virtual machine: its fd and its memory slots.
+ *
+ * A VM has no irqchip, no PIT, no devices: memory slots and one vCPU
+ * (vcpu.h). Slots are tracked here so guest-physical addresses can be turned
+ * into host pointers (vm_gpa2hva) without asking the kernel.
+ */
+#ifndef SNAPBENCH_VMM_VM_H
+#define SNAPBENCH_VMM_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "err.h"
+#include "kvm.h"
+
+/* Slot numbers accepted by vm_set_memslot: 0 .. VM_MAX_MEMSLOTS-1. */
+#define VM_MAX_MEMSLOTS 32
+
+struct vm_memslot {
+	bool used;
+	bool readonly;
+	gpa_t gpa;
+	void *hva;
+	uint64_t bytes;
+};
+
+struct vm {
+	struct kvm *kvm; /* borrowed: must outlive the VM */
+	int fd;
+	struct vm_memslot slots[VM_MAX_MEMSLOTS];
+};
+
+/* KVM_CREATE_VM (default machine type). NULL + err on failure. */
+struct vm *vm_create(struct kvm *kvm, struct sb_err *err);
+
+/* Close the VM fd and free it (vCPUs must be destroyed first). The memory
+ * behind the slots belongs to the caller and is not unmapped. NULL allowed. */
+void vm_destroy(struct vm *vm);
+
+/* Map `bytes` of host memory at `hva` into the guest at `gpa` as slot `slot`
+ * (KVM_SET_USER_MEMORY_REGION). `readonly` maps it with KVM_MEM_READONLY:
+ * guest reads hit memory, guest writes exit to user space as MMIO.
+ * Replacing a used slot is allowed only by deleting it first (KVM forbids
+ * changing a slot's address or size in place). Alignment and overlap are
+ * checked by KVM; its refusal comes back as "KVM_SET_USER_MEMORY_REGION
+ * failed: ...". Not a hot-path operation (15–240 µs here, DESIGN §7). */
+int vm_set_memslot(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
+		   bool readonly, struct sb_err *err);
+
+/* Delete slot `slot` (a KVM_SET_USER_MEMORY_REGION of size 0). */
+int vm_delete_memslot(struct vm *vm, uint32_t slot, struct sb_err *err);
+
+/* Host pointer for [gpa, gpa+bytes) if it lies inside one slot, else NULL. */
+void *vm_gpa2hva(const struct vm *vm, gpa_t gpa, uint64_t bytes);
+
+#endif
