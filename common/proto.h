@@ -14,6 +14,13 @@
  *    SB_PORT_LOG         a LOG record is on top of the output buffer.
  *    SB_PORT_ABORT       one byte of the abort stream (see below).
  *    SB_PORT_DEBUG_CHAR  one character for the debug console.
+ *    SB_PORT_COPY_PAGE   copy one 4 KiB page for the guest: RDI = source
+ *                        GPA (any guest memory), RSI = destination GPA (in
+ *                        scratch), both page aligned. Used by the guest's
+ *                        copy-on-write handler when the host asks for it
+ *                        (SB_INIT_HOST_COPY): where guest ring-0 code is
+ *                        emulated, one exit is far cheaper than copying
+ *                        4 KiB an instruction at a time.
  *
  *    Abort stream: byte 0 = enum sb_abort_code, byte 1 = exception vector
  *    or SB_ABORT_NO_VECTOR, then the message bytes, then SB_ABORT_END.
@@ -59,10 +66,12 @@ enum sb_port {
 	SB_PORT_LOG = 0xE2,
 	SB_PORT_ABORT = 0xE3,
 	SB_PORT_DEBUG_CHAR = 0xE4,
+	SB_PORT_COPY_PAGE = 0xE5,
 };
 
 /* Flags the host passes to the guest entry point (second argument, RSI). */
 #define SB_INIT_USER_MODE 1ull /* drop to ring 3 after init; calls run there */
+#define SB_INIT_HOST_COPY 2ull /* copy-on-write copies through SB_PORT_COPY_PAGE */
 
 enum sb_abort_code {
 	SB_ABORT_UNKNOWN = 0,

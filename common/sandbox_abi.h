@@ -51,7 +51,10 @@
 /* Bookkeeping words: host offset scratch_bytes - k, GVA SB_SCRATCH_END_GVA - k.
  * The host rewrites them on every build and restore. */
 #define SB_SCRATCH_TOP_SIZE 0x08ull      /* scratch size in bytes */
-#define SB_SCRATCH_TOP_ALLOCATOR 0x10ull /* next free GPA; guest atomically adds */
+#define SB_SCRATCH_TOP_ALLOCATOR 0x10ull /* next free GPA; guest atomically adds.
+					    * Every page at or above it is zero: the
+					    * host clears what was handed out when it
+					    * resets scratch, so the guest never has to. */
 #define SB_SCRATCH_TOP_PT_GPA 0x18ull    /* GPA of the page-table copy (CR3) */
 #define SB_SCRATCH_TOP_GENERATION 0x20ull /* snapshot generation */
 /* 0x28 is unused: it keeps the exception-stack top 16-byte aligned. */

@@ -24,19 +24,16 @@ sb_guest_dispatch:
 	call sb_runtime_dispatch
 	ud2
 
-/* void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *, uint64_t),
- *                       void *arg, uint64_t arg2)
- * Switch to a new stack and call fn(arg, arg2); fn must not return. */
+/* void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg)
+ * Switch to a new stack and call fn(arg); fn must not return. */
 	.globl sb_call_on_stack
 	.type sb_call_on_stack, @function
 sb_call_on_stack:
 	movq %rdi, %rsp
 	andq $-16, %rsp
-	movq %rsi, %rax    /* fn */
 	movq %rdx, %rdi    /* arg */
-	movq %rcx, %rsi    /* arg2 */
 	xorl %ebp, %ebp
-	call *%rax
+	call *%rsi         /* fn */
 	ud2
 
 /* void sb_enter_user(uint64_t rip, uint64_t rsp): iretq into ring 3 with

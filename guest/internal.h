@@ -16,6 +16,9 @@
  *                     pages appear on first touch; a fault just below the
  *                     window is a stack overflow. */
 #define SB_RT_PAGE_GVA 0xFFFFFF0000000000ull
+/* The host's SB_INIT_* flags, kept in the runtime page (not in .bss) so the
+ * fault handler can read them before the first copy-on-write fault. */
+#define SB_RT_FLAGS_GVA (SB_RT_PAGE_GVA + 2048)
 #define SB_STACK_TOP_GVA 0xFFFFFF8000000000ull
 #define SB_STACK_MAX_BYTES (64ull << 10) /* fits the default 288 KiB scratch */
 #define SB_STACK_GUARD_BYTES (1ull << 20) /* faults here: overflow */
@@ -38,7 +41,6 @@ struct sb_frame {
 /* Runtime state that lives in .bss (CoW-copied on first write). */
 struct sb_runtime {
 	const struct sb_peb *peb;
-	uint64_t flags; /* SB_INIT_* from the host */
 	uint8_t *input;
 	uint64_t input_bytes;
 	uint8_t *output;
@@ -50,12 +52,18 @@ struct sb_runtime {
 };
 extern struct sb_runtime sb_rt;
 
+static inline uint64_t sb_init_flags(void)
+{
+	return *(volatile const uint64_t *)(uintptr_t)SB_RT_FLAGS_GVA;
+}
+
 /* Page tables of the running guest: tables live in scratch and are reached
  * through the scratch window. */
 extern const struct pt sb_guest_pt;
 
 /* Scratch page allocator (atomic add on the bookkeeping word). Returns the
- * GPA of a zeroed page, or aborts "out of physical memory". */
+ * GPA of a zeroed page (the host zeroes free scratch, see sandbox_abi.h),
+ * or aborts "out of physical memory". */
 gpa_t sb_scratch_alloc_page(void);
 /* Same, but returns 0 instead of aborting. */
 gpa_t sb_scratch_try_alloc_page(void);
@@ -78,8 +86,8 @@ void sb_exception(struct sb_frame *f);
 __attribute__((noreturn)) void sb_abort_parts(enum sb_abort_code code, uint8_t vector,
 					      const char *const *parts);
 
-/* Switch to a new stack and call fn(arg, arg2); fn must not return. */
-void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *, uint64_t), void *arg, uint64_t arg2);
+/* Switch to a new stack and call fn(arg); fn must not return. */
+void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg);
 
 
 /* Leave ring 0 for good: iretq to `rip` in ring 3 with stack `rsp`. */

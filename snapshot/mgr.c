@@ -33,6 +33,12 @@ void mgr_fini(struct mem_mgr *m)
 void mgr_reset(struct mem_mgr *m)
 {
 	const struct layout *l = mgr_layout(m);
+	/* Pages the guest took since the last reset go back to zero (the
+	 * allocator promises zeroed pages): work proportional to what the
+	 * guest used, not to the size of scratch. */
+	uint64_t used = mgr_pages_allocated(m) * SB_PAGE_SIZE;
+	if (used)
+		memset(m->scratch + layout_free_scratch_offset(l), 0, used);
 	sb_stack_reset(mgr_input(m), layout_input_bytes(l));
 	sb_stack_reset(mgr_output(m), layout_output_bytes(l));
 	memcpy(m->scratch + layout_pt_scratch_offset(l), snap_pt_tail(m->snap), layout_pt_bytes(l));
@@ -49,7 +55,14 @@ uint64_t mgr_next_free_gpa(const struct mem_mgr *m)
 
 uint64_t mgr_pages_allocated(const struct mem_mgr *m)
 {
-	uint64_t first = layout_first_free_scratch_gpa(mgr_layout(m));
+	/* The word is guest-written: clamp it to the free area. */
+	const struct layout *l = mgr_layout(m);
+	uint64_t first = layout_first_free_scratch_gpa(l);
+	uint64_t limit = layout_scratch_base_gpa(l) + layout_exn_scratch_offset(l);
 	uint64_t next = mgr_next_free_gpa(m);
-	return next > first ? (next - first) / SB_PAGE_SIZE : 0;
+	if (next <= first)
+		return 0;
+	if (next > limit)
+		next = limit;
+	return (next - first) / SB_PAGE_SIZE;
 }

@@ -83,6 +83,7 @@ enum pt_status {
 	PT_E_LIMIT,        /* walk: entry budget exhausted */
 	PT_E_INVAL,        /* bad argument (NULL, level out of range, ...) */
 	PT_E_HOOK,         /* a caller's callback reported failure */
+	PT_E_UNMAPPED,     /* lookup: no present leaf maps the address */
 	PT_E__COUNT
 };
 
@@ -257,6 +258,20 @@ enum pt_status pt_table_ensure(const struct pt *pt, gpa_t root, gva_t va, unsign
  * level-(level+1) entry. */
 enum pt_status pt_table_link(const struct pt *pt, gpa_t root, gva_t va, unsigned level,
 			     gpa_t table);
+
+/* ---- lookup ---------------------------------------------------------- */
+
+/* The leaf entry that maps one address. */
+struct pt_leaf {
+	gpa_t entry_gpa;  /* where the entry sits (write it to remap the page) */
+	pt_entry_t entry; /* its value */
+	unsigned level;   /* 1 for a 4 KiB page, higher for a large page */
+};
+
+/* Find the present leaf mapping `va` under `root`: one entry read per
+ * level, nothing else, so fault handlers can afford it (the walk below is
+ * general but much longer). PT_E_UNMAPPED when some level is not present. */
+enum pt_status pt_lookup(const struct pt *pt, gpa_t root, gva_t va, struct pt_leaf *out);
 
 /* ---- walk ----------------------------------------------------------- */
 

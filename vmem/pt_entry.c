@@ -16,6 +16,7 @@ const char *pt_strerror(enum pt_status s)
 	case PT_E_LIMIT: return "page-table walk budget exhausted";
 	case PT_E_INVAL: return "invalid argument";
 	case PT_E_HOOK: return "callback failed";
+	case PT_E_UNMAPPED: return "address not mapped";
 	case PT_E__COUNT: break;
 	}
 	return "unknown page-table status";

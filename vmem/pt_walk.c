@@ -163,3 +163,29 @@ bool pt_walk_next(struct pt_walk *w, struct pt_mapping *out)
 	}
 	return false;
 }
+
+enum pt_status pt_lookup(const struct pt *pt, gpa_t root, gva_t va, struct pt_leaf *out)
+{
+	if (!pt || !out)
+		return PT_E_INVAL;
+	const struct pt_format *f = pt->fmt;
+	if (!pt_va_canonical(f, va))
+		return PT_E_NONCANONICAL;
+	uint64_t lin = va & ((1ull << pt_format_va_bits(f)) - 1);
+	gpa_t t = root & ~(gpa_t)(PT_TABLE_BYTES - 1);
+	for (unsigned l = f->levels; l >= 1; l--) {
+		unsigned idx = (unsigned)(lin >> pt_format_shift(f, l)) & (pt_format_entries(f) - 1);
+		gpa_t eg = t + (gpa_t)idx * f->entry_bytes;
+		pt_entry_t e = pt->ops->read_entry(pt->ctx, eg, f->entry_bytes);
+		if (!(e & PT_P))
+			return PT_E_UNMAPPED;
+		if (pt_entry_is_leaf(f, e, l)) {
+			out->entry_gpa = eg;
+			out->entry = e;
+			out->level = l;
+			return PT_OK;
+		}
+		t = e & f->addr_mask;
+	}
+	return PT_E_UNMAPPED; /* not reached: level 1 entries are leaves */
+}

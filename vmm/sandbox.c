@@ -155,7 +155,8 @@ static int pop_output(struct sandbox *sb, struct sb_record *rec, struct sb_err *
 static int run_init(struct sandbox *sb, struct sb_err *err)
 {
 	struct snapshot *snap = sb->mem.snap;
-	uint64_t flags = sb->cfg.mode == SANDBOX_MODE_USER ? SB_INIT_USER_MODE : 0;
+	uint64_t flags = (sb->cfg.mode == SANDBOX_MODE_USER ? SB_INIT_USER_MODE : 0) |
+			 (sb->cfg.guest_copies_pages ? 0 : SB_INIT_HOST_COPY);
 	set_entry_regs(sb, snap->entry_gva, snap->stack_top_gva, layout_peb_gva(&snap->layout),
 		       flags, 0x2);
 	arm_deadline(sb);
@@ -202,6 +203,9 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 		goto fail_mem;
 	if (vcpu_setup_long_mode(sb->vcpu, layout_pt_base_gpa(l), err))
 		goto fail_vcpu;
+	/* General registers come back in kvm_run on every exit (the copy
+	 * port passes its arguments in registers). */
+	sb->vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
 
 	if (snap->entry_kind == SNAP_ENTRY_INIT) {
 		if (run_init(sb, err))

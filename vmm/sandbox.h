@@ -61,6 +61,9 @@ enum sandbox_guest_mode {
 struct sandbox_config {
 	uint64_t deadline_ns; /* per call (and for init); 0 = no deadline */
 	enum sandbox_guest_mode mode;
+	/* The guest's copy-on-write handler copies pages itself instead of
+	 * asking the host (SB_PORT_COPY_PAGE); slower on our machines. */
+	bool guest_copies_pages;
 	const struct sandbox_host_fn_def *host_fns;
 	unsigned n_host_fns;
 	/* Guest log records and debug characters; NULL = dropped. */

@@ -146,6 +146,35 @@ static int serve_log(struct sandbox *sb, struct sb_err *err)
 	return 0;
 }
 
+/* Host pointer to the guest page at `gpa` (snapshot or scratch), or NULL. */
+static uint8_t *guest_page(const struct sandbox *sb, gpa_t gpa, bool scratch_only)
+{
+	const struct layout *l = mgr_layout(&sb->mem);
+	struct layout_resolved r;
+	if (gpa & (SB_PAGE_SIZE - 1) || !layout_resolve_gpa(l, gpa, NULL, 0, &r) ||
+	    (scratch_only && r.base != LAYOUT_GPA_SCRATCH))
+		return NULL;
+	uint64_t size = r.base == LAYOUT_GPA_SCRATCH ? sb->mem.scratch_bytes : layout_snapshot_bytes(l);
+	if (r.offset > size - SB_PAGE_SIZE)
+		return NULL;
+	return (r.base == LAYOUT_GPA_SCRATCH ? sb->mem.scratch : sb->mem.snap->image) + r.offset;
+}
+
+/* The guest's copy-on-write handler asks for one page copy (proto.h). */
+static int serve_copy_page(struct sandbox *sb, struct sb_err *err)
+{
+	const struct kvm_regs *r = &sb->vcpu->run->s.regs.regs;
+	uint8_t *src = guest_page(sb, r->rdi, false), *dst = guest_page(sb, r->rsi, true);
+	if (!src || !dst) {
+		sb_errf(err, SB_E_GUEST, "guest asked to copy page 0x%llx to 0x%llx: %s",
+			(unsigned long long)r->rdi, (unsigned long long)r->rsi,
+			!src ? "the source is not a guest page" : "the destination is not a scratch page");
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+	memcpy(dst, src, SB_PAGE_SIZE);
+	return 0;
+}
+
 /* Returns 1 when the guest finished, 0 to keep running, -1 on failure. */
 static int serve_port(struct sandbox *sb, const struct vcpu_exit *x, struct sb_err *err)
 {
@@ -165,6 +194,8 @@ static int serve_port(struct sandbox *sb, const struct vcpu_exit *x, struct sb_e
 		if (abort_byte(&sb->abort, (uint8_t)x->io.value))
 			return finish_abort(sb, err);
 		return 0;
+	case SB_PORT_COPY_PAGE:
+		return serve_copy_page(sb, err);
 	case SB_PORT_DEBUG_CHAR:
 		if (sb->cfg.on_debug_char)
 			sb->cfg.on_debug_char(sb->cfg.callback_ctx, (char)x->io.value);

@@ -13,14 +13,18 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: snapbench bench [OPTIONS]\n\n"
-		   "Measure, in one run: one bare VM-exit round trip (guest -> host user space\n"
-		   "-> guest, a real-mode loop of OUTs), the round trip of a call to the test\n"
-		   "guest's add(i64, i64), and creating a sandbox (VM, vCPU, memory, guest\n"
-		   "initialisation). Prints medians and the call / exit ratio.\n\n"
+		   "Measure, in one run, with the embedded test guest:\n"
+		   "  bare exit (real mode)   a throwaway VM looping OUT in real mode\n"
+		   "  bare exit (sandbox)     OUTs from the guest's own call mode, in a sandbox\n"
+		   "  call add(i64, i64)      one call round trip\n"
+		   "  create + init sandbox   VM, vCPU, memory and the guest's initialisation\n"
+		   "  copy-on-write fault     one heap page dirtied for the first time\n"
+		   "and the ratios of the call to the bare exits.\n\n"
 		   "options:\n"
 		   "  --exits N    bare exits to time (default 20000)\n"
 		   "  --calls N    calls to time (default 20000)\n"
 		   "  --creates N  sandboxes to create (default 50)\n"
+		   "  --mode M     where calls run: user (ring 3, default) or kernel (ring 0)\n"
 		   "  -h, --help   this text\n");
 }
 
@@ -43,13 +47,106 @@ static void row(const char *what, const struct vmm_cost_ns *c)
 	       c->min_ns / 1e3, c->max_ns / 1e3, c->samples);
 }
 
+struct bench {
+	uint32_t exits, calls, creates;
+	struct sandbox_config cfg;
+	struct snapshot *snap;
+	uint64_t *samples; /* max(exits, calls, creates) */
+};
+
+/* Bare exits from inside a sandbox: debug_exits(k) does k OUTs that the
+ * host answers at once; one sample = (time of k exits - time of 0) / k. */
+static int bench_sandbox_exits(struct bench *b, struct sandbox *sb, struct vmm_cost_ns *out,
+			       struct sb_err *err)
+{
+	const uint32_t per = 100, rounds = b->exits / per ? b->exits / per : 1;
+	struct sb_value k0 = { .type = SB_T_U64, .as.u64 = 0 }, kn = { .type = SB_T_U64, .as.u64 = per };
+	struct sb_value ret;
+	for (uint32_t i = 0; i < rounds; i++) {
+		uint64_t t0 = vmm_now_ns();
+		if (sandbox_call(sb, "debug_exits", &k0, 1, &ret, err))
+			return -1;
+		uint64_t t1 = vmm_now_ns();
+		if (sandbox_call(sb, "debug_exits", &kn, 1, &ret, err))
+			return -1;
+		uint64_t t2 = vmm_now_ns();
+		int64_t d = (int64_t)(t2 - t1) - (int64_t)(t1 - t0);
+		b->samples[i] = d > 0 ? (uint64_t)d / per : 0;
+	}
+	vmm_cost_from_samples(b->samples, rounds, out);
+	return 0;
+}
+
+static int bench_calls(struct bench *b, struct sandbox *sb, struct vmm_cost_ns *out,
+		       struct sb_err *err)
+{
+	struct sb_value args[2] = { { .type = SB_T_I64, .as.i64 = 40 },
+				    { .type = SB_T_I64, .as.i64 = 2 } };
+	struct sb_value ret;
+	for (uint32_t i = 0; i < b->calls; i++) {
+		uint64_t t0 = vmm_now_ns();
+		if (sandbox_call(sb, "add", args, 2, &ret, err))
+			return -1;
+		b->samples[i] = vmm_now_ns() - t0;
+		if (ret.as.i64 != 42)
+			return sb_errf(err, SB_E_GUEST, "add(40, 2) returned %lld", (long long)ret.as.i64);
+	}
+	vmm_cost_from_samples(b->samples, b->calls, out);
+	return 0;
+}
+
+/* Create b->creates sandboxes; keeps the last one in *keep. */
+static int bench_creates(struct bench *b, struct sandbox **keep, struct vmm_cost_ns *out,
+			 struct sb_err *err)
+{
+	struct sandbox *sb = NULL;
+	for (uint32_t i = 0; i < b->creates; i++) {
+		uint64_t t0 = vmm_now_ns();
+		if (sandbox_create(&sb, b->snap, &b->cfg, err))
+			return -1;
+		b->samples[i] = vmm_now_ns() - t0;
+		if (i + 1 < b->creates)
+			sandbox_destroy(sb);
+	}
+	vmm_cost_from_samples(b->samples, b->creates, out);
+	*keep = sb;
+	return 0;
+}
+
+/* One sample per fresh sandbox: (touch_pages(n) - touch_pages(0)) / n. */
+static int bench_cow(struct bench *b, struct vmm_cost_ns *out, struct sb_err *err)
+{
+	const uint32_t rounds = 5;
+	uint64_t n = layout_heap_bytes(&b->snap->layout) / SB_PAGE_SIZE;
+	for (uint32_t i = 0; i < rounds; i++) {
+		struct sandbox *sb;
+		if (sandbox_create(&sb, b->snap, &b->cfg, err))
+			return -1;
+		struct sb_value a0 = { .type = SB_T_U64, .as.u64 = 0 }, an = { .type = SB_T_U64, .as.u64 = n };
+		struct sb_value ret;
+		uint64_t t0 = vmm_now_ns();
+		int rc = sandbox_call(sb, "touch_pages", &a0, 1, &ret, err);
+		uint64_t t1 = vmm_now_ns();
+		rc = rc ? rc : sandbox_call(sb, "touch_pages", &an, 1, &ret, err);
+		uint64_t t2 = vmm_now_ns();
+		sandbox_destroy(sb);
+		if (rc)
+			return -1;
+		int64_t d = (int64_t)(t2 - t1) - (int64_t)(t1 - t0);
+		b->samples[i] = d > 0 ? (uint64_t)d / n : 0;
+	}
+	vmm_cost_from_samples(b->samples, rounds, out);
+	return 0;
+}
+
 int cmd_bench(int argc, char **argv)
 {
-	uint32_t exits = 20000, calls = 20000, creates = 50;
+	struct bench b = { .exits = 20000, .calls = 20000, .creates = 50,
+			   .cfg = sandbox_config_default() };
 	static const struct option opts[] = {
-		{ "exits", required_argument, 0, 'e' }, { "calls", required_argument, 0, 'c' },
-		{ "creates", required_argument, 0, 'n' }, { "help", no_argument, 0, 'h' },
-		{ 0, 0, 0, 0 },
+		{ "exits", required_argument, 0, 'e' },   { "calls", required_argument, 0, 'c' },
+		{ "creates", required_argument, 0, 'n' }, { "mode", required_argument, 0, 'm' },
+		{ "help", no_argument, 0, 'h' },          { 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
 	args[0] = "snapbench bench";
@@ -59,9 +156,19 @@ int cmd_bench(int argc, char **argv)
 	int c, li = -1;
 	while ((c = getopt_long(argc + 1, args, "h", opts, &li)) != -1) {
 		switch (c) {
-		case 'e': if (parse_count("exits", optarg, &exits)) return CLI_EXIT_USAGE; break;
-		case 'c': if (parse_count("calls", optarg, &calls)) return CLI_EXIT_USAGE; break;
-		case 'n': if (parse_count("creates", optarg, &creates)) return CLI_EXIT_USAGE; break;
+		case 'e': if (parse_count("exits", optarg, &b.exits)) return CLI_EXIT_USAGE; break;
+		case 'c': if (parse_count("calls", optarg, &b.calls)) return CLI_EXIT_USAGE; break;
+		case 'n': if (parse_count("creates", optarg, &b.creates)) return CLI_EXIT_USAGE; break;
+		case 'm':
+			if (strcmp(optarg, "user") == 0)
+				b.cfg.mode = SANDBOX_MODE_USER;
+			else if (strcmp(optarg, "kernel") == 0)
+				b.cfg.mode = SANDBOX_MODE_KERNEL;
+			else {
+				fprintf(stderr, "snapbench bench: --mode: '%s' is not user or kernel\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return CLI_EXIT_USAGE;
 		}
@@ -72,78 +179,65 @@ int cmd_bench(int argc, char **argv)
 	}
 
 	struct sb_err err;
-	struct kvm *kvm = kvm_open(&err);
-	struct vmm_cost_ns exit_cost, call_cost, create_cost;
+	struct vmm_cost_ns real_exit, sb_exit, call, create, cow;
 	struct elf_image img;
-	struct snapshot *snap = NULL;
-	uint64_t *samples = NULL;
+	struct sandbox *sb = NULL;
 	int rc = CLI_EXIT_FAIL;
+	struct kvm *kvm = kvm_open(&err);
 	if (!kvm)
 		goto out;
-	fprintf(stderr, "measuring %u bare exits...\n", exits);
-	if (vmm_measure_exit_roundtrip_ns(kvm, exits, &exit_cost, &err))
+	uint32_t n = b.exits > b.calls ? b.exits : b.calls;
+	b.samples = malloc(sizeof *b.samples * (n > b.creates ? n : b.creates));
+	if (!b.samples) {
+		sb_errf(&err, SB_E_NOMEM, "cannot allocate the samples");
 		goto out;
-
-	struct layout_config cfg = layout_config_default();
-	if (elf_image_from_memory(&img, sb_testguest_elf, sb_testguest_elf_bytes(), "(embedded test guest)",
-				  &err))
+	}
+	struct layout_config lc = layout_config_default();
+	lc.heap_bytes = 1 << 20;     /* 256 pages to dirty in the copy-on-write bench */
+	lc.scratch_bytes = 2 << 20;
+	if (elf_image_from_memory(&img, sb_testguest_elf, sb_testguest_elf_bytes(),
+				  "(embedded test guest)", &err))
 		goto out;
-	int snap_rc = snap_from_elf(&snap, &img, &cfg, NULL, 0, 0, &err);
+	int snap_rc = snap_from_elf(&b.snap, &img, &lc, NULL, 0, 0, &err);
 	elf_image_free(&img);
 	if (snap_rc)
 		goto out;
 
-	uint32_t n = calls > creates ? calls : creates;
-	samples = malloc(sizeof *samples * n);
-	if (!samples) {
-		sb_errf(&err, SB_E_NOMEM, "cannot allocate %u samples", n);
+	fprintf(stderr, "timing %u bare exits in real mode...\n", b.exits);
+	if (vmm_measure_exit_roundtrip_ns(kvm, b.exits, &real_exit, &err))
 		goto out;
-	}
-	fprintf(stderr, "creating %u sandboxes...\n", creates);
-	struct sandbox *sb = NULL;
-	for (uint32_t i = 0; i < creates; i++) {
-		uint64_t t0 = vmm_now_ns();
-		if (sandbox_create(&sb, snap, NULL, &err))
-			goto out;
-		samples[i] = vmm_now_ns() - t0;
-		if (i + 1 < creates)
-			sandbox_destroy(sb);
-	}
-	vmm_cost_from_samples(samples, creates, &create_cost);
-
-	fprintf(stderr, "timing %u calls of add...\n", calls);
-	struct sb_value args2[2] = { { .type = SB_T_I64, .as.i64 = 40 }, { .type = SB_T_I64, .as.i64 = 2 } };
-	struct sb_value ret;
-	for (uint32_t i = 0; i < calls; i++) {
-		uint64_t t0 = vmm_now_ns();
-		if (sandbox_call(sb, "add", args2, 2, &ret, &err)) {
-			sandbox_destroy(sb);
-			goto out;
-		}
-		samples[i] = vmm_now_ns() - t0;
-	}
-	sandbox_destroy(sb);
-	if (ret.as.i64 != 42) {
-		sb_errf(&err, SB_E_GUEST, "add(40, 2) returned %lld", (long long)ret.as.i64);
+	fprintf(stderr, "creating %u sandboxes...\n", b.creates);
+	if (bench_creates(&b, &sb, &create, &err))
 		goto out;
-	}
-	vmm_cost_from_samples(samples, calls, &call_cost);
+	fprintf(stderr, "timing %u bare exits and %u calls in the sandbox...\n", b.exits, b.calls);
+	if (bench_sandbox_exits(&b, sb, &sb_exit, &err) || bench_calls(&b, sb, &call, &err))
+		goto out;
+	fprintf(stderr, "timing copy-on-write faults...\n");
+	if (bench_cow(&b, &cow, &err))
+		goto out;
 
+	const char *mode = b.cfg.mode == SANDBOX_MODE_USER ? "ring 3" : "ring 0";
+	char label[64];
+	printf("guest calls run in %s\n\n", mode);
 	printf("%-28s %10s %10s %10s %10s %9s\n", "latency (us)", "median", "mean", "min", "max",
 	       "samples");
-	row("bare VM-exit round trip", &exit_cost);
-	row("call add(i64, i64)", &call_cost);
-	row("create + init sandbox", &create_cost);
-	printf("\ncall / bare exit (medians): %.2f   (target <= 1.5)\n",
-	       (double)call_cost.median_ns / (double)exit_cost.median_ns);
-	printf("create / bare exit (medians): %.1f\n",
-	       (double)create_cost.median_ns / (double)exit_cost.median_ns);
+	row("bare exit (real mode)", &real_exit);
+	snprintf(label, sizeof label, "bare exit (sandbox, %s)", mode);
+	row(label, &sb_exit);
+	row("call add(i64, i64)", &call);
+	row("create + init sandbox", &create);
+	row("copy-on-write fault", &cow);
+	printf("\ncall / bare exit in the same mode (medians): %.2f   (target <= 1.5)\n",
+	       (double)call.median_ns / (double)sb_exit.median_ns);
+	printf("call / bare exit in real mode (medians):     %.2f\n",
+	       (double)call.median_ns / (double)real_exit.median_ns);
 	rc = CLI_EXIT_OK;
 out:
 	if (rc != CLI_EXIT_OK)
 		fprintf(stderr, "snapbench bench: %s\n", err.msg);
-	free(samples);
-	snap_unref(snap);
+	sandbox_destroy(sb);
+	free(b.samples);
+	snap_unref(b.snap);
 	if (kvm)
 		kvm_close(kvm);
 	return rc;

@@ -164,17 +164,35 @@ int main(int argc, char **argv)
 		{ .name = "host_add_one", .ret = SB_T_I64, .nparams = 1, .params = { SB_T_I64 },
 		  .fn = host_add_one },
 	};
-	struct sandbox_config cfg = sandbox_config_default();
-	cfg.host_fns = host_fns;
-	cfg.n_host_fns = 1;
-	cfg.on_log = on_log;
-	struct sandbox *sb = fixture_sandbox(snap, &cfg);
-	CHECK_U64(sandbox_status(sb), SANDBOX_READY);
-	test_results(sb);
-	test_call_errors(sb);
-	test_host_calls(sb);
-	test_cow_accounting(sb);
-	sandbox_destroy(sb);
+	/* Every guest mode and both ways of copying pages behave the same. */
+	static const struct {
+		const char *what;
+		enum sandbox_guest_mode mode;
+		bool guest_copies;
+	} configs[] = {
+		{ "ring 3, host copies", SANDBOX_MODE_USER, false },
+		{ "ring 0, host copies", SANDBOX_MODE_KERNEL, false },
+		{ "ring 3, guest copies", SANDBOX_MODE_USER, true },
+	};
+	for (size_t i = 0; i < sizeof configs / sizeof configs[0]; i++) {
+		unsigned failed_before = check_failed;
+		struct sandbox_config cfg = sandbox_config_default();
+		cfg.host_fns = host_fns;
+		cfg.n_host_fns = 1;
+		cfg.on_log = on_log;
+		cfg.mode = configs[i].mode;
+		cfg.guest_copies_pages = configs[i].guest_copies;
+		logs = 0;
+		struct sandbox *sb = fixture_sandbox(snap, &cfg);
+		CHECK_U64(sandbox_status(sb), SANDBOX_READY);
+		test_results(sb);
+		test_call_errors(sb);
+		test_host_calls(sb);
+		test_cow_accounting(sb);
+		sandbox_destroy(sb);
+		if (check_failed != failed_before)
+			fprintf(stderr, "  (config: %s)\n", configs[i].what);
+	}
 	snap_unref(snap);
 	return check_done();
 }

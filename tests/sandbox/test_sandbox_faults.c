@@ -19,9 +19,11 @@ struct fault_case {
 	const char *msg1, *msg2;
 };
 
-static void run_case(const struct fault_case *c)
+static void run_case(const struct fault_case *c, enum sandbox_guest_mode mode)
 {
-	struct sandbox *sb = fixture_sandbox(snap, NULL);
+	struct sandbox_config cfg = sandbox_config_default();
+	cfg.mode = mode;
+	struct sandbox *sb = fixture_sandbox(snap, &cfg);
 	struct sb_err err = { 0 };
 	struct sb_value ret;
 	int rc = sandbox_call(sb, c->fn, c->args, c->nargs, &ret, &err);
@@ -33,7 +35,8 @@ static void run_case(const struct fault_case *c)
 	ok = CHECK_I64(call_i64_2(sb, "add", 1, 2, &r, &err), -1) && ok;
 	ok = CHECK_U64(err.code, SB_E_STATE) && CHECK_CONTAINS(err.msg, "poisoned") && ok;
 	if (!ok)
-		fprintf(stderr, "  case: %s (%s)\n", c->what, err.msg);
+		fprintf(stderr, "  case: %s in ring %d (%s)\n", c->what,
+			mode == SANDBOX_MODE_USER ? 3 : 0, err.msg);
 	sandbox_destroy(sb);
 }
 
@@ -68,8 +71,10 @@ static void test_faults(void)
 		{ "unknown port", "corrupt_output", 2, { v_u64(4), v_u64(0) }, SB_E_GUEST,
 		  "unknown port 0x99", NULL },
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		run_case(&cases[i]);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		run_case(&cases[i], SANDBOX_MODE_USER);
+		run_case(&cases[i], SANDBOX_MODE_KERNEL);
+	}
 }
 
 static uint64_t now_ms(void)

@@ -346,6 +346,55 @@ static void test_hostbuf(void)
 	pt_hostbuf_free(&hb);
 }
 
+/* pt_lookup finds the very entry map wrote, for 4 KiB pages in both
+ * halves, CoW pages, a hand-made 2 MiB page and in the i686 format. */
+static void test_lookup(void)
+{
+	static const struct {
+		const struct pt_format *fmt;
+		gva_t va;
+		struct pt_kind kind;
+	} cases[] = {
+		{ &pt_format_x86_64, 0x1000, { PT_KIND_BASIC, true, false, true } },
+		{ &pt_format_x86_64, 0x7fffffffe000ull, { PT_KIND_COW, true, false, false } },
+		{ &pt_format_x86_64, 0xfffffffffffff000ull, { PT_KIND_BASIC, true, true, false } },
+		{ &pt_format_i686, 0x3ff000, { PT_KIND_COW, true, false, true } },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct pt_hostbuf hb;
+		CHECK_U64(pt_hostbuf_init(&hb, cases[i].fmt, 0x100000), PT_OK);
+		struct pt_mapping m = { 0x5000, cases[i].va, PAGE, cases[i].kind, true };
+		CHECK_U64(pt_map(&hb.pt, &m), PT_OK);
+		struct pt_leaf leaf;
+		if (!CHECK_U64(pt_lookup(&hb.pt, pt_hostbuf_root(&hb), cases[i].va + 0x123, &leaf), PT_OK)) {
+			pt_hostbuf_free(&hb);
+			continue;
+		}
+		CHECK_U64(leaf.level, 1);
+		CHECK_U64(leaf.entry, pt_entry_leaf(cases[i].fmt, 0x5000, cases[i].kind, true));
+		CHECK_U64(hb.pt.ops->read_entry(hb.pt.ctx, leaf.entry_gpa, cases[i].fmt->entry_bytes),
+			  leaf.entry);
+		/* The neighbouring page is not mapped. */
+		CHECK_U64(pt_lookup(&hb.pt, pt_hostbuf_root(&hb), cases[i].va - PAGE, &leaf), PT_E_UNMAPPED);
+		pt_hostbuf_free(&hb);
+	}
+	/* A 2 MiB page written by hand is found at level 2; bad input refused. */
+	struct pt_hostbuf hb;
+	CHECK_U64(pt_hostbuf_init(&hb, &pt_format_x86_64, 0x100000), PT_OK);
+	gpa_t pd;
+	CHECK_U64(pt_table_ensure(&hb.pt, pt_hostbuf_root(&hb), 0x40000000, 2, &pd), PT_OK);
+	pt_entry_t big = 0x200000 | PT_P | PT_RW | PT_A | PT_D | PT_PS;
+	CHECK_U64(hb.pt.ops->write_entry(hb.pt.ctx, pd, 8, big), PT_OK);
+	struct pt_leaf leaf;
+	CHECK_U64(pt_lookup(&hb.pt, pt_hostbuf_root(&hb), 0x40012345, &leaf), PT_OK);
+	CHECK_U64(leaf.level, 2);
+	CHECK_U64(leaf.entry, big);
+	CHECK_U64(pt_lookup(&hb.pt, pt_hostbuf_root(&hb), 0x0000800000000000ull, &leaf),
+		  PT_E_NONCANONICAL);
+	CHECK_U64(pt_lookup(&hb.pt, pt_hostbuf_root(&hb), 0x1000, NULL), PT_E_INVAL);
+	pt_hostbuf_free(&hb);
+}
+
 int main(void)
 {
 	test_round_trips();
@@ -355,5 +404,6 @@ int main(void)
 	test_large_pages();
 	test_effective_permissions();
 	test_hostbuf();
+	test_lookup();
 	return check_done();
 }
