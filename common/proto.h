@@ -151,6 +151,16 @@ struct sb_value {
 
 /* ---- stacks in the I/O buffers ------------------------------------------ */
 
+/* A writer over caller memory; any overflow makes the final length fail. */
+struct sb_writer {
+	uint8_t *p;
+	uint64_t cap;
+	uint64_t len;
+	bool overflow;
+};
+
+
+
 /* Make the buffer an empty stack. buf_bytes must be >= 8. */
 void sb_stack_reset(uint8_t *buf, uint64_t buf_bytes);
 /* Push a record. Fails with SB_PROTO_FULL or SB_PROTO_CORRUPT (bad sp). */
@@ -160,20 +170,19 @@ int sb_stack_push(uint8_t *buf, uint64_t buf_bytes, const void *payload, uint64_
  * avoids encoding into a temporary and copying. */
 int sb_stack_reserve(uint8_t *buf, uint64_t buf_bytes, uint64_t *max_len, uint8_t **out);
 int sb_stack_commit(uint8_t *buf, uint64_t buf_bytes, uint64_t len);
+/* Encode a record in place on top of the stack:
+ *     struct sb_writer w;
+ *     sb_stack_begin(&w, buf, bytes);      (a corrupt stack gives a writer
+ *     sb_encode_result(&w, &v);             that accepts nothing)
+ *     rc = sb_stack_end(&w, buf, bytes);   SB_PROTO_OK, _FULL or _CORRUPT */
+void sb_stack_begin(struct sb_writer *w, uint8_t *buf, uint64_t buf_bytes);
+int sb_stack_end(const struct sb_writer *w, uint8_t *buf, uint64_t buf_bytes);
 /* Pop the top record: *payload points into buf, valid until the next push. */
 int sb_stack_pop(uint8_t *buf, uint64_t buf_bytes, const uint8_t **payload, uint64_t *len);
 /* Number of bytes in use (sp), or a negative status if corrupt. */
 int64_t sb_stack_used(const uint8_t *buf, uint64_t buf_bytes);
 
 /* ---- encoding ------------------------------------------------------------ */
-
-/* A writer over caller memory; any overflow makes the final length fail. */
-struct sb_writer {
-	uint8_t *p;
-	uint64_t cap;
-	uint64_t len;
-	bool overflow;
-};
 
 void sb_writer_init(struct sb_writer *w, uint8_t *p, uint64_t cap);
 /* Returns the encoded length, or SB_PROTO_FULL if anything overflowed. */

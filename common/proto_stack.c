@@ -88,3 +88,22 @@ int sb_stack_pop(uint8_t *buf, uint64_t buf_bytes, const uint8_t **payload, uint
 	wr64(buf, start);
 	return SB_PROTO_OK;
 }
+
+void sb_stack_begin(struct sb_writer *w, uint8_t *buf, uint64_t buf_bytes)
+{
+	uint64_t room = 0;
+	uint8_t *at = 0;
+	sb_writer_init(w, at, 0);
+	if (sb_stack_reserve(buf, buf_bytes, &room, &at) == SB_PROTO_OK)
+		sb_writer_init(w, at, room);
+	else
+		w->overflow = true;
+}
+
+int sb_stack_end(const struct sb_writer *w, uint8_t *buf, uint64_t buf_bytes)
+{
+	int64_t n = sb_writer_finish(w);
+	if (n < 0)
+		return sb_stack_used(buf, buf_bytes) < 0 ? SB_PROTO_CORRUPT : SB_PROTO_FULL;
+	return sb_stack_commit(buf, buf_bytes, (uint64_t)n);
+}

@@ -53,16 +53,13 @@ static void encode_reply(struct sb_writer *w, const struct reply *r)
 
 static __attribute__((noreturn)) void finish(const struct reply *r)
 {
-	uint8_t *rec;
-	uint64_t room;
-	if (sb_stack_reserve(sb_rt.output, sb_rt.output_bytes, &room, &rec) != SB_PROTO_OK)
-		sb_abort(SB_ABORT_BAD_CALL, "output buffer stack pointer corrupt");
 	struct sb_writer w;
-	sb_writer_init(&w, rec, room);
+	sb_stack_begin(&w, sb_rt.output, sb_rt.output_bytes);
 	encode_reply(&w, r);
-	int64_t n = sb_writer_finish(&w);
-	if (n < 0 || sb_stack_commit(sb_rt.output, sb_rt.output_bytes, (uint64_t)n) != SB_PROTO_OK)
-		sb_abort(SB_ABORT_BAD_CALL, "result does not fit the output buffer");
+	int rc = sb_stack_end(&w, sb_rt.output, sb_rt.output_bytes);
+	if (rc != SB_PROTO_OK)
+		sb_abort(SB_ABORT_BAD_CALL, rc == SB_PROTO_FULL ? "result does not fit the output buffer"
+							 : "output buffer stack pointer corrupt");
 	outb(SB_PORT_DONE, 0);
 	halt_forever();
 }

@@ -26,55 +26,22 @@ void sb_debug_char(char c)
 	outb(SB_PORT_DEBUG_CHAR, (uint8_t)c);
 }
 
-/* Encode straight into the output buffer and commit; false if it does not fit. */
-static bool push_encoded(void (*encode)(struct sb_writer *, const void *), const void *arg)
-{
-	uint8_t *rec;
-	uint64_t room;
-	if (sb_stack_reserve(sb_rt.output, sb_rt.output_bytes, &room, &rec) != SB_PROTO_OK)
-		return false;
-	struct sb_writer w;
-	sb_writer_init(&w, rec, room);
-	encode(&w, arg);
-	int64_t n = sb_writer_finish(&w);
-	return n >= 0 && sb_stack_commit(sb_rt.output, sb_rt.output_bytes, (uint64_t)n) == SB_PROTO_OK;
-}
-
-struct log_arg {
-	uint8_t level;
-	const char *msg;
-};
-
-static void encode_log(struct sb_writer *w, const void *arg)
-{
-	const struct log_arg *a = arg;
-	sb_encode_log(w, a->level, a->msg, (uint32_t)strlen(a->msg));
-}
-
 void sb_log(uint8_t level, const char *msg)
 {
-	struct log_arg a = { level, msg };
-	if (push_encoded(encode_log, &a))
+	struct sb_writer w;
+	sb_stack_begin(&w, sb_rt.output, sb_rt.output_bytes);
+	sb_encode_log(&w, level, msg, (uint32_t)strlen(msg));
+	if (sb_stack_end(&w, sb_rt.output, sb_rt.output_bytes) == SB_PROTO_OK)
 		outb(SB_PORT_LOG, 0);
-}
-
-struct call_arg {
-	const char *name;
-	const struct sb_value *args;
-	unsigned nargs;
-};
-
-static void encode_call(struct sb_writer *w, const void *arg)
-{
-	const struct call_arg *a = arg;
-	sb_encode_call(w, a->name, (uint32_t)strlen(a->name), a->args, a->nargs);
 }
 
 int sb_host_call(const char *name, const struct sb_value *args, unsigned nargs,
 		 struct sb_value *ret, struct sb_guest_error *err)
 {
-	struct call_arg a = { name, args, nargs };
-	if (!push_encoded(encode_call, &a)) {
+	struct sb_writer w;
+	sb_stack_begin(&w, sb_rt.output, sb_rt.output_bytes);
+	sb_encode_call(&w, name, (uint32_t)strlen(name), args, nargs);
+	if (sb_stack_end(&w, sb_rt.output, sb_rt.output_bytes) != SB_PROTO_OK) {
 		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "host call does not fit the output buffer");
 		return -1;
 	}

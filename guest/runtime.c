@@ -178,16 +178,11 @@ static __attribute__((noreturn)) void init_on_main_stack(void *arg)
 
 	sb_guest_main();
 
-	uint8_t *rec;
-	uint64_t room;
-	if (sb_stack_reserve(sb_rt.output, sb_rt.output_bytes, &room, &rec) != SB_PROTO_OK)
-		sb_abort(SB_ABORT_BAD_CALL, "output buffer unusable at init");
 	struct sb_writer w;
-	sb_writer_init(&w, rec, room);
+	sb_stack_begin(&w, sb_rt.output, sb_rt.output_bytes);
 	sb_encode_init(&w, (uint64_t)(uintptr_t)sb_guest_dispatch, SB_STACK_TOP_GVA);
-	int64_t n = sb_writer_finish(&w);
-	if (n < 0 || sb_stack_commit(sb_rt.output, sb_rt.output_bytes, (uint64_t)n) != SB_PROTO_OK)
-		sb_abort(SB_ABORT_BAD_CALL, "output buffer too small for the init record");
+	if (sb_stack_end(&w, sb_rt.output, sb_rt.output_bytes) != SB_PROTO_OK)
+		sb_abort(SB_ABORT_BAD_CALL, "output buffer unusable for the init record");
 	if (!(sb_init_flags() & SB_INIT_USER_MODE)) {
 		outb(SB_PORT_DONE, 0);
 		halt_forever();

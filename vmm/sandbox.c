@@ -250,17 +250,12 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 	sb_stack_reset(in, layout_input_bytes(l));
 	sb_stack_reset(outb, layout_output_bytes(l));
 
-	uint8_t *rec;
-	uint64_t room;
 	struct sb_writer w;
-	sb_stack_reserve(in, layout_input_bytes(l), &room, &rec);
-	sb_writer_init(&w, rec, room);
+	sb_stack_begin(&w, in, layout_input_bytes(l));
 	sb_encode_call(&w, name, (uint32_t)strlen(name), args, nargs);
-	int64_t n = sb_writer_finish(&w);
-	if (n < 0)
+	if (sb_stack_end(&w, in, layout_input_bytes(l)) != SB_PROTO_OK)
 		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
 			       name, (unsigned long long)layout_input_bytes(l));
-	sb_stack_commit(in, layout_input_bytes(l), (uint64_t)n);
 
 	set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0,
 		       sb->cfg.mode == SANDBOX_MODE_USER ? SANDBOX_USER_RFLAGS : 0x2);

@@ -68,19 +68,13 @@ static int reply(struct sandbox *sb, const struct sb_value *ret, uint32_t code, 
 {
 	const struct layout *l = mgr_layout(&sb->mem);
 	uint8_t *in = mgr_input(&sb->mem);
-	uint8_t *rec;
-	uint64_t room;
-	int rc = sb_stack_reserve(in, layout_input_bytes(l), &room, &rec);
-	if (rc == SB_PROTO_OK) {
-		struct sb_writer w;
-		sb_writer_init(&w, rec, room);
-		if (ret)
-			sb_encode_result(&w, ret);
-		else
-			sb_encode_error(&w, code, msg, (uint32_t)strlen(msg));
-		int64_t n = sb_writer_finish(&w);
-		rc = n < 0 ? (int)n : sb_stack_commit(in, layout_input_bytes(l), (uint64_t)n);
-	}
+	struct sb_writer w;
+	sb_stack_begin(&w, in, layout_input_bytes(l));
+	if (ret)
+		sb_encode_result(&w, ret);
+	else
+		sb_encode_error(&w, code, msg, (uint32_t)strlen(msg));
+	int rc = sb_stack_end(&w, in, layout_input_bytes(l));
 	if (rc != SB_PROTO_OK) {
 		sb_errf(err, SB_E_GUEST, "host function reply does not fit the input buffer: %s",
 			sb_proto_strerror(rc));

@@ -207,6 +207,39 @@ static void test_stack(void)
 	CHECK_I64(sb_stack_pop(buf, sizeof buf, &p, &len), SB_PROTO_EMPTY);
 }
 
+/* Encoding in place on the stack: OK, FULL when it does not fit, CORRUPT
+ * when the stack pointer is bad, and nothing written in either failure. */
+static void test_stack_in_place(void)
+{
+	uint8_t buf[40];
+	struct sb_writer w;
+	struct sb_value v = { .type = SB_T_U64, .as.u64 = 77 };
+	sb_stack_reset(buf, sizeof buf);
+	sb_stack_begin(&w, buf, sizeof buf);
+	sb_encode_result(&w, &v);
+	CHECK_I64(sb_stack_end(&w, buf, sizeof buf), SB_PROTO_OK);
+	CHECK_I64(sb_stack_used(buf, sizeof buf), 8 + 10 + 8);
+
+	sb_stack_begin(&w, buf, sizeof buf); /* 14 bytes left: 6 for a record */
+	sb_encode_result(&w, &v);
+	CHECK_I64(sb_stack_end(&w, buf, sizeof buf), SB_PROTO_FULL);
+	CHECK_I64(sb_stack_used(buf, sizeof buf), 26);
+
+	const uint8_t *p;
+	uint64_t len;
+	struct sb_record rec;
+	CHECK_I64(sb_stack_pop(buf, sizeof buf, &p, &len), SB_PROTO_OK);
+	CHECK_I64(sb_decode_record(p, len, &rec, NULL, 0), SB_PROTO_OK);
+	CHECK_U64(rec.as.result.as.u64, 77);
+
+	uint64_t bad = 1000;
+	memcpy(buf, &bad, 8);
+	sb_stack_begin(&w, buf, sizeof buf);
+	sb_encode_result(&w, &v);
+	CHECK_I64(sb_stack_end(&w, buf, sizeof buf), SB_PROTO_CORRUPT);
+	CHECK_I64(sb_stack_used(buf, sizeof buf), SB_PROTO_CORRUPT);
+}
+
 /* A hostile peer controls sp and back-pointers: every bad value is refused. */
 static void test_stack_hostile(void)
 {
@@ -296,6 +329,7 @@ int main(void)
 	test_writer_overflow();
 	test_stack();
 	test_stack_hostile();
+	test_stack_in_place();
 	test_stack_random();
 	return check_done();
 }
