@@ -28,7 +28,7 @@ int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err
 	return 0;
 }
 
-static void digest(struct snapshot *s)
+void snap_compute_digest(const struct snapshot *s, uint8_t out[16])
 {
 	XXH3_state_t st;
 	XXH3_128bits_reset(&st);
@@ -42,12 +42,12 @@ static void digest(struct snapshot *s)
 	XXH3_128bits_update(&st, meta, sizeof meta);
 	XXH128_canonical_t c;
 	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(&st));
-	memcpy(s->digest, c.digest, sizeof s->digest);
+	memcpy(out, c.digest, 16);
 }
 
 int snap_seal(struct snapshot *s, struct sb_err *err)
 {
-	digest(s);
+	snap_compute_digest(s, s->digest);
 	if (mprotect(s->image, s->map_bytes, PROT_READ) != 0)
 		return sb_errf(err, SB_E_NOMEM, "cannot make the snapshot image read-only");
 	return 0;

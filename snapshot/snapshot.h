@@ -15,6 +15,7 @@
 #ifndef SNAPBENCH_SNAPSHOT_SNAPSHOT_H
 #define SNAPBENCH_SNAPSHOT_SNAPSHOT_H
 
+#include <linux/kvm.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,6 +38,17 @@ struct snap_stats {
 	uint64_t zero_pages;     /* copied pages that are all zero */
 };
 
+/* A host function the guest could call when the snapshot was taken; a
+ * sandbox restoring the snapshot must offer the same name and signature. */
+#define SNAP_MAX_HOST_FNS 32
+#define SNAP_HOST_FN_NAME_MAX 255
+struct snap_host_fn {
+	char name[SNAP_HOST_FN_NAME_MAX + 1];
+	uint8_t ret;                    /* enum sb_type */
+	uint8_t nparams;
+	uint8_t params[16];             /* enum sb_type; SB_CALL_MAX_ARGS */
+};
+
 struct snapshot {
 	unsigned refs; /* atomic; see snap_ref / snap_unref */
 	struct layout layout;
@@ -48,6 +60,12 @@ struct snapshot {
 	uint64_t generation; /* Nth snapshot along a sandbox's history; 0 from an ELF */
 	uint8_t digest[16];
 	struct snap_stats stats;
+	/* CALL snapshots: the vCPU's special registers when taken (CR3 is
+	 * replaced by the page-table copy's GPA on restore). */
+	bool has_sregs;
+	struct kvm_sregs sregs;
+	unsigned n_host_fns;
+	struct snap_host_fn host_fns[SNAP_MAX_HOST_FNS];
 	char source[256];    /* where it came from, for messages and reports */
 };
 

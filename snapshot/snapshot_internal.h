@@ -7,6 +7,8 @@
 
 /* A snapshot with a zeroed, writable image of layout_image_bytes(layout). */
 int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err *err);
+/* XXH3-128 over the image and the fields that identify the snapshot. */
+void snap_compute_digest(const struct snapshot *s, uint8_t out[16]);
 /* Compute the digest and make the image read-only. */
 int snap_seal(struct snapshot *s, struct sb_err *err);
 /* Map the scratch window (RW, NX) into the tables of `hb`'s current root. */
