@@ -109,10 +109,12 @@ static enum pt_status rt_alloc_table(void *ctx, gpa_t *out)
 	return PT_OK;
 }
 
+/* CR3 as the host set it, read from the bookkeeping word (reading CR3
+ * itself is privileged, and guest code runs in ring 3). */
 static gpa_t rt_root(void *ctx)
 {
 	(void)ctx;
-	return read_cr3() & PT_X86_64_ADDR_MASK;
+	return *top_word(SB_SCRATCH_TOP_PT_GPA) & PT_X86_64_ADDR_MASK;
 }
 
 static const struct pt_ops rt_pt_ops = {

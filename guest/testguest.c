@@ -82,6 +82,56 @@ FN(fill_heap, u64)
 	return 0;
 }
 
+/* A checksum of the first n heap pages, reading only (no CoW faults). */
+FN(heap_sum, u64)
+{
+	uint64_t n = args[0].as.u64;
+	if (n > sb_heap_bytes() / SB_PAGE_SIZE) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "more pages than the heap has");
+		return -1;
+	}
+	const volatile uint64_t *w = sb_heap_base();
+	uint64_t h = 1469598103934665603ull;
+	for (uint64_t i = 0; i < n * SB_PAGE_SIZE / 8; i++)
+		h = (h ^ w[i]) * 1099511628211ull;
+	ret->as.u64 = h;
+	return 0;
+}
+
+/* Map the first heap page a second time, at `va` (an alias: one physical
+ * page at two addresses). Returns the word read through the new address. */
+FN(alias_heap_page, u64)
+{
+	gva_t va = args[0].as.u64;
+	struct pt_leaf leaf;
+	if (pt_lookup(&sb_guest_pt, sb_guest_pt.ops->root(0), (gva_t)(uintptr_t)sb_heap_base(),
+		      &leaf) != PT_OK) {
+		sb_error_set(err, SB_CALL_E_FAILED, "heap page not mapped");
+		return -1;
+	}
+	struct pt_mapping m = {
+		.phys = leaf.entry & PT_X86_64_ADDR_MASK,
+		.virt = va,
+		.len_bytes = SB_PAGE_SIZE,
+		.kind = pt_entry_kind(&pt_format_x86_64, leaf.entry),
+		.user = true,
+	};
+	if ((va & (SB_PAGE_SIZE - 1)) || pt_map(&sb_guest_pt, &m) != PT_OK) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "cannot map the alias there");
+		return -1;
+	}
+	ret->as.u64 = *(volatile uint64_t *)(uintptr_t)va;
+	return 0;
+}
+
+/* Read one word at any address (faults like any access would). */
+FN(peek, u64)
+{
+	(void)err;
+	ret->as.u64 = *(volatile uint64_t *)(uintptr_t)args[0].as.u64;
+	return 0;
+}
+
 FN(read_generation, u64)
 {
 	(void)args;
@@ -265,6 +315,9 @@ DEF(f32_bits, U32, T(F32), T(VOID));
 DEF(touch_pages, U64, T(U64), T(VOID));
 DEF(fill_heap, U64, T(U64), T(VOID));
 DEF(read_generation, U64, T(VOID));
+DEF(heap_sum, U64, T(U64), T(VOID));
+DEF(alias_heap_page, U64, T(U64), T(VOID));
+DEF(peek, U64, T(U64), T(VOID));
 DEF(scratch_next_free, U64, T(VOID));
 DEF(call_host, I64, T(STRING), T(I64), T(VOID));
 DEF(log_message, VOID, T(STRING), T(VOID));
@@ -281,7 +334,8 @@ void sb_guest_main(void)
 {
 	static const struct sb_guest_function *const all[] = {
 		&def_echo, &def_add, &def_fneg, &def_f32_bits, &def_touch_pages, &def_fill_heap,
-		&def_read_generation, &def_scratch_next_free, &def_call_host,
+		&def_read_generation, &def_heap_sum, &def_alias_heap_page, &def_peek,
+		&def_scratch_next_free, &def_call_host,
 		&def_log_message, &def_debug_exits, &def_spin, &def_write_peb, &def_null_deref,
 		&def_divide, &def_stack_overflow, &def_exhaust_scratch, &def_corrupt_output,
 	};

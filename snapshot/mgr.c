@@ -1,17 +1,23 @@
 /* mgr.c — see mgr.h. */
 #include "mgr.h"
 
-#include "proto.h"
-
 #include <string.h>
 #include <sys/mman.h>
+
+#include "proto.h"
+
+static void *map_scratch(uint64_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		       -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
 
 int mgr_init(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err)
 {
 	uint64_t bytes = layout_scratch_bytes(&snap->layout);
-	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-		       -1, 0);
-	if (p == MAP_FAILED)
+	uint8_t *p = map_scratch(bytes);
+	if (!p)
 		return sb_errf(err, SB_E_NOMEM, "cannot map %llu bytes of scratch memory",
 			       (unsigned long long)bytes);
 	m->snap = snap_ref(snap);
@@ -30,20 +36,59 @@ void mgr_fini(struct mem_mgr *m)
 	m->snap = NULL;
 }
 
-void mgr_reset(struct mem_mgr *m)
+int mgr_replace_scratch(struct mem_mgr *m, uint64_t bytes, struct sb_err *err)
 {
+	uint8_t *p = map_scratch(bytes);
+	if (!p)
+		return sb_errf(err, SB_E_NOMEM, "cannot map %llu bytes of scratch memory",
+			       (unsigned long long)bytes);
+	munmap(m->scratch, m->scratch_bytes);
+	m->scratch = p;
+	m->scratch_bytes = bytes;
+	return 0;
+}
+
+/* Host offset one past the last page the guest's allocator handed out,
+ * under layout `l` (the word is guest-written: clamped to the free area). */
+static uint64_t used_end_offset(const struct mem_mgr *m, const struct layout *l)
+{
+	uint64_t first = layout_free_scratch_offset(l), limit = layout_exn_scratch_offset(l);
+	if (l->config.scratch_bytes != m->scratch_bytes)
+		return first; /* a fresh mapping: nothing used */
+	uint64_t next;
+	memcpy(&next, m->scratch + m->scratch_bytes - SB_SCRATCH_TOP_ALLOCATOR, sizeof next);
+	uint64_t off = next - layout_scratch_base_gpa(l);
+	if (next < layout_scratch_base_gpa(l) || off < first)
+		return first;
+	return off < limit ? off : limit;
+}
+
+void mgr_restore(struct mem_mgr *m, struct snapshot *snap)
+{
+	/* What the old run used, measured before anything moves. */
+	uint64_t used_end = used_end_offset(m, mgr_layout(m));
+	if (snap != m->snap) {
+		snap_ref(snap);
+		snap_unref(m->snap);
+		m->snap = snap;
+	}
 	const struct layout *l = mgr_layout(m);
-	/* Pages the guest took since the last reset go back to zero (the
-	 * allocator promises zeroed pages): work proportional to what the
-	 * guest used, not to the size of scratch. */
-	uint64_t used = mgr_pages_allocated(m) * SB_PAGE_SIZE;
-	if (used)
-		memset(m->scratch + layout_free_scratch_offset(l), 0, used);
+	/* Page tables from the snapshot; then everything after them that the
+	 * old run wrote (its pages, or old tables longer than the new ones)
+	 * goes back to zero: the allocator promises zeroed pages. */
+	memcpy(m->scratch + layout_pt_scratch_offset(l), snap_pt_tail(snap), layout_pt_bytes(l));
+	uint64_t free_off = layout_free_scratch_offset(l);
+	if (used_end > free_off)
+		memset(m->scratch + free_off, 0, used_end - free_off);
 	sb_stack_reset(mgr_input(m), layout_input_bytes(l));
 	sb_stack_reset(mgr_output(m), layout_output_bytes(l));
-	memcpy(m->scratch + layout_pt_scratch_offset(l), snap_pt_tail(m->snap), layout_pt_bytes(l));
 	/* Cannot fail: the scratch mapping has the layout's size. */
-	layout_write_bookkeeping(l, m->scratch, m->scratch_bytes, m->snap->generation, NULL);
+	layout_write_bookkeeping(l, m->scratch, m->scratch_bytes, snap->generation, NULL);
+}
+
+void mgr_reset(struct mem_mgr *m)
+{
+	mgr_restore(m, m->snap);
 }
 
 uint64_t mgr_next_free_gpa(const struct mem_mgr *m)
@@ -55,14 +100,6 @@ uint64_t mgr_next_free_gpa(const struct mem_mgr *m)
 
 uint64_t mgr_pages_allocated(const struct mem_mgr *m)
 {
-	/* The word is guest-written: clamp it to the free area. */
 	const struct layout *l = mgr_layout(m);
-	uint64_t first = layout_first_free_scratch_gpa(l);
-	uint64_t limit = layout_scratch_base_gpa(l) + layout_exn_scratch_offset(l);
-	uint64_t next = mgr_next_free_gpa(m);
-	if (next <= first)
-		return 0;
-	if (next > limit)
-		next = limit;
-	return (next - first) / SB_PAGE_SIZE;
+	return (used_end_offset(m, l) - layout_free_scratch_offset(l)) / SB_PAGE_SIZE;
 }

@@ -1,10 +1,12 @@
 /* mgr.h — the memory manager of one sandbox: the snapshot it runs from and
  * its private scratch region.
  *
- * Scratch is one anonymous host mapping. mgr_reset() makes it what a fresh
- * run expects (DESIGN.md §5): I/O buffers empty, the snapshot's page-table
- * tail copied to the page-table area, bookkeeping words rewritten. It
- * never allocates, so it can sit on the restore path.
+ * Scratch is one anonymous host mapping. Resetting it makes it what a run
+ * from the snapshot expects (DESIGN.md §5): I/O buffers empty, the
+ * snapshot's page-table tail copied to the page-table area, bookkeeping
+ * words rewritten, and every page at or above the allocator's start zero
+ * again. Only what the guest used since the last reset is touched, and
+ * nothing is allocated, so it sits on the restore path.
  */
 #ifndef SNAPBENCH_SNAPSHOT_MGR_H
 #define SNAPBENCH_SNAPSHOT_MGR_H
@@ -24,8 +26,17 @@ struct mem_mgr {
 int mgr_init(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err);
 void mgr_fini(struct mem_mgr *m);
 
-/* Empty I/O buffers, page tables from the snapshot, bookkeeping words. */
+/* Reset scratch for another run from the current snapshot. */
 void mgr_reset(struct mem_mgr *m);
+
+/* Switch to `snap` (a reference is taken, the old one dropped) and reset.
+ * The scratch size must already match the snapshot's: see
+ * mgr_replace_scratch. */
+void mgr_restore(struct mem_mgr *m, struct snapshot *snap);
+
+/* A fresh, zero scratch mapping of `bytes` in place of the old one. On
+ * failure the old one stays. */
+int mgr_replace_scratch(struct mem_mgr *m, uint64_t bytes, struct sb_err *err);
 
 static inline const struct layout *mgr_layout(const struct mem_mgr *m)
 {

@@ -77,6 +77,27 @@ int snap_from_elf(struct snapshot **out, const struct elf_image *img,
 		  const struct layout_config *config, const void *init_data, uint64_t init_bytes,
 		  unsigned init_flags, struct sb_err *err);
 
+/* What a running sandbox's memory looks like, for snap_from_live. */
+#define SNAP_MAX_ROOTS 16
+struct snap_live_input {
+	const struct snapshot *base;  /* the snapshot the sandbox runs from */
+	const uint8_t *scratch;       /* its scratch region */
+	uint64_t scratch_bytes;
+	const gpa_t *roots;           /* page-table roots (CR3 of each address space) */
+	size_t nroots;
+	const struct kvm_sregs *sregs;
+	gva_t dispatch_gva, stack_top_gva;
+	uint64_t generation;          /* the new snapshot's */
+	const struct snap_host_fn *host_fns;
+	unsigned n_host_fns;
+};
+
+/* Snapshot a running sandbox: copy every distinct mapped page once into a
+ * dense image (aliases share their copy, zero pages share one page),
+ * writable pages become copy-on-write, and the page tables are rebuilt
+ * at their scratch GPA. The result is a CALL snapshot. */
+int snap_from_live(struct snapshot **out, const struct snap_live_input *in, struct sb_err *err);
+
 struct snapshot *snap_ref(struct snapshot *s);
 void snap_unref(struct snapshot *s);
 

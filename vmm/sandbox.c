@@ -2,6 +2,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "sandbox_internal.h"
 
@@ -59,7 +60,7 @@ int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *er
 	return -1;
 }
 
-struct snapshot *sandbox_snapshot(const struct sandbox *sb)
+struct snapshot *sandbox_current_snapshot(const struct sandbox *sb)
 {
 	return sb->mem.snap;
 }
@@ -105,10 +106,6 @@ int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_de
 }
 
 /* ---- running ------------------------------------------------------------ */
-
-/* Ring-3 flags for calls: IOPL 3 so the guest can OUT to the host, IF set
- * (the hypervisor runs user mode with it; no interrupt source exists). */
-#define SANDBOX_USER_RFLAGS 0x3202
 
 /* Fresh registers for a run starting at rip with stack rsp: handed to KVM
  * through the synchronised register block, so no KVM_SET_REGS ioctl.
@@ -158,7 +155,7 @@ static int run_init(struct sandbox *sb, struct sb_err *err)
 	uint64_t flags = (sb->cfg.mode == SANDBOX_MODE_USER ? SB_INIT_USER_MODE : 0) |
 			 (sb->cfg.guest_copies_pages ? 0 : SB_INIT_HOST_COPY);
 	set_entry_regs(sb, snap->entry_gva, snap->stack_top_gva, layout_peb_gva(&snap->layout),
-		       flags, 0x2);
+		       flags, SANDBOX_KERNEL_RFLAGS);
 	arm_deadline(sb);
 	if (sandbox_run_until_done(sb, err))
 		return sb_err_prefix(err, "guest initialisation: ");
@@ -171,6 +168,7 @@ static int run_init(struct sandbox *sb, struct sb_err *err)
 	}
 	sb->dispatch_gva = rec.as.init.dispatch_gva;
 	sb->stack_top_gva = rec.as.init.stack_top_gva;
+	sb->call_rflags = sb->cfg.mode == SANDBOX_MODE_USER ? SANDBOX_USER_RFLAGS : SANDBOX_KERNEL_RFLAGS;
 	return 0;
 }
 
@@ -199,9 +197,18 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 	    vm_set_memslot(sb->vm, SANDBOX_SLOT_SCRATCH, layout_scratch_base_gpa(l), sb->mem.scratch,
 			   sb->mem.scratch_bytes, false, err))
 		goto fail_mem;
-	if (!(sb->vcpu = vcpu_create(sb->vm, 0, err)))
+	sb->flush_page = mmap(NULL, SB_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (sb->flush_page == MAP_FAILED) {
+		sb->flush_page = NULL;
+		sb_errf(err, SB_E_NOMEM, "cannot map the flush page");
 		goto fail_mem;
-	if (vcpu_setup_long_mode(sb->vcpu, layout_pt_base_gpa(l), err))
+	}
+	if (vm_set_memslot(sb->vm, SANDBOX_SLOT_FLUSH, 0, sb->flush_page, SB_PAGE_SIZE, true, err))
+		goto fail_flush;
+	if (!(sb->vcpu = vcpu_create(sb->vm, 0, err)))
+		goto fail_flush;
+	if (snap->has_sregs ? sandbox_load_sregs(sb, snap, err)
+			    : vcpu_setup_long_mode(sb->vcpu, layout_pt_base_gpa(l), err))
 		goto fail_vcpu;
 	/* General registers come back in kvm_run on every exit (the copy
 	 * port passes its arguments in registers). */
@@ -213,6 +220,7 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 	} else {
 		sb->dispatch_gva = snap->entry_gva;
 		sb->stack_top_gva = snap->stack_top_gva;
+		sb->generation = snap->generation;
 	}
 	sb->state = SANDBOX_READY;
 	*out = sb;
@@ -220,6 +228,9 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 
 fail_vcpu:
 	vcpu_destroy(sb->vcpu);
+fail_flush:
+	if (sb->flush_page)
+		munmap(sb->flush_page, SB_PAGE_SIZE);
 fail_mem:
 	mgr_fini(&sb->mem);
 fail_vm:
@@ -236,6 +247,8 @@ void sandbox_destroy(struct sandbox *sb)
 	vcpu_destroy(sb->vcpu);
 	vm_destroy(sb->vm);
 	mgr_fini(&sb->mem);
+	if (sb->flush_page)
+		munmap(sb->flush_page, SB_PAGE_SIZE);
 	free(sb);
 }
 
@@ -257,8 +270,7 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
 			       name, (unsigned long long)layout_input_bytes(l));
 
-	set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0,
-		       sb->cfg.mode == SANDBOX_MODE_USER ? SANDBOX_USER_RFLAGS : 0x2);
+	set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
 	arm_deadline(sb);
 	if (sandbox_run_until_done(sb, err))
 		return sb_err_prefix(err, "%s: ", name);

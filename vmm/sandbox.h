@@ -98,6 +98,19 @@ int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_de
 int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *args, unsigned nargs,
 		 struct sb_value *ret, struct sb_err *err);
 
+/* Snapshot the sandbox between calls: a CALL snapshot numbered one past
+ * the sandbox's generation (the sandbox's generation advances too). */
+int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *err);
+
+/* Make the sandbox what `snap` was: memory, registers, generation. Clears
+ * poisoning. Work is proportional to what the guest used since the last
+ * reset; the same snapshot again changes no memory slot and allocates
+ * nothing. A failure half-way leaves the sandbox broken (destroy only). */
+int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err);
+
+/* Generation of the snapshot last restored (or created from), or taken. */
+uint64_t sandbox_generation(const struct sandbox *sb);
+
 /* Stop the running (or next) call; it fails with SB_E_CANCELLED and the
  * sandbox is poisoned. Any thread, any time. */
 void sandbox_cancel(struct sandbox *sb);
@@ -110,7 +123,7 @@ enum sandbox_state sandbox_status(const struct sandbox *sb);
 const char *sandbox_status_reason(const struct sandbox *sb);
 
 /* What the sandbox runs from, and its scratch memory (for tests, stats). */
-struct snapshot *sandbox_snapshot(const struct sandbox *sb);
+struct snapshot *sandbox_current_snapshot(const struct sandbox *sb);
 /* Scratch pages the guest has taken since the last reset (CoW copies,
  * page tables, stack). */
 uint64_t sandbox_scratch_pages_used(const struct sandbox *sb);

@@ -8,6 +8,11 @@
 
 #define SANDBOX_SLOT_SNAPSHOT 0
 #define SANDBOX_SLOT_SCRATCH 1
+/* A one-page slot over the NULL-guard page (GPA 0, never mapped by guest
+ * page tables) that restore deletes and re-adds: deleting a slot makes KVM
+ * drop every shadow page table, the only way to make it forget page-table
+ * pages the host rewrote behind its back (see sandbox_snapshot.c). */
+#define SANDBOX_SLOT_FLUSH 2
 
 /* The abort stream arrives one byte per exit (proto.h). */
 struct abort_stream {
@@ -27,10 +32,13 @@ struct sandbox {
 	unsigned n_host_fns;
 	gva_t dispatch_gva;
 	gva_t stack_top_gva;
+	uint64_t call_rflags; /* ring 3 (IOPL 3, IF) or ring 0 flags for calls */
+	uint64_t generation;  /* of the snapshot last restored, or last taken */
 	enum sandbox_state state;
 	char reason[SB_ERR_MSG_MAX];
 	struct abort_stream abort;
 	uint64_t exits;
+	uint8_t *flush_page; /* host memory behind SANDBOX_SLOT_FLUSH */
 };
 
 /* The process-wide /dev/kvm handle, opened on first use. */
@@ -40,6 +48,14 @@ struct kvm *sandbox_kvm(struct sb_err *err);
  * logs and debug characters on the way. On failure the sandbox is poisoned
  * and err says why. */
 int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err);
+
+/* Ring-3 flags for calls: IOPL 3 so the guest can OUT to the host, IF set
+ * (the hypervisor runs user mode with it; no interrupt source exists). */
+#define SANDBOX_USER_RFLAGS 0x3202ull
+#define SANDBOX_KERNEL_RFLAGS 0x2ull
+
+/* Special registers for running `snap` (its own, CR3 at its page tables). */
+int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, struct sb_err *err);
 
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);

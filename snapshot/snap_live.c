@@ -1,0 +1,256 @@
+/* snap_live.c — the snapshot of a running sandbox (DESIGN.md §5).
+ *
+ * Walk the live page tables of every root together (vmem's multi-root
+ * walk: shared subtrees are seen once and stay shared), drop the scratch
+ * window, and copy each distinct guest-physical page once into a new dense
+ * image: aliases (one physical page at several VAs) get the same new page,
+ * and every all-zero page maps to one shared zero page. Writable pages
+ * become copy-on-write, read-only pages stay read-only. The rebuilt tables
+ * sit at the scratch GPA they are copied to on restore, with the scratch
+ * window mapped afresh, and are appended to the image as its tail.
+ *
+ * Work grows with the pages mapped, not with the size of the regions.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pt_multiroot.h"
+#include "snapshot_internal.h"
+
+/* Open-addressing map from source GPA page to new page index. */
+struct page_map {
+	uint64_t *keys; /* page number + 1; 0 = empty */
+	uint32_t *vals;
+	size_t mask;
+};
+
+static int page_map_init(struct page_map *pm, size_t expected)
+{
+	size_t cap = 16;
+	while (cap < expected * 2)
+		cap <<= 1;
+	pm->keys = calloc(cap, sizeof *pm->keys);
+	pm->vals = malloc(cap * sizeof *pm->vals);
+	pm->mask = cap - 1;
+	return pm->keys && pm->vals ? 0 : -1;
+}
+
+static void page_map_free(struct page_map *pm)
+{
+	free(pm->keys);
+	free(pm->vals);
+}
+
+/* Slot for `page`: found (*found = true) or where to insert it. */
+static size_t page_map_slot(const struct page_map *pm, uint64_t page, bool *found)
+{
+	uint64_t key = page + 1;
+	size_t i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 17) & pm->mask;
+	while (pm->keys[i] && pm->keys[i] != key)
+		i = (i + 1) & pm->mask;
+	*found = pm->keys[i] == key;
+	return i;
+}
+
+struct live_ctx {
+	struct pt_regions rr;
+	gva_t scratch_gva;
+	struct page_map map;
+	const uint8_t **src;    /* source of each new page (NULL: the zero page) */
+	size_t npages, cap;
+	uint32_t zero_index;    /* UINT32_MAX until the zero page is needed */
+	struct snap_stats stats;
+	struct sb_err *err;
+};
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)p;
+	for (size_t i = 0; i < SB_PAGE_SIZE / 8; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
+static int new_page(struct live_ctx *c, const uint8_t *src, uint32_t *index)
+{
+	if (c->npages == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		const uint8_t **n = realloc(c->src, cap * sizeof *n);
+		if (!n)
+			return sb_errf(c->err, SB_E_NOMEM, "snapshot: cannot track %zu pages", cap);
+		c->src = n;
+		c->cap = cap;
+	}
+	c->src[c->npages] = src;
+	*index = (uint32_t)c->npages++;
+	return 0;
+}
+
+/* New page index for the source page at `gpa` (copied once, zero shared). */
+static int place_page(struct live_ctx *c, gpa_t gpa, uint32_t *index)
+{
+	bool found;
+	size_t slot = page_map_slot(&c->map, gpa / SB_PAGE_SIZE, &found);
+	if (found) {
+		*index = c->map.vals[slot];
+		c->stats.pages_aliased++;
+		return 0;
+	}
+	const uint8_t *src = pt_regions_host_ptr(&c->rr, gpa, SB_PAGE_SIZE);
+	if (!src)
+		return sb_errf(c->err, SB_E_GUEST,
+			       "snapshot: the guest maps GPA 0x%llx, which is not guest memory",
+			       (unsigned long long)gpa);
+	if (page_is_zero(src)) {
+		c->stats.zero_pages++;
+		if (c->zero_index == UINT32_MAX && new_page(c, NULL, &c->zero_index))
+			return -1;
+		*index = c->zero_index;
+	} else if (new_page(c, src, index)) {
+		return -1;
+	}
+	c->map.keys[slot] = gpa / SB_PAGE_SIZE + 1;
+	c->map.vals[slot] = *index;
+	return 0;
+}
+
+static struct pt_kind frozen_kind(struct pt_kind k)
+{
+	if (k.tag == PT_KIND_BASIC && k.writable)
+		return pt_kind_cow(k.readable, k.executable);
+	return k;
+}
+
+/* vmem rebuild hook: give each leaf page its place in the new image. A
+ * large page is placed page by page and must land contiguously; if its
+ * pages are not fresh and consecutive it is mapped as 4 KiB pages by
+ * placing fresh copies. */
+static enum pt_status place_leaf(void *arg, size_t space, struct pt_mapping *m, bool *keep)
+{
+	(void)space;
+	struct live_ctx *c = arg;
+	if (m->virt >= c->scratch_gva) {
+		*keep = false;
+		return PT_OK;
+	}
+	uint64_t pages = m->len_bytes / SB_PAGE_SIZE;
+	c->stats.pages_mapped += pages;
+	uint32_t first = 0;
+	for (uint64_t i = 0; i < pages; i++) {
+		uint32_t idx;
+		if (pages == 1) {
+			if (place_page(c, m->phys, &idx))
+				return PT_E_HOOK;
+		} else {
+			/* Large page: fresh consecutive copies, so the 4 KiB leaves
+			 * the rebuild writes stay one contiguous run. */
+			const uint8_t *src = pt_regions_host_ptr(&c->rr, m->phys + i * SB_PAGE_SIZE,
+								 SB_PAGE_SIZE);
+			if (!src) {
+				sb_errf(c->err, SB_E_GUEST, "snapshot: large page at GVA 0x%llx maps "
+					"memory outside the guest", (unsigned long long)m->virt);
+				return PT_E_HOOK;
+			}
+			if (new_page(c, src, &idx))
+				return PT_E_HOOK;
+		}
+		if (i == 0)
+			first = idx;
+	}
+	m->phys = SB_BASE_ADDRESS + (gpa_t)first * SB_PAGE_SIZE;
+	m->kind = frozen_kind(m->kind);
+	return PT_OK;
+}
+
+static uint64_t count_leaf_pages(const struct pt_multiwalk *mw)
+{
+	uint64_t n = 0;
+	for (size_t r = 0; r < mw->nroots; r++)
+		for (size_t i = 0; i < mw->spaces[r].count; i++)
+			if (mw->spaces[r].items[i].tag == PT_ITEM_LEAF)
+				n += mw->spaces[r].items[i].u.leaf.len_bytes / SB_PAGE_SIZE;
+	return n;
+}
+
+int snap_from_live(struct snapshot **out, const struct snap_live_input *in, struct sb_err *err)
+{
+	const struct snapshot *base = in->base;
+	struct layout layout = base->layout;
+	struct pt_region regions[2] = {
+		{ SB_BASE_ADDRESS, base->image, layout_snapshot_bytes(&layout) },
+		{ layout_scratch_base_gpa(&layout), in->scratch, in->scratch_bytes },
+	};
+	struct live_ctx c = { .scratch_gva = layout_scratch_base_gva(&layout),
+			      .zero_index = UINT32_MAX, .err = err };
+	pt_regions_init(&c.rr, &pt_format_x86_64, regions, 2, in->nroots ? in->roots[0] : 0);
+
+	struct pt_multiwalk mw = { 0 };
+	struct pt_hostbuf hb = { 0 };
+	struct snapshot *s = NULL;
+	gpa_t out_roots[SNAP_MAX_ROOTS];
+	int rc = -1;
+	if (in->nroots == 0 || in->nroots > SNAP_MAX_ROOTS)
+		return sb_errf(err, SB_E_INVAL, "snapshot: %zu page-table roots (1 to %d)", in->nroots,
+			       SNAP_MAX_ROOTS);
+	if (pt_status_err(err, pt_multiwalk_run(&mw, &c.rr.pt, in->roots, in->nroots, 0),
+			  "snapshot: walking the guest page tables"))
+		return -1;
+	if (page_map_init(&c.map, count_leaf_pages(&mw))) {
+		sb_errf(err, SB_E_NOMEM, "snapshot: cannot allocate the page map");
+		goto out;
+	}
+	if (pt_status_err(err, pt_hostbuf_init(&hb, &pt_format_x86_64, layout_pt_base_gpa(&layout)),
+			  "snapshot: page tables"))
+		goto out;
+	enum pt_status ps = pt_multiwalk_rebuild(&mw, &hb, place_leaf, &c, out_roots);
+	if (ps == PT_E_HOOK)
+		goto out; /* the hook said why */
+	if (pt_status_err(err, ps, "snapshot: rebuilding the page tables"))
+		goto out;
+	for (size_t r = 0; r < in->nroots; r++) {
+		if (pt_status_err(err, pt_hostbuf_set_root(&hb, out_roots[r]), "snapshot: root") ||
+		    snap_map_scratch_window(&hb, &layout, err))
+			goto out;
+	}
+	pt_hostbuf_set_root(&hb, out_roots[0]);
+
+	uint64_t bytes = (c.npages ? c.npages : 1) * SB_PAGE_SIZE;
+	if (layout_set_snapshot_bytes(&layout, bytes, err) ||
+	    layout_set_pt_bytes(&layout, pt_hostbuf_size_bytes(&hb), err) ||
+	    snap_alloc(&s, &layout, err))
+		goto out;
+	for (size_t i = 0; i < c.npages; i++)
+		if (c.src[i])
+			memcpy(s->image + i * SB_PAGE_SIZE, c.src[i], SB_PAGE_SIZE);
+	memcpy(s->image + layout_pt_tail_offset(&layout), pt_hostbuf_bytes(&hb),
+	       pt_hostbuf_size_bytes(&hb));
+
+	s->entry_kind = SNAP_ENTRY_CALL;
+	s->entry_gva = in->dispatch_gva;
+	s->stack_top_gva = in->stack_top_gva;
+	s->generation = in->generation;
+	s->stats = c.stats;
+	s->stats.pages_copied = c.npages;
+	s->stats.pt_pages = pt_hostbuf_tables(&hb);
+	if (in->sregs) {
+		s->has_sregs = true;
+		s->sregs = *in->sregs;
+	}
+	s->n_host_fns = in->n_host_fns < SNAP_MAX_HOST_FNS ? in->n_host_fns : SNAP_MAX_HOST_FNS;
+	memcpy(s->host_fns, in->host_fns, s->n_host_fns * sizeof *s->host_fns);
+	snprintf(s->source, sizeof s->source, "generation %llu of %.200s",
+		 (unsigned long long)in->generation, base->source);
+	if (snap_seal(s, err))
+		goto out;
+	*out = s;
+	s = NULL;
+	rc = 0;
+out:
+	snap_unref(s);
+	pt_hostbuf_free(&hb);
+	pt_multiwalk_free(&mw);
+	page_map_free(&c.map);
+	free(c.src);
+	return rc;
+}

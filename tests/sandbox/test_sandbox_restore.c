@@ -1,0 +1,280 @@
+/* test_sandbox_restore.c — snapshots of running sandboxes and restores:
+ * state comes back exactly, later changes are undone, generations, aliases
+ * copied once, A-B-A, cross-sandbox, other scratch sizes, poisoning, and
+ * every refusal. Usage: test_sandbox_restore TESTGUEST_ELF */
+#include <stdlib.h>
+
+#include "fixture.h"
+#include "pt_host.h"
+#include "sandbox_internal.h"
+
+static struct snapshot *elf_snap;
+
+static uint64_t u64_call(struct sandbox *sb, const char *fn, uint64_t arg)
+{
+	struct sb_err err;
+	uint64_t r = 0;
+	if (call_u64_1(sb, fn, arg, &r, &err))
+		fprintf(stderr, "  %s(%llu): %s\n", fn, (unsigned long long)arg, err.msg);
+	return r;
+}
+
+static uint64_t generation(struct sandbox *sb)
+{
+	struct sb_err err;
+	struct sb_value ret = { 0 };
+	if (sandbox_call(sb, "read_generation", NULL, 0, &ret, &err))
+		fprintf(stderr, "  read_generation: %s\n", err.msg);
+	return ret.as.u64;
+}
+
+static struct snapshot *snapshot_of(struct sandbox *sb)
+{
+	struct snapshot *s = NULL;
+	struct sb_err err;
+	if (!CHECK_I64(sandbox_snapshot(sb, &s, &err), 0))
+		fprintf(stderr, "  snapshot: %s\n", err.msg);
+	return s;
+}
+
+static bool restore(struct sandbox *sb, struct snapshot *s)
+{
+	struct sb_err err;
+	bool ok = CHECK_I64(sandbox_restore(sb, s, &err), 0);
+	if (!ok)
+		fprintf(stderr, "  restore: %s\n", err.msg);
+	return ok;
+}
+
+/* The heap as the snapshot saw it comes back, whatever happened after. */
+static void test_state_round_trip(void)
+{
+	struct sandbox *sb = fixture_sandbox(elf_snap, NULL);
+	const uint64_t pages = 32;
+	u64_call(sb, "touch_pages", 5);
+	uint64_t sum_at_snapshot = u64_call(sb, "heap_sum", pages);
+	struct snapshot *s1 = snapshot_of(sb);
+	if (!s1)
+		goto out;
+	CHECK_U64(s1->generation, 1);
+	CHECK_U64(s1->entry_kind, SNAP_ENTRY_CALL);
+	CHECK(s1->stats.pages_copied > 0 && s1->stats.pages_copied <= s1->stats.pages_mapped);
+
+	u64_call(sb, "fill_heap", pages * SB_PAGE_SIZE); /* every heap page changes */
+	CHECK(u64_call(sb, "heap_sum", pages) != sum_at_snapshot);
+	uint64_t used_before = sandbox_scratch_pages_used(sb);
+	CHECK(used_before >= pages - 5);
+	if (restore(sb, s1)) {
+		CHECK_U64(sandbox_scratch_pages_used(sb), 0);
+		CHECK_U64(u64_call(sb, "heap_sum", pages), sum_at_snapshot);
+		/* The restored pages are copy-on-write again: dirtying them costs
+		 * scratch pages again, exactly one per page. */
+		uint64_t before = sandbox_scratch_pages_used(sb);
+		u64_call(sb, "touch_pages", 8);
+		CHECK_U64(sandbox_scratch_pages_used(sb) - before, 8);
+	}
+	/* Restoring the same snapshot twice in a row is the same. */
+	if (restore(sb, s1) && restore(sb, s1))
+		CHECK_U64(u64_call(sb, "heap_sum", pages), sum_at_snapshot);
+	snap_unref(s1);
+out:
+	sandbox_destroy(sb);
+}
+
+/* Snapshots along one history get 1, 2, 3; the guest reads the number of
+ * the snapshot it was restored from; restores in any order (A-B-A). */
+static void test_generations_and_aba(void)
+{
+	struct sandbox *sb = fixture_sandbox(elf_snap, NULL);
+	CHECK_U64(generation(sb), 0);
+	struct snapshot *s[3] = { 0 };
+	uint64_t sums[3];
+	for (int i = 0; i < 3; i++) {
+		u64_call(sb, "touch_pages", (uint64_t)(i + 1) * 4);
+		sums[i] = u64_call(sb, "heap_sum", 16);
+		s[i] = snapshot_of(sb);
+		CHECK_U64(sandbox_generation(sb), (uint64_t)i + 1);
+	}
+	CHECK(sums[0] != sums[1] && sums[1] != sums[2]);
+	static const int order[] = { 0, 2, 1, 0, 2, 2, 1 };
+	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+		int i = order[k];
+		if (!s[i] || !restore(sb, s[i]))
+			continue;
+		CHECK_U64(generation(sb), (uint64_t)i + 1);
+		CHECK_U64(sandbox_generation(sb), (uint64_t)i + 1);
+		if (!CHECK_U64(u64_call(sb, "heap_sum", 16), sums[i]))
+			fprintf(stderr, "  restore #%zu (snapshot %d)\n", k, i + 1);
+		u64_call(sb, "fill_heap", 16 * SB_PAGE_SIZE); /* scribble before the next */
+	}
+	/* A snapshot taken after a restore continues that snapshot's history. */
+	if (s[0] && restore(sb, s[0])) {
+		struct snapshot *again = snapshot_of(sb);
+		if (again)
+			CHECK_U64(again->generation, 2);
+		snap_unref(again);
+	}
+	for (int i = 0; i < 3; i++)
+		snap_unref(s[i]);
+	sandbox_destroy(sb);
+}
+
+/* One physical page at two addresses is copied once and both addresses
+ * map the same new page. */
+static void test_alias_copied_once(void)
+{
+	struct sandbox *sb = fixture_sandbox(elf_snap, NULL);
+	const gva_t alias = 0x0000700000000000ull;
+	u64_call(sb, "touch_pages", 1); /* heap page 0 now private, word = 1 * golden */
+	uint64_t word = u64_call(sb, "alias_heap_page", alias);
+	CHECK_U64(word, 0x9E3779B97F4A7C15ull);
+	struct snapshot *s = snapshot_of(sb);
+	if (s) {
+		CHECK(s->stats.pages_aliased >= 1);
+		/* Both VAs resolve to one GPA in the snapshot's page tables. */
+		struct pt_region r = { layout_pt_base_gpa(&s->layout), snap_pt_tail(s),
+				       layout_pt_bytes(&s->layout) };
+		struct pt_regions rr;
+		pt_regions_init(&rr, &pt_format_x86_64, &r, 1, r.gpa);
+		struct pt_leaf a, b;
+		gva_t heap = layout_heap_gva(&elf_snap->layout);
+		if (CHECK_U64(pt_lookup(&rr.pt, r.gpa, heap, &a), PT_OK) &&
+		    CHECK_U64(pt_lookup(&rr.pt, r.gpa, alias, &b), PT_OK)) {
+			CHECK_U64(a.entry & PT_X86_64_ADDR_MASK, b.entry & PT_X86_64_ADDR_MASK);
+			CHECK(pt_entry_kind(&pt_format_x86_64, a.entry).tag == PT_KIND_COW);
+		}
+		u64_call(sb, "fill_heap", SB_PAGE_SIZE);
+		if (restore(sb, s))
+			CHECK_U64(u64_call(sb, "peek", alias), 0x9E3779B97F4A7C15ull);
+	}
+	snap_unref(s);
+	sandbox_destroy(sb);
+}
+
+/* A snapshot taken in one sandbox restores into another; a sandbox can be
+ * created straight from it; a sandbox with another scratch size adopts it. */
+static void test_cross_sandbox(const char *elf)
+{
+	struct sandbox *a = fixture_sandbox(elf_snap, NULL);
+	u64_call(a, "touch_pages", 7);
+	uint64_t sum = u64_call(a, "heap_sum", 32);
+	struct snapshot *s = snapshot_of(a);
+	sandbox_destroy(a);
+	if (!s)
+		return;
+
+	struct sandbox *b = fixture_sandbox(elf_snap, NULL);
+	if (restore(b, s))
+		CHECK_U64(u64_call(b, "heap_sum", 32), sum);
+	sandbox_destroy(b);
+
+	struct sandbox *c = fixture_sandbox(s, NULL); /* created from the CALL snapshot */
+	CHECK_U64(sandbox_generation(c), 1);
+	CHECK_U64(generation(c), 1);
+	CHECK_U64(u64_call(c, "heap_sum", 32), sum);
+	int64_t r = 0;
+	struct sb_err err;
+	CHECK_I64(call_i64_2(c, "add", 20, 22, &r, &err), 0);
+	CHECK_I64(r, 42);
+	sandbox_destroy(c);
+
+	struct layout_config big = layout_config_default();
+	big.scratch_bytes = 1 << 20;
+	struct snapshot *elf_big = fixture_snapshot(elf, &big);
+	struct sandbox *d = fixture_sandbox(elf_big, NULL);
+	if (restore(d, s)) { /* 1 MiB scratch -> 288 KiB */
+		CHECK_U64(d->mem.scratch_bytes, layout_scratch_bytes(&s->layout));
+		CHECK_U64(u64_call(d, "heap_sum", 32), sum);
+	}
+	u64_call(d, "touch_pages", 3);
+	struct snapshot *sd = snapshot_of(d);
+	if (sd && restore(d, sd)) /* and a snapshot of that works too */
+		CHECK_U64(u64_call(d, "heap_sum", 32), u64_call(d, "heap_sum", 32));
+	snap_unref(sd);
+	sandbox_destroy(d);
+	snap_unref(elf_big);
+	snap_unref(s);
+}
+
+static int host_twice(void *ctx, const struct sb_value *args, unsigned n, struct sb_value *ret,
+		      char *msg, size_t cap)
+{
+	(void)ctx, (void)n, (void)msg, (void)cap;
+	ret->as.i64 = 2 * args[0].as.i64;
+	return 0;
+}
+
+/* Restore clears poisoning; refusals leave the sandbox as it was. */
+static void test_poison_and_refusals(void)
+{
+	struct sandbox_host_fn_def fn = { .name = "twice", .ret = SB_T_I64, .nparams = 1,
+					  .params = { SB_T_I64 }, .fn = host_twice };
+	struct sandbox_config cfg = sandbox_config_default();
+	cfg.host_fns = &fn;
+	cfg.n_host_fns = 1;
+	struct sandbox *sb = fixture_sandbox(elf_snap, &cfg);
+	struct snapshot *s = snapshot_of(sb);
+	struct sb_err err;
+	if (!s)
+		goto out;
+	CHECK_I64(call_void(sb, "write_peb", &err), -1);
+	CHECK_U64(sandbox_status(sb), SANDBOX_POISONED);
+	if (restore(sb, s)) {
+		CHECK_U64(sandbox_status(sb), SANDBOX_READY);
+		int64_t r = 0;
+		CHECK_I64(call_i64_2(sb, "add", 1, 2, &r, &err), 0);
+		CHECK_I64(r, 3);
+	}
+	/* A cancelled call poisons; restore clears the cancel too. */
+	sandbox_set_deadline(sb, 50000000);
+	CHECK_I64(call_void(sb, "spin", &err), -1);
+	CHECK_U64(err.code, SB_E_CANCELLED);
+	if (restore(sb, s)) {
+		int64_t r = 0;
+		CHECK_I64(call_i64_2(sb, "add", 2, 2, &r, &err), 0);
+	}
+
+	/* The INIT snapshot of an ELF cannot be restored into a running sandbox. */
+	CHECK_I64(sandbox_restore(sb, elf_snap, &err), -1);
+	CHECK_U64(err.code, SB_E_STATE);
+	CHECK_CONTAINS(err.msg, "pre-init snapshot");
+	CHECK_U64(sandbox_status(sb), SANDBOX_READY);
+
+	/* A sandbox without the host function the snapshot expects refuses. */
+	struct sandbox *bare = fixture_sandbox(elf_snap, NULL);
+	CHECK_I64(sandbox_restore(bare, s, &err), -1);
+	CHECK_CONTAINS(err.msg, "host function 'twice'");
+	CHECK_U64(sandbox_status(bare), SANDBOX_READY);
+	sandbox_destroy(bare);
+
+	/* Other I/O buffer sizes refuse. */
+	struct layout_config io = layout_config_default();
+	io.input_bytes = 8192;
+	struct snapshot *small_io = fixture_snapshot(getenv("TESTGUEST"), &io);
+	struct sandbox *other = fixture_sandbox(small_io, &cfg);
+	CHECK_I64(sandbox_restore(other, s, &err), -1);
+	CHECK_CONTAINS(err.msg, "I/O buffers differ");
+	sandbox_destroy(other);
+	snap_unref(small_io);
+	snap_unref(s);
+out:
+	sandbox_destroy(sb);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
+		return 2;
+	}
+	fixture_require_kvm();
+	setenv("TESTGUEST", argv[1], 1);
+	elf_snap = fixture_snapshot(argv[1], NULL);
+	test_state_round_trip();
+	test_generations_and_aba();
+	test_alias_copied_once();
+	test_cross_sandbox(argv[1]);
+	test_poison_and_refusals();
+	snap_unref(elf_snap);
+	return check_done();
+}

@@ -1,0 +1,478 @@
+/* test_snap_file.c — snapshot files: round trips of every field, atomic
+ * saves, and one clear error per kind of malformed file.
+ * Usage: test_snap_file TESTGUEST_ELF */
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "proto.h"
+#include "snap_file.h"
+#include "snapshot_internal.h"
+
+static struct elf_image img;
+static char dir[64]; /* this run's temporary directory */
+
+/* Offsets documented in snap_file.h. */
+enum {
+	OFF_MAGIC = 0, OFF_VERSION = 8, OFF_HEADER_BYTES = 12, OFF_IMAGE_OFFSET = 16,
+	OFF_IMAGE_BYTES = 24, OFF_HEAP = 32, OFF_SCRATCH = 56, OFF_CODE_BYTES = 64,
+	OFF_INIT_FLAGS = 80, OFF_ENTRY_KIND = 84, OFF_PT_BYTES = 88, OFF_PEB_OFFSET = 104,
+	OFF_SNAPSHOT_BYTES = 128, OFF_ENTRY = 136, OFF_STACK_TOP = 144, OFF_GENERATION = 152,
+	OFF_DIGEST = 160, OFF_HAS_SREGS = 216, OFF_N_HOST_FNS = 220, OFF_SREGS = 224,
+	OFF_SOURCE = 536, OFF_HOST_FNS = 792, HOST_FN_BYTES = 274,
+};
+
+static void mapping_perms(const void *p, char perms[5])
+{
+	strcpy(perms, "?");
+	FILE *f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		unsigned long start;
+		char pr[5];
+		if (sscanf(line, "%lx-%*x %4s", &start, pr) == 2 && start == (unsigned long)p) {
+			strcpy(perms, pr);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static uint8_t *slurp(const char *path, size_t *n)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	uint8_t *p = malloc(len > 0 ? (size_t)len : 1);
+	*n = fread(p, 1, (size_t)len, f);
+	fclose(f);
+	return p;
+}
+
+static void spit(const char *path, const uint8_t *p, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fwrite(p, 1, n, f);
+		fclose(f);
+	}
+}
+
+static uint64_t get_le(const uint8_t *p, unsigned n)
+{
+	uint64_t x = 0;
+	for (unsigned i = 0; i < n; i++)
+		x |= (uint64_t)p[i] << (8 * i);
+	return x;
+}
+
+static void put_le(uint8_t *p, uint64_t x, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(x >> (8 * i));
+}
+
+/* Entries of dir whose name contains ".tmp-". */
+static unsigned temp_files(const char *d)
+{
+	unsigned n = 0;
+	DIR *dp = opendir(d);
+	struct dirent *e;
+	while (dp && (e = readdir(dp)))
+		n += strstr(e->d_name, ".tmp-") != NULL;
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+/* A CALL snapshot with every field set: the INIT image, sregs, host functions. */
+static struct snapshot *make_call(const struct snapshot *init)
+{
+	struct snapshot *s = NULL;
+	struct sb_err err;
+	if (snap_alloc(&s, &init->layout, &err))
+		return NULL;
+	memcpy(s->image, init->image, layout_image_bytes(&init->layout));
+	s->image[init->layout.heap_offset + 8] = 0x5a; /* differs from the INIT image */
+	s->entry_kind = SNAP_ENTRY_CALL;
+	s->entry_gva = 0xffff800000001230ull; /* canonical, high half */
+	s->stack_top_gva = layout_heap_gva(&init->layout) + 0x3000;
+	s->generation = 7;
+	s->stats = (struct snap_stats){ 101, 102, 103, 104, 105 };
+	s->has_sregs = true;
+	uint8_t *b = (uint8_t *)&s->sregs;
+	for (size_t i = 0; i < sizeof s->sregs; i++)
+		b[i] = (uint8_t)(i * 7 + 1);
+	struct kvm_segment *segs[] = { &s->sregs.cs, &s->sregs.ds, &s->sregs.es, &s->sregs.fs,
+				       &s->sregs.gs, &s->sregs.ss, &s->sregs.tr, &s->sregs.ldt };
+	for (size_t i = 0; i < 8; i++)
+		segs[i]->padding = 0; /* not stored */
+	memset(s->sregs.gdt.padding, 0, sizeof s->sregs.gdt.padding);
+	memset(s->sregs.idt.padding, 0, sizeof s->sregs.idt.padding);
+	s->n_host_fns = 3;
+	const char *names[] = { "host_add", "host_print", "h" };
+	for (unsigned i = 0; i < 3; i++) {
+		struct snap_host_fn *f = &s->host_fns[i];
+		snprintf(f->name, sizeof f->name, "%s", names[i]);
+		f->ret = (uint8_t)(i + 1);
+		f->nparams = (uint8_t)(i == 2 ? SB_CALL_MAX_ARGS : i + 1);
+		for (unsigned k = 0; k < f->nparams; k++)
+			f->params[k] = (uint8_t)(1 + (i + k) % (SB_T__COUNT - 1));
+	}
+	snprintf(s->source, sizeof s->source, "live sandbox of %.64s", init->source);
+	if (snap_seal(s, &err)) {
+		snap_unref(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void check_same(const struct snapshot *a, const struct snapshot *b)
+{
+	const struct layout *x = &a->layout, *y = &b->layout;
+	CHECK(memcmp(&x->config, &y->config, sizeof x->config) == 0);
+	CHECK_U64(y->code_bytes, x->code_bytes);
+	CHECK_U64(y->init_data_bytes, x->init_data_bytes);
+	CHECK_U64(y->init_data_flags, x->init_data_flags);
+	CHECK_U64(y->pt_bytes, x->pt_bytes);
+	CHECK_U64(y->code_offset, x->code_offset);
+	CHECK_U64(y->peb_offset, x->peb_offset);
+	CHECK_U64(y->heap_offset, x->heap_offset);
+	CHECK_U64(y->init_data_offset, x->init_data_offset);
+	CHECK_U64(y->snapshot_bytes, x->snapshot_bytes);
+	CHECK_U64(b->refs, 1);
+	CHECK_U64(b->map_bytes, a->map_bytes);
+	CHECK_U64(b->entry_kind, a->entry_kind);
+	CHECK_U64(b->entry_gva, a->entry_gva);
+	CHECK_U64(b->stack_top_gva, a->stack_top_gva);
+	CHECK_U64(b->generation, a->generation);
+	CHECK(snap_equal(a, b));
+	CHECK(memcmp(&a->stats, &b->stats, sizeof a->stats) == 0);
+	CHECK_U64(b->has_sregs, a->has_sregs);
+	CHECK(memcmp(&a->sregs, &b->sregs, sizeof a->sregs) == 0);
+	CHECK_U64(b->n_host_fns, a->n_host_fns);
+	for (unsigned i = 0; i < a->n_host_fns && i < b->n_host_fns; i++) {
+		CHECK_STR(b->host_fns[i].name, a->host_fns[i].name);
+		CHECK_U64(b->host_fns[i].ret, a->host_fns[i].ret);
+		CHECK_U64(b->host_fns[i].nparams, a->host_fns[i].nparams);
+		CHECK(memcmp(b->host_fns[i].params, a->host_fns[i].params, 16) == 0);
+	}
+	CHECK_STR(b->source, a->source);
+	CHECK(memcmp(a->image, b->image, layout_image_bytes(x)) == 0);
+	char perms[5];
+	mapping_perms(b->image, perms);
+	CHECK_STR(perms, "r--p");
+}
+
+static void test_round_trip(struct snapshot *const *snaps, size_t n)
+{
+	char path[128];
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof path, "%s/rt%zu.snap", dir, i);
+		struct sb_err err;
+		if (!CHECK_I64(snap_save(snaps[i], path, &err), 0)) {
+			fprintf(stderr, "  %s\n", err.msg);
+			continue;
+		}
+		/* Size: header padded to a page, then exactly the image. */
+		size_t bytes = 0;
+		uint8_t *f = slurp(path, &bytes);
+		uint64_t hdr = OFF_HOST_FNS + (uint64_t)snaps[i]->n_host_fns * HOST_FN_BYTES;
+		CHECK_U64(get_le(f + OFF_HEADER_BYTES, 4), hdr);
+		CHECK_U64(get_le(f + OFF_IMAGE_OFFSET, 8), sb_page_round_up(hdr));
+		CHECK_U64(bytes, sb_page_round_up(hdr) + layout_image_bytes(&snaps[i]->layout));
+		CHECK_U64(get_le(f + OFF_GENERATION, 8), snaps[i]->generation);
+		CHECK(memcmp(f + OFF_DIGEST, snaps[i]->digest, 16) == 0);
+		free(f);
+		for (int mode = SNAP_LOAD_VERIFY; mode <= SNAP_LOAD_FAST; mode++) {
+			struct snapshot *l = NULL;
+			if (!CHECK_I64(snap_load(&l, path, (enum snap_load_mode)mode, &err), 0)) {
+				fprintf(stderr, "  %s\n", err.msg);
+				continue;
+			}
+			check_same(snaps[i], l);
+			snap_unref(l);
+		}
+	}
+}
+
+/* A file corrupted one way, and what loading it must say. */
+struct corrupt {
+	const char *what;
+	long off;       /* < 0: from the end of the file; ignored when truncating */
+	unsigned width; /* 1, 2, 4, 8 bytes; 0 = fill `fill` bytes of `value` */
+	uint64_t value;
+	unsigned fill;
+	long truncate;  /* > 0: keep this many bytes; < 0: drop -truncate bytes */
+	bool init_file; /* corrupt the INIT snapshot's file, else the CALL one */
+	bool fast_ok;   /* FAST mode loads it anyway */
+	const char *msg;
+};
+
+static void test_corrupt(const struct snapshot *init, const struct snapshot *call)
+{
+	const uint64_t snap_bytes = call->layout.snapshot_bytes, pt = call->layout.pt_bytes;
+	const uint64_t image_off = sb_page_round_up(OFF_HOST_FNS + 3 * HOST_FN_BYTES);
+	const uint64_t fn1 = OFF_HOST_FNS + HOST_FN_BYTES; /* the second host function */
+	const struct corrupt cases[] = {
+		{ "magic", OFF_MAGIC, 1, 'X', 0, 0, false, false, "not a snapbench snapshot" },
+		{ "text file", 0, 0, 'h', 100, 100, false, false, "not a snapbench snapshot" },
+		{ "version", OFF_VERSION, 4, 2, 0, 0, false, false,
+		  "format version 2, this build reads version 1" },
+		{ "header 10 bytes", 0, 0, 0, 0, 10, false, false, "truncated header" },
+		{ "header 500 bytes", 0, 0, 0, 0, 500, false, false, "truncated header" },
+		{ "host fns cut", 0, 0, 0, 0, OFF_HOST_FNS + 300, false, false, "truncated header" },
+		{ "empty", 0, 0, 0, 0, -1000000000, false, false, "truncated header" },
+		{ "header size", OFF_HEADER_BYTES, 4, OFF_HOST_FNS + 2 * HOST_FN_BYTES, 0, 0, false,
+		  false, "header size" },
+		{ "image offset", OFF_IMAGE_OFFSET, 8, image_off + 4096, 0, 0, false, false,
+		  "image offset" },
+		{ "image size", OFF_IMAGE_BYTES, 8, snap_bytes + pt + 4096, 0, 0, false, false,
+		  "image size" },
+		{ "image cut", 0, 0, 0, 0, -4096, false, false, "truncated image" },
+		{ "image cut 1 byte", 0, 0, 0, 0, -1, false, false, "truncated image" },
+		{ "trailing", -1, 0, 0, 0, 4096, false, false, "trailing bytes" },
+		{ "heap unaligned", OFF_HEAP, 8, 4097, 0, 0, false, false, "heap size" },
+		{ "scratch small", OFF_SCRATCH, 8, 4096, 0, 0, false, false, "scratch size" },
+		{ "code 0", OFF_CODE_BYTES, 8, 0, 0, 0, false, false, "code size" },
+		{ "init flags 8", OFF_INIT_FLAGS, 4, 8, 0, 0, false, false, "init data flags" },
+		{ "init flags 0", OFF_INIT_FLAGS, 4, 0, 0, 0, false, false, "init data flags" },
+		{ "entry kind", OFF_ENTRY_KIND, 4, 7, 0, 0, false, false, "unknown entry kind 7" },
+		{ "pt unaligned", OFF_PT_BYTES, 8, pt + 1, 0, 0, false, false, "page-table size" },
+		{ "pt 0", OFF_PT_BYTES, 8, 0, 0, 0, false, false, "page-table size" },
+		{ "PEB offset", OFF_PEB_OFFSET, 8, call->layout.peb_offset + 4096, 0, 0, false, false,
+		  "do not match the sizes" },
+		{ "snapshot unaligned", OFF_SNAPSHOT_BYTES, 8, snap_bytes + 1, 0, 0, false, false,
+		  "not a multiple of the page size" },
+		{ "snapshot size (CALL)", OFF_SNAPSHOT_BYTES, 8, snap_bytes + 4096, 0, 0, false, false,
+		  "image size" },
+		{ "snapshot size (INIT)", OFF_SNAPSHOT_BYTES, 8, snap_bytes - 4096, 0, 0, true, false,
+		  "snapshot size" },
+		{ "INIT entry past end", OFF_ENTRY, 8, SB_BASE_ADDRESS + init->layout.snapshot_bytes, 0,
+		  0, true, false, "outside the snapshot" },
+		{ "INIT entry 0", OFF_ENTRY, 8, 0, 0, 0, true, false, "outside the snapshot" },
+		{ "CALL entry 0", OFF_ENTRY, 8, 0, 0, 0, false, false, "entry point is zero" },
+		{ "CALL entry hole", OFF_ENTRY, 8, 0x0000800000000000ull, 0, 0, false, false,
+		  "not a canonical address" },
+		{ "stack top", OFF_STACK_TOP, 8, 0x1234800000000000ull, 0, 0, false, false,
+		  "stack top" },
+		{ "has sregs 2", OFF_HAS_SREGS, 4, 2, 0, 0, false, false, "has-sregs flag is 2" },
+		{ "33 host fns", OFF_N_HOST_FNS, 4, SNAP_MAX_HOST_FNS + 1, 0, 0, false, false,
+		  "33 host functions (at most 32)" },
+		{ "host fn count", OFF_N_HOST_FNS, 4, 2, 0, 0, false, false, "header size" },
+		{ "source", OFF_SOURCE, 0, 'A', 256, 0, false, false, "source string is not NUL" },
+		{ "fn name", fn1, 0, 'B', 256, 0, false, false,
+		  "host function 1: name is not NUL-terminated" },
+		{ "nparams", fn1 + 257, 1, 17, 0, 0, false, false, "17 parameters (at most 16)" },
+		{ "ret type", fn1 + 256, 1, 200, 0, 0, false, false, "unknown type" },
+		{ "param type", fn1 + 258, 1, SB_T__COUNT, 0, 0, false, false, "unknown type" },
+		{ "image byte", (long)image_off + 100, 1, call->image[100] ^ 0xffu, 0, 0, false, true, "digest mismatch" },
+		{ "PT tail byte", -1, 1, call->image[snap_bytes + pt - 1] ^ 0xffu, 0, 0, false, true, "digest mismatch" },
+		{ "digest", OFF_DIGEST + 15, 1, call->digest[15] ^ 0xffu, 0, 0, false, true, "digest mismatch" },
+		{ "generation (not digested)", OFF_GENERATION, 8, 8, 0, 0, false, true, NULL },
+	};
+	char good[2][128], bad[128];
+	snprintf(good[0], sizeof good[0], "%s/good-call.snap", dir);
+	snprintf(good[1], sizeof good[1], "%s/good-init.snap", dir);
+	snprintf(bad, sizeof bad, "%s/bad.snap", dir);
+	struct sb_err err;
+	if (!CHECK_I64(snap_save(call, good[0], &err), 0) ||
+	    !CHECK_I64(snap_save(init, good[1], &err), 0))
+		return;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct corrupt *c = &cases[i];
+		size_t n = 0;
+		uint8_t *f = slurp(good[c->init_file], &n);
+		if (c->truncate > 0 && c->off < 0) { /* append */
+			f = realloc(f, n + (size_t)c->truncate);
+			memset(f + n, 0, (size_t)c->truncate);
+			n += (size_t)c->truncate;
+		} else if (c->truncate > 0) {
+			n = (size_t)c->truncate;
+		} else if (c->truncate < 0) {
+			n = (size_t)-c->truncate > n ? 0 : n - (size_t)-c->truncate;
+		}
+		size_t at = c->off < 0 ? n - (size_t)-c->off : (size_t)c->off;
+		if (c->width)
+			put_le(f + at, c->value, c->width);
+		else if (c->fill)
+			memset(f + at, (int)c->value, c->fill);
+		spit(bad, f, n);
+		free(f);
+		for (int mode = SNAP_LOAD_VERIFY; mode <= SNAP_LOAD_FAST; mode++) {
+			struct snapshot *s = (struct snapshot *)&err; /* must be reset to NULL */
+			memset(&err, 0, sizeof err);
+			int rc = snap_load(&s, bad, (enum snap_load_mode)mode, &err);
+			bool want_ok = !c->msg || (mode == SNAP_LOAD_FAST && c->fast_ok);
+			if (!CHECK_I64(rc, want_ok ? 0 : -1))
+				fprintf(stderr, "  case '%s' mode %d: %s\n", c->what, mode, err.msg);
+			if (!want_ok) {
+				if (getenv("SNAP_FILE_VERBOSE")) /* to read the messages */
+					printf("%-26s %s\n", c->what, err.msg);
+				CHECK(s == NULL);
+				if (!CHECK_CONTAINS(err.msg, c->msg) || !CHECK_CONTAINS(err.msg, bad))
+					fprintf(stderr, "  case '%s'\n", c->what);
+			} else if (rc == 0) {
+				CHECK_U64(s->refs, 1);
+				snap_unref(s);
+			}
+		}
+	}
+	/* Not a file at all. */
+	struct snapshot *s = NULL;
+	CHECK_I64(snap_load(&s, dir, SNAP_LOAD_FAST, &err), -1);
+	CHECK_CONTAINS(err.msg, "not a regular file");
+	snprintf(bad, sizeof bad, "%s/missing.snap", dir);
+	CHECK_I64(snap_load(&s, bad, SNAP_LOAD_FAST, &err), -1);
+	CHECK_CONTAINS(err.msg, "cannot open");
+	CHECK_CONTAINS(err.msg, bad);
+}
+
+static bool same_file(const char *path, const uint8_t *want, size_t want_n)
+{
+	size_t n = 0;
+	uint8_t *f = slurp(path, &n);
+	bool same = f && n == want_n && memcmp(f, want, n) == 0;
+	free(f);
+	return same;
+}
+
+static void test_atomic(const struct snapshot *init, const struct snapshot *call)
+{
+	char sub[128], path[160];
+	snprintf(sub, sizeof sub, "%s/atomic", dir);
+	mkdir(sub, 0755);
+	snprintf(path, sizeof path, "%s/a.snap", sub);
+	struct sb_err err;
+	if (!CHECK_I64(snap_save(init, path, &err), 0))
+		return;
+	size_t old_n = 0;
+	uint8_t *old = slurp(path, &old_n);
+
+	/* 1. The file-size limit stops the write part-way through the image. */
+	struct rlimit rl, small = { 64 << 10, 64 << 10 };
+	getrlimit(RLIMIT_FSIZE, &rl);
+	small.rlim_max = rl.rlim_max;
+	signal(SIGXFSZ, SIG_IGN);
+	setrlimit(RLIMIT_FSIZE, &small);
+	CHECK_I64(snap_save(call, path, &err), -1);
+	setrlimit(RLIMIT_FSIZE, &rl);
+	CHECK_CONTAINS(err.msg, path);
+	CHECK_CONTAINS(err.msg, "writing the image");
+	CHECK_U64(err.code, SB_E_IO);
+	CHECK(same_file(path, old, old_n));
+	CHECK_U64(temp_files(sub), 0);
+
+	/* 2. The target is a directory: everything works up to the rename. */
+	char target[192];
+	snprintf(target, sizeof target, "%s/adir", sub);
+	mkdir(target, 0755);
+	CHECK_I64(snap_save(call, target, &err), -1);
+	CHECK_CONTAINS(err.msg, "renaming");
+	CHECK_CONTAINS(err.msg, target);
+	CHECK_U64(temp_files(sub), 0);
+	rmdir(target);
+
+	/* 3. A read-only directory (meaningless as root, who may write anyway). */
+	if (geteuid() != 0) {
+		chmod(sub, 0555);
+		CHECK_I64(snap_save(call, path, &err), -1);
+		CHECK_CONTAINS(err.msg, "creating a temporary file");
+		chmod(sub, 0755);
+		CHECK(same_file(path, old, old_n));
+		CHECK_U64(temp_files(sub), 0);
+	}
+
+	/* 4. A missing directory. */
+	char missing[192];
+	snprintf(missing, sizeof missing, "%s/no-such-dir/x.snap", sub);
+	CHECK_I64(snap_save(call, missing, &err), -1);
+	CHECK_CONTAINS(err.msg, "no-such-dir");
+	CHECK_CONTAINS(err.msg, strerror(ENOENT));
+
+	/* 5. A successful save replaces the file; a mapping of the old one survives. */
+	struct snapshot *before = NULL, *after = NULL;
+	CHECK_I64(snap_load(&before, path, SNAP_LOAD_FAST, &err), 0);
+	CHECK_I64(snap_save(call, path, &err), 0);
+	CHECK_I64(snap_load(&after, path, SNAP_LOAD_VERIFY, &err), 0);
+	if (before && after) {
+		CHECK(snap_equal(after, call));
+		CHECK(snap_equal(before, init));
+		CHECK(memcmp(before->image, init->image, layout_image_bytes(&init->layout)) == 0);
+	}
+	snap_unref(before);
+	snap_unref(after);
+	CHECK_U64(temp_files(sub), 0);
+	unlink(path);
+	rmdir(sub);
+	free(old);
+
+	/* 6. A snapshot that cannot be encoded is refused before any file exists. */
+	struct snapshot *s = NULL;
+	if (CHECK_I64(snap_alloc(&s, &init->layout, &err), 0)) {
+		s->n_host_fns = SNAP_MAX_HOST_FNS + 1;
+		CHECK_I64(snap_save(s, path, &err), -1);
+		CHECK_CONTAINS(err.msg, "33 host functions");
+		CHECK(access(path, F_OK) != 0);
+		snap_unref(s);
+	}
+}
+
+static void remove_dir(const char *d)
+{
+	DIR *dp = opendir(d);
+	struct dirent *e;
+	char p[512];
+	while (dp && (e = readdir(dp))) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof p, "%s/%s", d, e->d_name);
+		unlink(p);
+	}
+	if (dp)
+		closedir(dp);
+	rmdir(d);
+}
+
+int main(int argc, char **argv)
+{
+	struct sb_err err;
+	if (argc < 2 || elf_image_open(&img, argv[1], &err)) {
+		fprintf(stderr, "usage: %s TESTGUEST_ELF (%s)\n", argv[0], argc < 2 ? "" : err.msg);
+		return 2;
+	}
+	snprintf(dir, sizeof dir, "/tmp/test-snap-file-XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 2;
+	}
+	struct layout_config cfg = layout_config_default();
+	struct snapshot *init = NULL, *with_data = NULL, *call = NULL;
+	const char blob[] = "init data for the file test";
+	CHECK_I64(snap_from_elf(&init, &img, &cfg, NULL, 0, 0, &err), 0);
+	CHECK_I64(snap_from_elf(&with_data, &img, &cfg, blob, sizeof blob,
+				LAYOUT_F_READ | LAYOUT_F_WRITE, &err), 0);
+	if (init && with_data && CHECK((call = make_call(init)) != NULL)) {
+		CHECK(!snap_equal(init, call));
+		struct snapshot *all[] = { init, with_data, call };
+		test_round_trip(all, 3);
+		test_corrupt(init, call);
+		test_atomic(init, call);
+	}
+	snap_unref(call);
+	snap_unref(with_data);
+	snap_unref(init);
+	remove_dir(dir);
+	elf_image_free(&img);
+	return check_done();
+}

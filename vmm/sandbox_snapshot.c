@@ -1,0 +1,178 @@
+/* sandbox_snapshot.c — snapshot a running sandbox and restore one
+ * (DESIGN.md §5).
+ *
+ * Restore is the hot path: on the same snapshot it makes no memory-slot
+ * change and allocates nothing; it resets what the guest used since the
+ * last reset (mgr_restore), loads the special registers (CR3 at the
+ * page-table copy) and clears any cancel. Switching to another snapshot
+ * swaps the read-only slot; another scratch size swaps the scratch slot.
+ * While it works the sandbox is marked broken, so a failure half-way never
+ * leaves a sandbox that looks healthy.
+ *
+ * Shadow paging: on our machines KVM runs the guest on shadow page tables
+ * (kvm_pvm has no EPT), built from the guest's tables and kept in sync by
+ * trapping the guest's own writes to them. The host rewriting those tables
+ * on restore is invisible to that mechanism, and KVM would go on using the
+ * old translations (measured: a second restore of the same snapshot read
+ * the pages of the run before). So every restore that rewrites tables
+ * without swapping the snapshot slot deletes and re-adds a one-page slot,
+ * which makes KVM drop all shadow tables. That is a memory-slot change on
+ * the hot path; doing the page-table undo in the guest instead (its writes
+ * are tracked) is the known way to remove it.
+ */
+#include <string.h>
+
+#include "pt.h"
+#include "sandbox_internal.h"
+
+int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, struct sb_err *err)
+{
+	struct kvm_sregs s = snap->sregs;
+	s.cr3 = layout_pt_base_gpa(&snap->layout);
+	if (vcpu_set_sregs(sb->vcpu, &s, err))
+		return -1;
+	/* Calls resume in the ring the snapshot was taken in. */
+	sb->call_rflags = s.cs.dpl == 3 ? SANDBOX_USER_RFLAGS : SANDBOX_KERNEL_RFLAGS;
+	return 0;
+}
+
+uint64_t sandbox_generation(const struct sandbox *sb)
+{
+	return sb->generation;
+}
+
+static void host_fn_record(const struct sandbox_host_fn_def *d, struct snap_host_fn *out)
+{
+	memset(out, 0, sizeof *out);
+	snprintf(out->name, sizeof out->name, "%s", d->name);
+	out->ret = (uint8_t)d->ret;
+	out->nparams = (uint8_t)d->nparams;
+	for (unsigned i = 0; i < d->nparams; i++)
+		out->params[i] = (uint8_t)d->params[i];
+}
+
+int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *err)
+{
+	if (sb->state != SANDBOX_READY)
+		return sb_errf(err, SB_E_STATE, "snapshot: sandbox is %s (%s)",
+			       sandbox_state_name(sb->state), sb->reason);
+	struct kvm_sregs sregs;
+	if (vcpu_get_sregs(sb->vcpu, &sregs, err))
+		return sb_err_prefix(err, "snapshot: ");
+	struct snap_host_fn fns[SNAP_MAX_HOST_FNS];
+	for (unsigned i = 0; i < sb->n_host_fns; i++)
+		host_fn_record(&sb->host_fns[i], &fns[i]);
+	gpa_t root = sregs.cr3 & PT_X86_64_ADDR_MASK;
+	struct snap_live_input in = {
+		.base = sb->mem.snap,
+		.scratch = sb->mem.scratch,
+		.scratch_bytes = sb->mem.scratch_bytes,
+		.roots = &root,
+		.nroots = 1,
+		.sregs = &sregs,
+		.dispatch_gva = sb->dispatch_gva,
+		.stack_top_gva = sb->stack_top_gva,
+		.generation = sb->generation + 1,
+		.host_fns = fns,
+		.n_host_fns = sb->n_host_fns,
+	};
+	if (snap_from_live(out, &in, err))
+		return -1;
+	sb->generation++;
+	return 0;
+}
+
+/* Every host function the snapshot's guest may call must be here, with the
+ * same signature. */
+static int check_host_fns(const struct sandbox *sb, const struct snapshot *snap, struct sb_err *err)
+{
+	for (unsigned i = 0; i < snap->n_host_fns; i++) {
+		const struct snap_host_fn *want = &snap->host_fns[i];
+		const struct sandbox_host_fn_def *have = NULL;
+		for (unsigned j = 0; j < sb->n_host_fns && !have; j++)
+			if (strcmp(sb->host_fns[j].name, want->name) == 0)
+				have = &sb->host_fns[j];
+		if (!have)
+			return sb_errf(err, SB_E_STATE,
+				       "restore: the snapshot expects host function '%s', which this "
+				       "sandbox does not have", want->name);
+		struct snap_host_fn mine;
+		host_fn_record(have, &mine);
+		if (mine.ret != want->ret || mine.nparams != want->nparams ||
+		    memcmp(mine.params, want->params, want->nparams) != 0)
+			return sb_errf(err, SB_E_STATE,
+				       "restore: host function '%s' has another signature here than "
+				       "in the snapshot", want->name);
+	}
+	return 0;
+}
+
+static int check_restorable(const struct sandbox *sb, const struct snapshot *snap,
+			    struct sb_err *err)
+{
+	if (sb->state == SANDBOX_BROKEN)
+		return sb_errf(err, SB_E_STATE, "restore: sandbox is broken (%s); destroy it",
+			       sb->reason);
+	if (snap->entry_kind != SNAP_ENTRY_CALL || !snap->has_sregs)
+		return sb_errf(err, SB_E_STATE,
+			       "restore: %s is a pre-init snapshot; create a sandbox from it instead",
+			       snap->source);
+	const struct layout *have = mgr_layout(&sb->mem), *want = &snap->layout;
+	if (have->config.input_bytes != want->config.input_bytes ||
+	    have->config.output_bytes != want->config.output_bytes)
+		return sb_errf(err, SB_E_STATE,
+			       "restore: I/O buffers differ (sandbox %llu/%llu bytes, snapshot %llu/%llu)",
+			       (unsigned long long)have->config.input_bytes,
+			       (unsigned long long)have->config.output_bytes,
+			       (unsigned long long)want->config.input_bytes,
+			       (unsigned long long)want->config.output_bytes);
+	return check_host_fns(sb, snap, err);
+}
+
+/* Point slot `slot` at new memory: KVM cannot resize a slot in place. */
+static int swap_slot(struct sandbox *sb, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
+		     bool readonly, struct sb_err *err)
+{
+	if (vm_delete_memslot(sb->vm, slot, err))
+		return -1;
+	return vm_set_memslot(sb->vm, slot, gpa, hva, bytes, readonly, err);
+}
+
+int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err)
+{
+	if (check_restorable(sb, snap, err))
+		return -1;
+	sb->state = SANDBOX_BROKEN;
+	snprintf(sb->reason, sizeof sb->reason, "a restore failed half-way");
+
+	const struct layout *l = &snap->layout;
+	struct snapshot *old = sb->mem.snap;
+	bool slot_changed = false; /* any slot change drops the shadow tables */
+	if (old->image != snap->image || layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {
+		if (swap_slot(sb, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, snap->image,
+			      layout_snapshot_bytes(l), true, err))
+			return sb_err_prefix(err, "restore: ");
+		slot_changed = true;
+	}
+	if (layout_scratch_bytes(l) != sb->mem.scratch_bytes) {
+		if (mgr_replace_scratch(&sb->mem, layout_scratch_bytes(l), err) ||
+		    swap_slot(sb, SANDBOX_SLOT_SCRATCH, layout_scratch_base_gpa(l), sb->mem.scratch,
+			      sb->mem.scratch_bytes, false, err))
+			return sb_err_prefix(err, "restore: ");
+		slot_changed = true;
+	}
+	if (!slot_changed &&
+	    swap_slot(sb, SANDBOX_SLOT_FLUSH, 0, sb->flush_page, SB_PAGE_SIZE, true, err))
+		return sb_err_prefix(err, "restore: dropping the shadow page tables: ");
+	mgr_restore(&sb->mem, snap);
+	if (sandbox_load_sregs(sb, snap, err))
+		return sb_err_prefix(err, "restore: ");
+	vcpu_cancel_reset(sb->vcpu);
+
+	sb->dispatch_gva = snap->entry_gva;
+	sb->stack_top_gva = snap->stack_top_gva;
+	sb->generation = snap->generation;
+	sb->state = SANDBOX_READY;
+	sb->reason[0] = '\0';
+	return 0;
+}
