@@ -175,6 +175,11 @@ static int encode_header(const struct snapshot *src, uint8_t **out, uint64_t *ou
 	if (src->n_host_fns > SNAP_MAX_HOST_FNS)
 		return sb_errf(err, SB_E_INVAL, "%s: not saved: %u host functions (at most %u)", path,
 			       src->n_host_fns, SNAP_MAX_HOST_FNS);
+	bool terminated = memchr(src->source, '\0', sizeof src->source) != NULL;
+	for (unsigned i = 0; i < src->n_host_fns; i++)
+		terminated &= memchr(src->host_fns[i].name, '\0', SNAP_HOST_FN_NAME_MAX + 1) != NULL;
+	if (!terminated)
+		return sb_errf(err, SB_E_INVAL, "%s: not saved: a string is not NUL-terminated", path);
 	struct snapshot s = *src; /* the codec wants non-const fields */
 	struct file_hdr h = {
 		.version = SNAP_FILE_VERSION,

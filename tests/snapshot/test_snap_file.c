@@ -424,6 +424,11 @@ static void test_atomic(const struct snapshot *init, const struct snapshot *call
 		CHECK_I64(snap_save(s, path, &err), -1);
 		CHECK_CONTAINS(err.msg, "33 host functions");
 		CHECK(access(path, F_OK) != 0);
+		s->n_host_fns = 0;
+		memset(s->source, 'x', sizeof s->source);
+		CHECK_I64(snap_save(s, path, &err), -1);
+		CHECK_CONTAINS(err.msg, "not NUL-terminated");
+		CHECK(access(path, F_OK) != 0);
 		snap_unref(s);
 	}
 }
