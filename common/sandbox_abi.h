@@ -62,8 +62,36 @@
  * (the first push writes just below it). */
 #define SB_SCRATCH_TOP_EXN_STACK 0x30ull
 
-/* The top pages of scratch: exception stack + bookkeeping words. */
-#define SB_SCRATCH_TOP_PAGES 2ull
+/* The top pages of scratch: from the top, the exception stack with the
+ * bookkeeping words above it (two pages), then the page-table undo log
+ * (one page, struct sb_pt_undo_log). */
+#define SB_SCRATCH_TOP_PAGES 3ull
+#define SB_SCRATCH_EXN_PAGES 2ull
+/* A second stack in the lower exception-stack page, for the guest's
+ * restore entry (faults it takes use the top of the exception stack). */
+#define SB_SCRATCH_TOP_RESTORE_STACK 0x1030ull
+
+/* Page-table undo log. Every page-table entry the guest writes is first
+ * logged here with its old value. On a restore of the snapshot the sandbox
+ * last reset to, the host does not rewrite the page tables: it sets
+ * `pending`, and the guest's restore entry writes the old values back in
+ * reverse order. Under shadow paging (our machines) only the guest's own
+ * writes keep KVM's shadow tables in step; a host rewrite goes unseen. If
+ * the log overflows, the host falls back to rewriting the tables and
+ * making KVM drop its shadow tables. */
+#define SB_PT_UNDO_ENTRIES 254
+struct sb_pt_undo_entry {
+	uint64_t entry_gpa; /* where the page-table entry sits */
+	uint64_t old;       /* its value before the guest's write */
+};
+struct sb_pt_undo_log {
+	uint64_t count;    /* entries in use */
+	uint64_t overflow; /* non-zero: some writes went unlogged */
+	uint64_t pending;  /* set by the host: replay before anything else */
+	uint64_t reserved;
+	struct sb_pt_undo_entry e[SB_PT_UNDO_ENTRIES];
+};
+_Static_assert(sizeof(struct sb_pt_undo_log) == 4096, "the undo log is one page");
 /* Fixed pages a scratch region needs beyond the I/O buffers (the top pages
  * plus room for the allocator); the page-table copy comes on top. */
 #define SB_SCRATCH_MIN_EXTRA_PAGES 12ull
@@ -103,6 +131,16 @@ static inline uint64_t sb_scratch_top_offset(uint64_t scratch_bytes, uint64_t k)
 static inline gva_t sb_scratch_top_gva(uint64_t k)
 {
 	return SB_SCRATCH_END_GVA - k;
+}
+
+/* Host offset and guest-virtual address of the page-table undo log. */
+static inline uint64_t sb_undo_log_offset(uint64_t scratch_bytes)
+{
+	return scratch_bytes - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;
+}
+static inline gva_t sb_undo_log_gva(void)
+{
+	return SB_SCRATCH_END_GVA - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;
 }
 
 /* Initial stack pointer of the exception stack. */

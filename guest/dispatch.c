@@ -66,6 +66,8 @@ static __attribute__((noreturn)) void finish(const struct reply *r)
 
 __attribute__((noreturn)) void sb_runtime_dispatch(void)
 {
+	if (sb_undo_log()->pending)
+		sb_runtime_rewind(); /* the host entered in ring 0 on the restore stack */
 	struct sb_value args[SB_CALL_MAX_ARGS];
 	struct sb_record rec;
 	struct sb_guest_error err = { 0, "" };

@@ -44,7 +44,7 @@ static bool handle_cow(gva_t va)
 		memcpy(sb_scratch_ptr(copy), (const void *)(uintptr_t)page, SB_PAGE_SIZE);
 	pt_entry_t e = pt_entry_leaf(&pt_format_x86_64, copy, pt_kind_basic(true, true, k.executable),
 				     (leaf.entry & PT_US) != 0);
-	*(volatile pt_entry_t *)sb_scratch_ptr(leaf.entry_gpa) = e;
+	sb_pt_write(leaf.entry_gpa, e);
 	invlpg(page);
 	return true;
 }

@@ -72,6 +72,21 @@ static inline void *sb_scratch_ptr(gpa_t gpa)
 	return (void *)(uintptr_t)sb_scratch_gpa_to_gva(gpa);
 }
 
+/* Write a page-table entry (in scratch), logging its old value in the
+ * undo log first (sandbox_abi.h). Every page-table write goes through here. */
+void sb_pt_write(gpa_t entry_gpa, pt_entry_t e);
+
+/* The host restored the snapshot we were last reset to: write the logged
+ * old values back (newest first), then go on into the call. Runs in
+ * ring 0 on the restore stack; never returns. */
+__attribute__((noreturn)) void sb_runtime_rewind(void);
+__attribute__((noreturn)) void sb_runtime_dispatch(void);
+
+static inline struct sb_pt_undo_log *sb_undo_log(void)
+{
+	return (struct sb_pt_undo_log *)(uintptr_t)sb_undo_log_gva();
+}
+
 /* Map one fresh zeroed scratch page at `va` (RW, NX; user-accessible or
  * kernel-only). */
 void sb_map_fresh_page(gva_t va, bool user);

@@ -90,13 +90,57 @@ static pt_entry_t rt_read_entry(void *ctx, gpa_t gpa, unsigned bytes)
 	return *(volatile uint64_t *)sb_scratch_ptr(gpa);
 }
 
+void sb_pt_write(gpa_t gpa, pt_entry_t e)
+{
+	volatile pt_entry_t *p = sb_scratch_ptr(gpa);
+	struct sb_pt_undo_log *log = sb_undo_log();
+	uint64_t n = log->count;
+	if (n < SB_PT_UNDO_ENTRIES) {
+		log->e[n].entry_gpa = gpa;
+		log->e[n].old = *p;
+		log->count = n + 1;
+	} else {
+		log->overflow = 1;
+	}
+	*p = e;
+}
+
 static enum pt_status rt_write_entry(void *ctx, gpa_t gpa, unsigned bytes, pt_entry_t e)
 {
 	(void)ctx;
 	if (bytes != 8 || !in_scratch(gpa, 8))
 		return PT_E_INVAL;
-	*(volatile uint64_t *)sb_scratch_ptr(gpa) = e;
+	sb_pt_write(gpa, e);
 	return PT_OK;
+}
+
+
+static __attribute__((noreturn)) void dispatch_on_main_stack(void *unused)
+{
+	(void)unused;
+	sb_runtime_dispatch();
+}
+
+__attribute__((noreturn)) void sb_runtime_rewind(void)
+{
+	struct sb_pt_undo_log *log = sb_undo_log();
+	uint64_t n = log->count < SB_PT_UNDO_ENTRIES ? log->count : SB_PT_UNDO_ENTRIES;
+	if (!log->overflow) {
+		/* These writes are the guest's own, so the hypervisor's shadow
+		 * tables follow them (a host rewrite would go unseen). */
+		while (n--) {
+			gpa_t g = log->e[n].entry_gpa;
+			if (in_scratch(g, 8))
+				*(volatile pt_entry_t *)sb_scratch_ptr(g) = log->e[n].old;
+		}
+	}
+	log->count = 0;
+	log->pending = 0;
+	write_cr3(read_cr3()); /* flush the TLB (needed where tables are not shadowed) */
+	if (sb_init_flags() & SB_INIT_USER_MODE)
+		sb_enter_user((uint64_t)(uintptr_t)sb_guest_dispatch, SB_STACK_TOP_GVA);
+	sb_call_on_stack(SB_STACK_TOP_GVA, dispatch_on_main_stack, 0);
+	halt_forever();
 }
 
 static enum pt_status rt_alloc_table(void *ctx, gpa_t *out)

@@ -188,6 +188,7 @@ static const char *const region_names[LAYOUT_REGION__COUNT] = {
 	[LAYOUT_REGION_OUTPUT] = "output",
 	[LAYOUT_REGION_PT_COPY] = "pt copy",
 	[LAYOUT_REGION_SCRATCH_FREE] = "free",
+	[LAYOUT_REGION_UNDO_LOG] = "undo log",
 	[LAYOUT_REGION_EXN_STACK] = "exn stack",
 };
 
@@ -254,13 +255,15 @@ static size_t push_scratch(const struct layout *l, struct layout_region *out, si
 size_t layout_scratch_regions(const struct layout *l, struct layout_region out[LAYOUT_MAX_REGIONS])
 {
 	size_t n = 0;
+	uint64_t top = layout_top_scratch_offset(l);
 	uint64_t exn = layout_exn_scratch_offset(l);
 	uint64_t free_off = layout_free_scratch_offset(l);
 	n = push_scratch(l, out, n, LAYOUT_REGION_INPUT, layout_input_scratch_offset(l), l->config.input_bytes);
 	n = push_scratch(l, out, n, LAYOUT_REGION_OUTPUT, layout_output_scratch_offset(l), l->config.output_bytes);
 	n = push_scratch(l, out, n, LAYOUT_REGION_PT_COPY, layout_pt_scratch_offset(l), l->pt_bytes);
-	n = push_scratch(l, out, n, LAYOUT_REGION_SCRATCH_FREE, free_off, exn > free_off ? exn - free_off : 0);
-	n = push_scratch(l, out, n, LAYOUT_REGION_EXN_STACK, exn, SB_SCRATCH_TOP_PAGES * PAGE);
+	n = push_scratch(l, out, n, LAYOUT_REGION_SCRATCH_FREE, free_off, top > free_off ? top - free_off : 0);
+	n = push_scratch(l, out, n, LAYOUT_REGION_UNDO_LOG, top, exn - top);
+	n = push_scratch(l, out, n, LAYOUT_REGION_EXN_STACK, exn, SB_SCRATCH_EXN_PAGES * PAGE);
 	return n;
 }
 

@@ -65,6 +65,7 @@ enum layout_region_kind {
 	LAYOUT_REGION_OUTPUT,
 	LAYOUT_REGION_PT_COPY,
 	LAYOUT_REGION_SCRATCH_FREE,
+	LAYOUT_REGION_UNDO_LOG,  /* page-table undo log */
 	LAYOUT_REGION_EXN_STACK, /* exception stack + bookkeeping words */
 	LAYOUT_REGION__COUNT
 };
@@ -222,10 +223,16 @@ static inline uint64_t layout_free_scratch_offset(const struct layout *l)
 {
 	return layout_pt_scratch_offset(l) + l->pt_bytes;
 }
+/* First byte of the top pages (undo log, exception stack, bookkeeping):
+ * where the free pages end. */
+static inline uint64_t layout_top_scratch_offset(const struct layout *l)
+{
+	return l->config.scratch_bytes - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;
+}
 /* First byte of the exception stack + bookkeeping pages. */
 static inline uint64_t layout_exn_scratch_offset(const struct layout *l)
 {
-	return l->config.scratch_bytes - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;
+	return l->config.scratch_bytes - SB_SCRATCH_EXN_PAGES * SB_PAGE_SIZE;
 }
 /* Host offset of bookkeeping word k (SB_SCRATCH_TOP_*). */
 static inline uint64_t layout_bookkeeping_scratch_offset(const struct layout *l, uint64_t k)

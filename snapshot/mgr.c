@@ -1,6 +1,7 @@
 /* mgr.c — see mgr.h. */
 #include "mgr.h"
 
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -52,7 +53,7 @@ int mgr_replace_scratch(struct mem_mgr *m, uint64_t bytes, struct sb_err *err)
  * under layout `l` (the word is guest-written: clamped to the free area). */
 static uint64_t used_end_offset(const struct mem_mgr *m, const struct layout *l)
 {
-	uint64_t first = layout_free_scratch_offset(l), limit = layout_exn_scratch_offset(l);
+	uint64_t first = layout_free_scratch_offset(l), limit = layout_top_scratch_offset(l);
 	if (l->config.scratch_bytes != m->scratch_bytes)
 		return first; /* a fresh mapping: nothing used */
 	uint64_t next;
@@ -61,6 +62,35 @@ static uint64_t used_end_offset(const struct mem_mgr *m, const struct layout *l)
 	if (next < layout_scratch_base_gpa(l) || off < first)
 		return first;
 	return off < limit ? off : limit;
+}
+
+static struct sb_pt_undo_log *undo_log(const struct mem_mgr *m)
+{
+	return (struct sb_pt_undo_log *)(m->scratch + sb_undo_log_offset(m->scratch_bytes));
+}
+
+/* I/O buffers, bookkeeping words and the pages the guest took: what every
+ * reset does. */
+static void reset_data(struct mem_mgr *m, uint64_t used_end)
+{
+	const struct layout *l = mgr_layout(m);
+	uint64_t free_off = layout_free_scratch_offset(l);
+	if (used_end > free_off)
+		memset(m->scratch + free_off, 0, used_end - free_off);
+	sb_stack_reset(mgr_input(m), layout_input_bytes(l));
+	sb_stack_reset(mgr_output(m), layout_output_bytes(l));
+	/* Cannot fail: the scratch mapping has the layout's size. */
+	layout_write_bookkeeping(l, m->scratch, m->scratch_bytes, m->snap->generation, NULL);
+}
+
+bool mgr_rewind(struct mem_mgr *m)
+{
+	struct sb_pt_undo_log *log = undo_log(m);
+	if (log->overflow || log->count > SB_PT_UNDO_ENTRIES)
+		return false;
+	reset_data(m, used_end_offset(m, mgr_layout(m)));
+	log->pending = 1;
+	return true;
 }
 
 void mgr_restore(struct mem_mgr *m, struct snapshot *snap)
@@ -77,13 +107,8 @@ void mgr_restore(struct mem_mgr *m, struct snapshot *snap)
 	 * old run wrote (its pages, or old tables longer than the new ones)
 	 * goes back to zero: the allocator promises zeroed pages. */
 	memcpy(m->scratch + layout_pt_scratch_offset(l), snap_pt_tail(snap), layout_pt_bytes(l));
-	uint64_t free_off = layout_free_scratch_offset(l);
-	if (used_end > free_off)
-		memset(m->scratch + free_off, 0, used_end - free_off);
-	sb_stack_reset(mgr_input(m), layout_input_bytes(l));
-	sb_stack_reset(mgr_output(m), layout_output_bytes(l));
-	/* Cannot fail: the scratch mapping has the layout's size. */
-	layout_write_bookkeeping(l, m->scratch, m->scratch_bytes, snap->generation, NULL);
+	reset_data(m, used_end);
+	memset(undo_log(m), 0, offsetof(struct sb_pt_undo_log, e));
 }
 
 void mgr_reset(struct mem_mgr *m)

@@ -34,6 +34,12 @@ void mgr_reset(struct mem_mgr *m);
  * mgr_replace_scratch. */
 void mgr_restore(struct mem_mgr *m, struct snapshot *snap);
 
+/* Reset for another run from the current snapshot without touching the
+ * page tables: the guest writes its logged page-table changes back itself
+ * (sandbox_abi.h, undo log) when it next runs. Returns false, changing
+ * nothing, when the log cannot do it (it overflowed): use mgr_reset. */
+bool mgr_rewind(struct mem_mgr *m);
+
 /* A fresh, zero scratch mapping of `bytes` in place of the old one. On
  * failure the old one stays. */
 int mgr_replace_scratch(struct mem_mgr *m, uint64_t bytes, struct sb_err *err);

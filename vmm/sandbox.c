@@ -207,7 +207,7 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 		goto fail_flush;
 	if (!(sb->vcpu = vcpu_create(sb->vm, 0, err)))
 		goto fail_flush;
-	if (snap->has_sregs ? sandbox_load_sregs(sb, snap, err)
+	if (snap->has_sregs ? sandbox_load_sregs(sb, snap, false, err)
 			    : vcpu_setup_long_mode(sb->vcpu, layout_pt_base_gpa(l), err))
 		goto fail_vcpu;
 	/* General registers come back in kvm_run on every exit (the copy
@@ -270,7 +270,12 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
 			       name, (unsigned long long)layout_input_bytes(l));
 
-	set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
+	if (sb->rewind_pending) /* the guest replays its page-table log first, in ring 0 */
+		set_entry_regs(sb, sb->dispatch_gva, sb_scratch_top_gva(SB_SCRATCH_TOP_RESTORE_STACK),
+			       0, 0, SANDBOX_KERNEL_RFLAGS);
+	else
+		set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
+	sb->rewind_pending = false;
 	arm_deadline(sb);
 	if (sandbox_run_until_done(sb, err))
 		return sb_err_prefix(err, "%s: ", name);

@@ -33,6 +33,7 @@ struct sandbox {
 	gva_t dispatch_gva;
 	gva_t stack_top_gva;
 	uint64_t call_rflags; /* ring 3 (IOPL 3, IF) or ring 0 flags for calls */
+	bool rewind_pending;  /* next call enters in ring 0 to replay the undo log */
 	uint64_t generation;  /* of the snapshot last restored, or last taken */
 	enum sandbox_state state;
 	char reason[SB_ERR_MSG_MAX];
@@ -54,8 +55,10 @@ int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err);
 #define SANDBOX_USER_RFLAGS 0x3202ull
 #define SANDBOX_KERNEL_RFLAGS 0x2ull
 
-/* Special registers for running `snap` (its own, CR3 at its page tables). */
-int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, struct sb_err *err);
+/* Special registers for running `snap` (its own, CR3 at its page tables;
+ * in ring 0 when `ring0`, for the guest's rewind). */
+int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, bool ring0,
+		       struct sb_err *err);
 
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);

@@ -11,29 +11,38 @@
  *
  * Shadow paging: on our machines KVM runs the guest on shadow page tables
  * (kvm_pvm has no EPT), built from the guest's tables and kept in sync by
- * trapping the guest's own writes to them. The host rewriting those tables
- * on restore is invisible to that mechanism, and KVM would go on using the
- * old translations (measured: a second restore of the same snapshot read
- * the pages of the run before). So every restore that rewrites tables
- * without swapping the snapshot slot deletes and re-adds a one-page slot,
- * which makes KVM drop all shadow tables. That is a memory-slot change on
- * the hot path; doing the page-table undo in the guest instead (its writes
- * are tracked) is the known way to remove it.
+ * trapping the guest's own writes to them. A host rewrite of those tables
+ * is invisible to that mechanism, and KVM would go on using the old
+ * translations (measured: a second restore of the same snapshot read the
+ * pages of the run before). So:
+ *  - restoring the snapshot the sandbox was last reset to (the hot path)
+ *    leaves the tables alone: the guest logs the old value of every entry
+ *    it writes, and the next call enters in ring 0 on the restore stack so
+ *    the guest writes them back itself (guest/runtime.c, sb_runtime_rewind);
+ *  - another snapshot, another scratch size, or a full log rewrites the
+ *    tables from the snapshot and changes a memory slot, which makes KVM
+ *    drop every shadow table (a one-page slot is re-added if no other slot
+ *    changes).
  */
 #include <string.h>
 
 #include "pt.h"
 #include "sandbox_internal.h"
 
-int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, struct sb_err *err)
+int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, bool ring0,
+		       struct sb_err *err)
 {
 	struct kvm_sregs s = snap->sregs;
 	s.cr3 = layout_pt_base_gpa(&snap->layout);
-	if (vcpu_set_sregs(sb->vcpu, &s, err))
-		return -1;
 	/* Calls resume in the ring the snapshot was taken in. */
 	sb->call_rflags = s.cs.dpl == 3 ? SANDBOX_USER_RFLAGS : SANDBOX_KERNEL_RFLAGS;
-	return 0;
+	if (ring0) {
+		s.cs.selector = VCPU_SEL_CODE64;
+		s.cs.dpl = 0;
+		s.ss.selector = VCPU_SEL_DATA;
+		s.ss.dpl = 0;
+	}
+	return vcpu_set_sregs(sb->vcpu, &s, err);
 }
 
 uint64_t sandbox_generation(const struct sandbox *sb)
@@ -147,26 +156,35 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 
 	const struct layout *l = &snap->layout;
 	struct snapshot *old = sb->mem.snap;
-	bool slot_changed = false; /* any slot change drops the shadow tables */
-	if (old->image != snap->image || layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {
-		if (swap_slot(sb, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, snap->image,
-			      layout_snapshot_bytes(l), true, err))
+	/* The hot path: same snapshot, same scratch, the guest rewinds. */
+	if (old == snap && mgr_rewind(&sb->mem)) {
+		if (sandbox_load_sregs(sb, snap, true, err))
 			return sb_err_prefix(err, "restore: ");
-		slot_changed = true;
-	}
-	if (layout_scratch_bytes(l) != sb->mem.scratch_bytes) {
-		if (mgr_replace_scratch(&sb->mem, layout_scratch_bytes(l), err) ||
-		    swap_slot(sb, SANDBOX_SLOT_SCRATCH, layout_scratch_base_gpa(l), sb->mem.scratch,
-			      sb->mem.scratch_bytes, false, err))
+		sb->rewind_pending = true;
+	} else {
+		bool slot_changed = false; /* any slot change drops the shadow tables */
+		if (old->image != snap->image ||
+		    layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {
+			if (swap_slot(sb, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, snap->image,
+				      layout_snapshot_bytes(l), true, err))
+				return sb_err_prefix(err, "restore: ");
+			slot_changed = true;
+		}
+		if (layout_scratch_bytes(l) != sb->mem.scratch_bytes) {
+			if (mgr_replace_scratch(&sb->mem, layout_scratch_bytes(l), err) ||
+			    swap_slot(sb, SANDBOX_SLOT_SCRATCH, layout_scratch_base_gpa(l),
+				      sb->mem.scratch, sb->mem.scratch_bytes, false, err))
+				return sb_err_prefix(err, "restore: ");
+			slot_changed = true;
+		}
+		if (!slot_changed &&
+		    swap_slot(sb, SANDBOX_SLOT_FLUSH, 0, sb->flush_page, SB_PAGE_SIZE, true, err))
+			return sb_err_prefix(err, "restore: dropping the shadow page tables: ");
+		mgr_restore(&sb->mem, snap);
+		if (sandbox_load_sregs(sb, snap, false, err))
 			return sb_err_prefix(err, "restore: ");
-		slot_changed = true;
+		sb->rewind_pending = false;
 	}
-	if (!slot_changed &&
-	    swap_slot(sb, SANDBOX_SLOT_FLUSH, 0, sb->flush_page, SB_PAGE_SIZE, true, err))
-		return sb_err_prefix(err, "restore: dropping the shadow page tables: ");
-	mgr_restore(&sb->mem, snap);
-	if (sandbox_load_sregs(sb, snap, err))
-		return sb_err_prefix(err, "restore: ");
 	vcpu_cancel_reset(sb->vcpu);
 
 	sb->dispatch_gva = snap->entry_gva;

@@ -81,6 +81,48 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* The hot path (the guest rewinds its logged page-table writes) and the
+ * fallback when the log overflows (the host rewrites the tables), in both
+ * rings: each restore brings back exactly the snapshot's heap. */
+static void test_rewind_and_overflow(const char *elf)
+{
+	struct layout_config big = layout_config_default();
+	big.heap_bytes = 2 << 20;    /* 512 pages: more than the log holds */
+	big.scratch_bytes = 4 << 20;
+	struct snapshot *base = fixture_snapshot(elf, &big);
+	for (int ring0 = 0; ring0 < 2; ring0++) {
+		struct sandbox_config cfg = sandbox_config_default();
+		cfg.mode = ring0 ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
+		struct sandbox *sb = fixture_sandbox(base, &cfg);
+		u64_call(sb, "touch_pages", 3);
+		uint64_t sum = u64_call(sb, "heap_sum", 512);
+		struct snapshot *s = snapshot_of(sb);
+		if (!s || !restore(sb, s)) { /* the first restore swaps slots */
+			snap_unref(s);
+			sandbox_destroy(sb);
+			continue;
+		}
+		static const uint64_t dirty[] = { 10, 0, 400, 20, 512, 1 };
+		for (size_t i = 0; i < sizeof dirty / sizeof dirty[0]; i++) {
+			u64_call(sb, "touch_pages", dirty[i]);
+			struct sb_pt_undo_log *log =
+				(void *)(sb->mem.scratch + sb_undo_log_offset(sb->mem.scratch_bytes));
+			bool overflowed = log->overflow != 0;
+			CHECK(overflowed == (dirty[i] >= SB_PT_UNDO_ENTRIES));
+			if (!restore(sb, s))
+				break;
+			CHECK(sb->rewind_pending == !overflowed);
+			CHECK_U64(sandbox_scratch_pages_used(sb), 0);
+			if (!CHECK_U64(u64_call(sb, "heap_sum", 512), sum))
+				fprintf(stderr, "  ring %d, after dirtying %llu pages\n", ring0 ? 0 : 3,
+					(unsigned long long)dirty[i]);
+		}
+		snap_unref(s);
+		sandbox_destroy(sb);
+	}
+	snap_unref(base);
+}
+
 /* Snapshots along one history get 1, 2, 3; the guest reads the number of
  * the snapshot it was restored from; restores in any order (A-B-A). */
 static void test_generations_and_aba(void)
@@ -272,6 +314,7 @@ int main(int argc, char **argv)
 	elf_snap = fixture_snapshot(argv[1], NULL);
 	test_state_round_trip();
 	test_generations_and_aba();
+	test_rewind_and_overflow(argv[1]);
 	test_alias_copied_once();
 	test_cross_sandbox(argv[1]);
 	test_poison_and_refusals();

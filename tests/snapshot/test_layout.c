@@ -114,6 +114,7 @@ static void check_offsets(const struct offsets_case *t)
 	CHECK_U64(layout_free_scratch_offset(&l), pt_off + t->pt);
 	CHECK_U64(layout_first_free_scratch_gpa(&l), sgpa + pt_off + t->pt);
 	CHECK_U64(layout_exn_scratch_offset(&l), s - 2 * PG);
+	CHECK_U64(layout_top_scratch_offset(&l), s - 3 * PG);
 	CHECK_U64(layout_exn_stack_top_gva(&l), 0xFFFFFFFFFFFFEFD0ull);
 	CHECK_U64(layout_bookkeeping_scratch_offset(&l, 0x08), s - 8);
 	CHECK_U64(layout_bookkeeping_scratch_offset(&l, 0x10), s - 16);
@@ -373,10 +374,11 @@ static void test_regions(void)
 	const struct want_region scratch_no_pt[] = {
 		{ LAYOUT_REGION_INPUT, sg, sv, 0x4000, R | W },
 		{ LAYOUT_REGION_OUTPUT, sg + 0x4000, sv + 0x4000, 0x4000, R | W },
-		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0x8000, sv + 0x8000, 0x48000 - 0x8000 - 0x2000, R | W },
+		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0x8000, sv + 0x8000, 0x48000 - 0x8000 - 0x3000, R | W },
+		{ LAYOUT_REGION_UNDO_LOG, GPA_TOP - 0x3000, GVA_END - 0x3000, 0x1000, R | W },
 		{ LAYOUT_REGION_EXN_STACK, GPA_TOP - 0x2000, GVA_END - 0x2000, 0x2000, R | W },
 	};
-	check_regions("default scratch, no pt", r, n, scratch_no_pt, 4);
+	check_regions("default scratch, no pt", r, n, scratch_no_pt, 5);
 
 	CHECK_I64(layout_set_pt_bytes(&l, 0x3000, &e), 0);
 	n = layout_scratch_regions(&l, r);
@@ -384,10 +386,11 @@ static void test_regions(void)
 		{ LAYOUT_REGION_INPUT, sg, sv, 0x4000, R | W },
 		{ LAYOUT_REGION_OUTPUT, sg + 0x4000, sv + 0x4000, 0x4000, R | W },
 		{ LAYOUT_REGION_PT_COPY, sg + 0x8000, sv + 0x8000, 0x3000, R | W },
-		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0xb000, sv + 0xb000, 0x48000 - 0xb000 - 0x2000, R | W },
+		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0xb000, sv + 0xb000, 0x48000 - 0xb000 - 0x3000, R | W },
+		{ LAYOUT_REGION_UNDO_LOG, GPA_TOP - 0x3000, GVA_END - 0x3000, 0x1000, R | W },
 		{ LAYOUT_REGION_EXN_STACK, GPA_TOP - 0x2000, GVA_END - 0x2000, 0x2000, R | W },
 	};
-	check_regions("default scratch, pt 3 pages", r, n, scratch_pt, 5);
+	check_regions("default scratch, pt 3 pages", r, n, scratch_pt, 6);
 
 	/* init data: default permission read-only, or the caller's */
 	static const struct {
