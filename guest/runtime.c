@@ -121,8 +121,17 @@ static __attribute__((noreturn)) void dispatch_on_main_stack(void *unused)
 	sb_runtime_dispatch();
 }
 
+/* The x87/SSE state of a fresh CPU (FCW 0x37f, MXCSR 0x1f80), loaded on
+ * every rewind so nothing of the previous run's FPU state survives. */
+static const uint8_t clean_fpu[512] __attribute__((aligned(16))) = {
+	[0] = 0x7f, [1] = 0x03,   /* FCW */
+	[24] = 0x80, [25] = 0x1f, /* MXCSR */
+	[28] = 0xff, [29] = 0xff, /* MXCSR_MASK (ignored on load) */
+};
+
 __attribute__((noreturn)) void sb_runtime_rewind(void)
 {
+	__asm__ volatile("fxrstor64 %0" : : "m"(clean_fpu));
 	struct sb_pt_undo_log *log = sb_undo_log();
 	uint64_t n = log->count < SB_PT_UNDO_ENTRIES ? log->count : SB_PT_UNDO_ENTRIES;
 	if (!log->overflow) {

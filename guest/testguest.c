@@ -132,6 +132,19 @@ FN(peek, u64)
 	return 0;
 }
 
+/* The x87 control word: set it (if `set` is non-zero), return it. For the
+ * test that a restore resets FPU state. */
+FN(fpu_control, u64)
+{
+	(void)err;
+	uint16_t cw = (uint16_t)args[0].as.u64;
+	if (cw)
+		__asm__ volatile("fldcw %0" : : "m"(cw));
+	__asm__ volatile("fnstcw %0" : "=m"(cw));
+	ret->as.u64 = cw;
+	return 0;
+}
+
 FN(read_generation, u64)
 {
 	(void)args;
@@ -318,6 +331,7 @@ DEF(read_generation, U64, T(VOID));
 DEF(heap_sum, U64, T(U64), T(VOID));
 DEF(alias_heap_page, U64, T(U64), T(VOID));
 DEF(peek, U64, T(U64), T(VOID));
+DEF(fpu_control, U64, T(U64), T(VOID));
 DEF(scratch_next_free, U64, T(VOID));
 DEF(call_host, I64, T(STRING), T(I64), T(VOID));
 DEF(log_message, VOID, T(STRING), T(VOID));
@@ -334,7 +348,7 @@ void sb_guest_main(void)
 {
 	static const struct sb_guest_function *const all[] = {
 		&def_echo, &def_add, &def_fneg, &def_f32_bits, &def_touch_pages, &def_fill_heap,
-		&def_read_generation, &def_heap_sum, &def_alias_heap_page, &def_peek,
+		&def_read_generation, &def_heap_sum, &def_alias_heap_page, &def_peek, &def_fpu_control,
 		&def_scratch_next_free, &def_call_host,
 		&def_log_message, &def_debug_exits, &def_spin, &def_write_peb, &def_null_deref,
 		&def_divide, &def_stack_overflow, &def_exhaust_scratch, &def_corrupt_output,

@@ -83,6 +83,11 @@ static void reset_data(struct mem_mgr *m, uint64_t used_end)
 	layout_write_bookkeeping(l, m->scratch, m->scratch_bytes, m->snap->generation, NULL);
 }
 
+void mgr_mark_rewind(struct mem_mgr *m)
+{
+	undo_log(m)->pending = 1;
+}
+
 bool mgr_rewind(struct mem_mgr *m)
 {
 	struct sb_pt_undo_log *log = undo_log(m);

@@ -34,6 +34,10 @@ void mgr_reset(struct mem_mgr *m);
  * mgr_replace_scratch. */
 void mgr_restore(struct mem_mgr *m, struct snapshot *snap);
 
+/* Ask the guest to run its rewind (replay the log, reset FPU state, flush
+ * the TLB) on its next entry, which the caller makes in ring 0. */
+void mgr_mark_rewind(struct mem_mgr *m);
+
 /* Reset for another run from the current snapshot without touching the
  * page tables: the guest writes its logged page-table changes back itself
  * (sandbox_abi.h, undo log) when it next runs. Returns false, changing

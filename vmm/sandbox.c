@@ -207,20 +207,25 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 		goto fail_flush;
 	if (!(sb->vcpu = vcpu_create(sb->vm, 0, err)))
 		goto fail_flush;
-	if (snap->has_sregs ? sandbox_load_sregs(sb, snap, false, err)
+	if (snap->has_sregs ? sandbox_load_sregs(sb, snap, true, err)
 			    : vcpu_setup_long_mode(sb->vcpu, layout_pt_base_gpa(l), err))
 		goto fail_vcpu;
 	/* General registers come back in kvm_run on every exit (the copy
 	 * port passes its arguments in registers). */
 	sb->vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
+	sb->sync_sregs = (kvm_check_cap(kvm, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_SREGS) != 0;
 
 	if (snap->entry_kind == SNAP_ENTRY_INIT) {
 		if (run_init(sb, err))
 			goto fail_vcpu;
 	} else {
+		/* A CALL snapshot: the first call enters through the rewind, in
+		 * ring 0 (FPU reset, TLB flush). */
 		sb->dispatch_gva = snap->entry_gva;
 		sb->stack_top_gva = snap->stack_top_gva;
 		sb->generation = snap->generation;
+		mgr_mark_rewind(&sb->mem);
+		sb->rewind_pending = true;
 	}
 	sb->state = SANDBOX_READY;
 	*out = sb;
@@ -252,6 +257,33 @@ void sandbox_destroy(struct sandbox *sb)
 	free(sb);
 }
 
+/* Enter the guest for one call: the rewind entry (ring 0, restore stack)
+ * when a restore left one pending, else the dispatch entry. */
+static int run_call(struct sandbox *sb, struct sb_err *err)
+{
+	if (sb->rewind_pending) /* the guest replays its page-table log first, in ring 0 */
+		set_entry_regs(sb, sb->dispatch_gva, sb_scratch_top_gva(SB_SCRATCH_TOP_RESTORE_STACK),
+			       0, 0, SANDBOX_KERNEL_RFLAGS);
+	else
+		set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
+	sb->rewind_pending = false;
+	arm_deadline(sb);
+	return sandbox_run_until_done(sb, err);
+}
+
+int sandbox_settle(struct sandbox *sb, struct sb_err *err)
+{
+	/* No call in the input buffer: the guest answers with an error record,
+	 * which is dropped. */
+	const struct layout *l = mgr_layout(&sb->mem);
+	sb_stack_reset(mgr_input(&sb->mem), layout_input_bytes(l));
+	sb_stack_reset(mgr_output(&sb->mem), layout_output_bytes(l));
+	if (run_call(sb, err))
+		return -1;
+	sb_stack_reset(mgr_output(&sb->mem), layout_output_bytes(l));
+	return 0;
+}
+
 int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *args, unsigned nargs,
 		 struct sb_value *ret, struct sb_err *err)
 {
@@ -270,14 +302,7 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
 			       name, (unsigned long long)layout_input_bytes(l));
 
-	if (sb->rewind_pending) /* the guest replays its page-table log first, in ring 0 */
-		set_entry_regs(sb, sb->dispatch_gva, sb_scratch_top_gva(SB_SCRATCH_TOP_RESTORE_STACK),
-			       0, 0, SANDBOX_KERNEL_RFLAGS);
-	else
-		set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
-	sb->rewind_pending = false;
-	arm_deadline(sb);
-	if (sandbox_run_until_done(sb, err))
+	if (run_call(sb, err))
 		return sb_err_prefix(err, "%s: ", name);
 
 	struct sb_record r;

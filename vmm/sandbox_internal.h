@@ -34,6 +34,7 @@ struct sandbox {
 	gva_t stack_top_gva;
 	uint64_t call_rflags; /* ring 3 (IOPL 3, IF) or ring 0 flags for calls */
 	bool rewind_pending;  /* next call enters in ring 0 to replay the undo log */
+	bool sync_sregs;      /* KVM takes special registers through kvm_run */
 	uint64_t generation;  /* of the snapshot last restored, or last taken */
 	enum sandbox_state state;
 	char reason[SB_ERR_MSG_MAX];
@@ -59,6 +60,9 @@ int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err);
  * in ring 0 when `ring0`, for the guest's rewind). */
 int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, bool ring0,
 		       struct sb_err *err);
+
+/* Let the guest finish a pending rewind now (an empty call). */
+int sandbox_settle(struct sandbox *sb, struct sb_err *err);
 
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);

@@ -139,6 +139,64 @@ static int bench_cow(struct bench *b, struct vmm_cost_ns *out, struct sb_err *er
 	return 0;
 }
 
+struct restore_row {
+	uint64_t heap_bytes;
+	double snapshot_ms;
+	struct vmm_cost_ns restore, call_after, cycle;
+	struct snap_stats stats;
+};
+
+/* Restore costs for one heap size: a sandbox from the ELF, a call that
+ * dirties a few pages, a snapshot (timed), then rounds of: a call dirtying
+ * 3 pages, a restore of that snapshot (timed), the next call (timed). */
+static int bench_restore(struct bench *b, const struct elf_image *img, uint64_t heap,
+			 struct restore_row *row, struct sb_err *err)
+{
+	struct layout_config lc = layout_config_default();
+	lc.heap_bytes = heap;
+	lc.scratch_bytes = sb_page_round_up(heap / 64) + (1 << 20); /* room for the page tables */
+	struct snapshot *elf = NULL, *snap = NULL;
+	struct sandbox *sb = NULL;
+	struct sb_value three = { .type = SB_T_U64, .as.u64 = 3 }, ret;
+	const uint32_t rounds = 200;
+	uint64_t *rs = b->samples, *cs = b->samples + rounds, *ys = b->samples + 2 * rounds;
+	int rc = -1;
+	row->heap_bytes = heap;
+	if (snap_from_elf(&elf, img, &lc, NULL, 0, 0, err) || sandbox_create(&sb, elf, &b->cfg, err) ||
+	    sandbox_call(sb, "touch_pages", &three, 1, &ret, err))
+		goto out;
+	uint64_t t0 = vmm_now_ns();
+	if (sandbox_snapshot(sb, &snap, err))
+		goto out;
+	row->snapshot_ms = (double)(vmm_now_ns() - t0) / 1e6;
+	row->stats = snap->stats;
+	if (sandbox_restore(sb, snap, err)) /* the first one swaps the slot */
+		goto out;
+	for (uint32_t i = 0; i < rounds; i++) {
+		if (sandbox_call(sb, "touch_pages", &three, 1, &ret, err))
+			goto out;
+		uint64_t a = vmm_now_ns();
+		if (sandbox_restore(sb, snap, err))
+			goto out;
+		uint64_t m = vmm_now_ns();
+		if (sandbox_call(sb, "touch_pages", &three, 1, &ret, err))
+			goto out;
+		uint64_t z = vmm_now_ns();
+		rs[i] = m - a;
+		cs[i] = z - m;
+		ys[i] = z - a;
+	}
+	vmm_cost_from_samples(rs, rounds, &row->restore);
+	vmm_cost_from_samples(cs, rounds, &row->call_after);
+	vmm_cost_from_samples(ys, rounds, &row->cycle);
+	rc = 0;
+out:
+	sandbox_destroy(sb);
+	snap_unref(snap);
+	snap_unref(elf);
+	return rc;
+}
+
 int cmd_bench(int argc, char **argv)
 {
 	struct bench b = { .exits = 20000, .calls = 20000, .creates = 50,
@@ -181,13 +239,17 @@ int cmd_bench(int argc, char **argv)
 	struct sb_err err;
 	struct vmm_cost_ns real_exit, sb_exit, call, create, cow;
 	struct elf_image img;
+	bool have_img = false;
 	struct sandbox *sb = NULL;
+	static const uint64_t heaps[] = { 128ull << 10, 8ull << 20, 64ull << 20, 256ull << 20 };
+	struct restore_row rows[sizeof heaps / sizeof heaps[0]];
 	int rc = CLI_EXIT_FAIL;
 	struct kvm *kvm = kvm_open(&err);
 	if (!kvm)
 		goto out;
 	uint32_t n = b.exits > b.calls ? b.exits : b.calls;
-	b.samples = malloc(sizeof *b.samples * (n > b.creates ? n : b.creates));
+	n = n > b.creates ? n : b.creates;
+	b.samples = malloc(sizeof *b.samples * (n > 600 ? n : 600));
 	if (!b.samples) {
 		sb_errf(&err, SB_E_NOMEM, "cannot allocate the samples");
 		goto out;
@@ -198,9 +260,8 @@ int cmd_bench(int argc, char **argv)
 	if (elf_image_from_memory(&img, sb_testguest_elf, sb_testguest_elf_bytes(),
 				  "(embedded test guest)", &err))
 		goto out;
-	int snap_rc = snap_from_elf(&b.snap, &img, &lc, NULL, 0, 0, &err);
-	elf_image_free(&img);
-	if (snap_rc)
+	have_img = true;
+	if (snap_from_elf(&b.snap, &img, &lc, NULL, 0, 0, &err))
 		goto out;
 
 	fprintf(stderr, "timing %u bare exits in real mode...\n", b.exits);
@@ -215,6 +276,12 @@ int cmd_bench(int argc, char **argv)
 	fprintf(stderr, "timing copy-on-write faults...\n");
 	if (bench_cow(&b, &cow, &err))
 		goto out;
+	for (size_t i = 0; i < sizeof heaps / sizeof heaps[0]; i++) {
+		fprintf(stderr, "timing snapshot and restore with a %llu KiB heap...\n",
+			(unsigned long long)(heaps[i] >> 10));
+		if (bench_restore(&b, &img, heaps[i], &rows[i], &err))
+			goto out;
+	}
 
 	const char *mode = b.cfg.mode == SANDBOX_MODE_USER ? "ring 3" : "ring 0";
 	char label[64];
@@ -231,6 +298,25 @@ int cmd_bench(int argc, char **argv)
 	       (double)call.median_ns / (double)sb_exit.median_ns);
 	printf("call / bare exit in real mode (medians):     %.2f\n",
 	       (double)call.median_ns / (double)real_exit.median_ns);
+
+	printf("\nsnapshot and restore (a call dirtying 3 heap pages between restores; medians, us)\n");
+	printf("%10s %12s %9s %9s %10s %10s %13s %11s\n", "heap", "snapshot ms", "mapped",
+	       "copied", "restore", "next call", "restore+call", "restore/exit");
+	for (size_t i = 0; i < sizeof heaps / sizeof heaps[0]; i++) {
+		const struct restore_row *r = &rows[i];
+		char heap[32];
+		snprintf(heap, sizeof heap, "%llu KiB", (unsigned long long)(r->heap_bytes >> 10));
+		printf("%10s %12.2f %9llu %9llu %10.2f %10.2f %13.2f %11.2f\n", heap, r->snapshot_ms,
+		       (unsigned long long)r->stats.pages_mapped, (unsigned long long)r->stats.pages_copied,
+		       r->restore.median_ns / 1e3, r->call_after.median_ns / 1e3, r->cycle.median_ns / 1e3,
+		       (double)r->restore.median_ns / (double)sb_exit.median_ns);
+	}
+	printf("restore at %llu KiB / restore at %llu KiB: %.2f   (target <= 1.2)\n",
+	       (unsigned long long)(heaps[3] >> 10), (unsigned long long)(heaps[0] >> 10),
+	       (double)rows[3].restore.median_ns / (double)rows[0].restore.median_ns);
+	printf("restore / bare exit in the same mode: %.2f, in real mode: %.2f   (target <= 0.5)\n",
+	       (double)rows[0].restore.median_ns / (double)sb_exit.median_ns,
+	       (double)rows[0].restore.median_ns / (double)real_exit.median_ns);
 	rc = CLI_EXIT_OK;
 out:
 	if (rc != CLI_EXIT_OK)
@@ -238,6 +324,8 @@ out:
 	sandbox_destroy(sb);
 	free(b.samples);
 	snap_unref(b.snap);
+	if (have_img)
+		elf_image_free(&img);
 	if (kvm)
 		kvm_close(kvm);
 	return rc;
