@@ -3,10 +3,12 @@
  * copied once, A-B-A, cross-sandbox, other scratch sizes, poisoning, and
  * every refusal. Usage: test_sandbox_restore TESTGUEST_ELF */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "fixture.h"
 #include "pt_host.h"
 #include "sandbox_internal.h"
+#include "snap_file.h"
 
 static struct snapshot *elf_snap;
 
@@ -321,6 +323,41 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* save -> load -> create -> call gives what the in-memory snapshot gives,
+ * and a loaded snapshot restores into a running sandbox. */
+static void test_files(void)
+{
+	char dir[] = "/tmp/snapbench-test-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL))
+		return;
+	char path[sizeof dir + 16];
+	snprintf(path, sizeof path, "%s/s.snap", dir);
+	struct sandbox *sb = fixture_sandbox(elf_snap, NULL);
+	u64_call(sb, "touch_pages", 9);
+	uint64_t sum = u64_call(sb, "heap_sum", 32);
+	struct snapshot *s = snapshot_of(sb), *loaded = NULL;
+	struct sb_err err;
+	if (s && CHECK_I64(snap_save(s, path, &err), 0) &&
+	    CHECK_I64(snap_load(&loaded, path, SNAP_LOAD_VERIFY, &err), 0)) {
+		CHECK(snap_equal(s, loaded));
+		CHECK_U64(loaded->generation, s->generation);
+		struct sandbox *from_file = fixture_sandbox(loaded, NULL);
+		CHECK_U64(u64_call(from_file, "heap_sum", 32), sum);
+		CHECK_U64(generation(from_file), 1);
+		sandbox_destroy(from_file);
+		u64_call(sb, "fill_heap", 32 * SB_PAGE_SIZE);
+		if (restore(sb, loaded))
+			CHECK_U64(u64_call(sb, "heap_sum", 32), sum);
+	} else {
+		fprintf(stderr, "  files: %s\n", err.msg);
+	}
+	snap_unref(loaded);
+	snap_unref(s);
+	sandbox_destroy(sb);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -336,6 +373,7 @@ int main(int argc, char **argv)
 	test_alias_copied_once();
 	test_cross_sandbox(argv[1]);
 	test_poison_and_refusals();
+	test_files();
 	snap_unref(elf_snap);
 	return check_done();
 }
