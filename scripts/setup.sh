@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(meson ninja-build gcc pkg-config libelf-dev libncurses-dev linux-libc-dev libxxhash-dev python3)
+packages=(meson ninja-build gcc pkg-config libelf-dev libncurses-dev linux-libc-dev libxxhash-dev libinih-dev libjansson-dev python3)
 
 missing=()
 for p in "${packages[@]}"; do
