@@ -124,6 +124,26 @@ FN(alias_heap_page, u64)
 	return 0;
 }
 
+/* Map `pages` pages of guest-physical memory at `gpa` (an extra region the
+ * host mapped) read-only at `va`. */
+FN(map_gpa, u64)
+{
+	struct pt_mapping m = {
+		.phys = args[0].as.u64,
+		.virt = args[1].as.u64,
+		.len_bytes = args[2].as.u64 * SB_PAGE_SIZE,
+		.kind = pt_kind_basic(true, false, false),
+		.user = true,
+	};
+	enum pt_status st = pt_map(&sb_guest_pt, &m);
+	if (st != PT_OK) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, pt_strerror(st));
+		return -1;
+	}
+	ret->as.u64 = args[2].as.u64;
+	return 0;
+}
+
 /* Read one word at any address (faults like any access would). */
 FN(peek, u64)
 {
@@ -331,6 +351,7 @@ DEF(read_generation, U64, T(VOID));
 DEF(heap_sum, U64, T(U64), T(VOID));
 DEF(alias_heap_page, U64, T(U64), T(VOID));
 DEF(peek, U64, T(U64), T(VOID));
+DEF(map_gpa, U64, T(U64), T(U64), T(U64), T(VOID));
 DEF(fpu_control, U64, T(U64), T(VOID));
 DEF(scratch_next_free, U64, T(VOID));
 DEF(call_host, I64, T(STRING), T(I64), T(VOID));
@@ -348,7 +369,7 @@ void sb_guest_main(void)
 {
 	static const struct sb_guest_function *const all[] = {
 		&def_echo, &def_add, &def_fneg, &def_f32_bits, &def_touch_pages, &def_fill_heap,
-		&def_read_generation, &def_heap_sum, &def_alias_heap_page, &def_peek, &def_fpu_control,
+		&def_read_generation, &def_heap_sum, &def_alias_heap_page, &def_peek, &def_fpu_control, &def_map_gpa,
 		&def_scratch_next_free, &def_call_host,
 		&def_log_message, &def_debug_exits, &def_spin, &def_write_peb, &def_null_deref,
 		&def_divide, &def_stack_overflow, &def_exhaust_scratch, &def_corrupt_output,

@@ -5,7 +5,9 @@
  * window, and copy each distinct guest-physical page once into a new dense
  * image: aliases (one physical page at several VAs) get the same new page,
  * and every all-zero page maps to one shared zero page. Writable pages
- * become copy-on-write, read-only pages stay read-only. The rebuilt tables
+ * become copy-on-write, read-only pages stay read-only, and pages of extra
+ * read-only regions the guest maps are frozen into the image like any
+ * other (the snapshot does not depend on those regions). The rebuilt tables
  * sit at the scratch GPA they are copied to on restore, with the scratch
  * window mapped afresh, and are appended to the image as its tail.
  *
@@ -177,13 +179,19 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 {
 	const struct snapshot *base = in->base;
 	struct layout layout = base->layout;
-	struct pt_region regions[2] = {
+	struct pt_region regions[2 + SNAP_MAX_EXTRA] = {
 		{ SB_BASE_ADDRESS, base->image, layout_snapshot_bytes(&layout) },
 		{ layout_scratch_base_gpa(&layout), in->scratch, in->scratch_bytes },
 	};
+	if (in->n_extra > SNAP_MAX_EXTRA)
+		return sb_errf(err, SB_E_INVAL, "snapshot: %zu extra regions (at most %d)", in->n_extra,
+			       SNAP_MAX_EXTRA);
+	for (size_t i = 0; i < in->n_extra; i++)
+		regions[2 + i] = (struct pt_region){ in->extra[i].gpa, in->extra[i].host, in->extra[i].bytes };
 	struct live_ctx c = { .scratch_gva = layout_scratch_base_gva(&layout),
 			      .zero_index = UINT32_MAX, .err = err };
-	pt_regions_init(&c.rr, &pt_format_x86_64, regions, 2, in->nroots ? in->roots[0] : 0);
+	pt_regions_init(&c.rr, &pt_format_x86_64, regions, 2 + in->n_extra,
+			in->nroots ? in->roots[0] : 0);
 
 	struct pt_multiwalk mw = { 0 };
 	struct pt_hostbuf hb = { 0 };

@@ -77,8 +77,16 @@ int snap_from_elf(struct snapshot **out, const struct elf_image *img,
 		  const struct layout_config *config, const void *init_data, uint64_t init_bytes,
 		  unsigned init_flags, struct sb_err *err);
 
+/* Host memory the sandbox maps read-only at a guest-physical address. */
+struct snap_extra_region {
+	gpa_t gpa;
+	const void *host;
+	uint64_t bytes;
+};
+
 /* What a running sandbox's memory looks like, for snap_from_live. */
 #define SNAP_MAX_ROOTS 16
+#define SNAP_MAX_EXTRA 16
 struct snap_live_input {
 	const struct snapshot *base;  /* the snapshot the sandbox runs from */
 	const uint8_t *scratch;       /* its scratch region */
@@ -90,6 +98,10 @@ struct snap_live_input {
 	uint64_t generation;          /* the new snapshot's */
 	const struct snap_host_fn *host_fns;
 	unsigned n_host_fns;
+	/* Extra read-only regions mapped into the guest: pages of them the
+	 * guest maps are frozen into the image. */
+	const struct snap_extra_region *extra;
+	size_t n_extra;
 };
 
 /* Snapshot a running sandbox: copy every distinct mapped page once into a

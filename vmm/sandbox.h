@@ -98,6 +98,17 @@ int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_de
 int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *args, unsigned nargs,
 		 struct sb_value *ret, struct sb_err *err);
 
+/* Extra read-only memory for the guest: `bytes` of host memory at `host`
+ * appear at guest-physical `gpa` (page aligned, inside
+ * [SANDBOX_EXTRA_GPA_MIN, SANDBOX_EXTRA_GPA_END): above the largest
+ * snapshot region, below the largest scratch region). The guest maps the
+ * pages it wants; a snapshot freezes those pages into its image. The
+ * memory must stay valid until the sandbox is destroyed. */
+#define SANDBOX_EXTRA_GPA_MIN (16ull << 30)
+#define SANDBOX_EXTRA_GPA_END (48ull << 30)
+int sandbox_map_region(struct sandbox *sb, gpa_t gpa, const void *host, uint64_t bytes,
+		       struct sb_err *err);
+
 /* Snapshot the sandbox between calls: a CALL snapshot numbered one past
  * the sandbox's generation (the sandbox's generation advances too). */
 int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *err);

@@ -13,6 +13,7 @@
  * drop every shadow page table, the only way to make it forget page-table
  * pages the host rewrote behind its back (see sandbox_snapshot.c). */
 #define SANDBOX_SLOT_FLUSH 2
+#define SANDBOX_SLOT_EXTRA0 3 /* extra read-only regions: slots 3.. */
 
 /* The abort stream arrives one byte per exit (proto.h). */
 struct abort_stream {
@@ -41,6 +42,8 @@ struct sandbox {
 	struct abort_stream abort;
 	uint64_t exits;
 	uint8_t *flush_page; /* host memory behind SANDBOX_SLOT_FLUSH */
+	struct snap_extra_region extra[SNAP_MAX_EXTRA];
+	size_t n_extra;
 };
 
 /* The process-wide /dev/kvm handle, opened on first use. */

@@ -97,6 +97,8 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
 		.generation = sb->generation + 1,
 		.host_fns = fns,
 		.n_host_fns = sb->n_host_fns,
+		.extra = sb->extra,
+		.n_extra = sb->n_extra,
 	};
 	if (snap_from_live(out, &in, err))
 		return -1;
@@ -208,5 +210,35 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 	sb->generation = snap->generation;
 	sb->state = SANDBOX_READY;
 	sb->reason[0] = '\0';
+	return 0;
+}
+
+int sandbox_map_region(struct sandbox *sb, gpa_t gpa, const void *host, uint64_t bytes,
+		       struct sb_err *err)
+{
+	if (sb->n_extra == SNAP_MAX_EXTRA)
+		return sb_errf(err, SB_E_TOO_BIG, "map region: at most %d extra regions", SNAP_MAX_EXTRA);
+	if ((gpa | bytes | (uintptr_t)host) & (SB_PAGE_SIZE - 1) || bytes == 0)
+		return sb_errf(err, SB_E_INVAL,
+			       "map region: GPA 0x%llx, host %p and size %llu must be page aligned and "
+			       "not empty", (unsigned long long)gpa, host, (unsigned long long)bytes);
+	if (gpa < SANDBOX_EXTRA_GPA_MIN || gpa > SANDBOX_EXTRA_GPA_END ||
+	    bytes > SANDBOX_EXTRA_GPA_END - gpa)
+		return sb_errf(err, SB_E_RANGE,
+			       "map region: [0x%llx, +%llu) is outside [0x%llx, 0x%llx)",
+			       (unsigned long long)gpa, (unsigned long long)bytes,
+			       SANDBOX_EXTRA_GPA_MIN, SANDBOX_EXTRA_GPA_END);
+	for (size_t i = 0; i < sb->n_extra; i++) {
+		const struct snap_extra_region *r = &sb->extra[i];
+		if (gpa < r->gpa + r->bytes && r->gpa < gpa + bytes)
+			return sb_errf(err, SB_E_RANGE,
+				       "map region: [0x%llx, +%llu) overlaps the region at 0x%llx",
+				       (unsigned long long)gpa, (unsigned long long)bytes,
+				       (unsigned long long)r->gpa);
+	}
+	if (vm_set_memslot(sb->vm, SANDBOX_SLOT_EXTRA0 + (uint32_t)sb->n_extra, gpa, (void *)host,
+			   bytes, true, err))
+		return sb_err_prefix(err, "map region: ");
+	sb->extra[sb->n_extra++] = (struct snap_extra_region){ gpa, host, bytes };
 	return 0;
 }

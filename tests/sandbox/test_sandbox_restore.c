@@ -323,6 +323,54 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* Pages of an extra read-only region the guest maps are frozen into a
+ * snapshot: later changes to the host memory do not reach a restore, and
+ * a sandbox created from the snapshot does not need the region. */
+static void test_extra_regions(void)
+{
+	const gpa_t gpa = SANDBOX_EXTRA_GPA_MIN;
+	const gva_t va = 0x0000600000000000ull;
+	uint64_t *buf = aligned_alloc(SB_PAGE_SIZE, 3 * SB_PAGE_SIZE);
+	for (size_t i = 0; i < 3 * SB_PAGE_SIZE / 8; i++)
+		buf[i] = 0xC0FFEE0000000000ull + i;
+	struct sandbox *sb = fixture_sandbox(elf_snap, NULL);
+	struct sb_err err;
+	CHECK_I64(sandbox_map_region(sb, gpa, buf, 3 * SB_PAGE_SIZE, &err), 0);
+	struct sb_value args[3] = { v_u64(gpa), v_u64(va), v_u64(3) }, ret;
+	CHECK_I64(sandbox_call(sb, "map_gpa", args, 3, &ret, &err), 0);
+	CHECK_U64(u64_call(sb, "peek", va + SB_PAGE_SIZE), 0xC0FFEE0000000000ull + 512);
+	struct snapshot *s = snapshot_of(sb);
+	buf[512] = 42; /* the live region changes */
+	CHECK_U64(u64_call(sb, "peek", va + SB_PAGE_SIZE), 42);
+	if (s && restore(sb, s))
+		CHECK_U64(u64_call(sb, "peek", va + SB_PAGE_SIZE), 0xC0FFEE0000000000ull + 512);
+	if (s) {
+		struct sandbox *other = fixture_sandbox(s, NULL); /* no region mapped */
+		CHECK_U64(u64_call(other, "peek", va + 2 * SB_PAGE_SIZE), 0xC0FFEE0000000000ull + 1024);
+		sandbox_destroy(other);
+	}
+	/* Bad regions are refused with a reason. */
+	static const struct {
+		gpa_t gpa;
+		uint64_t bytes;
+		const char *msg;
+	} bad[] = {
+		{ SANDBOX_EXTRA_GPA_MIN + 100, SB_PAGE_SIZE, "page aligned" },
+		{ SANDBOX_EXTRA_GPA_MIN - SB_PAGE_SIZE, SB_PAGE_SIZE, "outside" },
+		{ SANDBOX_EXTRA_GPA_END - SB_PAGE_SIZE, 2 * SB_PAGE_SIZE, "outside" },
+		{ SANDBOX_EXTRA_GPA_MIN + SB_PAGE_SIZE, SB_PAGE_SIZE, "overlaps" },
+		{ SANDBOX_EXTRA_GPA_MIN + 16 * SB_PAGE_SIZE, 0, "not empty" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		if (!CHECK_I64(sandbox_map_region(sb, bad[i].gpa, buf, bad[i].bytes, &err), -1) ||
+		    !CHECK_CONTAINS(err.msg, bad[i].msg))
+			fprintf(stderr, "  bad region %zu\n", i);
+	}
+	snap_unref(s);
+	sandbox_destroy(sb);
+	free(buf);
+}
+
 /* save -> load -> create -> call gives what the in-memory snapshot gives,
  * and a loaded snapshot restores into a running sandbox. */
 static void test_files(void)
@@ -374,6 +422,7 @@ int main(int argc, char **argv)
 	test_cross_sandbox(argv[1]);
 	test_poison_and_refusals();
 	test_files();
+	test_extra_regions();
 	snap_unref(elf_snap);
 	return check_done();
 }
