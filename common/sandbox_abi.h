@@ -62,11 +62,21 @@
  * (the first push writes just below it). */
 #define SB_SCRATCH_TOP_EXN_STACK 0x30ull
 
-/* The top pages of scratch: from the top, the exception stack with the
- * bookkeeping words above it (two pages), then the page-table undo log
- * (one page, struct sb_pt_undo_log). */
-#define SB_SCRATCH_TOP_PAGES 3ull
+/* The top pages of scratch, from the top: the exception stack with the
+ * bookkeeping words above it (two pages), the page-table undo log (one
+ * page, struct sb_pt_undo_log), the guest's call stack (SB_SCRATCH_STACK_
+ * PAGES, growing down from the undo log) and one guard page that the
+ * scratch window leaves unmapped, so an overflow faults.
+ *
+ * The call stack lives in scratch because it is dead between calls: it
+ * needs no copy in a snapshot, and after a restore the first push finds a
+ * writable page instead of taking a copy-on-write fault. */
 #define SB_SCRATCH_EXN_PAGES 2ull
+#define SB_SCRATCH_UNDO_PAGES 1ull
+#define SB_SCRATCH_STACK_PAGES 16ull
+#define SB_SCRATCH_GUARD_PAGES 1ull
+#define SB_SCRATCH_TOP_PAGES \
+	(SB_SCRATCH_EXN_PAGES + SB_SCRATCH_UNDO_PAGES + SB_SCRATCH_STACK_PAGES + SB_SCRATCH_GUARD_PAGES)
 /* A second stack in the lower exception-stack page, for the guest's
  * restore entry (faults it takes use the top of the exception stack). */
 #define SB_SCRATCH_TOP_RESTORE_STACK 0x1030ull
@@ -94,7 +104,7 @@ struct sb_pt_undo_log {
 _Static_assert(sizeof(struct sb_pt_undo_log) == 4096, "the undo log is one page");
 /* Fixed pages a scratch region needs beyond the I/O buffers (the top pages
  * plus room for the allocator); the page-table copy comes on top. */
-#define SB_SCRATCH_MIN_EXTRA_PAGES 12ull
+#define SB_SCRATCH_MIN_EXTRA_PAGES (SB_SCRATCH_TOP_PAGES + 10ull)
 
 /* The first uint64_t of each I/O buffer is its stack pointer (offset of the
  * first free byte); the host initialises it to this value. */
@@ -136,11 +146,25 @@ static inline gva_t sb_scratch_top_gva(uint64_t k)
 /* Host offset and guest-virtual address of the page-table undo log. */
 static inline uint64_t sb_undo_log_offset(uint64_t scratch_bytes)
 {
-	return scratch_bytes - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;
+	return scratch_bytes - (SB_SCRATCH_EXN_PAGES + SB_SCRATCH_UNDO_PAGES) * SB_PAGE_SIZE;
 }
 static inline gva_t sb_undo_log_gva(void)
 {
+	return SB_SCRATCH_END_GVA - (SB_SCRATCH_EXN_PAGES + SB_SCRATCH_UNDO_PAGES) * SB_PAGE_SIZE;
+}
+
+/* The call stack: its top (initial stack pointer) and its guard page. */
+static inline gva_t sb_call_stack_top_gva(void)
+{
+	return sb_undo_log_gva();
+}
+static inline gva_t sb_stack_guard_gva(void)
+{
 	return SB_SCRATCH_END_GVA - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;
+}
+static inline uint64_t sb_stack_guard_offset(uint64_t scratch_bytes)
+{
+	return scratch_bytes - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;
 }
 
 /* Initial stack pointer of the exception stack. */

@@ -1,4 +1,4 @@
-/* fault.c — CPU exceptions: copy-on-write, stack growth, and abort reports.
+/* fault.c — CPU exceptions: copy-on-write, stack overflow, and abort reports.
  *
  * Runs on IST1 and must not fault itself: it touches only scratch (page
  * tables, the new page) and reads the faulting page, which is present.
@@ -56,13 +56,9 @@ static bool handle_page_fault(const struct sb_frame *f)
 		return handle_cow(va);
 	if (f->error & PF_PRESENT)
 		return false;
-	gva_t stack_low = SB_STACK_TOP_GVA - SB_STACK_MAX_BYTES;
-	if (va >= stack_low && va < SB_STACK_TOP_GVA) {
-		sb_map_fresh_page(va & ~(SB_PAGE_SIZE - 1), true);
-		return true;
-	}
-	if (va >= stack_low - SB_STACK_GUARD_BYTES && va < stack_low)
-		sb_abort(SB_ABORT_STACK_OVERFLOW, "stack overflow (the guest stack is 64 KiB)");
+	gva_t guard = sb_stack_guard_gva();
+	if (va >= guard && va - guard < SB_SCRATCH_GUARD_PAGES * SB_PAGE_SIZE)
+		sb_abort(SB_ABORT_STACK_OVERFLOW, "stack overflow (the call stack is 64 KiB)");
 	return false;
 }
 

@@ -12,16 +12,11 @@
  * below the scratch window):
  *   SB_RT_PAGE_GVA    one page holding the IDT, GDT and TSS (backed by a
  *                     scratch page at init; a snapshot keeps it).
- *   stack window      [SB_STACK_TOP_GVA - SB_STACK_MAX_BYTES, SB_STACK_TOP_GVA):
- *                     pages appear on first touch; a fault just below the
- *                     window is a stack overflow. */
+ * The call stack is in scratch (sandbox_abi.h, sb_call_stack_top_gva). */
 #define SB_RT_PAGE_GVA 0xFFFFFF0000000000ull
 /* The host's SB_INIT_* flags, kept in the runtime page (not in .bss) so the
  * fault handler can read them before the first copy-on-write fault. */
 #define SB_RT_FLAGS_GVA (SB_RT_PAGE_GVA + 2048)
-#define SB_STACK_TOP_GVA 0xFFFFFF8000000000ull
-#define SB_STACK_MAX_BYTES (64ull << 10) /* fits the default 288 KiB scratch */
-#define SB_STACK_GUARD_BYTES (1ull << 20) /* faults here: overflow */
 
 /* GDT selectors (cpu.c). User selectors carry RPL 3. */
 #define SB_SEL_KCODE 0x08

@@ -147,8 +147,8 @@ __attribute__((noreturn)) void sb_runtime_rewind(void)
 	log->pending = 0;
 	write_cr3(read_cr3()); /* flush the TLB (needed where tables are not shadowed) */
 	if (sb_init_flags() & SB_INIT_USER_MODE)
-		sb_enter_user((uint64_t)(uintptr_t)sb_guest_dispatch, SB_STACK_TOP_GVA);
-	sb_call_on_stack(SB_STACK_TOP_GVA, dispatch_on_main_stack, 0);
+		sb_enter_user((uint64_t)(uintptr_t)sb_guest_dispatch, sb_call_stack_top_gva());
+	sb_call_on_stack(sb_call_stack_top_gva(), dispatch_on_main_stack, 0);
 	halt_forever();
 }
 
@@ -235,7 +235,7 @@ static __attribute__((noreturn)) void init_on_main_stack(void *arg)
 
 	struct sb_writer w;
 	sb_stack_begin(&w, sb_rt.output, sb_rt.output_bytes);
-	sb_encode_init(&w, (uint64_t)(uintptr_t)sb_guest_dispatch, SB_STACK_TOP_GVA);
+	sb_encode_init(&w, (uint64_t)(uintptr_t)sb_guest_dispatch, sb_call_stack_top_gva());
 	if (sb_stack_end(&w, sb_rt.output, sb_rt.output_bytes) != SB_PROTO_OK)
 		sb_abort(SB_ABORT_BAD_CALL, "output buffer unusable for the init record");
 	if (!(sb_init_flags() & SB_INIT_USER_MODE)) {
@@ -244,14 +244,13 @@ static __attribute__((noreturn)) void init_on_main_stack(void *arg)
 	}
 	/* Report "done" from ring 3, so the vCPU is in ring 3 at every exit
 	 * from now on and each call starts there. */
-	sb_enter_user((uint64_t)(uintptr_t)sb_user_done, SB_STACK_TOP_GVA);
+	sb_enter_user((uint64_t)(uintptr_t)sb_user_done, sb_call_stack_top_gva());
 }
 
 __attribute__((noreturn)) void sb_runtime_init(const struct sb_peb *peb, uint64_t flags)
 {
 	sb_cpu_init();
 	*(volatile uint64_t *)(uintptr_t)SB_RT_FLAGS_GVA = flags;
-	sb_map_fresh_page(SB_STACK_TOP_GVA - SB_PAGE_SIZE, true);
-	sb_call_on_stack(SB_STACK_TOP_GVA, init_on_main_stack, (void *)peb);
+	sb_call_on_stack(sb_call_stack_top_gva(), init_on_main_stack, (void *)peb);
 	halt_forever();
 }

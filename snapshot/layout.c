@@ -188,6 +188,8 @@ static const char *const region_names[LAYOUT_REGION__COUNT] = {
 	[LAYOUT_REGION_OUTPUT] = "output",
 	[LAYOUT_REGION_PT_COPY] = "pt copy",
 	[LAYOUT_REGION_SCRATCH_FREE] = "free",
+	[LAYOUT_REGION_STACK_GUARD] = "guard",
+	[LAYOUT_REGION_STACK] = "stack",
 	[LAYOUT_REGION_UNDO_LOG] = "undo log",
 	[LAYOUT_REGION_EXN_STACK] = "exn stack",
 };
@@ -262,7 +264,12 @@ size_t layout_scratch_regions(const struct layout *l, struct layout_region out[L
 	n = push_scratch(l, out, n, LAYOUT_REGION_OUTPUT, layout_output_scratch_offset(l), l->config.output_bytes);
 	n = push_scratch(l, out, n, LAYOUT_REGION_PT_COPY, layout_pt_scratch_offset(l), l->pt_bytes);
 	n = push_scratch(l, out, n, LAYOUT_REGION_SCRATCH_FREE, free_off, top > free_off ? top - free_off : 0);
-	n = push_scratch(l, out, n, LAYOUT_REGION_UNDO_LOG, top, exn - top);
+	uint64_t stack = top + SB_SCRATCH_GUARD_PAGES * PAGE;
+	uint64_t undo = stack + SB_SCRATCH_STACK_PAGES * PAGE;
+	n = push_scratch(l, out, n, LAYOUT_REGION_STACK_GUARD, top, SB_SCRATCH_GUARD_PAGES * PAGE);
+	out[n - 1].flags = 0; /* left unmapped: a stack overflow faults */
+	n = push_scratch(l, out, n, LAYOUT_REGION_STACK, stack, SB_SCRATCH_STACK_PAGES * PAGE);
+	n = push_scratch(l, out, n, LAYOUT_REGION_UNDO_LOG, undo, exn - undo);
 	n = push_scratch(l, out, n, LAYOUT_REGION_EXN_STACK, exn, SB_SCRATCH_EXN_PAGES * PAGE);
 	return n;
 }

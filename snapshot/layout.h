@@ -65,6 +65,8 @@ enum layout_region_kind {
 	LAYOUT_REGION_OUTPUT,
 	LAYOUT_REGION_PT_COPY,
 	LAYOUT_REGION_SCRATCH_FREE,
+	LAYOUT_REGION_STACK_GUARD, /* unmapped page below the call stack */
+	LAYOUT_REGION_STACK,     /* the guest's call stack */
 	LAYOUT_REGION_UNDO_LOG,  /* page-table undo log */
 	LAYOUT_REGION_EXN_STACK, /* exception stack + bookkeeping words */
 	LAYOUT_REGION__COUNT
@@ -223,8 +225,8 @@ static inline uint64_t layout_free_scratch_offset(const struct layout *l)
 {
 	return layout_pt_scratch_offset(l) + l->pt_bytes;
 }
-/* First byte of the top pages (undo log, exception stack, bookkeeping):
- * where the free pages end. */
+/* First byte of the top pages (stack guard, call stack, undo log,
+ * exception stack, bookkeeping): where the free pages end. */
 static inline uint64_t layout_top_scratch_offset(const struct layout *l)
 {
 	return l->config.scratch_bytes - SB_SCRATCH_TOP_PAGES * SB_PAGE_SIZE;

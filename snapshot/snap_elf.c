@@ -4,17 +4,26 @@
 
 #include "snapshot_internal.h"
 
+/* The scratch window, RW and NX, all of it but the stack's guard page. */
 int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
 			    struct sb_err *err)
 {
+	uint64_t bytes = layout_scratch_bytes(layout), guard = sb_stack_guard_offset(bytes);
+	const uint64_t guard_bytes = SB_SCRATCH_GUARD_PAGES * SB_PAGE_SIZE;
 	struct pt_mapping m = {
 		.phys = layout_scratch_base_gpa(layout),
 		.virt = layout_scratch_base_gva(layout),
-		.len_bytes = layout_scratch_bytes(layout),
+		.len_bytes = guard,
 		.kind = pt_kind_basic(true, true, false),
 		.user = true, /* guest code runs in ring 3 (guest/runtime.c) */
 	};
-	return pt_status_err(err, pt_map(&hb->pt, &m), "mapping the scratch window");
+	struct pt_mapping above = m;
+	above.phys += guard + guard_bytes;
+	above.virt += guard + guard_bytes;
+	above.len_bytes = bytes - guard - guard_bytes;
+	if (pt_status_err(err, pt_map(&hb->pt, &m), "mapping the scratch window"))
+		return -1;
+	return pt_status_err(err, pt_map(&hb->pt, &above), "mapping the scratch window");
 }
 
 /* Writable regions become copy-on-write; the others stay read-only. */
@@ -73,7 +82,8 @@ int snap_from_elf(struct snapshot **out, const struct elf_image *img,
 	s->generation = 0;
 	s->stats.pt_pages = pt_hostbuf_tables(&hb);
 	s->stats.pages_copied = layout_snapshot_bytes(&layout) / SB_PAGE_SIZE;
-	s->stats.pages_mapped = s->stats.pages_copied + layout_scratch_bytes(&layout) / SB_PAGE_SIZE;
+	s->stats.pages_mapped = s->stats.pages_copied + layout_scratch_bytes(&layout) / SB_PAGE_SIZE -
+				SB_SCRATCH_GUARD_PAGES;
 	snprintf(s->source, sizeof s->source, "%s", img->name);
 	if (snap_seal(s, err))
 		goto fail;

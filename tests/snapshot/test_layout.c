@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "check.h"
+
+/* Pages a scratch region needs beyond I/O buffers and page tables: 20 top
+ * pages (guard, 16 stack, undo log, 2 exception/bookkeeping) + 10. */
+#define MINX 30
 #include "layout.h"
 
 #define KiB (1ull << 10)
@@ -46,9 +50,9 @@ static void test_defaults(void)
 	CHECK_U64(c.scratch_bytes, 288 * KiB);
 	struct sb_err e = { 0 };
 	CHECK_I64(layout_config_check(&c, &e), 0);
-	/* I/O 32 KiB + 12 pages */
-	CHECK_U64(layout_config_min_scratch_bytes(&c, 0), 32 * KiB + 12 * PG);
-	CHECK_U64(layout_config_min_scratch_bytes(&c, 3 * PG), 32 * KiB + 15 * PG);
+	/* I/O 32 KiB + MINX pages */
+	CHECK_U64(layout_config_min_scratch_bytes(&c, 0), 32 * KiB + MINX * PG);
+	CHECK_U64(layout_config_min_scratch_bytes(&c, 3 * PG), 32 * KiB + (MINX + 3) * PG);
 }
 
 /* ---- offsets for several configurations ---- */
@@ -114,7 +118,7 @@ static void check_offsets(const struct offsets_case *t)
 	CHECK_U64(layout_free_scratch_offset(&l), pt_off + t->pt);
 	CHECK_U64(layout_first_free_scratch_gpa(&l), sgpa + pt_off + t->pt);
 	CHECK_U64(layout_exn_scratch_offset(&l), s - 2 * PG);
-	CHECK_U64(layout_top_scratch_offset(&l), s - 3 * PG);
+	CHECK_U64(layout_top_scratch_offset(&l), s - 20 * PG); /* guard, stack 16, undo, exn 2 */
 	CHECK_U64(layout_exn_stack_top_gva(&l), 0xFFFFFFFFFFFFEFD0ull);
 	CHECK_U64(layout_bookkeeping_scratch_offset(&l, 0x08), s - 8);
 	CHECK_U64(layout_bookkeeping_scratch_offset(&l, 0x10), s - 16);
@@ -130,12 +134,12 @@ static void test_offsets(void)
 	static const struct offsets_case cases[] = {
 		{ "default, 2 pages code", { 128 * KiB, 16 * KiB, 16 * KiB, 288 * KiB }, 8192, 0, 0, 0 },
 		{ "default, pt set", { 128 * KiB, 16 * KiB, 16 * KiB, 288 * KiB }, 8192, 0, 0, 12 * PG },
-		{ "1 byte code, 1 page heap, minimum scratch", { PG, 16, 16, PG + 12 * PG }, 1, 100, 0, 0 },
+		{ "1 byte code, 1 page heap, minimum scratch", { PG, 16, 16, PG + MINX * PG }, 1, 100, 0, 0 },
 		{ "odd I/O sizes", { 256 * MiB, 5000, 3000, MiB }, 0x12345, 0x2001, LAYOUT_F_READ | LAYOUT_F_WRITE,
 		  5 * PG },
 		{ "large: 8 GiB heap, 16 GiB scratch", { 8 * GiB, MiB, MiB, 16 * GiB }, PG, GiB, 0, 64 * PG },
-		{ "snapshot exactly at the limit", { SNAP_MAX - 2 * PG, 16, 16, 13 * PG }, PG, 0, 0, 0 },
-		{ "code not page sized, init at page edge", { 64 * KiB, 4096, 4096, 64 * KiB }, PG + 1, PG, 0, PG },
+		{ "snapshot exactly at the limit", { SNAP_MAX - 2 * PG, 16, 16, (MINX + 1) * PG }, PG, 0, 0, 0 },
+		{ "code not page sized, init at page edge", { 64 * KiB, 4096, 4096, 160 * KiB }, PG + 1, PG, 0, PG },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
 		check_offsets(&cases[i]);
@@ -184,16 +188,16 @@ static void test_errors(void)
 		{ "output too big", { 128 * KiB, 16 * KiB, 16 * GiB + 8, 288 * KiB }, PG, 0, 0, SB_E_TOO_BIG,
 		  { "output buffer size 17179869192 bytes", "limit 17179869184 bytes" } },
 		{ "I/O larger than scratch", { 128 * KiB, 16 * GiB, 16 * GiB, 16 * GiB }, PG, 0, 0, SB_E_TOO_SMALL,
-		  { "scratch size 17179869184 bytes", "minimum 34359787520 bytes",
-		    "I/O buffers 34359738368 + 12 pages" } },
+		  { "scratch size 17179869184 bytes", "minimum 34359861248 bytes",
+		    "I/O buffers 34359738368 + 30 pages" } },
 		{ "scratch 0", { 128 * KiB, 16 * KiB, 16 * KiB, 0 }, PG, 0, 0, SB_E_TOO_SMALL,
-		  { "scratch size 0 bytes", "minimum 81920 bytes", "I/O buffers 32768 + 12 pages" } },
+		  { "scratch size 0 bytes", "minimum 155648 bytes", "I/O buffers 32768 + 30 pages" } },
 		{ "scratch 8 KiB", { 128 * KiB, 16 * KiB, 16 * KiB, 8192 }, PG, 0, 0, SB_E_TOO_SMALL,
-		  { "scratch size 8192 bytes is below the minimum 81920 bytes (I/O buffers 32768 + 12 pages)" } },
-		{ "scratch one page short", { 128 * KiB, 16 * KiB, 16 * KiB, 81920 - PG }, PG, 0, 0, SB_E_TOO_SMALL,
-		  { "scratch size 77824 bytes", "minimum 81920 bytes" } },
-		{ "scratch I/O rounding", { 128 * KiB, 5000, 3000, 12 * PG + PG }, PG, 0, 0, SB_E_TOO_SMALL,
-		  { "scratch size 53248 bytes", "minimum 57344 bytes", "I/O buffers 8192 + 12 pages" } },
+		  { "scratch size 8192 bytes is below the minimum 155648 bytes (I/O buffers 32768 + 30 pages)" } },
+		{ "scratch one page short", { 128 * KiB, 16 * KiB, 16 * KiB, 155648 - PG }, PG, 0, 0, SB_E_TOO_SMALL,
+		  { "scratch size 151552 bytes", "minimum 155648 bytes" } },
+		{ "scratch I/O rounding", { 128 * KiB, 5000, 3000, MINX * PG + PG }, PG, 0, 0, SB_E_TOO_SMALL,
+		  { "scratch size 126976 bytes", "minimum 131072 bytes", "I/O buffers 8192 + 30 pages" } },
 		{ "scratch odd", { 128 * KiB, 16 * KiB, 16 * KiB, 288 * KiB + 1 }, PG, 0, 0, SB_E_INVAL,
 		  { "scratch size 294913 bytes", "multiple of the page size" } },
 		{ "scratch too big", { 128 * KiB, 16 * KiB, 16 * KiB, 16 * GiB + PG }, PG, 0, 0, SB_E_TOO_BIG,
@@ -208,14 +212,14 @@ static void test_errors(void)
 		{ "init data huge", DEF_C, PG, UINT64_MAX - 100, 0, SB_E_TOO_BIG,
 		  { "init data size 18446744073709551515 bytes", "limit 17179865088 bytes" } },
 		{ "init data flags unknown", DEF_C, PG, PG, 8, SB_E_INVAL, { "init data flags 0x8" } },
-		{ "sum over the limit", { 8 * GiB, 16, 16, 13 * PG }, 8 * GiB, 0, 0, SB_E_TOO_BIG,
+		{ "sum over the limit", { 8 * GiB, 16, 16, (MINX + 1) * PG }, 8 * GiB, 0, 0, SB_E_TOO_BIG,
 		  { "snapshot size 17179873280 bytes", "code 8589934592 + PEB 4096 + heap 8589934592 + init data 0",
 		    "limit 17179865088 bytes" } },
-		{ "sum one page over", { SNAP_MAX - PG, 16, 16, 13 * PG }, PG, 0, 0, SB_E_TOO_BIG,
+		{ "sum one page over", { SNAP_MAX - PG, 16, 16, (MINX + 1) * PG }, PG, 0, 0, SB_E_TOO_BIG,
 		  { "snapshot size 17179869184 bytes", "limit 17179865088" } },
-		{ "sum over by init data rounding", { SNAP_MAX - 3 * PG, 16, 16, 13 * PG }, PG, PG + 1, 0,
+		{ "sum over by init data rounding", { SNAP_MAX - 3 * PG, 16, 16, (MINX + 1) * PG }, PG, PG + 1, 0,
 		  SB_E_TOO_BIG, { "snapshot size 17179869184 bytes", "init data 8192" } },
-		{ "code rounds up over the limit", { PG, 16, 16, 13 * PG }, SNAP_MAX - 1, 0, 0, SB_E_TOO_BIG,
+		{ "code rounds up over the limit", { PG, 16, 16, (MINX + 1) * PG }, SNAP_MAX - 1, 0, 0, SB_E_TOO_BIG,
 		  { "snapshot size 17179873280 bytes", "code 17179865088" } },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -243,7 +247,7 @@ static void test_errors(void)
 	CHECK_U64(e.code, SB_E_INVAL);
 	CHECK_I64(layout_init(NULL, NULL, PG, 0, 0, NULL), -1);
 	/* the minimum itself is accepted */
-	struct layout_config c = cfg(PG, 16 * KiB, 16 * KiB, 81920);
+	struct layout_config c = cfg(PG, 16 * KiB, 16 * KiB, 155648);
 	CHECK_I64(layout_init(&l, &c, 1, 0, 0, &e), 0);
 }
 
@@ -251,7 +255,7 @@ static void test_errors(void)
 
 static void test_set_pt_bytes(void)
 {
-	struct layout_config c = layout_config_default(); /* min w/o pt: 81920; max pt 212992 */
+	struct layout_config c = layout_config_default(); /* min w/o pt: 155648; max pt 139264 */
 	static const struct {
 		uint64_t pt;
 		enum sb_errcode want;
@@ -260,10 +264,10 @@ static void test_set_pt_bytes(void)
 		{ 0, SB_E_TOO_SMALL, { "page-table size 0 bytes", "minimum 4096" } },
 		{ 4095, SB_E_INVAL, { "page-table size 4095 bytes", "multiple of the page size" } },
 		{ PG, SB_OK, { 0 } },
-		{ 212992, SB_OK, { 0 } },
-		{ 212992 + PG, SB_E_TOO_SMALL,
+		{ 139264, SB_OK, { 0 } },
+		{ 139264 + PG, SB_E_TOO_SMALL,
 		  { "scratch size 294912 bytes is below the minimum 299008 bytes",
-		    "(I/O buffers 32768 + 12 pages + page tables 217088)" } },
+		    "(I/O buffers 32768 + 30 pages + page tables 143360)" } },
 		{ 16 * GiB, SB_E_TOO_SMALL, { "scratch size 294912 bytes", "page tables 17179869184" } },
 		{ 16 * GiB + PG, SB_E_TOO_BIG, { "page-table size 17179873280 bytes", "limit 17179869184" } },
 		{ UINT64_MAX, SB_E_TOO_BIG, { "page-table size 18446744073709551615 bytes" } },
@@ -374,11 +378,13 @@ static void test_regions(void)
 	const struct want_region scratch_no_pt[] = {
 		{ LAYOUT_REGION_INPUT, sg, sv, 0x4000, R | W },
 		{ LAYOUT_REGION_OUTPUT, sg + 0x4000, sv + 0x4000, 0x4000, R | W },
-		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0x8000, sv + 0x8000, 0x48000 - 0x8000 - 0x3000, R | W },
+		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0x8000, sv + 0x8000, 0x48000 - 0x8000 - 0x14000, R | W },
+		{ LAYOUT_REGION_STACK_GUARD, GPA_TOP - 0x14000, GVA_END - 0x14000, 0x1000, 0 },
+		{ LAYOUT_REGION_STACK, GPA_TOP - 0x13000, GVA_END - 0x13000, 0x10000, R | W },
 		{ LAYOUT_REGION_UNDO_LOG, GPA_TOP - 0x3000, GVA_END - 0x3000, 0x1000, R | W },
 		{ LAYOUT_REGION_EXN_STACK, GPA_TOP - 0x2000, GVA_END - 0x2000, 0x2000, R | W },
 	};
-	check_regions("default scratch, no pt", r, n, scratch_no_pt, 5);
+	check_regions("default scratch, no pt", r, n, scratch_no_pt, 7);
 
 	CHECK_I64(layout_set_pt_bytes(&l, 0x3000, &e), 0);
 	n = layout_scratch_regions(&l, r);
@@ -386,11 +392,13 @@ static void test_regions(void)
 		{ LAYOUT_REGION_INPUT, sg, sv, 0x4000, R | W },
 		{ LAYOUT_REGION_OUTPUT, sg + 0x4000, sv + 0x4000, 0x4000, R | W },
 		{ LAYOUT_REGION_PT_COPY, sg + 0x8000, sv + 0x8000, 0x3000, R | W },
-		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0xb000, sv + 0xb000, 0x48000 - 0xb000 - 0x3000, R | W },
+		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0xb000, sv + 0xb000, 0x48000 - 0xb000 - 0x14000, R | W },
+		{ LAYOUT_REGION_STACK_GUARD, GPA_TOP - 0x14000, GVA_END - 0x14000, 0x1000, 0 },
+		{ LAYOUT_REGION_STACK, GPA_TOP - 0x13000, GVA_END - 0x13000, 0x10000, R | W },
 		{ LAYOUT_REGION_UNDO_LOG, GPA_TOP - 0x3000, GVA_END - 0x3000, 0x1000, R | W },
 		{ LAYOUT_REGION_EXN_STACK, GPA_TOP - 0x2000, GVA_END - 0x2000, 0x2000, R | W },
 	};
-	check_regions("default scratch, pt 3 pages", r, n, scratch_pt, 6);
+	check_regions("default scratch, pt 3 pages", r, n, scratch_pt, 8);
 
 	/* init data: default permission read-only, or the caller's */
 	static const struct {
@@ -416,7 +424,7 @@ static void test_regions(void)
 	 * the guest-visible end, scratch parts ordered, inside scratch, and the
 	 * exception pages end exactly at the top of the GPA space */
 	static const struct layout_config cs[] = {
-		{ PG, 16, 16, 13 * PG }, { 256 * MiB, 5000, 3000, MiB }, { 8 * GiB, MiB, MiB, 16 * GiB },
+		{ PG, 16, 16, (MINX + 1) * PG }, { 256 * MiB, 5000, 3000, MiB }, { 8 * GiB, MiB, MiB, 16 * GiB },
 	};
 	for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
 		CHECK_I64(layout_init(&l, &cs[i], 12345, 777, 0, &e), 0);
@@ -434,7 +442,7 @@ static void test_regions(void)
 		for (size_t k = 0; k < n; k++) {
 			CHECK(r[k].gpa >= at);
 			CHECK_U64(r[k].gva - r[k].gpa, GVA_END - GPA_TOP);
-			CHECK_U64(r[k].flags, R | W);
+			CHECK_U64(r[k].flags, r[k].kind == LAYOUT_REGION_STACK_GUARD ? 0u : (unsigned)(R | W));
 			at = r[k].gpa + r[k].bytes;
 		}
 		CHECK_U64(at, GPA_TOP);
@@ -455,7 +463,7 @@ static void test_regions(void)
 
 static void test_write_peb(void)
 {
-	struct layout_config c = cfg(64 * KiB, 5000, 3000, 16 * PG);
+	struct layout_config c = cfg(64 * KiB, 5000, 3000, 40 * PG);
 	struct layout l;
 	struct sb_err e = { 0 };
 	CHECK_I64(layout_init(&l, &c, 0x2345, 300, R | W, &e), 0);
@@ -467,7 +475,7 @@ static void test_write_peb(void)
 	CHECK_I64(layout_write_peb(&l, mem, img, &e), 0);
 
 	uint64_t peb = 0x3000; /* code 0x2345 -> 3 pages, image offset 0x3000 */
-	uint64_t sgva = GVA_END - 16 * PG;
+	uint64_t sgva = GVA_END - 40 * PG;
 	CHECK_U64(layout_peb_gva(&l), 0x1000 + peb);
 	CHECK_U64(rd64(mem, peb + 0), 5000);            /* input size */
 	CHECK_U64(rd64(mem, peb + 8), sgva);            /* input gva */

@@ -58,7 +58,7 @@ static void test_goldens(void)
 	static const struct dump_case cases[] = {
 		{ "layout_default.txt", { 128 * KiB, 16 * KiB, 16 * KiB, 288 * KiB }, 8192, 0, 0, 0 },
 		{ "layout_default_pt.txt", { 128 * KiB, 16 * KiB, 16 * KiB, 288 * KiB }, 8192, 0, 0, 4 * PG },
-		{ "layout_small_init_rwx.txt", { PG, 5000, 3000, 15 * PG }, 0x1801, 300,
+		{ "layout_small_init_rwx.txt", { PG, 5000, 3000, 33 * PG }, 0x1801, 300,
 		  LAYOUT_F_READ | LAYOUT_F_WRITE | LAYOUT_F_EXEC, PG },
 		{ "layout_large.txt", { 8 * GiB, MiB, MiB, 16 * GiB }, 3 * MiB + 5, 100 * MiB, 0, 8 * MiB },
 	};

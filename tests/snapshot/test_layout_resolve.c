@@ -122,11 +122,11 @@ int main(void)
 	run("shrunk", &l, NULL, 0, shrunk, 2);
 
 	/* the smallest and the largest scratch */
-	struct layout_config cmin = { PG, 16, 16, 13 * PG };
+	struct layout_config cmin = { PG, 16, 16, 31 * PG };
 	CHECK_I64(layout_init(&l, &cmin, 1, 0, 0, &e), 0);
 	const struct resolve_case small[] = {
-		{ "one before min scratch", GPA_TOP - 13 * PG - 1, NONE, 0, 0 },
-		{ "min scratch first byte", GPA_TOP - 13 * PG, LAYOUT_GPA_SCRATCH, 0, 0 },
+		{ "one before min scratch", GPA_TOP - 31 * PG - 1, NONE, 0, 0 },
+		{ "min scratch first byte", GPA_TOP - 31 * PG, LAYOUT_GPA_SCRATCH, 0, 0 },
 		{ "snapshot end (3 pages)", 0x1000 + 3 * PG - 1, LAYOUT_GPA_SNAPSHOT, 0, 3 * PG - 1 },
 		{ "one past", 0x1000 + 3 * PG, NONE, 0, 0 },
 	};

@@ -39,10 +39,16 @@ int main(void)
 	CHECK_U64(sb_exn_stack_top_gva() % 16, 0);
 	CHECK_U64(SB_SNAPSHOT_MAX_BYTES, 17179865088ull);
 	CHECK_U64(SB_SCRATCH_MAX_BYTES, 17179869184ull);
-	/* minimum scratch: page-rounded I/O + 12 pages */
-	CHECK_U64(sb_min_scratch_bytes(16384, 16384), 32768 + 12 * 4096);
-	CHECK_U64(sb_min_scratch_bytes(5000, 3000), 8192 + 12 * 4096);
-	CHECK_U64(sb_min_scratch_bytes(16, 16), 4096 + 12 * 4096);
+	/* minimum scratch: page-rounded I/O + 30 pages (20 top pages: guard,
+	 * 16 stack, undo log, 2 exception stack + bookkeeping; 10 to allocate) */
+	CHECK_U64(SB_SCRATCH_TOP_PAGES, 20);
+	CHECK_U64(sb_min_scratch_bytes(16384, 16384), 32768 + 30 * 4096);
+	CHECK_U64(sb_min_scratch_bytes(5000, 3000), 8192 + 30 * 4096);
+	CHECK_U64(sb_min_scratch_bytes(16, 16), 4096 + 30 * 4096);
+	CHECK_U64(sb_undo_log_gva(), 0xFFFFFFFFFFFFC000ull);
+	CHECK_U64(sb_call_stack_top_gva(), 0xFFFFFFFFFFFFC000ull);
+	CHECK_U64(sb_stack_guard_gva(), 0xFFFFFFFFFFFEB000ull);
+	CHECK_U64(sb_stack_guard_offset(0x48000), 0x48000 - 20 * 4096);
 	CHECK_U64(sb_scratch_pt_offset(4096, 4096), 8192);
 	CHECK_U64(sb_scratch_pt_offset(4096, 4097), 12288);
 	CHECK_U64(sizeof(struct sb_peb), 64);

@@ -81,7 +81,11 @@ static void test_default(void)
 		  pt_kind_basic(true, false, false), 0 },
 		{ "heap", layout_heap_gva(l), layout_heap_gva(l) + cfg.heap_bytes, layout_heap_gva(l),
 		  pt_kind_cow(true, false), 0 },
-		{ "scratch", layout_scratch_base_gva(l), SB_SCRATCH_END_GVA, layout_scratch_base_gpa(l),
+		/* the scratch window, in two parts around the stack's guard page */
+		{ "scratch below the guard", layout_scratch_base_gva(l), sb_stack_guard_gva(),
+		  layout_scratch_base_gpa(l), pt_kind_basic(true, true, false), 0 },
+		{ "scratch above the guard", sb_stack_guard_gva() + SB_PAGE_SIZE, SB_SCRATCH_END_GVA,
+		  layout_scratch_base_gpa(l) + sb_stack_guard_offset(layout_scratch_bytes(l)) + SB_PAGE_SIZE,
 		  pt_kind_basic(true, true, false), 0 },
 	};
 	size_t nex = sizeof ex / sizeof ex[0];
@@ -112,6 +116,9 @@ static void test_default(void)
 		if (!CHECK_U64(ex[i].seen, (ex[i].end - ex[i].first) / SB_PAGE_SIZE))
 			fprintf(stderr, "  region %s\n", ex[i].what);
 	CHECK_U64(total, s->stats.pages_mapped);
+	struct pt_leaf guard;
+	CHECK_U64(pt_lookup(&rr.pt, layout_pt_base_gpa(l), sb_stack_guard_gva(), &guard),
+		  PT_E_UNMAPPED); /* stack overflows fault */
 	CHECK_U64(s->stats.pt_pages * SB_PAGE_SIZE, layout_pt_bytes(l));
 
 	/* Read-only host mapping; identity is deterministic and layout-aware. */
