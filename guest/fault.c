@@ -5,7 +5,23 @@
  * Compiled with -mgeneral-regs-only so the guest's SSE state is untouched.
  */
 #include "arch.h"
+#include "asm_consts.h"
 #include "internal.h"
+
+/* The assembly fast path (exceptions.S) uses these as literals. */
+_Static_assert(ASM_PT_ADDR_MASK == PT_X86_64_ADDR_MASK, "asm_consts.h");
+_Static_assert(ASM_PT_COW_BITS_MASK == (PT_P | PT_RW | PT_AVL_MASK), "asm_consts.h");
+_Static_assert(ASM_PT_COW_BITS == (PT_P | PT_AVL_COW), "asm_consts.h");
+_Static_assert(ASM_PT_KEEP_MASK == ~(PT_X86_64_ADDR_MASK | PT_RW | PT_AVL_MASK), "asm_consts.h");
+_Static_assert(ASM_PT_RW == PT_RW, "asm_consts.h");
+_Static_assert(ASM_SCRATCH_GVA_MINUS_GPA == SB_SCRATCH_GVA_MINUS_GPA, "asm_consts.h");
+_Static_assert(ASM_ALLOC_WORD_GVA == SB_SCRATCH_END_GVA - SB_SCRATCH_TOP_ALLOCATOR, "asm_consts.h");
+_Static_assert(ASM_LAST_PAGE_GPA == SB_GPA_SPACE_BYTES - (SB_SCRATCH_TOP_PAGES + 1) * SB_PAGE_SIZE, "asm_consts.h");
+_Static_assert(ASM_RT_FLAGS_GVA == SB_RT_FLAGS_GVA, "asm_consts.h");
+_Static_assert(ASM_INIT_HOST_COPY == SB_INIT_HOST_COPY, "asm_consts.h");
+_Static_assert(ASM_UNDO_LOG_GVA == SB_SCRATCH_END_GVA - (SB_SCRATCH_EXN_PAGES + SB_SCRATCH_UNDO_PAGES) * SB_PAGE_SIZE, "asm_consts.h");
+_Static_assert(ASM_UNDO_ENTRIES == SB_PT_UNDO_ENTRIES, "asm_consts.h");
+_Static_assert(ASM_PORT_COPY_PAGE == SB_PORT_COPY_PAGE, "asm_consts.h");
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE (1u << 1)

@@ -77,6 +77,28 @@ static void test_faults(void)
 	}
 }
 
+/* Copy-on-write faults that run scratch out (the assembly fast path gives
+ * the page back and the C handler reports it), in both rings. */
+static void test_cow_exhaustion(const char *elf)
+{
+	struct layout_config big = layout_config_default();
+	big.heap_bytes = 2 << 20; /* 512 pages; default scratch has ~40 free */
+	struct snapshot *s = fixture_snapshot(elf, &big);
+	for (int ring0 = 0; ring0 < 2; ring0++) {
+		struct sandbox_config cfg = sandbox_config_default();
+		cfg.mode = ring0 ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
+		struct sandbox *sb = fixture_sandbox(s, &cfg);
+		struct sb_err err;
+		uint64_t r;
+		if (!CHECK_I64(call_u64_1(sb, "touch_pages", 512, &r, &err), -1) ||
+		    !CHECK_CONTAINS(err.msg, "out of physical memory"))
+			fprintf(stderr, "  ring %d: %s\n", ring0 ? 0 : 3, err.msg);
+		CHECK_U64(sandbox_status(sb), SANDBOX_POISONED);
+		sandbox_destroy(sb);
+	}
+	snap_unref(s);
+}
+
 static uint64_t now_ms(void)
 {
 	struct timespec ts;
@@ -144,6 +166,7 @@ int main(int argc, char **argv)
 	fixture_require_kvm();
 	snap = fixture_snapshot(argv[1], NULL);
 	test_faults();
+	test_cow_exhaustion(argv[1]);
 	test_deadline();
 	test_cross_thread_cancel();
 	snap_unref(snap);
