@@ -32,10 +32,10 @@ enum snap_entry_kind {
 /* Page counts, for reports and the dedup view. */
 struct snap_stats {
 	uint64_t pages_mapped;   /* present 4 KiB leaves in the page tables */
-	uint64_t pages_copied;   /* distinct pages in the image */
-	uint64_t pages_aliased;  /* mappings that reused an already copied page */
+	uint64_t pages_copied;   /* pages in the image: distinct non-zero pages + one zero page */
+	uint64_t pages_aliased;  /* mappings of a physical page already placed */
 	uint64_t pt_pages;       /* page-table pages in the tail */
-	uint64_t zero_pages;     /* copied pages that are all zero */
+	uint64_t zero_pages;     /* distinct all-zero pages (they share one image page) */
 };
 
 /* A host function the guest could call when the snapshot was taken; a
