@@ -1,0 +1,338 @@
+/* scenario.h — scenario files: what a benchmark run does, fio style.
+ *
+ * A scenario file is INI (parsed with libinih):
+ *
+ *     ; comments start a line with ';' or '#'; " ;" also ends a value
+ *     [global]                 ; defaults for the scenarios that follow
+ *     heap = 64M
+ *     iterations = 1000
+ *
+ *     [restore-64M]            ; one section per scenario
+ *     description = restore latency with a 64 MiB heap
+ *     step = create
+ *     step = call touch_pages(3)
+ *     step = snapshot as base
+ *     step = repeat 1000 {
+ *     step =     call touch_pages(3)
+ *     step =     restore base
+ *     step = }
+ *     expect = restore base.p99 < 50us
+ *
+ * File rules
+ *   - Leading whitespace is ignored (indent freely); there are no
+ *     continuation lines. A line holds at most SCENARIO_LINE_MAX characters.
+ *   - An inline comment is ';' after whitespace, even inside quotes (libinih
+ *     strips it before we see the value): write "a;b", not "a ; b".
+ *   - [global] may appear more than once; each one adds to the defaults of
+ *     the scenarios after it (as in fio). step and expect are not allowed
+ *     there. Scenario names: 1..SCENARIO_NAME_MAX of [A-Za-z0-9._-], unique.
+ *   - A non-repeatable option given twice in one section is an error. A
+ *     scenario overrides [global]. iterations and duration exclude each
+ *     other within a section; setting one clears the other's inherited
+ *     value, so exactly one of them drives the run (duration > 0 wins).
+ *   - Options and their types, defaults and ranges: scenario_options(),
+ *     printed by scenario_print_help() (`snapbench help scenario`).
+ *
+ * Value syntax
+ *   size   decimal with an optional binary unit: 4096, 64K, 8M, 1G, 16GiB
+ *   time   decimal (fraction allowed) and a unit ns, us, ms, s or m:
+ *          50us, 1.5ms, 2s, 1m; a bare 0 is allowed
+ *   count  decimal integer
+ *   enum   one of the listed words
+ *   path   any text; "" = none / built-in. Kept as written (relative
+ *          paths are relative to the current directory of the run)
+ *
+ * Steps (one `step =` line each, run in order; `iterations` times)
+ *   create                      make the sandbox (layout from the options)
+ *   destroy                     destroy it
+ *   call NAME(ARG, ...)         call a guest function, 0..SB_CALL_MAX_ARGS args
+ *   snapshot [as NAME]          take a snapshot
+ *   restore [NAME]              restore NAME, or the last snapshot taken
+ *   save FILE [from NAME]       save NAME (or the last snapshot) to FILE
+ *   load FILE [as NAME]         load a snapshot file (allowed before create)
+ *   sleep TIME                  sleep (time syntax above)
+ *   repeat N {  ...  }          run the enclosed steps N >= 1 times; nests
+ *                               up to SCENARIO_REPEAT_DEPTH deep
+ *   NAME: [A-Za-z0-9_.-]+ (call names [A-Za-z_][A-Za-z0-9_]*). FILE: a word
+ *   without spaces, or a "quoted string".
+ *
+ * Call argument literals -> struct sb_value
+ *   123  -5  0x1f        i64 (decimal or 0x hex, optional sign)
+ *   5i32 5u32 5u64 5i64  explicit integer type (suffix; 5u = 5u64)
+ *   1.5  -2e3  1.5f64    f64 (a '.' or an exponent); 1.5f32 = f32
+ *   true false           bool
+ *   "text"               string; escapes \" \\ \n \t \xHH
+ *   x"00ff"              bytes, two hex digits per byte
+ *   bytes(4K)            bytes: N zero bytes, N a size (at most 1G)
+ *   Out-of-range values for the type are errors, never wrapped.
+ *
+ * Static checks (a file that fails one never yields a scenario)
+ *   - no step but load before the first create; create only without a
+ *     sandbox; destroy/call/snapshot/restore/save only with one;
+ *   - restore/save need an earlier snapshot (or load); a named one must
+ *     have been taken (or loaded) earlier in the list;
+ *   - a repeat with N > 1 must leave the sandbox as it found it
+ *     (created or not), or its next iteration would start differently;
+ *   - braces balance; a repeat body is not empty; the step list is not empty;
+ *   - a call record must fit the scenario's input buffer.
+ *
+ * Expectations (`expect =`, repeatable): the scenario's regression oracle
+ *     STEP.METRIC OP VALUE
+ *   STEP    a step label ("restore base", "call touch_pages": every step
+ *           with that label, together) or, if no label matches, a step kind
+ *           ("restore": all restore steps together); it must exist
+ *   METRIC  count min max mean p50 p90 p99 p99.9 p99.99 (latency of the
+ *           step; VALUE is a time, except count which is a count), or
+ *           scratch_pages (scratch pages in use after the step) or exits
+ *           (VM exits of a call): counts
+ *   OP      < <= > >= ==
+ *
+ * Errors: parsing stops at the FIRST error; the message names the file,
+ * line, section and option or step, e.g.
+ *   x.ini:12: [restore-64M] heap: size '64Q' has an unknown unit 'Q' ...
+ *   x.ini:15: [s] step 'restore base': no snapshot named 'base' before this step
+ * On error the set is left empty. Library code: never exits or aborts.
+ */
+#ifndef SNAPBENCH_WORKBENCH_SCENARIO_H
+#define SNAPBENCH_WORKBENCH_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "proto.h"
+
+#define SCENARIO_NAME_MAX 48     /* characters in a scenario (section) name */
+#define SCENARIO_LINE_MAX 197    /* characters on one line (libinih's buffer) */
+#define SCENARIO_REPEAT_DEPTH 8  /* nesting of repeat blocks */
+#define SCENARIO_BYTES_ARG_MAX (1ull << 30)
+#define SCENARIO_MAX_OPTIONS 32  /* room in per-option arrays */
+
+/* ---- options ------------------------------------------------------------- */
+
+enum scenario_mode {
+	SCENARIO_MODE_USER,   /* guest calls run in ring 3 */
+	SCENARIO_MODE_KERNEL, /* ring 0 */
+};
+
+/* The effective value of every scalar option. */
+struct scenario_config {
+	char *description; /* "" if none */
+	char *guest;       /* "" = the embedded test guest */
+	char *init_data;   /* "" = none */
+	uint64_t heap_bytes, scratch_bytes, input_bytes, output_bytes;
+	uint64_t iterations;  /* runs of the step list (when duration_ns == 0) */
+	uint64_t duration_ns; /* run for this long instead; 0 = use iterations */
+	uint64_t warmup;      /* leading iterations not recorded */
+	uint64_t sandboxes;   /* threads, one sandbox each */
+	uint64_t rate;        /* calls/s per sandbox; 0 = closed loop */
+	uint64_t deadline_ns; /* per call; 0 = none */
+	uint64_t mode;        /* enum scenario_mode */
+};
+
+enum scenario_opt_type {
+	SCENARIO_OPT_STRING,
+	SCENARIO_OPT_PATH,
+	SCENARIO_OPT_SIZE,   /* uint64_t bytes */
+	SCENARIO_OPT_TIME,   /* uint64_t ns */
+	SCENARIO_OPT_COUNT,  /* uint64_t */
+	SCENARIO_OPT_ENUM,   /* uint64_t index into choices */
+	SCENARIO_OPT_STEP,   /* repeatable: the step list */
+	SCENARIO_OPT_EXPECT, /* repeatable: expectations */
+};
+
+enum scenario_opt_flags {
+	SCENARIO_OPT_REPEATABLE = 1u << 0, /* one value per line, kept in order */
+	SCENARIO_OPT_NOT_GLOBAL = 1u << 1, /* scenario sections only */
+};
+
+struct scenario_option {
+	const char *name;
+	enum scenario_opt_type type;
+	const char *def;    /* default as written in a file; NULL for repeatables */
+	uint64_t min, max;  /* inclusive range (size, time, count) */
+	uint64_t align;     /* sizes: must be a multiple (0/1 = any) */
+	const char *const *choices; /* enum: NULL-terminated */
+	unsigned flags;     /* enum scenario_opt_flags */
+	size_t offset;      /* of the value in struct scenario_config */
+	const char *help;
+};
+
+/* The option table (in help order). */
+const struct scenario_option *scenario_options(size_t *n);
+const struct scenario_option *scenario_option_find(const char *name);
+/* Name of an option type: "size", "time", ... */
+const char *scenario_opt_type_name(enum scenario_opt_type t);
+/* `snapbench help scenario`: the syntax, then every option with its type,
+ * default and range. */
+void scenario_print_help(FILE *f);
+
+/* ---- steps ----------------------------------------------------------------- */
+
+enum scenario_step_kind {
+	SCENARIO_STEP_CREATE,
+	SCENARIO_STEP_DESTROY,
+	SCENARIO_STEP_CALL,
+	SCENARIO_STEP_SNAPSHOT,
+	SCENARIO_STEP_RESTORE,
+	SCENARIO_STEP_SAVE,
+	SCENARIO_STEP_LOAD,
+	SCENARIO_STEP_SLEEP,
+	SCENARIO_STEP_REPEAT,
+	SCENARIO_STEP__COUNT
+};
+
+const char *scenario_step_kind_name(enum scenario_step_kind k); /* "call" */
+
+struct scenario_step {
+	enum scenario_step_kind kind;
+	unsigned line;  /* in the scenario file */
+	char *label;    /* stable report label: "call touch_pages", "restore base" */
+	union {
+		struct {
+			char *name;
+			unsigned nargs;
+			/* strings and bytes point into memory the scenario owns */
+			struct sb_value args[SB_CALL_MAX_ARGS];
+		} call;
+		/* snapshot: name or NULL; restore: name or NULL = the last
+		 * snapshot taken (or loaded) at run time */
+		struct {
+			char *name;
+		} snap;
+		/* save: the snapshot (NULL = last) to path; load: path as name
+		 * (NULL = unnamed; it becomes the last snapshot either way) */
+		struct {
+			char *path;
+			char *name;
+		} file;
+		uint64_t sleep_ns;
+		struct {
+			uint64_t count; /* >= 1 */
+			struct scenario_step *steps;
+			size_t n;
+		} repeat;
+	} as;
+};
+
+/* ---- expectations ------------------------------------------------------------ */
+
+enum scenario_metric {
+	SCENARIO_METRIC_COUNT,
+	SCENARIO_METRIC_MIN,
+	SCENARIO_METRIC_MAX,
+	SCENARIO_METRIC_MEAN,
+	SCENARIO_METRIC_P50,
+	SCENARIO_METRIC_P90,
+	SCENARIO_METRIC_P99,
+	SCENARIO_METRIC_P99_9,
+	SCENARIO_METRIC_P99_99,
+	SCENARIO_METRIC_SCRATCH_PAGES,
+	SCENARIO_METRIC_EXITS,
+	SCENARIO_METRIC__COUNT
+};
+
+enum scenario_cmp {
+	SCENARIO_CMP_LT,
+	SCENARIO_CMP_LE,
+	SCENARIO_CMP_GT,
+	SCENARIO_CMP_GE,
+	SCENARIO_CMP_EQ,
+};
+
+const char *scenario_metric_name(enum scenario_metric m); /* "p99.9" */
+/* True for metrics measured in ns (min..p99.99). */
+bool scenario_metric_is_time(enum scenario_metric m);
+const char *scenario_cmp_name(enum scenario_cmp c);       /* "<=" */
+bool scenario_cmp_eval(enum scenario_cmp c, double got, double want);
+
+struct scenario_expect {
+	char *text;  /* as written */
+	unsigned line;
+	char *step;  /* a label or a step kind name */
+	bool step_is_kind; /* step names a kind: all its steps together */
+	enum scenario_metric metric;
+	enum scenario_cmp op;
+	uint64_t value; /* ns for time metrics, else a count */
+};
+
+/* ---- scenarios ----------------------------------------------------------------- */
+
+struct scenario {
+	char *name;
+	char *file;    /* as given for messages */
+	unsigned line; /* of the [name] header */
+	struct scenario_config cfg;
+	struct scenario_step *steps; /* top level, in order */
+	size_t n_steps;
+	struct scenario_expect *expects;
+	size_t n_expects;
+	char **step_lines; /* the step values as written, for the echo */
+	size_t n_step_lines;
+	/* per option (table index): the line that set the effective value,
+	 * 0 = the default; and whether this scenario's own section set it */
+	unsigned set_line[SCENARIO_MAX_OPTIONS];
+	bool set_in_section[SCENARIO_MAX_OPTIONS];
+};
+
+struct scenario_set {
+	struct scenario *items; /* file order */
+	size_t n;
+};
+
+/* Parse a file / a string (name_for_messages names it in errors). The set
+ * must be zeroed or freed; on success it holds the scenarios (at least one),
+ * on error it is empty and err holds the first error. Return 0 or -1. */
+int scenario_set_parse_file(struct scenario_set *set, const char *path, struct sb_err *err);
+int scenario_set_parse_string(struct scenario_set *set, const char *name_for_messages,
+			      const char *text, struct sb_err *err);
+void scenario_set_free(struct scenario_set *set);
+const struct scenario *scenario_set_find(const struct scenario_set *set, const char *name);
+
+/* Echo every option with its effective value (for the JSON report): one
+ * call per option in table order; scalars give n = 1, repeatables (step,
+ * expect) give their values as written in order (n may be 0 for expect).
+ * Values are in file syntax and each parses back to the same value (the
+ * echo as a whole is a record, not a runnable section: it lists both
+ * iterations and duration). */
+typedef void (*scenario_echo_fn)(void *ctx, const struct scenario_option *opt,
+				 const char *const *values, size_t n);
+int scenario_echo_options(const struct scenario *s, scenario_echo_fn fn, void *ctx,
+			  struct sb_err *err);
+/* The same as INI text ("name = value" lines, "; expect: none" if empty). */
+int scenario_echo_options_file(const struct scenario *s, FILE *f, struct sb_err *err);
+
+/* ---- internals shared by scenario*.c (not for callers) ------------------------ */
+
+/* Parse one value of a scalar option type into *out (uint64_t) or
+ * *out_str (malloc'd). Range and alignment errors say the range. */
+int scenario_opt_parse(const struct scenario_option *opt, const char *value, uint64_t *out,
+		       char **out_str, struct sb_err *err);
+/* Format a scalar option's value in file syntax. */
+void scenario_opt_format(const struct scenario_option *opt, const struct scenario_config *cfg,
+			 char *buf, size_t bytes);
+int scenario_parse_time(const char *s, uint64_t *ns, struct sb_err *err);
+void scenario_format_time(uint64_t ns, char *buf, size_t bytes);
+void scenario_format_size(uint64_t b, char *buf, size_t bytes);
+
+/* Step-list builder: fed one `step =` value at a time, in file order. */
+struct scenario_steps_builder;
+struct scenario_steps_builder *scenario_steps_begin(void);
+/* Errors read "step 'TEXT': what" (the caller adds file, line, section). */
+int scenario_steps_add(struct scenario_steps_builder *b, const char *text, unsigned line,
+		       struct sb_err *err);
+/* Close the list: checks braces and emptiness; hands the tree over. On
+ * error *err_line is the line the error is about (0 = the section). */
+int scenario_steps_end(struct scenario_steps_builder *b, struct scenario_step **steps, size_t *n,
+		       unsigned *err_line, struct sb_err *err);
+void scenario_steps_abandon(struct scenario_steps_builder *b);
+void scenario_steps_free(struct scenario_step *steps, size_t n);
+/* Encoded size of a call's CALL record plus the buffer header. */
+uint64_t scenario_call_record_bytes(const struct scenario_step *call);
+/* Parse "STEP.METRIC OP VALUE" (the step is not resolved here). */
+int scenario_expect_parse(const char *text, struct scenario_expect *out, struct sb_err *err);
+void scenario_expect_free(struct scenario_expect *e);
+
+#endif

@@ -1,0 +1,154 @@
+/* scenario_expect.c — expectations: "STEP.METRIC OP VALUE", the oracle a
+ * regression scenario carries. Grammar: scenario.h. */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <float.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+/* ---- expectations ---------------------------------------------------------------------- */
+
+static const char *const metric_names[SCENARIO_METRIC__COUNT] = {
+	[SCENARIO_METRIC_COUNT] = "count",	   [SCENARIO_METRIC_MIN] = "min",
+	[SCENARIO_METRIC_MAX] = "max",		   [SCENARIO_METRIC_MEAN] = "mean",
+	[SCENARIO_METRIC_P50] = "p50",		   [SCENARIO_METRIC_P90] = "p90",
+	[SCENARIO_METRIC_P99] = "p99",		   [SCENARIO_METRIC_P99_9] = "p99.9",
+	[SCENARIO_METRIC_P99_99] = "p99.99",	   [SCENARIO_METRIC_SCRATCH_PAGES] = "scratch_pages",
+	[SCENARIO_METRIC_EXITS] = "exits",
+};
+
+const char *scenario_metric_name(enum scenario_metric m)
+{
+	return (unsigned)m < SCENARIO_METRIC__COUNT ? metric_names[m] : "?";
+}
+
+bool scenario_metric_is_time(enum scenario_metric m)
+{
+	return m >= SCENARIO_METRIC_MIN && m <= SCENARIO_METRIC_P99_99;
+}
+
+static const char *const cmp_names[] = {
+	[SCENARIO_CMP_LT] = "<",  [SCENARIO_CMP_LE] = "<=", [SCENARIO_CMP_GT] = ">",
+	[SCENARIO_CMP_GE] = ">=", [SCENARIO_CMP_EQ] = "==",
+};
+
+const char *scenario_cmp_name(enum scenario_cmp c)
+{
+	return (unsigned)c <= SCENARIO_CMP_EQ ? cmp_names[c] : "?";
+}
+
+bool scenario_cmp_eval(enum scenario_cmp c, double got, double want)
+{
+	switch (c) {
+	case SCENARIO_CMP_LT: return got < want;
+	case SCENARIO_CMP_LE: return got <= want;
+	case SCENARIO_CMP_GT: return got > want;
+	case SCENARIO_CMP_GE: return got >= want;
+	case SCENARIO_CMP_EQ: return got == want;
+	}
+	return false;
+}
+
+void scenario_expect_free(struct scenario_expect *e)
+{
+	free(e->text);
+	free(e->step);
+	memset(e, 0, sizeof *e);
+}
+
+static char *trim_dup(const char *s, size_t n)
+{
+	while (n && isspace((unsigned char)*s))
+		s++, n--;
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	return strndup(s, n);
+}
+
+int scenario_expect_parse(const char *text, struct scenario_expect *out, struct sb_err *err)
+{
+	memset(out, 0, sizeof *out);
+	const char *op = strpbrk(text, "<>=!");
+	if (!op)
+		return sb_errf(err, SB_E_INVAL,
+			       "'%s' has no comparison (want STEP.METRIC OP VALUE, OP one of < <= > "
+			       ">= ==)",
+			       text);
+	size_t oplen = (op[1] == '=') ? 2 : 1;
+	bool ok = false;
+	for (unsigned c = 0; c <= SCENARIO_CMP_EQ; c++) {
+		if (strlen(cmp_names[c]) == oplen && strncmp(op, cmp_names[c], oplen) == 0) {
+			out->op = (enum scenario_cmp)c;
+			ok = true;
+		}
+	}
+	if (!ok)
+		return sb_errf(err, SB_E_INVAL, "unknown comparison '%.*s' (want < <= > >= ==)",
+			       (int)oplen, op);
+	char *lhs = trim_dup(text, (size_t)(op - text));
+	char *rhs = trim_dup(op + oplen, strlen(op + oplen));
+	int rc = -1;
+	if (!lhs || !rhs) {
+		sb_errf(err, SB_E_NOMEM, "out of memory");
+		goto out;
+	}
+	size_t best = 0, ll = strlen(lhs);
+	for (unsigned m = 0; m < SCENARIO_METRIC__COUNT; m++) {
+		size_t ml = strlen(metric_names[m]);
+		if (ll > ml + 1 && ml > best && lhs[ll - ml - 1] == '.' &&
+		    strcmp(lhs + ll - ml, metric_names[m]) == 0) {
+			best = ml;
+			out->metric = (enum scenario_metric)m;
+		}
+	}
+	if (!best) {
+		sb_errf(err, SB_E_INVAL,
+			"'%s' is not STEP.METRIC (METRIC one of count min max mean p50 p90 p99 "
+			"p99.9 p99.99 scratch_pages exits)",
+			lhs);
+		goto out;
+	}
+	out->step = trim_dup(lhs, ll - best - 1);
+	if (!out->step) {
+		sb_errf(err, SB_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!*out->step) {
+		sb_errf(err, SB_E_INVAL, "'%s' names no step", lhs);
+		goto out;
+	}
+	struct sb_err verr;
+	if (scenario_metric_is_time(out->metric)) {
+		if (scenario_parse_time(rhs, &out->value, &verr)) {
+			sb_errf(err, verr.code, "%s: %s", metric_names[out->metric], verr.msg);
+			goto out;
+		}
+	} else {
+		char *end;
+		errno = 0;
+		unsigned long long v = strtoull(rhs, &end, 10);
+		if (!isdigit((unsigned char)rhs[0]) || *end || errno) {
+			sb_errf(err, SB_E_INVAL, "%s: '%s' is not a whole number (no unit)",
+				metric_names[out->metric], rhs);
+			goto out;
+		}
+		out->value = v;
+	}
+	if (!(out->text = strdup(text))) {
+		sb_errf(err, SB_E_NOMEM, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(lhs);
+	free(rhs);
+	if (rc)
+		scenario_expect_free(out);
+	return rc;
+}

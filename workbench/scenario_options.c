@@ -1,0 +1,406 @@
+/* scenario_options.c — the option table of scenario files, and everything
+ * driven by it: value parsing and range checks, help text, the echo. */
+#include "scenario.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "units.h"
+
+#define KIB (1ull << 10)
+#define MIB (1ull << 20)
+#define GIB (1ull << 30)
+#define NS_PER_S 1000000000ull
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+static const char *const mode_choices[] = { "user", "kernel", NULL };
+
+#define CFG(field) offsetof(struct scenario_config, field)
+
+/* Size defaults are layout_config_default()'s (test_scenario checks they
+ * agree). Sizes are also checked against the layout's alignment rules here;
+ * the scratch minimum depends on the guest, so the run checks that. */
+static const struct scenario_option options[] = {
+	{ "description", SCENARIO_OPT_STRING, "", 0, 0, 0, NULL, 0, CFG(description),
+	  "what the scenario measures (free text, for the report)" },
+	{ "guest", SCENARIO_OPT_PATH, "", 0, 0, 0, NULL, 0, CFG(guest),
+	  "guest ELF to run; \"\" = the embedded test guest" },
+	{ "heap", SCENARIO_OPT_SIZE, "128K", 4 * KIB, 16 * GIB, 4 * KIB, NULL, 0, CFG(heap_bytes),
+	  "guest heap" },
+	{ "scratch", SCENARIO_OPT_SIZE, "288K", 16 * KIB, 16 * GIB, 4 * KIB, NULL, 0,
+	  CFG(scratch_bytes), "scratch region (I/O buffers, page-table copy, CoW pages)" },
+	{ "input", SCENARIO_OPT_SIZE, "16K", 16, 1 * GIB, 8, NULL, 0, CFG(input_bytes),
+	  "host -> guest buffer (call records must fit)" },
+	{ "output", SCENARIO_OPT_SIZE, "16K", 16, 1 * GIB, 8, NULL, 0, CFG(output_bytes),
+	  "guest -> host buffer" },
+	{ "init_data", SCENARIO_OPT_PATH, "", 0, 0, 0, NULL, 0, CFG(init_data),
+	  "file mapped read-only after the heap; \"\" = none" },
+	{ "iterations", SCENARIO_OPT_COUNT, "1", 1, 1000000000000ull, 0, NULL, 0, CFG(iterations),
+	  "times the step list runs (unless duration is set)" },
+	{ "duration", SCENARIO_OPT_TIME, "0", 0, 24 * 3600 * NS_PER_S, 0, NULL, 0,
+	  CFG(duration_ns), "run the step list for this long; 0 = use iterations" },
+	{ "warmup", SCENARIO_OPT_COUNT, "0", 0, 1000000000000ull, 0, NULL, 0, CFG(warmup),
+	  "leading iterations not recorded (< iterations)" },
+	{ "sandboxes", SCENARIO_OPT_COUNT, "1", 1, 64, 0, NULL, 0, CFG(sandboxes),
+	  "sandboxes run in parallel, one thread each" },
+	{ "rate", SCENARIO_OPT_COUNT, "0", 0, 10000000, 0, NULL, 0, CFG(rate),
+	  "calls/s per sandbox; 0 = closed loop, > 0 = open loop (coordinated-omission "
+	  "corrected)" },
+	{ "deadline", SCENARIO_OPT_TIME, "1s", 0, 3600 * NS_PER_S, 0, NULL, 0, CFG(deadline_ns),
+	  "per-call deadline; 0 = none" },
+	{ "mode", SCENARIO_OPT_ENUM, "user", 0, 0, 0, mode_choices, 0, CFG(mode),
+	  "ring guest calls run in" },
+	{ "step", SCENARIO_OPT_STEP, NULL, 0, 0, 0, NULL,
+	  SCENARIO_OPT_REPEATABLE | SCENARIO_OPT_NOT_GLOBAL, 0,
+	  "one step per line, in order (see Steps)" },
+	{ "expect", SCENARIO_OPT_EXPECT, NULL, 0, 0, 0, NULL,
+	  SCENARIO_OPT_REPEATABLE | SCENARIO_OPT_NOT_GLOBAL, 0,
+	  "regression oracle: STEP.METRIC OP VALUE (see Expectations)" },
+};
+
+_Static_assert(sizeof options / sizeof options[0] <= SCENARIO_MAX_OPTIONS,
+	       "raise SCENARIO_MAX_OPTIONS");
+
+const struct scenario_option *scenario_options(size_t *n)
+{
+	*n = sizeof options / sizeof options[0];
+	return options;
+}
+
+const struct scenario_option *scenario_option_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++)
+		if (strcmp(options[i].name, name) == 0)
+			return &options[i];
+	return NULL;
+}
+
+const char *scenario_opt_type_name(enum scenario_opt_type t)
+{
+	switch (t) {
+	case SCENARIO_OPT_STRING: return "string";
+	case SCENARIO_OPT_PATH: return "path";
+	case SCENARIO_OPT_SIZE: return "size";
+	case SCENARIO_OPT_TIME: return "time";
+	case SCENARIO_OPT_COUNT: return "count";
+	case SCENARIO_OPT_ENUM: return "enum";
+	case SCENARIO_OPT_STEP: return "step";
+	case SCENARIO_OPT_EXPECT: return "expect";
+	}
+	return "?";
+}
+
+/* ---- times --------------------------------------------------------------- */
+
+static const struct {
+	const char *unit;
+	uint64_t ns;
+} time_units[] = {
+	{ "m", 60 * NS_PER_S }, { "s", NS_PER_S }, { "ms", 1000000 }, { "us", 1000 }, { "ns", 1 },
+};
+#define N_TIME_UNITS (sizeof time_units / sizeof time_units[0])
+
+int scenario_parse_time(const char *s, uint64_t *ns, struct sb_err *err)
+{
+	if (!s || !*s)
+		return sb_errf(err, SB_E_INVAL, "empty time");
+	if (!isdigit((unsigned char)*s))
+		return sb_errf(err, SB_E_INVAL, "time '%s' does not start with a digit", s);
+	const char *p = s;
+	uint64_t whole = 0, frac = 0, frac_scale = 1;
+	bool nonzero = false;
+	for (; isdigit((unsigned char)*p); p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (whole > (UINT64_MAX - d) / 10)
+			return sb_errf(err, SB_E_TOO_BIG, "time '%s' is too large", s);
+		whole = whole * 10 + d;
+		nonzero |= d != 0;
+	}
+	if (*p == '.') {
+		p++;
+		if (!isdigit((unsigned char)*p))
+			return sb_errf(err, SB_E_INVAL, "time '%s' has no digits after '.'", s);
+		for (; isdigit((unsigned char)*p); p++) {
+			if (frac_scale == NS_PER_S)
+				return sb_errf(err, SB_E_INVAL,
+					       "time '%s' has more than 9 decimals", s);
+			frac = frac * 10 + (unsigned)(*p - '0');
+			frac_scale *= 10;
+			nonzero |= *p != '0';
+		}
+	}
+	if (!*p) {
+		if (nonzero)
+			return sb_errf(err, SB_E_INVAL,
+				       "time '%s' has no unit (want ns, us, ms, s or m)", s);
+		*ns = 0;
+		return 0;
+	}
+	for (size_t i = 0; i < N_TIME_UNITS; i++) {
+		if (strcmp(p, time_units[i].unit) != 0)
+			continue;
+		uint64_t mult = time_units[i].ns;
+		if (whole > UINT64_MAX / mult)
+			return sb_errf(err, SB_E_TOO_BIG, "time '%s' is too large", s);
+		/* frac < frac_scale <= 1e9 and mult <= 6e10: the product fits */
+		if ((frac * mult) % frac_scale)
+			return sb_errf(err, SB_E_INVAL,
+				       "time '%s' is not a whole number of nanoseconds", s);
+		uint64_t part = frac * mult / frac_scale;
+		if (whole * mult > UINT64_MAX - part)
+			return sb_errf(err, SB_E_TOO_BIG, "time '%s' is too large", s);
+		*ns = whole * mult + part;
+		return 0;
+	}
+	return sb_errf(err, SB_E_INVAL, "time '%s' has an unknown unit '%s' (want ns, us, ms, s or m)",
+		       s, p);
+}
+
+void scenario_format_time(uint64_t ns, char *buf, size_t bytes)
+{
+	if (ns == 0) {
+		snprintf(buf, bytes, "0");
+		return;
+	}
+	for (size_t i = 0; i < N_TIME_UNITS; i++) {
+		if (ns % time_units[i].ns == 0) {
+			snprintf(buf, bytes, "%" PRIu64 "%s", ns / time_units[i].ns,
+				 time_units[i].unit);
+			return;
+		}
+	}
+}
+
+void scenario_format_size(uint64_t b, char *buf, size_t bytes)
+{
+	static const char units[] = "TGMK";
+	for (int i = 0; i < 4; i++) {
+		unsigned shift = 10u * (unsigned)(4 - i);
+		uint64_t unit = 1ull << shift;
+		if (b && b % unit == 0) {
+			snprintf(buf, bytes, "%" PRIu64 "%c", b >> shift, units[i]);
+			return;
+		}
+	}
+	snprintf(buf, bytes, "%" PRIu64, b);
+}
+
+static int parse_count(const char *s, uint64_t *out, struct sb_err *err)
+{
+	if (!*s)
+		return sb_errf(err, SB_E_INVAL, "empty count");
+	uint64_t v = 0;
+	for (const char *p = s; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return sb_errf(err, SB_E_INVAL, "count '%s' is not a whole number", s);
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return sb_errf(err, SB_E_TOO_BIG, "count '%s' is too large", s);
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* "4K..16G" / "0..1h" / "1..64" */
+static void format_value(const struct scenario_option *opt, uint64_t v, char *buf, size_t bytes)
+{
+	switch (opt->type) {
+	case SCENARIO_OPT_SIZE: scenario_format_size(v, buf, bytes); break;
+	case SCENARIO_OPT_TIME: scenario_format_time(v, buf, bytes); break;
+	case SCENARIO_OPT_ENUM:
+		snprintf(buf, bytes, "%s", opt->choices[v]);
+		break;
+	default: snprintf(buf, bytes, "%" PRIu64, v); break;
+	}
+}
+
+static void format_range(const struct scenario_option *opt, char *buf, size_t bytes)
+{
+	char lo[32], hi[32], al[32];
+	switch (opt->type) {
+	case SCENARIO_OPT_SIZE:
+	case SCENARIO_OPT_TIME:
+	case SCENARIO_OPT_COUNT:
+		format_value(opt, opt->min, lo, sizeof lo);
+		format_value(opt, opt->max, hi, sizeof hi);
+		if (opt->align > 1) {
+			scenario_format_size(opt->align, al, sizeof al);
+			snprintf(buf, bytes, "%s..%s, multiple of %s", lo, hi, al);
+		} else {
+			snprintf(buf, bytes, "%s..%s", lo, hi);
+		}
+		break;
+	case SCENARIO_OPT_ENUM: {
+		size_t used = 0;
+		buf[0] = '\0';
+		for (size_t i = 0; opt->choices[i] && used < bytes; i++)
+			used += (size_t)snprintf(buf + used, bytes - used, "%s%s", i ? "|" : "",
+						 opt->choices[i]);
+		break;
+	}
+	case SCENARIO_OPT_STEP:
+	case SCENARIO_OPT_EXPECT: snprintf(buf, bytes, "repeatable"); break;
+	default: snprintf(buf, bytes, "any"); break;
+	}
+}
+
+int scenario_opt_parse(const struct scenario_option *opt, const char *value, uint64_t *out,
+		       char **out_str, struct sb_err *err)
+{
+	uint64_t v = 0;
+	switch (opt->type) {
+	case SCENARIO_OPT_STRING:
+	case SCENARIO_OPT_PATH: {
+		char *copy = strdup(value);
+		if (!copy)
+			return sb_errf(err, SB_E_NOMEM, "out of memory");
+		*out_str = copy;
+		return 0;
+	}
+	case SCENARIO_OPT_SIZE:
+		if (units_parse_bytes(value, &v, err))
+			return -1;
+		break;
+	case SCENARIO_OPT_TIME:
+		if (scenario_parse_time(value, &v, err))
+			return -1;
+		break;
+	case SCENARIO_OPT_COUNT:
+		if (parse_count(value, &v, err))
+			return -1;
+		break;
+	case SCENARIO_OPT_ENUM:
+		for (size_t i = 0; opt->choices[i]; i++) {
+			if (strcmp(opt->choices[i], value) == 0) {
+				*out = i;
+				return 0;
+			}
+		}
+		{
+			char range[128];
+			format_range(opt, range, sizeof range);
+			return sb_errf(err, SB_E_INVAL, "'%s' is not one of %s", value, range);
+		}
+	case SCENARIO_OPT_STEP:
+	case SCENARIO_OPT_EXPECT:
+		return sb_errf(err, SB_E_INVAL, "not a scalar option");
+	}
+	if (v < opt->min || v > opt->max) {
+		char range[128];
+		format_range(opt, range, sizeof range);
+		return sb_errf(err, SB_E_RANGE, "'%s' is out of range (%s)", value, range);
+	}
+	if (opt->align > 1 && v % opt->align) {
+		char al[32];
+		scenario_format_size(opt->align, al, sizeof al);
+		return sb_errf(err, SB_E_INVAL, "'%s' is not a multiple of %s", value, al);
+	}
+	*out = v;
+	return 0;
+}
+
+void scenario_opt_format(const struct scenario_option *opt, const struct scenario_config *cfg,
+			 char *buf, size_t bytes)
+{
+	const char *base = (const char *)cfg + opt->offset;
+	switch (opt->type) {
+	case SCENARIO_OPT_STRING:
+	case SCENARIO_OPT_PATH: {
+		const char *s = *(char *const *)(const void *)base;
+		snprintf(buf, bytes, "%s", s ? s : "");
+		break;
+	}
+	case SCENARIO_OPT_STEP:
+	case SCENARIO_OPT_EXPECT: buf[0] = '\0'; break;
+	default: {
+		uint64_t v;
+		memcpy(&v, base, sizeof v);
+		format_value(opt, v, buf, bytes);
+		break;
+	}
+	}
+}
+
+/* ---- help ------------------------------------------------------------------ */
+
+void scenario_print_help(FILE *f)
+{
+	fputs("Scenario files: INI, fio style. [global] sets defaults for the scenarios\n"
+	      "after it; every other [section] is one scenario, run in file order.\n"
+	      "\n"
+	      "Steps (step = ..., in order):\n"
+	      "  create | destroy | call NAME(ARGS) | snapshot [as NAME] | restore [NAME]\n"
+	      "  save FILE [from NAME] | load FILE [as NAME] | sleep TIME\n"
+	      "  repeat N {   ...   }          (nests; N >= 1)\n"
+	      "Call arguments: 5 (i64)  5i32 5u32 5u64  1.5 (f64) 1.5f32  true false\n"
+	      "  \"str\" (\\\" \\\\ \\n \\t \\xHH)  x\"00ff\"  bytes(4K) (zero bytes)\n"
+	      "Expectations (expect = ..., repeatable): STEP.METRIC OP VALUE\n"
+	      "  STEP: a step label (\"restore base\"), else a step kind (\"restore\")\n"
+	      "  METRIC: count min max mean p50 p90 p99 p99.9 p99.99 scratch_pages exits\n"
+	      "  OP: < <= > >= ==    e.g. expect = restore base.p99 < 50us\n"
+	      "Units: sizes 4096 64K 8M 1G (binary); times 50us 1.5ms 2s 1m (ns us ms s m)\n"
+	      "Lines: at most " STR(SCENARIO_LINE_MAX) " characters; \" ;\" starts a comment, even inside quotes.\n"
+	      "\n",
+	      f);
+	fprintf(f, "%-12s %-7s %-8s %-30s %s\n", "OPTION", "TYPE", "DEFAULT", "RANGE",
+		"DESCRIPTION");
+	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+		const struct scenario_option *o = &options[i];
+		char range[128];
+		format_range(o, range, sizeof range);
+		const char *def = o->def ? (*o->def ? o->def : "\"\"") : "(none)";
+		fprintf(f, "%-12s %-7s %-8s %-30s %s%s\n", o->name, scenario_opt_type_name(o->type),
+			def, range, o->help,
+			(o->flags & SCENARIO_OPT_NOT_GLOBAL) ? " [not in global]" : "");
+	}
+}
+
+/* ---- echo -------------------------------------------------------------------- */
+
+int scenario_echo_options(const struct scenario *s, scenario_echo_fn fn, void *ctx,
+			  struct sb_err *err)
+{
+	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
+		const struct scenario_option *o = &options[i];
+		if (o->type == SCENARIO_OPT_STEP) {
+			fn(ctx, o, (const char *const *)s->step_lines, s->n_step_lines);
+		} else if (o->type == SCENARIO_OPT_EXPECT) {
+			const char **v = NULL;
+			if (s->n_expects) {
+				v = calloc(s->n_expects, sizeof *v);
+				if (!v)
+					return sb_errf(err, SB_E_NOMEM, "out of memory");
+			}
+			for (size_t k = 0; k < s->n_expects; k++)
+				v[k] = s->expects[k].text;
+			fn(ctx, o, v, s->n_expects);
+			free(v);
+		} else {
+			char buf[SB_ERR_MSG_MAX];
+			const char *one = buf;
+			scenario_opt_format(o, &s->cfg, buf, sizeof buf);
+			fn(ctx, o, &one, 1);
+		}
+	}
+	return 0;
+}
+
+static void echo_to_file(void *ctx, const struct scenario_option *opt, const char *const *values,
+			 size_t n)
+{
+	FILE *f = ctx;
+	if (n == 0)
+		fprintf(f, "; %s: none\n", opt->name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s = %s\n", opt->name, values[i]);
+}
+
+int scenario_echo_options_file(const struct scenario *s, FILE *f, struct sb_err *err)
+{
+	return scenario_echo_options(s, echo_to_file, f, err);
+}
