@@ -1,0 +1,103 @@
+/* results.h — what a run of scenarios measured: the data model the runner
+ * fills and every report (JSON, text, HTML, compare) reads.
+ *
+ * Units are in the names. Latencies are nanoseconds in a histogram per
+ * step label (all executions of steps with that label, all sandboxes,
+ * warm-up excluded). Page counts are sums over the executions.
+ */
+#ifndef SNAPBENCH_WORKBENCH_RESULTS_H
+#define SNAPBENCH_WORKBENCH_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "histogram.h"
+#include "scenario.h"
+
+#define RESULTS_SCHEMA_VERSION 1
+#define RESULTS_LABEL_MAX 64
+
+/* One step label of one scenario. */
+struct step_stats {
+	char label[RESULTS_LABEL_MAX];
+	enum scenario_step_kind kind;
+	struct hist hist;        /* latency of each execution (ns) */
+	uint64_t errors;         /* executions that failed */
+	/* calls */
+	uint64_t scratch_pages;  /* scratch pages the guest took during the calls */
+	uint64_t exits;          /* VM exits the calls took */
+	/* snapshots: sums over the snapshots this step took */
+	uint64_t snapshots;
+	uint64_t pages_mapped, pages_copied, pages_aliased, pt_pages, zero_pages;
+	uint64_t snapshot_bytes; /* image bytes (guest-visible + page tables) */
+};
+
+/* The machine's own units of cost, measured in the same run. */
+struct calibration {
+	uint64_t exit_real_mode_ns; /* median bare exit, real-mode throwaway VM */
+	uint64_t exit_sandbox_ns;   /* median bare exit from a sandbox in the scenario's call mode */
+	double memset_gib_per_s;    /* memset bandwidth, one core */
+};
+
+/* One expectation of a regression scenario, judged. */
+struct expect_result {
+	char text[256];   /* as written */
+	bool passed;
+	double got;       /* the measured value (ns for latencies) */
+	char why[160];    /* when it failed: what was measured against what */
+};
+
+/* One option as the scenario ran it (repeatable options joined by "; "). */
+struct option_echo {
+	char name[32];
+	char value[512];
+};
+
+struct scenario_result {
+	char name[64];
+	char description[256];
+	char file[256];
+	struct option_echo *options;
+	size_t n_options;
+	struct step_stats *steps; /* one per distinct label, in first-use order */
+	size_t n_steps;
+	uint64_t iterations;      /* recorded iterations (after warm-up), all sandboxes */
+	uint64_t warmup;
+	uint64_t sandboxes;
+	uint64_t heap_bytes;      /* the layout it ran with (for plots across scenarios) */
+	uint64_t scratch_bytes;
+	uint64_t wall_ns;         /* whole scenario, warm-up included */
+	uint64_t rss_bytes;       /* process resident set after the scenario */
+	struct calibration cal;
+	struct expect_result *expects;
+	size_t n_expects;
+	bool failed;              /* the run stopped early; `error` says why */
+	char error[512];
+};
+
+struct machine_facts {
+	char cpu[128];
+	char kernel[128];
+	char hypervisor[64]; /* the KVM module under us, e.g. "kvm_pvm", or "" */
+	unsigned cpus;
+	uint64_t mem_bytes;
+};
+
+struct run_report {
+	char tool_version[32];
+	int schema_version;
+	char started[32];    /* UTC, ISO 8601 */
+	struct machine_facts machine;
+	struct scenario_result *scenarios;
+	size_t n_scenarios;
+};
+
+/* Free everything a report owns (arrays of scenarios, options, steps,
+ * expectations); the struct itself is the caller's. */
+void run_report_free(struct run_report *r);
+
+/* The step stats with this label, or NULL. */
+const struct step_stats *scenario_result_step(const struct scenario_result *s, const char *label);
+
+#endif
