@@ -1,0 +1,2 @@
+/* placeholder until the report writers land (this session) */
+int reports_placeholder;
