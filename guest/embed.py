@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""embed.py ELF OUT.S SYMBOL — write an assembler file that embeds ELF's
-bytes as SYMBOL .. SYMBOL_end in .rodata (the host links the test guest in,
-so snapbench needs no guest file at run time)."""
+"""embed.py FILE OUT.S SYMBOL — write an assembler file that embeds FILE's
+bytes as SYMBOL .. SYMBOL_end in .rodata, followed by a NUL byte (so a text
+file can be used as a C string). The host links the test guest and the
+built-in scenarios in, so snapbench needs no other file at run time."""
 import os
 import sys
 
@@ -16,5 +17,6 @@ with open(out, 'w') as f:
 \t.incbin "{path}"
 \t.globl {sym}_end
 {sym}_end:
+\t.byte 0
 \t.section .note.GNU-stack, "", @progbits
 ''')

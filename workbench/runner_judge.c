@@ -1,0 +1,106 @@
+/* runner_judge.c — merging per-sandbox statistics and judging a scenario's
+ * expectations (its regression oracle). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner_internal.h"
+
+void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n)
+{
+	for (size_t i = 0; i < n && i < r->n_steps; i++) {
+		struct step_stats *d = &r->steps[i];
+		hist_merge(&d->hist, &s[i].hist);
+		d->errors += s[i].errors;
+		d->scratch_pages += s[i].scratch_pages;
+		d->exits += s[i].exits;
+		d->snapshots += s[i].snapshots;
+		d->pages_mapped += s[i].pages_mapped;
+		d->pages_copied += s[i].pages_copied;
+		d->pages_aliased += s[i].pages_aliased;
+		d->pt_pages += s[i].pt_pages;
+		d->zero_pages += s[i].zero_pages;
+		d->snapshot_bytes += s[i].snapshot_bytes;
+	}
+}
+
+/* Every step the expectation names, merged: a label, or all of a kind. */
+static bool gather(const struct scenario_expect *e, const struct scenario_result *r,
+		   struct step_stats *out)
+{
+	memset(out, 0, sizeof *out);
+	hist_init(&out->hist);
+	bool any = false;
+	for (size_t i = 0; i < r->n_steps; i++) {
+		const struct step_stats *s = &r->steps[i];
+		bool match = e->step_is_kind ? strcmp(scenario_step_kind_name(s->kind), e->step) == 0
+					     : strcmp(s->label, e->step) == 0;
+		if (!match)
+			continue;
+		runner_merge_stats(&(struct scenario_result){ .steps = out, .n_steps = 1 }, s, 1);
+		any = true;
+	}
+	return any;
+}
+
+static double metric_value(enum scenario_metric m, const struct step_stats *s)
+{
+	const struct hist *h = &s->hist;
+	uint64_t count = hist_count(h);
+	switch (m) {
+	case SCENARIO_METRIC_COUNT: return (double)count;
+	case SCENARIO_METRIC_MIN: return (double)hist_min(h);
+	case SCENARIO_METRIC_MAX: return (double)hist_max(h);
+	case SCENARIO_METRIC_MEAN: return hist_mean(h);
+	case SCENARIO_METRIC_P50: return (double)hist_value_at_percentile(h, 50);
+	case SCENARIO_METRIC_P90: return (double)hist_value_at_percentile(h, 90);
+	case SCENARIO_METRIC_P99: return (double)hist_value_at_percentile(h, 99);
+	case SCENARIO_METRIC_P99_9: return (double)hist_value_at_percentile(h, 99.9);
+	case SCENARIO_METRIC_P99_99: return (double)hist_value_at_percentile(h, 99.99);
+	/* page counts: per execution */
+	case SCENARIO_METRIC_SCRATCH_PAGES: return count ? (double)s->scratch_pages / (double)count : 0;
+	case SCENARIO_METRIC_EXITS: return count ? (double)s->exits / (double)count : 0;
+	default: return 0;
+	}
+}
+
+static void format_value(char *buf, size_t n, enum scenario_metric m, double v)
+{
+	if (scenario_metric_is_time(m))
+		snprintf(buf, n, "%.3f us", v / 1e3);
+	else
+		snprintf(buf, n, "%.2f", v);
+}
+
+void runner_judge(const struct scenario *sc, struct scenario_result *r)
+{
+	r->expects = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *r->expects);
+	struct step_stats *merged = malloc(sizeof *merged); /* a histogram is 35 KB */
+	if (!r->expects || !merged) {
+		free(merged);
+		return;
+	}
+	for (size_t i = 0; i < sc->n_expects; i++) {
+		const struct scenario_expect *e = &sc->expects[i];
+		struct expect_result *x = &r->expects[r->n_expects++];
+		snprintf(x->text, sizeof x->text, "%s", e->text);
+		if (r->failed) {
+			snprintf(x->why, sizeof x->why, "the scenario did not finish");
+			continue;
+		}
+		if (!gather(e, r, merged) || hist_count(&merged->hist) == 0) {
+			snprintf(x->why, sizeof x->why, "no execution of '%s' was recorded", e->step);
+			continue;
+		}
+		x->got = metric_value(e->metric, merged);
+		x->passed = scenario_cmp_eval(e->op, x->got, (double)e->value);
+		if (!x->passed) {
+			char got[48], want[48];
+			format_value(got, sizeof got, e->metric, x->got);
+			format_value(want, sizeof want, e->metric, (double)e->value);
+			snprintf(x->why, sizeof x->why, "%s.%s is %s, expected %s %s", e->step,
+				 scenario_metric_name(e->metric), got, scenario_cmp_name(e->op), want);
+		}
+	}
+	free(merged);
+}
