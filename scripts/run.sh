@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # run.sh — set everything up, then run snapbench's main job on built-in
-# defaults: until the scenario runner lands that is `snapbench bench`
-# (exit, call, create and copy-on-write latencies of the embedded test
-# guest). Arguments, if any, replace it: scripts/run.sh layout --heap 64M
+# defaults: `snapbench run --html`, the built-in scenarios with the embedded
+# test guest; the summary goes to stdout, report.json and report.html to
+# snapbench-results/. Arguments, if any, replace it:
+#   scripts/run.sh run scenarios/restore-vs-heap.ini --html
+#   scripts/run.sh bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh plain
 if [ $# -eq 0 ]; then
-	set -- bench
+	set -- run --html
 fi
 exec build/workbench/snapbench "$@"

@@ -17,7 +17,6 @@ expect() { # expect WANT_RC WANT_TEXT ARGS...
 		echo "  (wanted text: $want_text)"
 	fi
 }
-expect 0 "sandbox memory layout" # no command: the default main job
 expect 0 "heap      000012000..000031fff" layout
 expect 0 "262144  256 KiB" layout --heap 256K
 expect 0 "usage: snapbench layout" layout --help

@@ -23,5 +23,9 @@ const struct cli_command *cli_commands(size_t *n);
 int cmd_layout(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
 
 #endif

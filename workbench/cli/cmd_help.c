@@ -3,11 +3,16 @@
 #include <string.h>
 
 #include "cli.h"
+#include "scenario.h"
 
 int cmd_help(int argc, char **argv)
 {
 	size_t n;
 	const struct cli_command *cmds = cli_commands(&n);
+	if (argc >= 1 && strcmp(argv[0], "scenario") == 0) {
+		scenario_print_help(stdout);
+		return CLI_EXIT_OK;
+	}
 	if (argc >= 1) {
 		for (size_t i = 0; i < n; i++) {
 			if (strcmp(cmds[i].name, argv[0]) == 0) {
@@ -20,11 +25,12 @@ int cmd_help(int argc, char **argv)
 	}
 	printf("usage: snapbench [COMMAND [OPTIONS]]\n\n"
 	       "A workbench for micro-VM snapshot and restore under Linux KVM.\n"
-	       "Without a command, prints the layout of a sandbox with default sizes.\n\n"
+	       "Without a command, runs the built-in scenarios ('snapbench run').\n\n"
 	       "commands:\n");
 	for (size_t i = 0; i < n; i++)
 		printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
-	printf("\n'snapbench help COMMAND' or 'snapbench COMMAND --help' for its options.\n"
+	printf("\n'snapbench help COMMAND' or 'snapbench COMMAND --help' for its options;\n"
+	       "'snapbench help scenario' for the scenario file syntax and options.\n"
 	       "--version prints the version.\n"
 	       "exit codes: 0 success, 1 failure, 2 bad usage\n");
 	return CLI_EXIT_OK;

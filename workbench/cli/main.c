@@ -5,6 +5,10 @@
 #include "cli.h"
 
 static const struct cli_command commands[] = {
+	{ "run", "run scenario files (or the built-in set) and write reports", cmd_run },
+	{ "report", "print or convert a report written by run", cmd_report },
+	{ "compare", "compare two reports; exit 1 on a regression", cmd_compare },
+	{ "inspect", "layout and page tables of a snapshot file or guest ELF", cmd_inspect },
 	{ "layout", "print the memory layout of a sandbox", cmd_layout },
 	{ "bench", "measure exit, call and create latencies of the test guest", cmd_bench },
 	{ "help", "show help for snapbench or a subcommand", cmd_help },
@@ -20,7 +24,7 @@ int main(int argc, char **argv)
 {
 	/* No subcommand: the main job on built-in defaults. */
 	if (argc < 2)
-		return cmd_layout(0, NULL);
+		return cmd_run(0, NULL);
 	const char *name = argv[1];
 	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
 		return cmd_help(0, NULL);

@@ -1,0 +1,231 @@
+/* report_html.c — the HTML report: one self-contained page (inline CSS and
+ * SVG; no scripts, fonts or addresses), readable offline and without
+ * colour. Every string from the run is escaped. */
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "report_html.h"
+#include "report_util.h"
+#include "reports.h"
+
+static const char css[] =
+	"body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:80em;color:#111;"
+	"background:#fff;line-height:1.4}\n"
+	"h1{font-size:1.5em}h2{font-size:1.25em;border-top:2px solid #444;padding-top:.5em}\n"
+	"h3{font-size:1.05em}\n"
+	"table{border-collapse:collapse;margin:.5em 0;font-size:.9em}\n"
+	"div.wide{overflow-x:auto}\n"
+	"th,td{border:1px solid #999;padding:.15em .5em}\n"
+	"td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+	"th{background:#eee;text-align:left}\n"
+	"caption{text-align:left;font-weight:bold;padding:.3em 0}\n"
+	".pass{color:#005a32;font-weight:bold}.fail{color:#a50f15;font-weight:bold}\n"
+	".failed{border:2px solid #a50f15;padding:.4em}\n"
+	"dl.meta{display:grid;grid-template-columns:max-content auto;gap:0 1em}\n"
+	"dl.meta dt{font-weight:bold}dl.meta dd{margin:0}\n"
+	"svg.plot{display:block;margin:1em 0;font-size:12px}\n"
+	"svg .grid{stroke:#ddd;stroke-width:1}svg .frame{fill:none;stroke:#333}\n"
+	"svg .ptitle{font-weight:bold;font-size:14px}svg .axis{font-size:13px}\n"
+	"svg .plabel{font-size:11px}\n"
+	".none{font-style:italic}\n";
+
+static void esc(FILE *f, const char *s)
+{
+	report_html_escape(f, s);
+}
+
+static void td_u64(FILE *f, uint64_t v)
+{
+	fprintf(f, "<td class=\"n\">%" PRIu64 "</td>", v);
+}
+
+static void td_us(FILE *f, double ns)
+{
+	char b[32];
+	report_fmt_us(b, sizeof b, ns);
+	fprintf(f, "<td class=\"n\">%s</td>", b);
+}
+
+static void td_ratio(FILE *f, uint64_t p50, uint64_t cal)
+{
+	double x;
+	if (report_ratio(p50, cal, &x))
+		fprintf(f, "<td class=\"n\">%.3f</td>", x);
+	else
+		fputs("<td class=\"n\">–</td>", f);
+}
+
+static void meta(FILE *f, const struct scenario_result *s)
+{
+	char heap[32], scratch[32], rss[32];
+	report_fmt_bytes(heap, sizeof heap, s->heap_bytes);
+	report_fmt_bytes(scratch, sizeof scratch, s->scratch_bytes);
+	report_fmt_bytes(rss, sizeof rss, s->rss_bytes);
+	fputs("<dl class=\"meta\">", f);
+	if (s->file[0]) {
+		fputs("<dt>file</dt><dd>", f);
+		esc(f, s->file);
+		fputs("</dd>", f);
+	}
+	fprintf(f,
+		"<dt>iterations</dt><dd>%" PRIu64 " recorded (+%" PRIu64 " warm-up)</dd>"
+		"<dt>sandboxes</dt><dd>%" PRIu64 "</dd>"
+		"<dt>layout</dt><dd>heap %s, scratch %s</dd>"
+		"<dt>wall time</dt><dd>%.3f s</dd><dt>resident set after</dt><dd>%s</dd></dl>\n",
+		s->iterations, s->warmup, s->sandboxes, heap, scratch, (double)s->wall_ns / 1e9, rss);
+	if (s->failed) {
+		fputs("<p class=\"failed\"><strong>FAILED:</strong> ", f);
+		esc(f, s->error[0] ? s->error : "(no reason given)");
+		fputs("</p>\n", f);
+	}
+}
+
+static void summary_table(FILE *f, const struct scenario_result *s)
+{
+	fputs("<div class=\"wide\"><table>\n<caption>Latency per step (µs)</caption>\n<tr><th scope=\"col\">step</th>"
+	      "<th scope=\"col\">kind</th><th scope=\"col\">count</th><th scope=\"col\">min</th>"
+	      "<th scope=\"col\">p50</th><th scope=\"col\">p90</th><th scope=\"col\">p99</th>"
+	      "<th scope=\"col\">p99.9</th><th scope=\"col\">max</th><th scope=\"col\">mean</th>"
+	      "<th scope=\"col\">stddev</th><th scope=\"col\">errors</th>"
+	      "<th scope=\"col\">p50 / sandbox exit</th>"
+	      "<th scope=\"col\">p50 / real-mode exit</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct step_stats *st = &s->steps[i];
+		struct hist_summary h;
+		hist_summarize(&st->hist, &h);
+		fputs("<tr><th scope=\"row\">", f);
+		esc(f, st->label);
+		fprintf(f, "</th><td>%s</td>", scenario_step_kind_name(st->kind));
+		td_u64(f, h.count);
+		td_us(f, (double)h.min_ns);
+		td_us(f, (double)h.p50_ns);
+		td_us(f, (double)h.p90_ns);
+		td_us(f, (double)h.p99_ns);
+		td_us(f, (double)h.p99_9_ns);
+		td_us(f, (double)h.max_ns);
+		td_us(f, h.mean_ns);
+		td_us(f, h.stddev_ns);
+		td_u64(f, st->errors);
+		td_ratio(f, h.p50_ns, s->cal.exit_sandbox_ns);
+		td_ratio(f, h.p50_ns, s->cal.exit_real_mode_ns);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table></div>\n", f);
+}
+
+static void pages_table(FILE *f, const struct scenario_result *s)
+{
+	fputs("<div class=\"wide\"><table>\n<caption>Page statistics (pages of 4 KiB; sums over the "
+	      "executions)</caption>\n<tr><th scope=\"col\">step</th><th scope=\"col\">scratch "
+	      "pages</th><th scope=\"col\">exits</th><th scope=\"col\">snapshots</th>"
+	      "<th scope=\"col\">mapped</th><th scope=\"col\">copied</th>"
+	      "<th scope=\"col\">aliased</th><th scope=\"col\">page-table pages</th>"
+	      "<th scope=\"col\">zero</th><th scope=\"col\">snapshot bytes</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct step_stats *st = &s->steps[i];
+		fputs("<tr><th scope=\"row\">", f);
+		esc(f, st->label);
+		fputs("</th>", f);
+		const uint64_t v[] = { st->scratch_pages, st->exits,	    st->snapshots,
+				       st->pages_mapped,  st->pages_copied, st->pages_aliased,
+				       st->pt_pages,	  st->zero_pages,   st->snapshot_bytes };
+		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+			td_u64(f, v[k]);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table></div>\n", f);
+}
+
+static void calibration(FILE *f, const struct scenario_result *s)
+{
+	char a[32], b[32];
+	report_fmt_us(a, sizeof a, (double)s->cal.exit_real_mode_ns);
+	report_fmt_us(b, sizeof b, (double)s->cal.exit_sandbox_ns);
+	fprintf(f,
+		"<p>Calibration: bare VM exit %s µs (real mode), %s µs (sandbox); memset %.3f "
+		"GiB/s (one core).%s</p>\n",
+		a, b, s->cal.memset_gib_per_s,
+		!s->cal.exit_sandbox_ns || !s->cal.exit_real_mode_ns
+			? " A ratio shown as – had no calibration to divide by."
+			: "");
+}
+
+static void expectations(FILE *f, const struct scenario_result *s)
+{
+	if (s->n_expects == 0)
+		return;
+	fputs("<h3>Expectations</h3>\n<ul>\n", f);
+	for (size_t i = 0; i < s->n_expects; i++) {
+		const struct expect_result *e = &s->expects[i];
+		fprintf(f, "<li><span class=\"%s\">%s</span> <code>", e->passed ? "pass" : "fail",
+			e->passed ? "PASS" : "FAIL");
+		esc(f, e->text);
+		fprintf(f, "</code> (got %.3f)", e->got);
+		if (!e->passed && e->why[0]) {
+			fputs(": ", f);
+			esc(f, e->why);
+		}
+		fputs("</li>\n", f);
+	}
+	fputs("</ul>\n", f);
+}
+
+int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
+{
+	char mem[32];
+	report_fmt_bytes(mem, sizeof mem, r->machine.mem_bytes);
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		   "<title>snapbench report</title>\n<style>\n%s</style>\n</head>\n<body>\n",
+		css);
+	fputs("<h1>snapbench report</h1>\n<dl class=\"meta\"><dt>tool</dt><dd>snapbench ", f);
+	esc(f, r->tool_version);
+	fprintf(f, " (report schema %d)</dd><dt>started</dt><dd>", r->schema_version);
+	esc(f, r->started);
+	fputs("</dd><dt>machine</dt><dd>", f);
+	esc(f, r->machine.cpu[0] ? r->machine.cpu : "unknown cpu");
+	fprintf(f, "; %u cpus, %s; kernel ", r->machine.cpus, mem);
+	esc(f, r->machine.kernel[0] ? r->machine.kernel : "unknown");
+	fputs("; hypervisor ", f);
+	esc(f, r->machine.hypervisor[0] ? r->machine.hypervisor : "none");
+	fputs("</dd></dl>\n", f);
+
+	fputs("<nav><h2>Scenarios</h2>\n<ul>\n", f);
+	for (size_t i = 0; i < r->n_scenarios; i++) {
+		fprintf(f, "<li><a href=\"#s%zu\">", i);
+		esc(f, r->scenarios[i].name);
+		fprintf(f, "</a>%s</li>\n", r->scenarios[i].failed ? " (FAILED)" : "");
+	}
+	fputs("</ul></nav>\n<h2>Across scenarios</h2>\n", f);
+	int rc = html_plots_across(f, r);
+
+	for (size_t i = 0; rc == 0 && i < r->n_scenarios; i++) {
+		const struct scenario_result *s = &r->scenarios[i];
+		fprintf(f, "<section id=\"s%zu\">\n<h2>Scenario ", i);
+		esc(f, s->name);
+		fputs("</h2>\n", f);
+		if (s->description[0]) {
+			fputs("<p>", f);
+			esc(f, s->description);
+			fputs("</p>\n", f);
+		}
+		meta(f, s);
+		summary_table(f, s);
+		pages_table(f, s);
+		calibration(f, s);
+		expectations(f, s);
+		rc = html_plot_percentiles(f, s, i);
+		fputs("</section>\n", f);
+	}
+	fputs("</body>\n</html>\n", f);
+	if (rc)
+		return sb_errf(err, SB_E_NOMEM, "HTML report: out of memory");
+	errno = 0;
+	if (fflush(f) || ferror(f))
+		return sb_errf(err, SB_E_IO, "writing the HTML report: %s",
+			       strerror(errno ? errno : EIO));
+	return 0;
+}

@@ -1,0 +1,16 @@
+/* report_html.h — pieces of the HTML report (not public). */
+#ifndef SNAPBENCH_REPORTS_REPORT_HTML_H
+#define SNAPBENCH_REPORTS_REPORT_HTML_H
+
+#include <stdio.h>
+
+#include "results.h"
+
+/* (a) percentile curves of the steps of scenario `index`. 0 or -1 (memory). */
+int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index);
+
+/* (b) restore p50/p99 against heap size and (c) pages dirtied per call
+ * against restore p50, one point per scenario. 0 or -1 (memory). */
+int html_plots_across(FILE *f, const struct run_report *r);
+
+#endif

@@ -1,0 +1,459 @@
+/* report_json_read.c — read a JSON report back (see reports.h for what is
+ * restored and how). Every error names the file and the JSON path. */
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports.h"
+
+typedef unsigned __int128 u128;
+
+struct jr {
+	const char *file;
+	struct sb_err *err;
+};
+
+#define PATH_MAX_LEN 160
+
+/* "file: path.key: what" */
+static int failv(struct jr *c, const char *path, const char *key, const char *fmt, va_list ap)
+{
+	char what[256];
+	vsnprintf(what, sizeof what, fmt, ap);
+	return sb_errf(c->err, SB_E_INVAL, "%s: %s%s%s: %s", c->file, path,
+		       path[0] && key[0] ? "." : "", key, what);
+}
+
+__attribute__((format(printf, 4, 5))) static int fail(struct jr *c, const char *path,
+						      const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	failv(c, path, key, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* A JSON path (truncated paths are harmless: they only name a field). */
+__attribute__((format(printf, 3, 4))) static void subpath(char *dst, size_t cap,
+							  const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(dst, cap, fmt, ap);
+	va_end(ap);
+}
+
+static json_t *field(struct jr *c, json_t *obj, const char *path, const char *key)
+{
+	json_t *v = json_object_get(obj, key);
+	if (!v)
+		fail(c, path, key, "missing");
+	return v;
+}
+
+static int as_u64(struct jr *c, json_t *v, const char *path, const char *key, uint64_t *out)
+{
+	if (!json_is_number(v))
+		return fail(c, path, key, "not a number");
+	if (!json_is_integer(v))
+		return fail(c, path, key, "not an integer");
+	json_int_t i = json_integer_value(v);
+	if (i < 0)
+		return fail(c, path, key, "negative (%" JSON_INTEGER_FORMAT ")", i);
+	*out = (uint64_t)i;
+	return 0;
+}
+
+static int get_u64(struct jr *c, json_t *obj, const char *path, const char *key, uint64_t *out)
+{
+	json_t *v = field(c, obj, path, key);
+	return v ? as_u64(c, v, path, key, out) : -1;
+}
+
+static int get_real(struct jr *c, json_t *obj, const char *path, const char *key, double *out)
+{
+	json_t *v = field(c, obj, path, key);
+	if (!v)
+		return -1;
+	if (!json_is_number(v))
+		return fail(c, path, key, "not a number");
+	*out = json_number_value(v);
+	return 0;
+}
+
+static int get_bool(struct jr *c, json_t *obj, const char *path, const char *key, bool *out)
+{
+	json_t *v = field(c, obj, path, key);
+	if (!v)
+		return -1;
+	if (!json_is_boolean(v))
+		return fail(c, path, key, "not true or false");
+	*out = json_is_true(v);
+	return 0;
+}
+
+static int as_str(struct jr *c, json_t *v, const char *path, const char *key, char *buf,
+		  size_t cap)
+{
+	if (!json_is_string(v))
+		return fail(c, path, key, "not a string");
+	size_t len = json_string_length(v);
+	if (len >= cap)
+		return fail(c, path, key, "longer than %zu bytes", cap - 1);
+	if (memchr(json_string_value(v), '\0', len))
+		return fail(c, path, key, "contains a NUL character");
+	memcpy(buf, json_string_value(v), len + 1);
+	return 0;
+}
+
+static int get_str(struct jr *c, json_t *obj, const char *path, const char *key, char *buf,
+		   size_t cap)
+{
+	json_t *v = field(c, obj, path, key);
+	return v ? as_str(c, v, path, key, buf, cap) : -1;
+}
+
+static json_t *get_typed(struct jr *c, json_t *obj, const char *path, const char *key,
+			 json_type type)
+{
+	json_t *v = field(c, obj, path, key);
+	if (v && json_typeof(v) != type) {
+		fail(c, path, key, type == JSON_OBJECT ? "not an object" : "not an array");
+		return NULL;
+	}
+	return v;
+}
+
+static int read_machine(struct jr *c, json_t *root, struct machine_facts *m)
+{
+	json_t *o = get_typed(c, root, "", "machine", JSON_OBJECT);
+	uint64_t cpus;
+	if (!o || get_str(c, o, "machine", "cpu", m->cpu, sizeof m->cpu) ||
+	    get_str(c, o, "machine", "kernel", m->kernel, sizeof m->kernel) ||
+	    get_str(c, o, "machine", "hypervisor", m->hypervisor, sizeof m->hypervisor) ||
+	    get_u64(c, o, "machine", "cpus", &cpus) ||
+	    get_u64(c, o, "machine", "mem_bytes", &m->mem_bytes))
+		return -1;
+	if (cpus > UINT32_MAX)
+		return fail(c, "machine", "cpus", "out of range");
+	m->cpus = (unsigned)cpus;
+	return 0;
+}
+
+/* Sums behind hist_mean()/hist_stddev() giving back mean and stddev. The
+ * same decomposition as hist_stddev(): sum = q*n + r and
+ * sum_sq = sq + n*q^2 + 2*q*r with sq - r^2/n = n * stddev^2. */
+static void restore_sums(struct hist *h, double mean, double stddev)
+{
+	h->sum = h->sum_sq = 0;
+	h->sums_saturated = false;
+	if (h->count == 0)
+		return;
+	long double n = (long double)h->count;
+	long double s = roundl((long double)mean * n);
+	u128 sum = s > 0 ? (u128)s : 0;
+	u128 q = sum / h->count, r = sum % h->count;
+	long double sq = roundl(n * (long double)stddev * (long double)stddev +
+				(long double)r * (long double)r / n);
+	u128 nqq, sum_sq;
+	if (__builtin_mul_overflow(q * q, (u128)h->count, &nqq) ||
+	    __builtin_add_overflow(nqq, 2 * q * r, &sum_sq) ||
+	    __builtin_add_overflow(sum_sq, sq > 0 ? (u128)sq : 0, &sum_sq)) {
+		h->sums_saturated = true; /* as hist.c would have: moments from buckets */
+		return;
+	}
+	h->sum = sum;
+	h->sum_sq = sum_sq;
+}
+
+static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
+{
+	uint64_t count, overflow, min, max;
+	double mean, stddev;
+	if (get_u64(c, o, path, "count", &count) || get_u64(c, o, path, "overflow", &overflow) ||
+	    get_u64(c, o, path, "min_ns", &min) || get_u64(c, o, path, "max_ns", &max) ||
+	    get_real(c, o, path, "mean_ns", &mean) || get_real(c, o, path, "stddev_ns", &stddev))
+		return -1;
+	json_t *pct = get_typed(c, o, path, "percentiles_ns", JSON_OBJECT);
+	json_t *buckets = get_typed(c, o, path, "histogram_buckets", JSON_ARRAY);
+	if (!pct || !buckets)
+		return -1;
+	static const char *const pkeys[] = { "p50", "p90", "p99", "p99.9", "p99.99" };
+	uint64_t pwant[5];
+	char ppath[PATH_MAX_LEN];
+	subpath(ppath, sizeof ppath, "%s.percentiles_ns", path);
+	for (size_t i = 0; i < 5; i++)
+		if (get_u64(c, pct, ppath, pkeys[i], &pwant[i]))
+			return -1;
+
+	hist_init(h);
+	char bpath[PATH_MAX_LEN];
+	subpath(bpath, sizeof bpath, "%s.histogram_buckets", path);
+	size_t i, prev = 0;
+	json_t *b;
+	json_array_foreach(buckets, i, b) {
+		char idx[24];
+		snprintf(idx, sizeof idx, "[%zu]", i);
+		char epath[PATH_MAX_LEN + 24];
+		subpath(epath, sizeof epath, "%s%s", bpath, idx);
+		uint64_t v[3];
+		if (!json_is_array(b) || json_array_size(b) != 3)
+			return fail(c, epath, "", "not an array [lower_ns, upper_ns, count]");
+		for (size_t k = 0; k < 3; k++) {
+			char kpath[PATH_MAX_LEN + 48];
+			subpath(kpath, sizeof kpath, "%s[%zu]", epath, k);
+			if (as_u64(c, json_array_get(b, k), kpath, "", &v[k]))
+				return -1;
+		}
+		size_t bi = hist_bucket_index(v[0]);
+		uint64_t lo, hi;
+		hist_bucket_bounds(bi, &lo, &hi);
+		if (lo != v[0] || hi != v[1])
+			return fail(c, epath, "",
+				    "[%" PRIu64 ", %" PRIu64 "] is not a bucket of the histogram"
+				    " (the bucket of %" PRIu64 " is [%" PRIu64 ", %" PRIu64 "])",
+				    v[0], v[1], v[0], lo, hi);
+		if (i > 0 && bi <= prev)
+			return fail(c, epath, "", "buckets out of order or repeated");
+		if (v[2] == 0)
+			return fail(c, epath, "", "an empty bucket (only non-empty ones are written)");
+		if (h->count + v[2] < h->count)
+			return fail(c, epath, "", "counts overflow");
+		prev = bi;
+		hist_record_n(h, v[0], v[2]);
+	}
+	if (h->count != count)
+		return fail(c, path, "count",
+			    "%" PRIu64 " but the histogram buckets hold %" PRIu64, count, h->count);
+	if (overflow > count)
+		return fail(c, path, "overflow", "%" PRIu64 " is above count %" PRIu64, overflow,
+			    count);
+	if (count == 0) {
+		if (min || max)
+			return fail(c, path, min ? "min_ns" : "max_ns", "not 0 with count 0");
+		hist_init(h);
+	} else {
+		if (hist_bucket_index(min) != hist_bucket_index(h->min_ns))
+			return fail(c, path, "min_ns", "%" PRIu64 " is not in the first bucket", min);
+		if (hist_bucket_index(max) != hist_bucket_index(h->max_ns) || max < min)
+			return fail(c, path, "max_ns", "%" PRIu64 " is not in the last bucket", max);
+		h->min_ns = min;
+		h->max_ns = max;
+		h->overflow = overflow;
+		restore_sums(h, mean, stddev);
+	}
+	struct hist_summary s;
+	hist_summarize(h, &s);
+	const uint64_t got[5] = { s.p50_ns, s.p90_ns, s.p99_ns, s.p99_9_ns, s.p99_99_ns };
+	for (size_t k = 0; k < 5; k++)
+		if (got[k] != pwant[k])
+			return fail(c, ppath, pkeys[k],
+				    "%" PRIu64 " does not match the histogram buckets (%" PRIu64 ")",
+				    pwant[k], got[k]);
+	return 0;
+}
+
+static int read_step(struct jr *c, json_t *o, const char *path, struct step_stats *st)
+{
+	char kind[16];
+	if (!json_is_object(o))
+		return fail(c, path, "", "not an object");
+	if (get_str(c, o, path, "label", st->label, sizeof st->label) ||
+	    get_str(c, o, path, "kind", kind, sizeof kind))
+		return -1;
+	unsigned k;
+	for (k = 0; k < SCENARIO_STEP__COUNT; k++)
+		if (strcmp(kind, scenario_step_kind_name((enum scenario_step_kind)k)) == 0)
+			break;
+	if (k == SCENARIO_STEP__COUNT)
+		return fail(c, path, "kind", "unknown step kind '%s'", kind);
+	st->kind = (enum scenario_step_kind)k;
+	if (get_u64(c, o, path, "errors", &st->errors) || read_hist(c, o, path, &st->hist))
+		return -1;
+
+	char pp[PATH_MAX_LEN];
+	subpath(pp, sizeof pp, "%s.pages", path);
+	json_t *pg = get_typed(c, o, path, "pages", JSON_OBJECT);
+	if (!pg || get_u64(c, pg, pp, "scratch_pages", &st->scratch_pages) ||
+	    get_u64(c, pg, pp, "exits", &st->exits) ||
+	    get_u64(c, pg, pp, "snapshots", &st->snapshots) ||
+	    get_u64(c, pg, pp, "pages_mapped", &st->pages_mapped) ||
+	    get_u64(c, pg, pp, "pages_copied", &st->pages_copied) ||
+	    get_u64(c, pg, pp, "pages_aliased", &st->pages_aliased) ||
+	    get_u64(c, pg, pp, "pt_pages", &st->pt_pages) ||
+	    get_u64(c, pg, pp, "zero_pages", &st->zero_pages) ||
+	    get_u64(c, pg, pp, "snapshot_bytes", &st->snapshot_bytes))
+		return -1;
+
+	/* derived: checked for type, recomputed when written */
+	subpath(pp, sizeof pp, "%s.ratios", path);
+	json_t *ra = get_typed(c, o, path, "ratios", JSON_OBJECT);
+	if (!ra)
+		return -1;
+	static const char *const rkeys[] = { "p50_over_exit_sandbox", "p50_over_exit_real_mode" };
+	for (size_t i = 0; i < 2; i++) {
+		json_t *v = field(c, ra, pp, rkeys[i]);
+		if (!v)
+			return -1;
+		if (!json_is_number(v) && !json_is_null(v))
+			return fail(c, pp, rkeys[i], "not a number or null");
+	}
+	return 0;
+}
+
+static int read_expect(struct jr *c, json_t *o, const char *path, struct expect_result *e)
+{
+	if (!json_is_object(o))
+		return fail(c, path, "", "not an object");
+	return get_str(c, o, path, "text", e->text, sizeof e->text) ||
+			       get_bool(c, o, path, "passed", &e->passed) ||
+			       get_real(c, o, path, "got", &e->got) ||
+			       get_str(c, o, path, "why", e->why, sizeof e->why)
+		       ? -1
+		       : 0;
+}
+
+static int read_scenario(struct jr *c, json_t *o, const char *path, struct scenario_result *s)
+{
+	if (!json_is_object(o))
+		return fail(c, path, "", "not an object");
+	if (get_str(c, o, path, "name", s->name, sizeof s->name) ||
+	    get_str(c, o, path, "description", s->description, sizeof s->description) ||
+	    get_str(c, o, path, "file", s->file, sizeof s->file))
+		return -1;
+
+	json_t *opts = get_typed(c, o, path, "options", JSON_OBJECT);
+	if (!opts)
+		return -1;
+	char sub[PATH_MAX_LEN];
+	subpath(sub, sizeof sub, "%s.options", path);
+	s->options = calloc(json_object_size(opts) + 1, sizeof *s->options);
+	if (!s->options)
+		return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
+	const char *key;
+	json_t *v;
+	json_object_foreach(opts, key, v) {
+		struct option_echo *oe = &s->options[s->n_options];
+		if (strlen(key) >= sizeof oe->name)
+			return fail(c, sub, key, "option name longer than %zu bytes",
+				    sizeof oe->name - 1);
+		strcpy(oe->name, key);
+		if (as_str(c, v, sub, key, oe->value, sizeof oe->value))
+			return -1;
+		s->n_options++;
+	}
+
+	if (get_u64(c, o, path, "iterations", &s->iterations) ||
+	    get_u64(c, o, path, "warmup", &s->warmup) ||
+	    get_u64(c, o, path, "sandboxes", &s->sandboxes) ||
+	    get_u64(c, o, path, "heap_bytes", &s->heap_bytes) ||
+	    get_u64(c, o, path, "scratch_bytes", &s->scratch_bytes) ||
+	    get_u64(c, o, path, "wall_ns", &s->wall_ns) ||
+	    get_u64(c, o, path, "rss_bytes", &s->rss_bytes))
+		return -1;
+
+	json_t *cal = get_typed(c, o, path, "calibration", JSON_OBJECT);
+	subpath(sub, sizeof sub, "%s.calibration", path);
+	if (!cal || get_u64(c, cal, sub, "exit_real_mode_ns", &s->cal.exit_real_mode_ns) ||
+	    get_u64(c, cal, sub, "exit_sandbox_ns", &s->cal.exit_sandbox_ns) ||
+	    get_real(c, cal, sub, "memset_gib_per_s", &s->cal.memset_gib_per_s))
+		return -1;
+	if (get_bool(c, o, path, "failed", &s->failed) ||
+	    get_str(c, o, path, "error", s->error, sizeof s->error))
+		return -1;
+
+	json_t *ex = get_typed(c, o, path, "expects", JSON_ARRAY);
+	if (!ex)
+		return -1;
+	s->expects = calloc(json_array_size(ex) + 1, sizeof *s->expects);
+	if (!s->expects)
+		return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
+	size_t i;
+	json_array_foreach(ex, i, v) {
+		subpath(sub, sizeof sub, "%s.expects[%zu]", path, i);
+		if (read_expect(c, v, sub, &s->expects[i]))
+			return -1;
+		s->n_expects++;
+	}
+
+	json_t *steps = get_typed(c, o, path, "steps", JSON_ARRAY);
+	if (!steps)
+		return -1;
+	s->steps = calloc(json_array_size(steps) + 1, sizeof *s->steps);
+	if (!s->steps)
+		return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
+	json_array_foreach(steps, i, v) {
+		subpath(sub, sizeof sub, "%s.steps[%zu]", path, i);
+		if (read_step(c, v, sub, &s->steps[i]))
+			return -1;
+		s->n_steps++;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(s->steps[j].label, s->steps[i].label) == 0)
+				return fail(c, sub, "label", "'%s' repeats steps[%zu]",
+					    s->steps[i].label, j);
+	}
+	return 0;
+}
+
+static int read_root(struct jr *c, json_t *root, struct run_report *r)
+{
+	if (!json_is_object(root))
+		return sb_errf(c->err, SB_E_INVAL, "%s: not a JSON object (not a snapbench report)",
+			       c->file);
+	uint64_t schema;
+	if (get_u64(c, root, "", "schema_version", &schema))
+		return -1;
+	if (schema != RESULTS_SCHEMA_VERSION)
+		return sb_errf(c->err, SB_E_INVAL,
+			       "%s: schema_version %" PRIu64 " is not supported (this snapbench reads"
+			       " schema_version %d)",
+			       c->file, schema, RESULTS_SCHEMA_VERSION);
+	r->schema_version = (int)schema;
+	if (get_str(c, root, "", "tool_version", r->tool_version, sizeof r->tool_version) ||
+	    get_str(c, root, "", "started", r->started, sizeof r->started) ||
+	    read_machine(c, root, &r->machine))
+		return -1;
+	json_t *arr = get_typed(c, root, "", "scenarios", JSON_ARRAY);
+	if (!arr)
+		return -1;
+	r->scenarios = calloc(json_array_size(arr) + 1, sizeof *r->scenarios);
+	if (!r->scenarios)
+		return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		char path[PATH_MAX_LEN];
+		snprintf(path, sizeof path, "scenarios[%zu]", i);
+		r->n_scenarios++; /* owned from here on, freed on error */
+		if (read_scenario(c, v, path, &r->scenarios[i]))
+			return -1;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(r->scenarios[j].name, r->scenarios[i].name) == 0)
+				return fail(c, path, "name", "'%s' repeats scenarios[%zu]",
+					    r->scenarios[i].name, j);
+	}
+	return 0;
+}
+
+int report_read_json(struct run_report *r, const char *path, struct sb_err *err)
+{
+	memset(r, 0, sizeof *r);
+	struct jr c = { .file = path, .err = err };
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		if (je.line < 0) /* could not open or read */
+			return sb_errf(err, SB_E_IO, "%s: %s", path, je.text);
+		return sb_errf(err, SB_E_INVAL, "%s:%d:%d: not valid JSON: %s", path, je.line,
+			       je.column, je.text);
+	}
+	int rc = read_root(&c, root, r);
+	json_decref(root);
+	if (rc)
+		run_report_free(r);
+	return rc;
+}

@@ -1,0 +1,213 @@
+/* report_json_write.c — the JSON report (schema in reports.h). */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "report_util.h"
+#include "reports.h"
+
+/* Building state: the first problem wins. */
+struct jw {
+	bool oom;
+	char too_big[96]; /* key of a value JSON cannot hold */
+};
+
+static void put(struct jw *w, json_t *obj, const char *key, json_t *v)
+{
+	if (!v || json_object_set_new(obj, key, v))
+		w->oom = true;
+}
+
+static void push(struct jw *w, json_t *arr, json_t *v)
+{
+	if (!v || json_array_append_new(arr, v))
+		w->oom = true;
+}
+
+static json_t *ju64(struct jw *w, const char *key, uint64_t v)
+{
+	if (v > (uint64_t)INT64_MAX) {
+		if (!w->too_big[0])
+			snprintf(w->too_big, sizeof w->too_big, "%s = %" PRIu64, key, v);
+		v = INT64_MAX;
+	}
+	return json_integer((json_int_t)v);
+}
+
+static void put_u64(struct jw *w, json_t *obj, const char *key, uint64_t v)
+{
+	put(w, obj, key, ju64(w, key, v));
+}
+
+static void put_str(struct jw *w, json_t *obj, const char *key, const char *s)
+{
+	put(w, obj, key, json_string(s));
+}
+
+static void put_real3(struct jw *w, json_t *obj, const char *key, double v)
+{
+	put(w, obj, key, json_real(report_round3(v)));
+}
+
+static json_t *machine_json(struct jw *w, const struct machine_facts *m)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	put_str(w, o, "cpu", m->cpu);
+	put_str(w, o, "kernel", m->kernel);
+	put_str(w, o, "hypervisor", m->hypervisor);
+	put_u64(w, o, "cpus", m->cpus);
+	put_u64(w, o, "mem_bytes", m->mem_bytes);
+	return o;
+}
+
+static json_t *step_json(struct jw *w, const struct step_stats *st, const struct calibration *cal)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	struct hist_summary s;
+	hist_summarize(&st->hist, &s);
+	put_str(w, o, "label", st->label);
+	put_str(w, o, "kind", scenario_step_kind_name(st->kind));
+	put_u64(w, o, "count", s.count);
+	put_u64(w, o, "errors", st->errors);
+	put_u64(w, o, "overflow", s.overflow);
+	put_u64(w, o, "min_ns", s.min_ns);
+	put_u64(w, o, "max_ns", s.max_ns);
+	put_real3(w, o, "mean_ns", s.mean_ns);
+	put_real3(w, o, "stddev_ns", s.stddev_ns);
+
+	json_t *p = json_object();
+	put(w, o, "percentiles_ns", p);
+	if (p) {
+		put_u64(w, p, "p50", s.p50_ns);
+		put_u64(w, p, "p90", s.p90_ns);
+		put_u64(w, p, "p99", s.p99_ns);
+		put_u64(w, p, "p99.9", s.p99_9_ns);
+		put_u64(w, p, "p99.99", s.p99_99_ns);
+	}
+
+	json_t *buckets = json_array();
+	put(w, o, "histogram_buckets", buckets);
+	struct hist_iter it;
+	struct hist_bucket b;
+	for (hist_iter_init(&it, &st->hist); buckets && hist_iter_next(&it, &b);) {
+		json_t *t = json_array();
+		push(w, buckets, t);
+		if (!t)
+			break;
+		push(w, t, ju64(w, "histogram_buckets", b.lower_ns));
+		push(w, t, ju64(w, "histogram_buckets", b.upper_ns));
+		push(w, t, ju64(w, "histogram_buckets", b.count));
+	}
+
+	json_t *pg = json_object();
+	put(w, o, "pages", pg);
+	if (pg) {
+		put_u64(w, pg, "scratch_pages", st->scratch_pages);
+		put_u64(w, pg, "exits", st->exits);
+		put_u64(w, pg, "snapshots", st->snapshots);
+		put_u64(w, pg, "pages_mapped", st->pages_mapped);
+		put_u64(w, pg, "pages_copied", st->pages_copied);
+		put_u64(w, pg, "pages_aliased", st->pages_aliased);
+		put_u64(w, pg, "pt_pages", st->pt_pages);
+		put_u64(w, pg, "zero_pages", st->zero_pages);
+		put_u64(w, pg, "snapshot_bytes", st->snapshot_bytes);
+	}
+
+	json_t *ra = json_object();
+	put(w, o, "ratios", ra);
+	if (ra) {
+		double x;
+		put(w, ra, "p50_over_exit_sandbox",
+		    report_ratio(s.p50_ns, cal->exit_sandbox_ns, &x) ? json_real(x) : json_null());
+		put(w, ra, "p50_over_exit_real_mode",
+		    report_ratio(s.p50_ns, cal->exit_real_mode_ns, &x) ? json_real(x) : json_null());
+	}
+	return o;
+}
+
+static json_t *scenario_json(struct jw *w, const struct scenario_result *sc)
+{
+	json_t *o = json_object();
+	if (!o)
+		return NULL;
+	put_str(w, o, "name", sc->name);
+	put_str(w, o, "description", sc->description);
+	put_str(w, o, "file", sc->file);
+	json_t *opts = json_object();
+	put(w, o, "options", opts);
+	for (size_t i = 0; opts && i < sc->n_options; i++)
+		put_str(w, opts, sc->options[i].name, sc->options[i].value);
+	put_u64(w, o, "iterations", sc->iterations);
+	put_u64(w, o, "warmup", sc->warmup);
+	put_u64(w, o, "sandboxes", sc->sandboxes);
+	put_u64(w, o, "heap_bytes", sc->heap_bytes);
+	put_u64(w, o, "scratch_bytes", sc->scratch_bytes);
+	put_u64(w, o, "wall_ns", sc->wall_ns);
+	put_u64(w, o, "rss_bytes", sc->rss_bytes);
+
+	json_t *cal = json_object();
+	put(w, o, "calibration", cal);
+	if (cal) {
+		put_u64(w, cal, "exit_real_mode_ns", sc->cal.exit_real_mode_ns);
+		put_u64(w, cal, "exit_sandbox_ns", sc->cal.exit_sandbox_ns);
+		put_real3(w, cal, "memset_gib_per_s", sc->cal.memset_gib_per_s);
+	}
+	put(w, o, "failed", json_boolean(sc->failed));
+	put_str(w, o, "error", sc->error);
+
+	json_t *ex = json_array();
+	put(w, o, "expects", ex);
+	for (size_t i = 0; ex && i < sc->n_expects; i++) {
+		const struct expect_result *e = &sc->expects[i];
+		json_t *eo = json_object();
+		push(w, ex, eo);
+		if (!eo)
+			break;
+		put_str(w, eo, "text", e->text);
+		put(w, eo, "passed", json_boolean(e->passed));
+		put_real3(w, eo, "got", e->got);
+		put_str(w, eo, "why", e->why);
+	}
+
+	json_t *steps = json_array();
+	put(w, o, "steps", steps);
+	for (size_t i = 0; steps && i < sc->n_steps; i++)
+		push(w, steps, step_json(w, &sc->steps[i], &sc->cal));
+	return o;
+}
+
+int report_write_json(const struct run_report *r, FILE *f, struct sb_err *err)
+{
+	struct jw w = { 0 };
+	json_t *root = json_object();
+	if (!root)
+		return sb_errf(err, SB_E_NOMEM, "JSON report: out of memory");
+	put_str(&w, root, "tool_version", r->tool_version);
+	put_u64(&w, root, "schema_version", (uint64_t)r->schema_version);
+	put_str(&w, root, "started", r->started);
+	put(&w, root, "machine", machine_json(&w, &r->machine));
+	json_t *arr = json_array();
+	put(&w, root, "scenarios", arr);
+	for (size_t i = 0; arr && i < r->n_scenarios; i++)
+		push(&w, arr, scenario_json(&w, &r->scenarios[i]));
+
+	int rc = 0;
+	if (w.oom) {
+		rc = sb_errf(err, SB_E_NOMEM, "JSON report: out of memory (or a string is not UTF-8)");
+	} else if (w.too_big[0]) {
+		rc = sb_errf(err, SB_E_RANGE, "JSON report: %s is above 2^63 - 1", w.too_big);
+	} else {
+		errno = 0;
+		size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15);
+		if (json_dumpf(root, f, flags) || fputc('\n', f) == EOF || fflush(f) || ferror(f))
+			rc = sb_errf(err, SB_E_IO, "writing the JSON report: %s",
+				     strerror(errno ? errno : EIO));
+	}
+	json_decref(root);
+	return rc;
+}

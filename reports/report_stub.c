@@ -1,2 +1,0 @@
-/* placeholder until the report writers land (this session) */
-int reports_placeholder;

@@ -1,0 +1,180 @@
+/* report_text.c — the text report: per scenario a header, the step summary
+ * in microseconds, page statistics, calibration and ratios, expectations,
+ * and optionally the HdrHistogram percentile distribution of every step. */
+#include <inttypes.h>
+#include <stdlib.h>
+
+#include "report_util.h"
+#include "reports.h"
+
+static void header(FILE *f, const struct scenario_result *s)
+{
+	char heap[32], scratch[32], rss[32], wall[32];
+	report_fmt_bytes(heap, sizeof heap, s->heap_bytes);
+	report_fmt_bytes(scratch, sizeof scratch, s->scratch_bytes);
+	report_fmt_bytes(rss, sizeof rss, s->rss_bytes);
+	snprintf(wall, sizeof wall, "%.3f", (double)s->wall_ns / 1e9);
+	fprintf(f, "== scenario %s%s%s\n", s->name, s->description[0] ? ": " : "", s->description);
+	if (s->file[0])
+		fprintf(f, "   file:       %s\n", s->file);
+	fprintf(f,
+		"   run:        %" PRIu64 " iterations recorded (+%" PRIu64 " warm-up), %" PRIu64
+		" sandbox%s\n"
+		"   layout:     heap %s, scratch %s\n"
+		"   wall time:  %s s; resident set after: %s\n",
+		s->iterations, s->warmup, s->sandboxes, s->sandboxes == 1 ? "" : "es", heap, scratch,
+		wall, rss);
+	if (s->failed)
+		fprintf(f, "   FAILED:     %s\n", s->error[0] ? s->error : "(no reason given)");
+}
+
+static void summary(FILE *f, const struct scenario_result *s)
+{
+	fprintf(f, "\n   latency per step in microseconds (us)\n");
+	fprintf(f, "   %-24s %8s %10s %10s %10s %10s %10s %10s %10s %10s %6s\n", "step", "count",
+		"min", "p50", "p90", "p99", "p99.9", "max", "mean", "stddev", "errors");
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct step_stats *st = &s->steps[i];
+		struct hist_summary h;
+		hist_summarize(&st->hist, &h);
+		const double v[] = { (double)h.min_ns,  (double)h.p50_ns,   (double)h.p90_ns,
+				     (double)h.p99_ns,  (double)h.p99_9_ns, (double)h.max_ns,
+				     h.mean_ns,         h.stddev_ns };
+		fprintf(f, "   %-24s %8" PRIu64, st->label, h.count);
+		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
+			char us[32];
+			report_fmt_us(us, sizeof us, v[k]);
+			fprintf(f, " %10s", us);
+		}
+		fprintf(f, " %6" PRIu64 "\n", st->errors);
+		if (h.overflow)
+			fprintf(f, "   %-24s %" PRIu64 " values above the histogram range (clamped)\n",
+				"", h.overflow);
+	}
+	if (s->n_steps == 0)
+		fprintf(f, "   (no steps recorded)\n");
+}
+
+static bool has_pages(const struct step_stats *st)
+{
+	return st->scratch_pages || st->exits || st->snapshots || st->pages_mapped ||
+	       st->pages_copied || st->pages_aliased || st->pt_pages || st->zero_pages ||
+	       st->snapshot_bytes;
+}
+
+static void pages(FILE *f, const struct scenario_result *s)
+{
+	bool any = false;
+	for (size_t i = 0; i < s->n_steps; i++)
+		any |= has_pages(&s->steps[i]);
+	if (!any)
+		return;
+	fprintf(f, "\n   page statistics (pages of 4 KiB, sums over the executions)\n");
+	fprintf(f, "   %-24s %9s %9s %9s %9s %9s %9s %9s %9s %14s\n", "step", "scratch", "exits",
+		"snapshots", "mapped", "copied", "aliased", "pt", "zero", "snapshot_bytes");
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct step_stats *st = &s->steps[i];
+		if (!has_pages(st))
+			continue;
+		fprintf(f,
+			"   %-24s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+			" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %14" PRIu64 "\n",
+			st->label, st->scratch_pages, st->exits, st->snapshots, st->pages_mapped,
+			st->pages_copied, st->pages_aliased, st->pt_pages, st->zero_pages,
+			st->snapshot_bytes);
+	}
+	double ppc;
+	if (report_pages_per_call(s, &ppc))
+		fprintf(f, "   scratch pages per call: %.3f\n", ppc);
+}
+
+static void ratio_cell(FILE *f, uint64_t p50, uint64_t cal)
+{
+	double x;
+	if (report_ratio(p50, cal, &x))
+		fprintf(f, " %18.3f", x);
+	else
+		fprintf(f, " %18s", "-");
+}
+
+static void calibration(FILE *f, const struct scenario_result *s)
+{
+	char a[32], b[32];
+	report_fmt_us(a, sizeof a, (double)s->cal.exit_real_mode_ns);
+	report_fmt_us(b, sizeof b, (double)s->cal.exit_sandbox_ns);
+	fprintf(f,
+		"\n   calibration: bare VM exit %s us (real mode), %s us (sandbox); memset %.3f "
+		"GiB/s\n",
+		a, b, s->cal.memset_gib_per_s);
+	if (s->n_steps == 0)
+		return;
+	fprintf(f, "   %-24s %18s %18s\n", "step", "p50/sandbox_exit", "p50/real_mode_exit");
+	for (size_t i = 0; i < s->n_steps; i++) {
+		uint64_t p50 = hist_value_at_percentile(&s->steps[i].hist, 50);
+		fprintf(f, "   %-24s", s->steps[i].label);
+		ratio_cell(f, p50, s->cal.exit_sandbox_ns);
+		ratio_cell(f, p50, s->cal.exit_real_mode_ns);
+		fputc('\n', f);
+	}
+	if (!s->cal.exit_sandbox_ns || !s->cal.exit_real_mode_ns)
+		fprintf(f, "   (-: that calibration was not measured)\n");
+}
+
+static void expectations(FILE *f, const struct scenario_result *s)
+{
+	if (s->n_expects == 0)
+		return;
+	fprintf(f, "\n   expectations\n");
+	for (size_t i = 0; i < s->n_expects; i++) {
+		const struct expect_result *e = &s->expects[i];
+		fprintf(f, "   %s %s (got %.3f)", e->passed ? "PASS" : "FAIL", e->text, e->got);
+		if (!e->passed && e->why[0])
+			fprintf(f, ": %s", e->why);
+		fputc('\n', f);
+	}
+}
+
+static int distribution(FILE *f, const struct step_stats *st)
+{
+	fprintf(f, "\n   percentile distribution of '%s'\n", st->label);
+	size_t n = hist_percentile_rows(&st->hist, 0, NULL, 0);
+	if (n == 0) {
+		fprintf(f, "   (no values)\n");
+		return 0;
+	}
+	struct hist_row *rows = calloc(n, sizeof *rows);
+	if (!rows)
+		return -1;
+	hist_percentile_rows(&st->hist, 0, rows, n);
+	int rc = hist_print_distribution(f, rows, n, NULL);
+	free(rows);
+	return rc;
+}
+
+int report_write_text(const struct run_report *r, FILE *f, bool distrib)
+{
+	char mem[32];
+	report_fmt_bytes(mem, sizeof mem, r->machine.mem_bytes);
+	fprintf(f,
+		"snapbench %s report (schema %d), started %s\n"
+		"machine: %s; %u cpus, %s; kernel %s; hypervisor %s\n",
+		r->tool_version, r->schema_version, r->started,
+		r->machine.cpu[0] ? r->machine.cpu : "unknown cpu", r->machine.cpus, mem,
+		r->machine.kernel[0] ? r->machine.kernel : "unknown",
+		r->machine.hypervisor[0] ? r->machine.hypervisor : "none");
+	int rc = 0;
+	for (size_t i = 0; i < r->n_scenarios && rc == 0; i++) {
+		const struct scenario_result *s = &r->scenarios[i];
+		fputc('\n', f);
+		header(f, s);
+		summary(f, s);
+		pages(f, s);
+		calibration(f, s);
+		expectations(f, s);
+		for (size_t k = 0; distrib && k < s->n_steps && rc == 0; k++)
+			rc = distribution(f, &s->steps[k]);
+	}
+	if (fflush(f) || ferror(f))
+		rc = -1;
+	return rc;
+}

@@ -1,0 +1,36 @@
+/* report_util.h — helpers shared by the report writers (not public). */
+#ifndef SNAPBENCH_REPORTS_REPORT_UTIL_H
+#define SNAPBENCH_REPORTS_REPORT_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "results.h"
+
+/* Round to 3 decimals (ns to the picosecond, ratios to a thousandth):
+ * the precision reals are written with. */
+double report_round3(double x);
+
+/* p50 / calibration, rounded as written; false when the calibration is 0. */
+bool report_ratio(uint64_t p50_ns, uint64_t cal_ns, double *out);
+
+/* Nanoseconds as microseconds with 3 decimals ("12.345"). */
+void report_fmt_us(char *buf, size_t bytes, double ns);
+
+/* Bytes as "64 MiB", "4 KiB", "123 B" (exact binary units, else decimals). */
+void report_fmt_bytes(char *buf, size_t bytes, uint64_t b);
+
+/* Write s with & < > " ' escaped for HTML text and attribute values. */
+void report_html_escape(FILE *f, const char *s);
+
+/* Merge the histograms of every step of `kind` into *out (initialised
+ * here). Returns how many steps there were. */
+size_t report_merge_kind(const struct scenario_result *s, enum scenario_step_kind kind,
+			 struct hist *out);
+
+/* Scratch pages per call over all call steps (sum of scratch_pages / sum
+ * of executions); false when there were no calls. */
+bool report_pages_per_call(const struct scenario_result *s, double *out);
+
+#endif

@@ -1,0 +1,119 @@
+/* reports.h — reports of a run (struct run_report, results.h): JSON, text,
+ * HTML, and the comparison of two runs against per-metric thresholds.
+ *
+ * Library code: nothing here exits or aborts; errors come back in a
+ * struct sb_err (or as -1 from report_compare).
+ *
+ * JSON (schema RESULTS_SCHEMA_VERSION; units in the keys; keys in this
+ * order, always all present):
+ *   tool_version, schema_version, started,
+ *   machine {cpu, kernel, hypervisor, cpus, mem_bytes},
+ *   scenarios [ {name, description, file, options {NAME: VALUE, ...},
+ *     iterations, warmup, sandboxes, heap_bytes, scratch_bytes, wall_ns,
+ *     rss_bytes,
+ *     calibration {exit_real_mode_ns, exit_sandbox_ns, memset_gib_per_s},
+ *     failed, error, expects [ {text, passed, got, why} ],
+ *     steps [ {label, kind, count, errors, overflow, min_ns, max_ns,
+ *       mean_ns, stddev_ns,
+ *       percentiles_ns {"p50", "p90", "p99", "p99.9", "p99.99"},
+ *       histogram_buckets [ [lower_ns, upper_ns, count], ... ]  (non-empty
+ *         buckets, increasing; values in [lower_ns, upper_ns] inclusive),
+ *       pages {scratch_pages, exits, snapshots, pages_mapped, pages_copied,
+ *         pages_aliased, pt_pages, zero_pages, snapshot_bytes},
+ *       ratios {p50_over_exit_sandbox, p50_over_exit_real_mode} (null when
+ *         that calibration is 0) } ] } ]
+ * Integers are JSON integers (below 2^63). Reals (mean_ns, stddev_ns,
+ * got, memset_gib_per_s, ratios) are rounded to 3 decimals for ns and
+ * ratios and printed with 15 significant digits, so writing what was read
+ * gives the same bytes.
+ *
+ * Reading back: each step's histogram is rebuilt from its buckets (every
+ * bucket's count recorded at its lower bound with hist_record_n), then its
+ * totals are set as written: count, overflow, min_ns and max_ns exactly,
+ * and the sums behind hist_mean()/hist_stddev() are derived from mean_ns
+ * and stddev_ns (so they give the written values to the written precision).
+ * A percentile is the upper bound of a bucket capped at max, so the
+ * percentiles of the read-back histogram are those written; the reader
+ * checks it, and checks that the bucket counts add up to count.
+ * Derived values (ratios) are checked for type and recomputed.
+ */
+#ifndef SNAPBENCH_REPORTS_REPORTS_H
+#define SNAPBENCH_REPORTS_REPORTS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "results.h"
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+/* Write the report as JSON (one document, 2-space indent, final newline).
+ * Returns 0, or -1 with err set (a value that JSON cannot hold, I/O). */
+int report_write_json(const struct run_report *r, FILE *f, struct sb_err *err);
+
+/* Read a report written by report_write_json(). *r is overwritten (free it
+ * with run_report_free() on success; on error it is left empty). Errors
+ * name the file and the JSON path of the bad field, e.g.
+ *   base.json: scenarios[2].steps[0].percentiles_ns.p99: not a number
+ * and a schema mismatch states both versions. */
+int report_read_json(struct run_report *r, const char *path, struct sb_err *err);
+
+/* ---- text and HTML ------------------------------------------------------------ */
+
+/* Per scenario: header, step summary (µs), page statistics, calibration and
+ * ratios, expectations; with `distribution` the HdrHistogram percentile
+ * distribution of every step. Returns 0, or -1 when writing failed. */
+int report_write_text(const struct run_report *r, FILE *f, bool distribution);
+
+/* One self-contained HTML page (inline CSS and SVG, no scripts, no URLs):
+ * summary tables, percentile curves per scenario, restore latency against
+ * heap size and pages dirtied per call against restore time across
+ * scenarios. Returns 0, or -1 with err set. */
+int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err);
+
+/* ---- compare ------------------------------------------------------------------- */
+
+enum compare_metric {
+	COMPARE_P50,
+	COMPARE_P90,
+	COMPARE_P99,
+	COMPARE_P99_9,
+	COMPARE_MEAN,
+	COMPARE_MAX,
+	COMPARE_SCRATCH_PAGES, /* scratch_pages per execution of a call step */
+	COMPARE_PAGES_COPIED,  /* pages_copied per snapshot of a snapshot step */
+	COMPARE__COUNT
+};
+
+/* Allowed increase in percent per metric; a negative value turns the
+ * metric off (it is still printed, never judged).
+ * Defaults (compare_thresholds_default):
+ *   p50 10%, p90 15%, p99 25%, p99.9 50%, mean 10%, max off,
+ *   scratch_pages 0%, pages_copied 0%.
+ * A value above base * (1 + limit/100) is a REGRESSION; one below
+ * base * (1 - limit/100) is IMPROVED (for 0%: any increase / decrease). */
+struct compare_thresholds {
+	double pct[COMPARE__COUNT];
+};
+
+/* "p50", "p99.9", "scratch_pages", ... */
+const char *compare_metric_name(enum compare_metric m);
+void compare_thresholds_default(struct compare_thresholds *t);
+/* Apply "METRIC=P%" (the % is optional) or "METRIC=off". METRIC is a
+ * metric name, "pages" (both page metrics) or "all" (every metric).
+ * Returns 0, or -1 with err set. */
+int compare_threshold_parse(struct compare_thresholds *t, const char *spec, struct sb_err *err);
+
+/* Compare `cur` with `base`: scenarios matched by name, steps by label.
+ * Prints a table to `out` (NULL: print nothing): scenario, step, metric,
+ * base, new, change %, limit, verdict (OK, REGRESSION, IMPROVED, NEW,
+ * MISSING, FAILED), then a summary line. Regressions: a metric above its
+ * limit, a scenario or step of base missing from cur, a scenario that
+ * failed in cur, each failed expectation in cur. NEW scenarios and steps
+ * are informational. Returns the number of regressions, or -1 when
+ * writing to `out` failed. */
+int report_compare(const struct run_report *base, const struct run_report *cur,
+		   const struct compare_thresholds *t, FILE *out);
+
+#endif

@@ -1,0 +1,180 @@
+/* fixture.c — see fixture.h. */
+#include "fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports.h"
+
+static void *must(void *p)
+{
+	if (!p) {
+		fprintf(stderr, "fixture: out of memory\n");
+		exit(1);
+	}
+	return p;
+}
+
+void fixture_fill_restore(struct hist *h, unsigned scale_pct, uint64_t tail_ns)
+{
+	hist_init(h);
+	for (uint64_t i = 0; i < 980; i++)
+		hist_record(h, (20000 + (i * 7) % 5000) * scale_pct / 100);
+	hist_record_n(h, tail_ns, 20);
+}
+
+static struct step_stats *add_step(struct scenario_result *s, const char *label,
+				   enum scenario_step_kind kind)
+{
+	struct step_stats *st = &s->steps[s->n_steps++];
+	memset(st, 0, sizeof *st);
+	snprintf(st->label, sizeof st->label, "%s", label);
+	st->kind = kind;
+	hist_init(&st->hist);
+	return st;
+}
+
+static void add_option(struct scenario_result *s, const char *name, const char *value)
+{
+	struct option_echo *o = &s->options[s->n_options++];
+	snprintf(o->name, sizeof o->name, "%s", name);
+	snprintf(o->value, sizeof o->value, "%s", value);
+}
+
+static void scenario0(struct scenario_result *s)
+{
+	snprintf(s->name, sizeof s->name, "restore-64M");
+	snprintf(s->description, sizeof s->description, "restore latency with a 64 MiB heap");
+	snprintf(s->file, sizeof s->file, "scenarios/restore.ini");
+	s->options = must(calloc(4, sizeof *s->options));
+	add_option(s, "heap", "64M");
+	add_option(s, "iterations", "500");
+	add_option(s, "step", "create; call touch_pages(3); snapshot as base; repeat 500 {; "
+			      "call touch_pages(3); restore base; }");
+	add_option(s, "expect", "restore base.p99 < 50us");
+	s->iterations = 1000;
+	s->warmup = 10;
+	s->sandboxes = 2;
+	s->heap_bytes = 64ull << 20;
+	s->scratch_bytes = 1ull << 20;
+	s->wall_ns = 2500000000ull;
+	s->rss_bytes = 100ull << 20;
+	s->cal = (struct calibration){ 1200, 1500, 12.5 };
+	s->steps = must(calloc(4, sizeof *s->steps));
+	struct step_stats *st = add_step(s, "create", SCENARIO_STEP_CREATE);
+	hist_record(&st->hist, 2000000);
+	hist_record(&st->hist, 2100000);
+	st = add_step(s, "call touch_pages", SCENARIO_STEP_CALL);
+	for (uint64_t i = 0; i < 1002; i++)
+		hist_record(&st->hist, i % 100 == 99 ? 80000 + i : 5000 + (i * 7919) % 3000);
+	st->scratch_pages = 3006;
+	st->exits = 2004;
+	st = add_step(s, "snapshot as base", SCENARIO_STEP_SNAPSHOT);
+	hist_record(&st->hist, 300000);
+	hist_record(&st->hist, 310000);
+	st->snapshots = 2;
+	st->pages_mapped = 32800;
+	st->pages_copied = 80;
+	st->pages_aliased = 32720;
+	st->pt_pages = 24;
+	st->zero_pages = 6;
+	st->snapshot_bytes = 2 * (64ull << 20) + 24 * 4096;
+	st = add_step(s, "restore base", SCENARIO_STEP_RESTORE);
+	fixture_fill_restore(&st->hist, 100, FIXTURE_TAIL_NS);
+	s->expects = must(calloc(1, sizeof *s->expects));
+	s->n_expects = 1;
+	s->expects[0] = (struct expect_result){ .text = "restore base.p99 < 50us",
+						.passed = true,
+						.got = 40000 };
+}
+
+static void scenario1(struct scenario_result *s, bool failures)
+{
+	snprintf(s->name, sizeof s->name, "esc<&>\"name");
+	snprintf(s->description, sizeof s->description, "a name with <markup> & \"quotes\"");
+	snprintf(s->file, sizeof s->file, "scenarios/odd.ini");
+	s->options = must(calloc(2, sizeof *s->options));
+	add_option(s, "heap", "256M");
+	add_option(s, "mode", "kernel");
+	s->iterations = 100;
+	s->warmup = 0;
+	s->sandboxes = 1;
+	s->heap_bytes = 256ull << 20;
+	s->scratch_bytes = 4ull << 20;
+	s->wall_ns = 123456789;
+	s->rss_bytes = 300ull << 20;
+	s->cal = (struct calibration){ 0, 1400, 9.75 };
+	if (failures) {
+		s->failed = true;
+		snprintf(s->error, sizeof s->error, "sandbox 1: guest aborted: <oops> & \"more\"");
+	}
+	s->steps = must(calloc(4, sizeof *s->steps));
+	struct step_stats *st = add_step(s, "call touch_pages", SCENARIO_STEP_CALL);
+	for (uint64_t i = 0; i < 100; i++)
+		hist_record(&st->hist, 6000 + i * 13);
+	st->scratch_pages = 500;
+	st->exits = 200;
+	st->errors = 1;
+	st = add_step(s, "restore", SCENARIO_STEP_RESTORE);
+	for (uint64_t i = 0; i < 100; i++)
+		hist_record(&st->hist, 60000 + i * i * 10);
+	add_step(s, "destroy", SCENARIO_STEP_DESTROY); /* never ran */
+	st = add_step(s, "sleep 1m", SCENARIO_STEP_SLEEP);
+	hist_record(&st->hist, 200);
+	hist_record(&st->hist, HIST_VALUE_MAX + 5); /* clamped: overflow 1 */
+	s->expects = must(calloc(1, sizeof *s->expects));
+	s->n_expects = 1;
+	s->expects[0] = (struct expect_result){ .text = "restore.p99 < 200us",
+						.passed = !failures,
+						.got = 156410 };
+	if (failures)
+		snprintf(s->expects[0].why, sizeof s->expects[0].why,
+			 "p99 = 156.410us, not < 200us <as written>");
+}
+
+void fixture_report(struct run_report *r, bool failures)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->tool_version, sizeof r->tool_version, "0.1.0-test");
+	r->schema_version = RESULTS_SCHEMA_VERSION;
+	snprintf(r->started, sizeof r->started, "2024-01-02T03:04:05Z");
+	snprintf(r->machine.cpu, sizeof r->machine.cpu, "Test CPU @ 3.00GHz");
+	snprintf(r->machine.kernel, sizeof r->machine.kernel, "6.1.0-test");
+	snprintf(r->machine.hypervisor, sizeof r->machine.hypervisor, "kvm_intel");
+	r->machine.cpus = 8;
+	r->machine.mem_bytes = 16ull << 30;
+	r->scenarios = must(calloc(2, sizeof *r->scenarios));
+	r->n_scenarios = 2;
+	scenario0(&r->scenarios[0]);
+	scenario1(&r->scenarios[1], failures);
+}
+
+void fixture_remove_step(struct scenario_result *s, const char *label)
+{
+	for (size_t i = 0; i < s->n_steps; i++) {
+		if (strcmp(s->steps[i].label, label) != 0)
+			continue;
+		memmove(&s->steps[i], &s->steps[i + 1], (s->n_steps - i - 1) * sizeof *s->steps);
+		s->n_steps--;
+		return;
+	}
+}
+
+char *fixture_json(const struct run_report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	struct sb_err err = { 0 };
+	int rc = report_write_json(r, f, &err);
+	fclose(f);
+	if (rc) {
+		fprintf(stderr, "report_write_json: %s\n", err.msg);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

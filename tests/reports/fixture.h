@@ -1,0 +1,33 @@
+/* fixture.h — a hand-built run_report for the report tests (deterministic:
+ * synthetic histograms, no clock, no KVM). */
+#ifndef SNAPBENCH_TESTS_REPORTS_FIXTURE_H
+#define SNAPBENCH_TESTS_REPORTS_FIXTURE_H
+
+#include <stdbool.h>
+
+#include "results.h"
+
+/* Two scenarios:
+ *  [0] "restore-64M": create, call touch_pages, snapshot as base, restore
+ *      base (1000 values: 98% between 20 and 25 us, a 2% tail at
+ *      `FIXTURE_TAIL_NS`), all calibrations, one passing expectation;
+ *  [1] `esc<&>"name` (a name that needs HTML escaping): a call, a restore
+ *      step, an empty step and one clamped value; exit_real_mode_ns = 0
+ *      (its ratios are null). With `failures` it failed (error text with
+ *      markup) and its expectation failed; without, it passed.
+ * Free with run_report_free(). Aborts the test if memory runs out. */
+void fixture_report(struct run_report *r, bool failures);
+
+#define FIXTURE_TAIL_NS 40000
+
+/* Refill the histogram of "restore base": 980 values 20000 + (i * 7) % 5000
+ * scaled by scale_pct/100, and 20 values at tail_ns. */
+void fixture_fill_restore(struct hist *h, unsigned scale_pct, uint64_t tail_ns);
+
+/* Remove step `label` of scenario s (no-op if absent). */
+void fixture_remove_step(struct scenario_result *s, const char *label);
+
+/* The report as JSON in a malloc'd string (NULL on error). */
+char *fixture_json(const struct run_report *r);
+
+#endif

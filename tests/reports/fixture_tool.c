@@ -1,0 +1,51 @@
+/* fixture_tool.c — `report_fixture_tool DIR`: write the fixture reports the
+ * shell tests feed to snapbench:
+ *   base.json    the clean fixture
+ *   same.json    the same again
+ *   slow.json    "restore base" p99 30% slower (default limit 25%)
+ *   failed.json  the fixture with a failed scenario and expectation
+ *   newer.json   schema_version + 1 */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "reports.h"
+
+static int save(const char *dir, const char *name, const struct run_report *r)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	struct sb_err err = { 0 };
+	if (!f || report_write_json(r, f, &err) || fclose(f)) {
+		fprintf(stderr, "report_fixture_tool: %s: %s\n", path, err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: report_fixture_tool DIR\n");
+		return 2;
+	}
+	struct run_report r;
+	int rc = 0;
+	fixture_report(&r, false);
+	rc |= save(argv[1], "base.json", &r);
+	rc |= save(argv[1], "same.json", &r);
+	r.schema_version++;
+	rc |= save(argv[1], "newer.json", &r);
+	r.schema_version--;
+	struct step_stats *st = (struct step_stats *)scenario_result_step(&r.scenarios[0],
+									  "restore base");
+	fixture_fill_restore(&st->hist, 100, FIXTURE_TAIL_NS * 13 / 10);
+	rc |= save(argv[1], "slow.json", &r);
+	run_report_free(&r);
+	fixture_report(&r, true);
+	rc |= save(argv[1], "failed.json", &r);
+	run_report_free(&r);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,72 @@
+#!/bin/sh
+# test_cli_report.sh SNAPBENCH FIXTURE_TOOL — exit codes and messages of
+# `snapbench report` and `snapbench compare` (0 ok / no regression,
+# 1 regression (compare) or failure (report), 2 bad usage or unreadable input).
+sb=$1
+tool=$2
+case $sb in /*) ;; *) sb=$PWD/$sb ;; esac # meson passes build-relative paths
+case $tool in /*) ;; *) tool=$PWD/$tool ;; esac
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+"$tool" "$dir" || { echo "FAIL: cannot write the fixtures"; exit 1; }
+printf '{"schema_version": 1,' > "$dir/broken.json"
+pass=0
+fail=0
+expect() { # expect WANT_RC WANT_TEXT ARGS...
+	want_rc=$1 want_text=$2
+	shift 2
+	out=$("$sb" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want_rc" ] && { [ -z "$want_text" ] || printf '%s' "$out" | grep -qF -- "$want_text"; }; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		echo "FAIL: snapbench $* -> rc $rc (want $want_rc), output:"
+		printf '%s\n' "$out" | head -8
+		echo "  (wanted text: $want_text)"
+	fi
+}
+cd "$dir" || exit 1
+# compare
+expect 0 "0 regressions" compare base.json same.json
+expect 1 "REGRESSION" compare base.json slow.json
+expect 1 "1 regression," compare base.json slow.json
+expect 0 "0 regressions" compare base.json slow.json --threshold p99=40%
+expect 1 "3 regressions" compare base.json slow.json --threshold all=5%
+expect 0 "0 regressions" compare base.json slow.json --threshold all=off
+expect 1 "2 regressions" compare base.json failed.json
+expect 1 "1 regression" compare --quiet base.json slow.json
+expect 0 "" compare -q base.json same.json
+expect 0 "usage: snapbench compare" compare --help
+expect 0 "exit status: 0 no regression, 1 regression found, 2 bad usage" compare --help
+expect 2 "need two reports" compare base.json
+expect 2 "need two reports" compare a b c
+expect 2 "unknown metric 'p42'" compare base.json same.json --threshold p42=3%
+expect 2 "usage: snapbench compare" compare --frobnicate base.json same.json
+expect 2 "absent.json: unable to open" compare base.json absent.json
+expect 2 "broken.json:1:21: not valid JSON" compare broken.json same.json
+expect 2 "newer.json: schema_version 2 is not supported" compare base.json newer.json
+out=$("$sb" compare -q base.json same.json 2>&1)
+if [ -z "$out" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --quiet printed: $out"; fi
+# report
+expect 0 "== scenario restore-64M" report base.json
+expect 0 "latency per step in microseconds (us)" report base.json --text
+expect 0 "Value     Percentile TotalCount 1/(1-Percentile)" report base.json --distribution
+expect 0 "usage: snapbench report" report --help
+expect 2 "which report?" report
+expect 2 "unexpected argument 'more.json'" report base.json more.json
+expect 2 "usage: snapbench report" report --nope base.json
+expect 1 "absent.json: unable to open" report absent.json
+expect 1 "newer.json: schema_version 2 is not supported" report newer.json
+expect 0 "" report base.json --html out.html --json out.json
+if grep -q "<svg" out.html && ! grep -q "http" out.html && cmp -s out.json base.json; then
+	pass=$((pass + 1))
+else
+	fail=$((fail + 1))
+	echo "FAIL: report --html/--json: out.html has no SVG or names an address, or out.json differs from base.json"
+fi
+out=$("$sb" report base.json --json out2.json 2>&1)
+if [ -z "$out" ] && cmp -s out2.json base.json; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --json alone printed text or differs"; fi
+expect 1 "/nonexistent/x.html" report base.json --html /nonexistent/x.html
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

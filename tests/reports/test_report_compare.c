@@ -1,0 +1,190 @@
+/* test_report_compare.c — report_compare() over a table of cases: a clean
+ * fixture as base, a mutated copy as the new run. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "golden.h"
+#include "reports.h"
+
+static struct step_stats *step(struct run_report *r, size_t s, const char *label)
+{
+	return (struct step_stats *)scenario_result_step(&r->scenarios[s], label);
+}
+
+static void m_none(struct run_report *r)
+{
+	(void)r;
+}
+
+static void m_p99_up_30(struct run_report *r) /* the 2% tail: p99, p99.9, max */
+{
+	fixture_fill_restore(&step(r, 0, "restore base")->hist, 100, FIXTURE_TAIL_NS * 13 / 10);
+}
+
+static void m_faster(struct run_report *r)
+{
+	fixture_fill_restore(&step(r, 0, "restore base")->hist, 50, FIXTURE_TAIL_NS / 2);
+}
+
+static void m_missing_step(struct run_report *r)
+{
+	fixture_remove_step(&r->scenarios[0], "snapshot as base");
+}
+
+static void m_new_step(struct run_report *r)
+{
+	fixture_remove_step(&r->scenarios[1], "destroy"); /* make room (calloc'd 4) */
+	struct scenario_result *s = &r->scenarios[1];
+	struct step_stats *st = &s->steps[s->n_steps++];
+	memset(st, 0, sizeof *st);
+	snprintf(st->label, sizeof st->label, "call new_thing");
+	st->kind = SCENARIO_STEP_CALL;
+	hist_init(&st->hist);
+	hist_record(&st->hist, 1000);
+}
+
+static void m_missing_scenario(struct run_report *r) /* and a new one */
+{
+	snprintf(r->scenarios[1].name, sizeof r->scenarios[1].name, "renamed");
+}
+
+static void m_failed_expect(struct run_report *r)
+{
+	r->scenarios[0].expects[0].passed = false;
+}
+
+static void m_failed_run(struct run_report *r)
+{
+	r->scenarios[1].failed = true;
+}
+
+static void m_more_pages(struct run_report *r)
+{
+	step(r, 0, "call touch_pages")->scratch_pages += 1;
+}
+
+static void m_fewer_copies(struct run_report *r)
+{
+	step(r, 0, "snapshot as base")->pages_copied -= 2;
+}
+
+struct cmp_case {
+	const char *what;
+	void (*mutate)(struct run_report *cur);
+	const char *thresholds[3]; /* --threshold specs, NULL-terminated */
+	int want;                  /* regressions */
+	const char *want_text;     /* in the table */
+};
+
+static const struct cmp_case cases[] = {
+	{ "identical", m_none, { 0 }, 0, "0 regressions, 0 improved, 0 new" },
+	{ "p99 +30% over 25%", m_p99_up_30, { 0 }, 1,
+	  "restore base             p99 (us)                         40.000       52.000    "
+	  "+30.0%    25%  REGRESSION" },
+	{ "p99 +30% within 40%", m_p99_up_30, { "p99=40%" }, 0, "p99 (us)" },
+	{ "all=5% turns max on", m_p99_up_30, { "all=5%" }, 3, "max (us)" },
+	{ "max on alone", m_p99_up_30, { "p99=off", "max=29" }, 1, "  off  OK" },
+	{ "faster", m_faster, { 0 }, 0, "IMPROVED" },
+	{ "missing step", m_missing_step, { 0 }, 1, "snapshot as base         step" },
+	{ "new step", m_new_step, { 0 }, 1 /* the destroy step went */, "call new_thing" },
+	{ "missing scenario", m_missing_scenario, { 0 }, 1,
+	  "esc<&>\"name              -                        scenario                        present       absent                   MISSING" },
+	{ "new scenario", m_missing_scenario, { 0 }, 1, "1 regression, 0 improved, 1 new" },
+	{ "failed expectation", m_failed_expect, { 0 }, 1, "REGRESSION (expectation failed)" },
+	{ "failed run", m_failed_run, { 0 }, 1, "REGRESSION (the run failed)" },
+	{ "one more scratch page", m_more_pages, { 0 }, 1, "scratch_pages (per call)" },
+	{ "pages allowed", m_more_pages, { "pages=1%" }, 0, "1%  OK" },
+	{ "fewer pages copied", m_fewer_copies, { 0 }, 0, "pages_copied (per snapshot)" },
+};
+
+static void test_cases(void)
+{
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const struct cmp_case *c = &cases[i];
+		struct run_report base, cur;
+		fixture_report(&base, false);
+		fixture_report(&cur, false);
+		c->mutate(&cur);
+		struct compare_thresholds th;
+		compare_thresholds_default(&th);
+		struct sb_err err = { 0 };
+		for (size_t k = 0; c->thresholds[k]; k++)
+			CHECK_I64(compare_threshold_parse(&th, c->thresholds[k], &err), 0);
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&buf, &len);
+		int n = report_compare(&base, &cur, &th, f);
+		fclose(f);
+		if (!check_i64_at(n, c->want, c->what, __FILE__, __LINE__))
+			fprintf(stderr, "%s", buf);
+		check_contains_at(buf, c->want_text, c->what, __FILE__, __LINE__);
+		CHECK_I64(report_compare(&base, &cur, &th, NULL), n); /* quiet: same count */
+		if (i == 1)
+			golden_check("report_compare_p99.txt", buf);
+		free(buf);
+		run_report_free(&base);
+		run_report_free(&cur);
+	}
+}
+
+static void test_fixture_with_failures(void)
+{
+	struct run_report base, cur;
+	fixture_report(&base, true);
+	fixture_report(&cur, true);
+	/* identical, but the new run failed and an expectation failed */
+	CHECK_I64(report_compare(&base, &cur, NULL, NULL), 2);
+	run_report_free(&base);
+	run_report_free(&cur);
+}
+
+static const struct {
+	const char *spec;
+	int rc;
+	enum compare_metric m;
+	double pct;
+	const char *err;
+} specs[] = {
+	{ "p99=20%", 0, COMPARE_P99, 20, 0 },
+	{ "p99.9=7.5", 0, COMPARE_P99_9, 7.5, 0 },
+	{ "max=off", 0, COMPARE_MAX, -1, 0 },
+	{ "pages=3%", 0, COMPARE_PAGES_COPIED, 3, 0 },
+	{ "all=5%", 0, COMPARE_MAX, 5, 0 },
+	{ "p99", -1, 0, 0, "expected METRIC=PERCENT%" },
+	{ "p42=3%", -1, 0, 0, "unknown metric 'p42'" },
+	{ "p99=-3%", -1, 0, 0, "'-3%' is not a percentage >= 0" },
+	{ "p99=3%x", -1, 0, 0, "is not a percentage" },
+	{ "p99=", -1, 0, 0, "is not a percentage" },
+	{ "p9=1", -1, 0, 0, "unknown metric 'p9'" },
+};
+
+static void test_parse(void)
+{
+	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
+		struct compare_thresholds th;
+		compare_thresholds_default(&th);
+		struct sb_err err = { 0 };
+		int rc = compare_threshold_parse(&th, specs[i].spec, &err);
+		check_i64_at(rc, specs[i].rc, specs[i].spec, __FILE__, __LINE__);
+		if (rc == 0)
+			check_true_at(th.pct[specs[i].m] == specs[i].pct, specs[i].spec, __FILE__,
+				      __LINE__);
+		else
+			check_contains_at(err.msg, specs[i].err, specs[i].spec, __FILE__, __LINE__);
+	}
+	struct compare_thresholds d;
+	compare_thresholds_default(&d);
+	CHECK(d.pct[COMPARE_P50] == 10 && d.pct[COMPARE_P90] == 15 && d.pct[COMPARE_P99] == 25 &&
+	      d.pct[COMPARE_P99_9] == 50 && d.pct[COMPARE_MEAN] == 10 && d.pct[COMPARE_MAX] < 0 &&
+	      d.pct[COMPARE_SCRATCH_PAGES] == 0 && d.pct[COMPARE_PAGES_COPIED] == 0);
+}
+
+int main(void)
+{
+	test_parse();
+	test_cases();
+	test_fixture_with_failures();
+	return check_done();
+}

@@ -1,0 +1,88 @@
+/* test_report_html.c — the HTML report: golden file (exact, from the
+ * fixture) and structural checks: self-contained, everything escaped. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "golden.h"
+#include "reports.h"
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+		n++;
+	return n;
+}
+
+int main(void)
+{
+	struct run_report r;
+	fixture_report(&r, true);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sb_err err = { 0 };
+	CHECK_I64(report_write_html(&r, f, &err), 0);
+	fclose(f);
+	if (CHECK(buf != NULL)) {
+		golden_check("report_fixture.html", buf);
+		/* self-contained: no addresses, no scripts, no external anything */
+		CHECK(strstr(buf, "http") == NULL);
+		CHECK(strstr(buf, "<script") == NULL);
+		CHECK(strstr(buf, "url(") == NULL);
+		CHECK(strstr(buf, "@import") == NULL);
+		CHECK(strstr(buf, "src=") == NULL);
+		CHECK(strncmp(buf, "<!DOCTYPE html>", 15) == 0);
+		CHECK_CONTAINS(buf, "</html>\n");
+		/* every name present and escaped, never raw */
+		CHECK_CONTAINS(buf, "restore-64M");
+		CHECK_CONTAINS(buf, "Scenario esc&lt;&amp;&gt;&quot;name</h2>");
+		CHECK(strstr(buf, "esc<&>") == NULL);
+		CHECK(strstr(buf, "<oops>") == NULL);
+		CHECK_CONTAINS(buf, "guest aborted: &lt;oops&gt; &amp; &quot;more&quot;");
+		CHECK(strstr(buf, "<markup>") == NULL);
+		/* plots: 2 across scenarios + 1 per scenario, each with a title, a
+		 * description, axis labels with units and the percentile ticks */
+		CHECK_U64(count(buf, "<svg "), 4);
+		CHECK_U64(count(buf, "</svg>"), 4);
+		CHECK_U64(count(buf, "<desc id="), 4);
+		CHECK_CONTAINS(buf, ">99.99%</text>");
+		CHECK_CONTAINS(buf, ">0%</text>");
+		CHECK_CONTAINS(buf, ">90%</text>");
+		CHECK_CONTAINS(buf, "heap (MiB)");
+		CHECK_CONTAINS(buf, "scratch pages dirtied per call (pages of 4 KiB)");
+		CHECK_CONTAINS(buf, "latency (µs");
+		CHECK_CONTAINS(buf, "stroke-dasharray"); /* readable without colour */
+		CHECK_CONTAINS(buf, "<span class=\"fail\">FAIL</span>");
+		/* tables balanced */
+		CHECK_U64(count(buf, "<table>"), count(buf, "</table>"));
+		CHECK_U64(count(buf, "<tr>"), count(buf, "</tr>"));
+	}
+	free(buf);
+
+	/* no restore steps anywhere: the plots across scenarios say so */
+	for (size_t i = 0; i < r.n_scenarios; i++) {
+		fixture_remove_step(&r.scenarios[i], "restore base");
+		fixture_remove_step(&r.scenarios[i], "restore");
+	}
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	CHECK_I64(report_write_html(&r, f, &err), 0);
+	fclose(f);
+	if (CHECK(buf != NULL)) {
+		CHECK_CONTAINS(buf, "No scenario has restore steps");
+		CHECK_U64(count(buf, "<svg "), 2);
+	}
+	free(buf);
+
+	FILE *full = fopen("/dev/full", "w");
+	if (full) {
+		CHECK_I64(report_write_html(&r, full, &err), -1);
+		CHECK_CONTAINS(err.msg, "writing the HTML report");
+		fclose(full);
+	}
+	run_report_free(&r);
+	return check_done();
+}

@@ -1,0 +1,254 @@
+/* test_report_json.c — the JSON report: golden file, write → read → write
+ * gives the same bytes and the same summaries, and every kind of malformed
+ * input gives a message naming the file and the JSON path. */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fixture.h"
+#include "golden.h"
+#include "reports.h"
+
+static char dir[] = "/tmp/test_report_json.XXXXXX";
+
+static bool write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	bool ok = fputs(text, f) >= 0;
+	return fclose(f) == 0 && ok;
+}
+
+static void test_golden_and_roundtrip(void)
+{
+	struct run_report r, back;
+	fixture_report(&r, true);
+	char *json = fixture_json(&r);
+	if (!CHECK(json != NULL))
+		return;
+	golden_check("report_fixture.json", json);
+
+	char path[256];
+	snprintf(path, sizeof path, "%s/base.json", dir);
+	CHECK(write_file(path, json));
+	struct sb_err err = { 0 };
+	if (!CHECK(report_read_json(&back, path, &err) == 0)) {
+		fprintf(stderr, "  %s\n", err.msg);
+		free(json);
+		run_report_free(&r);
+		return;
+	}
+	char *again = fixture_json(&back);
+	CHECK(again != NULL);
+	if (again)
+		CHECK_STR(again, json); /* identical bytes */
+
+	/* every field, directly */
+	CHECK_STR(back.tool_version, "0.1.0-test");
+	CHECK_STR(back.started, r.started);
+	CHECK_STR(back.machine.hypervisor, "kvm_intel");
+	CHECK_U64(back.machine.mem_bytes, r.machine.mem_bytes);
+	CHECK_U64(back.n_scenarios, 2);
+	for (size_t i = 0; i < 2 && back.n_scenarios == 2; i++) {
+		const struct scenario_result *a = &r.scenarios[i], *b = &back.scenarios[i];
+		CHECK_STR(b->name, a->name);
+		CHECK_STR(b->error, a->error);
+		CHECK_U64(b->n_options, a->n_options);
+		CHECK_STR(b->options[b->n_options - 1].value, a->options[a->n_options - 1].value);
+		CHECK_U64(b->heap_bytes, a->heap_bytes);
+		CHECK_U64(b->cal.exit_real_mode_ns, a->cal.exit_real_mode_ns);
+		CHECK(b->cal.memset_gib_per_s == a->cal.memset_gib_per_s);
+		CHECK(b->failed == a->failed);
+		CHECK_U64(b->n_expects, a->n_expects);
+		CHECK(b->expects[0].passed == a->expects[0].passed);
+		CHECK_STR(b->expects[0].why, a->expects[0].why);
+		CHECK_U64(b->n_steps, a->n_steps);
+		for (size_t k = 0; k < a->n_steps && k < b->n_steps; k++) {
+			const struct step_stats *x = &a->steps[k], *y = &b->steps[k];
+			struct hist_summary sx, sy;
+			hist_summarize(&x->hist, &sx);
+			hist_summarize(&y->hist, &sy);
+			CHECK_STR(y->label, x->label);
+			CHECK_U64(y->kind, x->kind);
+			CHECK_U64(sy.count, sx.count);
+			CHECK_U64(sy.overflow, sx.overflow);
+			CHECK_U64(sy.min_ns, sx.min_ns);
+			CHECK_U64(sy.max_ns, sx.max_ns);
+			CHECK_U64(sy.p50_ns, sx.p50_ns);
+			CHECK_U64(sy.p99_9_ns, sx.p99_9_ns);
+			CHECK_U64(sy.p99_99_ns, sx.p99_99_ns);
+			CHECK(sy.mean_ns > sx.mean_ns - 0.001 && sy.mean_ns < sx.mean_ns + 0.001);
+			CHECK(sy.stddev_ns > sx.stddev_ns - 0.001 &&
+			      sy.stddev_ns < sx.stddev_ns + 0.001);
+			CHECK_U64(y->errors, x->errors);
+			CHECK_U64(y->scratch_pages, x->scratch_pages);
+			CHECK_U64(y->snapshot_bytes, x->snapshot_bytes);
+			CHECK_U64(y->zero_pages, x->zero_pages);
+		}
+	}
+	free(again);
+	free(json);
+	run_report_free(&back);
+	run_report_free(&r);
+}
+
+/* ---- malformed input -------------------------------------------------------- */
+
+struct bad_case {
+	const char *what;
+	const char *raw;   /* the whole file, or NULL: mutate the fixture's JSON */
+	const char *path;  /* dotted path of the container ("" = root); numbers index arrays */
+	const char *key;   /* key or index in it */
+	const char *value; /* JSON text to set, or NULL to delete */
+	const char *want;  /* in the message, after "DIR/" */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "not JSON", "{ \"schema_version\": 1,, }", 0, 0, 0, "base.json:1:23: not valid JSON" },
+	{ "empty file", "", 0, 0, 0, "base.json:1:0: not valid JSON" },
+	{ "an array", "[1, 2]", 0, 0, 0, "base.json: not a JSON object" },
+	{ "duplicate key", "{\"a\": 1, \"a\": 2}", 0, 0, 0, "duplicate object key" },
+	{ "newer schema", 0, "", "schema_version", "2",
+	  "base.json: schema_version 2 is not supported (this snapbench reads schema_version 1)" },
+	{ "no schema", 0, "", "schema_version", 0, "base.json: schema_version: missing" },
+	{ "schema as text", 0, "", "schema_version", "\"1\"",
+	  "base.json: schema_version: not a number" },
+	{ "machine not an object", 0, "", "machine", "[]", "base.json: machine: not an object" },
+	{ "cpus negative", 0, "machine", "cpus", "-1", "base.json: machine.cpus: negative (-1)" },
+	{ "missing started", 0, "", "started", 0, "base.json: started: missing" },
+	{ "scenarios not an array", 0, "", "scenarios", "{}", "base.json: scenarios: not an array" },
+	{ "scenario not an object", 0, "scenarios", "1", "3", "base.json: scenarios[1]: not an object" },
+	{ "name too long", 0, "scenarios.0", "name",
+	  "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"",
+	  "base.json: scenarios[0].name: longer than 63 bytes" },
+	{ "duplicate scenario", 0, "scenarios.1", "name", "\"restore-64M\"",
+	  "base.json: scenarios[1].name: 'restore-64M' repeats scenarios[0]" },
+	{ "option not a string", 0, "scenarios.0.options", "heap", "64",
+	  "base.json: scenarios[0].options.heap: not a string" },
+	{ "iterations a real", 0, "scenarios.0", "iterations", "1.5",
+	  "base.json: scenarios[0].iterations: not an integer" },
+	{ "calibration missing", 0, "scenarios.1.calibration", "exit_sandbox_ns", 0,
+	  "base.json: scenarios[1].calibration.exit_sandbox_ns: missing" },
+	{ "memset not a number", 0, "scenarios.1.calibration", "memset_gib_per_s", "null",
+	  "base.json: scenarios[1].calibration.memset_gib_per_s: not a number" },
+	{ "failed not bool", 0, "scenarios.1", "failed", "1",
+	  "base.json: scenarios[1].failed: not true or false" },
+	{ "expect passed missing", 0, "scenarios.1.expects.0", "passed", 0,
+	  "base.json: scenarios[1].expects[0].passed: missing" },
+	{ "p99 not a number", 0, "scenarios.0.steps.1.percentiles_ns", "p99", "\"fast\"",
+	  "base.json: scenarios[0].steps[1].percentiles_ns.p99: not a number" },
+	{ "p50 off its bucket", 0, "scenarios.0.steps.3.percentiles_ns", "p50", "1",
+	  "base.json: scenarios[0].steps[3].percentiles_ns.p50: 1 does not match the histogram "
+	  "buckets" },
+	{ "pages field missing", 0, "scenarios.1.steps.0.pages", "exits", 0,
+	  "base.json: scenarios[1].steps[0].pages.exits: missing" },
+	{ "ratio a string", 0, "scenarios.0.steps.0.ratios", "p50_over_exit_sandbox", "\"x\"",
+	  "base.json: scenarios[0].steps[0].ratios.p50_over_exit_sandbox: not a number or null" },
+	{ "unknown kind", 0, "scenarios.0.steps.0", "kind", "\"teleport\"",
+	  "base.json: scenarios[0].steps[0].kind: unknown step kind 'teleport'" },
+	{ "count off", 0, "scenarios.0.steps.0", "count", "3",
+	  "base.json: scenarios[0].steps[0].count: 3 but the histogram buckets hold 2" },
+	{ "not a bucket", 0, "scenarios.0.steps.0.histogram_buckets.0", "1", "1",
+	  "base.json: scenarios[0].steps[0].histogram_buckets[0]: [1998848, 1] is not a bucket" },
+	{ "bucket not a triple", 0, "scenarios.0.steps.0.histogram_buckets", "1", "[1, 2]",
+	  "base.json: scenarios[0].steps[0].histogram_buckets[1]: not an array [lower_ns, "
+	  "upper_ns, count]" },
+	{ "bucket count text", 0, "scenarios.0.steps.0.histogram_buckets.1", "2", "\"1\"",
+	  "base.json: scenarios[0].steps[0].histogram_buckets[1][2]: not a number" },
+	{ "min outside", 0, "scenarios.0.steps.0", "min_ns", "5",
+	  "base.json: scenarios[0].steps[0].min_ns: 5 is not in the first bucket" },
+	{ "overflow above count", 0, "scenarios.1.steps.3", "overflow", "9",
+	  "base.json: scenarios[1].steps[3].overflow: 9 is above count 2" },
+	{ "duplicate label", 0, "scenarios.0.steps.1", "label", "\"create\"",
+	  "base.json: scenarios[0].steps[1].label: 'create' repeats steps[0]" },
+};
+
+/* Set (or delete) key in the container at a dotted path. */
+static bool mutate(json_t *root, const char *path, const char *key, const char *value)
+{
+	json_t *c = root;
+	char buf[256];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *save, *tok = strtok_r(buf, ".", &save); tok && c;
+	     tok = strtok_r(NULL, ".", &save))
+		c = json_is_array(c) ? json_array_get(c, strtoul(tok, NULL, 10))
+				     : json_object_get(c, tok);
+	if (!c)
+		return false;
+	json_t *v = NULL;
+	if (value && !(v = json_loads(value, JSON_DECODE_ANY, NULL)))
+		return false;
+	if (json_is_array(c)) {
+		size_t i = strtoul(key, NULL, 10);
+		return v ? json_array_set_new(c, i, v) == 0 : json_array_remove(c, i) == 0;
+	}
+	return v ? json_object_set_new(c, key, v) == 0 : json_object_del(c, key) == 0;
+}
+
+static void test_malformed(void)
+{
+	struct run_report r;
+	fixture_report(&r, true);
+	char *json = fixture_json(&r);
+	run_report_free(&r);
+	if (!CHECK(json != NULL))
+		return;
+	char path[256];
+	snprintf(path, sizeof path, "%s/base.json", dir);
+	for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+		const struct bad_case *c = &bad_cases[i];
+		char *text = NULL;
+		if (c->raw) {
+			text = strdup(c->raw);
+		} else {
+			json_t *root = json_loads(json, 0, NULL);
+			if (!CHECK(root && mutate(root, c->path, c->key, c->value))) {
+				fprintf(stderr, "  case '%s': cannot mutate\n", c->what);
+				json_decref(root);
+				continue;
+			}
+			text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+			json_decref(root);
+		}
+		CHECK(text && write_file(path, text));
+		free(text);
+		struct run_report got;
+		struct sb_err err = { 0 };
+		int rc = report_read_json(&got, path, &err);
+		if (!CHECK_I64(rc, -1)) {
+			fprintf(stderr, "  case '%s' was accepted\n", c->what);
+			run_report_free(&got);
+			continue;
+		}
+		CHECK(got.scenarios == NULL && got.n_scenarios == 0);
+		if (!check_contains_at(err.msg, c->want, c->what, __FILE__, __LINE__))
+			continue;
+		/* the message starts with the file's full name */
+		CHECK(strncmp(err.msg, path, strlen(path)) == 0);
+	}
+	free(json);
+
+	struct run_report got;
+	struct sb_err err = { 0 };
+	snprintf(path, sizeof path, "%s/absent.json", dir);
+	CHECK_I64(report_read_json(&got, path, &err), -1);
+	CHECK_CONTAINS(err.msg, "absent.json: unable to open");
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_golden_and_roundtrip();
+	test_malformed();
+	char path[300];
+	snprintf(path, sizeof path, "%s/base.json", dir);
+	unlink(path);
+	rmdir(dir);
+	return check_done();
+}

@@ -1,0 +1,149 @@
+/* cmd_inspect.c — `snapbench inspect`: the layout and page tables of a
+ * snapshot file or of a guest ELF's initial snapshot. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pt_dump.h"
+#include "pt_host.h"
+#include "snap_file.h"
+#include "snapshot.h"
+#include "testguest_blob.h"
+#include "units.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: snapbench inspect [OPTIONS] [FILE]\n\n"
+		"Print the memory layout, the statistics and the page tables of a snapshot.\n"
+		"FILE is a snapshot file (written by 'save' steps) or a guest ELF, whose\n"
+		"initial snapshot is built with the sizes below; no FILE: the embedded test\n"
+		"guest.\n\n"
+		"options:\n"
+		"  --layout        only the layout\n"
+		"  --pt            only the page tables\n"
+		"  --va ADDR       only the page-table entries on the way to ADDR (hex)\n"
+		"  --heap SIZE     (ELF) heap size (default 128K)\n"
+		"  --scratch SIZE  (ELF) scratch size (default 288K)\n"
+		"  -h, --help      this text\n");
+}
+
+static bool is_snapshot_file(const char *path)
+{
+	char magic[8] = { 0 };
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return false;
+	size_t n = fread(magic, 1, sizeof magic, f);
+	fclose(f);
+	return n == sizeof magic && memcmp(magic, SNAP_FILE_MAGIC, sizeof magic) == 0;
+}
+
+static int load(const char *path, const struct layout_config *cfg, struct snapshot **out,
+		struct sb_err *err)
+{
+	if (path && is_snapshot_file(path))
+		return snap_load(out, path, SNAP_LOAD_VERIFY, err);
+	struct elf_image img;
+	int rc = path ? elf_image_open(&img, path, err)
+		      : elf_image_from_memory(&img, sb_testguest_elf, sb_testguest_elf_bytes(),
+					      "(embedded test guest)", err);
+	if (rc)
+		return -1;
+	rc = snap_from_elf(out, &img, cfg, NULL, 0, 0, err);
+	elf_image_free(&img);
+	return rc;
+}
+
+static void print_summary(FILE *f, const struct snapshot *s)
+{
+	char digest[33];
+	snap_digest_hex(s, digest);
+	fprintf(f, "snapshot %s\n  source: %s\n  kind: %s, generation %llu, entry 0x%llx\n",
+		digest, s->source, s->entry_kind == SNAP_ENTRY_INIT ? "INIT (runs the guest's entry)"
+									 : "CALL (initialised)",
+		(unsigned long long)s->generation, (unsigned long long)s->entry_gva);
+	fprintf(f, "  pages: %llu mapped, %llu in the image (%llu aliased, %llu all-zero), "
+		   "%llu page-table pages\n\n",
+		(unsigned long long)s->stats.pages_mapped, (unsigned long long)s->stats.pages_copied,
+		(unsigned long long)s->stats.pages_aliased, (unsigned long long)s->stats.zero_pages,
+		(unsigned long long)s->stats.pt_pages);
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+	struct layout_config cfg = layout_config_default();
+	bool only_layout = false, only_pt = false, have_va = false;
+	uint64_t va = 0;
+	static const struct option opts[] = {
+		{ "layout", no_argument, 0, 'l' },       { "pt", no_argument, 0, 'p' },
+		{ "va", required_argument, 0, 'v' },     { "heap", required_argument, 0, 'H' },
+		{ "scratch", required_argument, 0, 'S' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	char *args[argc + 2];
+	args[0] = "snapbench inspect";
+	memcpy(args + 1, argv, sizeof(char *) * (size_t)argc);
+	args[argc + 1] = NULL;
+	optind = 1;
+	int c;
+	struct sb_err err;
+	while ((c = getopt_long(argc + 1, args, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'l': only_layout = true; break;
+		case 'p': only_pt = true; break;
+		case 'v': {
+			char *end;
+			va = strtoull(optarg, &end, 16);
+			if (!*optarg || *end) {
+				fprintf(stderr, "snapbench inspect: --va: '%s' is not a hex address\n", optarg);
+				return CLI_EXIT_USAGE;
+			}
+			have_va = true;
+			break;
+		}
+		case 'H':
+		case 'S':
+			if (units_parse_bytes(optarg, c == 'H' ? &cfg.heap_bytes : &cfg.scratch_bytes, &err)) {
+				fprintf(stderr, "snapbench inspect: --%s: %s\n", c == 'H' ? "heap" : "scratch",
+					err.msg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: usage(stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	if (argc + 1 - optind > 1) {
+		fprintf(stderr, "snapbench inspect: one FILE at most\n");
+		return CLI_EXIT_USAGE;
+	}
+	const char *path = optind < argc + 1 ? args[optind] : NULL;
+	struct snapshot *s;
+	if (load(path, &cfg, &s, &err)) {
+		fprintf(stderr, "snapbench inspect: %s\n", err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	if (!only_pt) {
+		print_summary(stdout, s);
+		layout_dump(stdout, &s->layout);
+		fputc('\n', stdout);
+	}
+	int rc = CLI_EXIT_OK;
+	if (!only_layout) {
+		const struct layout *l = &s->layout;
+		struct pt_region r = { layout_pt_base_gpa(l), snap_pt_tail(s), layout_pt_bytes(l) };
+		struct pt_regions rr;
+		pt_regions_init(&rr, &pt_format_x86_64, &r, 1, r.gpa);
+		enum pt_status st = have_va ? pt_dump_range(stdout, &rr.pt, r.gpa, va & ~0xfffull, 4096)
+					    : pt_dump(stdout, &rr.pt, r.gpa);
+		if (st != PT_OK) {
+			fprintf(stderr, "snapbench inspect: page tables: %s\n", pt_strerror(st));
+			rc = CLI_EXIT_FAIL;
+		}
+	}
+	snap_unref(s);
+	return rc;
+}

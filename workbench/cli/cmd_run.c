@@ -1,0 +1,234 @@
+/* cmd_run.c — `snapbench run`: run scenario files (or the built-in set)
+ * and write the reports. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "reports.h"
+#include "runner.h"
+
+extern const char sb_builtin_scenarios[]; /* scenarios/builtin.ini, embedded */
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: snapbench run [OPTIONS] [SCENARIO-FILE...]\n\n"
+		"Run the scenarios of each file (without files: the built-in set, see\n"
+		"'snapbench run --list'), print a summary and write the reports.\n\n"
+		"options:\n"
+		"  -o, --output DIR     where reports go (default snapbench-results)\n"
+		"      --only NAME      run only the scenario NAME (repeatable)\n"
+		"      --html           also write report.html (report.json is always written)\n"
+		"      --distribution   print each step's percentile distribution too\n"
+		"      --list           list the scenarios that would run, and stop\n"
+		"  -q, --quiet          no progress line and no summary on stdout\n"
+		"  -h, --help           this text\n\n"
+		"Scenario file syntax and options: 'snapbench help scenario'.\n"
+		"exit codes: 0 every scenario ran and met its expectations, 1 a scenario\n"
+		"failed or an expectation was not met, 2 bad usage or a bad scenario file\n");
+}
+
+struct run_args {
+	const char *out_dir;
+	const char *only[16];
+	size_t n_only;
+	bool html, distribution, list, quiet;
+};
+
+/* Keep only the scenarios named with --only (all if none). */
+static int filter(struct scenario_set *set, const struct run_args *a, size_t *matched)
+{
+	if (!a->n_only)
+		return 0;
+	size_t keep = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		bool want = false;
+		for (size_t k = 0; k < a->n_only; k++)
+			want |= strcmp(set->items[i].name, a->only[k]) == 0;
+		if (want) {
+			struct scenario tmp = set->items[keep];
+			set->items[keep] = set->items[i];
+			set->items[i] = tmp;
+			keep++;
+		}
+	}
+	/* The dropped ones stay allocated past n until the set is freed. */
+	*matched += keep;
+	return (int)keep;
+}
+
+static int write_reports(const struct run_report *r, const struct run_args *a, struct sb_err *err)
+{
+	if (mkdir(a->out_dir, 0777) != 0 && errno != EEXIST)
+		return sb_errf(err, SB_E_IO, "%s: %s", a->out_dir, strerror(errno));
+	char path[1024];
+	snprintf(path, sizeof path, "%s/report.json", a->out_dir);
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return sb_errf(err, SB_E_IO, "%s: %s", path, strerror(errno));
+	int rc = report_write_json(r, f, err);
+	if (fclose(f) != 0 && !rc)
+		rc = sb_errf(err, SB_E_IO, "%s: %s", path, strerror(errno));
+	if (rc)
+		return -1;
+	if (!a->quiet)
+		fprintf(stderr, "wrote %s\n", path);
+	if (a->html) {
+		snprintf(path, sizeof path, "%s/report.html", a->out_dir);
+		f = fopen(path, "w");
+		if (!f)
+			return sb_errf(err, SB_E_IO, "%s: %s", path, strerror(errno));
+		rc = report_write_html(r, f, err);
+		if (fclose(f) != 0 && !rc)
+			rc = sb_errf(err, SB_E_IO, "%s: %s", path, strerror(errno));
+		if (rc)
+			return -1;
+		if (!a->quiet)
+			fprintf(stderr, "wrote %s\n", path);
+	}
+	return 0;
+}
+
+/* Append `add`'s scenarios to `all` (moving them). */
+static int append(struct run_report *all, struct run_report *add)
+{
+	if (!all->n_scenarios && !all->scenarios) {
+		*all = *add;
+		memset(add, 0, sizeof *add);
+		return 0;
+	}
+	struct scenario_result *n = realloc(all->scenarios, (all->n_scenarios + add->n_scenarios) * sizeof *n);
+	if (!n)
+		return -1;
+	memcpy(n + all->n_scenarios, add->scenarios, add->n_scenarios * sizeof *n);
+	all->scenarios = n;
+	all->n_scenarios += add->n_scenarios;
+	free(add->scenarios);
+	add->scenarios = NULL;
+	add->n_scenarios = 0;
+	return 0;
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct run_args a = { .out_dir = "snapbench-results" };
+	static const struct option opts[] = {
+		{ "output", required_argument, 0, 'o' }, { "only", required_argument, 0, 'n' },
+		{ "html", no_argument, 0, 'H' },         { "distribution", no_argument, 0, 'd' },
+		{ "list", no_argument, 0, 'l' },         { "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
+	};
+	char *args[argc + 2];
+	args[0] = "snapbench run";
+	memcpy(args + 1, argv, sizeof(char *) * (size_t)argc);
+	args[argc + 1] = NULL;
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc + 1, args, "o:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': a.out_dir = optarg; break;
+		case 'n':
+			if (a.n_only == sizeof a.only / sizeof a.only[0]) {
+				fprintf(stderr, "snapbench run: --only: at most 16 names\n");
+				return CLI_EXIT_USAGE;
+			}
+			a.only[a.n_only++] = optarg;
+			break;
+		case 'H': a.html = true; break;
+		case 'd': a.distribution = true; break;
+		case 'l': a.list = true; break;
+		case 'q': a.quiet = true; break;
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: usage(stderr); return CLI_EXIT_USAGE;
+		}
+	}
+	size_t nfiles = (size_t)(argc + 1 - optind);
+	char **files = args + optind;
+
+	/* Parse everything before running anything: a bad file never starts. */
+	size_t nsets = nfiles ? nfiles : 1, matched = 0;
+	struct scenario_set *sets = calloc(nsets, sizeof *sets);
+	size_t *parsed = calloc(nsets, sizeof *parsed); /* counts before --only */
+	struct sb_err err;
+	int rc = CLI_EXIT_USAGE;
+	struct run_report all = { 0 };
+	if (!sets || !parsed) {
+		free(sets);
+		free(parsed);
+		return CLI_EXIT_FAIL;
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		int prc = nfiles ? scenario_set_parse_file(&sets[i], files[i], &err)
+				 : scenario_set_parse_string(&sets[i], "(built-in scenarios)",
+							    sb_builtin_scenarios, &err);
+		if (prc) {
+			fprintf(stderr, "snapbench run: %s\n", err.msg);
+			goto out;
+		}
+		parsed[i] = sets[i].n;
+		int kept = filter(&sets[i], &a, &matched);
+		if (a.n_only)
+			sets[i].n = (size_t)kept;
+	}
+	if (a.n_only && !matched) {
+		fprintf(stderr, "snapbench run: --only: no scenario has that name\n");
+		goto out;
+	}
+	if (a.list) {
+		for (size_t i = 0; i < nsets; i++)
+			for (size_t k = 0; k < sets[i].n; k++)
+				printf("%-32s %s\n", sets[i].items[k].name, sets[i].items[k].cfg.description);
+		rc = CLI_EXIT_OK;
+		goto out;
+	}
+
+	struct runner_options ro = { .progress = !a.quiet && isatty(STDERR_FILENO),
+				     .tool_version = SNAPBENCH_VERSION };
+	rc = CLI_EXIT_FAIL;
+	for (size_t i = 0; i < nsets; i++) {
+		struct run_report r;
+		if (runner_run(&sets[i], &ro, &r, &err)) {
+			fprintf(stderr, "snapbench run: %s\n", err.msg);
+			goto out;
+		}
+		if (append(&all, &r)) {
+			run_report_free(&r);
+			goto out;
+		}
+	}
+	if (!a.quiet)
+		report_write_text(&all, stdout, a.distribution);
+	if (write_reports(&all, &a, &err)) {
+		fprintf(stderr, "snapbench run: %s\n", err.msg);
+		goto out;
+	}
+	rc = CLI_EXIT_OK;
+	for (size_t i = 0; i < all.n_scenarios; i++) {
+		const struct scenario_result *s = &all.scenarios[i];
+		if (s->failed) {
+			fprintf(stderr, "snapbench run: %s failed: %s\n", s->name, s->error);
+			rc = CLI_EXIT_FAIL;
+		}
+		for (size_t k = 0; k < s->n_expects; k++) {
+			if (!s->expects[k].passed) {
+				fprintf(stderr, "snapbench run: %s: expectation '%s' not met: %s\n", s->name,
+					s->expects[k].text, s->expects[k].why);
+				rc = CLI_EXIT_FAIL;
+			}
+		}
+	}
+out:
+	run_report_free(&all);
+	for (size_t i = 0; i < nsets; i++) {
+		sets[i].n = parsed[i]; /* every parsed scenario is freed */
+		scenario_set_free(&sets[i]);
+	}
+	free(sets);
+	free(parsed);
+	return rc;
+}
