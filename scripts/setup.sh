@@ -10,6 +10,12 @@ cd "$(dirname "$0")/.."
 
 packages=(meson ninja-build gcc pkg-config libelf-dev libncurses-dev linux-libc-dev libxxhash-dev libinih-dev libjansson-dev python3)
 
+# The tests also render the HTML report in headless Chromium and drive the
+# curses UI under tmux (scripts/test.sh sets SB_TEST_TOOLS=1).
+if [ "${SB_TEST_TOOLS:-0}" = 1 ]; then
+	packages+=(chromium tmux)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -5,6 +5,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+export SB_TEST_TOOLS=1
 scripts/setup.sh plain || exit 1
 scripts/setup.sh asan || exit 1
 
