@@ -23,7 +23,8 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -o, --output DIR     where reports go (default snapbench-results)\n"
 		"      --only NAME      run only the scenario NAME (repeatable)\n"
-		"      --html           also write report.html (report.json is always written)\n"
+		"      --json           write report.json (always done; accepted for scripts)\n"
+		"      --html           also write report.html\n"
 		"      --distribution   print each step's percentile distribution too\n"
 		"      --list           list the scenarios that would run, and stop\n"
 		"  -q, --quiet          no progress line and no summary on stdout\n"
@@ -119,7 +120,8 @@ int cmd_run(int argc, char **argv)
 	struct run_args a = { .out_dir = "snapbench-results" };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "only", required_argument, 0, 'n' },
-		{ "html", no_argument, 0, 'H' },         { "distribution", no_argument, 0, 'd' },
+		{ "html", no_argument, 0, 'H' },         { "json", no_argument, 0, 'J' },
+		{ "distribution", no_argument, 0, 'd' },
 		{ "list", no_argument, 0, 'l' },         { "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
@@ -140,6 +142,7 @@ int cmd_run(int argc, char **argv)
 			a.only[a.n_only++] = optarg;
 			break;
 		case 'H': a.html = true; break;
+		case 'J': break; /* report.json is always written */
 		case 'd': a.distribution = true; break;
 		case 'l': a.list = true; break;
 		case 'q': a.quiet = true; break;
