@@ -27,5 +27,6 @@ int cmd_run(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_tui(int argc, char **argv);
 
 #endif

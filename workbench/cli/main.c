@@ -9,6 +9,7 @@ static const struct cli_command commands[] = {
 	{ "report", "print or convert a report written by run", cmd_report },
 	{ "compare", "compare two reports; exit 1 on a regression", cmd_compare },
 	{ "inspect", "layout and page tables of a snapshot file or guest ELF", cmd_inspect },
+	{ "tui", "curses UI: layout, page tables, dedup, live run", cmd_tui },
 	{ "layout", "print the memory layout of a sandbox", cmd_layout },
 	{ "bench", "measure exit, call and create latencies of the test guest", cmd_bench },
 	{ "help", "show help for snapbench or a subcommand", cmd_help },

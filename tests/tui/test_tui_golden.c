@@ -1,0 +1,167 @@
+/* test_tui_golden.c — the text renderers of the static views against
+ * tests/golden/tui_*.txt (UPDATE_GOLDENS=1 rewrites them), at 80 and 120
+ * columns, on deterministic inputs: the embedded test guest's INIT
+ * snapshot and a hand-made chain of two snapshots over it (no KVM). Also
+ * checks the state logic the goldens rely on, so a broken tree or filter
+ * fails here with a message, not only as a diff. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "golden.h"
+#include "tui.h"
+
+static char *render(void (*fn)(FILE *, const void *, int), const void *arg, int width)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	fn(f, arg, width);
+	fclose(f);
+	return buf;
+}
+
+static const struct tui_model *g_model;
+
+static void r_layout(FILE *f, const void *arg, int width)
+{
+	tui_render_layout(f, g_model, arg, width, 0);
+}
+static void r_pt(FILE *f, const void *arg, int width)
+{
+	tui_render_pt(f, g_model, arg, width, 0);
+}
+static void r_dedup(FILE *f, const void *arg, int width)
+{
+	tui_render_dedup(f, g_model, arg, width, 0);
+}
+static void r_help(FILE *f, const void *arg, int width)
+{
+	(void)arg;
+	tui_render_help(f, width);
+	tui_render_keybar(f, TUI_VIEW_PT, width);
+}
+
+/* Compare with the golden file and check no line is wider than `width`. */
+static void golden(const char *name, void (*fn)(FILE *, const void *, int), const void *arg, int width)
+{
+	char *text = render(fn, arg, width);
+	CHECK(golden_check(name, text));
+	int col = 0, widest = 0;
+	for (const char *p = text; *p; p++) {
+		col = *p == '\n' ? 0 : col + 1;
+		if (col > widest)
+			widest = col;
+	}
+	if (!CHECK(widest <= width))
+		fprintf(stderr, "  %s: a line is %d columns wide (limit %d)\n", name, widest, width);
+	free(text);
+}
+
+static void test_layout(const struct tui_model *m)
+{
+	struct layout_state st = { 0 };
+	golden("tui_layout_80.txt", r_layout, &st, 80);
+	st.cursor = 5; /* pt copy: the scratch details */
+	golden("tui_layout_ptcopy_120.txt", r_layout, &st, 120);
+	struct layout_region r[2 * LAYOUT_MAX_REGIONS];
+	CHECK_U64(tui_layout_regions(m, r), 11);
+	CHECK_U64(r[5].kind, LAYOUT_REGION_PT_COPY);
+}
+
+static void test_pt(const struct tui_model *m)
+{
+	struct pt_state st;
+	if (!CHECK_I64(pt_state_init(&st, m), 0))
+		return;
+	CHECK_U64(st.n_rows, 2); /* PML4 0 (snapshot) and 511 (scratch window) */
+	/* expand PML4 0 -> PDPT 0 -> PD 0: the PT of the snapshot region */
+	for (int i = 0; i < 3; i++) {
+		pt_state_expand(&st, true);
+		pt_state_move(&st, 1, 0);
+	}
+	pt_state_expand(&st, true);
+	CHECK(st.n_rows > 10);
+	golden("tui_pt_expanded_80.txt", r_pt, &st, 80);
+	golden("tui_pt_expanded_120.txt", r_pt, &st, 120);
+	pt_state_free(&st);
+
+	/* jump to a heap VA: its full path, cursor on the leaf */
+	pt_state_init(&st, m);
+	gva_t va = layout_heap_gva(&m->snap->layout) + 0x1234;
+	CHECK_I64(pt_state_jump(&st, va), 0);
+	CHECK_U64(st.path_len, 4);
+	CHECK_U64(st.tree.nodes[st.rows[st.cursor]].e.level, 1);
+	golden("tui_pt_jump_80.txt", r_pt, &st, 80);
+	/* the CoW filter keeps the heap (CoW in an INIT snapshot), drops code */
+	pt_state_set_filter(&st, PT_FILTER_COW);
+	for (size_t i = 0; i < st.n_rows; i++)
+		CHECK(st.tree.nodes[st.rows[i]].cow > 0);
+	golden("tui_pt_cow_80.txt", r_pt, &st, 80);
+	/* an unmapped VA: partial path, an error */
+	CHECK_I64(pt_state_jump(&st, 0x0000700000000000ull), -1);
+	CHECK_CONTAINS(st.msg, "not mapped");
+	pt_state_free(&st);
+}
+
+static void test_dedup(struct snapshot *base)
+{
+	struct snapshot *a, *b;
+	struct sb_err err;
+	if (!CHECK_I64(tui_chain_handmade(base, &a, &b, &err), 0)) {
+		fprintf(stderr, "  %s\n", err.msg);
+		return;
+	}
+	struct tui_model m;
+	tui_model_from_snapshots(&m, b, "hand-made chain, snapshot B", a, b);
+	g_model = &m;
+	struct dedup_state st;
+	if (CHECK_I64(dedup_state_init(&st, &m, &err), 0)) {
+		/* B: the alias page (heap page 1 + TUI_CHAIN_ALIAS_GVA) */
+		CHECK(st.info->counts[DEDUP_ALIAS] == 1);
+		CHECK(st.info->counts[DEDUP_ZERO] == 1); /* all zero pages share one */
+		CHECK(st.info->counts[DEDUP_CODE] >= 1);
+		CHECK(st.info->counts[DEDUP_PT] >= 4);
+		/* B against A: 3 changed (heap 1, its alias, heap 2), 1 new */
+		CHECK_U64(st.cmp->counts[DEDUP_CHANGED], 3);
+		CHECK_U64(st.cmp->counts[DEDUP_NEW], 1);
+		CHECK_U64(st.cmp->counts[DEDUP_REMOVED], 0);
+		CHECK(st.cmp->counts[DEDUP_SHARED] > 10);
+		golden("tui_dedup_80.txt", r_dedup, &st, 80);
+		golden("tui_dedup_120.txt", r_dedup, &st, 120);
+		st.mode = DEDUP_MODE_COMPARE;
+		golden("tui_dedup_compare_80.txt", r_dedup, &st, 80);
+		dedup_state_free(&st);
+	}
+	tui_model_free(&m);
+	snap_unref(a);
+	snap_unref(b);
+}
+
+int main(void)
+{
+	struct snapshot *s;
+	struct sb_err err;
+	if (!CHECK_I64(tui_builtin_snapshot(&s, NULL, &err), 0)) {
+		fprintf(stderr, "  %s\n", err.msg);
+		return check_done();
+	}
+	struct tui_model m;
+	tui_model_from_snapshots(&m, s, "(embedded test guest)", NULL, NULL);
+	g_model = &m;
+	test_layout(&m);
+	test_pt(&m);
+	golden("tui_help_80.txt", r_help, NULL, 80);
+	/* every binding's view and action are in range; keys resolve per view */
+	size_t n;
+	const struct tui_binding *b = tui_bindings(&n);
+	for (size_t i = 0; i < n; i++)
+		CHECK(b[i].view >= TUI_VIEW_ANY && b[i].view < TUI_VIEW__COUNT && b[i].action < TUI_ACT__COUNT);
+	CHECK_U64(tui_key_action('g', TUI_VIEW_PT), TUI_ACT_GOTO);
+	CHECK_U64(tui_key_action('g', TUI_VIEW_LAYOUT), TUI_ACT_NONE);
+	CHECK_U64(tui_key_action('q', TUI_VIEW_DEDUP), TUI_ACT_QUIT);
+	test_dedup(s);
+	tui_model_free(&m);
+	snap_unref(s);
+	return check_done();
+}

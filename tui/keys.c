@@ -1,0 +1,62 @@
+/* keys.c — THE key-binding table: the key map, the help screen and the
+ * bottom key bar are all generated from it. */
+#include <curses.h>
+
+#include "tui.h"
+
+#define ANY TUI_VIEW_ANY
+#define KEY_TAB '\t'
+#define KEY_ENTER_CR '\r'
+#define KEY_ENTER_LF '\n'
+#define KEY_ESC 27
+
+/* Order matters: the first binding of an action in a view names it in the
+ * bar; later ones are alternatives shown only on the help screen. */
+static const struct tui_binding bindings[] = {
+	{ '?', "?", ANY, TUI_ACT_HELP, "show / hide this help", "Help" },
+	{ 'q', "q", ANY, TUI_ACT_QUIT, "quit", "Quit" },
+	{ KEY_TAB, "Tab", ANY, TUI_ACT_NEXT_VIEW, "next view", "View" },
+	{ KEY_BTAB, "S-Tab", ANY, TUI_ACT_PREV_VIEW, "previous view", NULL },
+	{ '1', "1", ANY, TUI_ACT_VIEW_LAYOUT, "layout view", NULL },
+	{ '2', "2", ANY, TUI_ACT_VIEW_PT, "page-table view", NULL },
+	{ '3', "3", ANY, TUI_ACT_VIEW_DEDUP, "dedup view", NULL },
+	{ '4', "4", ANY, TUI_ACT_VIEW_LIVE, "live-run view", NULL },
+	{ KEY_UP, "Up", ANY, TUI_ACT_UP, "move up / scroll up", NULL },
+	{ 'k', "k", ANY, TUI_ACT_UP, "move up / scroll up", NULL },
+	{ KEY_DOWN, "Down", ANY, TUI_ACT_DOWN, "move down / scroll down", NULL },
+	{ 'j', "j", ANY, TUI_ACT_DOWN, "move down / scroll down", NULL },
+	{ KEY_PPAGE, "PgUp", ANY, TUI_ACT_PAGE_UP, "page up", NULL },
+	{ KEY_NPAGE, "PgDn", ANY, TUI_ACT_PAGE_DOWN, "page down", NULL },
+	{ KEY_HOME, "Home", ANY, TUI_ACT_HOME, "first row", NULL },
+	{ KEY_END, "End", ANY, TUI_ACT_END, "last row", NULL },
+	{ KEY_ENTER_LF, "Enter", TUI_VIEW_PT, TUI_ACT_TOGGLE, "expand / collapse the entry", "Expand" },
+	{ KEY_ENTER_CR, "Enter", TUI_VIEW_PT, TUI_ACT_TOGGLE, "expand / collapse the entry", NULL },
+	{ KEY_ENTER, "Enter", TUI_VIEW_PT, TUI_ACT_TOGGLE, "expand / collapse the entry", NULL },
+	{ KEY_RIGHT, "Right", TUI_VIEW_PT, TUI_ACT_EXPAND, "expand the entry", NULL },
+	{ KEY_LEFT, "Left", TUI_VIEW_PT, TUI_ACT_COLLAPSE, "collapse (or go to the parent)", NULL },
+	{ 'g', "g", TUI_VIEW_PT, TUI_ACT_GOTO, "go to a VA: show its translation path", "GotoVA" },
+	{ 'f', "f", TUI_VIEW_PT, TUI_ACT_FILTER, "filter: all / CoW / writable / executable", "Filter" },
+	{ 'c', "c", TUI_VIEW_DEDUP, TUI_ACT_MODE, "pages of one snapshot / compare A and B", "Compare" },
+	{ 'p', "p", TUI_VIEW_LIVE, TUI_ACT_PAUSE, "pause / resume (between iterations)", "Pause" },
+	{ 's', "s", TUI_VIEW_LIVE, TUI_ACT_STEP, "run one iteration (pauses)", "Step" },
+	{ KEY_LEFT, "Left", TUI_VIEW_LIVE, TUI_ACT_UP, "previous scenario", NULL },
+	{ KEY_RIGHT, "Right", TUI_VIEW_LIVE, TUI_ACT_DOWN, "next scenario", NULL },
+};
+
+const struct tui_binding *tui_bindings(size_t *n)
+{
+	*n = sizeof bindings / sizeof bindings[0];
+	return bindings;
+}
+
+enum tui_action tui_key_action(int key, enum tui_view view)
+{
+	size_t n = sizeof bindings / sizeof bindings[0];
+	for (size_t i = 0; i < n; i++)
+		if (bindings[i].key == key && bindings[i].view == (int)view)
+			return bindings[i].action;
+	for (size_t i = 0; i < n; i++)
+		if (bindings[i].key == key && bindings[i].view == ANY)
+			return bindings[i].action;
+	return TUI_ACT_NONE;
+}

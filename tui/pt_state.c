@@ -1,0 +1,189 @@
+/* pt_state.c — the page-table view's state: expansion, filter, cursor and
+ * jump-to-VA, independent of curses (the golden tests drive it). */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui.h"
+
+const char *pt_filter_name(enum pt_filter f)
+{
+	static const char *const names[] = { "all", "CoW", "writable", "executable" };
+	return f < PT_FILTER__COUNT ? names[f] : "?";
+}
+
+static bool node_matches(const struct pt_node *n, enum pt_filter f)
+{
+	switch (f) {
+	case PT_FILTER_COW: return n->cow > 0;
+	case PT_FILTER_WRITABLE: return n->writable > 0;
+	case PT_FILTER_EXEC: return n->exec > 0;
+	default: return true;
+	}
+}
+
+static int add_row(struct pt_state *st, int node)
+{
+	if (st->n_rows == st->cap_rows) {
+		size_t cap = st->cap_rows ? 2 * st->cap_rows : 256;
+		int *r = realloc(st->rows, cap * sizeof *r);
+		if (!r)
+			return -1;
+		st->rows = r;
+		st->cap_rows = cap;
+	}
+	st->rows[st->n_rows++] = node;
+	return 0;
+}
+
+static int add_rows(struct pt_state *st, int first, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		const struct pt_node *node = &st->tree.nodes[first + (int)i];
+		if (!node_matches(node, st->filter))
+			continue;
+		if (add_row(st, first + (int)i))
+			return -1;
+		if (node->expanded && node->first_child >= 0 &&
+		    add_rows(st, node->first_child, node->n_children))
+			return -1;
+	}
+	return 0;
+}
+
+/* Rebuild the visible rows, keeping the cursor on node `keep` if shown. */
+static void refresh(struct pt_state *st, int keep)
+{
+	st->n_rows = 0;
+	add_rows(st, 0, st->tree.n_top);
+	st->cursor = 0;
+	for (size_t i = 0; i < st->n_rows; i++)
+		if (st->rows[i] == keep)
+			st->cursor = (int)i;
+	if (st->top > st->cursor)
+		st->top = st->cursor;
+}
+
+int pt_state_init(struct pt_state *st, const struct tui_model *m)
+{
+	memset(st, 0, sizeof *st);
+	if (pt_tree_init(&st->tree, &m->pt.pt, m->pt_root))
+		return -1;
+	refresh(st, 0);
+	return 0;
+}
+
+void pt_state_free(struct pt_state *st)
+{
+	pt_tree_free(&st->tree);
+	free(st->rows);
+	memset(st, 0, sizeof *st);
+}
+
+size_t pt_state_rows(const struct pt_state *st)
+{
+	return st->n_rows;
+}
+
+static int cursor_node(const struct pt_state *st)
+{
+	return st->n_rows ? st->rows[st->cursor] : -1;
+}
+
+void pt_state_expand(struct pt_state *st, bool expand)
+{
+	int n = cursor_node(st);
+	if (n < 0)
+		return;
+	struct pt_node *node = &st->tree.nodes[n];
+	st->msg[0] = '\0';
+	if (expand) {
+		if (!pt_node_is_table(node) || pt_tree_load(&st->tree, n))
+			return;
+		st->tree.nodes[n].expanded = true;
+	} else if (node->expanded) {
+		node->expanded = false;
+	} else if (node->parent >= 0) {
+		/* collapse on a collapsed row: go to the parent and close it */
+		n = node->parent;
+		st->tree.nodes[n].expanded = false;
+	}
+	refresh(st, n);
+}
+
+void pt_state_set_filter(struct pt_state *st, enum pt_filter f)
+{
+	int keep = cursor_node(st);
+	st->filter = f;
+	refresh(st, keep);
+}
+
+void pt_state_move(struct pt_state *st, int delta, int page_rows)
+{
+	long c = (long)st->cursor + delta;
+	if (c >= (long)st->n_rows)
+		c = (long)st->n_rows - 1;
+	if (c < 0)
+		c = 0;
+	st->cursor = (int)c;
+	if (page_rows > 0) {
+		if (st->cursor < st->top)
+			st->top = st->cursor;
+		if (st->cursor >= st->top + page_rows)
+			st->top = st->cursor - page_rows + 1;
+	}
+}
+
+static bool path_visit(void *arg, const struct pt_entry_info *e)
+{
+	struct pt_state *st = arg;
+	if (st->path_len < PT_MAX_LEVELS)
+		st->path[st->path_len++] = *e;
+	return true;
+}
+
+int pt_state_jump(struct pt_state *st, gva_t va)
+{
+	struct pt_walk w;
+	struct pt_mapping m;
+	st->jumped = true;
+	st->jump_va = va;
+	st->path_len = 0;
+	st->jump_mapped = false;
+	st->msg[0] = '\0';
+	enum pt_status s = pt_walk_begin_at(&w, st->tree.pt, st->tree.root, va, 1);
+	if (s != PT_OK) {
+		snprintf(st->msg, sizeof st->msg, "VA 0x%" PRIx64 ": %s", va, pt_strerror(s));
+		return -1;
+	}
+	pt_walk_set_visitor(&w, path_visit, st);
+	st->jump_mapped = pt_walk_next(&w, &m);
+	/* Open the tree along the path (the filter is reset so the row shows). */
+	st->filter = PT_FILTER_ALL;
+	int first = 0, node = -1;
+	unsigned n = st->tree.n_top;
+	for (unsigned d = 0; d < st->path_len; d++) {
+		int found = -1;
+		for (unsigned i = 0; i < n; i++)
+			if (st->tree.nodes[first + (int)i].e.index == st->path[d].index)
+				found = first + (int)i;
+		if (found < 0)
+			break;
+		node = found;
+		if (d + 1 < st->path_len) {
+			if (pt_tree_load(&st->tree, node))
+				break;
+			st->tree.nodes[node].expanded = true;
+			first = st->tree.nodes[node].first_child;
+			n = st->tree.nodes[node].n_children;
+		}
+	}
+	refresh(st, node);
+	if (!st->jump_mapped) {
+		snprintf(st->msg, sizeof st->msg, "VA 0x%" PRIx64 " is not mapped", va);
+		return -1;
+	}
+	snprintf(st->msg, sizeof st->msg, "VA 0x%" PRIx64 " -> PA 0x%" PRIx64, va,
+		 m.phys + (va - m.virt));
+	return 0;
+}

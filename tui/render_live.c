@@ -1,0 +1,96 @@
+/* render_live.c — the live-run view as text: per scenario its progress and
+ * per step label its percentiles and a histogram sparkline. */
+#include <inttypes.h>
+#include <math.h>
+#include <string.h>
+
+#include "tui.h"
+
+/* Density ramp for sparklines: plain ASCII so monochrome / dumb
+ * terminals and golden files show the same thing. */
+static const char ramp[] = " .:-=+*#@";
+
+/* Counts over `cells` log-spaced bins between min and max. */
+static void sparkline(FILE *f, const struct hist *h, int cells)
+{
+	uint64_t bins[256] = { 0 }, top = 0;
+	if (cells > 256)
+		cells = 256;
+	double lo = log((double)(hist_min(h) ? hist_min(h) : 1));
+	double hi = log((double)(hist_max(h) ? hist_max(h) : 1)) + 1e-9;
+	struct hist_iter it;
+	struct hist_bucket b;
+	for (hist_iter_init(&it, h); hist_iter_next(&it, &b);) {
+		double v = log((double)(b.lower_ns ? b.lower_ns : 1));
+		int i = hi > lo ? (int)((v - lo) / (hi - lo) * cells) : 0;
+		if (i < 0)
+			i = 0;
+		if (i >= cells)
+			i = cells - 1;
+		bins[i] += b.count;
+	}
+	for (int i = 0; i < cells; i++)
+		if (bins[i] > top)
+			top = bins[i];
+	for (int i = 0; i < cells; i++) {
+		int level = bins[i] && top ? 1 + (int)((bins[i] * (uint64_t)(sizeof ramp - 3)) / top) : 0;
+		fputc(ramp[level], f);
+	}
+}
+
+static void scenario_block(FILE *f, const struct live_scenario *ls, bool selected, int width)
+{
+	char t[128];
+	if (ls->total)
+		snprintf(t, sizeof t, "%s%s: %s, %" PRIu64 "/%" PRIu64 " iterations", selected ? "> " : "",
+			 ls->name, live_status_name(ls->status), ls->done, ls->total);
+	else
+		snprintf(t, sizeof t, "%s%s: %s, %" PRIu64 " iterations", selected ? "> " : "", ls->name,
+			 live_status_name(ls->status), ls->done);
+	tui_hline(f, width, t);
+	if (ls->status == LIVE_FAILED)
+		fprintf(f, "  error: %.*s\n", width > 10 ? width - 10 : 1, ls->error);
+	if (!selected)
+		return;
+	int label_w = width >= 110 ? 32 : 22;
+	int spark = width - (label_w + 2 + 7 + 4 * 9 + 2);
+	fprintf(f, "  %-*s %6s %8s %8s %8s %8s  %s\n", label_w, "step", "count", "p50", "p90", "p99",
+		"max", spark >= 8 ? "histogram (log time)" : "");
+	for (size_t i = 0; i < ls->n_steps; i++) {
+		const struct step_stats *s = &ls->steps[i];
+		const struct hist *h = &s->hist;
+		char a[16], b[16], c[16], d[16];
+		fprintf(f, "  %-*.*s %6" PRIu64 " %8s %8s %8s %8s", label_w, label_w, s->label, hist_count(h),
+			tui_human_ns(hist_value_at_percentile(h, 50), a, sizeof a),
+			tui_human_ns(hist_value_at_percentile(h, 90), b, sizeof b),
+			tui_human_ns(hist_value_at_percentile(h, 99), c, sizeof c),
+			tui_human_ns(hist_max(h), d, sizeof d));
+		if (spark >= 8 && hist_count(h)) {
+			fputs("  ", f);
+			sparkline(f, h, spark);
+		}
+		fputc('\n', f);
+	}
+	if (!ls->n_steps)
+		fprintf(f, "  (no results yet)\n");
+}
+
+void tui_render_live(FILE *f, const struct tui_model *m, const struct live_state *st, int width,
+		     int height)
+{
+	(void)height;
+	struct live_run *r = st->run;
+	fprintf(f, "%.*s\n", width, m->source);
+	if (!r) {
+		fprintf(f, "no scenario to run: start `snapbench tui SCENARIO-FILE`\n");
+		return;
+	}
+	pthread_mutex_lock(&r->lock);
+	fprintf(f, "live run: %s%s, scenario %zu of %zu, %u batches per scenario\n",
+		r->finished ? "finished" : r->paused ? "PAUSED" : "running",
+		r->busy ? " (iterations in flight)" : "", r->current + 1, r->n, r->batches_per_scenario);
+	for (size_t i = 0; i < r->n; i++)
+		scenario_block(f, &r->scn[i], (int)i == st->cursor, width);
+	pthread_mutex_unlock(&r->lock);
+	fprintf(f, "latencies in ns/us/ms; p = percentile of the recorded iterations (warm-up excluded)\n");
+}

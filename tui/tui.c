@@ -1,0 +1,311 @@
+/* tui.c — `snapbench tui`: arguments, then the curses main loop (tab bar,
+ * current panel, key bar; help screen; prompt; KEY_RESIZE). */
+#include <getopt.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui_internal.h"
+
+#define EXIT_OK 0   /* workbench/cli/cli.h's CLI_EXIT_* */
+#define EXIT_FAIL 1
+#define EXIT_USAGE 2
+#define MIN_WIDTH 40
+#define MIN_HEIGHT 10
+#define TICK_MS 300
+
+int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const char *va, enum pt_filter filter,
+		struct sb_err *err);
+
+struct tui {
+	struct tui_model *m;
+	struct tui_panel *panels[TUI_VIEW__COUNT];
+	enum tui_view view;
+	bool help;
+	int help_top;
+};
+
+static void draw_tabs(const struct tui *t, int width)
+{
+	move(0, 0);
+	for (int v = 0; v < TUI_VIEW__COUNT; v++) {
+		attr_t a = v == (int)t->view ? A_REVERSE | A_BOLD : A_NORMAL;
+		attron(a);
+		printw(" %d %s ", v + 1, tui_view_title((enum tui_view)v));
+		attroff(a);
+		addch(' ');
+	}
+	int x = getcurx(stdscr);
+	if (width - x > 10)
+		printw("%.*s", width - x - 1, t->help ? "help" : t->m->source);
+}
+
+static void render_help(FILE *f, const void *arg, int width, int height)
+{
+	(void)arg;
+	(void)height;
+	tui_render_help(f, width);
+}
+
+static void render_bar(FILE *f, const void *arg, int width, int height)
+{
+	(void)height;
+	tui_render_keybar(f, *(const enum tui_view *)arg, width);
+}
+
+/* The key bar: "key label" pairs, keys in reverse video (htop style). */
+static void draw_keybar(const struct tui *t, int y, int width)
+{
+	char *text = tui_render_string(render_bar, &t->view, width, 1);
+	if (!text)
+		return;
+	move(y, 0);
+	bool key = true;
+	for (int c = 0; text[c] && text[c] != '\n' && c < width; c++) {
+		if (text[c] == ' ')
+			key = !key;
+		addch((chtype)(unsigned char)text[c] | (key && text[c] != ' ' ? A_REVERSE : A_NORMAL));
+	}
+	free(text);
+}
+
+static void draw(struct tui *t)
+{
+	int h, w;
+	getmaxyx(stdscr, h, w);
+	erase();
+	if (h < MIN_HEIGHT || w < MIN_WIDTH) {
+		mvprintw(0, 0, "terminal too small (%dx%d, need %dx%d)", w, h, MIN_WIDTH, MIN_HEIGHT);
+		refresh();
+		return;
+	}
+	draw_tabs(t, w);
+	if (t->help) {
+		char *text = tui_render_string(render_help, NULL, w, h - 2);
+		if (text)
+			tui_draw_text(text, 1, h - 2, w, &t->help_top, NULL);
+		free(text);
+	} else {
+		struct tui_panel *p = t->panels[t->view];
+		p->ops->draw(p, 1, h - 2, w);
+	}
+	draw_keybar(t, h - 1, w);
+	refresh();
+}
+
+/* A one-line prompt on the bottom row; false if cancelled (Esc). */
+static bool ask(const char *question, char *buf, size_t n)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	curs_set(1);
+	timeout(-1);
+	for (;;) {
+		int h, w;
+		getmaxyx(stdscr, h, w);
+		move(h - 1, 0);
+		clrtoeol();
+		attron(A_BOLD);
+		printw("%s", question);
+		attroff(A_BOLD);
+		printw("%.*s", w > 20 ? w - 20 : 1, buf);
+		refresh();
+		int c = getch();
+		if (c == '\n' || c == '\r' || c == KEY_ENTER)
+			break;
+		if (c == 27) {
+			curs_set(0);
+			return false;
+		}
+		if ((c == KEY_BACKSPACE || c == 127 || c == 8) && len)
+			buf[--len] = '\0';
+		else if (c >= 32 && c < 127 && len + 1 < n) {
+			buf[len++] = (char)c;
+			buf[len] = '\0';
+		}
+	}
+	curs_set(0);
+	return true;
+}
+
+static int loop(struct tui *t)
+{
+	for (;;) {
+		draw(t);
+		struct tui_panel *p = t->panels[t->view];
+		bool tick = !t->help && p->ops->ticking && p->ops->ticking(p);
+		timeout(tick ? TICK_MS : -1);
+		int c = getch();
+		if (c == ERR || c == KEY_RESIZE)
+			continue; /* redraw at the (new) size */
+		int h = getmaxy(stdscr);
+		enum tui_action a = tui_key_action(c, t->view);
+		if (t->help) {
+			if (a == TUI_ACT_QUIT || a == TUI_ACT_HELP || c == 27)
+				t->help = false;
+			else if (a == TUI_ACT_UP || a == TUI_ACT_DOWN)
+				t->help_top += a == TUI_ACT_UP ? -1 : 1;
+			else if (a == TUI_ACT_PAGE_UP || a == TUI_ACT_PAGE_DOWN)
+				t->help_top += (a == TUI_ACT_PAGE_UP ? -1 : 1) * (h - 2);
+			continue;
+		}
+		switch (a) {
+		case TUI_ACT_QUIT: return 0;
+		case TUI_ACT_HELP: t->help = true; t->help_top = 0; continue;
+		case TUI_ACT_NEXT_VIEW: t->view = (t->view + 1) % TUI_VIEW__COUNT; continue;
+		case TUI_ACT_PREV_VIEW: t->view = (t->view + TUI_VIEW__COUNT - 1) % TUI_VIEW__COUNT; continue;
+		case TUI_ACT_VIEW_LAYOUT: case TUI_ACT_VIEW_PT: case TUI_ACT_VIEW_DEDUP: case TUI_ACT_VIEW_LIVE:
+			t->view = (enum tui_view)(a - TUI_ACT_VIEW_LAYOUT);
+			continue;
+		default: break;
+		}
+		int r = p->ops->key(p, a, h - 2);
+		if (r & TUI_KEY_QUIT)
+			return 0;
+		if ((r & TUI_KEY_PROMPT) && p->ops->prompt) {
+			char buf[64];
+			if (ask(p->ops->prompt_question, buf, sizeof buf))
+				p->ops->prompt(p, buf);
+		}
+	}
+}
+
+static int run_curses(struct tui_model *m, enum tui_view start, struct sb_err *err)
+{
+	struct tui t = { .m = m, .view = start };
+	struct tui_panel *(*make[TUI_VIEW__COUNT])(const struct tui_model *, struct sb_err *) = {
+		tui_layout_panel, tui_pt_panel, tui_dedup_panel, tui_live_panel,
+	};
+	int rc = 0;
+	for (int v = 0; v < TUI_VIEW__COUNT && rc == 0; v++)
+		if (!(t.panels[v] = make[v](m, err)))
+			rc = -1;
+	if (rc == 0) {
+		setlocale(LC_ALL, "");
+		if (!initscr()) {
+			rc = sb_errf(err, SB_E_IO, "cannot initialise the terminal");
+		} else {
+			cbreak();
+			noecho();
+			keypad(stdscr, TRUE);
+			curs_set(0);
+			set_escdelay(50);
+			tui_colour_init();
+			rc = loop(&t);
+			endwin();
+		}
+	}
+	for (int v = 0; v < TUI_VIEW__COUNT; v++)
+		if (t.panels[v])
+			t.panels[v]->ops->free(t.panels[v]);
+	return rc;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: snapbench tui [OPTIONS] [ELF | SNAPSHOT-FILE | SCENARIO-FILE]\n"
+		"       snapbench tui [OPTIONS] SNAPSHOT-A SNAPSHOT-B\n"
+		"       snapbench tui --dump VIEW [--width N] [--va HEX] [--filter F] [INPUT...]\n\n"
+		"Inspect a snapshot: its memory layout, page tables and page dedup; compare\n"
+		"two snapshots of a chain; follow a scenario run live. Without an input: the\n"
+		"embedded test guest's INIT snapshot (and a hand-made chain over it).\n\n"
+		"options:\n"
+		"  --dump VIEW     print VIEW (layout, pt, dedup, live) as text, no curses\n"
+		"  --width N       columns for --dump (default 80, at least %d)\n"
+		"  --view VIEW     start in VIEW (default layout; live for a scenario file)\n"
+		"  --va HEX        --dump pt: show the translation path of this VA\n"
+		"  --filter F      --dump pt: all, cow, writable or executable\n"
+		"  -h, --help      this text\n\n"
+		"Keys: press ? in the UI. NO_COLOR=1 or TERM=dumb turn colours off.\n",
+		MIN_WIDTH);
+}
+
+static bool parse_filter(const char *s, enum pt_filter *out)
+{
+	for (int i = 0; i < PT_FILTER__COUNT; i++)
+		if (strcasecmp(s, pt_filter_name((enum pt_filter)i)) == 0) {
+			*out = (enum pt_filter)i;
+			return true;
+		}
+	return false;
+}
+
+int tui_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dump", required_argument, 0, 'd' }, { "width", required_argument, 0, 'w' },
+		{ "view", required_argument, 0, 'v' }, { "va", required_argument, 0, 'a' },
+		{ "filter", required_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
+		{ 0, 0, 0, 0 },
+	};
+	char *args[argc + 2];
+	args[0] = "snapbench tui";
+	for (int i = 0; i < argc; i++)
+		args[i + 1] = argv[i];
+	args[argc + 1] = NULL;
+	optind = 1;
+	int c, width = 80;
+	bool dump = false, have_view = false;
+	enum tui_view view = TUI_VIEW_LAYOUT;
+	enum pt_filter filter = PT_FILTER_ALL;
+	const char *va = NULL;
+	while ((c = getopt_long(argc + 1, args, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+		case 'v':
+			if (!tui_view_parse(optarg, &view)) {
+				fprintf(stderr, "snapbench tui: unknown view '%s' (layout, pt, dedup, live)\n", optarg);
+				return EXIT_USAGE;
+			}
+			dump |= c == 'd';
+			have_view = true;
+			break;
+		case 'w': {
+			char *end;
+			long w = strtol(optarg, &end, 10);
+			if (*end || w < MIN_WIDTH || w > 1000) {
+				fprintf(stderr, "snapbench tui: --width: %d..1000 columns\n", MIN_WIDTH);
+				return EXIT_USAGE;
+			}
+			width = (int)w;
+			break;
+		}
+		case 'a': va = optarg; break;
+		case 'f':
+			if (!parse_filter(optarg, &filter)) {
+				fprintf(stderr, "snapbench tui: --filter: all, cow, writable or executable\n");
+				return EXIT_USAGE;
+			}
+			break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	int nin = argc + 1 - optind;
+	if (nin > 2) {
+		fprintf(stderr, "snapbench tui: at most two inputs\n");
+		return EXIT_USAGE;
+	}
+	struct tui_model m;
+	struct sb_err err = { 0 };
+	int rc = nin == 2 ? tui_model_load_pair(&m, args[optind], args[optind + 1], &err)
+			  : tui_model_load(&m, nin ? args[optind] : NULL, &err);
+	if (rc) {
+		fprintf(stderr, "snapbench tui: %s\n", err.msg);
+		return EXIT_FAIL;
+	}
+	if (dump) {
+		rc = view == TUI_VIEW_PT ? tui_dump_pt(stdout, &m, width, va, filter, &err)
+					 : tui_dump(stdout, &m, view, width, &err);
+	} else {
+		if (!have_view && m.scenarios.n)
+			view = TUI_VIEW_LIVE;
+		rc = run_curses(&m, view, &err);
+	}
+	if (rc)
+		fprintf(stderr, "snapbench tui: %s\n", err.msg);
+	if (!live_run_detached())
+		tui_model_free(&m);
+	return rc ? EXIT_FAIL : EXIT_OK;
+}

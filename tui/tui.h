@@ -1,0 +1,171 @@
+/* tui.h — `snapbench tui`: the curses UI and the text renderers of its views.
+ *
+ * Every view has a pure text renderer: FILE * in, no curses. The curses
+ * panels draw exactly that text (adding only attributes: the row starting
+ * with '>' is the cursor, grid letters get colours), `snapbench tui --dump
+ * VIEW` prints it, and the golden tests compare it. Renderers take
+ *   width   columns to fit (>= 40; rows never exceed it)
+ *   height  rows to fill, 0 = everything (no scrolling: dumps and goldens)
+ * and a view state (cursor, scroll position, expanded nodes, filter, ...)
+ * that the panel's key handler changes.
+ */
+#ifndef SNAPBENCH_TUI_TUI_H
+#define SNAPBENCH_TUI_TUI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "dedup.h"
+#include "live_run.h"
+#include "pt_tree.h"
+#include "tui_model.h"
+
+/* `snapbench tui ...` (argv after the subcommand); exit codes of cli.h. */
+int tui_main(int argc, char **argv);
+
+enum tui_view {
+	TUI_VIEW_LAYOUT,
+	TUI_VIEW_PT,
+	TUI_VIEW_DEDUP,
+	TUI_VIEW_LIVE,
+	TUI_VIEW__COUNT
+};
+const char *tui_view_name(enum tui_view v);       /* "layout", "pt", "dedup", "live" */
+const char *tui_view_title(enum tui_view v);      /* "Layout", "Page tables", ... */
+bool tui_view_parse(const char *name, enum tui_view *out);
+
+/* ---- layout ---------------------------------------------------------- */
+
+struct layout_state {
+	int cursor; /* index into the regions: snapshot regions, then scratch */
+};
+/* Regions the layout view lists (snapshot, then scratch); returns the count. */
+size_t tui_layout_regions(const struct tui_model *m, struct layout_region out[2 * LAYOUT_MAX_REGIONS]);
+void tui_render_layout(FILE *f, const struct tui_model *m, const struct layout_state *st, int width,
+		       int height);
+
+/* ---- page tables ------------------------------------------------------ */
+
+enum pt_filter { PT_FILTER_ALL, PT_FILTER_COW, PT_FILTER_WRITABLE, PT_FILTER_EXEC, PT_FILTER__COUNT };
+const char *pt_filter_name(enum pt_filter f); /* "all", "CoW", "writable", "executable" */
+
+struct pt_state {
+	struct pt_tree tree;
+	enum pt_filter filter;
+	int cursor, top;     /* index into the visible rows; first row shown */
+	int *rows;           /* visible rows: node indices in display order */
+	size_t n_rows, cap_rows;
+	/* the last jump (`g`): the entries that translate `va`, top level first */
+	bool jumped;
+	gva_t jump_va;
+	struct pt_entry_info path[PT_MAX_LEVELS];
+	unsigned path_len;
+	bool jump_mapped;
+	char msg[128];       /* one line of feedback, "" = none */
+};
+int pt_state_init(struct pt_state *st, const struct tui_model *m);
+void pt_state_free(struct pt_state *st);
+/* Expand / collapse the node under the cursor (no-op on leaves). */
+void pt_state_expand(struct pt_state *st, bool expand);
+/* Translate va, expand the tree along its path and put the cursor on the
+ * deepest entry. Returns 0 if va is mapped, -1 (with st->msg) if not. */
+int pt_state_jump(struct pt_state *st, gva_t va);
+void pt_state_set_filter(struct pt_state *st, enum pt_filter f);
+/* Visible rows under the current filter (node indices), refreshed by the
+ * calls above. */
+size_t pt_state_rows(const struct pt_state *st);
+void pt_state_move(struct pt_state *st, int delta, int page_rows);
+void tui_render_pt(FILE *f, const struct tui_model *m, const struct pt_state *st, int width, int height);
+/* Rows the pt renderer spends on headers/footers for a given state, so a
+ * panel knows how many tree rows fit. */
+int tui_render_pt_chrome(const struct pt_state *st);
+
+/* ---- dedup -------------------------------------------------------------- */
+
+enum dedup_mode { DEDUP_MODE_PAGES, DEDUP_MODE_COMPARE };
+struct dedup_state {
+	enum dedup_mode mode;
+	int top; /* first line shown */
+	struct dedup_info *info;   /* of m->snap */
+	struct dedup_compare *cmp; /* of m->cmp_b against m->cmp_a, or NULL */
+};
+int dedup_state_init(struct dedup_state *st, const struct tui_model *m, struct sb_err *err);
+void dedup_state_free(struct dedup_state *st);
+void tui_render_dedup(FILE *f, const struct tui_model *m, const struct dedup_state *st, int width,
+		      int height);
+
+/* ---- live run --------------------------------------------------------------- */
+
+struct live_state {
+	struct live_run *run; /* NULL: no scenario loaded */
+	int cursor;           /* scenario shown */
+};
+/* Render a consistent copy of the run's progress (taken under its lock). */
+void tui_render_live(FILE *f, const struct tui_model *m, const struct live_state *st, int width,
+		     int height);
+
+/* ---- keys and help ------------------------------------------------------------ */
+
+/* What a key does. Global actions are handled by the main loop, the
+ * others by the current view's panel. */
+enum tui_action {
+	TUI_ACT_NONE,
+	TUI_ACT_QUIT,
+	TUI_ACT_HELP,
+	TUI_ACT_NEXT_VIEW,
+	TUI_ACT_PREV_VIEW,
+	TUI_ACT_VIEW_LAYOUT,
+	TUI_ACT_VIEW_PT,
+	TUI_ACT_VIEW_DEDUP,
+	TUI_ACT_VIEW_LIVE,
+	TUI_ACT_UP,
+	TUI_ACT_DOWN,
+	TUI_ACT_PAGE_UP,
+	TUI_ACT_PAGE_DOWN,
+	TUI_ACT_HOME,
+	TUI_ACT_END,
+	TUI_ACT_EXPAND,
+	TUI_ACT_COLLAPSE,
+	TUI_ACT_TOGGLE,
+	TUI_ACT_GOTO,
+	TUI_ACT_FILTER,
+	TUI_ACT_MODE,
+	TUI_ACT_PAUSE,
+	TUI_ACT_STEP,
+	TUI_ACT__COUNT
+};
+
+#define TUI_VIEW_ANY (-1)
+/* One key binding. This table alone makes the key map, the help screen
+ * and the bottom key bar. */
+struct tui_binding {
+	int key;            /* curses key code or character */
+	const char *name;   /* how the key is shown: "Enter", "Tab", "g" */
+	int view;           /* enum tui_view, or TUI_VIEW_ANY */
+	enum tui_action action;
+	const char *help;   /* what it does (help screen) */
+	const char *bar;    /* short label in the key bar, NULL = not shown there */
+};
+const struct tui_binding *tui_bindings(size_t *n);
+/* The action `key` has in `view` (view bindings first, then global ones). */
+enum tui_action tui_key_action(int key, enum tui_view view);
+
+/* The help screen: every binding, global first, then per view. */
+void tui_render_help(FILE *f, int width);
+/* The bottom bar for `view`: "?:Help q:Quit Tab:View ..." cut to width. */
+void tui_render_keybar(FILE *f, enum tui_view view, int width);
+
+/* ---- dump mode ------------------------------------------------------------------ */
+
+/* Render `view` of `m` in its initial state (layout: first region; pt:
+ * top level; dedup: pages then compare; live: runs the scenarios to the
+ * end first). Returns 0, or -1 with err. */
+int tui_dump(FILE *f, const struct tui_model *m, enum tui_view view, int width, struct sb_err *err);
+
+/* Text helpers shared by renderers (text.c). */
+const char *tui_human_bytes(uint64_t bytes, char *buf, size_t n);
+const char *tui_human_ns(uint64_t ns, char *buf, size_t n);
+void tui_hline(FILE *f, int width, const char *title);
+
+#endif

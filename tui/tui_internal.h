@@ -1,0 +1,69 @@
+/* tui_internal.h — the curses side: panels (a small vtable each, like
+ * htop's), drawing helpers and the colour policy. Not for other folders. */
+#ifndef SNAPBENCH_TUI_INTERNAL_H
+#define SNAPBENCH_TUI_INTERNAL_H
+
+#include <curses.h>
+
+#include "tui.h"
+
+/* What a key handler did (flags, ORed). */
+enum tui_key_result {
+	TUI_KEY_IGNORED = 0,
+	TUI_KEY_HANDLED = 1 << 0,
+	TUI_KEY_REDRAW = 1 << 1,
+	TUI_KEY_QUIT = 1 << 2,
+	TUI_KEY_PROMPT = 1 << 3, /* ask a line of text, then call ops->prompt */
+};
+
+struct tui_panel;
+
+struct tui_panel_ops {
+	enum tui_view view;
+	/* Draw the body into rows [y, y + h) of stdscr, `width` columns. */
+	void (*draw)(struct tui_panel *p, int y, int h, int width);
+	/* Handle an action; page_rows = body rows, for paging. */
+	int (*key)(struct tui_panel *p, enum tui_action a, int page_rows);
+	/* One line saying what the view shows (help screen, title). */
+	const char *(*help)(const struct tui_panel *p);
+	/* The prompt's question, and what to do with the answer. */
+	const char *prompt_question;
+	int (*prompt)(struct tui_panel *p, const char *text);
+	/* Redraw periodically (the live view while it runs). */
+	bool (*ticking)(const struct tui_panel *p);
+	void (*free)(struct tui_panel *p);
+};
+
+struct tui_panel {
+	const struct tui_panel_ops *ops;
+	const struct tui_model *m;
+	int top; /* first text line shown (panels that scroll text) */
+};
+
+/* Constructors: NULL on failure (err says why). */
+struct tui_panel *tui_layout_panel(const struct tui_model *m, struct sb_err *err);
+struct tui_panel *tui_pt_panel(const struct tui_model *m, struct sb_err *err);
+struct tui_panel *tui_dedup_panel(const struct tui_model *m, struct sb_err *err);
+struct tui_panel *tui_live_panel(const struct tui_model *m, struct sb_err *err);
+
+/* ---- draw.c ---- */
+
+/* Colours in use (false: NO_COLOR set, TERM=dumb or no colour support). */
+bool tui_colour(void);
+void tui_colour_init(void);
+/* The attribute of a grid/bar letter (colour pair, or a mono fallback). */
+attr_t tui_letter_attr(char c);
+
+/* Run a renderer into a malloc'd string (NULL on failure). */
+typedef void (*tui_render_fn)(FILE *f, const void *arg, int width, int height);
+char *tui_render_string(tui_render_fn fn, const void *arg, int width, int height);
+
+/* Per character attribute for a line (0 = none); NULL = no decoration. */
+typedef attr_t (*tui_decorate_fn)(const char *line, int col);
+
+/* Draw `text` into rows [y, y+h): lines from *top (adjusted so the line
+ * starting with '>' is visible, and clamped), cut to width. The '>' line
+ * is reversed, "-- " rules are bold. */
+void tui_draw_text(const char *text, int y, int h, int width, int *top, tui_decorate_fn decorate);
+
+#endif

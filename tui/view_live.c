@@ -1,0 +1,90 @@
+/* view_live.c — the live-run panel: runs the model's scenarios in the
+ * background (live_run.c) and redraws while they run. */
+#include <stdlib.h>
+
+#include "tui_internal.h"
+
+/* Batches per scenario: how often the numbers move. */
+#define LIVE_BATCHES 10
+
+struct live_panel {
+	struct tui_panel p;
+	struct live_state st;
+};
+
+static void render(FILE *f, const void *arg, int width, int height)
+{
+	const struct live_panel *lp = arg;
+	tui_render_live(f, lp->p.m, &lp->st, width, height);
+}
+
+static void draw(struct tui_panel *p, int y, int h, int width)
+{
+	char *text = tui_render_string(render, p, width, h);
+	if (text)
+		tui_draw_text(text, y, h, width, &p->top, NULL);
+	free(text);
+}
+
+static int key(struct tui_panel *p, enum tui_action a, int page_rows)
+{
+	struct live_state *st = &((struct live_panel *)p)->st;
+	(void)page_rows;
+	if (!st->run)
+		return TUI_KEY_IGNORED;
+	switch (a) {
+	case TUI_ACT_PAUSE: {
+		pthread_mutex_lock(&st->run->lock);
+		bool paused = st->run->paused;
+		pthread_mutex_unlock(&st->run->lock);
+		live_run_pause(st->run, !paused);
+		break;
+	}
+	case TUI_ACT_STEP: live_run_step(st->run); break;
+	case TUI_ACT_UP: st->cursor = st->cursor > 0 ? st->cursor - 1 : 0; break;
+	case TUI_ACT_DOWN:
+		if ((size_t)st->cursor + 1 < st->run->n)
+			st->cursor++;
+		break;
+	default: return TUI_KEY_IGNORED;
+	}
+	return TUI_KEY_HANDLED | TUI_KEY_REDRAW;
+}
+
+static bool ticking(const struct tui_panel *p)
+{
+	const struct live_state *st = &((const struct live_panel *)p)->st;
+	return st->run != NULL;
+}
+
+static const char *help(const struct tui_panel *p)
+{
+	(void)p;
+	return "the scenario running: per step p50/p90/p99/max and a histogram";
+}
+
+static void panel_free(struct tui_panel *p)
+{
+	live_run_stop(((struct live_panel *)p)->st.run, false);
+	free(p);
+}
+
+static const struct tui_panel_ops ops = {
+	.view = TUI_VIEW_LIVE, .draw = draw, .key = key, .help = help, .ticking = ticking,
+	.free = panel_free,
+};
+
+struct tui_panel *tui_live_panel(const struct tui_model *m, struct sb_err *err)
+{
+	struct live_panel *lp = calloc(1, sizeof *lp);
+	if (!lp) {
+		sb_errf(err, SB_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	lp->p = (struct tui_panel){ &ops, m, 0 };
+	if (m->scenarios.n && live_run_start(&lp->st.run, &m->scenarios, false, LIVE_BATCHES, err)) {
+		free(lp);
+		return NULL;
+	}
+	return &lp->p;
+}
