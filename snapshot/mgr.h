@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "pt.h"
 #include "snapshot.h"
 
 struct mem_mgr {
@@ -64,5 +65,16 @@ static inline uint8_t *mgr_output(const struct mem_mgr *m)
 uint64_t mgr_next_free_gpa(const struct mem_mgr *m);
 /* Scratch pages the guest has taken from its allocator since the reset. */
 uint64_t mgr_pages_allocated(const struct mem_mgr *m);
+
+/* The guest's view of scratch, for page-table edits made on the host as
+ * the guest runtime would make them (tests, hand-made chains); mgr_pt.c.
+ * mgr_scratch_at: the host address of [gpa, gpa + bytes) in scratch, or
+ * NULL if it is not all inside. mgr_alloc_page: a page from the guest's
+ * allocator word (PT_E_NOMEM when it would reach the scratch top pages).
+ * mgr_scratch_pt: the page tables at the layout's root, new tables from
+ * that allocator; valid while m is. */
+uint8_t *mgr_scratch_at(const struct mem_mgr *m, gpa_t gpa, uint64_t bytes);
+enum pt_status mgr_alloc_page(struct mem_mgr *m, gpa_t *out);
+struct pt mgr_scratch_pt(struct mem_mgr *m);
 
 #endif

@@ -13,67 +13,17 @@
 #include "pt_host.h"
 #include "snapshot.h"
 
-/* Page-table storage over the scratch mapping, as the guest sees it:
- * tables at scratch GPAs, new tables from the guest allocator. */
-struct scratch_pt {
-	struct pt pt;
-	struct mem_mgr *m;
-};
-
-static uint8_t *scratch_at(struct mem_mgr *m, gpa_t gpa, uint64_t bytes)
-{
-	gpa_t base = layout_scratch_base_gpa(mgr_layout(m));
-	if (gpa < base || gpa - base > m->scratch_bytes - bytes)
-		return NULL;
-	return m->scratch + (gpa - base);
-}
-
-static pt_entry_t sp_read(void *ctx, gpa_t gpa, unsigned bytes)
-{
-	uint8_t *p = scratch_at(ctx, gpa, bytes);
-	pt_entry_t e = 0;
-	if (p)
-		memcpy(&e, p, bytes);
-	return e;
-}
-
-static enum pt_status sp_write(void *ctx, gpa_t gpa, unsigned bytes, pt_entry_t e)
-{
-	uint8_t *p = scratch_at(ctx, gpa, bytes);
-	if (!p)
-		return PT_E_INVAL;
-	memcpy(p, &e, bytes);
-	return PT_OK;
-}
-
-/* Take a page from the guest allocator word (what the guest runtime does). */
 static gpa_t alloc_page(struct mem_mgr *m)
 {
-	uint8_t *word = m->scratch + m->scratch_bytes - SB_SCRATCH_TOP_ALLOCATOR;
-	uint64_t next;
-	memcpy(&next, word, 8);
-	uint64_t after = next + SB_PAGE_SIZE;
-	memcpy(word, &after, 8);
-	return next;
+	gpa_t pa = 0;
+	CHECK_U64(mgr_alloc_page(m, &pa), PT_OK);
+	return pa;
 }
 
-static enum pt_status sp_alloc(void *ctx, gpa_t *out)
-{
-	*out = alloc_page(ctx);
-	return PT_OK;
-}
-
-static gpa_t sp_root(void *ctx)
-{
-	return layout_pt_base_gpa(mgr_layout(ctx));
-}
-
-static const struct pt_ops scratch_ops = { sp_read, sp_write, sp_alloc, sp_root };
-
-static void map_page(struct scratch_pt *sp, gva_t va, gpa_t pa, struct pt_kind k)
+static void map_page(struct pt *pt, gva_t va, gpa_t pa, struct pt_kind k)
 {
 	struct pt_mapping m = { pa, va, SB_PAGE_SIZE, k, true };
-	CHECK_U64(pt_map(&sp->pt, &m), PT_OK);
+	CHECK_U64(pt_map(pt, &m), PT_OK);
 }
 
 /* The new snapshot's view of a VA: its leaf, and the page's bytes. */
@@ -126,13 +76,13 @@ int main(int argc, char **argv)
 	struct mem_mgr m;
 	if (!CHECK_I64(mgr_init(&m, base, &err), 0))
 		return check_done();
-	struct scratch_pt sp = { { &pt_format_x86_64, &scratch_ops, &m }, &m };
+	struct pt sp = mgr_scratch_pt(&m);
 
 	const gva_t heap = layout_heap_gva(l), alias = 0x0000500000000000ull;
 	/* Copy-on-write as the guest does it: heap page 1 gets a private
 	 * scratch copy with pattern A. */
 	gpa_t priv = alloc_page(&m);
-	memset(scratch_at(&m, priv, SB_PAGE_SIZE), 0xAA, SB_PAGE_SIZE);
+	memset(mgr_scratch_at(&m, priv, SB_PAGE_SIZE), 0xAA, SB_PAGE_SIZE);
 	map_page(&sp, heap + SB_PAGE_SIZE, priv, pt_kind_basic(true, true, false));
 	/* An alias: the same private page also at another VA. */
 	map_page(&sp, alias, priv, pt_kind_basic(true, true, false));
@@ -176,7 +126,7 @@ int main(int argc, char **argv)
 	CHECK_U64(pt_lookup(&rr.pt, r.gpa, sb_stack_guard_gva(), &leaf), PT_E_UNMAPPED);
 
 	/* A second snapshot with pattern B is independent of the first. */
-	memset(scratch_at(&m, priv, SB_PAGE_SIZE), 0xBB, SB_PAGE_SIZE);
+	memset(mgr_scratch_at(&m, priv, SB_PAGE_SIZE), 0xBB, SB_PAGE_SIZE);
 	struct snapshot *b = take(&m, 2, &err);
 	if (CHECK(b != NULL)) {
 		const uint8_t *pa = snap_page(a, heap + SB_PAGE_SIZE, NULL), *pb = snap_page(b, heap + SB_PAGE_SIZE, NULL);
