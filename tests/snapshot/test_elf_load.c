@@ -4,28 +4,11 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "files.h"
 #include "elf_load.h"
 
 static uint8_t *orig;
 static size_t orig_bytes;
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *buf = malloc((size_t)len);
-	if (buf && fread(buf, 1, (size_t)len, f) != (size_t)len) {
-		free(buf);
-		buf = NULL;
-	}
-	fclose(f);
-	*n = (size_t)len;
-	return buf;
-}
 
 static Elf64_Ehdr *ehdr(uint8_t *b) { return (Elf64_Ehdr *)b; }
 static Elf64_Phdr *phdr(uint8_t *b, unsigned i)
@@ -203,7 +186,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
 		return 2;
 	}
-	orig = slurp(argv[1], &orig_bytes);
+	orig = test_slurp(argv[1], &orig_bytes);
 	if (!CHECK(orig != NULL))
 		return check_done();
 	test_good(argv[1]);

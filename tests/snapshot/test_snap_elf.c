@@ -4,29 +4,11 @@
 #include <stdlib.h>
 
 #include "check.h"
+#include "files.h"
 #include "pt_host.h"
 #include "snapshot.h"
 
 static struct elf_image img;
-
-/* Permissions of the host mapping that starts at p, from /proc/self/maps. */
-static void mapping_perms(const void *p, char perms[5])
-{
-	strcpy(perms, "?");
-	FILE *f = fopen("/proc/self/maps", "r");
-	if (!f)
-		return;
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		unsigned long start;
-		char pr[5];
-		if (sscanf(line, "%lx-%*x %4s", &start, pr) == 2 && start == (unsigned long)p) {
-			strcpy(perms, pr);
-			break;
-		}
-	}
-	fclose(f);
-}
 
 struct expect {
 	const char *what;
@@ -123,7 +105,7 @@ static void test_default(void)
 
 	/* Read-only host mapping; identity is deterministic and layout-aware. */
 	char perms[5];
-	mapping_perms(s->image, perms);
+	test_mapping_perms(s->image, perms);
 	CHECK_STR(perms, "r--p");
 	struct snapshot *again = NULL, *bigger = NULL;
 	CHECK_I64(snap_from_elf(&again, &img, &cfg, NULL, 0, 0, &err), 0);

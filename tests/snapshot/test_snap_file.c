@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "files.h"
 #include "proto.h"
 #include "snap_file.h"
 #include "snapshot_internal.h"
@@ -26,38 +27,6 @@ enum {
 	OFF_DIGEST = 160, OFF_HAS_SREGS = 216, OFF_N_HOST_FNS = 220, OFF_SREGS = 224,
 	OFF_SOURCE = 536, OFF_HOST_FNS = 792, HOST_FN_BYTES = 274,
 };
-
-static void mapping_perms(const void *p, char perms[5])
-{
-	strcpy(perms, "?");
-	FILE *f = fopen("/proc/self/maps", "r");
-	if (!f)
-		return;
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		unsigned long start;
-		char pr[5];
-		if (sscanf(line, "%lx-%*x %4s", &start, pr) == 2 && start == (unsigned long)p) {
-			strcpy(perms, pr);
-			break;
-		}
-	}
-	fclose(f);
-}
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long len = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *p = malloc(len > 0 ? (size_t)len : 1);
-	*n = fread(p, 1, (size_t)len, f);
-	fclose(f);
-	return p;
-}
 
 static void spit(const char *path, const uint8_t *p, size_t n)
 {
@@ -170,7 +139,7 @@ static void check_same(const struct snapshot *a, const struct snapshot *b)
 	CHECK_STR(b->source, a->source);
 	CHECK(memcmp(a->image, b->image, layout_image_bytes(x)) == 0);
 	char perms[5];
-	mapping_perms(b->image, perms);
+	test_mapping_perms(b->image, perms);
 	CHECK_STR(perms, "r--p");
 }
 
@@ -186,7 +155,7 @@ static void test_round_trip(struct snapshot *const *snaps, size_t n)
 		}
 		/* Size: header padded to a page, then exactly the image. */
 		size_t bytes = 0;
-		uint8_t *f = slurp(path, &bytes);
+		uint8_t *f = test_slurp(path, &bytes);
 		uint64_t hdr = OFF_HOST_FNS + (uint64_t)snaps[i]->n_host_fns * HOST_FN_BYTES;
 		CHECK_U64(get_le(f + OFF_HEADER_BYTES, 4), hdr);
 		CHECK_U64(get_le(f + OFF_IMAGE_OFFSET, 8), sb_page_round_up(hdr));
@@ -292,7 +261,7 @@ static void test_corrupt(const struct snapshot *init, const struct snapshot *cal
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct corrupt *c = &cases[i];
 		size_t n = 0;
-		uint8_t *f = slurp(good[c->init_file], &n);
+		uint8_t *f = test_slurp(good[c->init_file], &n);
 		if (c->truncate > 0 && c->off < 0) { /* append */
 			f = realloc(f, n + (size_t)c->truncate);
 			memset(f + n, 0, (size_t)c->truncate);
@@ -341,7 +310,7 @@ static void test_corrupt(const struct snapshot *init, const struct snapshot *cal
 static bool same_file(const char *path, const uint8_t *want, size_t want_n)
 {
 	size_t n = 0;
-	uint8_t *f = slurp(path, &n);
+	uint8_t *f = test_slurp(path, &n);
 	bool same = f && n == want_n && memcmp(f, want, n) == 0;
 	free(f);
 	return same;
@@ -357,7 +326,7 @@ static void test_atomic(const struct snapshot *init, const struct snapshot *call
 	if (!CHECK_I64(snap_save(init, path, &err), 0))
 		return;
 	size_t old_n = 0;
-	uint8_t *old = slurp(path, &old_n);
+	uint8_t *old = test_slurp(path, &old_n);
 
 	/* 1. The file-size limit stops the write part-way through the image. */
 	struct rlimit rl, small = { 64 << 10, 64 << 10 };
