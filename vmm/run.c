@@ -41,6 +41,7 @@ static int decode_exit(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err 
 		return 0;
 
 	case KVM_EXIT_MMIO:
+		vcpu->mmio_pending = true;
 		exit->kind = VCPU_EXIT_MMIO;
 		exit->mmio.addr = run->mmio.phys_addr;
 		exit->mmio.is_write = run->mmio.is_write;
@@ -110,6 +111,7 @@ int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err)
 		}
 
 		int r = kvm_ioctl_raw(vcpu->fd, KVM_RUN, NULL);
+		vcpu->mmio_pending = false; /* KVM completes it first, even on EINTR */
 		if (r == -EINTR) {
 			/* immediate_exit, our kick, the deadline timer, or some other
 			 * signal. Cancel and deadline are decided by the check at the
@@ -131,4 +133,25 @@ int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err)
 
 	vcpu_cancel_leave(vcpu);
 	return ret;
+}
+
+int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err)
+{
+	if (!vcpu->mmio_pending)
+		return 0;
+	/* The data a read returns: the access is abandoned, so all ones, as
+	 * from a bus with nothing on it. */
+	memset(vcpu->run->mmio.data, 0xff, sizeof vcpu->run->mmio.data);
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	int r = kvm_ioctl_raw(vcpu->fd, KVM_RUN, NULL);
+	/* immediate_exit back to what cancel.c keeps: set only while a cancel
+	 * is requested (store, then re-read the flag, as vcpu_cancel_reset). */
+	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	if (atomic_load(&vcpu->cancel.requested))
+		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (r != -EINTR)
+		return sb_errf(err, SB_E_KVM, "vCPU %u: completing an MMIO access: KVM_RUN %s",
+			       vcpu->id, r < 0 ? kvm_strerror(-r) : "ran the guest");
+	vcpu->mmio_pending = false;
+	return 0;
 }

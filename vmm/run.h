@@ -69,6 +69,16 @@ struct vcpu_exit {
  * for everything else, including cancellation (SB_E_CANCELLED). */
 int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err);
 
+/* Finish the MMIO access of the last exit without running another guest
+ * instruction, for a caller that abandons it (a memory violation). KVM
+ * completes an MMIO read on the next KVM_RUN by re-running its
+ * instruction's write-back, after applying synchronised registers: left
+ * pending, it would overwrite the RIP and destination register a restore
+ * just set. KVM_RUN with immediate_exit set completes it and returns at
+ * once. Port I/O needs none of this: KVM skips its completion when RIP
+ * has moved. No-op when nothing is pending. */
+int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err);
+
 /* "KVM_EXIT_IO", ...; "KVM_EXIT_<unknown>" for numbers not in the table. */
 const char *kvm_exit_reason_name(uint32_t reason);
 

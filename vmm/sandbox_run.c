@@ -210,6 +210,9 @@ static int memory_violation(struct sandbox *sb, const struct vcpu_exit *x, struc
 		x->mmio.is_write ? "write" : "read", x->mmio.len, (unsigned long long)a,
 		in_snapshot && x->mmio.is_write ? "read-only snapshot memory"
 						: "no memory there");
+	struct sb_err flush;
+	if (vcpu_complete_pending(sb->vcpu, &flush)) /* before a restore sets registers */
+		return sandbox_fail(sb, SANDBOX_BROKEN, err);
 	return sandbox_fail(sb, SANDBOX_POISONED, err);
 }
 

@@ -23,6 +23,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;   /* shared with the kernel, vm->kvm->vcpu_mmap_bytes long */
 	struct vcpu_cancel cancel;
+	bool mmio_pending;     /* the last exit was MMIO, not yet completed (run.h) */
 };
 
 /* KVM_CREATE_VCPU, mmap of kvm_run, KVM_SET_CPUID2, KVM_SET_SIGNAL_MASK. */

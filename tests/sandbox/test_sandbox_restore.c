@@ -289,6 +289,22 @@ static void test_poison_and_refusals(void)
 		CHECK_I64(call_i64_2(sb, "add", 1, 2, &r, &err), 0);
 		CHECK_I64(r, 3);
 	}
+	/* A read of a GPA with no memory poisons with an MMIO exit KVM would
+	 * complete on the next entry, over the registers restore sets. */
+	struct sb_value mapargs[3] = { v_u64(0x900000000ull), v_u64(0x500000000ull), v_u64(1) };
+	struct sb_value mapret;
+	CHECK_I64(sandbox_call(sb, "map_gpa", mapargs, 3, &mapret, &err), 0);
+	uint64_t peeked = 0;
+	CHECK_I64(call_u64_1(sb, "peek", 0x500000000ull, &peeked, &err), -1);
+	CHECK_CONTAINS(err.msg, "read of 8 bytes at GPA 0x900000000 (no memory there)");
+	CHECK_U64(sandbox_status(sb), SANDBOX_POISONED);
+	if (restore(sb, s)) {
+		int64_t r = 0;
+		CHECK_I64(call_i64_2(sb, "add", 20, 22, &r, &err), 0);
+		CHECK_I64(r, 42);
+		CHECK_I64(call_i64_2(sb, "add", 1, 1, &r, &err), 0);
+		CHECK_I64(r, 2);
+	}
 	/* A cancelled call poisons; restore clears the cancel too. */
 	sandbox_set_deadline(sb, 50000000);
 	CHECK_I64(call_void(sb, "spin", &err), -1);
