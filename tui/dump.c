@@ -53,7 +53,7 @@ int tui_dump(FILE *f, const struct tui_model *m, enum tui_view view, int width, 
 	case TUI_VIEW_LIVE: {
 		struct live_state st = { 0 };
 		if (m->scenarios.n) {
-			if (live_run_start(&st.run, &m->scenarios, false, 1, err))
+			if (live_run_start(&st.run, &m->scenarios, false, err))
 				return -1;
 			live_run_wait(st.run);
 		}
@@ -61,7 +61,7 @@ int tui_dump(FILE *f, const struct tui_model *m, enum tui_view view, int width, 
 			st.cursor = (int)i;
 			tui_render_live(f, m, &st, width, 0);
 		}
-		live_run_stop(st.run, true);
+		live_run_stop(st.run);
 		return 0;
 	}
 	default:

@@ -37,8 +37,10 @@ static const struct tui_binding bindings[] = {
 	{ 'g', "g", TUI_VIEW_PT, TUI_ACT_GOTO, "go to a VA: show its translation path", "GotoVA" },
 	{ 'f', "f", TUI_VIEW_PT, TUI_ACT_FILTER, "filter: all / CoW / writable / executable", "Filter" },
 	{ 'c', "c", TUI_VIEW_DEDUP, TUI_ACT_MODE, "pages of one snapshot / compare A and B", "Compare" },
-	{ 'p', "p", TUI_VIEW_LIVE, TUI_ACT_PAUSE, "pause / resume (between iterations)", "Pause" },
-	{ 's', "s", TUI_VIEW_LIVE, TUI_ACT_STEP, "run one iteration (pauses)", "Step" },
+	{ 'p', "p", TUI_VIEW_LIVE, TUI_ACT_PAUSE, "pause / resume (between steps)", "Pause" },
+	{ 's', "s", TUI_VIEW_LIVE, TUI_ACT_STEP, "paused: run one step of the first waiting sandbox; running: pause", "Step" },
+	{ 'i', "i", TUI_VIEW_LIVE, TUI_ACT_INSPECT,
+	  "while paused: snapshot the live sandbox, show it in views 1-3", "Inspect" },
 	{ KEY_LEFT, "Left", TUI_VIEW_LIVE, TUI_ACT_UP, "previous scenario", NULL },
 	{ KEY_RIGHT, "Right", TUI_VIEW_LIVE, TUI_ACT_DOWN, "next scenario", NULL },
 };

@@ -1,138 +1,186 @@
-/* live_run.c — the live view's background runner (batches of runner_run). */
-#include <stdatomic.h>
+/* live_run.c — the live view's background run: one runner_run over the
+ * scenario set, watched and paused through the runner's hooks. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "live_run.h"
 #include "runner.h"
-
-static atomic_bool detached;
-
-bool live_run_detached(void)
-{
-	return atomic_load(&detached);
-}
+#include "sandbox.h"
 
 const char *live_status_name(enum live_status s)
 {
-	static const char *const n[] = { "waiting", "running", "done", "FAILED" };
+	static const char *const n[] = { "waiting", "running", "done", "stopped", "FAILED" };
 	return s <= LIVE_FAILED ? n[s] : "?";
 }
 
-static void merge(struct live_scenario *ls, const struct scenario_result *r)
+/* The runner moved on to scenario `idx` (caller holds the lock). */
+static struct live_scenario *enter(struct live_run *r, const struct scenario *sc)
 {
-	for (size_t i = 0; i < r->n_steps; i++) {
-		const struct step_stats *src = &r->steps[i];
-		struct step_stats *dst = NULL;
-		for (size_t j = 0; j < ls->n_steps; j++)
-			if (strcmp(ls->steps[j].label, src->label) == 0)
-				dst = &ls->steps[j];
-		if (!dst) {
-			struct step_stats *v = realloc(ls->steps, (ls->n_steps + 1) * sizeof *v);
-			if (!v)
-				continue;
-			ls->steps = v;
-			dst = &v[ls->n_steps++];
-			memcpy(dst, src, sizeof *dst);
-			continue;
-		}
-		hist_merge(&dst->hist, &src->hist);
-		dst->errors += src->errors;
-		dst->scratch_pages += src->scratch_pages;
-		dst->exits += src->exits;
-		dst->snapshots += src->snapshots;
-		dst->pages_mapped += src->pages_mapped;
-		dst->pages_copied += src->pages_copied;
-		dst->pages_aliased += src->pages_aliased;
-		dst->pt_pages += src->pt_pages;
-		dst->zero_pages += src->zero_pages;
-		dst->snapshot_bytes += src->snapshot_bytes;
+	size_t idx = (size_t)(sc - r->set->items);
+	if (idx >= r->n)
+		idx = r->n - 1; /* cannot happen: sc is one of the set's */
+	if (r->scn[idx].status == LIVE_WAITING) {
+		for (size_t j = 0; j < idx; j++)
+			if (r->scn[j].status == LIVE_RUNNING)
+				r->scn[j].status = LIVE_DONE; /* its final numbers come with the report */
+		r->scn[idx].status = LIVE_RUNNING;
+		r->current = idx;
+		r->n_sandboxes = (unsigned)sc->cfg.sandboxes;
+		memset(r->waiter, 0, r->n_sandboxes * sizeof *r->waiter);
 	}
+	return &r->scn[idx];
 }
 
-/* Run one batch of scenario i: `iters` recorded iterations (or a slice of
- * its duration). Called without the lock. */
-static int run_batch(struct live_run *r, size_t i, uint64_t iters, uint64_t duration_ns, bool first,
-		     struct run_report *rep, struct sb_err *err)
+/* Copy the labels whose statistics moved: one histogram (35 KB) per step
+ * run, not all of them. Runs with the runner's mutex held. */
+static void on_progress(void *ctx, const struct scenario *sc, const struct scenario_result *partial,
+			uint64_t done, uint64_t total)
 {
-	struct scenario sc = r->set->items[i]; /* shallow copy: only the counts change */
-	sc.cfg.iterations = iters + (first ? sc.cfg.warmup : 0);
-	sc.cfg.duration_ns = duration_ns;
-	if (!first)
-		sc.cfg.warmup = 0;
-	struct scenario_set one = { &sc, 1 };
-	struct runner_options o = { .progress = false, .tool_version = "tui" };
-	return runner_run(&one, &o, rep, err);
+	struct live_run *r = ctx;
+	pthread_mutex_lock(&r->lock);
+	struct live_scenario *ls = enter(r, sc);
+	ls->done = done;
+	ls->total = total;
+	if (!ls->steps && partial->n_steps) {
+		ls->steps = malloc(partial->n_steps * sizeof *ls->steps);
+		if (ls->steps) {
+			memcpy(ls->steps, partial->steps, partial->n_steps * sizeof *ls->steps);
+			ls->n_steps = partial->n_steps;
+		}
+	}
+	for (size_t i = 0; i < ls->n_steps && i < partial->n_steps; i++) {
+		const struct step_stats *src = &partial->steps[i];
+		if (hist_count(&src->hist) != hist_count(&ls->steps[i].hist) || src->errors != ls->steps[i].errors)
+			memcpy(&ls->steps[i], src, sizeof *src);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+/* On the worker thread, which owns `sb`: snapshot it for the UI. Called
+ * with the lock held; drops it while the snapshot is taken. */
+static void inspect(struct live_run *r, const struct scenario *sc, unsigned sandbox,
+		    const struct scenario_step *next, struct sandbox *sb)
+{
+	char what[sizeof r->inspected_what];
+	snprintf(what, sizeof what, "live: scenario %.48s, sandbox %u, before step '%.60s' (line %u)",
+		 sc->name, sandbox, next->label, next->line);
+	if (!sb) {
+		snprintf(r->msg, sizeof r->msg, "nothing to inspect: sandbox %u has no VM before step '%.60s'",
+			 sandbox, next->label);
+		return;
+	}
+	pthread_mutex_unlock(&r->lock);
+	struct snapshot *snap = NULL;
+	struct sb_err err = { 0 };
+	int rc = sandbox_snapshot(sb, &snap, &err);
+	pthread_mutex_lock(&r->lock);
+	if (rc) {
+		snprintf(r->msg, sizeof r->msg, "inspect failed: %.150s", err.msg);
+		return;
+	}
+	snap_unref(r->inspected); /* one the UI never took */
+	r->inspected = snap;
+	snprintf(r->inspected_what, sizeof r->inspected_what, "%s", what);
+	r->inspections++;
+	snprintf(r->msg, sizeof r->msg, "inspected sandbox %u (generation %llu): see views 1-3", sandbox,
+		 (unsigned long long)snap->generation);
+}
+
+static bool between_steps(void *ctx, const struct scenario *sc, unsigned sandbox,
+			  const struct scenario_step *next, struct sandbox *sb)
+{
+	struct live_run *r = ctx;
+	pthread_mutex_lock(&r->lock);
+	enter(r, sc);
+	struct live_waiter *w = sandbox < r->n_sandboxes ? &r->waiter[sandbox] : NULL;
+	if (w) {
+		w->waiting = true;
+		w->next = next;
+		pthread_cond_broadcast(&r->cond); /* the focus may have moved */
+	}
+	bool go = true;
+	for (;;) {
+		if (r->quit) {
+			go = false;
+			break;
+		}
+		if (!r->paused)
+			break;
+		/* requests go to the focus: the first sandbox that waits */
+		bool mine = live_run_focus(r) == (int)sandbox;
+		if (mine && r->inspect_wanted) {
+			r->inspect_wanted = false;
+			inspect(r, sc, sandbox, next, sb);
+			continue;
+		}
+		if (mine && r->steps_wanted) {
+			r->steps_wanted--;
+			break;
+		}
+		pthread_cond_wait(&r->cond, &r->lock);
+	}
+	if (w) {
+		w->waiting = false;
+		pthread_cond_broadcast(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return go;
+}
+
+static void finish(struct live_scenario *ls, const struct scenario_result *res)
+{
+	ls->status = res->failed ? LIVE_FAILED : res->stopped ? LIVE_STOPPED : LIVE_DONE;
+	snprintf(ls->error, sizeof ls->error, "%s", res->error);
+	struct step_stats *steps = malloc((res->n_steps ? res->n_steps : 1) * sizeof *steps);
+	if (!steps)
+		return; /* keep the last progress */
+	memcpy(steps, res->steps, res->n_steps * sizeof *steps);
+	free(ls->steps);
+	ls->steps = steps;
+	ls->n_steps = res->n_steps;
 }
 
 static void *thread_main(void *arg)
 {
 	struct live_run *r = arg;
+	struct runner_options o = {
+		.progress = false,
+		.tool_version = "tui",
+		.hooks = { .ctx = r, .between_steps = between_steps, .on_progress = on_progress },
+	};
+	struct run_report rep;
+	struct sb_err err = { 0 };
+	int rc = runner_run(r->set, &o, &rep, &err);
 	pthread_mutex_lock(&r->lock);
-	for (size_t i = 0; i < r->n && !r->quit; i++) {
-		struct live_scenario *ls = &r->scn[i];
-		const struct scenario_config *c = &r->set->items[i].cfg;
-		uint64_t per = c->iterations / (r->batches_per_scenario ? r->batches_per_scenario : 1);
-		uint64_t slice = c->duration_ns / (r->batches_per_scenario ? r->batches_per_scenario : 1);
-		r->current = i;
-		ls->status = LIVE_RUNNING;
-		bool first = true;
-		while (!r->quit) {
-			bool by_time = c->duration_ns > 0;
-			if (by_time ? ls->batches >= r->batches_per_scenario : ls->done >= ls->total)
-				break;
-			while (r->paused && !r->steps_wanted && !r->quit)
-				pthread_cond_wait(&r->cond, &r->lock);
-			if (r->quit)
-				break;
-			uint64_t n = per ? per : 1;
-			if (r->paused) {
-				r->steps_wanted--;
-				n = 1;
-			}
-			if (!by_time && n > (ls->total - ls->done) / c->sandboxes)
-				n = (ls->total - ls->done) / c->sandboxes;
-			if (n == 0)
-				break;
-			r->busy = true;
-			pthread_mutex_unlock(&r->lock);
-			struct run_report rep;
-			struct sb_err err = { 0 };
-			int rc = run_batch(r, i, n, by_time ? (slice ? slice : 1) : 0, first, &rep, &err);
-			pthread_mutex_lock(&r->lock);
-			r->busy = false;
-			first = false;
-			ls->batches++;
-			if (rc) {
-				ls->status = LIVE_FAILED;
-				snprintf(ls->error, sizeof ls->error, "%s", err.msg);
-				break;
-			}
-			const struct scenario_result *res = &rep.scenarios[0];
-			merge(ls, res);
-			ls->done += res->iterations;
-			if (res->failed) {
-				ls->status = LIVE_FAILED;
-				snprintf(ls->error, sizeof ls->error, "%s", res->error);
-			}
-			run_report_free(&rep);
-			if (ls->status == LIVE_FAILED || (!by_time && res->iterations == 0))
-				break;
+	if (rc) {
+		for (size_t i = 0; i < r->n; i++) {
+			r->scn[i].status = LIVE_FAILED;
+			snprintf(r->scn[i].error, sizeof r->scn[i].error, "%s", err.msg);
 		}
-		if (ls->status == LIVE_RUNNING)
-			ls->status = LIVE_DONE;
+	} else {
+		for (size_t i = 0; i < rep.n_scenarios && i < r->n; i++)
+			finish(&r->scn[i], &rep.scenarios[i]);
 	}
+	memset(r->waiter, 0, r->n_sandboxes * sizeof *r->waiter);
 	r->finished = true;
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
+	run_report_free(&rep);
 	return NULL;
 }
 
 int live_run_start(struct live_run **out, const struct scenario_set *set, bool paused,
-		   unsigned batches_per_scenario, struct sb_err *err)
+		   struct sb_err *err)
 {
+	unsigned most = 1;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->items[i].cfg.sandboxes > most)
+			most = (unsigned)set->items[i].cfg.sandboxes;
 	struct live_run *r = calloc(1, sizeof *r);
-	if (!r || !(r->scn = calloc(set->n ? set->n : 1, sizeof *r->scn))) {
+	if (!r || !(r->scn = calloc(set->n ? set->n : 1, sizeof *r->scn)) ||
+	    !(r->waiter = calloc(most, sizeof *r->waiter))) {
+		if (r)
+			free(r->scn);
 		free(r);
 		return sb_errf(err, SB_E_NOMEM, "cannot allocate the live run");
 	}
@@ -141,26 +189,38 @@ int live_run_start(struct live_run **out, const struct scenario_set *set, bool p
 	r->set = set;
 	r->n = set->n;
 	r->paused = paused;
-	r->batches_per_scenario = batches_per_scenario ? batches_per_scenario : 1;
 	for (size_t i = 0; i < set->n; i++) {
 		const struct scenario_config *c = &set->items[i].cfg;
 		snprintf(r->scn[i].name, sizeof r->scn[i].name, "%s", set->items[i].name);
 		r->scn[i].total = c->duration_ns ? 0 : c->iterations * c->sandboxes;
 	}
 	if (pthread_create(&r->thread, NULL, thread_main, r)) {
+		pthread_mutex_destroy(&r->lock);
+		pthread_cond_destroy(&r->cond);
+		free(r->waiter);
 		free(r->scn);
 		free(r);
 		return sb_errf(err, SB_E_NOMEM, "cannot start the live-run thread");
 	}
-	r->started = true;
 	*out = r;
 	return 0;
+}
+
+int live_run_focus(const struct live_run *r)
+{
+	for (unsigned i = 0; i < r->n_sandboxes; i++)
+		if (r->waiter[i].waiting)
+			return (int)i;
+	return LIVE_NOBODY;
 }
 
 void live_run_pause(struct live_run *r, bool paused)
 {
 	pthread_mutex_lock(&r->lock);
 	r->paused = paused;
+	r->steps_wanted = 0;
+	r->inspect_wanted = false;
+	r->msg[0] = '\0';
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 }
@@ -168,10 +228,38 @@ void live_run_pause(struct live_run *r, bool paused)
 void live_run_step(struct live_run *r)
 {
 	pthread_mutex_lock(&r->lock);
-	r->paused = true;
-	r->steps_wanted++;
+	if (r->paused)
+		r->steps_wanted++;
+	r->paused = true; /* while running, s only pauses */
+	r->msg[0] = '\0';
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
+}
+
+void live_run_inspect(struct live_run *r)
+{
+	pthread_mutex_lock(&r->lock);
+	if (r->finished) {
+		snprintf(r->msg, sizeof r->msg, "the run is over: no live sandbox to inspect");
+	} else if (!r->paused) {
+		snprintf(r->msg, sizeof r->msg, "pause first (p), then inspect (i)");
+	} else {
+		r->inspect_wanted = true;
+		snprintf(r->msg, sizeof r->msg, "inspecting...");
+		pthread_cond_broadcast(&r->cond);
+	}
+	pthread_mutex_unlock(&r->lock);
+}
+
+struct snapshot *live_run_take_inspected(struct live_run *r, char *what, size_t what_bytes)
+{
+	pthread_mutex_lock(&r->lock);
+	struct snapshot *s = r->inspected;
+	r->inspected = NULL;
+	if (s)
+		snprintf(what, what_bytes, "%s", r->inspected_what);
+	pthread_mutex_unlock(&r->lock);
+	return s;
 }
 
 void live_run_wait(struct live_run *r)
@@ -184,24 +272,20 @@ void live_run_wait(struct live_run *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-void live_run_stop(struct live_run *r, bool wait)
+void live_run_stop(struct live_run *r)
 {
 	if (!r)
 		return;
 	pthread_mutex_lock(&r->lock);
-	r->quit = true;
-	bool busy = r->busy;
+	r->quit = true; /* between_steps says stop; runner_run returns */
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
-	if (busy && !wait) {
-		pthread_detach(r->thread);
-		atomic_store(&detached, true);
-		return;
-	}
 	pthread_join(r->thread, NULL);
 	for (size_t i = 0; i < r->n; i++)
 		free(r->scn[i].steps);
 	free(r->scn);
+	free(r->waiter);
+	snap_unref(r->inspected);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);

@@ -1,13 +1,18 @@
 /* live_run.h — running a scenario set in a background thread for the live
- * view, with progress the UI can read while it runs, pause and single step.
+ * view: one runner_run over the whole set, watched through the runner's
+ * hooks (runner.h).
  *
- * runner.h has no hook for progress or pausing, so this runs each scenario
- * in batches of iterations (runner_run on a copy of the scenario with
- * `iterations` set to the batch; warm-up only in the first batch) and
- * merges each batch's step histograms into its own. Pausing and stepping
- * act between batches; a step runs exactly one iteration. The price: each
- * batch pays the runner's calibration and builds its base snapshot again.
- * A runner hook (see the report of issue 6) would remove both.
+ *   on_progress    copies the per-step statistics as they grow (only the
+ *                  labels whose counts moved, so a step costs one copy)
+ *   between_steps  blocks while paused; `s` lets exactly one step of one
+ *                  sandbox through; `i` makes the worker snapshot its live
+ *                  sandbox there (it owns it) and hand the snapshot over
+ *   quit           between_steps returns false: the runner stops at the
+ *                  next step boundary and runner_run returns
+ *
+ * Locking: `lock` guards every field below `cond`. The runner calls
+ * on_progress with its own mutex held and we take `lock` inside it; the
+ * UI never takes a runner lock, so there is no cycle.
  */
 #ifndef SNAPBENCH_TUI_LIVE_RUN_H
 #define SNAPBENCH_TUI_LIVE_RUN_H
@@ -19,47 +24,69 @@
 #include "err.h"
 #include "results.h"
 #include "scenario.h"
+#include "snapshot.h"
 
-enum live_status { LIVE_WAITING, LIVE_RUNNING, LIVE_DONE, LIVE_FAILED };
+enum live_status { LIVE_WAITING, LIVE_RUNNING, LIVE_DONE, LIVE_STOPPED, LIVE_FAILED };
 const char *live_status_name(enum live_status s);
 
 struct live_scenario {
 	char name[64];
 	enum live_status status;
-	uint64_t done, total;     /* iterations (all sandboxes); total 0 = by duration */
-	uint64_t batches;
-	struct step_stats *steps; /* merged so far, in first-use order */
+	uint64_t done, total;     /* iterations, warm-up included; total 0 = by duration */
+	struct step_stats *steps; /* so far, in first-use order */
 	size_t n_steps;
 	char error[512];
 };
 
-struct live_run {
-	pthread_mutex_t lock; /* guards everything below */
-	pthread_cond_t cond;
-	pthread_t thread;
-	bool started, busy;
-	const struct scenario_set *set;
-	struct live_scenario *scn; /* [set->n] */
-	size_t n, current;
-	bool paused, quit, finished;
-	unsigned steps_wanted;     /* single iterations asked for while paused */
-	unsigned batches_per_scenario;
+/* Where a paused sandbox waits. */
+struct live_waiter {
+	bool waiting;
+	const struct scenario_step *next;
 };
 
-/* Start running `set` (which must outlive the run); paused = wait for
- * live_run_step / live_run_pause(false) before the first iteration. */
+#define LIVE_NOBODY (-1)
+
+struct live_run {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pthread_t thread;
+	const struct scenario_set *set;
+	struct live_scenario *scn; /* [n] */
+	size_t n, current;
+	bool paused, quit, finished;
+	/* the current scenario's sandboxes (room for the largest) */
+	struct live_waiter *waiter;
+	unsigned n_sandboxes;
+	/* Requests while paused, served by the focus (live_run_focus): the
+	 * first sandbox waiting at a step boundary. */
+	unsigned steps_wanted; /* single steps asked for */
+	bool inspect_wanted;   /* snapshot the focus's sandbox */
+	/* the last snapshot inspected, until taken by live_run_take_inspected */
+	struct snapshot *inspected;
+	char inspected_what[200]; /* "live: scenario X, sandbox 0, before step 'Y'" */
+	uint64_t inspections;     /* taken so far */
+	char msg[200];            /* feedback of the last key ("" = none) */
+};
+
+/* Start running `set` (which must outlive the run); paused = wait before
+ * the first step for live_run_step / live_run_pause(false). */
 int live_run_start(struct live_run **out, const struct scenario_set *set, bool paused,
-		   unsigned batches_per_scenario, struct sb_err *err);
+		   struct sb_err *err);
 void live_run_pause(struct live_run *r, bool paused);
+/* While paused: let one step of the first waiting sandbox run (presses
+ * add up). While running: pause. */
 void live_run_step(struct live_run *r);
+/* Ask the first waiting sandbox for a snapshot (only while paused). */
+void live_run_inspect(struct live_run *r);
+/* The new inspected snapshot (a reference for the caller) and what it is,
+ * or NULL if none arrived since the last call. */
+struct snapshot *live_run_take_inspected(struct live_run *r, char *what, size_t what_bytes);
+/* The sandbox a step or inspect would act on, LIVE_NOBODY if none waits
+ * (caller holds r->lock). */
+int live_run_focus(const struct live_run *r);
 /* Block until every scenario ran (for --dump). */
 void live_run_wait(struct live_run *r);
-/* Stop after the batch in progress and free. If a batch is still running
- * and `wait` is false, the thread is left to finish it and the run is not
- * freed (the process is about to exit). */
-void live_run_stop(struct live_run *r, bool wait);
-/* Was a run left running by live_run_stop? Then its scenario set must not
- * be freed either. */
-bool live_run_detached(void);
+/* Stop at the next step boundary, wait for the runner to return, free. */
+void live_run_stop(struct live_run *r);
 
 #endif

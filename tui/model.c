@@ -42,6 +42,30 @@ void tui_model_from_snapshots(struct tui_model *m, struct snapshot *snap, const 
 	attach_pt(m);
 }
 
+void tui_model_show_live(struct tui_model *m, struct snapshot *snap, const char *what)
+{
+	snap_unref(m->cmp_a);
+	snap_unref(m->cmp_b);
+	m->cmp_a = m->cmp_b = NULL;
+	if (m->live) {
+		m->cmp_a = m->snap; /* our reference moves over */
+		m->cmp_b = snap_ref(snap);
+		snprintf(m->cmp_a_source, sizeof m->cmp_a_source, "A = %.250s", m->source);
+		snprintf(m->cmp_b_source, sizeof m->cmp_b_source, "B = %.250s", what);
+	} else {
+		snap_unref(m->snap);
+	}
+	m->snap = snap_ref(snap);
+	m->live = true;
+	/* the bookkeeping words of the sandbox's scratch are not ours to keep */
+	free(m->owned_scratch);
+	m->owned_scratch = NULL;
+	m->scratch = NULL;
+	m->scratch_bytes = 0;
+	snprintf(m->source, sizeof m->source, "%s", what);
+	attach_pt(m);
+}
+
 void tui_model_free(struct tui_model *m)
 {
 	snap_unref(m->snap);

@@ -1,5 +1,7 @@
-/* render_live.c — the live-run view as text: per scenario its progress and
- * per step label its percentiles and a histogram sparkline. */
+/* render_live.c — the live-run view as text: where the run is (paused,
+ * which sandbox waits before which step, what was inspected), then per
+ * scenario its progress and per step label its percentiles and a
+ * histogram sparkline. */
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -48,8 +50,9 @@ static void scenario_block(FILE *f, const struct live_scenario *ls, bool selecte
 		snprintf(t, sizeof t, "%s%s: %s, %" PRIu64 " iterations", selected ? "> " : "", ls->name,
 			 live_status_name(ls->status), ls->done);
 	tui_hline(f, width, t);
-	if (ls->status == LIVE_FAILED)
-		fprintf(f, "  error: %.*s\n", width > 10 ? width - 10 : 1, ls->error);
+	if (ls->status == LIVE_FAILED || ls->status == LIVE_STOPPED)
+		fprintf(f, "  %s: %.*s\n", ls->status == LIVE_FAILED ? "error" : "why",
+			width > 10 ? width - 10 : 1, ls->error);
 	if (!selected)
 		return;
 	int label_w = width >= 110 ? 32 : 22;
@@ -75,6 +78,28 @@ static void scenario_block(FILE *f, const struct live_scenario *ls, bool selecte
 		fprintf(f, "  (no results yet)\n");
 }
 
+/* The run's state: one line, then while paused where it waits. */
+static void run_state(FILE *f, const struct live_run *r, int width)
+{
+	fprintf(f, "live run: %s, scenario %zu of %zu\n",
+		r->finished ? "finished" : r->paused ? "PAUSED" : "running", r->current + 1, r->n);
+	if (r->finished)
+		return;
+	int focus = live_run_focus(r);
+	if (r->paused && focus != LIVE_NOBODY) {
+		const struct scenario_step *next = r->waiter[focus].next;
+		fprintf(f, "next: sandbox %d, step '%.*s' (line %u)\n", focus, width - 40, next->label,
+			next->line);
+	} else if (r->paused) {
+		fprintf(f, "pausing: waiting for the step in flight\n");
+	}
+	if (r->inspections)
+		fprintf(f, "inspected %" PRIu64 " snapshot%s; views 1-3 show the last%s\n", r->inspections,
+			r->inspections == 1 ? "" : "s", r->inspections > 1 ? ", dedup compares the last two" : "");
+	if (r->msg[0])
+		fprintf(f, "%.*s\n", width, r->msg);
+}
+
 void tui_render_live(FILE *f, const struct tui_model *m, const struct live_state *st, int width,
 		     int height)
 {
@@ -86,9 +111,7 @@ void tui_render_live(FILE *f, const struct tui_model *m, const struct live_state
 		return;
 	}
 	pthread_mutex_lock(&r->lock);
-	fprintf(f, "live run: %s%s, scenario %zu of %zu, %u batches per scenario\n",
-		r->finished ? "finished" : r->paused ? "PAUSED" : "running",
-		r->busy ? " (iterations in flight)" : "", r->current + 1, r->n, r->batches_per_scenario);
+	run_state(f, r, width);
 	for (size_t i = 0; i < r->n; i++)
 		scenario_block(f, &r->scn[i], (int)i == st->cursor, width);
 	pthread_mutex_unlock(&r->lock);

@@ -23,7 +23,50 @@ struct tui {
 	enum tui_view view;
 	bool help;
 	int help_top;
+	bool paused; /* --paused: the live run waits before its first step */
 };
+
+static struct tui_panel *make_panel(const struct tui *t, enum tui_view v, struct sb_err *err)
+{
+	switch (v) {
+	case TUI_VIEW_LAYOUT: return tui_layout_panel(t->m, err);
+	case TUI_VIEW_PT: return tui_pt_panel(t->m, err);
+	case TUI_VIEW_DEDUP: return tui_dedup_panel(t->m, err);
+	case TUI_VIEW_LIVE: return tui_live_panel(t->m, t->paused, err);
+	default: sb_errf(err, SB_E_INVAL, "no such view"); return NULL;
+	}
+}
+
+/* A panel changed the model (the live view's inspected snapshot): every
+ * other panel is built anew, since its state (tree, dedup analysis) came
+ * from the old snapshot. Returns 0, or -1 with err. */
+static int poll_model(struct tui *t, struct sb_err *err)
+{
+	for (int v = 0; v < TUI_VIEW__COUNT; v++) {
+		struct tui_panel *p = t->panels[v];
+		if (!p->ops->update_model || !p->ops->update_model(p, t->m))
+			continue;
+		for (int o = 0; o < TUI_VIEW__COUNT; o++) {
+			if (o == v)
+				continue;
+			t->panels[o]->ops->free(t->panels[o]);
+			if (!(t->panels[o] = make_panel(t, (enum tui_view)o, err)))
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* Tick while any panel wants it, so a model change shows in every view. */
+static bool ticking(const struct tui *t)
+{
+	for (int v = 0; v < TUI_VIEW__COUNT; v++) {
+		const struct tui_panel *p = t->panels[v];
+		if (p->ops->ticking && p->ops->ticking(p))
+			return true;
+	}
+	return false;
+}
 
 static void draw_tabs(const struct tui *t, int width)
 {
@@ -128,13 +171,14 @@ static bool ask(const char *question, char *buf, size_t n)
 	return true;
 }
 
-static int loop(struct tui *t)
+static int loop(struct tui *t, struct sb_err *err)
 {
 	for (;;) {
+		if (poll_model(t, err))
+			return -1;
 		draw(t);
 		struct tui_panel *p = t->panels[t->view];
-		bool tick = !t->help && p->ops->ticking && p->ops->ticking(p);
-		timeout(tick ? TICK_MS : -1);
+		timeout(!t->help && ticking(t) ? TICK_MS : -1);
 		int c = getch();
 		if (c == ERR || c == KEY_RESIZE)
 			continue; /* redraw at the (new) size */
@@ -170,15 +214,12 @@ static int loop(struct tui *t)
 	}
 }
 
-static int run_curses(struct tui_model *m, enum tui_view start, struct sb_err *err)
+static int run_curses(struct tui_model *m, enum tui_view start, bool paused, struct sb_err *err)
 {
-	struct tui t = { .m = m, .view = start };
-	struct tui_panel *(*make[TUI_VIEW__COUNT])(const struct tui_model *, struct sb_err *) = {
-		tui_layout_panel, tui_pt_panel, tui_dedup_panel, tui_live_panel,
-	};
+	struct tui t = { .m = m, .view = start, .paused = paused };
 	int rc = 0;
 	for (int v = 0; v < TUI_VIEW__COUNT && rc == 0; v++)
-		if (!(t.panels[v] = make[v](m, err)))
+		if (!(t.panels[v] = make_panel(&t, (enum tui_view)v, err)))
 			rc = -1;
 	if (rc == 0) {
 		setlocale(LC_ALL, "");
@@ -191,7 +232,7 @@ static int run_curses(struct tui_model *m, enum tui_view start, struct sb_err *e
 			curs_set(0);
 			set_escdelay(50);
 			tui_colour_init();
-			rc = loop(&t);
+			rc = loop(&t, err);
 			endwin();
 		}
 	}
@@ -216,6 +257,7 @@ static void usage(FILE *f)
 		"  --view VIEW     start in VIEW (default layout; live for a scenario file)\n"
 		"  --va HEX        --dump pt: show the translation path of this VA\n"
 		"  --filter F      --dump pt: all, cow, writable or executable\n"
+		"  --paused        a scenario file's live run waits before its first step\n"
 		"  -h, --help      this text\n\n"
 		"Keys: press ? in the UI. NO_COLOR=1 or TERM=dumb turn colours off.\n",
 		MIN_WIDTH);
@@ -237,6 +279,7 @@ int tui_main(int argc, char **argv)
 		{ "dump", required_argument, 0, 'd' }, { "width", required_argument, 0, 'w' },
 		{ "view", required_argument, 0, 'v' }, { "va", required_argument, 0, 'a' },
 		{ "filter", required_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
+		{ "paused", no_argument, 0, 'p' },
 		{ 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -246,7 +289,7 @@ int tui_main(int argc, char **argv)
 	args[argc + 1] = NULL;
 	optind = 1;
 	int c, width = 80;
-	bool dump = false, have_view = false;
+	bool dump = false, have_view = false, paused = false;
 	enum tui_view view = TUI_VIEW_LAYOUT;
 	enum pt_filter filter = PT_FILTER_ALL;
 	const char *va = NULL;
@@ -278,6 +321,7 @@ int tui_main(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'p': paused = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -301,11 +345,10 @@ int tui_main(int argc, char **argv)
 	} else {
 		if (!have_view && m.scenarios.n)
 			view = TUI_VIEW_LIVE;
-		rc = run_curses(&m, view, &err);
+		rc = run_curses(&m, view, paused, &err);
 	}
 	if (rc)
 		fprintf(stderr, "snapbench tui: %s\n", err.msg);
-	if (!live_run_detached())
-		tui_model_free(&m);
+	tui_model_free(&m);
 	return rc ? EXIT_FAIL : EXIT_OK;
 }

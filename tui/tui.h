@@ -133,6 +133,7 @@ enum tui_action {
 	TUI_ACT_MODE,
 	TUI_ACT_PAUSE,
 	TUI_ACT_STEP,
+	TUI_ACT_INSPECT,
 	TUI_ACT__COUNT
 };
 

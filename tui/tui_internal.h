@@ -29,8 +29,14 @@ struct tui_panel_ops {
 	/* The prompt's question, and what to do with the answer. */
 	const char *prompt_question;
 	int (*prompt)(struct tui_panel *p, const char *text);
-	/* Redraw periodically (the live view while it runs). */
+	/* Redraw periodically (the live view while it runs). The main loop
+	 * ticks while any panel ticks, so a model change shows in every view. */
 	bool (*ticking)(const struct tui_panel *p);
+	/* Change what every view shows (the live view hands over a snapshot
+	 * it inspected). Polled by the main loop after every key and tick;
+	 * true = *m changed, and the main loop builds every other panel anew
+	 * (their state was derived from the old snapshot). NULL = never. */
+	bool (*update_model)(struct tui_panel *p, struct tui_model *m);
 	void (*free)(struct tui_panel *p);
 };
 
@@ -44,7 +50,8 @@ struct tui_panel {
 struct tui_panel *tui_layout_panel(const struct tui_model *m, struct sb_err *err);
 struct tui_panel *tui_pt_panel(const struct tui_model *m, struct sb_err *err);
 struct tui_panel *tui_dedup_panel(const struct tui_model *m, struct sb_err *err);
-struct tui_panel *tui_live_panel(const struct tui_model *m, struct sb_err *err);
+/* paused: the run waits before its first step (`--paused`). */
+struct tui_panel *tui_live_panel(const struct tui_model *m, bool paused, struct sb_err *err);
 
 /* ---- draw.c ---- */
 

@@ -45,6 +45,7 @@ struct tui_model {
 	struct pt_regions pt;
 	gpa_t pt_root;
 	uint8_t *owned_scratch; /* freed with the model */
+	bool live;              /* `snap` is a snapshot of a live sandbox */
 };
 
 /* Load `path` (NULL = the built-in guest): an ELF, a snapshot file (by its
@@ -58,6 +59,13 @@ int tui_model_load_pair(struct tui_model *m, const char *a, const char *b, struc
 void tui_model_from_snapshots(struct tui_model *m, struct snapshot *snap, const char *source,
 			      struct snapshot *a, struct snapshot *b);
 void tui_model_free(struct tui_model *m);
+/* Show `snap`, a snapshot of a live sandbox (a reference is taken), named
+ * `what` in titles: it replaces `snap`, and the snapshot it replaces, if
+ * it was live too, becomes cmp_a with `snap` as cmp_b (the dedup view's
+ * compare: two generations of one sandbox). The first live snapshot has
+ * nothing to be compared with: cmp_a and cmp_b become NULL. The scenarios
+ * are untouched (a live run reads them). */
+void tui_model_show_live(struct tui_model *m, struct snapshot *snap, const char *what);
 
 /* The INIT snapshot of the embedded test guest with the default layout. */
 int tui_builtin_snapshot(struct snapshot **out, const struct layout_config *cfg, struct sb_err *err);

@@ -1,11 +1,9 @@
 /* view_live.c — the live-run panel: runs the model's scenarios in the
- * background (live_run.c) and redraws while they run. */
+ * background (live_run.c), redraws while they run, pauses, steps and
+ * hands the snapshots it inspects to the model. */
 #include <stdlib.h>
 
 #include "tui_internal.h"
-
-/* Batches per scenario: how often the numbers move. */
-#define LIVE_BATCHES 10
 
 struct live_panel {
 	struct tui_panel p;
@@ -41,6 +39,7 @@ static int key(struct tui_panel *p, enum tui_action a, int page_rows)
 		break;
 	}
 	case TUI_ACT_STEP: live_run_step(st->run); break;
+	case TUI_ACT_INSPECT: live_run_inspect(st->run); break;
 	case TUI_ACT_UP: st->cursor = st->cursor > 0 ? st->cursor - 1 : 0; break;
 	case TUI_ACT_DOWN:
 		if ((size_t)st->cursor + 1 < st->run->n)
@@ -51,30 +50,48 @@ static int key(struct tui_panel *p, enum tui_action a, int page_rows)
 	return TUI_KEY_HANDLED | TUI_KEY_REDRAW;
 }
 
+/* While the run goes on, or an inspection may still arrive. */
 static bool ticking(const struct tui_panel *p)
 {
-	const struct live_state *st = &((const struct live_panel *)p)->st;
-	return st->run != NULL;
+	struct live_run *r = ((const struct live_panel *)p)->st.run;
+	if (!r)
+		return false;
+	pthread_mutex_lock(&r->lock);
+	bool on = !r->finished || r->inspected;
+	pthread_mutex_unlock(&r->lock);
+	return on;
+}
+
+static bool update_model(struct tui_panel *p, struct tui_model *m)
+{
+	struct live_run *r = ((struct live_panel *)p)->st.run;
+	char what[sizeof r->inspected_what];
+	struct snapshot *s = r ? live_run_take_inspected(r, what, sizeof what) : NULL;
+	if (!s)
+		return false;
+	tui_model_show_live(m, s, what);
+	snap_unref(s);
+	return true;
 }
 
 static const char *help(const struct tui_panel *p)
 {
 	(void)p;
-	return "the scenario running: per step p50/p90/p99/max and a histogram";
+	return "the scenario running: per step p50/p90/p99/max and a histogram; pause, step, inspect";
 }
 
 static void panel_free(struct tui_panel *p)
 {
-	live_run_stop(((struct live_panel *)p)->st.run, false);
+	live_run_stop(((struct live_panel *)p)->st.run);
 	free(p);
 }
 
 static const struct tui_panel_ops ops = {
 	.view = TUI_VIEW_LIVE, .draw = draw, .key = key, .help = help, .ticking = ticking,
-	.free = panel_free,
+	.update_model = update_model, .free = panel_free,
 };
 
-struct tui_panel *tui_live_panel(const struct tui_model *m, struct sb_err *err)
+struct tui_panel *tui_live_panel(const struct tui_model *m, bool paused, struct sb_err *err)
 {
 	struct live_panel *lp = calloc(1, sizeof *lp);
 	if (!lp) {
@@ -82,7 +99,7 @@ struct tui_panel *tui_live_panel(const struct tui_model *m, struct sb_err *err)
 		return NULL;
 	}
 	lp->p = (struct tui_panel){ &ops, m, 0 };
-	if (m->scenarios.n && live_run_start(&lp->st.run, &m->scenarios, false, LIVE_BATCHES, err)) {
+	if (m->scenarios.n && live_run_start(&lp->st.run, &m->scenarios, paused, err)) {
 		free(lp);
 		return NULL;
 	}

@@ -73,6 +73,11 @@ struct scenario_result {
 	struct expect_result *expects;
 	size_t n_expects;
 	bool failed;              /* the run stopped early; `error` says why */
+	/* Stopped on purpose by the caller's between_steps hook (runner.h),
+	 * not a failure: `iterations` counts the completed ones, `error` says
+	 * where it stopped, expectations are not judged. Only runs with hooks
+	 * (the curses UI) set it; reports do not print it. */
+	bool stopped;
 	char error[512];
 };
 

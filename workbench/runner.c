@@ -1,5 +1,6 @@
-/* runner.c — see runner.h. One thread per sandbox; each records into its
- * own step stats, merged when all are done. */
+/* runner.c — see runner.h. The scenario: labels, base snapshot,
+ * calibration, one worker thread per sandbox (runner_worker.c), each
+ * recording into its own step stats, merged when all are done. */
 #include "runner.h"
 
 #include <pthread.h>
@@ -11,8 +12,6 @@
 #include <unistd.h>
 
 #include "runner_internal.h"
-#include "sandbox.h"
-#include "snap_file.h"
 #include "testguest_blob.h"
 #include "vmm.h"
 
@@ -46,247 +45,6 @@ static int collect_labels(struct scenario_result *r, const struct scenario_step 
 		}
 	}
 	return 0;
-}
-
-/* ---- one sandbox's run --------------------------------------------------- */
-
-#define NAMED_MAX 32
-
-struct named {
-	char *name; /* NULL: unnamed */
-	struct snapshot *snap;
-};
-
-struct worker {
-	const struct scenario *sc;
-	struct scenario_result *shape; /* labels (read only) */
-	struct snapshot *base;
-	unsigned index;
-	pthread_t thread;
-	/* per-thread results */
-	struct step_stats *stats;
-	size_t n_stats;
-	/* run state */
-	struct sandbox *sb;
-	struct named named[NAMED_MAX];
-	size_t n_named;
-	struct snapshot *last;        /* last snapshot taken or loaded */
-	struct snapshot *last_loaded; /* in this iteration, for create */
-	bool recording;
-	uint64_t due_ns;              /* open loop: when this iteration is due, 0 = not late-corrected */
-	_Atomic uint64_t *done;       /* iterations finished, for progress */
-	atomic_bool finished;
-	int failed;
-	struct sb_err err;
-};
-
-static struct step_stats *stats_for(struct worker *w, const char *label)
-{
-	for (size_t i = 0; i < w->n_stats; i++)
-		if (strcmp(w->stats[i].label, label) == 0)
-			return &w->stats[i];
-	return NULL;
-}
-
-static struct snapshot *named_get(struct worker *w, const char *name)
-{
-	if (!name)
-		return w->last;
-	for (size_t i = 0; i < w->n_named; i++)
-		if (w->named[i].name && strcmp(w->named[i].name, name) == 0)
-			return w->named[i].snap;
-	return NULL;
-}
-
-/* Keep `s` (a reference is taken) under `name` and as the last snapshot. */
-static int named_put(struct worker *w, const char *name, struct snapshot *s)
-{
-	snap_unref(w->last);
-	w->last = snap_ref(s);
-	if (!name)
-		return 0;
-	for (size_t i = 0; i < w->n_named; i++) {
-		if (w->named[i].name && strcmp(w->named[i].name, name) == 0) {
-			snap_unref(w->named[i].snap);
-			w->named[i].snap = snap_ref(s);
-			return 0;
-		}
-	}
-	if (w->n_named == NAMED_MAX)
-		return sb_errf(&w->err, SB_E_TOO_BIG, "more than %d named snapshots", NAMED_MAX);
-	w->named[w->n_named].name = strdup(name);
-	w->named[w->n_named++].snap = snap_ref(s);
-	return 0;
-}
-
-static int run_steps(struct worker *w, const struct scenario_step *steps, size_t n);
-
-/* Run one step; its latency is measured around the operation alone. */
-static int run_step(struct worker *w, const struct scenario_step *s)
-{
-	if (s->kind == SCENARIO_STEP_REPEAT) {
-		for (uint64_t i = 0; i < s->as.repeat.count; i++)
-			if (run_steps(w, s->as.repeat.steps, s->as.repeat.n))
-				return -1;
-		return 0;
-	}
-	struct step_stats *st = stats_for(w, s->label);
-	const struct scenario_config *c = &w->sc->cfg;
-	uint64_t pages_before = s->kind == SCENARIO_STEP_CALL ? sandbox_scratch_pages_used(w->sb) : 0;
-	uint64_t t0 = vmm_now_ns();
-	/* Open loop: the first step of a late iteration is timed from when
-	 * the iteration was due. */
-	if (w->due_ns && w->due_ns < t0)
-		t0 = w->due_ns;
-	w->due_ns = 0;
-	int rc = 0;
-	bool call_error = false;
-	struct snapshot *snap = NULL;
-	switch (s->kind) {
-	case SCENARIO_STEP_CREATE: {
-		struct sandbox_config cfg = sandbox_config_default();
-		cfg.deadline_ns = c->deadline_ns;
-		cfg.mode = c->mode == SCENARIO_MODE_KERNEL ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
-		rc = sandbox_create(&w->sb, w->last_loaded ? w->last_loaded : w->base, &cfg, &w->err);
-		break;
-	}
-	case SCENARIO_STEP_DESTROY:
-		sandbox_destroy(w->sb);
-		w->sb = NULL;
-		break;
-	case SCENARIO_STEP_CALL: {
-		struct sb_value ret;
-		rc = sandbox_call(w->sb, s->as.call.name, s->as.call.args, s->as.call.nargs, &ret, &w->err);
-		if (rc && w->err.code == SB_E_CALL) {
-			call_error = true; /* the function said no; the sandbox is fine */
-			rc = 0;
-		}
-		break;
-	}
-	case SCENARIO_STEP_SNAPSHOT:
-		rc = sandbox_snapshot(w->sb, &snap, &w->err);
-		if (!rc)
-			rc = named_put(w, s->as.snap.name, snap);
-		break;
-	case SCENARIO_STEP_RESTORE: {
-		struct snapshot *target = named_get(w, s->as.snap.name);
-		if (!target)
-			rc = sb_errf(&w->err, SB_E_STATE, "no snapshot '%s' yet",
-				     s->as.snap.name ? s->as.snap.name : "(last)");
-		else
-			rc = sandbox_restore(w->sb, target, &w->err);
-		break;
-	}
-	case SCENARIO_STEP_SAVE: {
-		struct snapshot *target = named_get(w, s->as.file.name);
-		char path[1024];
-		snprintf(path, sizeof path, w->index ? "%s.%u" : "%s", s->as.file.path, w->index);
-		rc = target ? snap_save(target, path, &w->err)
-			    : sb_errf(&w->err, SB_E_STATE, "nothing to save yet");
-		break;
-	}
-	case SCENARIO_STEP_LOAD: {
-		char path[1024];
-		snprintf(path, sizeof path, w->index ? "%s.%u" : "%s", s->as.file.path, w->index);
-		if (access(path, R_OK) != 0) /* sandbox N > 0 may load what sandbox 0 saved */
-			snprintf(path, sizeof path, "%s", s->as.file.path);
-		rc = snap_load(&snap, path, SNAP_LOAD_VERIFY, &w->err);
-		if (!rc) {
-			rc = named_put(w, s->as.file.name, snap);
-			snap_unref(w->last_loaded);
-			w->last_loaded = snap_ref(snap);
-		}
-		break;
-	}
-	case SCENARIO_STEP_SLEEP: {
-		struct timespec ts = { (time_t)(s->as.sleep_ns / 1000000000ull),
-				       (long)(s->as.sleep_ns % 1000000000ull) };
-		nanosleep(&ts, NULL);
-		break;
-	}
-	default:
-		rc = sb_errf(&w->err, SB_E_INVAL, "unknown step kind %d", s->kind);
-	}
-	uint64_t t1 = vmm_now_ns();
-	if (rc) {
-		st->errors++;
-		snap_unref(snap);
-		return sb_err_prefix(&w->err, "%s:%u: step '%s': ", w->sc->file, s->line, s->label);
-	}
-	if (w->recording) {
-		hist_record(&st->hist, t1 - t0);
-		if (call_error)
-			st->errors++;
-		if (s->kind == SCENARIO_STEP_CALL) {
-			uint64_t after = sandbox_scratch_pages_used(w->sb);
-			st->scratch_pages += after > pages_before ? after - pages_before : 0;
-			st->exits += sandbox_last_call_exits(w->sb);
-		}
-		if (s->kind == SCENARIO_STEP_SNAPSHOT && snap) {
-			st->snapshots++;
-			st->pages_mapped += snap->stats.pages_mapped;
-			st->pages_copied += snap->stats.pages_copied;
-			st->pages_aliased += snap->stats.pages_aliased;
-			st->pt_pages += snap->stats.pt_pages;
-			st->zero_pages += snap->stats.zero_pages;
-			st->snapshot_bytes += layout_image_bytes(&snap->layout);
-		}
-	}
-	snap_unref(snap);
-	return 0;
-}
-
-static int run_steps(struct worker *w, const struct scenario_step *steps, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (run_step(w, &steps[i]))
-			return -1;
-	return 0;
-}
-
-static void worker_cleanup(struct worker *w)
-{
-	sandbox_destroy(w->sb);
-	w->sb = NULL;
-	for (size_t i = 0; i < w->n_named; i++) {
-		free(w->named[i].name);
-		snap_unref(w->named[i].snap);
-	}
-	w->n_named = 0;
-	snap_unref(w->last);
-	snap_unref(w->last_loaded);
-	w->last = w->last_loaded = NULL;
-}
-
-static void *worker_main(void *arg)
-{
-	struct worker *w = arg;
-	const struct scenario_config *c = &w->sc->cfg;
-	uint64_t start = vmm_now_ns();
-	uint64_t end = c->duration_ns ? start + c->duration_ns : 0;
-	for (uint64_t i = 0; end ? vmm_now_ns() < end : i < c->iterations; i++) {
-		w->recording = i >= c->warmup;
-		if (c->rate) {
-			uint64_t due = start + i * 1000000000ull / c->rate;
-			uint64_t now = vmm_now_ns();
-			if (now < due) {
-				struct timespec ts = { (time_t)((due - now) / 1000000000ull),
-						       (long)((due - now) % 1000000000ull) };
-				nanosleep(&ts, NULL);
-			}
-			w->due_ns = due;
-		}
-		snap_unref(w->last_loaded);
-		w->last_loaded = NULL;
-		if (run_steps(w, w->sc->steps, w->sc->n_steps)) {
-			w->failed = 1;
-			break;
-		}
-		atomic_fetch_add(w->done, 1);
-	}
-	worker_cleanup(w);
-	atomic_store(&w->finished, true);
-	return NULL;
 }
 
 /* ---- the scenario --------------------------------------------------------- */
@@ -349,6 +107,12 @@ static void progress(const struct scenario *sc, uint64_t done, uint64_t total, u
 	fflush(stderr);
 }
 
+static bool have_hooks(const struct runner_hooks *h)
+{
+	return h->between_steps || h->on_progress;
+}
+
+/* Returns 1 if a between_steps hook stopped it (the run ends), else 0. */
 static int run_scenario(const struct scenario *sc, const struct runner_options *o,
 			const struct calibration *cal_real, struct scenario_result *r)
 {
@@ -357,6 +121,8 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	struct snapshot *base = NULL;
 	struct worker *ws = NULL;
 	_Atomic uint64_t done = 0;
+	struct runner_live live = { 0 };
+	bool hooked = have_hooks(&o->hooks);
 	uint64_t t0 = vmm_now_ns();
 	snprintf(r->name, sizeof r->name, "%s", sc->name);
 	snprintf(r->description, sizeof r->description, "%s", c->description);
@@ -370,6 +136,9 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	    build_base(sc, &base, &err))
 		goto fail;
 	runner_calibrate_sandbox(base, c->mode, &r->cal);
+	if (hooked && runner_live_init(&live, &o->hooks, sc, r, &done,
+				       c->duration_ns ? 0 : c->iterations * c->sandboxes, &err))
+		goto fail;
 
 	ws = calloc(c->sandboxes, sizeof *ws);
 	if (!ws) {
@@ -378,7 +147,8 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	}
 	for (unsigned i = 0; i < c->sandboxes; i++) {
 		struct worker *w = &ws[i];
-		*w = (struct worker){ .sc = sc, .shape = r, .base = base, .index = i, .done = &done };
+		*w = (struct worker){ .sc = sc, .shape = r, .base = base, .index = i, .done = &done,
+				      .live = hooked ? &live : NULL };
 		w->stats = malloc(r->n_steps * sizeof *w->stats);
 		if (!w->stats) {
 			sb_errf(&err, SB_E_NOMEM, "cannot allocate step statistics");
@@ -389,7 +159,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	}
 	unsigned started = 0;
 	for (; started < c->sandboxes; started++)
-		if (pthread_create(&ws[started].thread, NULL, worker_main, &ws[started]))
+		if (pthread_create(&ws[started].thread, NULL, runner_worker_main, &ws[started]))
 			break;
 	uint64_t total = c->iterations * c->sandboxes;
 	bool drew = false;
@@ -424,6 +194,10 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	r->iterations = r->iterations > c->warmup * c->sandboxes ? r->iterations - c->warmup * c->sandboxes : 0;
 	if (err.msg[0])
 		goto fail;
+	if (hooked && atomic_load(&live.stop)) {
+		r->stopped = true;
+		snprintf(r->error, sizeof r->error, "%s", live.where);
+	}
 	goto done;
 fail:
 	r->failed = true;
@@ -434,10 +208,12 @@ done:
 			free(ws[i].stats);
 	free(ws);
 	snap_unref(base);
+	bool stopped = hooked && atomic_load(&live.stop);
+	runner_live_free(&live);
 	r->wall_ns = vmm_now_ns() - t0;
 	r->rss_bytes = runner_rss_bytes();
 	runner_judge(sc, r);
-	return 0;
+	return stopped ? 1 : 0;
 }
 
 int runner_run(const struct scenario_set *set, const struct runner_options *o,
@@ -458,8 +234,10 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 	for (size_t i = 0; i < set->n; i++) {
 		if (o->progress)
 			fprintf(stderr, "running %s (%zu of %zu)\n", set->items[i].name, i + 1, set->n);
-		run_scenario(&set->items[i], o, &cal, &out->scenarios[i]);
+		int stopped = run_scenario(&set->items[i], o, &cal, &out->scenarios[i]);
 		out->n_scenarios++;
+		if (stopped)
+			break; /* between_steps said stop: the run ends here */
 	}
 	return 0;
 }

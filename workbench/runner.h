@@ -28,14 +28,63 @@
 #include "results.h"
 #include "scenario.h"
 
+struct sandbox;
+
+/* Optional hooks into a run, for a caller that watches it (the curses UI's
+ * live view). All NULL (a zeroed struct) = none: the hot path then pays
+ * one NULL check per step and `snapbench run` is unchanged.
+ *
+ * between_steps(ctx, sc, sandbox, next, sb)
+ *   Called on sandbox `sandbox`'s worker thread before every step it runs:
+ *   each top-level step, and each step inside a repeat block every time
+ *   round (never for the repeat block itself), in every iteration, warm-up
+ *   included. `next` is the step about to run; `sb` is the worker's
+ *   sandbox, or NULL when none exists (before the first create, after a
+ *   destroy). No runner lock is held; the hook may block (pause) as long
+ *   as it likes. The sandbox is quiescent and owned by this thread, so the
+ *   hook may use it from this thread: sandbox_snapshot() to inspect it
+ *   (that advances the sandbox's generation by one, so later snapshot
+ *   steps of that sandbox number one higher), or read its statistics. It
+ *   must not destroy, restore or call it, nor keep `sb` after returning.
+ *   Time spent in the hook is not measured: it never lands in a step's
+ *   latency, and `duration` and the open-loop schedule (`rate`) are moved
+ *   on by it. Return false to stop: the scenario ends at the next step
+ *   boundary of each of its sandboxes, its result has `stopped` set (not
+ *   `failed`; `error` says where it stopped, `iterations` counts only the
+ *   iterations that completed, expectations are reported as not judged),
+ *   and runner_run runs no further scenario of the set.
+ *
+ * on_progress(ctx, sc, partial, done, total)
+ *   Called after every step that ran (recorded or not) and after every
+ *   completed iteration, on the worker thread that ran it, WITH a runner
+ *   mutex held: concurrent calls of one scenario are serialised and
+ *   `partial` is consistent (steps and n_steps: the statistics of every
+ *   sandbox so far, warm-up excluded, labels in first-use order and never
+ *   re-ordered; other fields are not filled). Copy what you need and
+ *   return quickly; do not call into the runner or block. `done`:
+ *   iterations finished by all sandboxes, warm-up included; `total`:
+ *   iterations x sandboxes, 0 when the scenario runs for a duration.
+ *   The final numbers are in runner_run's report (the same as the last
+ *   partial).
+ */
+struct runner_hooks {
+	void *ctx;
+	bool (*between_steps)(void *ctx, const struct scenario *sc, unsigned sandbox,
+			      const struct scenario_step *next, struct sandbox *sb);
+	void (*on_progress)(void *ctx, const struct scenario *sc, const struct scenario_result *partial,
+			    uint64_t done, uint64_t total);
+};
+
 struct runner_options {
 	bool progress;           /* draw a progress line on stderr */
 	const char *tool_version;
+	struct runner_hooks hooks; /* zeroed = none */
 };
 
 /* Run every scenario of the set; one scenario_result each (a failed
- * scenario is recorded, not fatal). -1 only when the run cannot start at
- * all (no KVM, out of memory). */
+ * scenario is recorded, not fatal; a stopped one ends the run, see
+ * between_steps). -1 only when the run cannot start at all (no KVM, out
+ * of memory). */
 int runner_run(const struct scenario_set *set, const struct runner_options *o,
 	       struct run_report *out, struct sb_err *err);
 

@@ -2,7 +2,11 @@
 #ifndef SNAPBENCH_WORKBENCH_RUNNER_INTERNAL_H
 #define SNAPBENCH_WORKBENCH_RUNNER_INTERNAL_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+
 #include "results.h"
+#include "runner.h"
 #include "scenario.h"
 #include "snapshot.h"
 
@@ -15,6 +19,82 @@ int runner_calibrate(struct calibration *cal, struct sb_err *err);
 void runner_calibrate_sandbox(struct snapshot *base, uint64_t mode, struct calibration *cal);
 /* Add one sandbox's statistics into the scenario's. */
 void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n);
+
+/* What one execution of a step measured. */
+struct step_record {
+	uint64_t ns;
+	bool call_error;             /* the guest function said no */
+	uint64_t scratch_pages, exits; /* calls */
+	const struct snapshot *snap; /* snapshot steps */
+};
+/* Add one execution to a label's statistics. */
+void runner_account(struct step_stats *st, enum scenario_step_kind kind, const struct step_record *rec);
+
+/* ---- hooks (runner_hooks.c): one per scenario, only when the caller set
+ * hooks; shared by the scenario's workers. */
+struct runner_live {
+	struct runner_hooks hooks;
+	const struct scenario *sc;
+	pthread_mutex_t lock;          /* guards partial and the on_progress calls */
+	struct scenario_result partial; /* steps only */
+	_Atomic uint64_t *done;
+	uint64_t total;
+	atomic_bool stop;              /* a between_steps said false */
+	char where[256];               /* where the first stop happened */
+};
+int runner_live_init(struct runner_live *l, const struct runner_hooks *h, const struct scenario *sc,
+		     const struct scenario_result *shape, _Atomic uint64_t *done, uint64_t total,
+		     struct sb_err *err);
+void runner_live_free(struct runner_live *l);
+/* The between_steps hook before `next`; false = stop. *hook_ns: time spent. */
+bool runner_live_between(struct runner_live *l, unsigned sandbox, uint64_t iteration,
+			 const struct scenario_step *next, struct sandbox *sb, uint64_t *hook_ns);
+/* After a step of label `index`: rec when recorded, or NULL; error = it failed. */
+void runner_live_step(struct runner_live *l, size_t index, enum scenario_step_kind kind,
+		      const struct step_record *rec, bool error);
+/* After an iteration: on_progress with the new `done`. */
+void runner_live_report(struct runner_live *l);
+
+/* ---- one sandbox's run (runner_worker.c) ---- */
+
+#define NAMED_MAX 32
+
+struct named {
+	char *name; /* NULL: unnamed */
+	struct snapshot *snap;
+};
+
+struct worker {
+	const struct scenario *sc;
+	struct scenario_result *shape; /* labels (read only) */
+	struct snapshot *base;
+	unsigned index;
+	pthread_t thread;
+	/* per-thread results */
+	struct step_stats *stats;
+	size_t n_stats;
+	/* run state */
+	struct sandbox *sb;
+	struct named named[NAMED_MAX];
+	size_t n_named;
+	struct snapshot *last;        /* last snapshot taken or loaded */
+	struct snapshot *last_loaded; /* in this iteration, for create */
+	bool recording;
+	uint64_t due_ns;              /* open loop: when this iteration is due, 0 = not late-corrected */
+	_Atomic uint64_t *done;       /* iterations finished, for progress */
+	atomic_bool finished;
+	int failed;
+	/* hooks (runner_hooks.c); NULL when the caller set none */
+	struct runner_live *live;
+	uint64_t iteration;           /* for the stop message */
+	uint64_t held_ns;             /* time spent in between_steps so far */
+	bool stopped;                 /* between_steps said stop */
+	struct sb_err err;
+};
+
+/* The thread of one worker (arg: struct worker *). */
+void *runner_worker_main(void *arg);
+
 /* Judge the scenario's expectations against its results. */
 void runner_judge(const struct scenario *sc, struct scenario_result *r);
 uint64_t runner_rss_bytes(void);

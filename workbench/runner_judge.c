@@ -6,6 +6,27 @@
 
 #include "runner_internal.h"
 
+void runner_account(struct step_stats *st, enum scenario_step_kind kind, const struct step_record *rec)
+{
+	hist_record(&st->hist, rec->ns);
+	if (rec->call_error)
+		st->errors++;
+	if (kind == SCENARIO_STEP_CALL) {
+		st->scratch_pages += rec->scratch_pages;
+		st->exits += rec->exits;
+	}
+	if (kind == SCENARIO_STEP_SNAPSHOT && rec->snap) {
+		const struct snapshot *snap = rec->snap;
+		st->snapshots++;
+		st->pages_mapped += snap->stats.pages_mapped;
+		st->pages_copied += snap->stats.pages_copied;
+		st->pages_aliased += snap->stats.pages_aliased;
+		st->pt_pages += snap->stats.pt_pages;
+		st->zero_pages += snap->stats.zero_pages;
+		st->snapshot_bytes += layout_image_bytes(&snap->layout);
+	}
+}
+
 void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n)
 {
 	for (size_t i = 0; i < n && i < r->n_steps; i++) {
@@ -84,8 +105,10 @@ void runner_judge(const struct scenario *sc, struct scenario_result *r)
 		const struct scenario_expect *e = &sc->expects[i];
 		struct expect_result *x = &r->expects[r->n_expects++];
 		snprintf(x->text, sizeof x->text, "%s", e->text);
-		if (r->failed) {
-			snprintf(x->why, sizeof x->why, "the scenario did not finish");
+		if (r->failed || r->stopped) {
+			snprintf(x->why, sizeof x->why, "%s",
+				 r->failed ? "the scenario did not finish"
+					   : "not judged: the run was stopped before its end");
 			continue;
 		}
 		if (!gather(e, r, merged) || hist_count(&merged->hist) == 0) {
