@@ -10,22 +10,7 @@ dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 "$tool" "$dir" || { echo "FAIL: cannot write the fixtures"; exit 1; }
 printf '{"schema_version": 1,' > "$dir/broken.json"
-pass=0
-fail=0
-expect() { # expect WANT_RC WANT_TEXT ARGS...
-	want_rc=$1 want_text=$2
-	shift 2
-	out=$("$sb" "$@" 2>&1)
-	rc=$?
-	if [ "$rc" -eq "$want_rc" ] && { [ -z "$want_text" ] || printf '%s' "$out" | grep -qF -- "$want_text"; }; then
-		pass=$((pass + 1))
-	else
-		fail=$((fail + 1))
-		echo "FAIL: snapbench $* -> rc $rc (want $want_rc), output:"
-		printf '%s\n' "$out" | head -8
-		echo "  (wanted text: $want_text)"
-	fi
-}
+. "$(dirname "$0")/../cli_expect.sh"
 cd "$dir" || exit 1
 # compare
 expect 0 "0 regressions" compare base.json same.json
@@ -68,5 +53,4 @@ fi
 out=$("$sb" report base.json --json out2.json 2>&1)
 if [ -z "$out" ] && cmp -s out2.json base.json; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --json alone printed text or differs"; fi
 expect 1 "/nonexistent/x.html" report base.json --html /nonexistent/x.html
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

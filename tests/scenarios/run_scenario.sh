@@ -4,17 +4,11 @@
 # it ran, met its expectations and wrote a report naming every scenario.
 sb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
 file=$2
+. "$(dirname "$0")/../cli_expect.sh"
 [ -e /dev/kvm ] || { echo "skipped: /dev/kvm is missing"; exit 77; }
 dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 cd "$dir" || exit 1
-pass=0
-fail=0
-check() { # check WHAT CONDITION...
-	what=$1
-	shift
-	if "$@"; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: $what"; fi
-}
 "$sb" run -q -o out "$file" >run.out 2>run.err
 rc=$?
 check "snapbench run exits 0 (got $rc): $(tail -3 run.err)" [ "$rc" -eq 0 ]
@@ -22,5 +16,4 @@ check "report.json written" [ -s out/report.json ]
 for name in $("$sb" run --list "$file" | awk '{print $1}'); do
 	check "report names $name" grep -q "\"$name\"" out/report.json
 done
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -15,9 +15,8 @@ command -v tmux >/dev/null 2>&1 || { echo "tmux not installed: skipped"; exit 77
 sock="tui-live-$$"
 sess="live"
 dir=$(mktemp -d) || exit 1
-fails=0
-pane=""
-T() { tmux -L "$sock" "$@"; }
+capture_wait=0.5
+. "$(dirname "$0")/tmux_lib.sh"
 cleanup() { T kill-server >/dev/null 2>&1; rm -rf "$dir"; }
 # (sock changes for the second run; cleanup kills the one in use)
 trap cleanup EXIT INT TERM
@@ -40,12 +39,6 @@ start() {
   T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
     "env TERM=screen NO_COLOR=1 $cmd --paused '$dir/tiny.ini'; echo EXITED-\$?; sleep 30" ||
     { echo "tmux failed"; exit 1; }
-}
-capture() { sleep "${1:-0.5}"; pane=$(T capture-pane -p -t "$sess"); }
-send() { T send-keys -t "$sess" "$@"; }
-expect() {
-  if printf '%s\n' "$pane" | grep -qF -- "$1"; then echo "ok: $2"
-  else echo "FAIL: $2: '$1' not on screen"; printf '%s\n' "$pane" | sed 's/^/  | /'; fails=$((fails + 1)); fi
 }
 # wait_for TEXT WHAT: up to 10 s for TEXT (the run's calibration and
 # sandbox creation take a moment), then expect it

@@ -10,9 +10,7 @@ command -v tmux >/dev/null 2>&1 || { echo "tmux not installed: skipped"; exit 77
 
 sock="tui-test-$$"
 sess="tui"
-fails=0
-pane=""
-T() { tmux -L "$sock" "$@"; }
+. "$(dirname "$0")/tmux_lib.sh"
 cleanup() { T kill-server >/dev/null 2>&1; }
 trap cleanup EXIT INT TERM
 
@@ -22,18 +20,6 @@ for a in "$@"; do cmd="$cmd '$a'"; done
 T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
   "env TERM=screen NO_COLOR=1 $cmd; echo EXITED-\$?; sleep 30" || { echo "tmux failed"; exit 1; }
 
-capture() { sleep "${1:-0.4}"; pane=$(T capture-pane -p -t "$sess"); }
-send() { T send-keys -t "$sess" "$@"; }
-# expect TEXT WHAT: the pane contains TEXT (fixed string)
-expect() {
-  if printf '%s\n' "$pane" | grep -qF -- "$1"; then echo "ok: $2"
-  else echo "FAIL: $2: '$1' not on screen"; printf '%s\n' "$pane" | sed 's/^/  | /'; fails=$((fails + 1)); fi
-}
-reject() {
-  if printf '%s\n' "$pane" | grep -qF -- "$1"; then
-    echo "FAIL: $2: '$1' on screen"; printf '%s\n' "$pane" | sed 's/^/  | /'; fails=$((fails + 1))
-  else echo "ok: $2"; fi
-}
 # every line fits the width
 fits() {
   w=$(printf '%s\n' "$pane" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
