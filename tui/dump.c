@@ -3,11 +3,8 @@
 
 #include "tui.h"
 
-int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const char *va, enum pt_filter filter,
-		struct sb_err *err);
-
-int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const char *va, enum pt_filter filter,
-		struct sb_err *err)
+int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const unsigned long long *va,
+		enum pt_filter filter, struct sb_err *err)
 {
 	struct pt_state st;
 	if (pt_state_init(&st, m))
@@ -15,13 +12,7 @@ int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const char *va, e
 	if (filter != PT_FILTER_ALL)
 		pt_state_set_filter(&st, filter);
 	if (va) {
-		char *end;
-		unsigned long long v = strtoull(va, &end, 16);
-		if (!va[0] || *end) {
-			pt_state_free(&st);
-			return sb_errf(err, SB_E_INVAL, "--va: not a hex address: '%s'", va);
-		}
-		pt_state_jump(&st, (gva_t)v);
+		pt_state_jump(&st, (gva_t)*va);
 		if (filter != PT_FILTER_ALL)
 			pt_state_set_filter(&st, filter);
 	}

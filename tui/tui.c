@@ -14,9 +14,6 @@
 #define MIN_HEIGHT 10
 #define TICK_MS 300
 
-int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const char *va, enum pt_filter filter,
-		struct sb_err *err);
-
 struct tui {
 	struct tui_model *m;
 	struct tui_panel *panels[TUI_VIEW__COUNT];
@@ -292,7 +289,8 @@ int tui_main(int argc, char **argv)
 	bool dump = false, have_view = false, paused = false;
 	enum tui_view view = TUI_VIEW_LAYOUT;
 	enum pt_filter filter = PT_FILTER_ALL;
-	const char *va = NULL;
+	unsigned long long va = 0;
+	bool have_va = false;
 	while ((c = getopt_long(argc + 1, args, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -314,7 +312,16 @@ int tui_main(int argc, char **argv)
 			width = (int)w;
 			break;
 		}
-		case 'a': va = optarg; break;
+		case 'a': {
+			char *end;
+			va = strtoull(optarg, &end, 16);
+			if (!optarg[0] || *end) {
+				fprintf(stderr, "snapbench tui: --va: not a hex address: '%s'\n", optarg);
+				return EXIT_USAGE;
+			}
+			have_va = true;
+			break;
+		}
 		case 'f':
 			if (!parse_filter(optarg, &filter)) {
 				fprintf(stderr, "snapbench tui: --filter: all, cow, writable or executable\n");
@@ -340,7 +347,7 @@ int tui_main(int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	if (dump) {
-		rc = view == TUI_VIEW_PT ? tui_dump_pt(stdout, &m, width, va, filter, &err)
+		rc = view == TUI_VIEW_PT ? tui_dump_pt(stdout, &m, width, have_va ? &va : NULL, filter, &err)
 					 : tui_dump(stdout, &m, view, width, &err);
 	} else {
 		if (!have_view && m.scenarios.n)

@@ -163,6 +163,10 @@ void tui_render_keybar(FILE *f, enum tui_view view, int width);
  * top level; dedup: pages then compare; live: runs the scenarios to the
  * end first). Returns 0, or -1 with err. */
 int tui_dump(FILE *f, const struct tui_model *m, enum tui_view view, int width, struct sb_err *err);
+/* The page-table view; with va (not NULL), after a jump to it, its
+ * translation path shown; filter as the `f` key sets it. */
+int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const unsigned long long *va,
+		enum pt_filter filter, struct sb_err *err);
 
 /* Text helpers shared by renderers (text.c). */
 const char *tui_human_bytes(uint64_t bytes, char *buf, size_t n);
