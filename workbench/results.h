@@ -33,7 +33,9 @@ struct step_stats {
 	uint64_t snapshot_bytes; /* image bytes (guest-visible + page tables) */
 };
 
-/* The machine's own units of cost, measured in the same run. */
+/* The machine's own units of cost, measured in the same run: before and
+ * after (each scenario for the sandbox exit, the whole run for the others),
+ * keeping the better of the two (runner.c). */
 struct calibration {
 	uint64_t exit_real_mode_ns; /* median bare exit, real-mode throwaway VM */
 	uint64_t exit_sandbox_ns;   /* median bare exit from a sandbox in the scenario's call mode */

@@ -112,6 +112,24 @@ static bool have_hooks(const struct runner_hooks *h)
 	return h->between_steps || h->on_progress;
 }
 
+/* Calibration is measured before a scenario and again after it, and the
+ * lower median kept: on a shared machine a burst of noise during one
+ * short calibration window (0.1 s) would otherwise move every ratio of the
+ * scenario (seen: 58 us one time, 80 us the next). The lower value is the
+ * machine's limit, and it makes our ratios larger, never flattering. */
+static void keep_lower(uint64_t *have, uint64_t again)
+{
+	if (again && (!*have || again < *have))
+		*have = again;
+}
+
+static void calibrate_again(struct snapshot *base, uint64_t mode, struct calibration *cal)
+{
+	struct calibration after = *cal;
+	runner_calibrate_sandbox(base, mode, &after);
+	keep_lower(&cal->exit_sandbox_ns, after.exit_sandbox_ns);
+}
+
 /* Returns 1 if a between_steps hook stopped it (the run ends), else 0. */
 static int run_scenario(const struct scenario *sc, const struct runner_options *o,
 			const struct calibration *cal_real, struct scenario_result *r)
@@ -194,6 +212,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	r->iterations = r->iterations > c->warmup * c->sandboxes ? r->iterations - c->warmup * c->sandboxes : 0;
 	if (err.msg[0])
 		goto fail;
+	calibrate_again(base, c->mode, &r->cal);
 	if (hooked && atomic_load(&live.stop)) {
 		r->stopped = true;
 		snprintf(r->error, sizeof r->error, "%s", live.where);
@@ -238,6 +257,15 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 		out->n_scenarios++;
 		if (stopped)
 			break; /* between_steps said stop: the run ends here */
+	}
+	struct calibration after = { 0 };
+	struct sb_err ignored;
+	if (out->n_scenarios && runner_calibrate(&after, &ignored) == 0) {
+		for (size_t i = 0; i < out->n_scenarios; i++) {
+			keep_lower(&out->scenarios[i].cal.exit_real_mode_ns, after.exit_real_mode_ns);
+			if (after.memset_gib_per_s > out->scenarios[i].cal.memset_gib_per_s)
+				out->scenarios[i].cal.memset_gib_per_s = after.memset_gib_per_s;
+		}
 	}
 	return 0;
 }
