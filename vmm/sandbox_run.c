@@ -211,8 +211,14 @@ static int memory_violation(struct sandbox *sb, const struct vcpu_exit *x, struc
 		in_snapshot && x->mmio.is_write ? "read-only snapshot memory"
 						: "no memory there");
 	struct sb_err flush;
-	if (vcpu_complete_pending(sb->vcpu, &flush)) /* before a restore sets registers */
+	if (vcpu_complete_pending(sb->vcpu, &flush)) { /* before a restore sets registers */
+		if (err) {
+			char was[SB_ERR_MSG_MAX];
+			snprintf(was, sizeof was, "%s", err->msg);
+			sb_errf(err, flush.code, "%.200s; then %.200s", was, flush.msg);
+		}
 		return sandbox_fail(sb, SANDBOX_BROKEN, err);
+	}
 	return sandbox_fail(sb, SANDBOX_POISONED, err);
 }
 
