@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vmm_test.h"
 
@@ -153,10 +154,16 @@ static void test_deadlines(struct test_vm *t)
 	CHECK_U64(exit.cancel, VCPU_CANCEL_DEADLINE);
 	CHECK(exits > 0);
 
-	/* A later deadline replaces an earlier one; reset clears it. */
+	/* A later deadline replaces an earlier one: the earlier one has passed
+	 * when the guest runs, and the run still reaches its HLT. */
 	restart_at(t, HLT_GPA);
+	vcpu_set_deadline(t->vcpu, vmm_now_ns() + 1 * MS);
 	vcpu_set_deadline(t->vcpu, vmm_now_ns() + 10 * BOUND_NS);
+	usleep(5000);
 	RUN_EXPECT(t, &exit, VCPU_EXIT_HLT);
+	/* Reset clears a deadline that has passed. */
+	vcpu_set_deadline(t->vcpu, vmm_now_ns() + 1 * MS);
+	usleep(5000);
 	restart_at(t, HLT_GPA);
 	RUN_EXPECT(t, &exit, VCPU_EXIT_HLT);
 }
