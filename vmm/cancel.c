@@ -109,12 +109,16 @@ void vcpu_cancel_reset(struct vcpu *vcpu)
 	/* Clear the flag, then immediate_exit, then re-read the flag: a cancel
 	 * whose flag store lands after our clear also stores immediate_exit
 	 * after our clear of it, or we see its flag here and restore it. */
-	atomic_store(&c->requested, false);
+	bool was = atomic_exchange(&c->requested, false);
 	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 	if (atomic_load(&c->requested))
 		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 	c->deadline_ns = 0;
-	vcpu_kick_drain();
+	/* A kick left by a cancel is drained here; any other stale one (a timer)
+	 * costs the next KVM_RUN an EINTR, which the run loop drains. Not
+	 * draining unconditionally keeps a system call off the restore path. */
+	if (was)
+		vcpu_kick_drain();
 }
 
 enum vcpu_cancel_reason vcpu_cancel_pending(struct vcpu *vcpu)
@@ -196,6 +200,25 @@ static int arm_timer(struct vcpu_cancel *c, struct sb_err *err)
 	return 0;
 }
 
+/* Timer system calls only when the armed timer cannot serve the deadline:
+ * none armed, armed for later than the deadline, already expired, or on
+ * another thread. A timer armed for earlier than the deadline is kept: a
+ * sandbox sets now + limit before every call, and re-arming each time would
+ * put a timer_settime on every call. When such a timer fires first, the
+ * run loop sees the deadline has not passed and calls this again. A timer
+ * left armed after the deadline is cleared fires once for nothing: KVM_RUN
+ * returns EINTR and the run loop goes on. */
+int vcpu_cancel_arm(struct vcpu *vcpu, struct sb_err *err)
+{
+	struct vcpu_cancel *c = &vcpu->cancel;
+	if (!c->deadline_ns)
+		return 0;
+	if (c->timer_created && c->timer_tid == tls_tid && c->armed_ns &&
+	    c->armed_ns <= c->deadline_ns && c->armed_ns > vmm_now_ns())
+		return 0;
+	return arm_timer(c, err);
+}
+
 int vcpu_cancel_enter(struct vcpu *vcpu, struct sb_err *err)
 {
 	struct vcpu_cancel *c = &vcpu->cancel;
@@ -212,12 +235,8 @@ int vcpu_cancel_enter(struct vcpu *vcpu, struct sb_err *err)
 	if (c->mask_tid != tls_tid && set_run_mask(vcpu, err) < 0)
 		return -1;
 
-	/* Timer system calls only when the deadline (or the thread) changed. */
-	if (c->armed_ns != c->deadline_ns || (c->timer_created && c->deadline_ns &&
-					      c->timer_tid != tls_tid)) {
-		if (arm_timer(c, err) < 0)
-			return -1;
-	}
+	if (vcpu_cancel_arm(vcpu, err) < 0)
+		return -1;
 
 	pthread_mutex_lock(&c->lock);
 	c->in_run = true;

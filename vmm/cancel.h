@@ -42,9 +42,10 @@
  *     with the deadline before every KVM_RUN and after every -EINTR; a POSIX
  *     timer per vCPU (timer_create, SIGEV_THREAD_ID, TIMER_ABSTIME) sends the
  *     same kick signal to the running thread when the deadline passes. No
- *     extra thread, and the timer is (re)armed only when the deadline changes
- *     (re-created only if the vCPU moves to another thread), so the per-exit
- *     path makes no timer system call. An expired deadline reads as a cancel
+ *     extra thread, and the timer is (re)armed only when it cannot serve the
+ *     deadline (vcpu_cancel_arm: none armed, armed later, expired; re-created
+ *     only if the vCPU moves to another thread), so neither the per-exit path
+ *     nor a call that sets now + limit makes a timer system call. An expired deadline reads as a cancel
  *     (SB_E_CANCELLED, reason "deadline").
  *
  * A cancel stays in force — every vcpu_run() returns SB_E_CANCELLED — until
@@ -100,6 +101,11 @@ void vcpu_set_deadline(struct vcpu *vcpu, uint64_t deadline_ns);
  * thread, between runs. A vcpu_cancel() racing with it is either cleared
  * (it came first) or kept (it came after) — never half-applied. */
 void vcpu_cancel_reset(struct vcpu *vcpu);
+
+/* Make sure the deadline timer will fire by the deadline (cancel.c says
+ * when that costs a system call); vcpu_cancel_enter and the run loop call
+ * it. */
+int vcpu_cancel_arm(struct vcpu *vcpu, struct sb_err *err);
 
 /* Current CLOCK_MONOTONIC time in ns (the clock deadlines use). */
 uint64_t vmm_now_ns(void);

@@ -116,8 +116,15 @@ int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err)
 			/* immediate_exit, our kick, the deadline timer, or some other
 			 * signal. Cancel and deadline are decided by the check at the
 			 * top; a stale kick is consumed so it cannot repeat. */
-			if (vcpu_cancel_pending(vcpu) == VCPU_CANCEL_NONE)
+			if (vcpu_cancel_pending(vcpu) == VCPU_CANCEL_NONE) {
 				vcpu_kick_drain();
+				/* an early timer (cancel.c, vcpu_cancel_arm) */
+				if (vcpu_cancel_arm(vcpu, err) < 0) {
+					exit->kind = VCPU_EXIT_ERROR;
+					ret = -1;
+					break;
+				}
+			}
 			continue;
 		}
 		if (r < 0) {
