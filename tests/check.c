@@ -1,6 +1,11 @@
 /* check.c — see check.h. */
 #include "check.h"
 
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 unsigned check_passed, check_failed;
 
 static bool record(bool ok)
@@ -57,4 +62,12 @@ int check_done(void)
 {
 	printf("%u passed, %u failed\n", check_passed, check_failed);
 	return check_failed ? 1 : 0;
+}
+
+void check_require_kvm(void)
+{
+	if (access("/dev/kvm", F_OK) != 0 && errno == ENOENT) {
+		printf("skipped: /dev/kvm does not exist\n");
+		exit(CHECK_SKIP);
+	}
 }

@@ -36,4 +36,8 @@ int check_done(void);
 /* Exit status meson reads as "skipped". */
 #define CHECK_SKIP 77
 
+/* KVM tests call this first: exit CHECK_SKIP, saying why, when /dev/kvm
+ * does not exist. Any other problem with KVM is left to fail the test. */
+void check_require_kvm(void);
+
 #endif

@@ -5,7 +5,8 @@
 #include "check.h"
 #include "sandbox.h"
 
-/* Exit 77 (skipped), saying why, when /dev/kvm cannot be used. */
+/* Exit 77 (skipped), saying why, when /dev/kvm does not exist; fail (exit
+ * 1) when it exists but KVM cannot be used. */
 void fixture_require_kvm(void);
 
 /* INIT snapshot of the ELF at `path` with `cfg` (NULL = defaults); exits 1

@@ -8,7 +8,7 @@ dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
 "$sb" run -q --json -o "$dir/out" "$2" || { echo "FAIL: snapbench run exited $?"; exit 1; }
 python3 "$3" "$dir/out/report.json" >"$dir/masked.json" || exit 1
-if [ -n "$UPDATE_GOLDENS" ]; then
+if [ "${UPDATE_GOLDENS:-}" = 1 ]; then
 	cp "$dir/masked.json" "$4" && echo "updated $4"
 	exit 0
 fi

@@ -13,7 +13,12 @@ cd "$dir" || exit 1
 rc=$?
 check "snapbench run exits 0 (got $rc): $(tail -3 run.err)" [ "$rc" -eq 0 ]
 check "report.json written" [ -s out/report.json ]
-for name in $("$sb" run --list "$file" | awk '{print $1}'); do
-	check "report names $name" grep -q "\"$name\"" out/report.json
+names=$("$sb" run --list "$file" | awk '{print $1}')
+check "run --list names at least one scenario" [ -n "$names" ]
+for name in $names; do
+	check "report has scenario $name" python3 -c '
+import json, sys
+names = [s["name"] for s in json.load(open("out/report.json"))["scenarios"]]
+sys.exit(0 if sys.argv[1] in names else 1)' "$name"
 done
 finish

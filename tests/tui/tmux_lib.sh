@@ -19,3 +19,15 @@ reject() {
     echo "FAIL: $2: '$1' on screen"; show_pane; fails=$((fails + 1))
   else echo "ok: $2"; fi
 }
+# expect_line REGEX WHAT: some line on screen matches REGEX (grep -E)
+expect_line() {
+  if printf '%s\n' "$pane" | grep -qE -- "$1"; then echo "ok: $2"
+  else echo "FAIL: $2: no line matches /$1/"; show_pane; fails=$((fails + 1)); fi
+}
+# spans N: the widest line is exactly N columns (rules are drawn across
+# the whole screen, so this says the UI uses the width it has, no more)
+spans() {
+  w=$(printf '%s\n' "$pane" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
+  if [ "$w" -eq "$1" ]; then echo "ok: spans $1 columns"
+  else echo "FAIL: widest line is $w columns, want $1"; fails=$((fails + 1)); fi
+}

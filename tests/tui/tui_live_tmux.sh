@@ -9,7 +9,7 @@
 # Exit 77 (skipped) without tmux or /dev/kvm.
 set -u
 command -v tmux >/dev/null 2>&1 || { echo "tmux not installed: skipped"; exit 77; }
-[ -r /dev/kvm ] && [ -w /dev/kvm ] || { echo "/dev/kvm not usable: skipped"; exit 77; }
+[ -e /dev/kvm ] || { echo "skipped: /dev/kvm is missing"; exit 77; }
 [ $# -ge 1 ] || { echo "usage: $0 SNAPBENCH_TUI [ARGS...]"; exit 2; }
 
 sock="tui-live-$$"

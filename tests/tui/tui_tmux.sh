@@ -20,19 +20,13 @@ for a in "$@"; do cmd="$cmd '$a'"; done
 T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
   "env TERM=screen NO_COLOR=1 $cmd; echo EXITED-\$?; sleep 30" || { echo "tmux failed"; exit 1; }
 
-# every line fits the width
-fits() {
-  w=$(printf '%s\n' "$pane" | awk '{ if (length($0) > m) m = length($0) } END { print m + 0 }')
-  if [ "$w" -le "$1" ]; then echo "ok: fits $1 columns"; else echo "FAIL: a line is $w columns"; fails=$((fails + 1)); fi
-}
-
 capture 1.5
 expect "1 Layout" "tab bar"
 expect "guest-virtual" "layout view first"
 expect "details: code" "details box of the selected region"
 expect "> code" "cursor on the first region"
 expect "? Help q Quit Tab View" "key bar from the binding table"
-fits 80
+spans 80
 
 send Down Down
 capture
@@ -56,7 +50,7 @@ expect "Go to VA (hex):" "g prompts"
 send 5000 Enter
 capture
 expect "translation of VA 0000000000005000" "jump shows the path"
-expect "> " "cursor row"
+expect_line "^>.* 0000000000005000 " "cursor on the VA's row"
 expect "-> PA" "translated"
 
 send f
@@ -92,11 +86,13 @@ T resize-window -t "$sess" -x 100 -y 30
 capture 0.8
 h=$(printf '%s\n' "$pane" | wc -l)
 if [ "$h" -eq 30 ]; then echo "ok: resized to 30 rows"; else echo "FAIL: $h rows after resize"; fails=$((fails + 1)); fi
-expect "4 Live run" "redrawn after resize"
+last=$(printf '%s\n' "$pane" | tail -n 1)
+case $last in *"? Help"*) echo "ok: key bar redrawn on the new bottom row" ;;
+*) echo "FAIL: bottom row after resize: '$last'"; fails=$((fails + 1)) ;; esac
 send 1
 capture
-expect "details: heap" "back to layout at 100 columns, cursor kept"
-fits 100
+expect "details: heap" "back to layout, cursor kept"
+spans 100
 
 send q
 capture 0.8

@@ -243,12 +243,7 @@ static void test_sandboxes(void)
 
 int main(void)
 {
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("skipped: /dev/kvm: %s\n", strerror(errno));
-		return CHECK_SKIP;
-	}
-	close(fd);
+	check_require_kvm();
 	struct scenario_set set = { 0 };
 	struct sb_err err;
 	if (scenario_set_parse_string(&set, "hooks.ini", scenarios, &err)) {
