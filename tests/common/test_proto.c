@@ -316,7 +316,10 @@ static void test_stack_random(void)
 		}
 		free(buf);
 	}
-	CHECK(true); /* reaching here without an ASan report is the check */
+	/* The real check is reaching here without a crash or an ASan report;
+	 * this one says the fuzzing reached the decoder's success path too
+	 * (the unflipped valid records), not only its rejections. */
+	CHECK(ok > 0);
 	printf("random buffers: %u records decoded\n", ok);
 }
 
