@@ -179,6 +179,8 @@ void sb_stack_begin(struct sb_writer *w, uint8_t *buf, uint64_t buf_bytes);
 int sb_stack_end(const struct sb_writer *w, uint8_t *buf, uint64_t buf_bytes);
 /* Pop the top record: *payload points into buf, valid until the next push. */
 int sb_stack_pop(uint8_t *buf, uint64_t buf_bytes, const uint8_t **payload, uint64_t *len);
+/* The top record, left on the stack: *payload stays valid across pushes. */
+int sb_stack_peek(const uint8_t *buf, uint64_t buf_bytes, const uint8_t **payload, uint64_t *len);
 /* Number of bytes in use (sp), or a negative status if corrupt. */
 int64_t sb_stack_used(const uint8_t *buf, uint64_t buf_bytes);
 

@@ -70,7 +70,7 @@ int sb_stack_push(uint8_t *buf, uint64_t buf_bytes, const void *payload, uint64_
 	return sb_stack_commit(buf, buf_bytes, len);
 }
 
-int sb_stack_pop(uint8_t *buf, uint64_t buf_bytes, const uint8_t **payload, uint64_t *len)
+int sb_stack_peek(const uint8_t *buf, uint64_t buf_bytes, const uint8_t **payload, uint64_t *len)
 {
 	int64_t sp = sb_stack_used(buf, buf_bytes);
 	if (sp < 0)
@@ -85,8 +85,15 @@ int sb_stack_pop(uint8_t *buf, uint64_t buf_bytes, const uint8_t **payload, uint
 		return SB_PROTO_CORRUPT;
 	*payload = buf + start;
 	*len = end - start;
-	wr64(buf, start);
 	return SB_PROTO_OK;
+}
+
+int sb_stack_pop(uint8_t *buf, uint64_t buf_bytes, const uint8_t **payload, uint64_t *len)
+{
+	int rc = sb_stack_peek(buf, buf_bytes, payload, len);
+	if (rc == SB_PROTO_OK)
+		wr64(buf, (uint64_t)(*payload - buf));
+	return rc;
 }
 
 void sb_stack_begin(struct sb_writer *w, uint8_t *buf, uint64_t buf_bytes)

@@ -76,7 +76,10 @@ __attribute__((noreturn)) void sb_runtime_dispatch(void)
 	const uint8_t *p;
 	uint64_t len;
 
-	int rc = sb_stack_pop(sb_rt.input, sb_rt.input_bytes, &p, &len);
+	/* Peek, not pop: the call stays on the input stack, so host-call
+	 * replies are pushed above it and never overwrite the string and
+	 * bytes arguments, which point into it (valid until fn returns). */
+	int rc = sb_stack_peek(sb_rt.input, sb_rt.input_bytes, &p, &len);
 	if (rc == SB_PROTO_OK)
 		rc = sb_decode_record(p, len, &rec, args, SB_CALL_MAX_ARGS);
 	if (rc != SB_PROTO_OK || rec.kind != SB_REC_CALL) {

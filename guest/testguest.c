@@ -195,7 +195,13 @@ FN(call_host, i64)
 	name[n] = '\0';
 	struct sb_value arg = args[1];
 	struct sb_value r;
-	if (sb_host_call(name, &arg, 1, &r, err) != 0)
+	int rc = sb_host_call(name, &arg, 1, &r, err);
+	/* Our arguments must outlive the host call (guest.h), whatever it replied. */
+	if (args[0].as.buf.len != n || memcmp(args[0].as.buf.ptr, name, n) != 0) {
+		sb_error_set(err, SB_CALL_E_FAILED, "the host call's reply overwrote our arguments");
+		return -1;
+	}
+	if (rc != 0)
 		return -1;
 	if (r.type != SB_T_I64) {
 		sb_error_set(err, SB_CALL_E_HOST, "host function did not return an i64");
