@@ -6,11 +6,6 @@
 
 static bool colour_on;
 
-bool tui_colour(void)
-{
-	return colour_on;
-}
-
 /* https://no-color.org: NO_COLOR set and non-empty disables colour. */
 void tui_colour_init(void)
 {

@@ -9,13 +9,10 @@ int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const unsigned lo
 	struct pt_state st;
 	if (pt_state_init(&st, m))
 		return sb_errf(err, SB_E_NOMEM, "out of memory");
+	if (va)
+		pt_state_jump(&st, (gva_t)*va); /* resets the filter */
 	if (filter != PT_FILTER_ALL)
 		pt_state_set_filter(&st, filter);
-	if (va) {
-		pt_state_jump(&st, (gva_t)*va);
-		if (filter != PT_FILTER_ALL)
-			pt_state_set_filter(&st, filter);
-	}
 	tui_render_pt(f, m, &st, width, 0);
 	pt_state_free(&st);
 	return 0;

@@ -8,7 +8,6 @@
 #define KEY_TAB '\t'
 #define KEY_ENTER_CR '\r'
 #define KEY_ENTER_LF '\n'
-#define KEY_ESC 27
 
 /* Order matters: the first binding of an action in a view names it in the
  * bar; later ones are alternatives shown only on the help screen. */

@@ -9,6 +9,14 @@
 #include "testguest_blob.h"
 #include "tui_model.h"
 
+/* What tui_model_load was given. */
+enum tui_input_kind {
+	TUI_INPUT_BUILTIN,  /* no argument: the embedded test guest's INIT snapshot */
+	TUI_INPUT_ELF,      /* a guest ELF: its INIT snapshot */
+	TUI_INPUT_SNAPSHOT, /* a snapshot file */
+	TUI_INPUT_SCENARIO, /* a scenario file: the first scenario's INIT snapshot + live runs */
+};
+
 static void attach_pt(struct tui_model *m)
 {
 	const struct snapshot *s = m->snap;
@@ -33,7 +41,6 @@ void tui_model_from_snapshots(struct tui_model *m, struct snapshot *snap, const 
 			      struct snapshot *a, struct snapshot *b)
 {
 	memset(m, 0, sizeof *m);
-	m->kind = TUI_INPUT_SNAPSHOT;
 	m->snap = snap_ref(snap);
 	m->cmp_a = a ? snap_ref(a) : NULL;
 	m->cmp_b = b ? snap_ref(b) : NULL;
@@ -159,7 +166,6 @@ int tui_model_load(struct tui_model *m, const char *path, struct sb_err *err)
 	char src[256];
 	snprintf(src, sizeof src, "%s", path ? path : "(embedded test guest)");
 	tui_model_from_snapshots(m, s, src, a, b);
-	m->kind = kind;
 	m->scenarios = set;
 	snap_unref(s);
 	snap_unref(a);

@@ -12,13 +12,13 @@ const char *pt_filter_name(enum pt_filter f)
 	return f < PT_FILTER__COUNT ? names[f] : "?";
 }
 
-static bool node_matches(const struct pt_node *n, enum pt_filter f)
+uint64_t pt_filter_count(const struct pt_node *n, enum pt_filter f)
 {
 	switch (f) {
-	case PT_FILTER_COW: return n->cow > 0;
-	case PT_FILTER_WRITABLE: return n->writable > 0;
-	case PT_FILTER_EXEC: return n->exec > 0;
-	default: return true;
+	case PT_FILTER_COW: return n->cow;
+	case PT_FILTER_WRITABLE: return n->writable;
+	case PT_FILTER_EXEC: return n->exec;
+	default: return n->leaves;
 	}
 }
 
@@ -40,7 +40,7 @@ static int add_rows(struct pt_state *st, int first, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
 		const struct pt_node *node = &st->tree.nodes[first + (int)i];
-		if (!node_matches(node, st->filter))
+		if (st->filter != PT_FILTER_ALL && !pt_filter_count(node, st->filter))
 			continue;
 		if (add_row(st, first + (int)i))
 			return -1;
@@ -78,11 +78,6 @@ void pt_state_free(struct pt_state *st)
 	pt_tree_free(&st->tree);
 	free(st->rows);
 	memset(st, 0, sizeof *st);
-}
-
-size_t pt_state_rows(const struct pt_state *st)
-{
-	return st->n_rows;
 }
 
 static int cursor_node(const struct pt_state *st)

@@ -23,6 +23,9 @@ static void pages_section(FILE *f, const struct tui_model *m, const struct dedup
 	fprintf(f, "%" PRIu64 " pages = %" PRIu64 " guest-visible + %" PRIu64 " page tables; %zu VAs map"
 		   " them, %" PRIu64 " map scratch\n",
 		d->pages, d->visible_pages, d->pages - d->visible_pages, d->n_maps, d->outside);
+	if (d->walk_status != PT_OK)
+		fprintf(f, "walk stopped: %s (pages not reached show as unmapped)\n",
+			pt_strerror((enum pt_status)d->walk_status));
 	int used = fprintf(f, "legend:");
 	for (int k = 0; k < DEDUP__COUNT; k++) {
 		char item[64];

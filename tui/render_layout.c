@@ -66,7 +66,7 @@ static void map_row(FILE *f, const char *name, const struct layout_region *r, si
 	int cells = width - (9 + 2 * 16 + 4 + 1 + 8); /* same bars in both maps */
 	fprintf(f, "%-8s %0*" PRIx64 " ", name, digits, first);
 	bar(f, r, n, cells < 8 ? 8 : cells);
-	fprintf(f, " %0*" PRIx64 " %8s\n", digits, last, tui_human_bytes(bytes, size, sizeof size));
+	fprintf(f, " %0*" PRIx64 " %8s\n", digits, last, layout_human_bytes(bytes, size, sizeof size));
 }
 
 static void legend(FILE *f, const struct layout_region *r, size_t n, int width)
@@ -98,10 +98,10 @@ static void scratch_details(FILE *f, const struct tui_model *m)
 	uint64_t first = layout_first_free_scratch_gpa(l);
 	uint64_t free_pages = (uint64_t)((layout_top_scratch_offset(l) - layout_free_scratch_offset(l)) / SB_PAGE_SIZE);
 	fprintf(f, "  buffers: input %s, output %s (first word = stack pointer, empty = 8)\n",
-		tui_human_bytes(layout_input_bytes(l), a, sizeof a),
-		tui_human_bytes(layout_output_bytes(l), b, sizeof b));
+		layout_human_bytes(layout_input_bytes(l), a, sizeof a),
+		layout_human_bytes(layout_output_bytes(l), b, sizeof b));
 	fprintf(f, "  page-table copy: %s at GPA %09" PRIx64 " (CR3), copied from the image's tail\n",
-		tui_human_bytes(layout_pt_bytes(l), a, sizeof a), layout_pt_base_gpa(l));
+		layout_human_bytes(layout_pt_bytes(l), a, sizeof a), layout_pt_base_gpa(l));
 	fprintf(f, "  pages handed out: %" PRIu64 " of %" PRIu64 " free pages (allocator word %09" PRIx64
 		   ", %s)\n",
 		(uint64_t)(alloc >= first ? (alloc - first) / SB_PAGE_SIZE : 0), free_pages, alloc,
@@ -125,8 +125,8 @@ static void details(FILE *f, const struct tui_model *m, const struct layout_regi
 	fprintf(f, "  GPA %09" PRIx64 "..%09" PRIx64 "  GVA %016" PRIx64 "..%016" PRIx64 "\n", r->gpa,
 		r->gpa + r->bytes - 1, r->gva, r->gva + r->bytes - 1);
 	fprintf(f, "  %" PRIu64 " bytes (%s), %" PRIu64 " pages, guest flags %s\n", r->bytes,
-		tui_human_bytes(r->bytes, size, sizeof size), (uint64_t)((r->bytes + SB_PAGE_SIZE - 1) / SB_PAGE_SIZE),
-		layout_flags_str(r->flags, fl));
+		layout_human_bytes(r->bytes, size, sizeof size),
+		(uint64_t)((r->bytes + SB_PAGE_SIZE - 1) / SB_PAGE_SIZE), layout_flags_str(r->flags, fl));
 	switch (r->kind) {
 	case LAYOUT_REGION_CODE:
 		fprintf(f, "  the guest's PT_LOAD segments (%" PRIu64 " bytes), entry %016" PRIx64 "\n",
@@ -158,9 +158,9 @@ void tui_render_layout(FILE *f, const struct tui_model *m, const struct layout_s
 	fprintf(f, "%.*s\n", width, m->source);
 	fprintf(f, "%s snapshot, gen %" PRIu64 ": image %s = %s guest-visible + %s page tables\n",
 		m->snap->entry_kind == SNAP_ENTRY_INIT ? "INIT" : "CALL", m->snap->generation,
-		tui_human_bytes(layout_image_bytes(l), size, sizeof size),
-		tui_human_bytes(layout_snapshot_bytes(l), size2, sizeof size2),
-		tui_human_bytes(layout_pt_bytes(l), (char[32]){ 0 }, 32));
+		layout_human_bytes(layout_image_bytes(l), size, sizeof size),
+		layout_human_bytes(layout_snapshot_bytes(l), size2, sizeof size2),
+		layout_human_bytes(layout_pt_bytes(l), (char[32]){ 0 }, 32));
 	tui_hline(f, width, "guest-physical (hex byte addresses, first and last)");
 	map_row(f, "snapshot", snap_r, ns, false, width);
 	map_row(f, "scratch", scr_r, nc, false, width);
@@ -169,7 +169,7 @@ void tui_render_layout(FILE *f, const struct tui_model *m, const struct layout_s
 	map_row(f, "scratch", scr_r, nc, true, width);
 	legend(f, all, n, width);
 	tui_hline(f, width, "regions");
-	bool wide = width >= 110;
+	bool wide = tui_wide(width);
 	if (wide)
 		fprintf(f, "  %-9s %-19s %-33s %9s %7s %s\n", "region", "GPA first..last", "GVA first..last",
 			"size", "pages", "flags");
@@ -185,7 +185,7 @@ void tui_render_layout(FILE *f, const struct tui_model *m, const struct layout_s
 				r->gpa + r->bytes - 1, r->gva, r->gva + r->bytes - 1);
 		else
 			fprintf(f, "%09" PRIx64 " %016" PRIx64, r->gpa, r->gva);
-		fprintf(f, " %9s %7" PRIu64 " %s\n", tui_human_bytes(r->bytes, size, sizeof size),
+		fprintf(f, " %9s %7" PRIu64 " %s\n", layout_human_bytes(r->bytes, size, sizeof size),
 			(uint64_t)((r->bytes + SB_PAGE_SIZE - 1) / SB_PAGE_SIZE), layout_flags_str(r->flags, fl));
 	}
 	if (st->cursor >= 0 && (size_t)st->cursor < n)

@@ -55,7 +55,7 @@ static void scenario_block(FILE *f, const struct live_scenario *ls, bool selecte
 			width > 10 ? width - 10 : 1, ls->error);
 	if (!selected)
 		return;
-	int label_w = width >= 110 ? 32 : 22;
+	int label_w = tui_wide(width) ? 32 : 22;
 	int spark = width - (label_w + 2 + 7 + 4 * 9 + 2);
 	fprintf(f, "  %-*s %6s %8s %8s %8s %8s  %s\n", label_w, "step", "count", "p50", "p90", "p99",
 		"max", spark >= 8 ? "histogram (log time)" : "");

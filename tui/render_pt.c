@@ -17,16 +17,6 @@ static void flags(char *buf, size_t n, const struct pt_format *fmt, const struct
 		 e->what == PT_ENTRY_LOOP ? " loop" : "", e->what == PT_ENTRY_BAD ? " bad-PS" : "");
 }
 
-static uint64_t filter_count(const struct pt_node *n, enum pt_filter f)
-{
-	switch (f) {
-	case PT_FILTER_COW: return n->cow;
-	case PT_FILTER_WRITABLE: return n->writable;
-	case PT_FILTER_EXEC: return n->exec;
-	default: return n->leaves;
-	}
-}
-
 static void row(FILE *f, const struct pt_state *st, size_t i, bool wide)
 {
 	const struct pt_format *fmt = st->tree.pt->fmt;
@@ -43,9 +33,9 @@ static void row(FILE *f, const struct pt_state *st, size_t i, bool wide)
 		fprintf(f, "-%016" PRIx64, e->va + (e->span_bytes - 1));
 	fprintf(f, " %09" PRIx64 " %-*s", e->phys, 22 + 3 - depth, fl);
 	if (pt_node_is_table(n))
-		fprintf(f, " %3u %6" PRIu64 "\n", n->present, filter_count(n, st->filter));
+		fprintf(f, " %3u %6" PRIu64 "\n", n->present, pt_filter_count(n, st->filter));
 	else
-		fprintf(f, "   - %6" PRIu64 "\n", filter_count(n, st->filter));
+		fprintf(f, "   - %6" PRIu64 "\n", pt_filter_count(n, st->filter));
 }
 
 static const char *what_name(enum pt_entry_what w)
@@ -89,12 +79,12 @@ int tui_render_pt_chrome(const struct pt_state *st)
 void tui_render_pt(FILE *f, const struct tui_model *m, const struct pt_state *st, int width, int height)
 {
 	const struct pt_tree *t = &st->tree;
-	bool wide = width >= 110;
+	bool wide = tui_wide(width);
 	fprintf(f, "%.*s\n", width, m->source);
 	fprintf(f, "page tables (%s), root GPA %09" PRIx64 ", filter: %s, %zu rows\n", t->pt->fmt->name,
 		t->root, pt_filter_name(st->filter), st->n_rows);
-	fprintf(f, "  level idx VA %s   PA        flags%*s ents  %s\n",
-		wide ? "first-last (hex bytes)           " : "first (hex bytes)", wide ? 5 : 5, "",
+	fprintf(f, "  level idx VA %s   PA        flags      ents  %s\n",
+		wide ? "first-last (hex bytes)           " : "first (hex bytes)",
 		st->filter == PT_FILTER_ALL ? "pages" : "match");
 	tui_hline(f, width, NULL);
 	size_t first = 0, last = st->n_rows;

@@ -4,11 +4,6 @@
 
 #include "tui.h"
 
-const char *tui_human_bytes(uint64_t bytes, char *buf, size_t n)
-{
-	return layout_human_bytes(bytes, buf, n);
-}
-
 /* ns with 3 significant-ish digits: "812ns", "9.51us", "1.20ms", "2.00s". */
 const char *tui_human_ns(uint64_t ns, char *buf, size_t n)
 {
@@ -36,11 +31,6 @@ void tui_hline(FILE *f, int width, const char *title)
 
 static const char *const view_names[] = { "layout", "pt", "dedup", "live" };
 static const char *const view_titles[] = { "Layout", "Page tables", "Dedup", "Live run" };
-
-const char *tui_view_name(enum tui_view v)
-{
-	return v < TUI_VIEW__COUNT ? view_names[v] : "?";
-}
 
 const char *tui_view_title(enum tui_view v)
 {

@@ -153,7 +153,7 @@ static bool ask(const char *question, char *buf, size_t n)
 		int c = getch();
 		if (c == '\n' || c == '\r' || c == KEY_ENTER)
 			break;
-		if (c == 27) {
+		if (c == TUI_KEY_ESC) {
 			curs_set(0);
 			return false;
 		}
@@ -182,7 +182,7 @@ static int loop(struct tui *t, struct sb_err *err)
 		int h = getmaxy(stdscr);
 		enum tui_action a = tui_key_action(c, t->view);
 		if (t->help) {
-			if (a == TUI_ACT_QUIT || a == TUI_ACT_HELP || c == 27)
+			if (a == TUI_ACT_QUIT || a == TUI_ACT_HELP || c == TUI_KEY_ESC)
 				t->help = false;
 			else if (a == TUI_ACT_UP || a == TUI_ACT_DOWN)
 				t->help_top += a == TUI_ACT_UP ? -1 : 1;
@@ -200,14 +200,9 @@ static int loop(struct tui *t, struct sb_err *err)
 			continue;
 		default: break;
 		}
-		int r = p->ops->key(p, a, h - 2);
-		if (r & TUI_KEY_QUIT)
-			return 0;
-		if ((r & TUI_KEY_PROMPT) && p->ops->prompt) {
-			char buf[64];
-			if (ask(p->ops->prompt_question, buf, sizeof buf))
-				p->ops->prompt(p, buf);
-		}
+		char buf[64];
+		if (p->ops->key(p, a, h - 2) && ask(p->ops->prompt_question, buf, sizeof buf))
+			p->ops->prompt(p, buf);
 	}
 }
 

@@ -31,9 +31,17 @@ enum tui_view {
 	TUI_VIEW_LIVE,
 	TUI_VIEW__COUNT
 };
-const char *tui_view_name(enum tui_view v);       /* "layout", "pt", "dedup", "live" */
 const char *tui_view_title(enum tui_view v);      /* "Layout", "Page tables", ... */
+/* "layout", "pt", "dedup", "live" -> the view; false if none. */
 bool tui_view_parse(const char *name, enum tui_view *out);
+
+/* From this width on, renderers add what only a wide terminal fits (VA
+ * ranges, GVA last addresses, longer step labels). */
+#define TUI_WIDE_COLUMNS 110
+static inline bool tui_wide(int width)
+{
+	return width >= TUI_WIDE_COLUMNS;
+}
 
 /* ---- layout ---------------------------------------------------------- */
 
@@ -49,6 +57,9 @@ void tui_render_layout(FILE *f, const struct tui_model *m, const struct layout_s
 
 enum pt_filter { PT_FILTER_ALL, PT_FILTER_COW, PT_FILTER_WRITABLE, PT_FILTER_EXEC, PT_FILTER__COUNT };
 const char *pt_filter_name(enum pt_filter f); /* "all", "CoW", "writable", "executable" */
+/* The leaves at or below n that the filter keeps (all: every leaf). Under
+ * a filter other than all, only nodes with a count > 0 are shown. */
+uint64_t pt_filter_count(const struct pt_node *n, enum pt_filter f);
 
 struct pt_state {
 	struct pt_tree tree;
@@ -72,9 +83,6 @@ void pt_state_expand(struct pt_state *st, bool expand);
  * deepest entry. Returns 0 if va is mapped, -1 (with st->msg) if not. */
 int pt_state_jump(struct pt_state *st, gva_t va);
 void pt_state_set_filter(struct pt_state *st, enum pt_filter f);
-/* Visible rows under the current filter (node indices), refreshed by the
- * calls above. */
-size_t pt_state_rows(const struct pt_state *st);
 void pt_state_move(struct pt_state *st, int delta, int page_rows);
 void tui_render_pt(FILE *f, const struct tui_model *m, const struct pt_state *st, int width, int height);
 /* Rows the pt renderer spends on headers/footers for a given state, so a
@@ -86,7 +94,6 @@ int tui_render_pt_chrome(const struct pt_state *st);
 enum dedup_mode { DEDUP_MODE_PAGES, DEDUP_MODE_COMPARE };
 struct dedup_state {
 	enum dedup_mode mode;
-	int top; /* first line shown */
 	struct dedup_info *info;   /* of m->snap */
 	struct dedup_compare *cmp; /* of m->cmp_b against m->cmp_a, or NULL */
 };
@@ -168,8 +175,7 @@ int tui_dump(FILE *f, const struct tui_model *m, enum tui_view view, int width, 
 int tui_dump_pt(FILE *f, const struct tui_model *m, int width, const unsigned long long *va,
 		enum pt_filter filter, struct sb_err *err);
 
-/* Text helpers shared by renderers (text.c). */
-const char *tui_human_bytes(uint64_t bytes, char *buf, size_t n);
+/* Text helpers shared by renderers (text.c); sizes: layout_human_bytes. */
 const char *tui_human_ns(uint64_t ns, char *buf, size_t n);
 void tui_hline(FILE *f, int width, const char *title);
 

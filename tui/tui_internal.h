@@ -7,28 +7,20 @@
 
 #include "tui.h"
 
-/* What a key handler did (flags, ORed). */
-enum tui_key_result {
-	TUI_KEY_IGNORED = 0,
-	TUI_KEY_HANDLED = 1 << 0,
-	TUI_KEY_REDRAW = 1 << 1,
-	TUI_KEY_QUIT = 1 << 2,
-	TUI_KEY_PROMPT = 1 << 3, /* ask a line of text, then call ops->prompt */
-};
+/* Esc: cancels the prompt, closes the help screen. */
+#define TUI_KEY_ESC 27
 
 struct tui_panel;
 
 struct tui_panel_ops {
-	enum tui_view view;
 	/* Draw the body into rows [y, y + h) of stdscr, `width` columns. */
 	void (*draw)(struct tui_panel *p, int y, int h, int width);
-	/* Handle an action; page_rows = body rows, for paging. */
-	int (*key)(struct tui_panel *p, enum tui_action a, int page_rows);
-	/* One line saying what the view shows (help screen, title). */
-	const char *(*help)(const struct tui_panel *p);
-	/* The prompt's question, and what to do with the answer. */
+	/* Handle an action (the main loop redraws after every key); page_rows
+	 * = body rows, for paging. true = ask prompt_question on the bottom
+	 * row, then hand the answer to prompt (unless cancelled). */
+	bool (*key)(struct tui_panel *p, enum tui_action a, int page_rows);
 	const char *prompt_question;
-	int (*prompt)(struct tui_panel *p, const char *text);
+	void (*prompt)(struct tui_panel *p, const char *text);
 	/* Redraw periodically (the live view while it runs). The main loop
 	 * ticks while any panel ticks, so a model change shows in every view. */
 	bool (*ticking)(const struct tui_panel *p);
@@ -55,8 +47,7 @@ struct tui_panel *tui_live_panel(const struct tui_model *m, bool paused, struct 
 
 /* ---- draw.c ---- */
 
-/* Colours in use (false: NO_COLOR set, TERM=dumb or no colour support). */
-bool tui_colour(void);
+/* Colours, unless NO_COLOR is set, TERM=dumb or the terminal has none. */
 void tui_colour_init(void);
 /* The attribute of a grid/bar letter (colour pair, or a mono fallback). */
 attr_t tui_letter_attr(char c);

@@ -17,15 +17,7 @@
 #include "scenario.h"
 #include "snapshot.h"
 
-enum tui_input_kind {
-	TUI_INPUT_BUILTIN,  /* no argument: the embedded test guest's INIT snapshot */
-	TUI_INPUT_ELF,      /* a guest ELF: its INIT snapshot */
-	TUI_INPUT_SNAPSHOT, /* a snapshot file */
-	TUI_INPUT_SCENARIO, /* a scenario file: the first scenario's INIT snapshot + live runs */
-};
-
 struct tui_model {
-	enum tui_input_kind kind;
 	struct snapshot *snap; /* what layout / page tables / dedup show (one reference) */
 	/* Two snapshots of one chain for the dedup view's compare (cmp_b
 	 * against cmp_a), or NULL: the two files given, or for one input a
@@ -35,7 +27,7 @@ struct tui_model {
 	 * then the bookkeeping words shown are the ones a build writes. */
 	const uint8_t *scratch;
 	uint64_t scratch_bytes;
-	struct scenario_set scenarios; /* TUI_INPUT_SCENARIO; n = 0 otherwise */
+	struct scenario_set scenarios; /* of a scenario file; n = 0 otherwise */
 	char source[256];              /* what `snap` came from, for titles */
 	char cmp_a_source[256], cmp_b_source[256];
 	/* Read-only page-table view of `snap`: its guest-visible image at

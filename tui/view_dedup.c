@@ -36,7 +36,7 @@ static void draw(struct tui_panel *p, int y, int h, int width)
 	free(text);
 }
 
-static int key(struct tui_panel *p, enum tui_action a, int page_rows)
+static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	struct dedup_panel *dp = (struct dedup_panel *)p;
 	switch (a) {
@@ -50,17 +50,11 @@ static int key(struct tui_panel *p, enum tui_action a, int page_rows)
 		dp->st.mode = dp->st.mode == DEDUP_MODE_PAGES ? DEDUP_MODE_COMPARE : DEDUP_MODE_PAGES;
 		p->top = 0;
 		break;
-	default: return TUI_KEY_IGNORED;
+	default: return false;
 	}
 	if (p->top < 0)
 		p->top = 0;
-	return TUI_KEY_HANDLED | TUI_KEY_REDRAW;
-}
-
-static const char *help(const struct tui_panel *p)
-{
-	(void)p;
-	return "the snapshot's pages by kind, aliases, and what changed along the chain";
+	return false;
 }
 
 static void panel_free(struct tui_panel *p)
@@ -70,7 +64,7 @@ static void panel_free(struct tui_panel *p)
 }
 
 static const struct tui_panel_ops ops = {
-	.view = TUI_VIEW_DEDUP, .draw = draw, .key = key, .help = help, .free = panel_free,
+	.draw = draw, .key = key, .free = panel_free,
 };
 
 struct tui_panel *tui_dedup_panel(const struct tui_model *m, struct sb_err *err)

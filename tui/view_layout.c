@@ -36,7 +36,7 @@ static void draw(struct tui_panel *p, int y, int h, int width)
 	free(text);
 }
 
-static int key(struct tui_panel *p, enum tui_action a, int page_rows)
+static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	struct layout_panel *lp = (struct layout_panel *)p;
 	struct layout_region r[2 * LAYOUT_MAX_REGIONS];
@@ -47,16 +47,10 @@ static int key(struct tui_panel *p, enum tui_action a, int page_rows)
 	case TUI_ACT_DOWN: c++; break;
 	case TUI_ACT_HOME: case TUI_ACT_PAGE_UP: c = 0; break;
 	case TUI_ACT_END: case TUI_ACT_PAGE_DOWN: c = n - 1; break;
-	default: return TUI_KEY_IGNORED;
+	default: return false;
 	}
 	lp->st.cursor = c < 0 ? 0 : c >= n ? n - 1 : c;
-	return TUI_KEY_HANDLED | TUI_KEY_REDRAW;
-}
-
-static const char *help(const struct tui_panel *p)
-{
-	(void)p;
-	return "where code, PEB, heap and the scratch parts sit in GPA and GVA space";
+	return false;
 }
 
 static void panel_free(struct tui_panel *p)
@@ -65,7 +59,7 @@ static void panel_free(struct tui_panel *p)
 }
 
 static const struct tui_panel_ops ops = {
-	.view = TUI_VIEW_LAYOUT, .draw = draw, .key = key, .help = help, .free = panel_free,
+	.draw = draw, .key = key, .free = panel_free,
 };
 
 struct tui_panel *tui_layout_panel(const struct tui_model *m, struct sb_err *err)

@@ -24,12 +24,12 @@ static void draw(struct tui_panel *p, int y, int h, int width)
 	free(text);
 }
 
-static int key(struct tui_panel *p, enum tui_action a, int page_rows)
+static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	struct live_state *st = &((struct live_panel *)p)->st;
 	(void)page_rows;
 	if (!st->run)
-		return TUI_KEY_IGNORED;
+		return false;
 	switch (a) {
 	case TUI_ACT_PAUSE: {
 		pthread_mutex_lock(&st->run->lock);
@@ -45,9 +45,9 @@ static int key(struct tui_panel *p, enum tui_action a, int page_rows)
 		if ((size_t)st->cursor + 1 < st->run->n)
 			st->cursor++;
 		break;
-	default: return TUI_KEY_IGNORED;
+	default: break;
 	}
-	return TUI_KEY_HANDLED | TUI_KEY_REDRAW;
+	return false;
 }
 
 /* While the run goes on, or an inspection may still arrive. */
@@ -74,12 +74,6 @@ static bool update_model(struct tui_panel *p, struct tui_model *m)
 	return true;
 }
 
-static const char *help(const struct tui_panel *p)
-{
-	(void)p;
-	return "the scenario running: per step p50/p90/p99/max and a histogram; pause, step, inspect";
-}
-
 static void panel_free(struct tui_panel *p)
 {
 	live_run_stop(((struct live_panel *)p)->st.run);
@@ -87,8 +81,7 @@ static void panel_free(struct tui_panel *p)
 }
 
 static const struct tui_panel_ops ops = {
-	.view = TUI_VIEW_LIVE, .draw = draw, .key = key, .help = help, .ticking = ticking,
-	.update_model = update_model, .free = panel_free,
+	.draw = draw, .key = key, .ticking = ticking, .update_model = update_model, .free = panel_free,
 };
 
 struct tui_panel *tui_live_panel(const struct tui_model *m, bool paused, struct sb_err *err)

@@ -30,7 +30,7 @@ static void draw(struct tui_panel *p, int y, int h, int width)
 	free(text);
 }
 
-static int key(struct tui_panel *p, enum tui_action a, int page_rows)
+static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	struct pt_state *st = &((struct pt_panel *)p)->st;
 	int rows = page_rows - tui_render_pt_chrome(st);
@@ -50,13 +50,13 @@ static int key(struct tui_panel *p, enum tui_action a, int page_rows)
 			pt_state_expand(st, !st->tree.nodes[st->rows[st->cursor]].expanded);
 		break;
 	case TUI_ACT_FILTER: pt_state_set_filter(st, (enum pt_filter)((st->filter + 1) % PT_FILTER__COUNT)); break;
-	case TUI_ACT_GOTO: return TUI_KEY_HANDLED | TUI_KEY_PROMPT;
-	default: return TUI_KEY_IGNORED;
+	case TUI_ACT_GOTO: return true; /* ask for the VA */
+	default: break;
 	}
-	return TUI_KEY_HANDLED | TUI_KEY_REDRAW;
+	return false;
 }
 
-static int prompt(struct tui_panel *p, const char *text)
+static void prompt(struct tui_panel *p, const char *text)
 {
 	struct pt_state *st = &((struct pt_panel *)p)->st;
 	char *end;
@@ -64,18 +64,10 @@ static int prompt(struct tui_panel *p, const char *text)
 	unsigned long long va = strtoull(text, &end, 16);
 	while (*end == ' ')
 		end++;
-	if (!text[0] || *end || errno) {
+	if (!text[0] || *end || errno)
 		snprintf(st->msg, sizeof st->msg, "not a hex VA: '%.60s'", text);
-		return TUI_KEY_REDRAW;
-	}
-	pt_state_jump(st, (gva_t)va);
-	return TUI_KEY_REDRAW;
-}
-
-static const char *help(const struct tui_panel *p)
-{
-	(void)p;
-	return "the page tables: PML4 -> PDPT -> PD -> PT, one row per present entry";
+	else
+		pt_state_jump(st, (gva_t)va);
 }
 
 static void panel_free(struct tui_panel *p)
@@ -85,8 +77,8 @@ static void panel_free(struct tui_panel *p)
 }
 
 static const struct tui_panel_ops ops = {
-	.view = TUI_VIEW_PT, .draw = draw, .key = key, .help = help,
-	.prompt_question = "Go to VA (hex): ", .prompt = prompt, .free = panel_free,
+	.draw = draw, .key = key, .prompt_question = "Go to VA (hex): ", .prompt = prompt,
+	.free = panel_free,
 };
 
 struct tui_panel *tui_pt_panel(const struct tui_model *m, struct sb_err *err)
