@@ -280,6 +280,7 @@ static int parse(struct elf_image *img, Elf *elf, struct sb_err *err)
 	img->base_vaddr = img->segments[0].vaddr & ~(PAGE - 1);
 	img->span_bytes = round_up(last->vaddr + last->mem_bytes) - img->base_vaddr;
 	img->entry_vaddr = eh.e_entry;
+	img->elf_type = eh.e_type;
 	if (!in_segment_memory(img, eh.e_entry, 1))
 		return sb_errf(err, SB_E_INVAL,
 			       "%s: entry point 0x%lx is outside every loadable segment", f,
@@ -378,6 +379,18 @@ int elf_image_check_version(const struct elf_image *img, const char *host_versio
 int elf_image_load(const struct elf_image *img, uint8_t *dst, uint64_t dst_bytes, gva_t load_addr,
 		   struct sb_err *err)
 {
+	/* A non-PIE executable has its link address baked into every absolute
+	 * pointer and has no relocations to move them: loaded anywhere else it
+	 * would run with wrong addresses. Compare pages, as the load does: the
+	 * lowest PT_LOAD page is what lands at load_addr. */
+	if (img->elf_type == ET_EXEC && img->base_vaddr != load_addr)
+		return sb_errf(err, SB_E_INVAL,
+			       "%s: non-PIE executable (ET_EXEC) linked at 0x%lx (lowest PT_LOAD "
+			       "vaddr 0x%lx) cannot be loaded at 0x%lx, where the layout puts the "
+			       "code; link it as a static PIE (-static-pie) or at 0x%lx",
+			       img->name, (unsigned long)img->base_vaddr,
+			       (unsigned long)img->segments[0].vaddr, (unsigned long)load_addr,
+			       (unsigned long)load_addr);
 	if (dst_bytes < img->span_bytes)
 		return sb_errf(err, SB_E_TOO_SMALL, "%s: needs 0x%lx bytes to load, given 0x%lx",
 			       img->name, (unsigned long)img->span_bytes, (unsigned long)dst_bytes);

@@ -4,7 +4,11 @@
  * at least one PT_LOAD; dynamic relocations only of type
  * R_X86_64_RELATIVE (any other type is an error that names it). The guest
  * is loaded so its lowest PT_LOAD page lands at the load address; its
- * image is the page-rounded span of all PT_LOAD segments.
+ * image is the page-rounded span of all PT_LOAD segments. A static PIE
+ * can land anywhere (its RELATIVE relocations fix its pointers); an
+ * ET_EXEC carries absolute addresses and no relocations for them, so it
+ * loads only if it was linked at the load address (checked by
+ * elf_image_load, which is the first to know that address).
  *
  * A guest may carry a version note (PT_NOTE, name "snapbench", type
  * ELF_NOTE_SNAPBENCH_VERSION, descriptor = version string); if present it
@@ -38,6 +42,7 @@ struct elf_image {
 	uint64_t base_vaddr;    /* lowest PT_LOAD vaddr, page aligned down */
 	uint64_t span_bytes;    /* page-rounded span of the PT_LOAD segments */
 	uint64_t entry_vaddr;   /* e_entry */
+	unsigned elf_type;      /* e_type: ET_EXEC or ET_DYN */
 	unsigned nsegments;
 	struct elf_segment segments[ELF_MAX_SEGMENTS];
 	uint64_t rela_offset;   /* file offset of the RELA table (0 if none) */
@@ -57,7 +62,8 @@ int elf_image_check_version(const struct elf_image *img, const char *host_versio
 			    struct sb_err *err);
 
 /* Copy the PT_LOAD segments into dst (span_bytes long, zero-filled by the
- * caller) as if loaded at `load_addr`, and apply the RELATIVE relocations. */
+ * caller) as if loaded at `load_addr`, and apply the RELATIVE relocations.
+ * An ET_EXEC guest not linked at load_addr is refused (SB_E_INVAL). */
 int elf_image_load(const struct elf_image *img, uint8_t *dst, uint64_t dst_bytes, gva_t load_addr,
 		   struct sb_err *err);
 

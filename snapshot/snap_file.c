@@ -464,8 +464,13 @@ int snap_load(struct snapshot **out, const char *path, enum snap_load_mode mode,
 	}
 	void *p = mmap(NULL, h.image_bytes, PROT_READ, MAP_PRIVATE, fd, (off_t)h.image_offset);
 	if (p == MAP_FAILED) {
-		sb_errf(err, SB_E_NOMEM, "%s: cannot map the %llu-byte image: %s", path,
-			(unsigned long long)h.image_bytes, strerror(errno));
+		/* Only ENOMEM is the host running out of memory (or address
+		 * space); EACCES, ENODEV (a file system that cannot map files)
+		 * and the rest are about the file: an I/O error to the caller. */
+		int e = errno;
+		sb_errf(err, e == ENOMEM ? SB_E_NOMEM : SB_E_IO,
+			"%s: cannot map the %llu-byte image: %s", path,
+			(unsigned long long)h.image_bytes, strerror(e));
 		goto fail;
 	}
 	s->image = p;

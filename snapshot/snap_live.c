@@ -12,7 +12,14 @@
  * window mapped afresh, and are appended to the image as its tail.
  *
  * Work grows with the pages mapped, not with the size of the regions.
+ * The guest chooses what is mapped, so it chooses the work: a large page
+ * is copied whole for every entry that maps it, and one 1 GiB page mapped
+ * from a few hundred entries would ask for terabytes. Every new page is
+ * counted against the snapshot's size limit as it is placed, and the
+ * snapshot stops at the first page past it (SB_E_GUEST, saying what the
+ * guest mapped), before the copy lists or the rebuilt tables grow further.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,13 +61,24 @@ static size_t page_map_slot(const struct page_map *pm, uint64_t page, bool *foun
 	return i;
 }
 
+/* Page indexes are 32-bit and the copy list doubles: with the cap below
+ * (at most this many pages) neither an index nor a doubling can wrap. */
+_Static_assert(SB_SNAPSHOT_MAX_BYTES / SB_PAGE_SIZE <= UINT32_MAX / 2,
+	       "a snapshot's page indexes must fit in 32 bits");
+
 struct live_ctx {
 	struct pt_regions rr;
 	gva_t scratch_gva;
 	struct page_map map;
 	const uint8_t **src;    /* source of each new page (NULL: the zero page) */
-	size_t npages, cap;
+	uint32_t npages, cap;   /* npages <= cap <= max_pages <= UINT32_MAX / 2 */
+	uint32_t max_pages;     /* the size limit, in pages */
 	uint32_t zero_index;    /* UINT32_MAX until the zero page is needed */
+	/* The leaf being placed and the large pages so far, for the message
+	 * that tells the guest's author what went over the limit. */
+	const struct pt_mapping *leaf;
+	uint64_t large_leaves, large_pages;
+	uint64_t max_bytes;
 	struct snap_stats stats;
 	struct sb_err *err;
 };
@@ -74,18 +92,44 @@ static bool page_is_zero(const uint8_t *p)
 	return true;
 }
 
+static int too_many_pages(const struct live_ctx *c)
+{
+	const struct pt_mapping *m = c->leaf;
+	char what[48] = "4 KiB page";
+	if (m->len_bytes > SB_PAGE_SIZE)
+		snprintf(what, sizeof what, "%llu KiB large page",
+			 (unsigned long long)(m->len_bytes >> 10));
+	return sb_errf(c->err, SB_E_GUEST,
+		       "snapshot: the guest maps more than the snapshot limit of %llu pages "
+		       "(%llu bytes): %llu pages mapped so far, %llu of them through %llu large "
+		       "pages (each copied whole for every entry that maps it); stopped at the "
+		       "%s at GVA 0x%llx (GPA 0x%llx)",
+		       (unsigned long long)c->max_pages, (unsigned long long)c->max_bytes,
+		       (unsigned long long)c->stats.pages_mapped, (unsigned long long)c->large_pages,
+		       (unsigned long long)c->large_leaves, what, (unsigned long long)m->virt,
+		       (unsigned long long)m->phys);
+}
+
+/* A new page in the image, or the guest's error once the limit is reached:
+ * checked before anything grows, so the limit bounds the memory here, the
+ * image and the leaves the rebuild writes for large pages. */
 static int new_page(struct live_ctx *c, const uint8_t *src, uint32_t *index)
 {
+	if (c->npages >= c->max_pages)
+		return too_many_pages(c);
 	if (c->npages == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		const uint8_t **n = realloc(c->src, cap * sizeof *n);
+		/* cap < max_pages <= UINT32_MAX / 2 (the assert above): no wrap. */
+		uint32_t cap = c->cap ? c->cap * 2 : 256;
+		if (cap > c->max_pages)
+			cap = c->max_pages;
+		const uint8_t **n = realloc(c->src, (size_t)cap * sizeof *n);
 		if (!n)
-			return sb_errf(c->err, SB_E_NOMEM, "snapshot: cannot track %zu pages", cap);
+			return sb_errf(c->err, SB_E_NOMEM, "snapshot: cannot track %u pages", cap);
 		c->src = n;
 		c->cap = cap;
 	}
 	c->src[c->npages] = src;
-	*index = (uint32_t)c->npages++;
+	*index = c->npages++;
 	return 0;
 }
 
@@ -138,6 +182,11 @@ static enum pt_status place_leaf(void *arg, size_t space, struct pt_mapping *m, 
 	}
 	uint64_t pages = m->len_bytes / SB_PAGE_SIZE;
 	c->stats.pages_mapped += pages;
+	c->leaf = m;
+	if (pages > 1) {
+		c->large_leaves++;
+		c->large_pages += pages;
+	}
 	uint32_t first = 0;
 	for (uint64_t i = 0; i < pages; i++) {
 		uint32_t idx;
@@ -165,14 +214,22 @@ static enum pt_status place_leaf(void *arg, size_t space, struct pt_mapping *m, 
 	return PT_OK;
 }
 
-static uint64_t count_leaf_pages(const struct pt_multiwalk *mw)
+/* Keys the page map can receive: one per distinct GPA of a 4 KiB leaf
+ * (large pages never enter it), so at most the 4 KiB leaves (bounded by
+ * the walk's entry budget) and at most the pages of guest memory (GPAs
+ * outside it are refused before they are inserted). Counting the pages
+ * of large leaves here, as before, let a guest size this map. */
+static size_t page_map_keys_max(const struct pt_multiwalk *mw, const struct pt_regions *rr)
 {
-	uint64_t n = 0;
+	uint64_t leaves = 0, mem_pages = 0;
 	for (size_t r = 0; r < mw->nroots; r++)
 		for (size_t i = 0; i < mw->spaces[r].count; i++)
-			if (mw->spaces[r].items[i].tag == PT_ITEM_LEAF)
-				n += mw->spaces[r].items[i].u.leaf.len_bytes / SB_PAGE_SIZE;
-	return n;
+			if (mw->spaces[r].items[i].tag == PT_ITEM_LEAF &&
+			    mw->spaces[r].items[i].u.leaf.len_bytes == SB_PAGE_SIZE)
+				leaves++;
+	for (size_t i = 0; i < rr->count; i++)
+		mem_pages += rr->regions[i].len_bytes / SB_PAGE_SIZE;
+	return leaves < mem_pages ? leaves : mem_pages;
 }
 
 int snap_from_live(struct snapshot **out, const struct snap_live_input *in, struct sb_err *err)
@@ -188,7 +245,15 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 			       SNAP_MAX_EXTRA);
 	for (size_t i = 0; i < in->n_extra; i++)
 		regions[2 + i] = (struct pt_region){ in->extra[i].gpa, in->extra[i].host, in->extra[i].bytes };
+	uint64_t max_bytes = in->max_snapshot_bytes ? in->max_snapshot_bytes : SB_SNAPSHOT_MAX_BYTES;
+	if (max_bytes > SB_SNAPSHOT_MAX_BYTES)
+		return sb_errf(err, SB_E_INVAL, "snapshot: size limit %llu bytes is above the most "
+			       "a snapshot holds, %llu bytes", (unsigned long long)max_bytes,
+			       (unsigned long long)SB_SNAPSHOT_MAX_BYTES);
+	/* max_bytes / page <= UINT32_MAX / 2 (the assert above): not truncated. */
 	struct live_ctx c = { .scratch_gva = layout_scratch_base_gva(&layout),
+			      .max_pages = (uint32_t)(max_bytes / SB_PAGE_SIZE),
+			      .max_bytes = max_bytes,
 			      .zero_index = UINT32_MAX, .err = err };
 	pt_regions_init(&c.rr, &pt_format_x86_64, regions, 2 + in->n_extra,
 			in->nroots ? in->roots[0] : 0);
@@ -201,10 +266,15 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 	if (in->nroots == 0 || in->nroots > SNAP_MAX_ROOTS)
 		return sb_errf(err, SB_E_INVAL, "snapshot: %zu page-table roots (1 to %d)", in->nroots,
 			       SNAP_MAX_ROOTS);
+	/* A restore checks the sandbox offers every host function the guest
+	 * could call: dropping some would let a restore succeed without them. */
+	if (in->n_host_fns > SNAP_MAX_HOST_FNS)
+		return sb_errf(err, SB_E_TOO_BIG, "snapshot: the sandbox has %u host functions; a "
+			       "snapshot records at most %d", in->n_host_fns, SNAP_MAX_HOST_FNS);
 	if (pt_status_err(err, pt_multiwalk_run(&mw, &c.rr.pt, in->roots, in->nroots, 0),
 			  "snapshot: walking the guest page tables"))
 		return -1;
-	if (page_map_init(&c.map, count_leaf_pages(&mw))) {
+	if (page_map_init(&c.map, page_map_keys_max(&mw, &c.rr))) {
 		sb_errf(err, SB_E_NOMEM, "snapshot: cannot allocate the page map");
 		goto out;
 	}
@@ -245,7 +315,7 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 		s->has_sregs = true;
 		s->sregs = *in->sregs;
 	}
-	s->n_host_fns = in->n_host_fns < SNAP_MAX_HOST_FNS ? in->n_host_fns : SNAP_MAX_HOST_FNS;
+	s->n_host_fns = in->n_host_fns;
 	memcpy(s->host_fns, in->host_fns, s->n_host_fns * sizeof *s->host_fns);
 	snprintf(s->source, sizeof s->source, "generation %llu of %.200s",
 		 (unsigned long long)in->generation, base->source);

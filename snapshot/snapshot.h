@@ -102,12 +102,19 @@ struct snap_live_input {
 	 * guest maps are frozen into the image. */
 	const struct snap_extra_region *extra;
 	size_t n_extra;
+	/* Largest guest-visible image to build (0: SB_SNAPSHOT_MAX_BYTES, the
+	 * most a snapshot can hold; more is refused). The guest decides what
+	 * gets copied, so the copy stops with SB_E_GUEST as soon as it would
+	 * pass this, before the host has spent memory or time on the rest. */
+	uint64_t max_snapshot_bytes;
 };
 
 /* Snapshot a running sandbox: copy every distinct mapped page once into a
  * dense image (aliases share their copy, zero pages share one page),
  * writable pages become copy-on-write, and the page tables are rebuilt
- * at their scratch GPA. The result is a CALL snapshot. */
+ * at their scratch GPA. The result is a CALL snapshot. A large page is
+ * copied whole for every mapping of it; mappings that need more pages
+ * than in->max_snapshot_bytes allows are an SB_E_GUEST error. */
 int snap_from_live(struct snapshot **out, const struct snap_live_input *in, struct sb_err *err);
 
 struct snapshot *snap_ref(struct snapshot *s);

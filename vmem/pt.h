@@ -84,6 +84,8 @@ enum pt_status {
 	PT_E_INVAL,        /* bad argument (NULL, level out of range, ...) */
 	PT_E_HOOK,         /* a caller's callback reported failure */
 	PT_E_UNMAPPED,     /* lookup: no present leaf maps the address */
+	PT_E_BAD_ENTRY,    /* lookup: a present entry the CPU would refuse (PS at a
+			    * level without large pages: a reserved-bit fault) */
 	PT_E__COUNT
 };
 
@@ -270,7 +272,9 @@ struct pt_leaf {
 
 /* Find the present leaf mapping `va` under `root`: one entry read per
  * level, nothing else, so fault handlers can afford it (the walk below is
- * general but much longer). PT_E_UNMAPPED when some level is not present. */
+ * general but much longer). PT_E_UNMAPPED when some level is not present,
+ * PT_E_BAD_ENTRY when the path meets a PS entry at a level without large
+ * pages (the walk's PT_ENTRY_BAD: never followed as a table). */
 enum pt_status pt_lookup(const struct pt *pt, gpa_t root, gva_t va, struct pt_leaf *out);
 
 /* ---- walk ----------------------------------------------------------- */

@@ -17,6 +17,7 @@ const char *pt_strerror(enum pt_status s)
 	case PT_E_INVAL: return "invalid argument";
 	case PT_E_HOOK: return "callback failed";
 	case PT_E_UNMAPPED: return "address not mapped";
+	case PT_E_BAD_ENTRY: return "page-table entry the CPU would refuse (PS at a level without large pages)";
 	case PT_E__COUNT: break;
 	}
 	return "unknown page-table status";

@@ -185,6 +185,11 @@ enum pt_status pt_lookup(const struct pt *pt, gpa_t root, gva_t va, struct pt_le
 			out->level = l;
 			return PT_OK;
 		}
+		/* As in the walk: PS where the format has no large pages is
+		 * neither a leaf nor a table (the CPU faults on it), and reading
+		 * the page it names as a table would misread guest data. */
+		if (e & PT_PS)
+			return PT_E_BAD_ENTRY;
 		t = e & f->addr_mask;
 	}
 	return PT_E_UNMAPPED; /* not reached: level 1 entries are leaves */

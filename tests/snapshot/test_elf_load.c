@@ -1,7 +1,9 @@
 /* test_elf_load.c — the guest ELF loader on the real test guest and on
  * broken copies of it. Usage: test_elf_load TESTGUEST_ELF */
 #include <elf.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "files.h"
@@ -180,6 +182,77 @@ static void test_bad(const char *path)
 	}
 }
 
+/* A minimal non-PIE executable, built here: one R+X PT_LOAD covering the
+ * whole file, linked at `vaddr`, its entry just past the headers. */
+struct mini_exec {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint8_t code[16];
+};
+
+static void mini_exec_init(struct mini_exec *x, uint16_t type, uint64_t vaddr)
+{
+	memset(x, 0, sizeof *x);
+	memcpy(x->eh.e_ident, ELFMAG, SELFMAG);
+	x->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	x->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	x->eh.e_ident[EI_VERSION] = EV_CURRENT;
+	x->eh.e_type = type;
+	x->eh.e_machine = EM_X86_64;
+	x->eh.e_version = EV_CURRENT;
+	x->eh.e_entry = vaddr + offsetof(struct mini_exec, code);
+	x->eh.e_phoff = offsetof(struct mini_exec, ph);
+	x->eh.e_ehsize = sizeof x->eh;
+	x->eh.e_phentsize = sizeof x->ph;
+	x->eh.e_phnum = 1;
+	x->ph.p_type = PT_LOAD;
+	x->ph.p_flags = PF_R | PF_X;
+	x->ph.p_vaddr = x->ph.p_paddr = vaddr;
+	x->ph.p_filesz = x->ph.p_memsz = sizeof *x;
+	x->ph.p_align = SB_PAGE_SIZE;
+	x->code[0] = 0xF4; /* hlt */
+}
+
+/* ET_EXEC has no relocations for its absolute addresses: it loads only at
+ * the address it was linked at. A static PIE (ET_DYN) loads anywhere. */
+static void test_exec_link_address(void)
+{
+	const gva_t load = 0x1000;
+	struct mini_exec x;
+	struct elf_image img;
+	struct sb_err err = { 0 };
+	uint8_t *dst = calloc(1, 2 * SB_PAGE_SIZE);
+
+	mini_exec_init(&x, ET_EXEC, 0x400000);
+	if (CHECK_I64(elf_image_from_memory(&img, &x, sizeof x, "nonpie.elf", &err), 0)) {
+		CHECK_I64(elf_image_load(&img, dst, 2 * SB_PAGE_SIZE, load, &err), -1);
+		CHECK_U64(err.code, SB_E_INVAL);
+		CHECK_CONTAINS(err.msg, "nonpie.elf");
+		CHECK_CONTAINS(err.msg, "ET_EXEC");
+		CHECK_CONTAINS(err.msg, "0x400000");
+		CHECK_CONTAINS(err.msg, "at 0x1000");
+		CHECK_U64(dst[offsetof(struct mini_exec, code)], 0); /* nothing copied */
+		elf_image_free(&img);
+	}
+	/* Linked at the load address: loads, bytes in place. */
+	mini_exec_init(&x, ET_EXEC, load);
+	if (CHECK_I64(elf_image_from_memory(&img, &x, sizeof x, "exec1000.elf", &err), 0)) {
+		CHECK_I64(elf_image_load(&img, dst, 2 * SB_PAGE_SIZE, load, &err), 0);
+		CHECK_U64(dst[offsetof(struct mini_exec, code)], 0xF4);
+		CHECK_U64(elf_image_entry(&img, load), load + offsetof(struct mini_exec, code));
+		elf_image_free(&img);
+	}
+	/* The same bytes as ET_DYN at 0x400000 move to the load address. */
+	memset(dst, 0, 2 * SB_PAGE_SIZE);
+	mini_exec_init(&x, ET_DYN, 0x400000);
+	if (CHECK_I64(elf_image_from_memory(&img, &x, sizeof x, "pie.elf", &err), 0)) {
+		CHECK_I64(elf_image_load(&img, dst, 2 * SB_PAGE_SIZE, load, &err), 0);
+		CHECK_U64(dst[offsetof(struct mini_exec, code)], 0xF4);
+		elf_image_free(&img);
+	}
+	free(dst);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -191,6 +264,7 @@ int main(int argc, char **argv)
 		return check_done();
 	test_good(argv[1]);
 	test_bad(argv[1]);
+	test_exec_link_address();
 	free(orig);
 	return check_done();
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -307,6 +308,74 @@ static void test_corrupt(const struct snapshot *init, const struct snapshot *cal
 	CHECK_CONTAINS(err.msg, bad);
 }
 
+/* The test links with -Wl,--wrap=mmap,--wrap=mmap64 (meson.build; with
+ * _FILE_OFFSET_BITS=64 glibc's mmap is the symbol mmap64): every mmap of
+ * the snapshot library comes here, and fails with mmap_fail_errno when
+ * that is set, for file mappings only (fd >= 0) so allocations still work. */
+void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *__real_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off);
+static int mmap_fail_errno;
+
+static bool mmap_fails(int fd)
+{
+	if (!mmap_fail_errno || fd < 0)
+		return false;
+	errno = mmap_fail_errno;
+	return true;
+}
+
+void *__wrap_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap_fails(fd) ? MAP_FAILED : __real_mmap(addr, len, prot, flags, fd, off);
+}
+
+void *__wrap_mmap64(void *addr, size_t len, int prot, int flags, int fd, off_t off)
+{
+	return mmap_fails(fd) ? MAP_FAILED : __real_mmap64(addr, len, prot, flags, fd, off);
+}
+
+/* A failed image mapping says why, with the code that matches: only
+ * ENOMEM is the host out of memory; EACCES, ENODEV ... are I/O errors. */
+static void test_map_errors(const struct snapshot *init)
+{
+	char path[128];
+	struct sb_err err;
+	snprintf(path, sizeof path, "%s/map.snap", dir);
+	if (!CHECK_I64(snap_save(init, path, &err), 0))
+		return;
+	static const struct {
+		int errnum;
+		enum sb_errcode code;
+	} cases[] = {
+		{ EACCES, SB_E_IO },
+		{ ENODEV, SB_E_IO },
+		{ EPERM, SB_E_IO },
+		{ ENOMEM, SB_E_NOMEM },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct snapshot *s = NULL;
+		mmap_fail_errno = cases[i].errnum;
+		int rc = snap_load(&s, path, SNAP_LOAD_FAST, &err);
+		mmap_fail_errno = 0;
+		if (!CHECK_I64(rc, -1)) {
+			snap_unref(s);
+			continue;
+		}
+		CHECK(s == NULL);
+		if (!CHECK_U64(err.code, cases[i].code) || !CHECK_CONTAINS(err.msg, strerror(cases[i].errnum)))
+			fprintf(stderr, "  errno %d: %s\n", cases[i].errnum, err.msg);
+		CHECK_CONTAINS(err.msg, path);
+		CHECK_CONTAINS(err.msg, "cannot map");
+	}
+	/* and the file itself is fine */
+	struct snapshot *s = NULL;
+	if (CHECK_I64(snap_load(&s, path, SNAP_LOAD_VERIFY, &err), 0))
+		snap_unref(s);
+	unlink(path);
+}
+
 static bool same_file(const char *path, const uint8_t *want, size_t want_n)
 {
 	size_t n = 0;
@@ -442,6 +511,7 @@ int main(int argc, char **argv)
 		test_round_trip(all, 3);
 		test_corrupt(init, call);
 		test_atomic(init, call);
+		test_map_errors(init);
 	}
 	snap_unref(call);
 	snap_unref(with_data);

@@ -213,6 +213,27 @@ static void test_hostile_cases(void)
 	}
 }
 
+/* Lookup agrees with the walk on a PS bit in the PML4: the walk reports
+ * PT_ENTRY_BAD and maps nothing there, so lookup must not follow the entry
+ * as a table (here it would reach T(1)'s chain and "find" page 0x5000). */
+static void test_lookup_bad_ps(void)
+{
+	struct guest g;
+	guest_init(&g, MEM_PAGES * PAGE);
+	build_bad_ps(&g);
+	struct pt_leaf leaf;
+	CHECK_U64(pt_lookup(&g.rr.pt, T(0), 0x0000008000000000ull, &leaf), PT_E_BAD_ENTRY);
+	CHECK_U64(pt_lookup(&g.rr.pt, T(0), 0x0000008000000123ull, &leaf), PT_E_BAD_ENTRY);
+	/* the same chain through a clean PML4 entry still resolves */
+	CHECK_U64(pt_lookup(&g.rr.pt, T(0), 0x123, &leaf), PT_OK);
+	CHECK_U64(leaf.entry & PT_X86_64_ADDR_MASK, 0x5000);
+	struct walk_result r = walk_collect(&g.rr.pt, T(0), 0x0000008000000000ull, 0x1000, 0);
+	CHECK_U64(r.status, PT_OK);
+	CHECK_U64(r.n, 0);
+	CHECK(strstr(pt_strerror(PT_E_BAD_ENTRY), "PS") != NULL);
+	free(g.mem);
+}
+
 static void test_fanout_range(void)
 {
 	/* a small range over the fan-out is walked exactly */
@@ -267,6 +288,7 @@ int main(void)
 {
 	test_hostile_cases();
 	test_fanout_range();
+	test_lookup_bad_ps();
 	test_two_regions();
 	return check_done();
 }
