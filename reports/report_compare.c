@@ -154,6 +154,21 @@ static const struct scenario_result *find_scenario(const struct run_report *r, c
 	return NULL;
 }
 
+/* Every failed expectation of a scenario in the new run is a regression,
+ * whether or not the baseline has the scenario. */
+static void failed_expects(struct tally *t, const struct scenario_result *c)
+{
+	for (size_t i = 0; i < c->n_expects; i++) {
+		if (c->expects[i].passed)
+			continue;
+		char got[32];
+		snprintf(got, sizeof got, "%.3f", c->expects[i].got);
+		row(t, c->name, c->expects[i].text, "expectation", "", got, "", "",
+		    "REGRESSION (expectation failed)");
+		t->regressions++;
+	}
+}
+
 static void compare_scenario(struct tally *t, const struct compare_thresholds *th,
 			     const struct scenario_result *b, const struct scenario_result *c)
 {
@@ -178,15 +193,7 @@ static void compare_scenario(struct tally *t, const struct compare_thresholds *t
 		row(t, c->name, c->steps[i].label, "step", "absent", "present", "", "", "NEW");
 		t->added++;
 	}
-	for (size_t i = 0; i < c->n_expects; i++) {
-		if (c->expects[i].passed)
-			continue;
-		char got[32];
-		snprintf(got, sizeof got, "%.3f", c->expects[i].got);
-		row(t, c->name, c->expects[i].text, "expectation", "", got, "", "",
-		    "REGRESSION (expectation failed)");
-		t->regressions++;
-	}
+	failed_expects(t, c);
 }
 
 int report_compare(const struct run_report *base, const struct run_report *cur,
@@ -219,6 +226,7 @@ int report_compare(const struct run_report *base, const struct run_report *cur,
 			    "REGRESSION (the run failed)");
 			t.regressions++;
 		}
+		failed_expects(&t, &cur->scenarios[i]);
 	}
 	if (out) {
 		fprintf(out, "\n%d regression%s, %d improved, %d new; limits:", t.regressions,

@@ -342,9 +342,15 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 			return fail(c, sub, key, "option name longer than %zu bytes",
 				    sizeof oe->name - 1);
 		strcpy(oe->name, key);
-		if (as_str(c, v, sub, key, oe->value, sizeof oe->value))
-			return -1;
-		s->n_options++;
+		if (!json_is_string(v))
+			return fail(c, sub, key, "not a string");
+		size_t len = json_string_length(v);
+		if (memchr(json_string_value(v), '\0', len))
+			return fail(c, sub, key, "contains a NUL character");
+		/* any length: a long step list is echoed whole */
+		if (!(oe->value = strdup(json_string_value(v))))
+			return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
+		s->n_options++; /* owned from here on, freed on error */
 	}
 
 	if (get_u64(c, o, path, "iterations", &s->iterations) ||

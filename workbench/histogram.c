@@ -17,11 +17,6 @@ void hist_init(struct hist *h)
 	h->min_ns = UINT64_MAX;
 }
 
-void hist_reset(struct hist *h)
-{
-	hist_init(h);
-}
-
 size_t hist_bucket_index(uint64_t v)
 {
 	if (v > HIST_VALUE_MAX)

@@ -19,8 +19,10 @@
 #include "err.h"
 
 /* Error bound: every recorded value v is counted in a bucket [lower, upper]
- * with upper - lower < lower / 128, so any value reported for it is within
- * 0.78% (< 1%) of v; values below 256 ns are exact.
+ * with upper - lower < lower / 128, so any value reported for it is less
+ * than 1/128 (0.78125 %, under 0.782 %) above v; the bound is approached
+ * at the bottom of a wide bucket (v = lower = 2^k, upper = 2^k + 2^(k-7) - 1).
+ * Values below 256 ns are exact.
  * Range: 0 .. 2^40 - 1 ns (about 18.3 minutes). Larger values are clamped to
  * 2^40 - 1 ns and counted in `overflow`.
  * Memory: HIST_BUCKETS = (40 - 7 + 1) * 128 = 4352 counters of 8 bytes =
@@ -78,9 +80,8 @@ struct hist_summary {
 	uint64_t p50_ns, p90_ns, p99_ns, p99_9_ns, p99_99_ns;
 };
 
-/* Empty the histogram (init and reset are the same thing). */
+/* Empty the histogram. */
 void hist_init(struct hist *h);
-void hist_reset(struct hist *h);
 
 /* Record one value / `n` times one value. O(1), never allocates. Values above
  * HIST_VALUE_MAX are clamped and counted in `overflow`. The caller keeps the
@@ -105,9 +106,9 @@ double hist_stddev(const struct hist *h);
 /* Nearest-rank percentile: the value of rank r = ceil(p/100 * count)
  * (r at least 1, with a 1e-12 relative tolerance so that 99.9% of 1000 is
  * rank 999, not 1000) in sorted order. Returns the upper bound of that
- * value's bucket, capped at max: never below the true percentile and at most
- * 0.78% above it; p = 0 gives a value in min's bucket, p = 100 gives max.
- * p is clamped to [0, 100]; 0 when empty. */
+ * value's bucket, capped at max: never below the true percentile and less
+ * than 1/128 (0.782 %) above it; p = 0 gives a value in min's bucket,
+ * p = 100 gives max. p is clamped to [0, 100]; 0 when empty. */
 uint64_t hist_value_at_percentile(const struct hist *h, double p);
 /* The rank rule above, shared with hist_percentile_rows(). */
 uint64_t hist_percentile_rank(double p, uint64_t count);

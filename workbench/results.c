@@ -8,6 +8,8 @@ void run_report_free(struct run_report *r)
 {
 	for (size_t i = 0; i < r->n_scenarios; i++) {
 		struct scenario_result *s = &r->scenarios[i];
+		for (size_t k = 0; k < s->n_options; k++)
+			free(s->options[k].value);
 		free(s->options);
 		free(s->steps);
 		free(s->expects);

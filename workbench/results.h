@@ -16,7 +16,8 @@
 #include "scenario.h"
 
 #define RESULTS_SCHEMA_VERSION 1
-#define RESULTS_LABEL_MAX 64
+#define RESULTS_LABEL_MAX 64 /* with the NUL */
+_Static_assert(RESULTS_LABEL_MAX > SCENARIO_LABEL_MAX, "every step label fits a step_stats");
 
 /* One step label of one scenario. */
 struct step_stats {
@@ -50,10 +51,11 @@ struct expect_result {
 	char why[160];    /* when it failed: what was measured against what */
 };
 
-/* One option as the scenario ran it (repeatable options joined by "; "). */
+/* One option as the scenario ran it (repeatable options joined by "; ",
+ * never cut short: value is malloc'd, freed by run_report_free). */
 struct option_echo {
 	char name[32];
-	char value[512];
+	char *value;
 };
 
 struct scenario_result {

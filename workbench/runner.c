@@ -17,14 +17,20 @@
 
 /* ---- labels: one step_stats per distinct label, found by index ---------- */
 
-static int label_index(struct scenario_result *r, const char *label, enum scenario_step_kind kind)
+static int label_index(struct scenario_result *r, const char *label, enum scenario_step_kind kind,
+		       struct sb_err *err)
 {
 	for (size_t i = 0; i < r->n_steps; i++)
 		if (strcmp(r->steps[i].label, label) == 0)
 			return (int)i;
+	/* A label cut short would find no statistics at run time (the parser
+	 * refuses such steps; a set built by other means is refused here). */
+	if (strlen(label) >= RESULTS_LABEL_MAX)
+		return sb_errf(err, SB_E_TOO_BIG, "step label '%s' is longer than %d characters", label,
+			       RESULTS_LABEL_MAX - 1);
 	struct step_stats *n = realloc(r->steps, (r->n_steps + 1) * sizeof *n);
 	if (!n)
-		return -1;
+		return sb_errf(err, SB_E_NOMEM, "out of memory");
 	r->steps = n;
 	struct step_stats *st = &r->steps[r->n_steps];
 	memset(st, 0, sizeof *st);
@@ -34,13 +40,14 @@ static int label_index(struct scenario_result *r, const char *label, enum scenar
 	return (int)r->n_steps++;
 }
 
-static int collect_labels(struct scenario_result *r, const struct scenario_step *steps, size_t n)
+static int collect_labels(struct scenario_result *r, const struct scenario_step *steps, size_t n,
+			  struct sb_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (steps[i].kind == SCENARIO_STEP_REPEAT) {
-			if (collect_labels(r, steps[i].as.repeat.steps, steps[i].as.repeat.n))
+			if (collect_labels(r, steps[i].as.repeat.steps, steps[i].as.repeat.n, err))
 				return -1;
-		} else if (label_index(r, steps[i].label, steps[i].kind) < 0) {
+		} else if (label_index(r, steps[i].label, steps[i].kind, err) < 0) {
 			return -1;
 		}
 	}
@@ -49,7 +56,7 @@ static int collect_labels(struct scenario_result *r, const struct scenario_step 
 
 /* ---- the scenario --------------------------------------------------------- */
 
-static int build_base(const struct scenario *sc, struct snapshot **out, struct sb_err *err)
+static int load_base(const struct scenario *sc, struct snapshot **out, struct sb_err *err)
 {
 	const struct scenario_config *c = &sc->cfg;
 	struct layout_config lc = {
@@ -76,21 +83,46 @@ static int build_base(const struct scenario *sc, struct snapshot **out, struct s
 	return rc;
 }
 
+/* The scenario's INIT snapshot. What the parser cannot know (the guest's
+ * code size against the layout's limits, a file changed since) fails
+ * here, named after the scenario's section. */
+static int build_base(const struct scenario *sc, struct snapshot **out, struct sb_err *err)
+{
+	if (load_base(sc, out, err))
+		return sb_err_prefix(err, "%s:%u: [%s] ", sc->file, sc->line, sc->name);
+	return 0;
+}
+
+struct echo_ctx {
+	struct scenario_result *r;
+	bool oom;
+};
+
+/* Repeatable options are joined with "; " at their full length: the echo
+ * is the record of what ran, and a long step list must survive in it. */
 static void echo_option(void *ctx, const struct scenario_option *opt, const char *const *values,
 			size_t n)
 {
-	struct scenario_result *r = ctx;
-	struct option_echo *e = realloc(r->options, (r->n_options + 1) * sizeof *e);
-	if (!e)
-		return; /* the echo is incomplete, the run is not */
+	struct echo_ctx *x = ctx;
+	struct scenario_result *r = x->r;
+	size_t len = 1;
+	for (size_t i = 0; i < n; i++)
+		len += strlen(values[i]) + 2;
+	char *value = malloc(len);
+	struct option_echo *e = value ? realloc(r->options, (r->n_options + 1) * sizeof *e) : NULL;
+	if (!e) {
+		free(value);
+		x->oom = true;
+		return;
+	}
 	r->options = e;
 	e = &r->options[r->n_options++];
 	snprintf(e->name, sizeof e->name, "%s", opt->name);
-	e->value[0] = '\0';
+	e->value = value;
 	size_t used = 0;
-	for (size_t i = 0; i < n && used < sizeof e->value; i++)
-		used += (size_t)snprintf(e->value + used, sizeof e->value - used, "%s%s",
-					 i ? "; " : "", values[i]);
+	value[0] = '\0';
+	for (size_t i = 0; i < n; i++)
+		used += (size_t)snprintf(value + used, len - used, "%s%s", i ? "; " : "", values[i]);
 }
 
 static void progress(const struct scenario *sc, uint64_t done, uint64_t total, uint64_t t0)
@@ -150,7 +182,14 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	r->heap_bytes = c->heap_bytes;
 	r->scratch_bytes = c->scratch_bytes;
 	r->cal = *cal_real;
-	if (scenario_echo_options(sc, echo_option, r, &err) || collect_labels(r, sc->steps, sc->n_steps) ||
+	struct echo_ctx echo = { .r = r };
+	if (scenario_echo_options(sc, echo_option, &echo, &err))
+		goto fail;
+	if (echo.oom) {
+		sb_errf(&err, SB_E_NOMEM, "out of memory for the options echo");
+		goto fail;
+	}
+	if (collect_labels(r, sc->steps, sc->n_steps, &err) || scenario_check_files(sc, &err) ||
 	    build_base(sc, &base, &err))
 		goto fail;
 	runner_calibrate_sandbox(base, c->mode, &r->cal);
@@ -165,7 +204,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	}
 	for (unsigned i = 0; i < c->sandboxes; i++) {
 		struct worker *w = &ws[i];
-		*w = (struct worker){ .sc = sc, .shape = r, .base = base, .index = i, .done = &done,
+		*w = (struct worker){ .sc = sc, .base = base, .index = i, .done = &done,
 				      .live = hooked ? &live : NULL };
 		w->stats = malloc(r->n_steps * sizeof *w->stats);
 		if (!w->stats) {

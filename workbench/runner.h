@@ -5,16 +5,27 @@
  * run the step list `iterations` times (or for `duration`), the first
  * `warmup` iterations unrecorded. Every step's latency goes into the
  * histogram of its label; calls also count the scratch pages the guest
- * took and the VM exits, snapshots their page statistics. Then the
- * expectations are judged.
+ * took during the call and the VM exits, snapshots their page
+ * statistics. Then the expectations are judged.
+ *
+ * What is timed: the step's operation alone. Finding the snapshot a
+ * restore or save names, forming a save or load path, keeping the
+ * snapshot a step took or loaded (which may drop, and unmap, the one it
+ * replaces) happen outside the clock.
  *
  * Step semantics at run time:
  *   create    from the last snapshot loaded before it in this iteration, or
  *             from the scenario's guest (built once per scenario)
- *   save FILE with several sandboxes, sandbox N > 0 writes FILE.N
- *   rate > 0  open loop: iteration i of a sandbox is due at start + i/rate;
- *             a late iteration's first step is timed from when it was due,
- *             so waiting behind a slow iteration is counted
+ *   save FILE with several sandboxes, sandbox N > 0 writes FILE.N (load
+ *             reads FILE.N, or FILE when there is none)
+ *   end       a sandbox still alive when the step list ends is destroyed
+ *             there, untimed (the next iteration starts with none)
+ *   rate > 0  open loop, `rate` iterations per second per sandbox:
+ *             iteration i of a sandbox is due at start + i/rate. An
+ *             iteration that is on time sleeps until it is due and its
+ *             first step is timed from when it really starts; one that is
+ *             already late when due has its first step timed from when it
+ *             was due, so waiting behind a slow iteration is counted
  *             (coordinated-omission correction)
  * A step that fails stops the scenario (its result says why); a call whose
  * guest function reports an error is counted in `errors` and the run goes on.

@@ -66,7 +66,6 @@ struct named {
 
 struct worker {
 	const struct scenario *sc;
-	struct scenario_result *shape; /* labels (read only) */
 	struct snapshot *base;
 	unsigned index;
 	pthread_t thread;
@@ -80,7 +79,7 @@ struct worker {
 	struct snapshot *last;        /* last snapshot taken or loaded */
 	struct snapshot *last_loaded; /* in this iteration, for create */
 	bool recording;
-	uint64_t due_ns;              /* open loop: when this iteration is due, 0 = not late-corrected */
+	uint64_t due_ns;              /* open loop: when a late iteration was due, else 0 */
 	_Atomic uint64_t *done;       /* iterations finished, for progress */
 	atomic_bool finished;
 	int failed;

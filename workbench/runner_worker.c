@@ -1,6 +1,7 @@
 /* runner_worker.c — one sandbox's run: a worker thread runs the step
  * list `iterations` times into its own step statistics (runner.c merges
  * them), calling the hooks between steps when the caller set some. */
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -48,9 +49,105 @@ static int named_put(struct worker *w, const char *name, struct snapshot *s)
 	}
 	if (w->n_named == NAMED_MAX)
 		return sb_errf(&w->err, SB_E_TOO_BIG, "more than %d named snapshots", NAMED_MAX);
-	w->named[w->n_named].name = strdup(name);
+	char *copy = strdup(name);
+	if (!copy)
+		return sb_errf(&w->err, SB_E_NOMEM, "out of memory keeping snapshot '%s'", name);
+	w->named[w->n_named].name = copy;
 	w->named[w->n_named++].snap = snap_ref(s);
 	return 0;
+}
+
+/* The file of a save or load step: sandbox N > 0 uses FILE.N, and loads
+ * FILE when there is no FILE.N (what sandbox 0 saved). A path that does
+ * not fit is an error: cut short it would name another file. */
+static int file_path(struct worker *w, const struct scenario_step *s, char *path, size_t cap)
+{
+	int n = snprintf(path, cap, w->index ? "%s.%u" : "%s", s->as.file.path, w->index);
+	if (n < 0 || (size_t)n >= cap)
+		return sb_errf(&w->err, SB_E_TOO_BIG, "file name '%.40s...' is longer than %zu bytes",
+			       s->as.file.path, cap - 1);
+	if (s->kind == SCENARIO_STEP_LOAD && w->index && access(path, R_OK) != 0)
+		snprintf(path, cap, "%s", s->as.file.path); /* shorter: it fits */
+	return 0;
+}
+
+/* What a step needs besides its operation, found before the clock starts:
+ * the snapshot it restores or saves, the file it saves or loads. */
+struct step_prep {
+	struct snapshot *target;
+	char path[PATH_MAX];
+};
+
+static int prepare(struct worker *w, const struct scenario_step *s, struct step_prep *p)
+{
+	switch (s->kind) {
+	case SCENARIO_STEP_RESTORE:
+		p->target = named_get(w, s->as.snap.name);
+		if (!p->target)
+			return sb_errf(&w->err, SB_E_STATE, "no snapshot '%s' yet",
+				       s->as.snap.name ? s->as.snap.name : "(last)");
+		return 0;
+	case SCENARIO_STEP_SAVE:
+		p->target = named_get(w, s->as.file.name);
+		if (!p->target)
+			return sb_errf(&w->err, SB_E_STATE, "nothing to save yet");
+		return file_path(w, s, p->path, sizeof p->path);
+	case SCENARIO_STEP_LOAD: return file_path(w, s, p->path, sizeof p->path);
+	default: return 0;
+	}
+}
+
+/* After the clock stopped: keep the snapshot a step took or loaded (this
+ * may drop, and unmap, the one it replaces: not the step's cost). */
+static int keep(struct worker *w, const struct scenario_step *s, struct snapshot *snap)
+{
+	if (s->kind == SCENARIO_STEP_SNAPSHOT)
+		return named_put(w, s->as.snap.name, snap);
+	if (named_put(w, s->as.file.name, snap))
+		return -1;
+	snap_unref(w->last_loaded);
+	w->last_loaded = snap_ref(snap);
+	return 0;
+}
+
+/* The operation of a step, and nothing else: the caller times this. */
+static int operate(struct worker *w, const struct scenario_step *s, const struct step_prep *p,
+		   struct snapshot **snap, bool *call_error)
+{
+	const struct scenario_config *c = &w->sc->cfg;
+	switch (s->kind) {
+	case SCENARIO_STEP_CREATE: {
+		struct sandbox_config cfg = sandbox_config_default();
+		cfg.deadline_ns = c->deadline_ns;
+		cfg.mode = c->mode == SCENARIO_MODE_KERNEL ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
+		return sandbox_create(&w->sb, w->last_loaded ? w->last_loaded : w->base, &cfg, &w->err);
+	}
+	case SCENARIO_STEP_DESTROY:
+		sandbox_destroy(w->sb);
+		w->sb = NULL;
+		return 0;
+	case SCENARIO_STEP_CALL: {
+		struct sb_value ret;
+		int rc = sandbox_call(w->sb, s->as.call.name, s->as.call.args, s->as.call.nargs, &ret,
+				      &w->err);
+		if (rc && w->err.code == SB_E_CALL) {
+			*call_error = true; /* the function said no; the sandbox is fine */
+			rc = 0;
+		}
+		return rc;
+	}
+	case SCENARIO_STEP_SNAPSHOT: return sandbox_snapshot(w->sb, snap, &w->err);
+	case SCENARIO_STEP_RESTORE: return sandbox_restore(w->sb, p->target, &w->err);
+	case SCENARIO_STEP_SAVE: return snap_save(p->target, p->path, &w->err);
+	case SCENARIO_STEP_LOAD: return snap_load(snap, p->path, SNAP_LOAD_VERIFY, &w->err);
+	case SCENARIO_STEP_SLEEP: {
+		struct timespec ts = { (time_t)(s->as.sleep_ns / 1000000000ull),
+				       (long)(s->as.sleep_ns % 1000000000ull) };
+		nanosleep(&ts, NULL);
+		return 0;
+	}
+	default: return sb_errf(&w->err, SB_E_INVAL, "unknown step kind %d", s->kind);
+	}
 }
 
 static int run_steps(struct worker *w, const struct scenario_step *steps, size_t n);
@@ -75,84 +172,35 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 		if (w->due_ns)
 			w->due_ns += held;
 	}
+	/* The parser keeps labels short enough never to be cut (runner.c
+	 * refuses one that would be): every label has its statistics. */
 	struct step_stats *st = stats_for(w, s->label);
-	const struct scenario_config *c = &w->sc->cfg;
-	uint64_t pages_before = s->kind == SCENARIO_STEP_CALL ? sandbox_scratch_pages_used(w->sb) : 0;
-	uint64_t t0 = vmm_now_ns();
-	/* Open loop: the first step of a late iteration is timed from when
-	 * the iteration was due. */
-	if (w->due_ns && w->due_ns < t0)
-		t0 = w->due_ns;
-	w->due_ns = 0;
-	int rc = 0;
-	bool call_error = false;
+	if (!st)
+		return sb_errf(&w->err, SB_E_STATE, "%s:%u: step '%s': no statistics for its label",
+			       w->sc->file, s->line, s->label);
+	struct step_prep prep = { 0 };
 	struct snapshot *snap = NULL;
-	switch (s->kind) {
-	case SCENARIO_STEP_CREATE: {
-		struct sandbox_config cfg = sandbox_config_default();
-		cfg.deadline_ns = c->deadline_ns;
-		cfg.mode = c->mode == SCENARIO_MODE_KERNEL ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
-		rc = sandbox_create(&w->sb, w->last_loaded ? w->last_loaded : w->base, &cfg, &w->err);
-		break;
-	}
-	case SCENARIO_STEP_DESTROY:
-		sandbox_destroy(w->sb);
-		w->sb = NULL;
-		break;
-	case SCENARIO_STEP_CALL: {
-		struct sb_value ret;
-		rc = sandbox_call(w->sb, s->as.call.name, s->as.call.args, s->as.call.nargs, &ret, &w->err);
-		if (rc && w->err.code == SB_E_CALL) {
-			call_error = true; /* the function said no; the sandbox is fine */
-			rc = 0;
+	bool call_error = false;
+	struct step_record rec = { 0 };
+	int rc = prepare(w, s, &prep);
+	if (!rc) {
+		uint64_t pages_before = s->kind == SCENARIO_STEP_CALL ? sandbox_scratch_pages_used(w->sb) : 0;
+		uint64_t t0 = vmm_now_ns();
+		/* Open loop: the first step of a late iteration is timed from
+		 * when the iteration was due (due_ns is set only then). */
+		if (w->due_ns && w->due_ns < t0)
+			t0 = w->due_ns;
+		w->due_ns = 0;
+		rc = operate(w, s, &prep, &snap, &call_error);
+		rec.ns = vmm_now_ns() - t0;
+		if (!rc && snap)
+			rc = keep(w, s, snap);
+		if (!rc && s->kind == SCENARIO_STEP_CALL) {
+			uint64_t after = sandbox_scratch_pages_used(w->sb);
+			rec.scratch_pages = after > pages_before ? after - pages_before : 0;
+			rec.exits = sandbox_last_call_exits(w->sb);
 		}
-		break;
 	}
-	case SCENARIO_STEP_SNAPSHOT:
-		rc = sandbox_snapshot(w->sb, &snap, &w->err);
-		if (!rc)
-			rc = named_put(w, s->as.snap.name, snap);
-		break;
-	case SCENARIO_STEP_RESTORE: {
-		struct snapshot *target = named_get(w, s->as.snap.name);
-		if (!target)
-			rc = sb_errf(&w->err, SB_E_STATE, "no snapshot '%s' yet",
-				     s->as.snap.name ? s->as.snap.name : "(last)");
-		else
-			rc = sandbox_restore(w->sb, target, &w->err);
-		break;
-	}
-	case SCENARIO_STEP_SAVE: {
-		struct snapshot *target = named_get(w, s->as.file.name);
-		char path[1024];
-		snprintf(path, sizeof path, w->index ? "%s.%u" : "%s", s->as.file.path, w->index);
-		rc = target ? snap_save(target, path, &w->err)
-			    : sb_errf(&w->err, SB_E_STATE, "nothing to save yet");
-		break;
-	}
-	case SCENARIO_STEP_LOAD: {
-		char path[1024];
-		snprintf(path, sizeof path, w->index ? "%s.%u" : "%s", s->as.file.path, w->index);
-		if (access(path, R_OK) != 0) /* sandbox N > 0 may load what sandbox 0 saved */
-			snprintf(path, sizeof path, "%s", s->as.file.path);
-		rc = snap_load(&snap, path, SNAP_LOAD_VERIFY, &w->err);
-		if (!rc) {
-			rc = named_put(w, s->as.file.name, snap);
-			snap_unref(w->last_loaded);
-			w->last_loaded = snap_ref(snap);
-		}
-		break;
-	}
-	case SCENARIO_STEP_SLEEP: {
-		struct timespec ts = { (time_t)(s->as.sleep_ns / 1000000000ull),
-				       (long)(s->as.sleep_ns % 1000000000ull) };
-		nanosleep(&ts, NULL);
-		break;
-	}
-	default:
-		rc = sb_errf(&w->err, SB_E_INVAL, "unknown step kind %d", s->kind);
-	}
-	uint64_t t1 = vmm_now_ns();
 	if (rc) {
 		st->errors++;
 		if (w->live)
@@ -160,15 +208,10 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 		snap_unref(snap);
 		return sb_err_prefix(&w->err, "%s:%u: step '%s': ", w->sc->file, s->line, s->label);
 	}
-	struct step_record rec = { .ns = t1 - t0, .call_error = call_error, .snap = snap };
-	if (w->recording) {
-		if (s->kind == SCENARIO_STEP_CALL) {
-			uint64_t after = sandbox_scratch_pages_used(w->sb);
-			rec.scratch_pages = after > pages_before ? after - pages_before : 0;
-			rec.exits = sandbox_last_call_exits(w->sb);
-		}
+	rec.call_error = call_error;
+	rec.snap = snap;
+	if (w->recording)
 		runner_account(st, s->kind, &rec);
-	}
 	if (w->live)
 		runner_live_step(w->live, (size_t)(st - w->stats), s->kind, w->recording ? &rec : NULL,
 				 false);
@@ -212,11 +255,16 @@ void *runner_worker_main(void *arg)
 			uint64_t due = start + w->held_ns + i * 1000000000ull / c->rate;
 			uint64_t now = vmm_now_ns();
 			if (now < due) {
+				/* On time: sleep, and time the first step from when
+				 * it really starts; the sleep's overshoot is the
+				 * scheduler's, not the step's. */
 				struct timespec ts = { (time_t)((due - now) / 1000000000ull),
 						       (long)((due - now) % 1000000000ull) };
 				nanosleep(&ts, NULL);
+				w->due_ns = 0;
+			} else {
+				w->due_ns = due; /* late: the wait is counted (runner.h) */
 			}
-			w->due_ns = due;
 		}
 		snap_unref(w->last_loaded);
 		w->last_loaded = NULL;
@@ -224,6 +272,11 @@ void *runner_worker_main(void *arg)
 			w->failed = !w->stopped;
 			break;
 		}
+		/* A step list that does not end with destroy leaves its sandbox
+		 * alive; the next iteration's create would replace (and leak)
+		 * it. Destroy it here, outside every timed step. */
+		sandbox_destroy(w->sb);
+		w->sb = NULL;
 		atomic_fetch_add(w->done, 1);
 		if (w->live)
 			runner_live_report(w->live);

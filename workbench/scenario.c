@@ -220,10 +220,13 @@ static int resolve_expects(struct parse *ps)
 			return perr(ps, e->line, SB_E_INVAL,
 				    "expect: no step labelled '%s' and no step of that kind", e->step);
 		}
-		if (e->metric == SCENARIO_METRIC_EXITS && k != SCENARIO_STEP_CALL)
+		/* both are measured around calls only: on another step the
+		 * expectation would compare a constant 0 and always pass */
+		if ((e->metric == SCENARIO_METRIC_EXITS || e->metric == SCENARIO_METRIC_SCRATCH_PAGES) &&
+		    k != SCENARIO_STEP_CALL)
 			return perr(ps, e->line, SB_E_INVAL,
-				    "expect: exits are counted for call steps only, not '%s'",
-				    e->step);
+				    "expect: %s are counted for call steps only, not '%s'",
+				    scenario_metric_name(e->metric), e->step);
 	}
 	return 0;
 }
@@ -248,6 +251,9 @@ static int finish_scenario(struct parse *ps)
 			    wl > il ? "warmup" : "iterations", (unsigned long long)sc->cfg.warmup,
 			    (unsigned long long)sc->cfg.iterations);
 	}
+	struct sb_err lerr;
+	if (scenario_check_layout(sc, &line, &lerr))
+		return perr(ps, line ? line : sc->line, lerr.code, "%s", lerr.msg);
 	if (check_calls_fit(ps, sc->steps, sc->n_steps) || resolve_expects(ps))
 		return -1;
 

@@ -74,7 +74,19 @@
  *   - a repeat with N > 1 must leave the sandbox as it found it
  *     (created or not), or its next iteration would start differently;
  *   - braces balance; a repeat body is not empty; the step list is not empty;
- *   - a call record must fit the scenario's input buffer.
+ *   - a call record must fit the scenario's input buffer;
+ *   - a step's label (below) is at most SCENARIO_LABEL_MAX characters
+ *     (a long save path: use a shorter one; a long load path: `as NAME`);
+ *   - the sizes pass the layout's own check (layout_config_check(): the
+ *     scratch region holds the I/O buffers and the guest's fixed pages).
+ * Checked after parsing, before a run (scenario_check_files): the guest
+ * and init_data files exist and are regular files. What depends on the
+ * guest's code size (the snapshot limit) is checked when the run builds
+ * the scenario's first snapshot.
+ *
+ * Labels: create, destroy, "call NAME", "snapshot [NAME]", "restore
+ * [NAME]", "save FILE", "load FILE" (or "load NAME" with `as NAME`),
+ * "sleep TIME", "repeat N".
  *
  * Expectations (`expect =`, repeatable): the scenario's regression oracle
  *     STEP.METRIC OP VALUE
@@ -82,9 +94,11 @@
  *           with that label, together) or, if no label matches, a step kind
  *           ("restore": all restore steps together); it must exist
  *   METRIC  count min max mean p50 p90 p99 p99.9 p99.99 (latency of the
- *           step; VALUE is a time, except count which is a count), or
- *           scratch_pages (scratch pages in use after the step) or exits
- *           (VM exits of a call): counts
+ *           step; VALUE is a time, except count which is a count), or,
+ *           for call steps only, scratch_pages (scratch pages the guest
+ *           took during the call: copy-on-write copies, page tables,
+ *           stack; per call, averaged) or exits (VM exits of a call, per
+ *           call): counts
  *   OP      < <= > >= ==
  *
  * Errors: parsing stops at the FIRST error; the message names the file,
@@ -107,6 +121,7 @@
 #define SCENARIO_NAME_MAX 48     /* characters in a scenario (section) name */
 #define SCENARIO_LINE_MAX 197    /* characters on one line (libinih's buffer) */
 #define SCENARIO_REPEAT_DEPTH 8  /* nesting of repeat blocks */
+#define SCENARIO_LABEL_MAX 63    /* characters in a step's label (the report key) */
 #define SCENARIO_BYTES_ARG_MAX (1ull << 30)
 #define SCENARIO_MAX_OPTIONS 32  /* room in per-option arrays */
 
@@ -127,7 +142,7 @@ struct scenario_config {
 	uint64_t duration_ns; /* run for this long instead; 0 = use iterations */
 	uint64_t warmup;      /* leading iterations not recorded */
 	uint64_t sandboxes;   /* threads, one sandbox each */
-	uint64_t rate;        /* calls/s per sandbox; 0 = closed loop */
+	uint64_t rate;        /* iterations/s per sandbox (open loop); 0 = closed loop */
 	uint64_t deadline_ns; /* per call; 0 = none */
 	uint64_t mode;        /* enum scenario_mode */
 };
@@ -291,6 +306,12 @@ int scenario_set_parse_string(struct scenario_set *set, const char *name_for_mes
 void scenario_set_free(struct scenario_set *set);
 const struct scenario *scenario_set_find(const struct scenario_set *set, const char *name);
 
+/* The files a scenario names (guest, init_data) exist and are regular
+ * files, as seen from the current directory. Errors read
+ *   x.ini:4: [s] guest: 'my.elf': No such file or directory
+ * (the line that set the value, maybe in [global]). Return 0 or -1. */
+int scenario_check_files(const struct scenario *sc, struct sb_err *err);
+
 /* Echo every option with its effective value (for the JSON report): one
  * call per option in table order; scalars give n = 1, repeatables (step,
  * expect) give their values as written in order (n may be 0 for expect).
@@ -331,6 +352,9 @@ void scenario_steps_abandon(struct scenario_steps_builder *b);
 void scenario_steps_free(struct scenario_step *steps, size_t n);
 /* Encoded size of a call's CALL record plus the buffer header. */
 uint64_t scenario_call_record_bytes(const struct scenario_step *call);
+/* The scenario's sizes against layout_config_check(); on error *line is
+ * the line of the size option set last (0 = all defaults). */
+int scenario_check_layout(const struct scenario *sc, unsigned *line, struct sb_err *err);
 /* Parse "STEP.METRIC OP VALUE" (the step is not resolved here). */
 int scenario_expect_parse(const char *text, struct scenario_expect *out, struct sb_err *err);
 void scenario_expect_free(struct scenario_expect *e);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandbox_abi.h"
 #include "units.h"
 
 #define KIB (1ull << 10)
@@ -22,16 +23,20 @@ static const char *const mode_choices[] = { "user", "kernel", NULL };
 #define CFG(field) offsetof(struct scenario_config, field)
 
 /* Size defaults are layout_config_default()'s (test_scenario checks they
- * agree). Sizes are also checked against the layout's alignment rules here;
- * the scratch minimum depends on the guest, so the run checks that. */
+ * agree). Ranges and alignment are the layout's: the heap shares the
+ * snapshot region with at least one page of code and the PEB page, so a
+ * larger heap fits no guest. The scratch minimum for the I/O buffers is
+ * checked when a scenario ends (scenario_check_layout); what depends on the
+ * guest (its code and page-table size) is checked by the run. */
+#define HEAP_MAX (SB_SNAPSHOT_MAX_BYTES - 2 * SB_PAGE_SIZE)
 static const struct scenario_option options[] = {
 	{ "description", SCENARIO_OPT_STRING, "", 0, 0, 0, NULL, 0, CFG(description),
 	  "what the scenario measures (free text, for the report)" },
 	{ "guest", SCENARIO_OPT_PATH, "", 0, 0, 0, NULL, 0, CFG(guest),
 	  "guest ELF to run; \"\" = the embedded test guest" },
-	{ "heap", SCENARIO_OPT_SIZE, "128K", 4 * KIB, 16 * GIB, 4 * KIB, NULL, 0, CFG(heap_bytes),
-	  "guest heap" },
-	{ "scratch", SCENARIO_OPT_SIZE, "288K", 16 * KIB, 16 * GIB, 4 * KIB, NULL, 0,
+	{ "heap", SCENARIO_OPT_SIZE, "128K", 4 * KIB, HEAP_MAX, 4 * KIB, NULL, 0, CFG(heap_bytes),
+	  "guest heap (its region, 16G - 4K, also holds the PEB and >= 1 code page)" },
+	{ "scratch", SCENARIO_OPT_SIZE, "288K", 16 * KIB, SB_SCRATCH_MAX_BYTES, 4 * KIB, NULL, 0,
 	  CFG(scratch_bytes), "scratch region (I/O buffers, page-table copy, CoW pages)" },
 	{ "input", SCENARIO_OPT_SIZE, "16K", 16, 1 * GIB, 8, NULL, 0, CFG(input_bytes),
 	  "host -> guest buffer (call records must fit)" },
@@ -48,7 +53,7 @@ static const struct scenario_option options[] = {
 	{ "sandboxes", SCENARIO_OPT_COUNT, "1", 1, 64, 0, NULL, 0, CFG(sandboxes),
 	  "sandboxes run in parallel, one thread each" },
 	{ "rate", SCENARIO_OPT_COUNT, "0", 0, 10000000, 0, NULL, 0, CFG(rate),
-	  "calls/s per sandbox; 0 = closed loop, > 0 = open loop (coordinated-omission "
+	  "iterations/s per sandbox; 0 = closed loop, > 0 = open loop (coordinated-omission "
 	  "corrected)" },
 	{ "deadline", SCENARIO_OPT_TIME, "1s", 0, 3600 * NS_PER_S, 0, NULL, 0, CFG(deadline_ns),
 	  "per-call deadline; 0 = none" },
@@ -337,11 +342,14 @@ void scenario_print_help(FILE *f)
 	      "  create | destroy | call NAME(ARGS) | snapshot [as NAME] | restore [NAME]\n"
 	      "  save FILE [from NAME] | load FILE [as NAME] | sleep TIME\n"
 	      "  repeat N {   ...   }          (nests; N >= 1)\n"
+	      "  Each iteration runs the list from the top; a sandbox still alive at its\n"
+	      "  end is destroyed there (not timed). Labels: at most " STR(SCENARIO_LABEL_MAX) " characters.\n"
 	      "Call arguments: 5 (i64)  5i32 5u32 5u64  1.5 (f64) 1.5f32  true false\n"
 	      "  \"str\" (\\\" \\\\ \\n \\t \\xHH)  x\"00ff\"  bytes(4K) (zero bytes)\n"
 	      "Expectations (expect = ..., repeatable): STEP.METRIC OP VALUE\n"
 	      "  STEP: a step label (\"restore base\"), else a step kind (\"restore\")\n"
-	      "  METRIC: count min max mean p50 p90 p99 p99.9 p99.99 scratch_pages exits\n"
+	      "  METRIC: count min max mean p50 p90 p99 p99.9 p99.99; for calls also\n"
+	      "  scratch_pages (taken during the call) and exits (per call)\n"
 	      "  OP: < <= > >= ==    e.g. expect = restore base.p99 < 50us\n"
 	      "Units: sizes 4096 64K 8M 1G (binary); times 50us 1.5ms 2s 1m (ns us ms s m)\n"
 	      "Lines: at most " STR(SCENARIO_LINE_MAX) " characters; \" ;\" starts a comment, even inside quotes.\n"

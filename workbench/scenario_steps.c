@@ -317,6 +317,16 @@ static int parse_step(struct scenario_steps_builder *b, const char *text, struct
 	}
 	if (rc < 0)
 		return step_errf(b, err, SB_E_NOMEM, "out of memory");
+	/* The label is the report's key for the step's statistics, kept in a
+	 * fixed field: refuse one that would be cut short. */
+	size_t len = strlen(s->label);
+	if (len > SCENARIO_LABEL_MAX)
+		return step_errf(b, err, SB_E_TOO_BIG,
+				 "its label '%s' is %zu characters long, at most %d (%s)", s->label,
+				 len, SCENARIO_LABEL_MAX,
+				 s->kind == SCENARIO_STEP_LOAD ? "name it with 'as NAME'"
+				 : s->kind == SCENARIO_STEP_SAVE ? "use a shorter file name"
+								: "use a shorter name");
 	return 0;
 }
 

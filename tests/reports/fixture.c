@@ -39,7 +39,7 @@ static void add_option(struct scenario_result *s, const char *name, const char *
 {
 	struct option_echo *o = &s->options[s->n_options++];
 	snprintf(o->name, sizeof o->name, "%s", name);
-	snprintf(o->value, sizeof o->value, "%s", value);
+	o->value = must(strdup(value));
 }
 
 static void scenario0(struct scenario_result *s)

@@ -55,6 +55,15 @@ static void m_failed_expect(struct run_report *r)
 	r->scenarios[0].expects[0].passed = false;
 }
 
+/* A scenario only the new run has, with a failed expectation: still a
+ * regression (reports.h: every failed expectation in NEW is), on top of
+ * the baseline's scenario now missing. */
+static void m_new_scenario_failed_expect(struct run_report *r)
+{
+	snprintf(r->scenarios[0].name, sizeof r->scenarios[0].name, "brand-new");
+	r->scenarios[0].expects[0].passed = false;
+}
+
 static void m_failed_run(struct run_report *r)
 {
 	r->scenarios[1].failed = true;
@@ -94,6 +103,8 @@ static const struct cmp_case cases[] = {
 	{ "new scenario", m_missing_scenario, { 0 }, 1, "1 regression, 0 improved, 1 new" },
 	{ "failed expectation", m_failed_expect, { 0 }, 1, "REGRESSION (expectation failed)" },
 	{ "failed run", m_failed_run, { 0 }, 1, "REGRESSION (the run failed)" },
+	{ "new scenario, failed expectation", m_new_scenario_failed_expect, { 0 }, 2,
+	  "brand-new                restore base.p99 < 50us  expectation" },
 	{ "one more scratch page", m_more_pages, { 0 }, 1, "scratch_pages (per call)" },
 	{ "pages allowed", m_more_pages, { "pages=1%" }, 0, "1%  OK" },
 	{ "fewer pages copied", m_fewer_copies, { 0 }, 0, "pages_copied (per snapshot)" },

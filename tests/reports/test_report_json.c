@@ -238,6 +238,35 @@ static void test_malformed(void)
 	CHECK_CONTAINS(err.msg, "absent.json: unable to open");
 }
 
+/* An option echo of any length survives write and read (a scenario with
+ * many steps echoes them all; the echo once stopped at 511 bytes). */
+static void test_long_option(void)
+{
+	struct run_report r, back;
+	fixture_report(&r, false);
+	struct option_echo *o = &r.scenarios[0].options[0];
+	free(o->value);
+	o->value = malloc(5001);
+	if (!CHECK(o->value != NULL))
+		return;
+	for (size_t i = 0; i < 5000; i++)
+		o->value[i] = i % 17 == 16 ? ';' : 'a' + (char)(i % 26);
+	o->value[5000] = '\0';
+	char *json = fixture_json(&r);
+	char path[256];
+	snprintf(path, sizeof path, "%s/base.json", dir);
+	struct sb_err err = { 0 };
+	if (CHECK(json && write_file(path, json)) && CHECK_I64(report_read_json(&back, path, &err), 0)) {
+		CHECK_STR(back.scenarios[0].options[0].name, o->name);
+		CHECK_STR(back.scenarios[0].options[0].value, o->value);
+		run_report_free(&back);
+	} else {
+		fprintf(stderr, "  %s\n", err.msg);
+	}
+	free(json);
+	run_report_free(&r);
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -246,6 +275,7 @@ int main(void)
 	}
 	test_golden_and_roundtrip();
 	test_malformed();
+	test_long_option();
 	char path[300];
 	snprintf(path, sizeof path, "%s/base.json", dir);
 	unlink(path);

@@ -90,10 +90,10 @@ static uint64_t oracle_percentile(const uint64_t *sorted, size_t n, double p)
 	return sorted[oracle_rank(p, n) - 1];
 }
 
-/* oracle <= got <= oracle + 1% */
-static bool within_1pct(uint64_t got, uint64_t want)
+/* oracle <= got < oracle * (1 + 1/128): the bound histogram.h states */
+static bool within_bound(uint64_t got, uint64_t want)
 {
-	return got >= want && (long double)(got - want) <= (long double)want / 100;
+	return got >= want && (got == want || (got - want) * HIST_SUB_COUNT < want);
 }
 
 static bool close_rel(long double got, long double want, long double rel)
@@ -134,7 +134,7 @@ static void check_against_oracle(const char *what, const struct hist *hh, const 
 	for (size_t i = 0; i < np; i++) {
 		uint64_t got = hist_value_at_percentile(hh, ps[i]);
 		uint64_t want = oracle_percentile(sorted, n, ps[i]);
-		if (!within_1pct(got, want) && bad++ < 5)
+		if (!within_bound(got, want) && bad++ < 5)
 			fprintf(stderr, "  %s: p%.6g = %" PRIu64 ", oracle %" PRIu64 "\n", what, ps[i],
 				got, want);
 	}
@@ -168,11 +168,11 @@ static void check_against_oracle(const char *what, const struct hist *hh, const 
 	CHECK_U64(s.min_ns, sorted[0]);
 	CHECK_U64(s.max_ns, sorted[n - 1]);
 	CHECK(s.mean_ns == hist_mean(hh) && s.stddev_ns == hist_stddev(hh));
-	CHECK(within_1pct(s.p50_ns, oracle_percentile(sorted, n, 50)));
-	CHECK(within_1pct(s.p90_ns, oracle_percentile(sorted, n, 90)));
-	CHECK(within_1pct(s.p99_ns, oracle_percentile(sorted, n, 99)));
-	CHECK(within_1pct(s.p99_9_ns, oracle_percentile(sorted, n, 99.9)));
-	CHECK(within_1pct(s.p99_99_ns, oracle_percentile(sorted, n, 99.99)));
+	CHECK(within_bound(s.p50_ns, oracle_percentile(sorted, n, 50)));
+	CHECK(within_bound(s.p90_ns, oracle_percentile(sorted, n, 90)));
+	CHECK(within_bound(s.p99_ns, oracle_percentile(sorted, n, 99)));
+	CHECK(within_bound(s.p99_9_ns, oracle_percentile(sorted, n, 99.9)));
+	CHECK(within_bound(s.p99_99_ns, oracle_percentile(sorted, n, 99.99)));
 }
 
 static void test_distributions(void)
@@ -229,7 +229,8 @@ static void check_value_bucket(uint64_t v)
 	uint64_t lo, hi;
 	size_t i = hist_bucket_index(v);
 	hist_bucket_bounds(i, &lo, &hi);
-	bool ok = i < HIST_BUCKETS && lo <= v && v <= hi && (hi - lo) * 100 <= lo;
+	/* the stated bound: the reported value (hi) is less than v/128 above v */
+	bool ok = i < HIST_BUCKETS && lo <= v && v <= hi && (hi - v) * HIST_SUB_COUNT < v + (v == 0);
 	if (!CHECK(ok))
 		fprintf(stderr, "  value %" PRIu64 ": bucket %zu [%" PRIu64 ", %" PRIu64 "]\n", v, i,
 			lo, hi);
@@ -242,7 +243,7 @@ static void test_buckets(void)
 	for (size_t i = 0; i < HIST_BUCKETS; i++) {
 		hist_bucket_bounds(i, &lo, &hi);
 		bool ok = lo <= hi && hist_bucket_index(lo) == i && hist_bucket_index(hi) == i &&
-			  (i == 0 ? lo == 0 : lo == prev_hi + 1) && (hi - lo) * 100 <= lo &&
+			  (i == 0 ? lo == 0 : lo == prev_hi + 1) && (hi - lo) * HIST_SUB_COUNT < lo + (lo == 0) &&
 			  (lo < HIST_LINEAR_MAX ? lo == hi : (hi - lo + 1) * HIST_SUB_COUNT <= lo);
 		if (!ok && bad++ < 5)
 			fprintf(stderr, "  bucket %zu: [%" PRIu64 ", %" PRIu64 "]\n", i, lo, hi);
@@ -265,6 +266,16 @@ static void test_buckets(void)
 			check_value_bucket(p + rng() % p);
 	}
 	check_value_bucket(HIST_VALUE_MAX);
+	/* ... and the bound is tight: at the bottom of the widest buckets the
+	 * error is above 0.78 % (the figure once documented), below 1/128 */
+	double worst = 0;
+	for (size_t i = HIST_LINEAR_MAX; i < HIST_BUCKETS; i++) {
+		hist_bucket_bounds(i, &lo, &hi);
+		double e = (double)(hi - lo) / (double)lo;
+		if (e > worst)
+			worst = e;
+	}
+	CHECK(worst > 0.0078 && worst < 1.0 / 128);
 	CHECK_U64(hist_bucket_index(HIST_VALUE_MAX), HIST_BUCKETS - 1);
 	CHECK_U64(hist_bucket_index(HIST_VALUE_MAX + 1), HIST_BUCKETS - 1);
 	CHECK_U64(hist_bucket_index(UINT64_MAX), HIST_BUCKETS - 1);
@@ -473,7 +484,7 @@ static void test_rows(void)
 			ok &= r->value_ns >= r[-1].value_ns && r->percentile > r[-1].percentile &&
 			      r->total_count >= r[-1].total_count;
 		ok &= r->value_ns == hist_value_at_percentile(&h, r->percentile);
-		ok &= within_1pct(r->value_ns, oracle_percentile(v, n, r->percentile));
+		ok &= within_bound(r->value_ns, oracle_percentile(v, n, r->percentile));
 		ok &= r->total_count >= oracle_rank(r->percentile, n) && r->total_count <= n;
 		if (i + 1 < nrows)
 			ok &= r->percentile < 100 && r->inverse == 1.0 / (1.0 - r->percentile / 100.0);

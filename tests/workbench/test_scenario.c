@@ -69,7 +69,7 @@ static void test_errors(void)
 		  "t.ini:3: [s] line is 212 characters long, at most 197" },
 		/* option values: every type, range messages say the range */
 		{ S "heap = 64Q\n", "t.ini:3: [s] heap: size '64Q' has an unknown unit 'Q'" },
-		{ S "heap = 2K\n", "t.ini:3: [s] heap: '2K' is out of range (4K..16G, multiple of 4K)" },
+		{ S "heap = 2K\n", "t.ini:3: [s] heap: '2K' is out of range (4K..16777204K, multiple of 4K)" },
 		{ S "heap = 5000\n", "t.ini:3: [s] heap: '5000' is not a multiple of 4K" },
 		{ S "input = 20\n", "t.ini:3: [s] input: '20' is not a multiple of 8" },
 		{ S "scratch = 32G\n", "t.ini:3: [s] scratch: '32G' is out of range (16K..16G" },
@@ -157,6 +157,33 @@ static void test_errors(void)
 		  "t.ini:4: [s] expect: no step labelled 'restre'" },
 		{ S "expect = create.exits < 5\n",
 		  "t.ini:3: [s] expect: exits are counted for call steps only, not 'create'" },
+		/* scratch_pages is measured around calls: elsewhere it would be a
+		 * constant 0 and always pass */
+		{ S "step = snapshot\nstep = restore\nexpect = restore.scratch_pages == 0\n",
+		  "t.ini:5: [s] expect: scratch_pages are counted for call steps only, not 'restore'" },
+		{ S "step = snapshot as b\nexpect = snapshot b.scratch_pages < 1\n",
+		  "t.ini:4: [s] expect: scratch_pages are counted for call steps only, not 'snapshot b'" },
+		/* labels that would not fit a report's step statistics */
+		{ S "step = snapshot\nstep = save /tmp/"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/s.snap\n",
+		  "t.ini:4: [s] step 'save /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "/s.snap': its label 'save /tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "/s.snap' is 82 characters long, at most 63 (use a shorter file name)" },
+		{ S "step = load xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.snap\n",
+		  "is 78 characters long, at most 63 (name it with 'as NAME')" },
+		{ S "step = call f234567890123456789012345678901234567890123456789012345678a()\n",
+		  "t.ini:3: [s] step 'call f234567890123456789012345678901234567890123456789012345678a()': "
+		  "its label 'call f234567890123456789012345678901234567890123456789012345678a' is 64 "
+		  "characters long, at most 63" },
+		/* sizes: the option ranges are the layout's limits; the sizes
+		 * together pass the layout's check */
+		{ S "heap = 16G\n", "t.ini:3: [s] heap: '16G' is out of range (4K..16777204K, multiple of 4K)" },
+		{ S "heap = 16777208K\n", "t.ini:3: [s] heap: '16777208K' is out of range" },
+		{ S "input = 1M\n", "t.ini:3: [s] scratch size 294912 bytes is below the minimum" },
+		{ "[s]\nstep = create\nscratch = 16K\ninput = 16\noutput = 16\ndescription = x\n",
+		  "t.ini:5: [s] scratch size 16384 bytes is below the minimum" },
+		{ "[global]\nscratch = 16K\n[s]\nstep = create\n",
+		  "t.ini:2: [s] scratch size 16384 bytes is below the minimum" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct scenario_set set = { 0 };
@@ -298,6 +325,40 @@ static void test_good_file(void)
 	CHECK(scenario_set_find(&set, "sizes") == b);
 	CHECK(scenario_set_find(&set, "nope") == NULL);
 out:
+	scenario_set_free(&set);
+}
+
+/* ---- the files a scenario names (checked before a run) ------------------------------ */
+
+static void test_check_files(void)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/good.ini", dir);
+	struct scenario_set set = { 0 };
+	struct sb_err err = { 0 };
+	if (!CHECK_I64(scenario_set_parse_file(&set, path, &err), 0))
+		return;
+	CHECK_I64(scenario_check_files(&set.items[0], &err), 0); /* the embedded guest */
+	CHECK_I64(scenario_check_files(&set.items[1], &err), -1);
+	char want[4200];
+	snprintf(want, sizeof want, "%s:28: [sizes] guest: 'guests/other.elf': No such file or directory",
+		 path);
+	CHECK_STR(err.msg, want);
+	scenario_set_free(&set);
+
+	/* an existing guest passes; a directory is not a file; the line is
+	 * the one that set the value, in [global] too */
+	char text[8400];
+	snprintf(text, sizeof text, "[global]\ninit_data = %s\n[s]\nguest = %s\nstep = create\n",
+		 dir, path);
+	if (parse_good(&set, text)) {
+		CHECK_I64(scenario_check_files(&set.items[0], &err), -1);
+		snprintf(want, sizeof want, "t.ini:2: [s] init_data: '%s': not a regular file", dir);
+		CHECK_STR(err.msg, want);
+		free(set.items[0].cfg.init_data);
+		set.items[0].cfg.init_data = strdup("");
+		CHECK_I64(scenario_check_files(&set.items[0], &err), 0);
+	}
 	scenario_set_free(&set);
 }
 
@@ -529,7 +590,7 @@ static void test_steps(void)
 			     "step = repeat 10 {\nstep = create\nstep = restore a\n"
 			     "step = destroy\nstep = }\n"
 			     "expect = restore a.p99.9 <= 1ms\nexpect = create.p99.99 > 0\n"
-			     "expect = repeat 10.max >= 1.5ms\nexpect = restore.scratch_pages == 3\n")) {
+			     "expect = repeat 10.max >= 1.5ms\nexpect = restore.count == 10\n")) {
 		const struct scenario *sc = &set.items[0];
 		CHECK_U64(sc->n_steps, 2);
 		if (CHECK_U64(sc->n_expects, 4)) {
@@ -540,8 +601,8 @@ static void test_steps(void)
 			CHECK_U64(sc->expects[1].metric, SCENARIO_METRIC_P99_99);
 			CHECK(!sc->expects[1].step_is_kind); /* the label "create" */
 			CHECK_U64(sc->expects[2].value, 1500000);
-			CHECK_U64(sc->expects[3].metric, SCENARIO_METRIC_SCRATCH_PAGES);
-			CHECK_U64(sc->expects[3].value, 3);
+			CHECK_U64(sc->expects[3].metric, SCENARIO_METRIC_COUNT);
+			CHECK_U64(sc->expects[3].value, 10);
 			CHECK(sc->expects[3].step_is_kind); /* no step is labelled "restore" */
 		}
 	}
@@ -639,7 +700,9 @@ static void test_table_and_help(void)
 			CHECK_CONTAINS(line, "repeatable");
 	}
 	/* spot checks against the text a reader sees */
-	CHECK_CONTAINS(help, "heap         size    128K     4K..16G, multiple of 4K");
+	CHECK_CONTAINS(help, "heap         size    128K     4K..16777204K, multiple of 4K");
+	CHECK_CONTAINS(help, "scratch      size    288K     16K..16G, multiple of 4K");
+	CHECK_CONTAINS(help, "iterations/s per sandbox");
 	CHECK_CONTAINS(help, "sandboxes    count   1        1..64");
 	CHECK_CONTAINS(help, "mode         enum    user     user|kernel");
 	CHECK_CONTAINS(help, "deadline     time    1s       0..60m");
@@ -795,6 +858,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_error_files();
 	test_good_file();
+	test_check_files();
 	test_defaults_and_global();
 	test_literals();
 	test_steps();

@@ -95,6 +95,29 @@ static int write_reports(const struct run_report *r, const struct run_args *a, s
 	return 0;
 }
 
+/* Before anything runs: scenario names are unique across all the files
+ * (reports key scenarios by name) and the files they name exist. */
+static int check_sets(const struct scenario_set *sets, size_t nsets, struct sb_err *err)
+{
+	for (size_t i = 0; i < nsets; i++) {
+		for (size_t k = 0; k < sets[i].n; k++) {
+			const struct scenario *sc = &sets[i].items[k];
+			for (size_t j = 0; j < i; j++) {
+				const struct scenario *first = scenario_set_find(&sets[j], sc->name);
+				if (first)
+					return sb_errf(err, SB_E_INVAL,
+						       "%s:%u: [%s] duplicate scenario name (first at "
+						       "%s:%u)",
+						       sc->file, sc->line, sc->name, first->file,
+						       first->line);
+			}
+			if (scenario_check_files(sc, err))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* Append `add`'s scenarios to `all` (moving them). */
 static int append(struct run_report *all, struct run_report *add)
 {
@@ -174,6 +197,12 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		parsed[i] = sets[i].n;
+	}
+	if (check_sets(sets, nsets, &err)) {
+		fprintf(stderr, "snapbench run: %s\n", err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < nsets; i++) {
 		int kept = filter(&sets[i], &a, &matched);
 		if (a.n_only)
 			sets[i].n = (size_t)kept;
@@ -204,13 +233,16 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!a.quiet)
-		report_write_text(&all, stdout, a.distribution);
+	/* The reports are written even when the summary cannot be: they are
+	 * the run's record. Either failing fails the command. */
+	bool summary_failed = !a.quiet && report_write_text(&all, stdout, a.distribution) != 0;
+	if (summary_failed)
+		fprintf(stderr, "snapbench run: writing the summary to stdout failed\n");
 	if (write_reports(&all, &a, &err)) {
 		fprintf(stderr, "snapbench run: %s\n", err.msg);
 		goto out;
 	}
-	rc = CLI_EXIT_OK;
+	rc = summary_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 	for (size_t i = 0; i < all.n_scenarios; i++) {
 		const struct scenario_result *s = &all.scenarios[i];
 		if (s->failed) {

@@ -1,0 +1,230 @@
+/* test_runner.c — what the runner does between and around steps, on real
+ * sandboxes (suite kvm): a sandbox left alive at the end of an iteration
+ * is destroyed there; the open loop times an on-time iteration from its
+ * real start and a late one from when it was due; a step label or a file
+ * path that would not fit fails the scenario instead of crashing it or
+ * naming another file; the options echo keeps a long step list whole.
+ * Exit 77 without /dev/kvm. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "runner.h"
+
+static bool parse(struct scenario_set *set, const char *text)
+{
+	struct sb_err err = { 0 };
+	if (!CHECK_I64(scenario_set_parse_string(set, "t.ini", text, &err), 0)) {
+		fprintf(stderr, "  parse: %s\n", err.msg);
+		return false;
+	}
+	return true;
+}
+
+static bool run(const struct scenario_set *set, const struct runner_hooks *h,
+		struct run_report *rep)
+{
+	struct runner_options o = { .tool_version = "test" };
+	if (h)
+		o.hooks = *h;
+	struct sb_err err = { 0 };
+	if (!CHECK_I64(runner_run(set, &o, rep, &err), 0)) {
+		fprintf(stderr, "  runner_run: %s\n", err.msg);
+		return false;
+	}
+	return CHECK_U64(rep->n_scenarios, set->n);
+}
+
+/* ---- a sandbox left alive at the end of an iteration ---------------------- */
+
+struct creates {
+	pthread_mutex_t lock;
+	unsigned n, with_sandbox; /* creates seen; of them with a live sandbox */
+};
+
+static bool before_step(void *ctx, const struct scenario *sc, unsigned sandbox,
+			const struct scenario_step *next, struct sandbox *sb)
+{
+	struct creates *c = ctx;
+	(void)sc, (void)sandbox;
+	if (next->kind == SCENARIO_STEP_CREATE) {
+		pthread_mutex_lock(&c->lock);
+		c->n++;
+		c->with_sandbox += sb != NULL;
+		pthread_mutex_unlock(&c->lock);
+	}
+	return true;
+}
+
+static void test_no_destroy(void)
+{
+	struct scenario_set set = { 0 };
+	if (!parse(&set, "[s]\niterations = 3\nsandboxes = 2\nstep = create\nstep = call add(1, 2)\n"))
+		return;
+	struct creates c = { .lock = PTHREAD_MUTEX_INITIALIZER };
+	struct runner_hooks h = { .ctx = &c, .between_steps = before_step };
+	struct run_report rep;
+	if (run(&set, &h, &rep)) {
+		CHECK(!rep.scenarios[0].failed);
+		CHECK_U64(rep.scenarios[0].iterations, 6);
+		/* every create finds the previous iteration's sandbox gone */
+		CHECK_U64(c.n, 6);
+		CHECK_U64(c.with_sandbox, 0);
+		run_report_free(&rep);
+	}
+	scenario_set_free(&set);
+}
+
+/* ---- open loop -------------------------------------------------------------- */
+
+static uint64_t create_max_ns(const struct run_report *rep)
+{
+	const struct step_stats *st = scenario_result_step(&rep->scenarios[0], "create");
+	return st ? hist_max(&st->hist) : 0;
+}
+
+static void test_open_loop(void)
+{
+	/* A timer slack of 100 ms (inherited by the runner's threads) makes
+	 * every sleep overshoot by up to that much: an on-time iteration's
+	 * first step must not be charged with it. */
+	if (!CHECK_I64(prctl(PR_SET_TIMERSLACK, 100000000ul, 0, 0, 0), 0))
+		return;
+	struct scenario_set set = { 0 };
+	struct run_report rep;
+	if (parse(&set, "[on-time]\niterations = 3\nrate = 4\nstep = create\nstep = destroy\n") &&
+	    run(&set, NULL, &rep)) {
+		CHECK(!rep.scenarios[0].failed);
+		uint64_t max = create_max_ns(&rep);
+		printf("  on time: create max %.3f ms\n", (double)max / 1e6);
+		CHECK(max > 0 && max < 50000000);
+		run_report_free(&rep);
+	}
+	scenario_set_free(&set);
+
+	/* Late: each iteration takes 200 ms or more against a 100 ms period,
+	 * so later iterations start late and their create counts the wait. */
+	if (parse(&set, "[late]\niterations = 3\nrate = 10\nstep = create\nstep = sleep 200ms\n"
+			"step = destroy\n") &&
+	    run(&set, NULL, &rep)) {
+		CHECK(!rep.scenarios[0].failed);
+		uint64_t max = create_max_ns(&rep);
+		printf("  late: create max %.3f ms\n", (double)max / 1e6);
+		CHECK(max >= 80000000);
+		run_report_free(&rep);
+	}
+	scenario_set_free(&set);
+	prctl(PR_SET_TIMERSLACK, 0ul, 0, 0, 0); /* back to the default */
+}
+
+/* ---- what does not fit ------------------------------------------------------- */
+
+/* A label too long for the statistics (a set not from the parser, which
+ * refuses it): the scenario fails, nothing crashes. */
+static void test_long_label(void)
+{
+	struct scenario_set set = { 0 };
+	if (!parse(&set, "[s]\nstep = create\nstep = destroy\n"))
+		return;
+	struct scenario_step *st = &set.items[0].steps[1];
+	free(st->label);
+	st->label = malloc(71);
+	memset(st->label, 'd', 70);
+	st->label[70] = '\0';
+	struct run_report rep;
+	if (run(&set, NULL, &rep)) {
+		CHECK(rep.scenarios[0].failed);
+		CHECK_CONTAINS(rep.scenarios[0].error, "is longer than 63 characters");
+		run_report_free(&rep);
+	}
+	scenario_set_free(&set);
+}
+
+/* A save path longer than the runner's buffer: cut short, this one would
+ * name DIR/s.snap, a file that can be written. It must fail instead. */
+static void test_long_path(void)
+{
+	char dir[] = "/tmp/snapbench-runner-XXXXXX";
+	if (!CHECK(mkdtemp(dir) != NULL))
+		return;
+	struct scenario_set set = { 0 };
+	if (!parse(&set, "[s]\nstep = create\nstep = snapshot\nstep = save x.snap\n"))
+		goto out;
+	size_t cap = 5000, cut = 1023; /* the old buffer held 1023 characters */
+	char *path = malloc(cap + 1);
+	size_t n = (size_t)snprintf(path, cap, "%s/", dir);
+	size_t end = cut - strlen("s.snap");
+	if ((end - n) % 2)
+		path[n++] = '/'; /* "//" is "/" */
+	while (n < end) {
+		path[n++] = '.';
+		path[n++] = '/';
+	}
+	n += (size_t)snprintf(path + n, cap - n, "s.snap");
+	while (n < cap)
+		path[n++] = 'y';
+	path[n] = '\0';
+	struct scenario_step *st = &set.items[0].steps[2];
+	free(st->as.file.path);
+	st->as.file.path = path;
+	struct run_report rep;
+	if (run(&set, NULL, &rep)) {
+		CHECK(rep.scenarios[0].failed);
+		CHECK_CONTAINS(rep.scenarios[0].error, "step 'save x.snap': file name '");
+		CHECK_CONTAINS(rep.scenarios[0].error, "' is longer than 4095 bytes");
+		run_report_free(&rep);
+	}
+	char other[64];
+	snprintf(other, sizeof other, "%s/s.snap", dir);
+	CHECK(access(other, F_OK) != 0); /* nothing was written under another name */
+	unlink(other);
+	scenario_set_free(&set);
+out:
+	rmdir(dir);
+}
+
+/* ---- the options echo --------------------------------------------------------- */
+
+static void test_long_echo(void)
+{
+	/* 42 steps: far more than the 512 bytes the echo once held */
+	char text[8192];
+	size_t n = (size_t)snprintf(text, sizeof text, "[s]\nstep = create\n");
+	char want[8192];
+	size_t w = (size_t)snprintf(want, sizeof want, "create");
+	for (int i = 0; i < 40; i++) {
+		n += (size_t)snprintf(text + n, sizeof text - n, "step = call add(%d, %d)\n", i, i + 1);
+		w += (size_t)snprintf(want + w, sizeof want - w, "; call add(%d, %d)", i, i + 1);
+	}
+	snprintf(text + n, sizeof text - n, "step = destroy\n");
+	snprintf(want + w, sizeof want - w, "; destroy");
+	struct scenario_set set = { 0 };
+	struct run_report rep;
+	if (parse(&set, text) && run(&set, NULL, &rep)) {
+		const struct scenario_result *r = &rep.scenarios[0];
+		const char *steps = NULL;
+		for (size_t i = 0; i < r->n_options; i++)
+			if (strcmp(r->options[i].name, "step") == 0)
+				steps = r->options[i].value;
+		if (CHECK(steps != NULL)) {
+			CHECK(strlen(steps) > 512);
+			CHECK_STR(steps, want);
+		}
+		run_report_free(&rep);
+	}
+	scenario_set_free(&set);
+}
+
+int main(void)
+{
+	check_require_kvm();
+	test_no_destroy();
+	test_long_label();
+	test_long_path();
+	test_long_echo();
+	test_open_loop();
+	return check_done();
+}

@@ -1,0 +1,61 @@
+/* scenario_check.c — checks of a parsed scenario against the world
+ * outside the file: the layout's size rules and the files it names. */
+#include "scenario.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "layout.h"
+
+static unsigned line_of(const struct scenario *sc, const char *option)
+{
+	size_t n;
+	return sc->set_line[scenario_option_find(option) - scenario_options(&n)];
+}
+
+int scenario_check_layout(const struct scenario *sc, unsigned *line, struct sb_err *err)
+{
+	const struct scenario_config *c = &sc->cfg;
+	struct layout_config lc = {
+		.heap_bytes = c->heap_bytes,
+		.input_bytes = c->input_bytes,
+		.output_bytes = c->output_bytes,
+		.scratch_bytes = c->scratch_bytes,
+	};
+	*line = 0;
+	if (layout_config_check(&lc, err) == 0)
+		return 0;
+	/* The sizes are checked together (the scratch minimum depends on
+	 * input and output): point at the one set last. */
+	static const char *const sizes[] = { "heap", "scratch", "input", "output" };
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
+		if (line_of(sc, sizes[i]) > *line)
+			*line = line_of(sc, sizes[i]);
+	return -1;
+}
+
+static int check_file(const struct scenario *sc, const char *option, const char *path,
+		      struct sb_err *err)
+{
+	if (!path[0])
+		return 0; /* none / the embedded guest */
+	struct stat st;
+	const char *why = NULL;
+	if (stat(path, &st) != 0)
+		why = strerror(errno);
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file";
+	if (!why)
+		return 0;
+	return sb_errf(err, SB_E_IO, "%s:%u: [%s] %s: '%s': %s", sc->file, line_of(sc, option),
+		       sc->name, option, path, why);
+}
+
+int scenario_check_files(const struct scenario *sc, struct sb_err *err)
+{
+	if (check_file(sc, "guest", sc->cfg.guest, err) ||
+	    check_file(sc, "init_data", sc->cfg.init_data, err))
+		return -1;
+	return 0;
+}
