@@ -92,6 +92,7 @@ int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_de
 	    strlen(def->name) > SB_NAME_MAX)
 		return sb_errf(err, SB_E_INVAL, "host function '%s': bad definition",
 			       def->name ? def->name : "(null)");
+	sb->host_fns_match = NULL;
 	for (unsigned i = 0; i < sb->n_host_fns; i++) {
 		if (strcmp(sb->host_fns[i].name, def->name) == 0) {
 			sb->host_fns[i] = *def;

@@ -31,6 +31,9 @@ struct sandbox {
 	struct sandbox_config cfg;
 	struct sandbox_host_fn_def host_fns[SANDBOX_MAX_HOST_FNS];
 	unsigned n_host_fns;
+	/* The snapshot whose host functions were last found here, unchanged
+	 * since (register_host_fn clears it): its restores skip the check. */
+	const struct snapshot *host_fns_match;
 	gva_t dispatch_gva;
 	gva_t stack_top_gva;
 	uint64_t call_rflags; /* ring 3 (IOPL 3, IF) or ring 0 flags for calls */

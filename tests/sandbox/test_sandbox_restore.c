@@ -354,6 +354,16 @@ static void test_poison_and_refusals(void)
 	CHECK_CONTAINS(err.msg, "pre-init snapshot");
 	CHECK_U64(sandbox_status(sb), SANDBOX_READY);
 
+	/* Re-registering a host function with another signature is seen by
+	 * the next restore of the same snapshot (the check is cached). */
+	struct sandbox_host_fn_def resigned = fn;
+	resigned.ret = SB_T_U64;
+	CHECK_I64(sandbox_register_host_fn(sb, &resigned, &err), 0);
+	CHECK_I64(sandbox_restore(sb, s, &err), -1);
+	CHECK_CONTAINS(err.msg, "host function 'twice' has another signature");
+	CHECK_I64(sandbox_register_host_fn(sb, &fn, &err), 0);
+	restore(sb, s);
+
 	/* A sandbox without the host function the snapshot expects refuses. */
 	struct sandbox *bare = fixture_sandbox(elf_snap, NULL);
 	CHECK_I64(sandbox_restore(bare, s, &err), -1);
