@@ -106,6 +106,16 @@ _Static_assert(sizeof(struct sb_pt_undo_log) == 4096, "the undo log is one page"
  * plus room for the allocator); the page-table copy comes on top. */
 #define SB_SCRATCH_MIN_EXTRA_PAGES (SB_SCRATCH_TOP_PAGES + 10ull)
 
+/* The guest's GDT selectors (guest/cpu.c). The host enters the guest's
+ * ring 0 with the kernel ones (restore's rewind entry), so they are ABI.
+ * User selectors carry RPL 3. */
+#define SB_SEL_KCODE 0x08
+#define SB_SEL_KDATA 0x10
+#define SB_SEL_UCODE32 0x23
+#define SB_SEL_UDATA 0x2b
+#define SB_SEL_UCODE 0x33
+#define SB_SEL_TSS 0x38
+
 /* The first uint64_t of each I/O buffer is its stack pointer (offset of the
  * first free byte); the host initialises it to this value. */
 #define SB_IO_BUFFER_HEADER_BYTES 8ull

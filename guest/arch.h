@@ -9,11 +9,6 @@ static inline void outb(uint16_t port, uint8_t v)
 	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port) : "memory");
 }
 
-static inline void outl(uint16_t port, uint32_t v)
-{
-	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port) : "memory");
-}
-
 static inline uint64_t read_cr2(void)
 {
 	uint64_t v;

@@ -17,5 +17,13 @@
 #define ASM_UNDO_LOG_GVA 0xFFFFFFFFFFFFC000      /* sb_undo_log_gva() */
 #define ASM_UNDO_ENTRIES 254                     /* SB_PT_UNDO_ENTRIES */
 #define ASM_PORT_COPY_PAGE 0xE5                  /* SB_PORT_COPY_PAGE */
+#define ASM_PORT_DONE 0xE0                       /* SB_PORT_DONE */
+#define ASM_UNDO_OVERFLOW 8                      /* offsetof(struct sb_pt_undo_log, overflow) */
+#define ASM_UNDO_E 32                            /* offsetof(struct sb_pt_undo_log, e) */
+#define ASM_UNDO_ENTRY_SHIFT 4                   /* sizeof(struct sb_pt_undo_entry) == 1 << 4 */
+#define ASM_UNDO_OLD 8                           /* offsetof(struct sb_pt_undo_entry, old) */
+#define ASM_SEL_UDATA 0x2b                       /* SB_SEL_UDATA */
+#define ASM_SEL_UCODE 0x33                       /* SB_SEL_UCODE */
+#define ASM_USER_RFLAGS 0x3202                   /* IOPL 3 (OUT to the host), IF, bit 1 */
 
 #endif

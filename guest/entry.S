@@ -7,6 +7,8 @@
  *                      the main stack top reported at init; runs one call.
  * Neither returns: the guest ends each run with `out` to SB_PORT_DONE.
  */
+#include "asm_consts.h"
+
 	.text
 	.globl sb_guest_entry
 	.type sb_guest_entry, @function
@@ -42,13 +44,13 @@ sb_call_on_stack:
 	.globl sb_enter_user
 	.type sb_enter_user, @function
 sb_enter_user:
-	movl $0x2b, %eax
+	movl $ASM_SEL_UDATA, %eax
 	movl %eax, %ds
 	movl %eax, %es
-	pushq $0x2b        /* SS */
-	pushq %rsi         /* RSP */
-	pushq $0x3202      /* RFLAGS: IOPL 3 (OUT to the host), IF, bit 1 */
-	pushq $0x33        /* CS */
+	pushq $ASM_SEL_UDATA   /* SS */
+	pushq %rsi             /* RSP */
+	pushq $ASM_USER_RFLAGS /* RFLAGS */
+	pushq $ASM_SEL_UCODE   /* CS */
 	pushq %rdi         /* RIP */
 	iretq
 
@@ -57,7 +59,7 @@ sb_enter_user:
 	.type sb_user_done, @function
 sb_user_done:
 	movb $0, %al
-	outb %al, $0xE0    /* SB_PORT_DONE */
+	outb %al, $ASM_PORT_DONE
 	ud2
 
 	.section .note.GNU-stack, "", @progbits

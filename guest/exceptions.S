@@ -124,18 +124,18 @@ sb_isr_14:
 	movq (%rdi), %r8
 	cmpq $ASM_UNDO_ENTRIES, %r8
 	jae 6f
-	shlq $4, %r8
-	leaq 32(%rdi,%r8), %r8          /* &e[count] */
+	shlq $ASM_UNDO_ENTRY_SHIFT, %r8
+	leaq ASM_UNDO_E(%rdi,%r8), %r8  /* &e[count] */
 	movabsq $ASM_SCRATCH_GVA_MINUS_GPA, %rdi
 	negq %rdi
 	addq %rcx, %rdi                 /* the entry's GPA */
 	movq %rdi, (%r8)
-	movq %rax, 8(%r8)
+	movq %rax, ASM_UNDO_OLD(%r8)
 	movabsq $ASM_UNDO_LOG_GVA, %rdi
 	incq (%rdi)
 	jmp 5f
 6:	movabsq $ASM_UNDO_LOG_GVA, %rdi
-	movq $1, 8(%rdi)                /* overflow */
+	movq $1, ASM_UNDO_OVERFLOW(%rdi) /* overflow */
 5:	/* new entry: the old flags without RW/AVL, the copy's address, RW */
 	movabsq $ASM_PT_KEEP_MASK, %rdi
 	andq %rdi, %rax

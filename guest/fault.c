@@ -22,6 +22,15 @@ _Static_assert(ASM_INIT_HOST_COPY == SB_INIT_HOST_COPY, "asm_consts.h");
 _Static_assert(ASM_UNDO_LOG_GVA == SB_SCRATCH_END_GVA - (SB_SCRATCH_EXN_PAGES + SB_SCRATCH_UNDO_PAGES) * SB_PAGE_SIZE, "asm_consts.h");
 _Static_assert(ASM_UNDO_ENTRIES == SB_PT_UNDO_ENTRIES, "asm_consts.h");
 _Static_assert(ASM_PORT_COPY_PAGE == SB_PORT_COPY_PAGE, "asm_consts.h");
+_Static_assert(ASM_PORT_DONE == SB_PORT_DONE, "asm_consts.h");
+_Static_assert(ASM_UNDO_OVERFLOW == offsetof(struct sb_pt_undo_log, overflow), "asm_consts.h");
+_Static_assert(ASM_UNDO_E == offsetof(struct sb_pt_undo_log, e), "asm_consts.h");
+_Static_assert(sizeof(struct sb_pt_undo_entry) == 1 << ASM_UNDO_ENTRY_SHIFT, "asm_consts.h");
+_Static_assert(ASM_UNDO_OLD == offsetof(struct sb_pt_undo_entry, old), "asm_consts.h");
+_Static_assert(offsetof(struct sb_pt_undo_entry, entry_gpa) == 0, "asm_consts.h");
+_Static_assert(offsetof(struct sb_pt_undo_log, count) == 0, "asm_consts.h");
+_Static_assert(ASM_SEL_UDATA == SB_SEL_UDATA, "asm_consts.h");
+_Static_assert(ASM_SEL_UCODE == SB_SEL_UCODE, "asm_consts.h");
 
 #define PF_PRESENT (1u << 0)
 #define PF_WRITE (1u << 1)

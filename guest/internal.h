@@ -18,13 +18,7 @@
  * fault handler can read them before the first copy-on-write fault. */
 #define SB_RT_FLAGS_GVA (SB_RT_PAGE_GVA + 2048)
 
-/* GDT selectors (cpu.c). User selectors carry RPL 3. */
-#define SB_SEL_KCODE 0x08
-#define SB_SEL_KDATA 0x10
-#define SB_SEL_UCODE32 0x23
-#define SB_SEL_UDATA 0x2b
-#define SB_SEL_UCODE 0x33
-#define SB_SEL_TSS 0x38
+/* GDT selectors: sandbox_abi.h (the host enters ring 0 with them too). */
 
 /* Registers as the exception stubs lay them out (exceptions.S). */
 struct sb_frame {

@@ -182,7 +182,6 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 	struct sandbox *sb = calloc(1, sizeof *sb);
 	if (!sb)
 		return sb_errf(err, SB_E_NOMEM, "cannot allocate a sandbox");
-	sb->kvm = kvm;
 	sb->cfg = cfg ? *cfg : sandbox_config_default();
 	for (unsigned i = 0; i < sb->cfg.n_host_fns; i++)
 		if (sandbox_register_host_fn(sb, &sb->cfg.host_fns[i], err))

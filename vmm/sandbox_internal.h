@@ -24,7 +24,6 @@ struct abort_stream {
 };
 
 struct sandbox {
-	struct kvm *kvm; /* process-wide, not owned */
 	struct vm *vm;
 	struct vcpu *vcpu;
 	struct mem_mgr mem;

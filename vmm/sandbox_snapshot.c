@@ -29,6 +29,11 @@
 #include "pt.h"
 #include "sandbox_internal.h"
 
+/* Restore enters the guest's ring 0 with the VMM's flat selectors: they
+ * must be the guest GDT's kernel ones. */
+_Static_assert(VCPU_SEL_CODE64 == SB_SEL_KCODE, "kernel code selector");
+_Static_assert(VCPU_SEL_DATA == SB_SEL_KDATA, "kernel data selector");
+
 int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, bool ring0,
 		       struct sb_err *err)
 {

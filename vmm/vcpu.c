@@ -82,16 +82,6 @@ int vcpu_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs, struct sb_e
 	return KVM_IOCTL(vcpu->fd, KVM_SET_SREGS, sregs, err) < 0 ? -1 : 0;
 }
 
-int vcpu_get_fpu(struct vcpu *vcpu, struct kvm_fpu *fpu, struct sb_err *err)
-{
-	return KVM_IOCTL(vcpu->fd, KVM_GET_FPU, fpu, err) < 0 ? -1 : 0;
-}
-
-int vcpu_set_fpu(struct vcpu *vcpu, const struct kvm_fpu *fpu, struct sb_err *err)
-{
-	return KVM_IOCTL(vcpu->fd, KVM_SET_FPU, fpu, err) < 0 ? -1 : 0;
-}
-
 /* A flat segment: base 0, limit 4 GiB (ignored in 64-bit mode except for
  * data-segment checks), ring 0, present, code/data (S=1), 4 KiB granularity. */
 static struct kvm_segment flat_segment(uint16_t selector, uint8_t type, bool code64)

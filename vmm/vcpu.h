@@ -36,8 +36,6 @@ int vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs, struct sb_err *err);
 int vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs, struct sb_err *err);
 int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs, struct sb_err *err);
 int vcpu_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs, struct sb_err *err);
-int vcpu_get_fpu(struct vcpu *vcpu, struct kvm_fpu *fpu, struct sb_err *err);
-int vcpu_set_fpu(struct vcpu *vcpu, const struct kvm_fpu *fpu, struct sb_err *err);
 
 /* Give the vCPU the CPUID entries KVM supports (done by vcpu_create). */
 int vcpu_set_cpuid(struct vcpu *vcpu, struct sb_err *err);
