@@ -290,6 +290,18 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 	if (sb->state != SANDBOX_READY)
 		return sb_errf(err, SB_E_STATE, "sandbox is %s (%s); restore or destroy it",
 			       sandbox_state_name(sb->state), sb->reason);
+	/* What the encoder would refuse is the caller's mistake, not a size. */
+	size_t name_len = strlen(name);
+	if (name_len == 0 || name_len > SB_NAME_MAX)
+		return sb_errf(err, SB_E_INVAL, "call: function name of %zu bytes (1..%d)", name_len,
+			       SB_NAME_MAX);
+	if (nargs > SB_CALL_MAX_ARGS)
+		return sb_errf(err, SB_E_INVAL, "call to %s: %u arguments (at most %d)", name, nargs,
+			       SB_CALL_MAX_ARGS);
+	for (unsigned i = 0; i < nargs; i++)
+		if ((unsigned)args[i].type >= SB_T__COUNT)
+			return sb_errf(err, SB_E_INVAL, "call to %s: argument %u has no valid type",
+				       name, i + 1);
 	const struct layout *l = mgr_layout(&sb->mem);
 	uint8_t *in = mgr_input(&sb->mem), *outb = mgr_output(&sb->mem);
 	sb_stack_reset(in, layout_input_bytes(l));
@@ -297,7 +309,7 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 
 	struct sb_writer w;
 	sb_stack_begin(&w, in, layout_input_bytes(l));
-	sb_encode_call(&w, name, (uint32_t)strlen(name), args, nargs);
+	sb_encode_call(&w, name, (uint32_t)name_len, args, nargs);
 	if (sb_stack_end(&w, in, layout_input_bytes(l)) != SB_PROTO_OK)
 		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
 			       name, (unsigned long long)layout_input_bytes(l));

@@ -112,7 +112,9 @@ static int serve_host_call(struct sandbox *sb, struct sb_err *err)
 			return reply(sb, NULL, SB_CALL_E_BAD_ARGUMENTS, "argument of the wrong type", err);
 	struct sb_value ret = { .type = f->ret };
 	char msg[256] = "";
-	if (f->fn(f->ctx, args, f->nparams, &ret, msg, sizeof msg) != 0)
+	int failed = f->fn(f->ctx, args, f->nparams, &ret, msg, sizeof msg);
+	msg[sizeof msg - 1] = '\0'; /* the function may have filled it to the brim */
+	if (failed)
 		return reply(sb, NULL, SB_CALL_E_HOST, msg[0] ? msg : "host function failed", err);
 	if (ret.type != f->ret)
 		return reply(sb, NULL, SB_CALL_E_HOST, "host function returned the wrong type", err);

@@ -94,6 +94,19 @@ static void test_call_errors(struct sandbox *sb)
 	CHECK_I64(sandbox_call(sb, "echo", &b, 1, &ret, &err), -1);
 	CHECK_U64(err.code, SB_E_TOO_BIG);
 	CHECK_CONTAINS(err.msg, "input buffer");
+	/* A call the encoder cannot express is a bad argument, not a size. */
+	struct sb_value many[SB_CALL_MAX_ARGS + 1];
+	for (unsigned i = 0; i <= SB_CALL_MAX_ARGS; i++)
+		many[i] = v_i64(i);
+	CHECK_I64(sandbox_call(sb, "add", many, SB_CALL_MAX_ARGS + 1, &ret, &err), -1);
+	CHECK_U64(err.code, SB_E_INVAL);
+	CHECK_CONTAINS(err.msg, "arguments (at most");
+	struct sb_value bad = { .type = (enum sb_type)SB_T__COUNT };
+	CHECK_I64(sandbox_call(sb, "add", &bad, 1, &ret, &err), -1);
+	CHECK_U64(err.code, SB_E_INVAL);
+	CHECK_I64(sandbox_call(sb, "", NULL, 0, &ret, &err), -1);
+	CHECK_U64(err.code, SB_E_INVAL);
+	CHECK_U64(sandbox_status(sb), SANDBOX_READY);
 
 	uint64_t sum;
 	CHECK_I64(call_u64_1(sb, "touch_pages", 1000000, &sum, &err), -1);
