@@ -54,8 +54,12 @@ int main(int argc, char **argv)
 	}
 	CHECK_U64(ok, 100);
 	CHECK_U64(count_fds(), fds);
-	CHECK_U64(count_maps(), maps);
-	printf("100 cycles: %u fds and %u mappings before and after\n", fds, maps);
+	/* No more mappings than before: a leak shows as +100. Under valgrind
+	 * its own mappings may merge, so one fewer is seen there. */
+	unsigned maps_after = count_maps();
+	CHECK(maps_after <= maps);
+	printf("100 cycles: %u fds before and after, %u mappings before, %u after\n", fds, maps,
+	       maps_after);
 	snap_unref(snap);
 	return check_done();
 }
