@@ -371,6 +371,8 @@ DEF(stack_overflow, U64, T(VOID));
 DEF(exhaust_scratch, VOID, T(VOID));
 DEF(corrupt_output, VOID, T(U64), T(U64), T(VOID));
 
+void testguest_register_hostile(void); /* testguest_hostile.c */
+
 void sb_guest_main(void)
 {
 	static const struct sb_guest_function *const all[] = {
@@ -382,4 +384,5 @@ void sb_guest_main(void)
 	};
 	for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
 		sb_register(all[i]);
+	testguest_register_hostile();
 }

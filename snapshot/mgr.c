@@ -2,6 +2,7 @@
 #include "mgr.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -14,17 +15,42 @@ static void *map_scratch(uint64_t bytes)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-int mgr_init(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err)
+static uint64_t bitmap_words(uint64_t scratch_bytes)
 {
-	uint64_t bytes = layout_scratch_bytes(&snap->layout);
+	return (scratch_bytes / SB_PAGE_SIZE + 63) / 64;
+}
+
+/* A zero scratch mapping of `bytes` with its dirty bitmap; every page is
+ * zero, so only the non-zero parts of a fresh scratch need writing. */
+static int map_fresh(struct mem_mgr *m, uint64_t bytes, struct sb_err *err)
+{
 	uint8_t *p = map_scratch(bytes);
-	if (!p)
+	uint64_t *d = calloc(bitmap_words(bytes), sizeof *d);
+	if (!p || !d) {
+		if (p)
+			munmap(p, bytes);
+		free(d);
 		return sb_errf(err, SB_E_NOMEM, "cannot map %llu bytes of scratch memory",
 			       (unsigned long long)bytes);
-	m->snap = snap_ref(snap);
+	}
+	if (m->scratch)
+		munmap(m->scratch, m->scratch_bytes);
+	free(m->dirty);
 	m->scratch = p;
 	m->scratch_bytes = bytes;
-	mgr_reset(m);
+	m->dirty = d;
+	m->all_dirty = false;
+	m->fresh = true;
+	return 0;
+}
+
+int mgr_init(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err)
+{
+	memset(m, 0, sizeof *m);
+	if (map_fresh(m, layout_scratch_bytes(&snap->layout), err))
+		return -1;
+	m->snap = snap_ref(snap);
+	mgr_restore(m, snap, NULL);
 	return 0;
 }
 
@@ -32,94 +58,164 @@ void mgr_fini(struct mem_mgr *m)
 {
 	if (m->scratch)
 		munmap(m->scratch, m->scratch_bytes);
+	free(m->dirty);
 	snap_unref(m->snap);
 	m->scratch = NULL;
+	m->dirty = NULL;
 	m->snap = NULL;
 }
 
 int mgr_replace_scratch(struct mem_mgr *m, uint64_t bytes, struct sb_err *err)
 {
-	uint8_t *p = map_scratch(bytes);
-	if (!p)
-		return sb_errf(err, SB_E_NOMEM, "cannot map %llu bytes of scratch memory",
-			       (unsigned long long)bytes);
-	munmap(m->scratch, m->scratch_bytes);
-	m->scratch = p;
-	m->scratch_bytes = bytes;
-	return 0;
+	return map_fresh(m, bytes, err);
 }
 
-/* Host offset one past the last page the guest's allocator handed out,
- * under layout `l` (the word is guest-written: clamped to the free area). */
-static uint64_t used_end_offset(const struct mem_mgr *m, const struct layout *l)
+/* ---- what changed --------------------------------------------------------- */
+
+void mgr_mark_dirty(const struct mem_mgr *m, uint64_t offset, uint64_t bytes)
 {
-	uint64_t first = layout_free_scratch_offset(l), limit = layout_top_scratch_offset(l);
-	if (l->config.scratch_bytes != m->scratch_bytes)
-		return first; /* a fresh mapping: nothing used */
-	uint64_t next;
-	memcpy(&next, m->scratch + m->scratch_bytes - SB_SCRATCH_TOP_ALLOCATOR, sizeof next);
-	uint64_t off = next - layout_scratch_base_gpa(l);
-	if (next < layout_scratch_base_gpa(l) || off < first)
-		return first;
-	return off < limit ? off : limit;
+	if (bytes == 0 || offset >= m->scratch_bytes)
+		return;
+	if (bytes > m->scratch_bytes - offset)
+		bytes = m->scratch_bytes - offset;
+	for (uint64_t p = offset / SB_PAGE_SIZE; p <= (offset + bytes - 1) / SB_PAGE_SIZE; p++)
+		m->dirty[p / 64] |= 1ull << (p % 64);
 }
 
-static struct sb_pt_undo_log *undo_log(const struct mem_mgr *m)
+void mgr_mark_all_dirty(struct mem_mgr *m)
 {
-	return (struct sb_pt_undo_log *)(m->scratch + sb_undo_log_offset(m->scratch_bytes));
+	m->all_dirty = true;
 }
 
-/* I/O buffers, bookkeeping words and the pages the guest took: what every
- * reset does. */
-static void reset_data(struct mem_mgr *m, uint64_t used_end)
+void mgr_merge_dirty(struct mem_mgr *m, const uint64_t *log)
+{
+	uint64_t n = bitmap_words(m->scratch_bytes);
+	for (uint64_t i = 0; i < n; i++)
+		m->dirty[i] |= log[i];
+}
+
+uint64_t mgr_dirty_log_words(const struct mem_mgr *m)
+{
+	return bitmap_words(m->scratch_bytes);
+}
+
+void mgr_note_input_written(const struct mem_mgr *m)
 {
 	const struct layout *l = mgr_layout(m);
-	uint64_t free_off = layout_free_scratch_offset(l);
-	if (used_end > free_off)
-		memset(m->scratch + free_off, 0, used_end - free_off);
+	uint64_t sp;
+	memcpy(&sp, mgr_input(m), sizeof sp);
+	if (sp > layout_input_bytes(l))
+		sp = layout_input_bytes(l);
+	mgr_mark_dirty(m, layout_input_scratch_offset(l), sp < 8 ? 8 : sp);
+}
+
+/* ---- resetting ---------------------------------------------------------------- */
+
+/* Page `p` as a fresh sandbox from the current snapshot has it, apart from
+ * the words rewritten afterwards (I/O stack headers, bookkeeping): a page of
+ * the snapshot's page-table tail in the page-table area, zero elsewhere. */
+static void reset_page(struct mem_mgr *m, uint64_t p, struct mgr_reset *r)
+{
+	const struct layout *l = mgr_layout(m);
+	uint64_t off = p * SB_PAGE_SIZE;
+	uint64_t pt_off = layout_pt_scratch_offset(l), pt_bytes = layout_pt_bytes(l);
+	uint8_t *dst = m->scratch + off;
+	if (off >= pt_off && off - pt_off < pt_bytes) {
+		uint64_t n = pt_bytes - (off - pt_off);
+		if (n > SB_PAGE_SIZE)
+			n = SB_PAGE_SIZE;
+		memcpy(dst, snap_pt_tail(m->snap) + (off - pt_off), n);
+		if (n < SB_PAGE_SIZE)
+			memset(dst + n, 0, SB_PAGE_SIZE - n);
+	} else {
+		memset(dst, 0, SB_PAGE_SIZE);
+	}
+	if (r)
+		r->pages_reset++;
+}
+
+/* Was a page written that can tell of page-table edits or of ring-0 code:
+ * the page-table area, or the top pages (every exception pushes its frame
+ * onto the exception stack there, and ring 0 is reached from ring 3 only
+ * through an exception)? */
+static bool any_sensitive_dirty(const struct mem_mgr *m)
+{
+	if (m->all_dirty)
+		return true;
+	const struct layout *l = mgr_layout(m);
+	uint64_t pt_first = layout_pt_scratch_offset(l) / SB_PAGE_SIZE;
+	uint64_t pt_end = sb_page_round_up(layout_pt_scratch_offset(l) + layout_pt_bytes(l)) /
+			  SB_PAGE_SIZE;
+	uint64_t pages = m->scratch_bytes / SB_PAGE_SIZE;
+	for (uint64_t p = pt_first; p < pt_end; p++)
+		if (m->dirty[p / 64] >> (p % 64) & 1)
+			return true;
+	for (uint64_t p = pages - SB_SCRATCH_EXN_PAGES; p < pages; p++)
+		if (m->dirty[p / 64] >> (p % 64) & 1)
+			return true;
+	return false;
+}
+
+void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r)
+{
+	struct snapshot *old = m->snap;
+	const struct layout *ol = mgr_layout(m);
+	if (r)
+		memset(r, 0, sizeof *r);
+	/* Another snapshot: its page-table area and bookkeeping differ from
+	 * the old one's even where the guest wrote nothing. */
+	if (snap != old) {
+		mgr_mark_dirty(m, layout_pt_scratch_offset(ol), layout_pt_bytes(ol));
+		if (r)
+			r->tables_touched = true;
+		snap_ref(snap);
+		snap_unref(old);
+		m->snap = snap;
+	}
+	const struct layout *l = mgr_layout(m);
+	if (r && !m->fresh && !r->tables_touched)
+		r->tables_touched = any_sensitive_dirty(m);
+	if (snap != old || m->fresh)
+		mgr_mark_dirty(m, layout_pt_scratch_offset(l), layout_pt_bytes(l));
+	/* The I/O stack headers and the bookkeeping words are rewritten below
+	 * whatever happened; their pages start from zero first. */
+	mgr_mark_dirty(m, layout_input_scratch_offset(l), 8);
+	mgr_mark_dirty(m, layout_output_scratch_offset(l), 8);
+	mgr_mark_dirty(m, m->scratch_bytes - SB_PAGE_SIZE, SB_PAGE_SIZE);
+
+	uint64_t pages = m->scratch_bytes / SB_PAGE_SIZE, words = bitmap_words(m->scratch_bytes);
+	if (m->all_dirty) {
+		for (uint64_t p = 0; p < pages; p++)
+			reset_page(m, p, r);
+		if (r)
+			r->tables_touched = true;
+	} else {
+		for (uint64_t w = 0; w < words; w++) {
+			uint64_t bits = m->dirty[w];
+			while (bits) {
+				uint64_t p = w * 64 + (uint64_t)__builtin_ctzll(bits);
+				bits &= bits - 1;
+				if (p >= pages)
+					break;
+				reset_page(m, p, r);
+			}
+		}
+	}
+	memset(m->dirty, 0, words * sizeof *m->dirty);
+	m->all_dirty = false;
+	m->fresh = false;
 	sb_stack_reset(mgr_input(m), layout_input_bytes(l));
 	sb_stack_reset(mgr_output(m), layout_output_bytes(l));
 	/* Cannot fail: the scratch mapping has the layout's size. */
 	layout_write_bookkeeping(l, m->scratch, m->scratch_bytes, m->snap->generation, NULL);
 }
 
-void mgr_mark_rewind(struct mem_mgr *m)
-{
-	undo_log(m)->pending = 1;
-}
-
-bool mgr_rewind(struct mem_mgr *m)
-{
-	struct sb_pt_undo_log *log = undo_log(m);
-	if (log->overflow || log->count > SB_PT_UNDO_ENTRIES)
-		return false;
-	reset_data(m, used_end_offset(m, mgr_layout(m)));
-	log->pending = 1;
-	return true;
-}
-
-void mgr_restore(struct mem_mgr *m, struct snapshot *snap)
-{
-	/* What the old run used, measured before anything moves. */
-	uint64_t used_end = used_end_offset(m, mgr_layout(m));
-	if (snap != m->snap) {
-		snap_ref(snap);
-		snap_unref(m->snap);
-		m->snap = snap;
-	}
-	const struct layout *l = mgr_layout(m);
-	/* Page tables from the snapshot; then everything after them that the
-	 * old run wrote (its pages, or old tables longer than the new ones)
-	 * goes back to zero: the allocator promises zeroed pages. */
-	memcpy(m->scratch + layout_pt_scratch_offset(l), snap_pt_tail(snap), layout_pt_bytes(l));
-	reset_data(m, used_end);
-	memset(undo_log(m), 0, offsetof(struct sb_pt_undo_log, e));
-}
-
 void mgr_reset(struct mem_mgr *m)
 {
-	mgr_restore(m, m->snap);
+	mgr_restore(m, m->snap, NULL);
 }
+
+/* ---- the guest's allocator ------------------------------------------------------- */
 
 uint64_t mgr_next_free_gpa(const struct mem_mgr *m)
 {
@@ -131,5 +227,11 @@ uint64_t mgr_next_free_gpa(const struct mem_mgr *m)
 uint64_t mgr_pages_allocated(const struct mem_mgr *m)
 {
 	const struct layout *l = mgr_layout(m);
-	return (used_end_offset(m, l) - layout_free_scratch_offset(l)) / SB_PAGE_SIZE;
+	uint64_t first = layout_free_scratch_offset(l), limit = layout_top_scratch_offset(l);
+	uint64_t next = mgr_next_free_gpa(m), base = layout_scratch_base_gpa(l);
+	/* The word is guest-written: a statistic, clamped to the free area. */
+	if (next < base || next - base < first)
+		return 0;
+	uint64_t off = next - base < limit ? next - base : limit;
+	return (off - first) / SB_PAGE_SIZE;
 }

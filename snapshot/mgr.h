@@ -1,16 +1,23 @@
 /* mgr.h — the memory manager of one sandbox: the snapshot it runs from and
  * its private scratch region.
  *
- * Scratch is one anonymous host mapping. Resetting it makes it what a run
- * from the snapshot expects (DESIGN.md §5): I/O buffers empty, the
- * snapshot's page-table tail copied to the page-table area, bookkeeping
- * words rewritten, and every page at or above the allocator's start zero
- * again. Only what the guest used since the last reset is touched, and
- * nothing is allocated, so it sits on the restore path.
+ * Scratch is one anonymous host mapping. Resetting it makes every byte of
+ * it what a sandbox freshly created from the snapshot has (DESIGN.md §5,
+ * §9): the snapshot's page-table tail in the page-table area, I/O buffers
+ * empty, bookkeeping words rewritten, every other byte zero.
+ *
+ * The host decides what to reset, never the guest: the pages to reset are
+ * the ones the guest wrote, as KVM's dirty log reports them (the sandbox
+ * merges it in with mgr_merge_dirty), plus the ones the host wrote itself
+ * (mgr_mark_dirty; mgr_scratch_at and the I/O helpers mark for their
+ * callers). Without a log (mgr_mark_all_dirty) every page is reset. Guest-
+ * written words (the allocator word, the undo log) are never consulted.
+ * Nothing is allocated, so it sits on the restore path.
  */
 #ifndef SNAPBENCH_SNAPSHOT_MGR_H
 #define SNAPBENCH_SNAPSHOT_MGR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -21,6 +28,19 @@ struct mem_mgr {
 	struct snapshot *snap; /* holds one reference */
 	uint8_t *scratch;
 	uint64_t scratch_bytes;
+	uint64_t *dirty;       /* one bit per scratch page: reset it on the next restore */
+	bool all_dirty;        /* reset every page (no dirty log to go by) */
+	bool fresh;            /* a new zero mapping: only non-zero parts need writing */
+};
+
+/* What a reset did. */
+struct mgr_reset {
+	uint64_t pages_reset;
+	/* The guest wrote the page-table area or the exception stack (so it
+	 * may have edited page tables or run ring-0 code), or the page tables
+	 * changed to another snapshot's: the vCPU's paging structures and
+	 * ring-0 state must be reset too (sandbox_snapshot.c). */
+	bool tables_touched;
 };
 
 /* Map a scratch region of the snapshot's size and reset it. */
@@ -30,23 +50,25 @@ void mgr_fini(struct mem_mgr *m);
 /* Reset scratch for another run from the current snapshot. */
 void mgr_reset(struct mem_mgr *m);
 
-/* Switch to `snap` (a reference is taken, the old one dropped) and reset.
- * The scratch size must already match the snapshot's: see
- * mgr_replace_scratch. */
-void mgr_restore(struct mem_mgr *m, struct snapshot *snap);
+/* Switch to `snap` (a reference is taken, the old one dropped) and reset
+ * every page marked dirty (all of them after mgr_mark_all_dirty); `r`
+ * (may be NULL) says what that took. The scratch size must already match
+ * the snapshot's: see mgr_replace_scratch. */
+void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r);
 
-/* Ask the guest to run its rewind (replay the log, reset FPU state, flush
- * the TLB) on its next entry, which the caller makes in ring 0. */
-void mgr_mark_rewind(struct mem_mgr *m);
+/* The host wrote [offset, offset + bytes) of scratch: reset it next time. */
+void mgr_mark_dirty(const struct mem_mgr *m, uint64_t offset, uint64_t bytes);
+/* Reset every page next time (no dirty log could be read). */
+void mgr_mark_all_dirty(struct mem_mgr *m);
+/* OR in a dirty log of the scratch slot: one bit per page, bit i of word
+ * i / 64 for page i, mgr_dirty_log_words(m) words (KVM_GET_DIRTY_LOG). */
+void mgr_merge_dirty(struct mem_mgr *m, const uint64_t *log);
+uint64_t mgr_dirty_log_words(const struct mem_mgr *m);
+/* The host pushed onto the input buffer: mark what its stack now holds. */
+void mgr_note_input_written(const struct mem_mgr *m);
 
-/* Reset for another run from the current snapshot without touching the
- * page tables: the guest writes its logged page-table changes back itself
- * (sandbox_abi.h, undo log) when it next runs. Returns false, changing
- * nothing, when the log cannot do it (it overflowed): use mgr_reset. */
-bool mgr_rewind(struct mem_mgr *m);
-
-/* A fresh, zero scratch mapping of `bytes` in place of the old one. On
- * failure the old one stays. */
+/* A fresh, zero scratch mapping of `bytes` in place of the old one (its
+ * dirty bitmap too). On failure the old one stays. */
 int mgr_replace_scratch(struct mem_mgr *m, uint64_t bytes, struct sb_err *err);
 
 static inline const struct layout *mgr_layout(const struct mem_mgr *m)
@@ -63,13 +85,15 @@ static inline uint8_t *mgr_output(const struct mem_mgr *m)
 }
 /* The guest allocator's "next free GPA" word, as the guest left it. */
 uint64_t mgr_next_free_gpa(const struct mem_mgr *m);
-/* Scratch pages the guest has taken from its allocator since the reset. */
+/* Scratch pages the guest's allocator word says it took since the reset
+ * (guest-written: a statistic, never used to decide what to reset). */
 uint64_t mgr_pages_allocated(const struct mem_mgr *m);
 
 /* The guest's view of scratch, for page-table edits made on the host as
  * the guest runtime would make them (tests, hand-made chains); mgr_pt.c.
  * mgr_scratch_at: the host address of [gpa, gpa + bytes) in scratch, or
- * NULL if it is not all inside. mgr_alloc_page: a page from the guest's
+ * NULL if it is not all inside; the range is marked dirty (the caller may
+ * write it). mgr_alloc_page: a page from the guest's
  * allocator word (PT_E_NOMEM when it would reach the scratch top pages).
  * mgr_scratch_pt: the page tables at the layout's root, new tables from
  * that allocator; valid while m is. */

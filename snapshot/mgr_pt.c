@@ -10,6 +10,7 @@ uint8_t *mgr_scratch_at(const struct mem_mgr *m, gpa_t gpa, uint64_t bytes)
 	gpa_t base = layout_scratch_base_gpa(mgr_layout(m));
 	if (gpa < base || bytes > m->scratch_bytes || gpa - base > m->scratch_bytes - bytes)
 		return NULL;
+	mgr_mark_dirty(m, gpa - base, bytes);
 	return m->scratch + (gpa - base);
 }
 
@@ -23,6 +24,7 @@ enum pt_status mgr_alloc_page(struct mem_mgr *m, gpa_t *out)
 		return PT_E_NOMEM;
 	after = next + SB_PAGE_SIZE;
 	memcpy(word, &after, 8);
+	mgr_mark_dirty(m, m->scratch_bytes - SB_SCRATCH_TOP_ALLOCATOR, 8);
 	*out = next;
 	return PT_OK;
 }

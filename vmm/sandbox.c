@@ -75,6 +75,11 @@ uint64_t sandbox_last_call_exits(const struct sandbox *sb)
 	return sb->exits;
 }
 
+struct sandbox_restore_info sandbox_last_restore(const struct sandbox *sb)
+{
+	return sb->last_restore;
+}
+
 void sandbox_set_deadline(struct sandbox *sb, uint64_t deadline_ns)
 {
 	sb->cfg.deadline_ns = deadline_ns;
@@ -194,8 +199,7 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 		goto fail_vm;
 	if (vm_set_memslot(sb->vm, SANDBOX_SLOT_SNAPSHOT, layout_snapshot_base_gpa(), snap->image,
 			   layout_snapshot_bytes(l), true, err) ||
-	    vm_set_memslot(sb->vm, SANDBOX_SLOT_SCRATCH, layout_scratch_base_gpa(l), sb->mem.scratch,
-			   sb->mem.scratch_bytes, false, err))
+	    sandbox_add_scratch_slot(sb, l, err))
 		goto fail_mem;
 	sb->flush_page = mmap(NULL, SB_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sb->flush_page == MAP_FAILED) {
@@ -207,25 +211,29 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 		goto fail_flush;
 	if (!(sb->vcpu = vcpu_create(sb->vm, 0, err)))
 		goto fail_flush;
-	if (snap->has_sregs ? sandbox_load_sregs(sb, snap, true, err)
+	/* What a restore puts back, read before the vCPU first runs. */
+	if (vcpu_capture_fresh(sb->vcpu, &sb->fresh, err))
+		goto fail_vcpu;
+	if (snap->has_sregs ? sandbox_load_sregs(sb, snap, err)
 			    : vcpu_setup_long_mode(sb->vcpu, layout_pt_base_gpa(l), err))
 		goto fail_vcpu;
 	/* General registers come back in kvm_run on every exit (the copy
 	 * port passes its arguments in registers). */
 	sb->vcpu->run->kvm_valid_regs = KVM_SYNC_X86_REGS;
-	sb->sync_sregs = (kvm_check_cap(kvm, KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_SREGS) != 0;
+	int sync = kvm_check_cap(kvm, KVM_CAP_SYNC_REGS);
+	sb->sync_sregs = sync > 0 && (sync & KVM_SYNC_X86_SREGS);
+	sb->sync_events = sync > 0 && (sync & KVM_SYNC_X86_EVENTS);
 
 	if (snap->entry_kind == SNAP_ENTRY_INIT) {
 		if (run_init(sb, err))
 			goto fail_vcpu;
 	} else {
-		/* A CALL snapshot: the first call enters through the rewind, in
-		 * ring 0 (FPU reset, TLB flush). */
+		/* A CALL snapshot: calls start at its dispatch entry, in the ring
+		 * it was taken in (sandbox_load_sregs). */
 		sb->dispatch_gva = snap->entry_gva;
 		sb->stack_top_gva = snap->stack_top_gva;
 		sb->generation = snap->generation;
-		mgr_mark_rewind(&sb->mem);
-		sb->rewind_pending = true;
+		sb->clean_stop = true;
 	}
 	sb->state = SANDBOX_READY;
 	*out = sb;
@@ -237,6 +245,7 @@ fail_flush:
 	if (sb->flush_page)
 		munmap(sb->flush_page, SB_PAGE_SIZE);
 fail_mem:
+	free(sb->dirty_log);
 	mgr_fini(&sb->mem);
 fail_vm:
 	vm_destroy(sb->vm);
@@ -252,36 +261,18 @@ void sandbox_destroy(struct sandbox *sb)
 	vcpu_destroy(sb->vcpu);
 	vm_destroy(sb->vm);
 	mgr_fini(&sb->mem);
+	free(sb->dirty_log);
 	if (sb->flush_page)
 		munmap(sb->flush_page, SB_PAGE_SIZE);
 	free(sb);
 }
 
-/* Enter the guest for one call: the rewind entry (ring 0, restore stack)
- * when a restore left one pending, else the dispatch entry. */
+/* Enter the guest for one call at its dispatch entry. */
 static int run_call(struct sandbox *sb, struct sb_err *err)
 {
-	if (sb->rewind_pending) /* the guest replays its page-table log first, in ring 0 */
-		set_entry_regs(sb, sb->dispatch_gva, sb_scratch_top_gva(SB_SCRATCH_TOP_RESTORE_STACK),
-			       0, 0, SANDBOX_KERNEL_RFLAGS);
-	else
-		set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
-	sb->rewind_pending = false;
+	set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
 	arm_deadline(sb);
 	return sandbox_run_until_done(sb, err);
-}
-
-int sandbox_settle(struct sandbox *sb, struct sb_err *err)
-{
-	/* No call in the input buffer: the guest answers with an error record,
-	 * which is dropped. */
-	const struct layout *l = mgr_layout(&sb->mem);
-	sb_stack_reset(mgr_input(&sb->mem), layout_input_bytes(l));
-	sb_stack_reset(mgr_output(&sb->mem), layout_output_bytes(l));
-	if (run_call(sb, err))
-		return -1;
-	sb_stack_reset(mgr_output(&sb->mem), layout_output_bytes(l));
-	return 0;
 }
 
 int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *args, unsigned nargs,
@@ -310,7 +301,9 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 	struct sb_writer w;
 	sb_stack_begin(&w, in, layout_input_bytes(l));
 	sb_encode_call(&w, name, (uint32_t)name_len, args, nargs);
-	if (sb_stack_end(&w, in, layout_input_bytes(l)) != SB_PROTO_OK)
+	int end = sb_stack_end(&w, in, layout_input_bytes(l));
+	mgr_note_input_written(&sb->mem);
+	if (end != SB_PROTO_OK)
 		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
 			       name, (unsigned long long)layout_input_bytes(l));
 

@@ -113,11 +113,40 @@ int sandbox_map_region(struct sandbox *sb, gpa_t gpa, const void *host, uint64_t
  * the sandbox's generation (the sandbox's generation advances too). */
 int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *err);
 
-/* Make the sandbox what `snap` was: memory, registers, generation. Clears
- * poisoning. Work is proportional to what the guest used since the last
- * reset; the same snapshot again changes no memory slot and allocates
- * nothing. A failure half-way leaves the sandbox broken (destroy only). */
+/* Make the sandbox what `snap` was. Clears poisoning. A failure half-way
+ * leaves the sandbox broken (destroy only).
+ *
+ * The contract: after sandbox_restore(sb, S) returns 0, everything the
+ * guest can observe equals what a sandbox freshly created from S observes,
+ * whatever the guest did before, from ring 3 or ring 0, through the
+ * runtime or not: every byte of scratch (I/O buffers, call and exception
+ * stacks, free pages, bookkeeping words, page-table area, undo log, runtime
+ * state), the page tables and the translations the vCPU uses, general,
+ * special, FPU / SSE / xsave state, debug registers, XCR0, the MSRs guest
+ * ring-0 code can write (kernel GS base, syscall / sysenter entries,
+ * TSC_AUX, PAT, ...; FS / GS base travel with the special registers),
+ * pending events, and the generation word. The same holds for a restore of
+ * another snapshot, of a snapshot taken in another sandbox, and after
+ * poisoning, cancellation or an undo-log overflow; and for
+ * sandbox_create from S.
+ *
+ * The host decides what to reset; nothing the guest wrote is trusted for
+ * it: the pages come from KVM's dirty log of scratch and the host's own
+ * writes (snapshot/mgr.h). No work is left for the guest's next entry:
+ * the time sandbox_restore takes is the time to a sandbox ready to run.
+ * See sandbox_snapshot.c for the mechanism and its costs. */
 int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err);
+
+/* What the last successful restore did (page statistics). */
+struct sandbox_restore_info {
+	bool same_snapshot;  /* restored the snapshot it already ran from */
+	bool full;           /* page tables rewritten, KVM's shadow tables dropped,
+				ring-0 state reset (the guest wrote page tables or
+				the exception stack, or calls run in ring 0, or the
+				last call did not end cleanly, or another snapshot) */
+	uint64_t pages_reset; /* scratch pages rewritten */
+};
+struct sandbox_restore_info sandbox_last_restore(const struct sandbox *sb);
 
 /* Generation of the snapshot last restored (or created from), or taken. */
 uint64_t sandbox_generation(const struct sandbox *sb);

@@ -36,8 +36,14 @@ struct sandbox {
 	gva_t dispatch_gva;
 	gva_t stack_top_gva;
 	uint64_t call_rflags; /* ring 3 (IOPL 3, IF) or ring 0 flags for calls */
-	bool rewind_pending;  /* next call enters in ring 0 to replay the undo log */
 	bool sync_sregs;      /* KVM takes special registers through kvm_run */
+	bool sync_events;     /* and pending events */
+	/* The last run ended with the guest reporting done (not an abort, a
+	 * fault, a cancel or a host-side failure). */
+	bool clean_stop;
+	uint64_t *dirty_log;  /* KVM_GET_DIRTY_LOG buffer for the scratch slot */
+	struct vcpu_fresh fresh;
+	struct sandbox_restore_info last_restore;
 	uint64_t generation;  /* of the snapshot last restored, or last taken */
 	enum sandbox_state state;
 	char reason[SB_ERR_MSG_MAX];
@@ -61,13 +67,12 @@ int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err);
 #define SANDBOX_USER_RFLAGS 0x3202ull
 #define SANDBOX_KERNEL_RFLAGS 0x2ull
 
-/* Special registers for running `snap` (its own, CR3 at its page tables;
- * in ring 0 when `ring0`, for the guest's rewind). */
-int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, bool ring0,
-		       struct sb_err *err);
+/* Special registers for running `snap`: its own, CR3 at its page tables. */
+int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, struct sb_err *err);
 
-/* Let the guest finish a pending rewind now (an empty call). */
-int sandbox_settle(struct sandbox *sb, struct sb_err *err);
+/* Add the scratch slot (dirty-logged) for the current scratch mapping, where
+ * layout `l` puts it, with a log buffer of its size. */
+int sandbox_add_scratch_slot(struct sandbox *sb, const struct layout *l, struct sb_err *err);
 
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);

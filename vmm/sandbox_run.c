@@ -75,6 +75,7 @@ static int reply(struct sandbox *sb, const struct sb_value *ret, uint32_t code, 
 	else
 		sb_encode_error(&w, code, msg, (uint32_t)strlen(msg));
 	int rc = sb_stack_end(&w, in, layout_input_bytes(l));
+	mgr_note_input_written(&sb->mem);
 	if (rc != SB_PROTO_OK) {
 		sb_errf(err, SB_E_GUEST, "host function reply does not fit the input buffer: %s",
 			sb_proto_strerror(rc));
@@ -168,6 +169,7 @@ static int serve_copy_page(struct sandbox *sb, struct sb_err *err)
 		return sandbox_fail(sb, SANDBOX_POISONED, err);
 	}
 	memcpy(dst, src, SB_PAGE_SIZE);
+	mgr_mark_dirty(&sb->mem, (uint64_t)(dst - sb->mem.scratch), SB_PAGE_SIZE);
 	return 0;
 }
 
@@ -229,6 +231,7 @@ int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
 	struct vcpu_exit x;
 	memset(&sb->abort, 0, sizeof sb->abort);
 	sb->exits = 0;
+	sb->clean_stop = false;
 	for (;;) {
 		int rc = vcpu_run(sb->vcpu, &x, err);
 		sb->exits++;
@@ -243,8 +246,10 @@ int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
 			rc = serve_port(sb, &x, err);
 			if (rc < 0)
 				return -1;
-			if (rc == 1)
+			if (rc == 1) {
+				sb->clean_stop = true;
 				return 0;
+			}
 			break;
 		case VCPU_EXIT_MMIO:
 			return memory_violation(sb, &x, err);

@@ -1,62 +1,75 @@
 /* sandbox_snapshot.c — snapshot a running sandbox and restore one
- * (DESIGN.md §5).
+ * (DESIGN.md §5, §9).
  *
- * Restore is the hot path: on the same snapshot it makes no memory-slot
- * change and allocates nothing; it resets what the guest used since the
- * last reset (mgr_restore), loads the special registers (CR3 at the
- * page-table copy) and clears any cancel. Switching to another snapshot
- * swaps the read-only slot; another scratch size swaps the scratch slot.
+ * Restore makes the sandbox what a fresh sandbox from the snapshot is
+ * (the contract in sandbox.h), and the host alone decides what that takes:
+ *
+ *  - Memory. The scratch slot is dirty-logged: KVM_GET_DIRTY_LOG (~1 us
+ *    here) names every page the guest wrote since the last restore, from any
+ *    ring, through any mapping; the host adds the pages it wrote itself.
+ *    Each such page is rewritten in place (mgr_restore): a page of the
+ *    snapshot's page-table tail in the page-table area, zero elsewhere, then
+ *    the I/O headers and bookkeeping words. The guest's allocator word and
+ *    undo log are never asked.
+ *  - Translations. On our machines KVM runs the guest on shadow page tables
+ *    (kvm_pvm has no EPT), which follow the guest's own writes to its
+ *    tables but not the host's: after a host rewrite KVM would go on using
+ *    the old translations (measured: a second restore read the previous
+ *    run's pages). And a page the guest used as a page table and the host
+ *    then zeroed keeps a stale shadow. So when the guest wrote the
+ *    page-table area or the exception stack -- the only ways to edit the
+ *    tables or to reach ring 0 (every exception pushes its frame there; the
+ *    IDT, GDT and TSS sit in snapshot pages that only a page-table edit can
+ *    change) -- or calls run in ring 0, or the last call did not end
+ *    cleanly, or the snapshot changes, the restore is "full": a memory-slot
+ *    change makes KVM drop every shadow table (on hardware with EPT it
+ *    flushes the guest's TLB), and the ring-0 state is reset (debug
+ *    registers, XCR0, MSRs: three ioctls; pending events through kvm_run). Otherwise no page table
+ *    changed and no ring-0 code ran, and resetting the data pages in place
+ *    is enough.
+ *  - Registers. Special registers go through kvm_run's synchronised block
+ *    (no ioctl); general registers are set at every call's entry; the FPU /
+ *    SSE / xsave state is reset on every restore (one ioctl: ring 3 can
+ *    change it).
+ *
+ * Nothing is left for the guest's next entry. What a restore does not do
+ * is KVM's lazy rebuild of its shadow tables after a full restore, paid by
+ * the next call as faults; reports show it as the post-restore penalty.
  * While it works the sandbox is marked broken, so a failure half-way never
  * leaves a sandbox that looks healthy.
- *
- * Shadow paging: on our machines KVM runs the guest on shadow page tables
- * (kvm_pvm has no EPT), built from the guest's tables and kept in sync by
- * trapping the guest's own writes to them. A host rewrite of those tables
- * is invisible to that mechanism, and KVM would go on using the old
- * translations (measured: a second restore of the same snapshot read the
- * pages of the run before). So:
- *  - restoring the snapshot the sandbox was last reset to (the hot path)
- *    leaves the tables alone: the guest logs the old value of every entry
- *    it writes, and the next call enters in ring 0 on the restore stack so
- *    the guest writes them back itself (guest/runtime.c, sb_runtime_rewind);
- *  - another snapshot, another scratch size, or a full log rewrites the
- *    tables from the snapshot and changes a memory slot, which makes KVM
- *    drop every shadow table (a one-page slot is re-added if no other slot
- *    changes).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "pt.h"
 #include "sandbox_internal.h"
 
-/* Restore enters the guest's ring 0 with the VMM's flat selectors: they
- * must be the guest GDT's kernel ones. */
-_Static_assert(VCPU_SEL_CODE64 == SB_SEL_KCODE, "kernel code selector");
-_Static_assert(VCPU_SEL_DATA == SB_SEL_KDATA, "kernel data selector");
-
-int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, bool ring0,
-		       struct sb_err *err)
+int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, struct sb_err *err)
 {
 	/* Written into the synchronised register block, applied by KVM at the
 	 * next KVM_RUN: an ioctl costs ~6.5 us here, more than the rest of a
 	 * restore. */
 	struct kvm_run *run = sb->vcpu->run;
-	struct kvm_sregs *sr = &run->s.regs.sregs;
 	struct kvm_sregs s = snap->sregs;
 	s.cr3 = layout_pt_base_gpa(&snap->layout);
 	/* Calls resume in the ring the snapshot was taken in. */
 	sb->call_rflags = s.cs.dpl == 3 ? SANDBOX_USER_RFLAGS : SANDBOX_KERNEL_RFLAGS;
-	if (ring0) {
-		s.cs.selector = VCPU_SEL_CODE64;
-		s.cs.dpl = 0;
-		s.ss.selector = VCPU_SEL_DATA;
-		s.ss.dpl = 0;
-	}
 	if (!sb->sync_sregs)
 		return vcpu_set_sregs(sb->vcpu, &s, err);
-	*sr = s;
+	run->s.regs.sregs = s;
 	run->kvm_dirty_regs |= KVM_SYNC_X86_SREGS;
 	return 0;
+}
+
+int sandbox_add_scratch_slot(struct sandbox *sb, const struct layout *l, struct sb_err *err)
+{
+	uint64_t *log = calloc(mgr_dirty_log_words(&sb->mem), sizeof *log);
+	if (!log)
+		return sb_errf(err, SB_E_NOMEM, "cannot allocate the scratch dirty log");
+	free(sb->dirty_log);
+	sb->dirty_log = log;
+	return vm_set_memslot_logged(sb->vm, SANDBOX_SLOT_SCRATCH, layout_scratch_base_gpa(l),
+				     sb->mem.scratch, sb->mem.scratch_bytes, err);
 }
 
 uint64_t sandbox_generation(const struct sandbox *sb)
@@ -79,10 +92,6 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
 	if (sb->state != SANDBOX_READY)
 		return sb_errf(err, SB_E_STATE, "snapshot: sandbox is %s (%s)",
 			       sandbox_state_name(sb->state), sb->reason);
-	/* Right after a restore the guest has not rewound its page tables yet:
-	 * let it, so the snapshot sees the restored state. */
-	if (sb->rewind_pending && sandbox_settle(sb, err))
-		return sb_err_prefix(err, "snapshot: ");
 	struct kvm_sregs sregs;
 	if (vcpu_get_sregs(sb->vcpu, &sregs, err))
 		return sb_err_prefix(err, "snapshot: ");
@@ -175,6 +184,57 @@ static int swap_slot(struct sandbox *sb, uint32_t slot, gpa_t gpa, void *hva, ui
 	return vm_set_memslot(sb->vm, slot, gpa, hva, bytes, readonly, err);
 }
 
+/* Which pages the guest wrote since the last restore: KVM's log, merged
+ * into the memory manager's. Without a log, every page. */
+static void collect_dirty(struct sandbox *sb)
+{
+	struct sb_err ignored;
+	if (vm_get_dirty_log(sb->vm, SANDBOX_SLOT_SCRATCH, sb->dirty_log, &ignored))
+		mgr_mark_all_dirty(&sb->mem);
+	else
+		mgr_merge_dirty(&sb->mem, sb->dirty_log);
+}
+
+/* Memory: slots, scratch pages. Sets *full when the restore must also drop
+ * KVM's shadow tables and reset ring-0 state. */
+static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
+			  struct sb_err *err)
+{
+	const struct layout *l = &snap->layout;
+	struct snapshot *old = sb->mem.snap;
+	bool slot_changed = false; /* any slot change drops the shadow tables */
+	/* Calls in ring 0, or a call that did not end cleanly (an abort, a
+	 * fault, a cancel mid-instruction): ring-0 code may have run. */
+	bool full_needed = sb->call_rflags != SANDBOX_USER_RFLAGS || !sb->clean_stop;
+	collect_dirty(sb);
+	if (old->image != snap->image ||
+	    layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {
+		if (swap_slot(sb, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, snap->image,
+			      layout_snapshot_bytes(l), true, err))
+			return -1;
+		slot_changed = true;
+	}
+	if (layout_scratch_bytes(l) != sb->mem.scratch_bytes) {
+		if (vm_delete_memslot(sb->vm, SANDBOX_SLOT_SCRATCH, err) ||
+		    mgr_replace_scratch(&sb->mem, layout_scratch_bytes(l), err) ||
+		    sandbox_add_scratch_slot(sb, l, err))
+			return -1;
+		slot_changed = true;
+	}
+	struct mgr_reset r;
+	mgr_restore(&sb->mem, snap, &r);
+	*full = full_needed || r.tables_touched || slot_changed;
+	if (*full && !slot_changed &&
+	    swap_slot(sb, SANDBOX_SLOT_FLUSH, 0, sb->flush_page, SB_PAGE_SIZE, true, err))
+		return sb_err_prefix(err, "dropping the shadow page tables: ");
+	sb->last_restore = (struct sandbox_restore_info){
+		.same_snapshot = old == snap,
+		.full = *full,
+		.pages_reset = r.pages_reset,
+	};
+	return 0;
+}
+
 int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err)
 {
 	if (check_restorable(sb, snap, err))
@@ -182,45 +242,18 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 	sb->state = SANDBOX_BROKEN;
 	snprintf(sb->reason, sizeof sb->reason, "a restore failed half-way");
 
-	const struct layout *l = &snap->layout;
-	struct snapshot *old = sb->mem.snap;
-	/* The hot path: same snapshot, same scratch, the guest rewinds. */
-	if (old == snap && mgr_rewind(&sb->mem)) {
-		if (sandbox_load_sregs(sb, snap, true, err))
-			return sb_err_prefix(err, "restore: ");
-		sb->rewind_pending = true;
-	} else {
-		bool slot_changed = false; /* any slot change drops the shadow tables */
-		if (old->image != snap->image ||
-		    layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {
-			if (swap_slot(sb, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, snap->image,
-				      layout_snapshot_bytes(l), true, err))
-				return sb_err_prefix(err, "restore: ");
-			slot_changed = true;
-		}
-		if (layout_scratch_bytes(l) != sb->mem.scratch_bytes) {
-			if (mgr_replace_scratch(&sb->mem, layout_scratch_bytes(l), err) ||
-			    swap_slot(sb, SANDBOX_SLOT_SCRATCH, layout_scratch_base_gpa(l),
-				      sb->mem.scratch, sb->mem.scratch_bytes, false, err))
-				return sb_err_prefix(err, "restore: ");
-			slot_changed = true;
-		}
-		if (!slot_changed &&
-		    swap_slot(sb, SANDBOX_SLOT_FLUSH, 0, sb->flush_page, SB_PAGE_SIZE, true, err))
-			return sb_err_prefix(err, "restore: dropping the shadow page tables: ");
-		mgr_restore(&sb->mem, snap);
-		/* Nothing to replay, but the rewind entry still resets the FPU
-		 * state and flushes the TLB before the call. */
-		mgr_mark_rewind(&sb->mem);
-		if (sandbox_load_sregs(sb, snap, true, err))
-			return sb_err_prefix(err, "restore: ");
-		sb->rewind_pending = true;
-	}
+	bool full;
+	if (restore_memory(sb, snap, &full, err) ||
+	    sandbox_load_sregs(sb, snap, err) ||
+	    vcpu_reset_fpu(sb->vcpu, &sb->fresh, err) ||
+	    (full && vcpu_reset_ring0_state(sb->vcpu, &sb->fresh, sb->sync_events, err)))
+		return sb_err_prefix(err, "restore: ");
 	vcpu_cancel_reset(sb->vcpu);
 
 	sb->dispatch_gva = snap->entry_gva;
 	sb->stack_top_gva = snap->stack_top_gva;
 	sb->generation = snap->generation;
+	sb->clean_stop = true;
 	sb->state = SANDBOX_READY;
 	sb->reason[0] = '\0';
 	return 0;

@@ -9,6 +9,7 @@
 #ifndef SNAPBENCH_VMM_VCPU_H
 #define SNAPBENCH_VMM_VCPU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -36,6 +37,33 @@ int vcpu_get_regs(struct vcpu *vcpu, struct kvm_regs *regs, struct sb_err *err);
 int vcpu_set_regs(struct vcpu *vcpu, const struct kvm_regs *regs, struct sb_err *err);
 int vcpu_get_sregs(struct vcpu *vcpu, struct kvm_sregs *sregs, struct sb_err *err);
 int vcpu_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs, struct sb_err *err);
+
+/* The state of a vCPU that has never run, as far as a guest can change it
+ * beyond the general and special registers (vcpu_state.c). */
+#define VCPU_RESET_MSRS_MAX 16
+struct vcpu_fresh {
+	bool have_xsave, have_xcrs;
+	struct kvm_xsave xsave; /* or, without KVM_GET_XSAVE, fpu */
+	struct kvm_fpu fpu;
+	struct kvm_xcrs xcrs;
+	struct kvm_debugregs dregs;
+	struct kvm_vcpu_events events;
+	struct {
+		struct kvm_msrs h;
+		struct kvm_msr_entry e[VCPU_RESET_MSRS_MAX];
+	} msrs;
+};
+
+/* Read the fresh state (call before the vCPU first runs). */
+int vcpu_capture_fresh(struct vcpu *vcpu, struct vcpu_fresh *f, struct sb_err *err);
+/* Put back FPU / SSE / xsave state (one ioctl). */
+int vcpu_reset_fpu(struct vcpu *vcpu, const struct vcpu_fresh *f, struct sb_err *err);
+/* Put back what only ring-0 code can change: debug registers, XCR0, the
+ * MSRs in f (an ioctl each), pending events (through kvm_run when
+ * `sync_events`, KVM_CAP_SYNC_REGS having KVM_SYNC_X86_EVENTS; else an
+ * ioctl). */
+int vcpu_reset_ring0_state(struct vcpu *vcpu, const struct vcpu_fresh *f, bool sync_events,
+			   struct sb_err *err);
 
 /* Give the vCPU the CPUID entries KVM supports (done by vcpu_create). */
 int vcpu_set_cpuid(struct vcpu *vcpu, struct sb_err *err);

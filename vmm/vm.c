@@ -46,8 +46,8 @@ static int set_region(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64
 	return KVM_IOCTL(vm->fd, KVM_SET_USER_MEMORY_REGION, &region, err) < 0 ? -1 : 0;
 }
 
-int vm_set_memslot(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
-		   bool readonly, struct sb_err *err)
+static int add_slot(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
+		    uint32_t flags, struct sb_err *err)
 {
 	if (slot >= VM_MAX_MEMSLOTS)
 		return sb_errf(err, SB_E_RANGE, "memslot %u: slots are 0..%u", slot,
@@ -56,12 +56,39 @@ int vm_set_memslot(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t 
 		return sb_errf(err, SB_E_INVAL, "memslot %u: size 0 (use vm_delete_memslot)", slot);
 	if (vm->slots[slot].used)
 		return sb_errf(err, SB_E_STATE, "memslot %u is in use; delete it first", slot);
-	if (set_region(vm, slot, gpa, hva, bytes, readonly ? KVM_MEM_READONLY : 0, err) < 0)
+	if (set_region(vm, slot, gpa, hva, bytes, flags, err) < 0)
 		return sb_err_prefix(err, "memslot %u (GPA 0x%llx, %llu bytes): ", slot,
 				     (unsigned long long)gpa, (unsigned long long)bytes);
 	vm->slots[slot] = (struct vm_memslot){
-		.used = true, .readonly = readonly, .gpa = gpa, .hva = hva, .bytes = bytes,
+		.used = true,
+		.readonly = (flags & KVM_MEM_READONLY) != 0,
+		.log_dirty = (flags & KVM_MEM_LOG_DIRTY_PAGES) != 0,
+		.gpa = gpa,
+		.hva = hva,
+		.bytes = bytes,
 	};
+	return 0;
+}
+
+int vm_set_memslot(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
+		   bool readonly, struct sb_err *err)
+{
+	return add_slot(vm, slot, gpa, hva, bytes, readonly ? KVM_MEM_READONLY : 0, err);
+}
+
+int vm_set_memslot_logged(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
+			  struct sb_err *err)
+{
+	return add_slot(vm, slot, gpa, hva, bytes, KVM_MEM_LOG_DIRTY_PAGES, err);
+}
+
+int vm_get_dirty_log(struct vm *vm, uint32_t slot, uint64_t *bitmap, struct sb_err *err)
+{
+	if (slot >= VM_MAX_MEMSLOTS || !vm->slots[slot].used || !vm->slots[slot].log_dirty)
+		return sb_errf(err, SB_E_STATE, "memslot %u has no dirty log", slot);
+	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
+	if (KVM_IOCTL(vm->fd, KVM_GET_DIRTY_LOG, &log, err) < 0)
+		return sb_err_prefix(err, "memslot %u: ", slot);
 	return 0;
 }
 

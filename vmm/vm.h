@@ -20,6 +20,7 @@
 struct vm_memslot {
 	bool used;
 	bool readonly;
+	bool log_dirty;
 	gpa_t gpa;
 	void *hva;
 	uint64_t bytes;
@@ -47,6 +48,20 @@ void vm_destroy(struct vm *vm);
  * failed: ...". Not a hot-path operation (15–240 µs here, DESIGN §7). */
 int vm_set_memslot(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
 		   bool readonly, struct sb_err *err);
+
+/* The same, writable, with KVM's dirty log on (KVM_MEM_LOG_DIRTY_PAGES):
+ * vm_get_dirty_log then says which pages the guest wrote. */
+int vm_set_memslot_logged(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
+			  struct sb_err *err);
+
+/* The pages of a logged slot the guest wrote since the last call (or since
+ * the slot was added): bit i of bitmap[i / 64] for page i; the bitmap must
+ * hold one bit per page of the slot, rounded up to 64. KVM clears its log
+ * and write-protects those pages again (KVM_GET_DIRTY_LOG: ~1 us here, a
+ * VM ioctl; each page's first write after it costs the guest a fault into
+ * KVM, ~5 us here). Writes the host makes through its own mapping are not
+ * in the log. */
+int vm_get_dirty_log(struct vm *vm, uint32_t slot, uint64_t *bitmap, struct sb_err *err);
 
 /* Delete slot `slot` (a KVM_SET_USER_MEMORY_REGION of size 0). */
 int vm_delete_memslot(struct vm *vm, uint32_t slot, struct sb_err *err);

@@ -125,7 +125,7 @@ static void test_large_page_fanout(struct mem_mgr *m, struct snapshot *base)
 	uint8_t *two_mib = calloc(1, 2u << 20);
 	memset(two_mib, 0x5A, 2u << 20);
 	struct snap_extra_region small = { LARGE_GPA, two_mib, 2u << 20 };
-	mgr_restore(m, base);
+	mgr_restore(m, base, NULL);
 	map_large_fanout(m, 2, 4);
 	struct snapshot *s = take_with(m, 1, &(struct take_opts){ .max_snapshot_bytes = 4u << 20,
 								 .extra = &small, .n_extra = 1 }, &err);
@@ -148,7 +148,7 @@ static void test_large_page_fanout(struct mem_mgr *m, struct snapshot *base)
 	}
 	/* 4 KiB pages count the same way: a 4-page limit stops the plain guest
 	 * at its fifth distinct non-zero page. */
-	mgr_restore(m, base);
+	mgr_restore(m, base, NULL);
 	s = take_with(m, 1, &(struct take_opts){ .max_snapshot_bytes = 4 * SB_PAGE_SIZE }, &err);
 	if (!CHECK(s == NULL))
 		snap_unref(s);
@@ -172,7 +172,7 @@ static void test_large_page_fanout(struct mem_mgr *m, struct snapshot *base)
 	if (!CHECK(one_gib != MAP_FAILED))
 		return;
 	struct snap_extra_region big = { LARGE_GPA, one_gib, 1ull << 30 };
-	mgr_restore(m, base);
+	mgr_restore(m, base, NULL);
 	map_large_fanout(m, 3, 512);
 	double t0 = now_s();
 	s = take_with(m, 1, &(struct take_opts){ .extra = &big, .n_extra = 1 }, &err);
@@ -187,7 +187,7 @@ static void test_large_page_fanout(struct mem_mgr *m, struct snapshot *base)
 	 * asserted (shared machines). Without the cap: 7 s and 2 GB. */
 	printf("1 GiB fan-out refused after %.3f s\n", dt);
 	munmap(one_gib, 1ull << 30);
-	mgr_restore(m, base);
+	mgr_restore(m, base, NULL);
 }
 
 /* More host functions than a snapshot records is an error, not a silent
@@ -195,7 +195,7 @@ static void test_large_page_fanout(struct mem_mgr *m, struct snapshot *base)
 static void test_too_many_host_fns(struct mem_mgr *m, struct snapshot *base)
 {
 	struct sb_err err = { 0 };
-	mgr_restore(m, base);
+	mgr_restore(m, base, NULL);
 	struct snapshot *s = take_with(m, 1, &(struct take_opts){ .n_host_fns = SNAP_MAX_HOST_FNS },
 				       &err);
 	if (CHECK(s != NULL)) {
@@ -287,7 +287,7 @@ int main(int argc, char **argv)
 		 * scratch: the heap page resolves to that snapshot's pattern. */
 		struct snapshot *order[] = { a, b, a };
 		for (int i = 0; i < 3; i++) {
-			mgr_restore(&m, order[i]);
+			mgr_restore(&m, order[i], NULL);
 			struct pt_region rs[2] = {
 				{ SB_BASE_ADDRESS, order[i]->image, layout_snapshot_bytes(&order[i]->layout) },
 				{ layout_scratch_base_gpa(l), m.scratch, m.scratch_bytes },
@@ -302,7 +302,7 @@ int main(int argc, char **argv)
 	}
 
 	/* A hostile entry pointing outside guest memory is refused. */
-	mgr_restore(&m, base);
+	mgr_restore(&m, base, NULL);
 	map_page(&sp, heap + 2 * SB_PAGE_SIZE, 0x700000000ull, pt_kind_basic(true, true, false));
 	struct snapshot *bad = take(&m, 1, &err);
 	CHECK(bad == NULL);

@@ -1,0 +1,38 @@
+/* guest_state.h — everything a guest can observe of a sandbox, read from
+ * the host, and a field-by-field comparison (the restore contract in
+ * vmm/sandbox.h). */
+#ifndef SNAPBENCH_TESTS_SANDBOX_GUEST_STATE_H
+#define SNAPBENCH_TESTS_SANDBOX_GUEST_STATE_H
+
+#include <stdbool.h>
+
+#include "sandbox_internal.h"
+
+struct guest_state {
+	uint8_t *scratch; /* a copy */
+	uint64_t scratch_bytes;
+	struct kvm_sregs sregs; /* what the next entry runs with */
+	struct kvm_xsave xsave;
+	struct kvm_debugregs dregs;
+	struct kvm_xcrs xcrs;
+	struct kvm_vcpu_events events;
+	unsigned nmsrs;
+	uint32_t msr_index[VCPU_RESET_MSRS_MAX];
+	uint64_t msr_value[VCPU_RESET_MSRS_MAX];
+	uint64_t generation;
+	gva_t dispatch_gva, stack_top_gva;
+	uint64_t call_rflags;
+	enum sandbox_state state;
+};
+
+/* Read it all; false (with a message) if KVM refused. */
+bool guest_state_read(struct sandbox *sb, struct guest_state *out);
+void guest_state_free(struct guest_state *s);
+
+/* Compare `got` with `want` (a fresh sandbox); each difference is a failed
+ * check, printed with `what` and where in scratch it is. Returns the
+ * number of differences. */
+unsigned guest_state_compare(const struct guest_state *got, const struct guest_state *want,
+			     const struct layout *l, const char *what);
+
+#endif

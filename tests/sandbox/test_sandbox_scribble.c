@@ -1,0 +1,264 @@
+/* test_sandbox_scribble.c — the restore contract (vmm/sandbox.h) under a
+ * hostile guest: the test guest's `scribble` writes everything it can
+ * reach (guest/testguest_hostile.c), from ring 3 and from ring 0; then the
+ * sandbox is restored and everything a guest can observe is compared with
+ * a sandbox freshly created from the same snapshot, byte for byte — right
+ * after the restore, and again after the same calls on both (which catches
+ * translations the vCPU kept: the hostile page-table chain, the remapped
+ * heap page). Every restore path: the same snapshot, another snapshot, a
+ * snapshot from another sandbox, after poisoning, after a cancelled call,
+ * after an undo-log overflow.
+ * Usage: test_sandbox_scribble TESTGUEST_ELF */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "guest_state.h"
+
+static struct snapshot *elf_user, *elf_kernel;
+
+static struct sandbox_config config(enum sandbox_guest_mode mode)
+{
+	struct sandbox_config c = sandbox_config_default();
+	c.mode = mode;
+	c.deadline_ns = 30ull * 1000000000; /* ring-0 scribbling is emulated here */
+	return c;
+}
+
+static struct snapshot *snapshot_of(struct sandbox *sb)
+{
+	struct snapshot *s = NULL;
+	struct sb_err err;
+	if (!CHECK_I64(sandbox_snapshot(sb, &s, &err), 0))
+		fprintf(stderr, "  snapshot: %s\n", err.msg);
+	return s;
+}
+
+static bool restore(struct sandbox *sb, struct snapshot *s)
+{
+	struct sb_err err;
+	if (CHECK_I64(sandbox_restore(sb, s, &err), 0))
+		return true;
+	fprintf(stderr, "  restore: %s\n", err.msg);
+	return false;
+}
+
+static void scribble(struct sandbox *sb, uint64_t seed, uint64_t what)
+{
+	struct sb_value args[2] = { v_u64(seed), v_u64(what) }, ret;
+	struct sb_err err;
+	if (!CHECK_I64(sandbox_call(sb, "scribble", args, 2, &ret, &err), 0))
+		fprintf(stderr, "  scribble: %s\n", err.msg);
+}
+
+/* The same calls on both; their results and errors must agree. */
+static void same_calls(struct sandbox *a, struct sandbox *b, const char *what)
+{
+	static const struct {
+		const char *fn;
+		unsigned nargs;
+		uint64_t arg;
+	} calls[] = {
+		{ "heap_sum", 1, 4 }, { "read_generation", 0, 0 }, { "fpu_control", 1, 0 },
+		{ "scratch_next_free", 0, 0 }, { "touch_pages", 1, 2 }, { "peek_hostile", 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
+		struct sb_value arg = v_u64(calls[i].arg), ra = { 0 }, rb = { 0 };
+		struct sb_err ea = { 0 }, eb = { 0 };
+		int ca = sandbox_call(a, calls[i].fn, &arg, calls[i].nargs, &ra, &ea);
+		int cb = sandbox_call(b, calls[i].fn, &arg, calls[i].nargs, &rb, &eb);
+		bool same = ca == cb && (ca ? strcmp(ea.msg, eb.msg) == 0 : ra.as.u64 == rb.as.u64);
+		if (!CHECK(same))
+			fprintf(stderr, "  %s: %s: restored %s (%s, 0x%llx), fresh %s (%s, 0x%llx)\n",
+				what, calls[i].fn, ca ? "failed" : "ok", ca ? ea.msg : "",
+				(unsigned long long)ra.as.u64, cb ? "failed" : "ok", cb ? eb.msg : "",
+				(unsigned long long)rb.as.u64);
+		if (ca || cb) { /* a fault poisons; both go back to the snapshot */
+			restore(a, sandbox_current_snapshot(a));
+			restore(b, sandbox_current_snapshot(b));
+		}
+	}
+}
+
+/* `sb` was just restored to `s`: it must be what a fresh sandbox from `s`
+ * is, now and after the same calls. */
+static void check_like_fresh(struct sandbox *sb, struct snapshot *s, const char *what)
+{
+	struct sandbox_config c = sb->cfg;
+	struct sandbox *fresh = fixture_sandbox(s, &c);
+	struct guest_state got, want;
+	char label[160];
+	if (CHECK(guest_state_read(sb, &got)) && CHECK(guest_state_read(fresh, &want))) {
+		snprintf(label, sizeof label, "%s, right after the restore", what);
+		guest_state_compare(&got, &want, &s->layout, label);
+	}
+	guest_state_free(&got);
+	guest_state_free(&want);
+	same_calls(sb, fresh, what);
+	if (CHECK(guest_state_read(sb, &got)) && CHECK(guest_state_read(fresh, &want))) {
+		snprintf(label, sizeof label, "%s, after the same calls", what);
+		guest_state_compare(&got, &want, &s->layout, label);
+	}
+	guest_state_free(&got);
+	guest_state_free(&want);
+	sandbox_destroy(fresh);
+}
+
+/* A sandbox from `elf` that has taken snapshot *s1 (3 heap pages dirtied)
+ * and then *s2 (5 more), and runs from *s1 again. */
+static struct sandbox *two_snapshots(struct snapshot *elf, enum sandbox_guest_mode mode,
+				     struct snapshot **s1, struct snapshot **s2)
+{
+	struct sandbox_config c = config(mode);
+	struct sandbox *sb = fixture_sandbox(elf, &c);
+	uint64_t r;
+	struct sb_err err;
+	call_u64_1(sb, "touch_pages", 3, &r, &err);
+	*s1 = snapshot_of(sb);
+	call_u64_1(sb, "touch_pages", 8, &r, &err);
+	*s2 = snapshot_of(sb);
+	if (*s1)
+		restore(sb, *s1);
+	return sb;
+}
+
+static void test_same_and_other(struct snapshot *elf, enum sandbox_guest_mode mode,
+				const char *ring)
+{
+	struct snapshot *s1, *s2;
+	struct sandbox *sb = two_snapshots(elf, mode, &s1, &s2);
+	char what[96];
+	if (!s1 || !s2)
+		goto out;
+	for (int round = 0; round < 2; round++) { /* twice: nothing carries over */
+		scribble(sb, 0x5C0FF1A00000000ull + (uint64_t)round, 0);
+		if (restore(sb, s1)) {
+			snprintf(what, sizeof what, "%s, same snapshot, round %d", ring, round + 1);
+			CHECK(sandbox_last_restore(sb).same_snapshot && sandbox_last_restore(sb).full);
+			check_like_fresh(sb, s1, what);
+		}
+	}
+	scribble(sb, 0xA77AC4, 0);
+	if (restore(sb, s2)) {
+		snprintf(what, sizeof what, "%s, other snapshot", ring);
+		CHECK(!sandbox_last_restore(sb).same_snapshot);
+		check_like_fresh(sb, s2, what);
+	}
+out:
+	snap_unref(s1);
+	snap_unref(s2);
+	sandbox_destroy(sb);
+}
+
+/* Snapshot from sandbox A, scribbled sandbox B restores it. */
+static void test_cross_sandbox(void)
+{
+	struct snapshot *s1, *s2;
+	struct sandbox *a = two_snapshots(elf_user, SANDBOX_MODE_USER, &s1, &s2);
+	struct sandbox_config c = config(SANDBOX_MODE_USER);
+	struct sandbox *b = fixture_sandbox(elf_user, &c);
+	sandbox_destroy(a);
+	scribble(b, 0xC505, 0);
+	if (s2 && restore(b, s2))
+		check_like_fresh(b, s2, "snapshot from another sandbox");
+	snap_unref(s1);
+	snap_unref(s2);
+	sandbox_destroy(b);
+}
+
+/* Scribble, then end the run badly: a fault, a cancel (deadline). */
+static void test_after_failure(void)
+{
+	struct snapshot *s1, *s2;
+	struct sandbox *sb = two_snapshots(elf_user, SANDBOX_MODE_USER, &s1, &s2);
+	struct sb_err err;
+	uint64_t r;
+	if (!s1)
+		goto out;
+	scribble(sb, 0xBAD, 1); /* bookkeeping kept: the next call must run */
+	CHECK(call_u64_1(sb, "null_deref", 0, &r, &err) != 0);
+	CHECK_U64(sandbox_status(sb), SANDBOX_POISONED);
+	if (restore(sb, s1)) {
+		CHECK(sandbox_last_restore(sb).full);
+		check_like_fresh(sb, s1, "after poisoning");
+	}
+	scribble(sb, 0xCA7CE1, 1);
+	sandbox_set_deadline(sb, 50 * 1000000ull);
+	CHECK_I64(call_void(sb, "spin", &err), -1);
+	CHECK_U64(err.code, SB_E_CANCELLED);
+	sandbox_set_deadline(sb, config(SANDBOX_MODE_USER).deadline_ns);
+	if (restore(sb, s1))
+		check_like_fresh(sb, s1, "after a cancelled call");
+out:
+	snap_unref(s1);
+	snap_unref(s2);
+	sandbox_destroy(sb);
+}
+
+/* More page-table writes than the guest's undo log holds, then scribble. */
+static void test_after_overflow(const char *elf)
+{
+	struct layout_config big = layout_config_default();
+	big.heap_bytes = 2 << 20;
+	big.scratch_bytes = 4 << 20;
+	struct snapshot *base = fixture_snapshot(elf, &big);
+	struct snapshot *s1, *s2;
+	struct sandbox *sb = two_snapshots(base, SANDBOX_MODE_USER, &s1, &s2);
+	uint64_t r;
+	struct sb_err err;
+	if (!s1)
+		goto out;
+	CHECK_I64(call_u64_1(sb, "touch_pages", 400, &r, &err), 0);
+	struct sb_pt_undo_log *log = (void *)(sb->mem.scratch + sb_undo_log_offset(sb->mem.scratch_bytes));
+	CHECK(log->overflow != 0);
+	scribble(sb, 0x0F10, 0);
+	if (restore(sb, s1))
+		check_like_fresh(sb, s1, "after an undo-log overflow");
+out:
+	snap_unref(s1);
+	snap_unref(s2);
+	sandbox_destroy(sb);
+	snap_unref(base);
+}
+
+/* A call that wrote no page table and ran no ring-0 code: the restore is
+ * not full, and still complete. */
+static void test_light_restore(void)
+{
+	struct snapshot *s1, *s2;
+	struct sandbox *sb = two_snapshots(elf_user, SANDBOX_MODE_USER, &s1, &s2);
+	uint64_t r;
+	struct sb_err err;
+	if (!s1)
+		goto out;
+	CHECK_I64(call_u64_1(sb, "heap_sum", 4, &r, &err), 0);
+	CHECK_I64(call_u64_1(sb, "fpu_control", 0x27f, &r, &err), 0);
+	CHECK(restore(sb, s1));
+	CHECK(!sandbox_last_restore(sb).full);
+	CHECK(sandbox_last_restore(sb).pages_reset >= 2);
+	check_like_fresh(sb, s1, "light restore");
+out:
+	snap_unref(s1);
+	snap_unref(s2);
+	sandbox_destroy(sb);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
+		return 2;
+	}
+	fixture_require_kvm();
+	elf_user = fixture_snapshot(argv[1], NULL);
+	elf_kernel = fixture_snapshot(argv[1], NULL);
+	test_light_restore();
+	test_same_and_other(elf_user, SANDBOX_MODE_USER, "ring 3");
+	test_same_and_other(elf_kernel, SANDBOX_MODE_KERNEL, "ring 0");
+	test_cross_sandbox();
+	test_after_failure();
+	test_after_overflow(argv[1]);
+	snap_unref(elf_user);
+	snap_unref(elf_kernel);
+	return check_done();
+}
