@@ -84,7 +84,7 @@ static void row(struct tally *t, const char *scenario, const char *step, const c
 {
 	if (!t->out)
 		return;
-	fprintf(t->out, "%-24s %-24s %-26s %12s %12s %9s %6s  %s\n", scenario, step, metric, base,
+	fprintf(t->out, "%-24s %-38s %-26s %12s %12s %9s %6s  %s\n", scenario, step, metric, base,
 		cur, change, limit, verdict);
 }
 

@@ -1,6 +1,8 @@
 /* report_html.c — the HTML report: one self-contained page (inline CSS and
  * SVG; no scripts, fonts or addresses), readable offline and without
- * colour. Every string from the run is escaped. */
+ * colour: per scenario the step summary, the post-restore penalties, page
+ * statistics, calibration, expectations and a plot. Every string from the
+ * run is escaped. */
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
@@ -113,6 +115,52 @@ static void summary_table(FILE *f, const struct scenario_result *s)
 		fputs("</tr>\n", f);
 	}
 	fputs("</table></div>\n", f);
+	if (report_has_kind(s, SCENARIO_STEP_RESTORE)) {
+		fputs("<p class=\"note\">", f);
+		esc(f, REPORT_RESTORE_NOTE);
+		fputs(".</p>\n", f);
+	}
+}
+
+/* One row per call label with first calls after a restore recorded. */
+static void penalty_table(FILE *f, const struct scenario_result *s)
+{
+	bool any = false;
+	for (size_t i = 0; i < s->n_steps; i++) {
+		struct post_restore_penalty p;
+		if (!scenario_result_penalty(s, &s->steps[i], &p))
+			continue;
+		if (!any) {
+			fputs("<div class=\"wide\"><table>\n<caption>", f);
+			esc(f, REPORT_PENALTY_TITLE);
+			fputs("</caption>\n<tr><th scope=\"col\">step</th>"
+			      "<th scope=\"col\">first after restore p50</th>"
+			      "<th scope=\"col\">steady p50</th><th scope=\"col\">penalty</th>"
+			      "<th scope=\"col\">penalty / sandbox exit</th></tr>\n",
+			      f);
+			any = true;
+		}
+		fputs("<tr><th scope=\"row\">", f);
+		esc(f, p.first->step);
+		fputs("</th>", f);
+		td_us(f, (double)p.first_p50_ns);
+		if (!p.steady) {
+			fputs("<td colspan=\"3\" class=\"none\">no steady call of this label was "
+			      "recorded: no penalty</td></tr>\n",
+			      f);
+			continue;
+		}
+		td_us(f, (double)p.steady_p50_ns);
+		td_us(f, (double)p.penalty_ns);
+		double x;
+		if (report_ratio_signed(p.penalty_ns, s->cal.exit_sandbox_ns, &x))
+			fprintf(f, "<td class=\"n\">%.3f</td>", x);
+		else
+			fputs("<td class=\"n\">–</td>", f);
+		fputs("</tr>\n", f);
+	}
+	if (any)
+		fputs("</table></div>\n", f);
 }
 
 static void pages_table(FILE *f, const struct scenario_result *s)
@@ -214,6 +262,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 		}
 		meta(f, s);
 		summary_table(f, s);
+		penalty_table(f, s);
 		pages_table(f, s);
 		calibration(f, s);
 		expectations(f, s);

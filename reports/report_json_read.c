@@ -259,11 +259,13 @@ static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
 
 static int read_step(struct jr *c, json_t *o, const char *path, struct step_stats *st)
 {
-	char kind[16];
+	char kind[16], variant[SCENARIO_VARIANT_NAME_MAX + 1];
 	if (!json_is_object(o))
 		return fail(c, path, "", "not an object");
 	if (get_str(c, o, path, "label", st->label, sizeof st->label) ||
-	    get_str(c, o, path, "kind", kind, sizeof kind))
+	    get_str(c, o, path, "step", st->step, sizeof st->step) ||
+	    get_str(c, o, path, "kind", kind, sizeof kind) ||
+	    get_str(c, o, path, "variant", variant, sizeof variant))
 		return -1;
 	unsigned k;
 	for (k = 0; k < SCENARIO_STEP__COUNT; k++)
@@ -272,6 +274,17 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 	if (k == SCENARIO_STEP__COUNT)
 		return fail(c, path, "kind", "unknown step kind '%s'", kind);
 	st->kind = (enum scenario_step_kind)k;
+	st->variant = variant[0] ? scenario_variant_find(variant, strlen(variant))
+				 : SCENARIO_VARIANT_NONE;
+	if (st->variant == SCENARIO_VARIANT__COUNT)
+		return fail(c, path, "variant", "unknown variant '%s'", variant);
+	if (!scenario_variant_of_kind(st->kind, st->variant))
+		return fail(c, path, "variant", "%s steps have no '%s' row", kind, variant);
+	char row[RESULTS_LABEL_MAX];
+	scenario_row_name(row, sizeof row, st->step, st->variant);
+	if (strcmp(row, st->label) != 0)
+		return fail(c, path, "label", "'%s' is not the row name of step '%s' (want '%s')",
+			    st->label, st->step, row);
 	if (get_u64(c, o, path, "errors", &st->errors) || read_hist(c, o, path, &st->hist))
 		return -1;
 
@@ -302,6 +315,62 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 		if (!json_is_number(v) && !json_is_null(v))
 			return fail(c, pp, rkeys[i], "not a number or null");
 	}
+	return 0;
+}
+
+/* Derived: checked for type and against the rows, recomputed when
+ * written. */
+static int read_penalties(struct jr *c, json_t *o, const char *path, const struct scenario_result *s)
+{
+	json_t *arr = get_typed(c, o, path, "post_restore_penalties", JSON_ARRAY);
+	if (!arr)
+		return -1;
+	size_t i = 0, want = 0;
+	json_t *v;
+	char sub[PATH_MAX_LEN];
+	for (size_t r = 0; r < s->n_steps; r++) {
+		struct post_restore_penalty p;
+		if (!scenario_result_penalty(s, &s->steps[r], &p))
+			continue;
+		want++;
+		subpath(sub, sizeof sub, "%s.post_restore_penalties[%zu]", path, i);
+		v = json_array_get(arr, i++);
+		if (!v)
+			return fail(c, path, "post_restore_penalties",
+				    "has no entry for '%s' (its first calls after a restore were "
+				    "recorded)",
+				    p.first->step);
+		char step[RESULTS_LABEL_MAX];
+		uint64_t first;
+		if (!json_is_object(v))
+			return fail(c, sub, "", "not an object");
+		if (get_str(c, v, sub, "step", step, sizeof step) ||
+		    get_u64(c, v, sub, "first_after_restore_p50_ns", &first))
+			return -1;
+		if (strcmp(step, p.first->step) != 0)
+			return fail(c, sub, "step", "'%s', but the rows say '%s'", step, p.first->step);
+		static const char *const nkeys[] = { "steady_p50_ns", "penalty_p50_ns" };
+		for (size_t k = 0; k < 2; k++) {
+			json_t *n = field(c, v, sub, nkeys[k]);
+			if (!n)
+				return -1;
+			if (!json_is_integer(n) && !json_is_null(n))
+				return fail(c, sub, nkeys[k], "not an integer or null");
+		}
+		char rpath[PATH_MAX_LEN];
+		subpath(rpath, sizeof rpath, "%s.ratios", sub);
+		json_t *ra = get_typed(c, v, sub, "ratios", JSON_OBJECT);
+		json_t *x = ra ? field(c, ra, rpath, "penalty_over_exit_sandbox") : NULL;
+		if (!x)
+			return -1;
+		if (!json_is_number(x) && !json_is_null(x))
+			return fail(c, rpath, "penalty_over_exit_sandbox", "not a number or null");
+	}
+	if (json_array_size(arr) != want)
+		return fail(c, path, "post_restore_penalties",
+			    "%zu entries, but the rows have first calls after a restore for %zu "
+			    "labels",
+			    json_array_size(arr), want);
 	return 0;
 }
 
@@ -402,7 +471,7 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 				return fail(c, sub, "label", "'%s' repeats steps[%zu]",
 					    s->steps[i].label, j);
 	}
-	return 0;
+	return read_penalties(c, o, path, s);
 }
 
 static int read_root(struct jr *c, json_t *root, struct run_report *r)

@@ -71,7 +71,9 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 	struct hist_summary s;
 	hist_summarize(&st->hist, &s);
 	put_str(w, o, "label", st->label);
+	put_str(w, o, "step", st->step);
 	put_str(w, o, "kind", scenario_step_kind_name(st->kind));
+	put_str(w, o, "variant", scenario_variant_name(st->variant));
 	put_u64(w, o, "count", s.count);
 	put_u64(w, o, "errors", st->errors);
 	put_u64(w, o, "overflow", s.overflow);
@@ -130,6 +132,40 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 	return o;
 }
 
+static json_t *jnull_or_i64(bool have, int64_t v)
+{
+	return have ? json_integer((json_int_t)v) : json_null();
+}
+
+/* One per call label with recorded first calls after a restore. */
+static json_t *penalties_json(struct jw *w, const struct scenario_result *sc)
+{
+	json_t *arr = json_array();
+	for (size_t i = 0; arr && i < sc->n_steps; i++) {
+		struct post_restore_penalty p;
+		if (!scenario_result_penalty(sc, &sc->steps[i], &p))
+			continue;
+		json_t *o = json_object();
+		push(w, arr, o);
+		if (!o)
+			break;
+		bool steady = p.steady != NULL;
+		put_str(w, o, "step", p.first->step);
+		put_u64(w, o, "first_after_restore_p50_ns", p.first_p50_ns);
+		put(w, o, "steady_p50_ns", jnull_or_i64(steady, (int64_t)p.steady_p50_ns));
+		put(w, o, "penalty_p50_ns", jnull_or_i64(steady, p.penalty_ns));
+		json_t *ra = json_object();
+		put(w, o, "ratios", ra);
+		double x;
+		if (ra)
+			put(w, ra, "penalty_over_exit_sandbox",
+			    steady && report_ratio_signed(p.penalty_ns, sc->cal.exit_sandbox_ns, &x)
+				    ? json_real(x)
+				    : json_null());
+	}
+	return arr;
+}
+
 static json_t *scenario_json(struct jw *w, const struct scenario_result *sc)
 {
 	json_t *o = json_object();
@@ -178,6 +214,7 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc)
 	put(w, o, "steps", steps);
 	for (size_t i = 0; steps && i < sc->n_steps; i++)
 		push(w, steps, step_json(w, &sc->steps[i], &sc->cal));
+	put(w, o, "post_restore_penalties", penalties_json(w, sc));
 	return o;
 }
 

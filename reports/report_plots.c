@@ -220,13 +220,15 @@ int html_plots_across(FILE *f, const struct run_report *r)
 		};
 		struct plot p = {
 			.id = "restore-heap",
-			.title = "Restore latency against heap size",
-			.desc = "p50 and p99 of the restore steps of each scenario against the "
+			.title = "Restore-to-ready latency against heap size",
+			.desc = "p50 and p99 of the restore steps of each scenario (every path "
+				"together; restore-to-ready: the work a restore leaves to the next "
+				"call is in the scenario's post-restore penalty table) against the "
 				"scenario's heap size.",
 			.x = { .label = logx ? "heap (MiB, log scale)" : "heap (MiB)",
 			       .scale = logx ? PLOT_LOG10 : PLOT_LINEAR },
-			.y = { .label = logy ? "restore latency (µs, log scale)"
-					     : "restore latency (µs)",
+			.y = { .label = logy ? "restore-to-ready (µs, log scale)"
+					     : "restore-to-ready (µs)",
 			       .scale = logy ? PLOT_LOG10 : PLOT_LINEAR },
 			.series = s,
 			.n_series = 2,
@@ -245,10 +247,10 @@ int html_plots_across(FILE *f, const struct run_report *r)
 				.id = "pages-restore",
 				.title = "Pages dirtied per call against restore time",
 				.desc = "One point per scenario: scratch pages the guest took per "
-					"call against the p50 of its restore steps.",
+					"call against the p50 of its restore steps (restore-to-ready).",
 				.x = { .label = "scratch pages dirtied per call (pages of 4 KiB)",
 				       .scale = PLOT_LINEAR },
-				.y = { .label = "restore p50 (µs)", .scale = PLOT_LINEAR },
+				.y = { .label = "restore-to-ready p50 (µs)", .scale = PLOT_LINEAR },
 				.series = &ps,
 				.n_series = 1,
 			};

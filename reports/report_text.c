@@ -1,8 +1,10 @@
 /* report_text.c — the text report: per scenario a header, the step summary
- * in microseconds, page statistics, calibration and ratios, expectations,
- * and optionally the HdrHistogram percentile distribution of every step. */
+ * in microseconds, the post-restore penalties, page statistics,
+ * calibration and ratios, expectations, and optionally the HdrHistogram
+ * percentile distribution of every step. */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "report_util.h"
 #include "reports.h"
@@ -28,10 +30,41 @@ static void header(FILE *f, const struct scenario_result *s)
 		fprintf(f, "   FAILED:     %s\n", s->error[0] ? s->error : "(no reason given)");
 }
 
+/* Text wrapped at 100 columns, each line indented by 3. */
+static void wrapped(FILE *f, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		size_t n = strlen(p);
+		if (n > 97) {
+			n = 97;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (n == 0)
+				n = strcspn(p, " ");
+		}
+		fprintf(f, "   %.*s\n", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* Width of the step column: the longest row name, at least 24. */
+static int step_width(const struct scenario_result *s)
+{
+	size_t w = 24;
+	for (size_t i = 0; i < s->n_steps; i++)
+		if (strlen(s->steps[i].label) > w)
+			w = strlen(s->steps[i].label);
+	return (int)w;
+}
+
 static void summary(FILE *f, const struct scenario_result *s)
 {
+	int sw = step_width(s);
 	fprintf(f, "\n   latency per step in microseconds (us)\n");
-	fprintf(f, "   %-24s %8s %10s %10s %10s %10s %10s %10s %10s %10s %6s\n", "step", "count",
+	fprintf(f, "   %-*s %8s %10s %10s %10s %10s %10s %10s %10s %10s %6s\n", sw, "step", "count",
 		"min", "p50", "p90", "p99", "p99.9", "max", "mean", "stddev", "errors");
 	for (size_t i = 0; i < s->n_steps; i++) {
 		const struct step_stats *st = &s->steps[i];
@@ -40,7 +73,7 @@ static void summary(FILE *f, const struct scenario_result *s)
 		const double v[] = { (double)h.min_ns,  (double)h.p50_ns,   (double)h.p90_ns,
 				     (double)h.p99_ns,  (double)h.p99_9_ns, (double)h.max_ns,
 				     h.mean_ns,         h.stddev_ns };
-		fprintf(f, "   %-24s %8" PRIu64, st->label, h.count);
+		fprintf(f, "   %-*s %8" PRIu64, sw, st->label, h.count);
 		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
 			char us[32];
 			report_fmt_us(us, sizeof us, v[k]);
@@ -48,11 +81,46 @@ static void summary(FILE *f, const struct scenario_result *s)
 		}
 		fprintf(f, " %6" PRIu64 "\n", st->errors);
 		if (h.overflow)
-			fprintf(f, "   %-24s %" PRIu64 " values above the histogram range (clamped)\n",
-				"", h.overflow);
+			fprintf(f, "   %-*s %" PRIu64 " values above the histogram range (clamped)\n",
+				sw, "", h.overflow);
 	}
 	if (s->n_steps == 0)
 		fprintf(f, "   (no steps recorded)\n");
+	if (report_has_kind(s, SCENARIO_STEP_RESTORE))
+		wrapped(f, REPORT_RESTORE_NOTE);
+}
+
+static void penalties(FILE *f, const struct scenario_result *s)
+{
+	int sw = step_width(s);
+	bool any = false;
+	for (size_t i = 0; i < s->n_steps; i++) {
+		struct post_restore_penalty p;
+		if (!scenario_result_penalty(s, &s->steps[i], &p))
+			continue;
+		if (!any) {
+			fputc('\n', f);
+			wrapped(f, REPORT_PENALTY_TITLE);
+			fprintf(f, "   %-*s %20s %12s %12s %21s\n", sw, "step",
+				"first after restore", "steady", "penalty", "penalty/sandbox_exit");
+			any = true;
+		}
+		char first[32], steady[32], pen[32];
+		report_fmt_us(first, sizeof first, (double)p.first_p50_ns);
+		if (!p.steady) {
+			fprintf(f, "   %-*s %20s %12s %12s %21s   no steady call of this label was recorded: no penalty\n",
+				sw, p.first->step, first, "-", "-", "-");
+			continue;
+		}
+		report_fmt_us(steady, sizeof steady, (double)p.steady_p50_ns);
+		report_fmt_us(pen, sizeof pen, (double)p.penalty_ns);
+		double x;
+		fprintf(f, "   %-*s %20s %12s %12s", sw, p.first->step, first, steady, pen);
+		if (report_ratio_signed(p.penalty_ns, s->cal.exit_sandbox_ns, &x))
+			fprintf(f, " %21.3f\n", x);
+		else
+			fprintf(f, " %21s\n", "-");
+	}
 }
 
 static bool has_pages(const struct step_stats *st)
@@ -70,16 +138,17 @@ static void pages(FILE *f, const struct scenario_result *s)
 	if (!any)
 		return;
 	fprintf(f, "\n   page statistics (pages of 4 KiB, sums over the executions)\n");
-	fprintf(f, "   %-24s %9s %9s %9s %9s %9s %9s %9s %9s %14s\n", "step", "scratch", "exits",
+	int sw = step_width(s);
+	fprintf(f, "   %-*s %9s %9s %9s %9s %9s %9s %9s %9s %14s\n", sw, "step", "scratch", "exits",
 		"snapshots", "mapped", "copied", "aliased", "pt", "zero", "snapshot_bytes");
 	for (size_t i = 0; i < s->n_steps; i++) {
 		const struct step_stats *st = &s->steps[i];
 		if (!has_pages(st))
 			continue;
 		fprintf(f,
-			"   %-24s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+			"   %-*s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
 			" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %14" PRIu64 "\n",
-			st->label, st->scratch_pages, st->exits, st->snapshots, st->pages_mapped,
+			sw, st->label, st->scratch_pages, st->exits, st->snapshots, st->pages_mapped,
 			st->pages_copied, st->pages_aliased, st->pt_pages, st->zero_pages,
 			st->snapshot_bytes);
 	}
@@ -108,10 +177,11 @@ static void calibration(FILE *f, const struct scenario_result *s)
 		a, b, s->cal.memset_gib_per_s);
 	if (s->n_steps == 0)
 		return;
-	fprintf(f, "   %-24s %18s %18s\n", "step", "p50/sandbox_exit", "p50/real_mode_exit");
+	int sw = step_width(s);
+	fprintf(f, "   %-*s %18s %18s\n", sw, "step", "p50/sandbox_exit", "p50/real_mode_exit");
 	for (size_t i = 0; i < s->n_steps; i++) {
 		uint64_t p50 = hist_value_at_percentile(&s->steps[i].hist, 50);
-		fprintf(f, "   %-24s", s->steps[i].label);
+		fprintf(f, "   %-*s", sw, s->steps[i].label);
 		ratio_cell(f, p50, s->cal.exit_sandbox_ns);
 		ratio_cell(f, p50, s->cal.exit_real_mode_ns);
 		fputc('\n', f);
@@ -168,6 +238,7 @@ int report_write_text(const struct run_report *r, FILE *f, bool distrib)
 		fputc('\n', f);
 		header(f, s);
 		summary(f, s);
+		penalties(f, s);
 		pages(f, s);
 		calibration(f, s);
 		expectations(f, s);

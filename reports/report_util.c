@@ -20,6 +20,14 @@ bool report_ratio(uint64_t p50_ns, uint64_t cal_ns, double *out)
 	return true;
 }
 
+bool report_ratio_signed(int64_t ns, uint64_t cal_ns, double *out)
+{
+	if (cal_ns == 0)
+		return false;
+	*out = report_round3((double)ns / (double)cal_ns);
+	return true;
+}
+
 void report_fmt_us(char *buf, size_t bytes, double ns)
 {
 	snprintf(buf, bytes, "%.3f", report_round3(ns) / 1000.0);
@@ -57,6 +65,14 @@ void report_html_escape(FILE *f, const char *s)
 		default: fputc(*s, f);
 		}
 	}
+}
+
+bool report_has_kind(const struct scenario_result *s, enum scenario_step_kind kind)
+{
+	for (size_t i = 0; i < s->n_steps; i++)
+		if (s->steps[i].kind == kind)
+			return true;
+	return false;
 }
 
 size_t report_merge_kind(const struct scenario_result *s, enum scenario_step_kind kind,

@@ -15,6 +15,10 @@ double report_round3(double x);
 /* p50 / calibration, rounded as written; false when the calibration is 0. */
 bool report_ratio(uint64_t p50_ns, uint64_t cal_ns, double *out);
 
+/* A signed value (a penalty) / calibration, rounded as written; false
+ * when the calibration is 0. */
+bool report_ratio_signed(int64_t ns, uint64_t cal_ns, double *out);
+
 /* Nanoseconds as microseconds with 3 decimals ("12.345"). */
 void report_fmt_us(char *buf, size_t bytes, double ns);
 
@@ -23,6 +27,19 @@ void report_fmt_bytes(char *buf, size_t bytes, uint64_t b);
 
 /* Write s with & < > " ' escaped for HTML text and attribute values. */
 void report_html_escape(FILE *f, const char *s);
+
+/* How a report reads its restore rows, and titles its penalties: the same
+ * words in text and HTML. */
+#define REPORT_RESTORE_NOTE                                                                       \
+	"restore rows are restore-to-ready: sandbox_restore() until it returns the sandbox ready " \
+	"for a call; work it leaves to the guest's next entry is paid by the first call after "   \
+	"it (the post-restore penalty)"
+#define REPORT_PENALTY_TITLE                                                                  \
+	"post-restore penalty in microseconds (us): p50 of the first call after a restore - p50 " \
+	"of the steady calls of the same label"
+
+/* Whether s has a row of a step of `kind`. */
+bool report_has_kind(const struct scenario_result *s, enum scenario_step_kind kind);
 
 /* Merge the histograms of every step of `kind` into *out (initialised
  * here). Returns how many steps there were. */

@@ -13,15 +13,23 @@
  *     rss_bytes,
  *     calibration {exit_real_mode_ns, exit_sandbox_ns, memset_gib_per_s},
  *     failed, error, expects [ {text, passed, got, why} ],
- *     steps [ {label, kind, count, errors, overflow, min_ns, max_ns,
- *       mean_ns, stddev_ns,
+ *     steps [ {label (the row name), step (the step label), kind,
+ *       variant ("" or a row of scenario.h: "first after create", "first
+ *       after restore", "steady", "same snapshot", "other snapshot"),
+ *       count, errors, overflow, min_ns, max_ns, mean_ns, stddev_ns,
  *       percentiles_ns {"p50", "p90", "p99", "p99.9", "p99.99"},
  *       histogram_buckets [ [lower_ns, upper_ns, count], ... ]  (non-empty
  *         buckets, increasing; values in [lower_ns, upper_ns] inclusive),
  *       pages {scratch_pages, exits, snapshots, pages_mapped, pages_copied,
  *         pages_aliased, pt_pages, zero_pages, snapshot_bytes},
  *       ratios {p50_over_exit_sandbox, p50_over_exit_real_mode} (null when
- *         that calibration is 0) } ] } ]
+ *         that calibration is 0) } ],
+ *     post_restore_penalties [ {step, first_after_restore_p50_ns,
+ *       steady_p50_ns, penalty_p50_ns (first - steady: may be negative),
+ *       ratios {penalty_over_exit_sandbox}} ]  (one per call label with
+ *       first calls after a restore recorded, in row order; steady_p50_ns,
+ *       penalty_p50_ns and the ratio are null when no steady call of that
+ *       label was recorded: no penalty is invented) } ]
  * Integers are JSON integers (below 2^63). Reals (mean_ns, stddev_ns,
  * got, memset_gib_per_s, ratios) are rounded to 3 decimals for ns and
  * ratios and printed with 15 significant digits, so writing what was read
@@ -35,7 +43,10 @@
  * A percentile is the upper bound of a bucket capped at max, so the
  * percentiles of the read-back histogram are those written; the reader
  * checks it, and checks that the bucket counts add up to count.
- * Derived values (ratios) are checked for type and recomputed.
+ * Derived values (ratios, post_restore_penalties) are checked for type
+ * (the penalties also against the rows: one per label, same order) and
+ * recomputed. Schema 1 (rows not split by variant, no penalties) is not
+ * read: its "restore base" row mixed restore paths.
  */
 #ifndef SNAPBENCH_REPORTS_REPORTS_H
 #define SNAPBENCH_REPORTS_REPORTS_H
@@ -61,15 +72,18 @@ int report_read_json(struct run_report *r, const char *path, struct sb_err *err)
 
 /* ---- text and HTML ------------------------------------------------------------ */
 
-/* Per scenario: header, step summary (µs), page statistics, calibration and
- * ratios, expectations; with `distribution` the HdrHistogram percentile
- * distribution of every step. Returns 0, or -1 when writing failed. */
+/* Per scenario: header, step summary (µs; restore rows read as
+ * restore-to-ready), post-restore penalties, page statistics, calibration
+ * and ratios, expectations; with `distribution` the HdrHistogram
+ * percentile distribution of every step. Returns 0, or -1 when writing
+ * failed. */
 int report_write_text(const struct run_report *r, FILE *f, bool distribution);
 
 /* One self-contained HTML page (inline CSS and SVG, no scripts, no URLs):
- * summary tables, percentile curves per scenario, restore latency against
- * heap size and pages dirtied per call against restore time across
- * scenarios. Returns 0, or -1 with err set. */
+ * summary tables, post-restore penalty tables, percentile curves per
+ * scenario, restore-to-ready latency against heap size and pages dirtied
+ * per call against restore time across scenarios. Returns 0, or -1 with
+ * err set. */
 int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err);
 
 /* ---- compare ------------------------------------------------------------------- */

@@ -2,8 +2,16 @@
  * fills and every report (JSON, text, HTML, compare) reads.
  *
  * Units are in the names. Latencies are nanoseconds in a histogram per
- * step label (all executions of steps with that label, all sandboxes,
- * warm-up excluded). Page counts are sums over the executions.
+ * row: a step label, calls and restores split by variant (scenario.h,
+ * "Rows"): all executions of steps with that label in that variant, all
+ * sandboxes, warm-up excluded. Page counts are sums over the executions.
+ *
+ * A restore row times sandbox_restore() until it returns: restore until
+ * the sandbox is ready for a call. Work a restore leaves to the guest's
+ * next entry is paid by the first call after it; the post-restore penalty
+ * of a call label is p50(LABEL (first after restore)) - p50(LABEL
+ * (steady)), and restore-to-ready plus that penalty is what a restore
+ * followed by work costs (DESIGN.md 9).
  */
 #ifndef SNAPBENCH_WORKBENCH_RESULTS_H
 #define SNAPBENCH_WORKBENCH_RESULTS_H
@@ -15,14 +23,16 @@
 #include "histogram.h"
 #include "scenario.h"
 
-#define RESULTS_SCHEMA_VERSION 1
-#define RESULTS_LABEL_MAX 64 /* with the NUL */
-_Static_assert(RESULTS_LABEL_MAX > SCENARIO_LABEL_MAX, "every step label fits a step_stats");
+#define RESULTS_SCHEMA_VERSION 2 /* 2: rows per variant, post-restore penalties */
+#define RESULTS_LABEL_MAX 96 /* a row name with the NUL */
+_Static_assert(RESULTS_LABEL_MAX > SCENARIO_ROW_NAME_MAX, "every row name fits a step_stats");
 
-/* One step label of one scenario. */
+/* One row of one scenario: a step label in one variant. */
 struct step_stats {
-	char label[RESULTS_LABEL_MAX];
+	char label[RESULTS_LABEL_MAX]; /* the row name: "call add (steady)" */
+	char step[RESULTS_LABEL_MAX];  /* the step label: "call add" */
 	enum scenario_step_kind kind;
+	enum scenario_variant variant;
 	struct hist hist;        /* latency of each execution (ns) */
 	uint64_t errors;         /* executions that failed */
 	/* calls */
@@ -48,7 +58,7 @@ struct expect_result {
 	char text[256];   /* as written */
 	bool passed;
 	double got;       /* the measured value (ns for latencies) */
-	char why[160];    /* when it failed: what was measured against what */
+	char why[256];    /* when it failed: what was measured against what */
 };
 
 /* One option as the scenario ran it (repeatable options joined by "; ",
@@ -106,7 +116,25 @@ struct run_report {
  * expectations); the struct itself is the caller's. */
 void run_report_free(struct run_report *r);
 
-/* The step stats with this label, or NULL. */
+/* The step stats with this row name, or NULL. */
 const struct step_stats *scenario_result_step(const struct scenario_result *s, const char *label);
+/* The row of step label `step` in `variant`, or NULL. */
+const struct step_stats *scenario_result_row(const struct scenario_result *s, const char *step,
+					     enum scenario_variant variant);
+
+/* The post-restore penalty of one call label (DESIGN.md 9). */
+struct post_restore_penalty {
+	const struct step_stats *first;  /* the "(first after restore)" row */
+	const struct step_stats *steady; /* the "(steady)" row; NULL: no steady call
+					  * of that label was recorded, no penalty */
+	uint64_t first_p50_ns, steady_p50_ns;
+	int64_t penalty_ns;              /* first_p50_ns - steady_p50_ns (with steady) */
+};
+
+/* The penalty of `first` when it is a "(first after restore)" row with
+ * executions; false for any other row. One per call label, in row order:
+ * iterate over the rows. */
+bool scenario_result_penalty(const struct scenario_result *s, const struct step_stats *first,
+			     struct post_restore_penalty *out);
 
 #endif

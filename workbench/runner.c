@@ -1,4 +1,4 @@
-/* runner.c — see runner.h. The scenario: labels, base snapshot,
+/* runner.c — see runner.h. The scenario: rows, base snapshot,
  * calibration, one worker thread per sandbox (runner_worker.c), each
  * recording into its own step stats, merged when all are done. */
 #include "runner.h"
@@ -15,43 +15,40 @@
 #include "testguest_blob.h"
 #include "vmm.h"
 
-/* ---- labels: one step_stats per distinct label, found by index ---------- */
+/* ---- rows: one step_stats per row (scenario_rows()), found by index ------ */
 
-static int label_index(struct scenario_result *r, const char *label, enum scenario_step_kind kind,
-		       struct sb_err *err)
+static int add_row(struct scenario_result *r, const struct scenario_row *row, struct sb_err *err)
 {
-	for (size_t i = 0; i < r->n_steps; i++)
-		if (strcmp(r->steps[i].label, label) == 0)
-			return (int)i;
 	/* A label cut short would find no statistics at run time (the parser
 	 * refuses such steps; a set built by other means is refused here). */
-	if (strlen(label) >= RESULTS_LABEL_MAX)
-		return sb_errf(err, SB_E_TOO_BIG, "step label '%s' is longer than %d characters", label,
-			       RESULTS_LABEL_MAX - 1);
+	if (strlen(row->label) > SCENARIO_LABEL_MAX)
+		return sb_errf(err, SB_E_TOO_BIG, "step label '%s' is longer than %d characters",
+			       row->label, SCENARIO_LABEL_MAX);
 	struct step_stats *n = realloc(r->steps, (r->n_steps + 1) * sizeof *n);
 	if (!n)
 		return sb_errf(err, SB_E_NOMEM, "out of memory");
 	r->steps = n;
-	struct step_stats *st = &r->steps[r->n_steps];
+	struct step_stats *st = &r->steps[r->n_steps++];
 	memset(st, 0, sizeof *st);
-	snprintf(st->label, sizeof st->label, "%s", label);
-	st->kind = kind;
+	scenario_row_name(st->label, sizeof st->label, row->label, row->variant);
+	snprintf(st->step, sizeof st->step, "%s", row->label);
+	st->kind = row->kind;
+	st->variant = row->variant;
 	hist_init(&st->hist);
-	return (int)r->n_steps++;
+	return 0;
 }
 
-static int collect_labels(struct scenario_result *r, const struct scenario_step *steps, size_t n,
-			  struct sb_err *err)
+static int collect_rows(struct scenario_result *r, const struct scenario *sc, struct sb_err *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (steps[i].kind == SCENARIO_STEP_REPEAT) {
-			if (collect_labels(r, steps[i].as.repeat.steps, steps[i].as.repeat.n, err))
-				return -1;
-		} else if (label_index(r, steps[i].label, steps[i].kind, err) < 0) {
-			return -1;
-		}
-	}
-	return 0;
+	struct scenario_row *rows;
+	size_t n;
+	if (scenario_rows(sc, &rows, &n, err))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = add_row(r, &rows[i], err);
+	free(rows);
+	return rc;
 }
 
 /* ---- the scenario --------------------------------------------------------- */
@@ -189,7 +186,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 		sb_errf(&err, SB_E_NOMEM, "out of memory for the options echo");
 		goto fail;
 	}
-	if (collect_labels(r, sc->steps, sc->n_steps, &err) || scenario_check_files(sc, &err) ||
+	if (collect_rows(r, sc, &err) || scenario_check_files(sc, &err) ||
 	    build_base(sc, &base, &err))
 		goto fail;
 	runner_calibrate_sandbox(base, c->mode, &r->cal);
@@ -205,6 +202,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	for (unsigned i = 0; i < c->sandboxes; i++) {
 		struct worker *w = &ws[i];
 		*w = (struct worker){ .sc = sc, .base = base, .index = i, .done = &done,
+				      .next_call = SCENARIO_VARIANT_STEADY,
 				      .live = hooked ? &live : NULL };
 		w->stats = malloc(r->n_steps * sizeof *w->stats);
 		if (!w->stats) {
@@ -270,6 +268,7 @@ done:
 	runner_live_free(&live);
 	r->wall_ns = vmm_now_ns() - t0;
 	r->rss_bytes = runner_rss_bytes();
+	runner_drop_unused_rows(r);
 	runner_judge(sc, r);
 	return stopped ? 1 : 0;
 }

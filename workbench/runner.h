@@ -4,9 +4,17 @@
  * an ELF) is laid out with the scenario's sizes; `sandboxes` threads each
  * run the step list `iterations` times (or for `duration`), the first
  * `warmup` iterations unrecorded. Every step's latency goes into the
- * histogram of its label; calls also count the scratch pages the guest
- * took during the call and the VM exits, snapshots their page
- * statistics. Then the expectations are judged.
+ * histogram of its row (scenario.h, "Rows"); calls also count the scratch
+ * pages the guest took during the call and the VM exits, snapshots their
+ * page statistics. Then the expectations are judged.
+ *
+ * Rows: the first call step run after a create goes to "LABEL (first
+ * after create)", the first after a restore (other steps, a snapshot say,
+ * may come between) to "LABEL (first after restore)", every other call
+ * to "LABEL (steady)". A restore goes to "LABEL (same snapshot)" when
+ * sandbox_current_snapshot() is already the snapshot it restores, else
+ * to "LABEL (other snapshot)" (decided before the clock starts). A
+ * restore path never taken has no row in the result.
  *
  * What is timed: the step's operation alone. Finding the snapshot a
  * restore or save names, forming a save or load path, keeping the

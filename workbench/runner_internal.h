@@ -79,6 +79,7 @@ struct worker {
 	struct snapshot *last;        /* last snapshot taken or loaded */
 	struct snapshot *last_loaded; /* in this iteration, for create */
 	bool recording;
+	enum scenario_variant next_call; /* the row of the next call (runner_worker.c) */
 	uint64_t due_ns;              /* open loop: when a late iteration was due, else 0 */
 	_Atomic uint64_t *done;       /* iterations finished, for progress */
 	atomic_bool finished;
@@ -94,6 +95,9 @@ struct worker {
 /* The thread of one worker (arg: struct worker *). */
 void *runner_worker_main(void *arg);
 
+/* After the merge: drop the variant rows no execution went to (a restore
+ * path never taken), keeping at least one row of each step. */
+void runner_drop_unused_rows(struct scenario_result *r);
 /* Judge the scenario's expectations against its results. */
 void runner_judge(const struct scenario *sc, struct scenario_result *r);
 uint64_t runner_rss_bytes(void);

@@ -1,5 +1,6 @@
-/* runner_judge.c — merging per-sandbox statistics and judging a scenario's
- * expectations (its regression oracle). */
+/* runner_judge.c — merging per-sandbox statistics, dropping the rows no
+ * execution went to, and judging a scenario's expectations (its
+ * regression oracle). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +46,36 @@ void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, s
 	}
 }
 
-/* Every step the expectation names, merged: a label, or all of a kind. */
+static bool row_used(const struct step_stats *st)
+{
+	return hist_count(&st->hist) || st->errors;
+}
+
+void runner_drop_unused_rows(struct scenario_result *r)
+{
+	bool *drop = calloc(r->n_steps ? r->n_steps : 1, sizeof *drop);
+	if (!drop)
+		return; /* keeping them is harmless: rows of count 0 */
+	for (size_t i = 0; i < r->n_steps; i++) {
+		const struct step_stats *st = &r->steps[i];
+		if (st->variant == SCENARIO_VARIANT_NONE || row_used(st))
+			continue;
+		/* dropped if another row of the step remains: a used one, or
+		 * (none used) the first of them */
+		for (size_t k = 0; k < r->n_steps && !drop[i]; k++)
+			if (k != i && strcmp(r->steps[k].step, st->step) == 0)
+				drop[i] = row_used(&r->steps[k]) || k < i;
+	}
+	size_t keep = 0;
+	for (size_t i = 0; i < r->n_steps; i++)
+		if (!drop[i])
+			r->steps[keep++] = r->steps[i];
+	r->n_steps = keep;
+	free(drop);
+}
+
+/* Every row the expectation names, merged: a label (every row, or one
+ * variant), or all steps of a kind (every row, or one variant). */
 static bool gather(const struct scenario_expect *e, const struct scenario_result *r,
 		   struct step_stats *out)
 {
@@ -55,8 +85,8 @@ static bool gather(const struct scenario_expect *e, const struct scenario_result
 	for (size_t i = 0; i < r->n_steps; i++) {
 		const struct step_stats *s = &r->steps[i];
 		bool match = e->step_is_kind ? strcmp(scenario_step_kind_name(s->kind), e->step) == 0
-					     : strcmp(s->label, e->step) == 0;
-		if (!match)
+					     : strcmp(s->step, e->step) == 0;
+		if (!match || (e->variant != SCENARIO_VARIANT_NONE && s->variant != e->variant))
 			continue;
 		runner_merge_stats(&(struct scenario_result){ .steps = out, .n_steps = 1 }, s, 1);
 		any = true;
@@ -112,7 +142,9 @@ void runner_judge(const struct scenario *sc, struct scenario_result *r)
 			continue;
 		}
 		if (!gather(e, r, merged) || hist_count(&merged->hist) == 0) {
-			snprintf(x->why, sizeof x->why, "no execution of '%s' was recorded", e->step);
+			char row[RESULTS_LABEL_MAX];
+			scenario_row_name(row, sizeof row, e->step, e->variant);
+			snprintf(x->why, sizeof x->why, "no execution of '%s' was recorded", row);
 			continue;
 		}
 		x->got = metric_value(e->metric, merged);
@@ -121,7 +153,9 @@ void runner_judge(const struct scenario *sc, struct scenario_result *r)
 			char got[48], want[48];
 			format_value(got, sizeof got, e->metric, x->got);
 			format_value(want, sizeof want, e->metric, (double)e->value);
-			snprintf(x->why, sizeof x->why, "%s.%s is %s, expected %s %s", e->step,
+			char row[RESULTS_LABEL_MAX];
+			scenario_row_name(row, sizeof row, e->step, e->variant);
+			snprintf(x->why, sizeof x->why, "%s.%s is %s, expected %s %s", row,
 				 scenario_metric_name(e->metric), got, scenario_cmp_name(e->op), want);
 		}
 	}

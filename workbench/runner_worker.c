@@ -15,12 +15,40 @@
 #include "snap_file.h"
 #include "vmm.h"
 
-static struct step_stats *stats_for(struct worker *w, const char *label)
+static struct step_stats *stats_for(struct worker *w, const char *label,
+				    enum scenario_variant variant)
 {
 	for (size_t i = 0; i < w->n_stats; i++)
-		if (strcmp(w->stats[i].label, label) == 0)
+		if (w->stats[i].variant == variant && strcmp(w->stats[i].step, label) == 0)
 			return &w->stats[i];
 	return NULL;
+}
+
+/* The row an execution of s goes to, decided before it runs: a call by
+ * what ran before it, a restore by its path (the same snapshot the
+ * sandbox runs from, or another one). */
+static enum scenario_variant variant_of(const struct worker *w, const struct scenario_step *s,
+					const struct snapshot *target)
+{
+	switch (s->kind) {
+	case SCENARIO_STEP_CALL: return w->next_call;
+	case SCENARIO_STEP_RESTORE:
+		return w->sb && target && sandbox_current_snapshot(w->sb) == target
+			       ? SCENARIO_VARIANT_SAME_SNAPSHOT
+			       : SCENARIO_VARIANT_OTHER_SNAPSHOT;
+	default: return SCENARIO_VARIANT_NONE;
+	}
+}
+
+/* After a step ran: what the next call is. */
+static void after_step(struct worker *w, const struct scenario_step *s)
+{
+	if (s->kind == SCENARIO_STEP_CREATE)
+		w->next_call = SCENARIO_VARIANT_FIRST_AFTER_CREATE;
+	else if (s->kind == SCENARIO_STEP_RESTORE)
+		w->next_call = SCENARIO_VARIANT_FIRST_AFTER_RESTORE;
+	else if (s->kind == SCENARIO_STEP_CALL)
+		w->next_call = SCENARIO_VARIANT_STEADY;
 }
 
 static struct snapshot *named_get(struct worker *w, const char *name)
@@ -172,17 +200,19 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 		if (w->due_ns)
 			w->due_ns += held;
 	}
-	/* The parser keeps labels short enough never to be cut (runner.c
-	 * refuses one that would be): every label has its statistics. */
-	struct step_stats *st = stats_for(w, s->label);
-	if (!st)
-		return sb_errf(&w->err, SB_E_STATE, "%s:%u: step '%s': no statistics for its label",
-			       w->sc->file, s->line, s->label);
 	struct step_prep prep = { 0 };
 	struct snapshot *snap = NULL;
 	bool call_error = false;
 	struct step_record rec = { 0 };
 	int rc = prepare(w, s, &prep);
+	/* The parser keeps labels short enough never to be cut (runner.c
+	 * refuses one that would be), and scenario_rows() lists every row the
+	 * step list reaches: every execution has its statistics. */
+	enum scenario_variant variant = variant_of(w, s, prep.target);
+	struct step_stats *st = stats_for(w, s->label, variant);
+	if (!st)
+		return sb_errf(&w->err, SB_E_STATE, "%s:%u: step '%s': no statistics for its row (%s)",
+			       w->sc->file, s->line, s->label, scenario_variant_name(variant));
 	if (!rc) {
 		uint64_t pages_before = s->kind == SCENARIO_STEP_CALL ? sandbox_scratch_pages_used(w->sb) : 0;
 		uint64_t t0 = vmm_now_ns();
@@ -208,6 +238,7 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 		snap_unref(snap);
 		return sb_err_prefix(&w->err, "%s:%u: step '%s': ", w->sc->file, s->line, s->label);
 	}
+	after_step(w, s);
 	rec.call_error = call_error;
 	rec.snap = snap;
 	if (w->recording)

@@ -167,22 +167,6 @@ static int grow(void **arr, size_t *cap, size_t n, size_t elem)
 
 /* ---- finishing a scenario ------------------------------------------------- */
 
-static bool label_used(const struct scenario_step *steps, size_t n, const char *label,
-		       bool kind, enum scenario_step_kind *found_kind)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct scenario_step *s = &steps[i];
-		if (strcmp(kind ? scenario_step_kind_name(s->kind) : s->label, label) == 0) {
-			*found_kind = s->kind;
-			return true;
-		}
-		if (s->kind == SCENARIO_STEP_REPEAT &&
-		    label_used(s->as.repeat.steps, s->as.repeat.n, label, kind, found_kind))
-			return true;
-	}
-	return false;
-}
-
 static int check_calls_fit(struct parse *ps, const struct scenario_step *steps, size_t n)
 {
 	const struct scenario *sc = ps->cur;
@@ -208,26 +192,10 @@ static int check_calls_fit(struct parse *ps, const struct scenario_step *steps, 
 
 static int resolve_expects(struct parse *ps)
 {
-	struct scenario *sc = ps->cur;
-	for (size_t i = 0; i < sc->n_expects; i++) {
-		struct scenario_expect *e = &sc->expects[i];
-		enum scenario_step_kind k = SCENARIO_STEP__COUNT;
-		if (label_used(sc->steps, sc->n_steps, e->step, false, &k)) {
-			e->step_is_kind = false;
-		} else if (label_used(sc->steps, sc->n_steps, e->step, true, &k)) {
-			e->step_is_kind = true;
-		} else {
-			return perr(ps, e->line, SB_E_INVAL,
-				    "expect: no step labelled '%s' and no step of that kind", e->step);
-		}
-		/* both are measured around calls only: on another step the
-		 * expectation would compare a constant 0 and always pass */
-		if ((e->metric == SCENARIO_METRIC_EXITS || e->metric == SCENARIO_METRIC_SCRATCH_PAGES) &&
-		    k != SCENARIO_STEP_CALL)
-			return perr(ps, e->line, SB_E_INVAL,
-				    "expect: %s are counted for call steps only, not '%s'",
-				    scenario_metric_name(e->metric), e->step);
-	}
+	unsigned line = ps->cur->line;
+	struct sb_err err;
+	if (scenario_resolve_expects(ps->cur, &line, &err))
+		return perr(ps, line, err.code, "%s", err.msg);
 	return 0;
 }
 

@@ -45,7 +45,9 @@
  * Steps (one `step =` line each, run in order; `iterations` times)
  *   create                      make the sandbox (layout from the options)
  *   destroy                     destroy it
- *   call NAME(ARG, ...)         call a guest function, 0..SB_CALL_MAX_ARGS args
+ *   call NAME(ARG, ...) [as LABEL]
+ *                               call a guest function, 0..SB_CALL_MAX_ARGS args;
+ *                               `as LABEL` gives the call its own rows
  *   snapshot [as NAME]          take a snapshot
  *   restore [NAME]              restore NAME, or the last snapshot taken
  *   save FILE [from NAME]       save NAME (or the last snapshot) to FILE
@@ -53,8 +55,9 @@
  *   sleep TIME                  sleep (time syntax above)
  *   repeat N {  ...  }          run the enclosed steps N >= 1 times; nests
  *                               up to SCENARIO_REPEAT_DEPTH deep
- *   NAME: [A-Za-z0-9_.-]+ (call names [A-Za-z_][A-Za-z0-9_]*). FILE: a word
- *   without spaces, or a "quoted string".
+ *   NAME, LABEL: [A-Za-z0-9_.-]+ (call names [A-Za-z_][A-Za-z0-9_]*); a LABEL
+ *   is not a step kind ("create", "restore", ...). FILE: a word without
+ *   spaces, or a "quoted string".
  *
  * Call argument literals -> struct sb_value
  *   123  -5  0x1f        i64 (decimal or 0x hex, optional sign)
@@ -84,15 +87,32 @@
  * guest's code size (the snapshot limit) is checked when the run builds
  * the scenario's first snapshot.
  *
- * Labels: create, destroy, "call NAME", "snapshot [NAME]", "restore
- * [NAME]", "save FILE", "load FILE" (or "load NAME" with `as NAME`),
- * "sleep TIME", "repeat N".
+ * Labels: create, destroy, "call NAME" (or LABEL with `as LABEL`),
+ * "snapshot [NAME]", "restore [NAME]", "save FILE", "load FILE" (or "load
+ * NAME" with `as NAME`), "sleep TIME", "repeat N".
+ *
+ * Rows: a report gives each label one row, except calls and restores,
+ * whose executions are split by what they cost (the runner, runner.h):
+ *   "LABEL (first after create)"   a call that is the first call step run
+ *   "LABEL (first after restore)"  after a create / after a restore
+ *   "LABEL (steady)"               every other call
+ *   "LABEL (same snapshot)"        a restore of the snapshot the sandbox
+ *                                  already runs from
+ *   "LABEL (other snapshot)"       a restore of another one
+ * e.g. "call add (steady)", "restore base (same snapshot)". A restore row
+ * times sandbox_restore() until it returns, the sandbox ready for a call;
+ * work it leaves to the guest's next entry lands in the first call after
+ * it: the post-restore penalty (results.h).
  *
  * Expectations (`expect =`, repeatable): the scenario's regression oracle
  *     STEP.METRIC OP VALUE
- *   STEP    a step label ("restore base", "call touch_pages": every step
- *           with that label, together) or, if no label matches, a step kind
- *           ("restore": all restore steps together); it must exist
+ *   STEP    a row as the report names it ("restore base (same snapshot)",
+ *           "call add (steady)": that row alone); or a step label
+ *           ("restore base", "call touch_pages": every row of every step
+ *           with that label, together); or, if no label matches, a step
+ *           kind ("restore": all restore steps together), also with a row
+ *           suffix ("call (first after restore)"); it must exist, and the
+ *           suffix must be one of that kind's
  *   METRIC  count min max mean p50 p90 p99 p99.9 p99.99 (latency of the
  *           step; VALUE is a time, except count which is a count), or,
  *           for call steps only, scratch_pages (scratch pages the guest
@@ -201,6 +221,35 @@ enum scenario_step_kind {
 
 const char *scenario_step_kind_name(enum scenario_step_kind k); /* "call" */
 
+/* The rows a step's executions go to (see "Rows" above). NONE: the step's
+ * one row; in an expectation, every row of the step. */
+enum scenario_variant {
+	SCENARIO_VARIANT_NONE,
+	SCENARIO_VARIANT_FIRST_AFTER_CREATE,  /* calls */
+	SCENARIO_VARIANT_FIRST_AFTER_RESTORE,
+	SCENARIO_VARIANT_STEADY,
+	SCENARIO_VARIANT_SAME_SNAPSHOT,       /* restores */
+	SCENARIO_VARIANT_OTHER_SNAPSHOT,
+	SCENARIO_VARIANT__COUNT
+};
+
+/* Longest variant name ("first after restore") and row suffix " (...)". */
+#define SCENARIO_VARIANT_NAME_MAX 19
+#define SCENARIO_ROW_SUFFIX_MAX (SCENARIO_VARIANT_NAME_MAX + 3)
+/* Characters in a row name: a label and a suffix. */
+#define SCENARIO_ROW_NAME_MAX (SCENARIO_LABEL_MAX + SCENARIO_ROW_SUFFIX_MAX)
+
+/* "first after restore", "same snapshot", ...; "" for NONE. */
+const char *scenario_variant_name(enum scenario_variant v);
+/* The variant with this name; SCENARIO_VARIANT__COUNT if none. */
+enum scenario_variant scenario_variant_find(const char *name, size_t len);
+/* Whether steps of kind k have rows of variant v (NONE: kinds other than
+ * call and restore). */
+bool scenario_variant_of_kind(enum scenario_step_kind k, enum scenario_variant v);
+/* The row name: "LABEL (VARIANT)", or LABEL for NONE. Returns the length
+ * it needs (as snprintf). */
+int scenario_row_name(char *buf, size_t bytes, const char *label, enum scenario_variant v);
+
 struct scenario_step {
 	enum scenario_step_kind kind;
 	unsigned line;  /* in the scenario file */
@@ -266,8 +315,9 @@ bool scenario_cmp_eval(enum scenario_cmp c, double got, double want);
 struct scenario_expect {
 	char *text;  /* as written */
 	unsigned line;
-	char *step;  /* a label or a step kind name */
+	char *step;  /* a label or a step kind name (without a row suffix) */
 	bool step_is_kind; /* step names a kind: all its steps together */
+	enum scenario_variant variant; /* one row of those steps; NONE = all */
 	enum scenario_metric metric;
 	enum scenario_cmp op;
 	uint64_t value; /* ns for time metrics, else a count */
@@ -305,6 +355,19 @@ int scenario_set_parse_string(struct scenario_set *set, const char *name_for_mes
 			      const char *text, struct sb_err *err);
 void scenario_set_free(struct scenario_set *set);
 const struct scenario *scenario_set_find(const struct scenario_set *set, const char *name);
+
+/* The rows its step list yields in a report (see "Rows"), in report
+ * order: labels in first-use order, each label's variants in enum order.
+ * Call rows: those the list reaches (known from the list); restore rows:
+ * both paths (known at run time only). The labels point into sc. *rows is
+ * malloc'd (free it). Return 0 or -1 (out of memory). */
+struct scenario_row {
+	const char *label;
+	enum scenario_step_kind kind;
+	enum scenario_variant variant;
+};
+int scenario_rows(const struct scenario *sc, struct scenario_row **rows, size_t *n,
+		  struct sb_err *err);
 
 /* The files a scenario names (guest, init_data) exist and are regular
  * files, as seen from the current directory. Errors read
@@ -355,6 +418,11 @@ uint64_t scenario_call_record_bytes(const struct scenario_step *call);
 /* The scenario's sizes against layout_config_check(); on error *line is
  * the line of the size option set last (0 = all defaults). */
 int scenario_check_layout(const struct scenario *sc, unsigned *line, struct sb_err *err);
+/* Resolve the STEP of each expectation (scenario_expect_parse) against
+ * the finished step list: a row name, a label, a kind, a kind with a row
+ * suffix; sets step, step_is_kind and variant. On error *line is the line
+ * to name (the expectation's) and err reads "expect: ...". */
+int scenario_resolve_expects(struct scenario *sc, unsigned *line, struct sb_err *err);
 /* Parse "STEP.METRIC OP VALUE" (the step is not resolved here). */
 int scenario_expect_parse(const char *text, struct scenario_expect *out, struct sb_err *err);
 void scenario_expect_free(struct scenario_expect *e);

@@ -1,5 +1,5 @@
-/* scenario_call.c — lexing of step text and `call NAME(ARGS)` with its
- * argument literals (grammar: scenario.h); the rest of the step list is
+/* scenario_call.c — lexing of step text and `call NAME(ARGS) [as LABEL]`
+ * with its argument literals (grammar: scenario.h); the rest of the step list is
  * scenario_steps.c. */
 #include <ctype.h>
 #include <errno.h>
@@ -350,9 +350,29 @@ static int parse_literal(struct scenario_steps_builder *b, unsigned argi, const 
 	return parse_int_literal(b, argi, tok, v, err);
 }
 
-/* "NAME(ARG, ...)" into the step. */
+/* After the ')': nothing, or "as LABEL" (a name that is not a step kind:
+ * "create" would merge a call's row with the create step's). */
+static int call_end(struct scenario_steps_builder *b, const char *p, char **label,
+		    struct sb_err *err)
+{
+	if (lex_keyword(&p, "as")) {
+		if (!*skip_ws(p))
+			return step_errf(b, err, SB_E_INVAL, "'as' needs a label after it");
+		if (lex_name(b, &p, "a call's label", label, err))
+			return -1;
+		for (unsigned k = 0; k < SCENARIO_STEP__COUNT; k++)
+			if (strcmp(*label, scenario_step_kind_name((enum scenario_step_kind)k)) == 0)
+				return step_errf(b, err, SB_E_INVAL,
+						 "'%s' is a step kind; label the call with another name",
+						 *label);
+	}
+	return expect_end(b, p, err);
+}
+
+/* "NAME(ARG, ...) [as LABEL]" into the step; *label: LABEL (malloc'd) or
+ * left NULL. */
 int parse_call(struct scenario_steps_builder *b, const char *p, struct scenario_step *s,
-	       struct sb_err *err)
+	       char **label, struct sb_err *err)
 {
 	p = skip_ws(p);
 	const char *start = p;
@@ -371,7 +391,7 @@ int parse_call(struct scenario_steps_builder *b, const char *p, struct scenario_
 		return step_errf(b, err, SB_E_INVAL, "expected '(' after '%s'", s->as.call.name);
 	p = skip_ws(p + 1);
 	if (*p == ')')
-		return expect_end(b, p + 1, err);
+		return call_end(b, p + 1, label, err);
 	for (unsigned i = 0;; i++) {
 		if (i == SB_CALL_MAX_ARGS)
 			return step_errf(b, err, SB_E_TOO_BIG, "more than %d arguments",
@@ -381,7 +401,7 @@ int parse_call(struct scenario_steps_builder *b, const char *p, struct scenario_
 		s->as.call.nargs = i + 1;
 		p = skip_ws(p);
 		if (*p == ')')
-			return expect_end(b, p + 1, err);
+			return call_end(b, p + 1, label, err);
 		if (*p != ',')
 			return step_errf(b, err, SB_E_INVAL,
 					 *p ? "expected ',' or ')' after argument %u, not '%c'"

@@ -1,8 +1,10 @@
 /* scenario_expect.c — expectations: "STEP.METRIC OP VALUE", the oracle a
- * regression scenario carries. Grammar: scenario.h. */
+ * regression scenario carries, and the rows (variants) a STEP may name.
+ * Grammar: scenario.h. */
 #include "scenario.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <errno.h>
 #include <float.h>
 #include <inttypes.h>
@@ -11,6 +13,49 @@
 #include <string.h>
 
 #include "units.h"
+
+/* ---- rows: the variants of a step ------------------------------------------------------- */
+
+static const char *const variant_names[SCENARIO_VARIANT__COUNT] = {
+	[SCENARIO_VARIANT_NONE] = "",
+	[SCENARIO_VARIANT_FIRST_AFTER_CREATE] = "first after create",
+	[SCENARIO_VARIANT_FIRST_AFTER_RESTORE] = "first after restore",
+	[SCENARIO_VARIANT_STEADY] = "steady",
+	[SCENARIO_VARIANT_SAME_SNAPSHOT] = "same snapshot",
+	[SCENARIO_VARIANT_OTHER_SNAPSHOT] = "other snapshot",
+};
+
+const char *scenario_variant_name(enum scenario_variant v)
+{
+	return (unsigned)v < SCENARIO_VARIANT__COUNT ? variant_names[v] : "?";
+}
+
+enum scenario_variant scenario_variant_find(const char *name, size_t len)
+{
+	for (unsigned v = SCENARIO_VARIANT_NONE + 1; v < SCENARIO_VARIANT__COUNT; v++)
+		if (strlen(variant_names[v]) == len && strncmp(name, variant_names[v], len) == 0)
+			return (enum scenario_variant)v;
+	return SCENARIO_VARIANT__COUNT;
+}
+
+bool scenario_variant_of_kind(enum scenario_step_kind k, enum scenario_variant v)
+{
+	switch (k) {
+	case SCENARIO_STEP_CALL:
+		return v == SCENARIO_VARIANT_FIRST_AFTER_CREATE ||
+		       v == SCENARIO_VARIANT_FIRST_AFTER_RESTORE || v == SCENARIO_VARIANT_STEADY;
+	case SCENARIO_STEP_RESTORE:
+		return v == SCENARIO_VARIANT_SAME_SNAPSHOT || v == SCENARIO_VARIANT_OTHER_SNAPSHOT;
+	default: return v == SCENARIO_VARIANT_NONE;
+	}
+}
+
+int scenario_row_name(char *buf, size_t bytes, const char *label, enum scenario_variant v)
+{
+	if (v == SCENARIO_VARIANT_NONE)
+		return snprintf(buf, bytes, "%s", label);
+	return snprintf(buf, bytes, "%s (%s)", label, scenario_variant_name(v));
+}
 
 /* ---- expectations ---------------------------------------------------------------------- */
 

@@ -275,11 +275,18 @@ static int parse_step(struct scenario_steps_builder *b, const char *text, struct
 			return -1;
 		rc = asprintf(&s->label, "%s", kind);
 		break;
-	case SCENARIO_STEP_CALL:
-		if (parse_call(b, p, s, err))
+	case SCENARIO_STEP_CALL: {
+		char *label = NULL;
+		if (parse_call(b, p, s, &label, err)) {
+			free(label);
 			return -1;
-		rc = asprintf(&s->label, "call %s", s->as.call.name);
+		}
+		if (label)
+			s->label = label;
+		else
+			rc = asprintf(&s->label, "call %s", s->as.call.name);
 		break;
+	}
 	case SCENARIO_STEP_SNAPSHOT:
 	case SCENARIO_STEP_RESTORE:
 		if ((s->kind == SCENARIO_STEP_SNAPSHOT ? lex_keyword(&p, "as") : *skip_ws(p)) &&

@@ -40,8 +40,9 @@ int lex_path(struct scenario_steps_builder *b, const char **pp, char **out, stru
 bool lex_keyword(const char **pp, const char *kw);
 int expect_end(struct scenario_steps_builder *b, const char *p, struct sb_err *err);
 
-/* "NAME(ARG, ...)" into the call step s. */
+/* "NAME(ARG, ...) [as LABEL]" into the call step s; *label: LABEL
+ * (malloc'd) or left NULL. */
 int parse_call(struct scenario_steps_builder *b, const char *p, struct scenario_step *s,
-	       struct sb_err *err);
+	       char **label, struct sb_err *err);
 
 #endif

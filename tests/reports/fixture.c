@@ -24,15 +24,23 @@ void fixture_fill_restore(struct hist *h, unsigned scale_pct, uint64_t tail_ns)
 	hist_record_n(h, tail_ns, 20);
 }
 
-static struct step_stats *add_step(struct scenario_result *s, const char *label,
-				   enum scenario_step_kind kind)
+static struct step_stats *add_row(struct scenario_result *s, const char *step,
+				  enum scenario_step_kind kind, enum scenario_variant variant)
 {
 	struct step_stats *st = &s->steps[s->n_steps++];
 	memset(st, 0, sizeof *st);
-	snprintf(st->label, sizeof st->label, "%s", label);
+	scenario_row_name(st->label, sizeof st->label, step, variant);
+	snprintf(st->step, sizeof st->step, "%s", step);
 	st->kind = kind;
+	st->variant = variant;
 	hist_init(&st->hist);
 	return st;
+}
+
+static struct step_stats *add_step(struct scenario_result *s, const char *label,
+				   enum scenario_step_kind kind)
+{
+	return add_row(s, label, kind, SCENARIO_VARIANT_NONE);
 }
 
 static void add_option(struct scenario_result *s, const char *name, const char *value)
@@ -61,15 +69,19 @@ static void scenario0(struct scenario_result *s)
 	s->wall_ns = 2500000000ull;
 	s->rss_bytes = 100ull << 20;
 	s->cal = (struct calibration){ 1200, 1500, 12.5 };
-	s->steps = must(calloc(4, sizeof *s->steps));
+	s->steps = must(calloc(5, sizeof *s->steps));
 	struct step_stats *st = add_step(s, "create", SCENARIO_STEP_CREATE);
 	hist_record(&st->hist, 2000000);
 	hist_record(&st->hist, 2100000);
-	st = add_step(s, "call touch_pages", SCENARIO_STEP_CALL);
+	st = add_row(s, "call touch_pages", SCENARIO_STEP_CALL, SCENARIO_VARIANT_FIRST_AFTER_RESTORE);
+	for (uint64_t i = 0; i < 1000; i++)
+		hist_record(&st->hist, 40000 + (i * 7919) % 3000);
+	st->scratch_pages = 3000;
+	st->exits = 4000;
+	st = add_row(s, "call touch_pages", SCENARIO_STEP_CALL, SCENARIO_VARIANT_STEADY);
 	for (uint64_t i = 0; i < 1002; i++)
 		hist_record(&st->hist, i % 100 == 99 ? 80000 + i : 5000 + (i * 7919) % 3000);
-	st->scratch_pages = 3006;
-	st->exits = 2004;
+	st->exits = 1002;
 	st = add_step(s, "snapshot as base", SCENARIO_STEP_SNAPSHOT);
 	hist_record(&st->hist, 300000);
 	hist_record(&st->hist, 310000);
@@ -80,7 +92,7 @@ static void scenario0(struct scenario_result *s)
 	st->pt_pages = 24;
 	st->zero_pages = 6;
 	st->snapshot_bytes = 2 * (64ull << 20) + 24 * 4096;
-	st = add_step(s, "restore base", SCENARIO_STEP_RESTORE);
+	st = add_row(s, "restore base", SCENARIO_STEP_RESTORE, SCENARIO_VARIANT_SAME_SNAPSHOT);
 	fixture_fill_restore(&st->hist, 100, FIXTURE_TAIL_NS);
 	s->expects = must(calloc(1, sizeof *s->expects));
 	s->n_expects = 1;
@@ -110,13 +122,14 @@ static void scenario1(struct scenario_result *s, bool failures)
 		snprintf(s->error, sizeof s->error, "sandbox 1: guest aborted: <oops> & \"more\"");
 	}
 	s->steps = must(calloc(4, sizeof *s->steps));
-	struct step_stats *st = add_step(s, "call touch_pages", SCENARIO_STEP_CALL);
+	struct step_stats *st = add_row(s, "call touch_pages", SCENARIO_STEP_CALL,
+					SCENARIO_VARIANT_FIRST_AFTER_RESTORE);
 	for (uint64_t i = 0; i < 100; i++)
 		hist_record(&st->hist, 6000 + i * 13);
 	st->scratch_pages = 500;
 	st->exits = 200;
 	st->errors = 1;
-	st = add_step(s, "restore", SCENARIO_STEP_RESTORE);
+	st = add_row(s, "restore", SCENARIO_STEP_RESTORE, SCENARIO_VARIANT_OTHER_SNAPSHOT);
 	for (uint64_t i = 0; i < 100; i++)
 		hist_record(&st->hist, 60000 + i * i * 10);
 	add_step(s, "destroy", SCENARIO_STEP_DESTROY); /* never ran */

@@ -2,7 +2,7 @@
  * shell tests feed to snapbench:
  *   base.json    the clean fixture
  *   same.json    the same again
- *   slow.json    "restore base" p99 30% slower (default limit 25%)
+ *   slow.json    "restore base (same snapshot)" p99 30% slower (default limit 25%)
  *   failed.json  the fixture with a failed scenario and expectation
  *   newer.json   schema_version + 1 */
 #include <stdio.h>
@@ -40,7 +40,7 @@ int main(int argc, char **argv)
 	rc |= save(argv[1], "newer.json", &r);
 	r.schema_version--;
 	struct step_stats *st = (struct step_stats *)scenario_result_step(&r.scenarios[0],
-									  "restore base");
+									  "restore base (same snapshot)");
 	fixture_fill_restore(&st->hist, 100, FIXTURE_TAIL_NS * 13 / 10);
 	rc |= save(argv[1], "slow.json", &r);
 	run_report_free(&r);

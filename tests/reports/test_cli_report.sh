@@ -30,7 +30,7 @@ expect 2 "unknown metric 'p42'" compare base.json same.json --threshold p42=3%
 expect 2 "usage: snapbench compare" compare --frobnicate base.json same.json
 expect 2 "absent.json: unable to open" compare base.json absent.json
 expect 2 "broken.json:1:21: not valid JSON" compare broken.json same.json
-expect 2 "newer.json: schema_version 2 is not supported" compare base.json newer.json
+expect 2 "newer.json: schema_version 3 is not supported" compare base.json newer.json
 out=$("$sb" compare -q base.json same.json 2>&1)
 if [ -z "$out" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --quiet printed: $out"; fi
 # report
@@ -42,7 +42,7 @@ expect 2 "which report?" report
 expect 2 "unexpected argument 'more.json'" report base.json more.json
 expect 2 "usage: snapbench report" report --nope base.json
 expect 1 "absent.json: unable to open" report absent.json
-expect 1 "newer.json: schema_version 2 is not supported" report newer.json
+expect 1 "newer.json: schema_version 3 is not supported" report newer.json
 expect 0 "" report base.json --html out.html --json out.json
 if grep -q "<svg" out.html && ! grep -q "http" out.html && cmp -s out.json base.json; then
 	pass=$((pass + 1))

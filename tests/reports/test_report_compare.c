@@ -20,12 +20,12 @@ static void m_none(struct run_report *r)
 
 static void m_p99_up_30(struct run_report *r) /* the 2% tail: p99, p99.9, max */
 {
-	fixture_fill_restore(&step(r, 0, "restore base")->hist, 100, FIXTURE_TAIL_NS * 13 / 10);
+	fixture_fill_restore(&step(r, 0, "restore base (same snapshot)")->hist, 100, FIXTURE_TAIL_NS * 13 / 10);
 }
 
 static void m_faster(struct run_report *r)
 {
-	fixture_fill_restore(&step(r, 0, "restore base")->hist, 50, FIXTURE_TAIL_NS / 2);
+	fixture_fill_restore(&step(r, 0, "restore base (same snapshot)")->hist, 50, FIXTURE_TAIL_NS / 2);
 }
 
 static void m_missing_step(struct run_report *r)
@@ -39,8 +39,10 @@ static void m_new_step(struct run_report *r)
 	struct scenario_result *s = &r->scenarios[1];
 	struct step_stats *st = &s->steps[s->n_steps++];
 	memset(st, 0, sizeof *st);
-	snprintf(st->label, sizeof st->label, "call new_thing");
+	snprintf(st->label, sizeof st->label, "call new_thing (steady)");
+	snprintf(st->step, sizeof st->step, "call new_thing");
 	st->kind = SCENARIO_STEP_CALL;
+	st->variant = SCENARIO_VARIANT_STEADY;
 	hist_init(&st->hist);
 	hist_record(&st->hist, 1000);
 }
@@ -71,7 +73,7 @@ static void m_failed_run(struct run_report *r)
 
 static void m_more_pages(struct run_report *r)
 {
-	step(r, 0, "call touch_pages")->scratch_pages += 1;
+	step(r, 0, "call touch_pages (first after restore)")->scratch_pages += 1;
 }
 
 static void m_fewer_copies(struct run_report *r)
@@ -90,21 +92,21 @@ struct cmp_case {
 static const struct cmp_case cases[] = {
 	{ "identical", m_none, { 0 }, 0, "0 regressions, 0 improved, 0 new" },
 	{ "p99 +30% over 25%", m_p99_up_30, { 0 }, 1,
-	  "restore base             p99 (us)                         40.000       52.000    "
+	  "restore base (same snapshot)           p99 (us)                         40.000       52.000    "
 	  "+30.0%    25%  REGRESSION" },
 	{ "p99 +30% within 40%", m_p99_up_30, { "p99=40%" }, 0, "p99 (us)" },
 	{ "all=5% turns max on", m_p99_up_30, { "all=5%" }, 3, "max (us)" },
 	{ "max on alone", m_p99_up_30, { "p99=off", "max=29" }, 1, "  off  OK" },
 	{ "faster", m_faster, { 0 }, 0, "IMPROVED" },
-	{ "missing step", m_missing_step, { 0 }, 1, "snapshot as base         step" },
-	{ "new step", m_new_step, { 0 }, 1 /* the destroy step went */, "call new_thing" },
+	{ "missing step", m_missing_step, { 0 }, 1, "snapshot as base                       step" },
+	{ "new step", m_new_step, { 0 }, 1 /* the destroy step went */, "call new_thing (steady)" },
 	{ "missing scenario", m_missing_scenario, { 0 }, 1,
-	  "esc<&>\"name              -                        scenario                        present       absent                   MISSING" },
+	  "esc<&>\"name              -                                      scenario                        present       absent                   MISSING" },
 	{ "new scenario", m_missing_scenario, { 0 }, 1, "1 regression, 0 improved, 1 new" },
 	{ "failed expectation", m_failed_expect, { 0 }, 1, "REGRESSION (expectation failed)" },
 	{ "failed run", m_failed_run, { 0 }, 1, "REGRESSION (the run failed)" },
 	{ "new scenario, failed expectation", m_new_scenario_failed_expect, { 0 }, 2,
-	  "brand-new                restore base.p99 < 50us  expectation" },
+	  "brand-new                restore base.p99 < 50us                expectation" },
 	{ "one more scratch page", m_more_pages, { 0 }, 1, "scratch_pages (per call)" },
 	{ "pages allowed", m_more_pages, { "pages=1%" }, 0, "1%  OK" },
 	{ "fewer pages copied", m_fewer_copies, { 0 }, 0, "pages_copied (per snapshot)" },

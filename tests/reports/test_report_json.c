@@ -72,7 +72,9 @@ static void test_golden_and_roundtrip(void)
 			hist_summarize(&x->hist, &sx);
 			hist_summarize(&y->hist, &sy);
 			CHECK_STR(y->label, x->label);
+			CHECK_STR(y->step, x->step);
 			CHECK_U64(y->kind, x->kind);
+			CHECK_U64(y->variant, x->variant);
 			CHECK_U64(sy.count, sx.count);
 			CHECK_U64(sy.overflow, sx.overflow);
 			CHECK_U64(sy.min_ns, sx.min_ns);
@@ -89,6 +91,29 @@ static void test_golden_and_roundtrip(void)
 			CHECK_U64(y->zero_pages, x->zero_pages);
 		}
 	}
+	/* the penalties, as the rows of the read-back report give them */
+	struct post_restore_penalty p;
+	if (back.n_scenarios == 2 && back.scenarios[0].n_steps == 5 &&
+	    CHECK(scenario_result_penalty(&back.scenarios[0], &back.scenarios[0].steps[1], &p))) {
+		CHECK_STR(p.first->label, "call touch_pages (first after restore)");
+		CHECK(p.steady == &back.scenarios[0].steps[2]);
+		CHECK_U64(p.first_p50_ns, 41727);
+		CHECK_U64(p.steady_p50_ns, 6559);
+		CHECK_I64(p.penalty_ns, 35168);
+		CHECK(!scenario_result_penalty(&back.scenarios[0], &back.scenarios[0].steps[2], &p));
+		CHECK(!scenario_result_penalty(&back.scenarios[0], &back.scenarios[0].steps[4], &p));
+	}
+	if (back.n_scenarios == 2 && back.scenarios[1].n_steps == 4 &&
+	    CHECK(scenario_result_penalty(&back.scenarios[1], &back.scenarios[1].steps[0], &p))) {
+		CHECK(p.steady == NULL);
+		CHECK_U64(p.first_p50_ns, 6655);
+	}
+	CHECK_CONTAINS(json, "\"post_restore_penalties\": [\n        {\n          \"step\": \"call "
+			     "touch_pages\",\n          \"first_after_restore_p50_ns\": 41727,\n"
+			     "          \"steady_p50_ns\": 6559,\n          \"penalty_p50_ns\": 35168,\n"
+			     "          \"ratios\": {\n            \"penalty_over_exit_sandbox\": 23.445\n");
+	CHECK_CONTAINS(json, "\"steady_p50_ns\": null,\n          \"penalty_p50_ns\": null,\n"
+			     "          \"ratios\": {\n            \"penalty_over_exit_sandbox\": null\n");
 	free(again);
 	free(json);
 	run_report_free(&back);
@@ -111,8 +136,10 @@ static const struct bad_case bad_cases[] = {
 	{ "empty file", "", 0, 0, 0, "base.json:1:0: not valid JSON" },
 	{ "an array", "[1, 2]", 0, 0, 0, "base.json: not a JSON object" },
 	{ "duplicate key", "{\"a\": 1, \"a\": 2}", 0, 0, 0, "duplicate object key" },
-	{ "newer schema", 0, "", "schema_version", "2",
-	  "base.json: schema_version 2 is not supported (this snapbench reads schema_version 1)" },
+	{ "newer schema", 0, "", "schema_version", "3",
+	  "base.json: schema_version 3 is not supported (this snapbench reads schema_version 2)" },
+	{ "older schema (rows not split)", 0, "", "schema_version", "1",
+	  "base.json: schema_version 1 is not supported (this snapbench reads schema_version 2)" },
 	{ "no schema", 0, "", "schema_version", 0, "base.json: schema_version: missing" },
 	{ "schema as text", 0, "", "schema_version", "\"1\"",
 	  "base.json: schema_version: not a number" },
@@ -140,8 +167,8 @@ static const struct bad_case bad_cases[] = {
 	  "base.json: scenarios[1].expects[0].passed: missing" },
 	{ "p99 not a number", 0, "scenarios.0.steps.1.percentiles_ns", "p99", "\"fast\"",
 	  "base.json: scenarios[0].steps[1].percentiles_ns.p99: not a number" },
-	{ "p50 off its bucket", 0, "scenarios.0.steps.3.percentiles_ns", "p50", "1",
-	  "base.json: scenarios[0].steps[3].percentiles_ns.p50: 1 does not match the histogram "
+	{ "p50 off its bucket", 0, "scenarios.0.steps.4.percentiles_ns", "p50", "1",
+	  "base.json: scenarios[0].steps[4].percentiles_ns.p50: 1 does not match the histogram "
 	  "buckets" },
 	{ "pages field missing", 0, "scenarios.1.steps.0.pages", "exits", 0,
 	  "base.json: scenarios[1].steps[0].pages.exits: missing" },
@@ -162,8 +189,41 @@ static const struct bad_case bad_cases[] = {
 	  "base.json: scenarios[0].steps[0].min_ns: 5 is not in the first bucket" },
 	{ "overflow above count", 0, "scenarios.1.steps.3", "overflow", "9",
 	  "base.json: scenarios[1].steps[3].overflow: 9 is above count 2" },
-	{ "duplicate label", 0, "scenarios.0.steps.1", "label", "\"create\"",
-	  "base.json: scenarios[0].steps[1].label: 'create' repeats steps[0]" },
+	{ "duplicate label", 0, "scenarios.0.steps.3", "label", "\"create\"",
+	  "base.json: scenarios[0].steps[3].label: 'create' repeats steps[0]" },
+	/* rows: the step label, the variant, the row name made of both */
+	{ "step missing", 0, "scenarios.0.steps.0", "step", 0,
+	  "base.json: scenarios[0].steps[0].step: missing" },
+	{ "unknown variant", 0, "scenarios.0.steps.1", "variant", "\"sideways\"",
+	  "base.json: scenarios[0].steps[1].variant: unknown variant 'sideways'" },
+	{ "variant of another kind", 0, "scenarios.0.steps.4", "variant", "\"steady\"",
+	  "base.json: scenarios[0].steps[4].variant: restore steps have no 'steady' row" },
+	{ "label not the row name", 0, "scenarios.0.steps.2", "label", "\"call touch_pages\"",
+	  "base.json: scenarios[0].steps[2].label: 'call touch_pages' is not the row name of step "
+	  "'call touch_pages' (want 'call touch_pages (steady)')" },
+	/* post-restore penalties: derived, checked against the rows */
+	{ "penalties missing", 0, "scenarios.0", "post_restore_penalties", 0,
+	  "base.json: scenarios[0].post_restore_penalties: missing" },
+	{ "penalty entry missing", 0, "scenarios.0", "post_restore_penalties", "[]",
+	  "base.json: scenarios[0].post_restore_penalties: has no entry for 'call touch_pages'" },
+	{ "penalty of another step", 0, "scenarios.0.post_restore_penalties.0", "step",
+	  "\"create\"",
+	  "base.json: scenarios[0].post_restore_penalties[0].step: 'create', but the rows say "
+	  "'call touch_pages'" },
+	{ "penalty as text", 0, "scenarios.0.post_restore_penalties.0", "penalty_p50_ns",
+	  "\"big\"",
+	  "base.json: scenarios[0].post_restore_penalties[0].penalty_p50_ns: not an integer or "
+	  "null" },
+	{ "penalty ratio a string", 0, "scenarios.0.post_restore_penalties.0.ratios",
+	  "penalty_over_exit_sandbox", "\"x\"",
+	  "base.json: scenarios[0].post_restore_penalties[0].ratios.penalty_over_exit_sandbox: "
+	  "not a number or null" },
+	{ "a penalty too many", 0, "scenarios.1", "post_restore_penalties",
+	  "[{\"step\": \"call touch_pages\", \"first_after_restore_p50_ns\": 1, "
+	  "\"steady_p50_ns\": null, \"penalty_p50_ns\": null, "
+	  "\"ratios\": {\"penalty_over_exit_sandbox\": null}}, {}]",
+	  "base.json: scenarios[1].post_restore_penalties: 2 entries, but the rows have first "
+	  "calls after a restore for 1 labels" },
 };
 
 /* Set (or delete) key in the container at a dotted path. */
@@ -205,7 +265,10 @@ static void test_malformed(void)
 			text = strdup(c->raw);
 		} else {
 			json_t *root = json_loads(json, 0, NULL);
-			if (!CHECK(root && mutate(root, c->path, c->key, c->value))) {
+			if (!CHECK(root && mutate(root, c->path, c->key, c->value) &&
+				   /* a duplicate label needs its step to match */
+				   (!strstr(c->what, "duplicate label") ||
+				    mutate(root, c->path, "step", c->value)))) {
 				fprintf(stderr, "  case '%s': cannot mutate\n", c->what);
 				json_decref(root);
 				continue;

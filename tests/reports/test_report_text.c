@@ -1,5 +1,6 @@
 /* test_report_text.c — the text report, with and without the percentile
- * distribution, against golden files; plus facts a golden could hide. */
+ * distribution, against golden files; plus facts a golden could hide (the
+ * rows by variant, the post-restore penalty and its absence). */
 #include <stdlib.h>
 
 #include "check.h"
@@ -35,7 +36,19 @@ int main(void)
 		CHECK_CONTAINS(plain, "values above the histogram range (clamped)");
 		CHECK(strstr(plain, "Percentile TotalCount") == NULL);
 		CHECK_CONTAINS(dist, "Value     Percentile TotalCount 1/(1-Percentile)");
-		CHECK_CONTAINS(dist, "percentile distribution of 'restore base'");
+		CHECK_CONTAINS(dist, "percentile distribution of 'restore base (same snapshot)'");
+		/* rows by variant, the restore rows read as restore-to-ready */
+		CHECK_CONTAINS(plain, "\n   call touch_pages (first after restore)     1000     40.000     41.727");
+		CHECK_CONTAINS(plain, "\n   call touch_pages (steady)                  1002      5.000      6.559");
+		CHECK_CONTAINS(plain, "\n   restore (other snapshot)                    100     60.000     84.479");
+		CHECK_CONTAINS(plain, "restore rows are restore-to-ready: sandbox_restore() until it");
+		/* the penalty: 41.727 - 6.559 us, / 1.5 us; none without a steady call */
+		CHECK_CONTAINS(plain, "post-restore penalty in microseconds (us): p50 of the first call");
+		CHECK_CONTAINS(plain, "\n   call touch_pages                                     41.727"
+				      "        6.559       35.168                23.445\n");
+		CHECK_CONTAINS(plain, "\n   call touch_pages                                      6.655"
+				      "            -            -                     -   no steady call "
+				      "of this label was recorded: no penalty\n");
 		CHECK_CONTAINS(dist, "percentile distribution of 'destroy'\n   (no values)");
 	}
 	free(plain);

@@ -2,7 +2,8 @@
 """mask_report.py REPORT.json — print the report with everything that depends
 on time or on the machine replaced by "<masked>", so the rest (options,
 counts, page statistics, expectations, structure) can be compared with a
-golden file exactly."""
+golden file exactly. A null stays null: it says a value does not exist
+(a penalty with no steady call), which does not depend on time."""
 import json
 import os
 import sys
@@ -16,7 +17,7 @@ def mask(node):
     if isinstance(node, dict):
         out = {}
         for key, value in node.items():
-            if key in MASKED_KEYS or key.endswith("_ns"):
+            if value is not None and (key in MASKED_KEYS or key.endswith("_ns")):
                 out[key] = "<masked>"
             elif key == "file":
                 out[key] = os.path.basename(value)

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_cli_run.sh SNAPBENCH [kvm] — `snapbench run`: bad scenario input is
 # refused with file:line and exit 2 before anything runs (no KVM needed);
-# with "kvm", a run whose stdout summary cannot be written exits 1.
+# with "kvm", a run whose stdout summary cannot be written exits 1, and the
+# summary shows the rows by variant and the post-restore penalties.
 sb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
 . "$(dirname "$0")/../cli_expect.sh"
 dir=$(mktemp -d) || exit 1
@@ -20,6 +21,23 @@ if [ "$2" = kvm ]; then
 	"$sb" run -q -o out2 a.ini >/dev/full 2>err.txt
 	rc=$?
 	check "quiet (no summary): exit 0 (got $rc)" [ "$rc" -eq 0 ]
+	# the summary: rows by variant, the post-restore penalty per call label
+	printf '[p]\niterations = 3\nwarmup = 1\nstep = create\nstep = snapshot as s\n' >p.ini
+	printf 'step = restore s\nstep = call add(1, 2)\nstep = call add(1, 2)\n' >>p.ini
+	printf 'step = restore s\nstep = call echo(bytes(8)) as e8\n' >>p.ini
+	"$sb" run -o out3 p.ini >p.txt 2>err.txt
+	rc=$?
+	check "run with restores: exit 0 (got $rc): $(tail -2 err.txt)" [ "$rc" -eq 0 ]
+	check "summary: a row per restore path" grep -qE "^   restore s \(same snapshot\) +2 " p.txt
+	check "summary: the first call after a restore apart" \
+		grep -qE "^   call add \(first after restore\) +2 " p.txt
+	check "summary: the steady call apart" grep -qE "^   call add \(steady\) +2 " p.txt
+	check "summary: restore rows read as restore-to-ready" grep -q "restore rows are restore-to-ready" p.txt
+	check "summary: the penalty section" grep -q "post-restore penalty in microseconds (us)" p.txt
+	check "summary: a penalty for call add" \
+		grep -qE "^   call add +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3} +-?[0-9]+\.[0-9]{3} +-?[0-9]+\.[0-9]{3}$" p.txt
+	check "summary: none invented for e8" \
+		grep -qE "^   e8 +[0-9]+\.[0-9]{3} +- +- +-   no steady call of this label was recorded: no penalty$" p.txt
 	finish
 fi
 

@@ -3,8 +3,9 @@
  * is destroyed there; the open loop times an on-time iteration from its
  * real start and a late one from when it was due; a step label or a file
  * path that would not fit fails the scenario instead of crashing it or
- * naming another file; the options echo keeps a long step list whole.
- * Exit 77 without /dev/kvm. */
+ * naming another file; the options echo keeps a long step list whole;
+ * calls and restores land in the rows of their variant. Exit 77 without
+ * /dev/kvm. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,9 +219,96 @@ static void test_long_echo(void)
 	scenario_set_free(&set);
 }
 
+/* ---- rows: calls by where they run, restores by path ------------------------ */
+
+/* The first call after a create or a restore and the steady calls go to
+ * their own rows; restores of the snapshot the sandbox runs from and of
+ * another one too; a path never taken has no row; expectations address
+ * one row, or all rows of a label; the penalty pairs first and steady. */
+static void test_rows(void)
+{
+	struct scenario_set set = { 0 };
+	struct run_report rep;
+	/* "restore a" always follows a snapshot or "restore b": always the
+	 * other snapshot; the second "restore b" restores the same one */
+	if (!parse(&set, "[rows]\niterations = 3\nwarmup = 1\nstep = create\n"
+			 "step = call touch_pages(3u) as dirty\nstep = snapshot as a\n"
+			 "step = snapshot as b\nstep = repeat 2 {\nstep = restore a\n"
+			 "step = call touch_pages(3u) as dirty\nstep = call touch_pages(3u) as dirty\n"
+			 "step = restore b\nstep = restore b\nstep = }\nstep = call add(1, 2)\n"
+			 "step = destroy\n"
+			 "expect = dirty (steady).scratch_pages == 0\n"
+			 "expect = restore b (same snapshot).count == 4\n"
+			 "expect = restore b.count == 8\n"
+			 "expect = dirty.count == 10\n"
+			 "expect = call (first after restore).count == 6\n"
+			 "expect = dirty (steady).count == 5\n") ||
+	    !run(&set, NULL, &rep)) {
+		scenario_set_free(&set);
+		return;
+	}
+	const struct scenario_result *r = &rep.scenarios[0];
+	CHECK(!r->failed);
+	static const struct {
+		const char *row;
+		uint64_t count;
+	} want[] = {
+		{ "create", 2 },
+		{ "dirty (first after create)", 2 },
+		{ "dirty (first after restore)", 4 },
+		{ "dirty (steady)", 4 },
+		{ "snapshot a", 2 },
+		{ "snapshot b", 2 },
+		{ "restore a (other snapshot)", 4 },
+		{ "restore b (same snapshot)", 4 },
+		{ "restore b (other snapshot)", 4 },
+		{ "call add (first after restore)", 2 },
+		{ "destroy", 2 },
+	};
+	if (CHECK_U64(r->n_steps, sizeof want / sizeof want[0])) {
+		for (size_t i = 0; i < r->n_steps; i++) {
+			CHECK_STR(r->steps[i].label, want[i].row);
+			CHECK_U64(hist_count(&r->steps[i].hist), want[i].count);
+		}
+	}
+	CHECK(scenario_result_step(r, "restore a (same snapshot)") == NULL); /* never taken */
+	const struct step_stats *st = scenario_result_row(r, "dirty", SCENARIO_VARIANT_STEADY);
+	if (CHECK(st != NULL)) {
+		CHECK_STR(st->label, "dirty (steady)");
+		CHECK_U64(st->scratch_pages, 0); /* the pages are the sandbox's own by then */
+		CHECK_U64(st->kind, SCENARIO_STEP_CALL);
+	}
+	/* penalties: dirty has both rows, add has no steady call */
+	struct post_restore_penalty p;
+	const struct step_stats *first = scenario_result_row(r, "dirty", SCENARIO_VARIANT_FIRST_AFTER_RESTORE);
+	if (CHECK(first != NULL) && CHECK(scenario_result_penalty(r, first, &p))) {
+		CHECK(p.steady == st);
+		CHECK_U64(p.first_p50_ns, hist_value_at_percentile(&first->hist, 50));
+		CHECK_I64(p.penalty_ns, (int64_t)p.first_p50_ns - (int64_t)p.steady_p50_ns);
+		CHECK(p.first_p50_ns > 0 && p.steady_p50_ns > 0);
+	}
+	first = scenario_result_row(r, "call add", SCENARIO_VARIANT_FIRST_AFTER_RESTORE);
+	if (CHECK(first != NULL) && CHECK(scenario_result_penalty(r, first, &p)))
+		CHECK(p.steady == NULL);
+	CHECK(!scenario_result_penalty(r, &r->steps[1], &p)); /* first after create: none */
+	/* expectations: one row, all rows of a label, a kind with a row */
+	if (CHECK_U64(r->n_expects, 6)) {
+		for (size_t i = 0; i < 5; i++)
+			if (!CHECK(r->expects[i].passed))
+				fprintf(stderr, "  %s: %s\n", r->expects[i].text, r->expects[i].why);
+		CHECK(r->expects[2].got == 8);
+		CHECK(r->expects[3].got == 10);
+		CHECK(!r->expects[5].passed);
+		CHECK_STR(r->expects[5].why, "dirty (steady).count is 4.00, expected == 5.00");
+	}
+	run_report_free(&rep);
+	scenario_set_free(&set);
+}
+
 int main(void)
 {
 	check_require_kvm();
+	test_rows();
 	test_no_destroy();
 	test_long_label();
 	test_long_path();

@@ -98,7 +98,7 @@ static void progress(void *ctx, const struct scenario *sc, const struct scenario
 		r->done_went_back = true;
 	r->last_done = done;
 	r->last_total = total;
-	const struct step_stats *add = scenario_result_step(partial, "call add");
+	const struct step_stats *add = scenario_result_step(partial, "call add (first after restore)");
 	r->add_count = add ? hist_count(&add->hist) : 0;
 	pthread_mutex_unlock(&r->lock);
 }
@@ -161,7 +161,7 @@ static void test_order_and_snapshots(const struct scenario_set *set)
 	CHECK(!r.done_went_back);
 	CHECK_U64(r.last_done, 3);
 	CHECK_U64(r.last_total, 3);
-	const struct step_stats *add = scenario_result_step(res, "call add");
+	const struct step_stats *add = scenario_result_step(res, "call add (first after restore)");
 	CHECK(add != NULL);
 	CHECK_U64(r.add_count, 4); /* 2 recorded iterations x repeat 2 */
 	if (add)

@@ -1,5 +1,6 @@
-/* test_scenario.c — scenario files: options, steps, literals, expectations,
- * errors (file:line:[section] option), help and echo.
+/* test_scenario.c — scenario files: options, steps, literals, call labels,
+ * the rows a step list yields, expectations on them, errors
+ * (file:line:[section] option), help and echo.
  *
  * argv[1]: the folder of test scenario files (tests/workbench/scenarios). */
 #include <math.h>
@@ -144,6 +145,19 @@ static void test_errors(void)
 		{ S "step = call f(x\"zz\")\n", "argument 1: 'zz' is not a hex byte" },
 		{ S "step = call f(bytes(4Q))\n", "argument 1: size '4Q' has an unknown unit 'Q'" },
 		{ S "step = call f(bytes(2G))\n", "argument 1: bytes(2G) is over 1G" },
+		/* call labels: `as LABEL` */
+		{ S "step = call f() as\n", "t.ini:3: [s] step 'call f() as': 'as' needs a label after it" },
+		{ S "step = call f() as a/b\n",
+		  "t.ini:3: [s] step 'call f() as a/b': a call's label must be letters, digits" },
+		{ S "step = call f() as a b\n", "t.ini:3: [s] step 'call f() as a b': unexpected 'b'" },
+		{ S "step = call f() to x\n", "t.ini:3: [s] step 'call f() to x': unexpected 'to x'" },
+		{ S "step = call f(1) as create\n",
+		  "t.ini:3: [s] step 'call f(1) as create': 'create' is a step kind; label the call "
+		  "with another name" },
+		{ S "step = call f() as restore\n", "'restore' is a step kind" },
+		{ S "step = call f() as x234567890123456789012345678901234567890123456789012345678901234\n",
+		  "its label 'x234567890123456789012345678901234567890123456789012345678901234' is 64 "
+		  "characters long, at most 63" },
 		{ S "step = call f(bytes(16K))\n",
 		  "t.ini:3: [s] step 'call f': the call needs 16410 bytes of input buffer but input is 16K" },
 		/* expectations */
@@ -163,6 +177,29 @@ static void test_errors(void)
 		  "t.ini:5: [s] expect: scratch_pages are counted for call steps only, not 'restore'" },
 		{ S "step = snapshot as b\nexpect = snapshot b.scratch_pages < 1\n",
 		  "t.ini:4: [s] expect: scratch_pages are counted for call steps only, not 'snapshot b'" },
+		/* rows: STEP (VARIANT) */
+		{ S "step = snapshot as b\nstep = restore b\nexpect = restore b (steady).p50 < 1ms\n",
+		  "t.ini:5: [s] expect: 'restore b (steady)': restore steps have no 'steady' row "
+		  "(restores: same snapshot, other snapshot)" },
+		{ S "step = call f()\nexpect = call f (same snapshot).count == 1\n",
+		  "t.ini:4: [s] expect: 'call f (same snapshot)': call steps have no 'same snapshot' row "
+		  "(calls: first after create, first after restore, steady)" },
+		{ S "expect = create (steady).count == 1\n",
+		  "t.ini:3: [s] expect: 'create (steady)': create steps have no 'steady' row (one row: "
+		  "name it without a suffix)" },
+		{ S "step = call f()\nexpect = call f (first after restore).count == 1\n",
+		  "t.ini:4: [s] expect: 'call f (first after restore)': no call labelled 'call f' runs "
+		  "first after a restore in this step list" },
+		{ S "step = call f()\nexpect = call f (steady).count == 1\n",
+		  "no call labelled 'call f' runs as a steady call (after another call)" },
+		{ S "step = call f()\nexpect = call (first after restore).count == 1\n",
+		  "t.ini:4: [s] expect: 'call (first after restore)': no call runs first after a restore" },
+		{ S "step = call f()\nexpect = call f (sideways).count == 1\n",
+		  "t.ini:4: [s] expect: no step labelled 'call f (sideways)' and no step of that kind" },
+		{ S "step = call f()\nexpect = call g (steady).count == 1\n",
+		  "t.ini:4: [s] expect: no step labelled 'call g' and no step of that kind" },
+		{ S "step = call f() as x\nexpect = call f.count == 1\n",
+		  "t.ini:4: [s] expect: no step labelled 'call f' and no step of that kind" },
 		/* labels that would not fit a report's step statistics */
 		{ S "step = snapshot\nstep = save /tmp/"
 		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/s.snap\n",
@@ -546,6 +583,9 @@ static void test_steps(void)
 		{ "sleep 1500us", SCENARIO_STEP_SLEEP, "sleep 1500us", NULL, NULL },
 		{ "sleep 2s", SCENARIO_STEP_SLEEP, "sleep 2s", NULL, NULL },
 		{ "repeat 3 { ", SCENARIO_STEP_REPEAT, "repeat 3", NULL, NULL },
+		{ "call add(1, 2) as warm-add.1", SCENARIO_STEP_CALL, "warm-add.1", "add", NULL },
+		{ "call f()as x_y", SCENARIO_STEP_CALL, "x_y", "f", NULL },
+		{ "call f(\"as b\")  as  a  ", SCENARIO_STEP_CALL, "a", "f", NULL },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char text[512];
@@ -607,6 +647,123 @@ static void test_steps(void)
 		}
 	}
 	scenario_set_free(&set);
+}
+
+/* ---- rows: what a step list yields in a report, and expectations on them ---------------- */
+
+struct want_row {
+	const char *label;
+	enum scenario_variant v;
+};
+
+static void check_rows(const char *text, const struct want_row *want, size_t n_want)
+{
+	struct scenario_set set = { 0 };
+	if (!parse_good(&set, text))
+		return;
+	struct scenario_row *rows = NULL;
+	size_t n = 0;
+	struct sb_err err = { 0 };
+	if (CHECK_I64(scenario_rows(&set.items[0], &rows, &n, &err), 0) && CHECK_U64(n, n_want)) {
+		for (size_t i = 0; i < n; i++) {
+			char got[96], exp[96];
+			scenario_row_name(got, sizeof got, rows[i].label, rows[i].variant);
+			scenario_row_name(exp, sizeof exp, want[i].label, want[i].v);
+			if (!CHECK_STR(got, exp))
+				fprintf(stderr, "  row %zu of:\n%s\n", i, text);
+		}
+	}
+	free(rows);
+	scenario_set_free(&set);
+}
+
+#define ROWS(...)                                                                           \
+	(const struct want_row[]){ __VA_ARGS__ },                                           \
+		sizeof((const struct want_row[]){ __VA_ARGS__ }) / sizeof(struct want_row)
+#define NONE SCENARIO_VARIANT_NONE
+#define AC SCENARIO_VARIANT_FIRST_AFTER_CREATE
+#define AR SCENARIO_VARIANT_FIRST_AFTER_RESTORE
+#define ST SCENARIO_VARIANT_STEADY
+#define SAME SCENARIO_VARIANT_SAME_SNAPSHOT
+#define OTHER SCENARIO_VARIANT_OTHER_SNAPSHOT
+
+static void test_rows(void)
+{
+	/* labels in first-use order, each label's rows in variant order */
+	check_rows("[s]\nstep = create\nstep = call a()\nstep = snapshot as s\n"
+		   "step = repeat 3 {\nstep = restore s\nstep = call b()\nstep = call a()\nstep = }\n"
+		   "step = call c() as lab\nstep = destroy\n",
+		   ROWS({ "create", NONE }, { "call a", AC }, { "call a", ST }, { "snapshot s", NONE },
+			{ "restore s", SAME }, { "restore s", OTHER }, { "call b", AR },
+			{ "lab", ST }, { "destroy", NONE }));
+	/* a repeat's second round starts where its first ended */
+	check_rows("[s]\nstep = create\nstep = snapshot as s\nstep = repeat 2 {\nstep = call x()\n"
+		   "step = restore s\nstep = }\n",
+		   ROWS({ "create", NONE }, { "snapshot s", NONE }, { "call x", AC }, { "call x", AR },
+			{ "restore s", SAME }, { "restore s", OTHER }));
+	/* ... but a repeat of 1 has no second round */
+	check_rows("[s]\nstep = create\nstep = snapshot as s\nstep = repeat 1 {\nstep = call x()\n"
+		   "step = restore s\nstep = }\n",
+		   ROWS({ "create", NONE }, { "snapshot s", NONE }, { "call x", AC },
+			{ "restore s", SAME }, { "restore s", OTHER }));
+	/* nested: the inner body's exit feeds the outer round; a snapshot
+	 * between a restore and a call keeps the call first after the restore;
+	 * destroy and create inside a repeat; two calls share a label */
+	check_rows("[s]\nstep = create\nstep = snapshot as s\nstep = repeat 2 {\n"
+		   "step = repeat 3 {\nstep = call y() as same\nstep = }\nstep = restore s\n"
+		   "step = snapshot as t\nstep = call z() as same\nstep = destroy\nstep = create\n"
+		   "step = }\n",
+		   ROWS({ "create", NONE }, { "snapshot s", NONE }, { "same", AC }, { "same", AR },
+			{ "same", ST }, { "restore s", SAME }, { "restore s", OTHER },
+			{ "snapshot t", NONE }, { "destroy", NONE }));
+
+	/* expectations name a row, a label (all its rows) or a kind (with or
+	 * without a row) */
+	struct scenario_set set = { 0 };
+	if (parse_good(&set, "[s]\nstep = create\nstep = snapshot as s\nstep = repeat 2 {\n"
+			     "step = restore s\nstep = call f(1) as dirty\nstep = call f(1) as dirty\n"
+			     "step = }\n"
+			     "expect = restore s (same snapshot).p50 < 1ms\n"
+			     "expect = dirty (first after restore).scratch_pages == 3\n"
+			     "expect = dirty.count == 4\n"
+			     "expect = call (steady).exits == 1\n"
+			     "expect = restore (other snapshot).count == 1\n"
+			     "expect = restore s.count == 2\n")) {
+		const struct scenario *sc = &set.items[0];
+		static const struct {
+			const char *step;
+			bool kind;
+			enum scenario_variant v;
+		} want[] = {
+			{ "restore s", false, SAME }, { "dirty", false, AR }, { "dirty", false, NONE },
+			{ "call", true, ST },	      { "restore", true, OTHER }, { "restore s", false, NONE },
+		};
+		if (CHECK_U64(sc->n_expects, 6)) {
+			for (size_t i = 0; i < 6; i++) {
+				CHECK_STR(sc->expects[i].step, want[i].step);
+				CHECK(sc->expects[i].step_is_kind == want[i].kind);
+				CHECK_U64(sc->expects[i].variant, want[i].v);
+			}
+			/* the text is kept as written, for the report */
+			CHECK_STR(sc->expects[0].text, "restore s (same snapshot).p50 < 1ms");
+		}
+	}
+	scenario_set_free(&set);
+
+	/* the variant table */
+	CHECK_STR(scenario_variant_name(AR), "first after restore");
+	CHECK_STR(scenario_variant_name(NONE), "");
+	CHECK_U64(scenario_variant_find("other snapshot", 14), OTHER);
+	CHECK_U64(scenario_variant_find("other", 5), SCENARIO_VARIANT__COUNT);
+	CHECK(scenario_variant_of_kind(SCENARIO_STEP_CALL, ST));
+	CHECK(!scenario_variant_of_kind(SCENARIO_STEP_CALL, SAME));
+	CHECK(!scenario_variant_of_kind(SCENARIO_STEP_RESTORE, NONE));
+	CHECK(scenario_variant_of_kind(SCENARIO_STEP_SNAPSHOT, NONE));
+	char name[96];
+	CHECK_I64(scenario_row_name(name, sizeof name, "call add", AC), 29);
+	CHECK_STR(name, "call add (first after create)");
+	for (unsigned v = 0; v < SCENARIO_VARIANT__COUNT; v++)
+		CHECK(strlen(scenario_variant_name((enum scenario_variant)v)) <= SCENARIO_VARIANT_NAME_MAX);
 }
 
 static void test_cmp(void)
@@ -706,6 +863,13 @@ static void test_table_and_help(void)
 	CHECK_CONTAINS(help, "sandboxes    count   1        1..64");
 	CHECK_CONTAINS(help, "mode         enum    user     user|kernel");
 	CHECK_CONTAINS(help, "deadline     time    1s       0..60m");
+	/* labelled calls, rows and how expectations name them */
+	CHECK_CONTAINS(help, "call NAME(ARGS) [as LABEL]");
+	CHECK_CONTAINS(help, "LABEL (first after restore)  the first call step run after a restore");
+	CHECK_CONTAINS(help, "LABEL (same snapshot)        a restore of the snapshot the sandbox runs");
+	CHECK_CONTAINS(help, "A restore row is restore-to-ready");
+	CHECK_CONTAINS(help, "p50(LABEL (first after restore)) - p50(LABEL (steady))");
+	CHECK_CONTAINS(help, "e.g. expect = restore base (same snapshot).p99 < 50us");
 	free(help);
 }
 
@@ -862,6 +1026,7 @@ int main(int argc, char **argv)
 	test_defaults_and_global();
 	test_literals();
 	test_steps();
+	test_rows();
 	test_cmp();
 	test_table_and_help();
 	test_echo();
