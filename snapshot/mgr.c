@@ -99,14 +99,11 @@ uint64_t mgr_dirty_log_words(const struct mem_mgr *m)
 	return bitmap_words(m->scratch_bytes);
 }
 
-void mgr_note_input_written(const struct mem_mgr *m)
+void mgr_mark_host_write(const struct mem_mgr *m, const void *p, uint64_t bytes)
 {
-	const struct layout *l = mgr_layout(m);
-	uint64_t sp;
-	memcpy(&sp, mgr_input(m), sizeof sp);
-	if (sp > layout_input_bytes(l))
-		sp = layout_input_bytes(l);
-	mgr_mark_dirty(m, layout_input_scratch_offset(l), sp < 8 ? 8 : sp);
+	const uint8_t *b = p;
+	if (b && b >= m->scratch && b < m->scratch + m->scratch_bytes)
+		mgr_mark_dirty(m, (uint64_t)(b - m->scratch), bytes);
 }
 
 /* ---- resetting ---------------------------------------------------------------- */

@@ -64,8 +64,9 @@ void mgr_mark_all_dirty(struct mem_mgr *m);
  * i / 64 for page i, mgr_dirty_log_words(m) words (KVM_GET_DIRTY_LOG). */
 void mgr_merge_dirty(struct mem_mgr *m, const uint64_t *log);
 uint64_t mgr_dirty_log_words(const struct mem_mgr *m);
-/* The host pushed onto the input buffer: mark what its stack now holds. */
-void mgr_note_input_written(const struct mem_mgr *m);
+/* The host wrote `bytes` at host address p (ignored unless p is in
+ * scratch): reset them next time. */
+void mgr_mark_host_write(const struct mem_mgr *m, const void *p, uint64_t bytes);
 
 /* A fresh, zero scratch mapping of `bytes` in place of the old one (its
  * dirty bitmap too). On failure the old one stays. */

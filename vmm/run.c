@@ -38,10 +38,11 @@ static int decode_exit(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err 
 		exit->io.count = run->io.count;
 		exit->io.data = (uint8_t *)run + run->io.data_offset;
 		exit->io.value = exit->io.is_out ? load_le(exit->io.data, run->io.size) : 0;
+		vcpu->exit_pending = !exit->io.is_out; /* an IN waits for its data */
 		return 0;
 
 	case KVM_EXIT_MMIO:
-		vcpu->mmio_pending = true;
+		vcpu->exit_pending = true;
 		exit->kind = VCPU_EXIT_MMIO;
 		exit->mmio.addr = run->mmio.phys_addr;
 		exit->mmio.is_write = run->mmio.is_write;
@@ -111,7 +112,7 @@ int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err)
 		}
 
 		int r = kvm_ioctl_raw(vcpu->fd, KVM_RUN, NULL);
-		vcpu->mmio_pending = false; /* KVM completes it first, even on EINTR */
+		vcpu->exit_pending = false; /* KVM completes it first, even on EINTR */
 		if (r == -EINTR) {
 			/* immediate_exit, our kick, the deadline timer, or some other
 			 * signal. Cancel and deadline are decided by the check at the
@@ -142,23 +143,50 @@ int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err)
 	return ret;
 }
 
+/* Data for the access the last exit left open: all ones, as from a bus
+ * with nothing on it. */
+static void fill_pending(const struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	size_t map = vcpu->vm->kvm->vcpu_mmap_bytes;
+	if (run->exit_reason == KVM_EXIT_MMIO) {
+		memset(run->mmio.data, 0xff, sizeof run->mmio.data);
+	} else if (run->exit_reason == KVM_EXIT_IO && run->io.direction == KVM_EXIT_IO_IN) {
+		uint64_t n = (uint64_t)run->io.size * run->io.count;
+		uint64_t room = map > run->io.data_offset ? map - run->io.data_offset : 0;
+		memset((uint8_t *)run + run->io.data_offset, 0xff, n < room ? n : room);
+	}
+}
+
 int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err)
 {
-	if (!vcpu->mmio_pending)
+	if (!vcpu->exit_pending)
 		return 0;
-	/* The data a read returns: the access is abandoned, so all ones, as
-	 * from a bus with nothing on it. */
-	memset(vcpu->run->mmio.data, 0xff, sizeof vcpu->run->mmio.data);
-	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	int r = kvm_ioctl_raw(vcpu->fd, KVM_RUN, NULL);
-	/* immediate_exit back to what cancel.c keeps: set only while a cancel
-	 * is requested (store, then re-read the flag, as vcpu_cancel_reset). */
-	__atomic_store_n(&vcpu->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
-	if (atomic_load(&vcpu->cancel.requested))
-		__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
-	if (r != -EINTR)
-		return sb_errf(err, SB_E_KVM, "vCPU %u: completing an MMIO access: KVM_RUN %s",
-			       vcpu->id, r < 0 ? kvm_strerror(-r) : "ran the guest");
-	vcpu->mmio_pending = false;
-	return 0;
+	struct kvm_run *run = vcpu->run;
+	int r = 0;
+	/* One access may take several rounds: an MMIO access split across
+	 * two pages, a REP INS. */
+	for (unsigned round = 0; round < VCPU_COMPLETE_MAX_ROUNDS; round++) {
+		fill_pending(vcpu);
+		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		r = kvm_ioctl_raw(vcpu->fd, KVM_RUN, NULL);
+		/* immediate_exit back to what cancel.c keeps: set only while a
+		 * cancel is requested (store, then re-read the flag, as
+		 * vcpu_cancel_reset). */
+		__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+		if (atomic_load(&vcpu->cancel.requested))
+			__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (r == -EINTR) {
+			vcpu->exit_pending = false;
+			return 0;
+		}
+		bool again = r == 0 && (run->exit_reason == KVM_EXIT_MMIO ||
+					(run->exit_reason == KVM_EXIT_IO &&
+					 run->io.direction == KVM_EXIT_IO_IN));
+		if (!again)
+			break;
+	}
+	return sb_errf(err, SB_E_KVM, "vCPU %u: completing the guest's last I/O or MMIO access: %s",
+		       vcpu->id, r < 0 ? kvm_strerror(-r) : r == 0 && run->exit_reason == KVM_EXIT_MMIO
+		       ? "it goes on for more rounds than allowed" : "KVM_RUN ran the guest");
 }

@@ -69,14 +69,18 @@ struct vcpu_exit {
  * for everything else, including cancellation (SB_E_CANCELLED). */
 int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err);
 
-/* Finish the MMIO access of the last exit without running another guest
- * instruction, for a caller that abandons it (a memory violation). KVM
- * completes an MMIO read on the next KVM_RUN by re-running its
- * instruction's write-back, after applying synchronised registers: left
- * pending, it would overwrite the RIP and destination register a restore
- * just set. KVM_RUN with immediate_exit set completes it and returns at
- * once. Port I/O needs none of this: KVM skips its completion when RIP
- * has moved. No-op when nothing is pending. */
+/* Finish the MMIO access or IN of the last exit without running another
+ * guest instruction, for a caller that abandons it (a memory violation, a
+ * refused IN, a restore after either). KVM completes such an access on
+ * the next KVM_RUN by re-running its instruction's write-back, after
+ * applying synchronised registers: left pending, it would overwrite the
+ * RIP and destination a restore just set (on our machines port I/O goes
+ * through KVM's emulator, so an IN is such an access too; an OUT is
+ * finished at its exit). KVM_RUN with immediate_exit set completes it and
+ * returns at once; an access split in several (across two pages, a REP
+ * INS) takes one round each, at most VCPU_COMPLETE_MAX_ROUNDS. Reads
+ * return all ones. No-op when nothing is pending. */
+#define VCPU_COMPLETE_MAX_ROUNDS 64
 int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err);
 
 /* "KVM_EXIT_IO", ...; "KVM_EXIT_<unknown>" for numbers not in the table. */

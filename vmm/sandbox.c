@@ -302,7 +302,8 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 	sb_stack_begin(&w, in, layout_input_bytes(l));
 	sb_encode_call(&w, name, (uint32_t)name_len, args, nargs);
 	int end = sb_stack_end(&w, in, layout_input_bytes(l));
-	mgr_note_input_written(&sb->mem);
+	/* What the encoder wrote, and the back-pointer after it. */
+	mgr_mark_host_write(&sb->mem, w.p, w.len + 8);
 	if (end != SB_PROTO_OK)
 		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
 			       name, (unsigned long long)layout_input_bytes(l));

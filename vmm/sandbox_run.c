@@ -75,7 +75,9 @@ static int reply(struct sandbox *sb, const struct sb_value *ret, uint32_t code, 
 	else
 		sb_encode_error(&w, code, msg, (uint32_t)strlen(msg));
 	int rc = sb_stack_end(&w, in, layout_input_bytes(l));
-	mgr_note_input_written(&sb->mem);
+	/* Where the guest's stack pointer said, what the encoder wrote and the
+	 * back-pointer after it, whether it fitted or not. */
+	mgr_mark_host_write(&sb->mem, w.p, w.len + 8);
 	if (rc != SB_PROTO_OK) {
 		sb_errf(err, SB_E_GUEST, "host function reply does not fit the input buffer: %s",
 			sb_proto_strerror(rc));

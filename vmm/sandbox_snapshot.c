@@ -242,12 +242,17 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 	sb->state = SANDBOX_BROKEN;
 	snprintf(sb->reason, sizeof sb->reason, "a restore failed half-way");
 
+	/* An access the last call left open (an MMIO access, an IN) would be
+	 * finished by the next KVM_RUN over the registers set here. */
 	bool full;
-	if (restore_memory(sb, snap, &full, err) ||
+	if (vcpu_complete_pending(sb->vcpu, err) ||
+	    restore_memory(sb, snap, &full, err) ||
 	    sandbox_load_sregs(sb, snap, err) ||
 	    vcpu_reset_fpu(sb->vcpu, &sb->fresh, err) ||
-	    (full && vcpu_reset_ring0_state(sb->vcpu, &sb->fresh, sb->sync_events, err)))
-		return sb_err_prefix(err, "restore: ");
+	    (full && vcpu_reset_ring0_state(sb->vcpu, &sb->fresh, sb->sync_events, err))) {
+		sb_err_prefix(err, "restore: ");
+		return sandbox_fail(sb, SANDBOX_BROKEN, err);
+	}
 	vcpu_cancel_reset(sb->vcpu);
 
 	sb->dispatch_gva = snap->entry_gva;

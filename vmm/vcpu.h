@@ -24,7 +24,7 @@ struct vcpu {
 	int fd;
 	struct kvm_run *run;   /* shared with the kernel, vm->kvm->vcpu_mmap_bytes long */
 	struct vcpu_cancel cancel;
-	bool mmio_pending;     /* the last exit was MMIO, not yet completed (run.h) */
+	bool exit_pending;     /* the last exit was MMIO or an IN, not yet completed (run.h) */
 };
 
 /* KVM_CREATE_VCPU, mmap of kvm_run, KVM_SET_CPUID2, KVM_SET_SIGNAL_MASK. */
@@ -40,7 +40,7 @@ int vcpu_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs, struct sb_e
 
 /* The state of a vCPU that has never run, as far as a guest can change it
  * beyond the general and special registers (vcpu_state.c). */
-#define VCPU_RESET_MSRS_MAX 16
+#define VCPU_RESET_MSRS_MAX 256
 struct vcpu_fresh {
 	bool have_xsave, have_xcrs;
 	struct kvm_xsave xsave; /* or, without KVM_GET_XSAVE, fpu */

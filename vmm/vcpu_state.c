@@ -15,41 +15,79 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-/* MSRs guest ring-0 code may write that outlive a call: syscall and
- * sysenter entry points, kernel GS base, TSC_AUX (readable from ring 3 by
- * RDTSCP/RDPID), PAT, DEBUGCTL, MTRR default type. FS/GS base and EFER
- * travel with the special registers. Those this KVM refuses to read or
- * write back are left out at capture (STAR/LSTAR fail here). */
-static const uint32_t candidate_msrs[] = {
-	0xC0000081, /* STAR */
-	0xC0000082, /* LSTAR */
-	0xC0000083, /* CSTAR */
-	0xC0000084, /* SYSCALL_MASK */
-	0xC0000102, /* KERNEL_GS_BASE */
-	0xC0000103, /* TSC_AUX */
-	0x00000174, /* SYSENTER_CS */
-	0x00000175, /* SYSENTER_ESP */
-	0x00000176, /* SYSENTER_EIP */
-	0x00000277, /* PAT */
-	0x000001D9, /* DEBUGCTL */
-	0x000002FF, /* MTRR_DEF_TYPE */
-};
-_Static_assert(sizeof candidate_msrs / sizeof candidate_msrs[0] <= VCPU_RESET_MSRS_MAX,
-	       "VCPU_RESET_MSRS_MAX");
-
-/* Keep the candidates KVM reads one at a time and takes back. */
-static void capture_msrs(struct vcpu *vcpu, struct vcpu_fresh *f)
+/* MSRs: every one KVM saves and restores for a migration
+ * (KVM_GET_MSR_INDEX_LIST) -- the syscall and sysenter entries, kernel GS
+ * base, PAT, MTRRs, kvmclock and the other paravirtual MSRs (left on, KVM
+ * would go on writing a clock into scratch), TSC_ADJUST, machine-check and
+ * power controls... -- and the MTRRs, which it does not list; less the
+ * time-stamp counter itself (a fresh sandbox
+ * has its own) and the ones this KVM will not read or write back from the
+ * host. FS/GS base and EFER travel with the special registers. */
+static bool skipped_msr(uint32_t index)
 {
-	f->msrs.h.nmsrs = 0;
-	for (size_t i = 0; i < sizeof candidate_msrs / sizeof candidate_msrs[0]; i++) {
+	return index == 0x10      /* TSC */
+	       || index == 0x6E0; /* TSC_DEADLINE: no local APIC here */
+}
+
+/* Keep those of f->msrs KVM takes with one op: drop each entry it stops at. */
+static void keep_accepted(struct vcpu *vcpu, struct vcpu_fresh *f, unsigned long op)
+{
+	struct kvm_msrs *h = &f->msrs.h;
+	uint32_t done = 0;
+	while (done < h->nmsrs) {
 		struct {
 			struct kvm_msrs h;
-			struct kvm_msr_entry e;
-		} one = { .h.nmsrs = 1, .e.index = candidate_msrs[i] };
-		if (ioctl(vcpu->fd, KVM_GET_MSRS, &one) != 1 || ioctl(vcpu->fd, KVM_SET_MSRS, &one) != 1)
-			continue;
-		f->msrs.e[f->msrs.h.nmsrs++] = one.e;
+			struct kvm_msr_entry e[VCPU_RESET_MSRS_MAX];
+		} part = { .h.nmsrs = h->nmsrs - done };
+		memcpy(part.e, &f->msrs.e[done], part.h.nmsrs * sizeof part.e[0]);
+		int n = ioctl(vcpu->fd, op, &part);
+		if (n < 0)
+			n = 0;
+		memcpy(&f->msrs.e[done], part.e, (size_t)n * sizeof part.e[0]);
+		done += (uint32_t)n;
+		if (done < h->nmsrs) { /* refused: drop it */
+			memmove(&f->msrs.e[done], &f->msrs.e[done + 1],
+				(h->nmsrs - done - 1) * sizeof f->msrs.e[0]);
+			h->nmsrs--;
+		}
 	}
+}
+
+/* Guest-writable MSRs KVM keeps but does not list: the MTRRs (variable
+ * ranges 0-15, fixed ranges, default type). */
+static const uint32_t unlisted_msrs[] = {
+	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208, 0x209, 0x20A, 0x20B,
+	0x20C, 0x20D, 0x20E, 0x20F, 0x210, 0x211, 0x212, 0x213, 0x214, 0x215, 0x216, 0x217,
+	0x218, 0x219, 0x21A, 0x21B, 0x21C, 0x21D, 0x21E, 0x21F,
+	0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D, 0x26E, 0x26F, 0x2FF,
+};
+
+static void add_msr(struct vcpu_fresh *f, uint32_t index)
+{
+	for (uint32_t i = 0; i < f->msrs.h.nmsrs; i++)
+		if (f->msrs.e[i].index == index)
+			return;
+	if (f->msrs.h.nmsrs < VCPU_RESET_MSRS_MAX && !skipped_msr(index))
+		f->msrs.e[f->msrs.h.nmsrs++].index = index;
+}
+
+static int capture_msrs(struct vcpu *vcpu, struct vcpu_fresh *f, struct sb_err *err)
+{
+	struct {
+		struct kvm_msr_list h;
+		uint32_t idx[VCPU_RESET_MSRS_MAX];
+	} list = { .h.nmsrs = VCPU_RESET_MSRS_MAX };
+	f->msrs.h.nmsrs = 0;
+	if (KVM_IOCTL(vcpu->vm->kvm->fd, KVM_GET_MSR_INDEX_LIST, &list, err) < 0)
+		return sb_err_prefix(err, "listing the MSRs a restore resets (room for %d): ",
+				     VCPU_RESET_MSRS_MAX);
+	for (uint32_t i = 0; i < list.h.nmsrs && i < VCPU_RESET_MSRS_MAX; i++)
+		add_msr(f, list.idx[i]);
+	for (size_t i = 0; i < sizeof unlisted_msrs / sizeof unlisted_msrs[0]; i++)
+		add_msr(f, unlisted_msrs[i]);
+	keep_accepted(vcpu, f, KVM_GET_MSRS);
+	keep_accepted(vcpu, f, KVM_SET_MSRS);
+	return 0;
 }
 
 int vcpu_capture_fresh(struct vcpu *vcpu, struct vcpu_fresh *f, struct sb_err *err)
@@ -62,8 +100,7 @@ int vcpu_capture_fresh(struct vcpu *vcpu, struct vcpu_fresh *f, struct sb_err *e
 	if (KVM_IOCTL(vcpu->fd, KVM_GET_DEBUGREGS, &f->dregs, err) < 0 ||
 	    KVM_IOCTL(vcpu->fd, KVM_GET_VCPU_EVENTS, &f->events, err) < 0)
 		return sb_err_prefix(err, "reading the fresh vCPU state: ");
-	capture_msrs(vcpu, f);
-	return 0;
+	return capture_msrs(vcpu, f, err);
 }
 
 int vcpu_reset_fpu(struct vcpu *vcpu, const struct vcpu_fresh *f, struct sb_err *err)

@@ -1,0 +1,270 @@
+/* testguest_redteam.c — more of the test guest as an attacker, for
+ * tests/sandbox/test_sandbox_redteam.c: state a restore might leave behind
+ * that the scribbler (testguest_hostile.c) does not reach. Linked into its
+ * own ELF, build/guest/testguest_redteam, with the test guest's functions.
+ *
+ *   rt_in(mode, port)        an IN the host refuses (it poisons the
+ *                            sandbox), left for KVM to complete at the next
+ *                            entry: mode 0 plain `inb`, 1 `insb` (one byte
+ *                            to a scratch free page), 2 `rep insb` with
+ *                            RCX = 1. If KVM completes it after a restore,
+ *                            the guest resumes after the instruction, in
+ *                            code that answers any call with RT_HIJACKED.
+ *   rt_mmio(mode, gpa)       maps `gpa` (no memory there) at RT_MMIO_VA and
+ *                            reads it: mode 0 one 8-byte load, 1 an 8-byte
+ *                            load across two MMIO pages (two fragments), 2
+ *                            `rep movsq` of 4 words, 3 `rep movsq` of 4096.
+ *   rt_msr(idx, val, write)  ring 0 only: optionally WRMSR, then RDMSR.
+ *   rt_cpuid(leaf)           CPUID from the calling ring (EAX | EBX << 32).
+ *   rt_movss_done(x)         return x, ending with MOV SS just before the
+ *                            OUT to the done port (an interrupt shadow).
+ *   rt_tf_done(x)            return x, with TF set across the done OUT.
+ *   rt_set_input_sp(sp, fn)  move the input stack pointer to `sp` and
+ *                            call host function `fn` (no arguments): its
+ *                            reply is written wherever we said.
+ *   rt_copy_page(src, dst)   SB_PORT_COPY_PAGE from the calling ring.
+ *   rt_read_input(off)       the input-buffer word at byte offset `off`.
+ *   rt_read_scratch(off)     the scratch word at byte offset `off`.
+ */
+#include "arch.h"
+#include "internal.h"
+
+#define RT_HIJACKED 0x4841434B4544ull /* "HACKED" */
+#define RT_MMIO_VA 0x0000200000000000ull
+
+/* ---- IN left pending --------------------------------------------------- */
+
+/* Where the guest resumes if KVM completes the refused IN at a later
+ * entry: answer whatever call the host made with RT_HIJACKED. */
+__attribute__((noreturn, used)) void rt_landing(void)
+{
+	struct sb_value v = { .type = SB_T_U64, .as.u64 = RT_HIJACKED };
+	struct sb_writer w;
+	sb_stack_reset(sb_rt.output, sb_rt.output_bytes);
+	sb_stack_begin(&w, sb_rt.output, sb_rt.output_bytes);
+	sb_encode_result(&w, &v);
+	sb_stack_end(&w, sb_rt.output, sb_rt.output_bytes);
+	outb(SB_PORT_DONE, 0);
+	halt_forever();
+}
+
+void rt_in_plain(uint64_t port);
+void rt_ins_one(uint64_t dst, uint64_t port);
+void rt_ins_rep(uint64_t dst, uint64_t port);
+__asm__(".text\n"
+	"rt_in_plain:\n\t"
+	"movl %edi, %edx\n\t"
+	"inb %dx, %al\n\t"
+	"jmp rt_land\n"
+	"rt_ins_one:\n\t"
+	"movl %esi, %edx\n\t"
+	"insb\n\t"
+	"jmp rt_land\n"
+	"rt_ins_rep:\n\t"
+	"movl %esi, %edx\n\t"
+	"movl $1, %ecx\n\t"
+	"rep insb\n\t"
+	"jmp rt_land\n"
+	"rt_land:\n\t"
+	"andq $-16, %rsp\n\t"
+	"call rt_landing\n\t"
+	"ud2\n");
+
+static int fn_rt_in(const struct sb_value *args, struct sb_value *ret, struct sb_guest_error *err)
+{
+	(void)err;
+	uint64_t mode = args[0].as.u64, port = args[1].as.u64 & 0xFF;
+	/* A free scratch page (the host zeroes it on a restore). */
+	uint64_t dst = (uint64_t)(uintptr_t)sb_scratch_ptr(sb_scratch_alloc_page());
+	if (mode == 0)
+		rt_in_plain(port);
+	else if (mode == 1)
+		rt_ins_one(dst, port);
+	else
+		rt_ins_rep(dst, port);
+	ret->as.u64 = 0; /* not reached: the host refuses IN */
+	return 0;
+}
+
+/* ---- MMIO -------------------------------------------------------------- */
+
+static int fn_rt_mmio(const struct sb_value *args, struct sb_value *ret, struct sb_guest_error *err)
+{
+	uint64_t mode = args[0].as.u64, gpa = args[1].as.u64;
+	struct pt_mapping m = {
+		.phys = gpa,
+		.virt = RT_MMIO_VA,
+		.len_bytes = 2 * SB_PAGE_SIZE,
+		.kind = pt_kind_basic(true, true, false),
+		.user = true,
+	};
+	enum pt_status st = pt_map(&sb_guest_pt, &m);
+	if (st != PT_OK) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, pt_strerror(st));
+		return -1;
+	}
+	static uint64_t sink[4096];
+	uint64_t v = 0;
+	volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)RT_MMIO_VA;
+	if (mode == 0) {
+		v = *(volatile uint64_t *)p;
+	} else if (mode == 1) {
+		v = *(volatile uint64_t *)(p + SB_PAGE_SIZE - 4);
+	} else {
+		uint64_t n = mode == 2 ? 4 : 1024;
+		uint64_t *dst = sink;
+		const volatile uint8_t *src = p;
+		__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+		v = sink[0];
+	}
+	ret->as.u64 = v;
+	return 0;
+}
+
+/* ---- ring-0 state ---------------------------------------------------------- */
+
+static int fn_rt_msr(const struct sb_value *args, struct sb_value *ret, struct sb_guest_error *err)
+{
+	(void)err;
+	uint32_t idx = (uint32_t)args[0].as.u64;
+	uint64_t val = args[1].as.u64;
+	if (args[2].as.u64)
+		__asm__ volatile("wrmsr" : : "c"(idx), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	uint32_t lo, hi;
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(idx));
+	ret->as.u64 = (uint64_t)hi << 32 | lo;
+	return 0;
+}
+
+static int fn_rt_cpuid(const struct sb_value *args, struct sb_value *ret, struct sb_guest_error *err)
+{
+	(void)err;
+	uint32_t a = (uint32_t)args[0].as.u64, b, c = 0, d;
+	__asm__ volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
+	ret->as.u64 = (uint64_t)b << 32 | a;
+	return 0;
+}
+
+/* ---- ending a call oddly -------------------------------------------------- */
+
+static void push_result(uint64_t x)
+{
+	struct sb_value v = { .type = SB_T_U64, .as.u64 = x };
+	struct sb_writer w;
+	sb_stack_begin(&w, sb_rt.output, sb_rt.output_bytes);
+	sb_encode_result(&w, &v);
+	sb_stack_end(&w, sb_rt.output, sb_rt.output_bytes);
+}
+
+static int fn_rt_movss_done(const struct sb_value *args, struct sb_value *ret,
+			    struct sb_guest_error *err)
+{
+	(void)ret;
+	(void)err;
+	push_result(args[0].as.u64);
+	__asm__ volatile("mov %%ss, %%eax\n\t"
+			 "mov %%eax, %%ss\n\t"
+			 "outb %%al, %0\n\t"
+			 :
+			 : "i"(SB_PORT_DONE)
+			 : "rax", "memory");
+	halt_forever();
+	return 0;
+}
+
+static int fn_rt_tf_done(const struct sb_value *args, struct sb_value *ret,
+			 struct sb_guest_error *err)
+{
+	(void)ret;
+	(void)err;
+	push_result(args[0].as.u64);
+	__asm__ volatile("pushfq\n\t"
+			 "orq $0x100, (%%rsp)\n\t"
+			 "popfq\n\t"
+			 "outb %%al, %0\n\t"
+			 :
+			 : "i"(SB_PORT_DONE)
+			 : "rax", "memory", "cc");
+	halt_forever();
+	return 0;
+}
+
+/* ---- the host writing for us ------------------------------------------------ */
+
+static int fn_rt_set_input_sp(const struct sb_value *args, struct sb_value *ret,
+			      struct sb_guest_error *err)
+{
+	uint64_t sp = args[0].as.u64;
+	char name[SB_NAME_MAX + 1];
+	uint32_t n = args[1].as.buf.len < SB_NAME_MAX ? args[1].as.buf.len : SB_NAME_MAX;
+	memcpy(name, args[1].as.buf.ptr, n);
+	name[n] = '\0';
+	*(volatile uint64_t *)sb_rt.input = sp;
+	struct sb_value r;
+	int rc = sb_host_call(name, 0, 0, &r, err);
+	ret->as.u64 = rc ? 0 : r.as.u64;
+	return rc;
+}
+
+static int fn_rt_copy_page(const struct sb_value *args, struct sb_value *ret,
+			   struct sb_guest_error *err)
+{
+	(void)err;
+	__asm__ volatile("outb %%al, %2"
+			 :
+			 : "D"(args[0].as.u64), "S"(args[1].as.u64), "i"(SB_PORT_COPY_PAGE)
+			 : "rax", "memory");
+	ret->as.u64 = 0;
+	return 0;
+}
+
+static int fn_rt_read_input(const struct sb_value *args, struct sb_value *ret,
+			    struct sb_guest_error *err)
+{
+	uint64_t off = args[0].as.u64;
+	if (off > sb_rt.input_bytes - 8) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "offset outside the input buffer");
+		return -1;
+	}
+	ret->as.u64 = *(volatile uint64_t *)(sb_rt.input + off);
+	return 0;
+}
+
+static int fn_rt_read_scratch(const struct sb_value *args, struct sb_value *ret,
+			      struct sb_guest_error *err)
+{
+	(void)err;
+	uint64_t size = *(volatile uint64_t *)(uintptr_t)sb_scratch_top_gva(SB_SCRATCH_TOP_SIZE);
+	uint64_t off = args[0].as.u64;
+	if (off > size - 8) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "offset outside scratch");
+		return -1;
+	}
+	ret->as.u64 = *(volatile uint64_t *)(uintptr_t)(sb_scratch_base_gva(size) + off);
+	return 0;
+}
+
+#define U SB_T_U64
+static const struct sb_guest_function defs[] = {
+	{ "rt_in", 2, { U, U }, U, fn_rt_in },
+	{ "rt_mmio", 2, { U, U }, U, fn_rt_mmio },
+	{ "rt_msr", 3, { U, U, U }, U, fn_rt_msr },
+	{ "rt_cpuid", 1, { U }, U, fn_rt_cpuid },
+	{ "rt_movss_done", 1, { U }, U, fn_rt_movss_done },
+	{ "rt_tf_done", 1, { U }, U, fn_rt_tf_done },
+	{ "rt_set_input_sp", 2, { U, SB_T_STRING }, U, fn_rt_set_input_sp },
+	{ "rt_copy_page", 2, { U, U }, U, fn_rt_copy_page },
+	{ "rt_read_input", 1, { U }, U, fn_rt_read_input },
+	{ "rt_read_scratch", 1, { U }, U, fn_rt_read_scratch },
+};
+
+/* Built with -Dsb_guest_main=sb_testguest_main (guest/meson.build): the
+ * test guest's functions, then these. */
+void sb_testguest_main(void);
+#undef sb_guest_main
+void sb_guest_main(void)
+{
+	sb_testguest_main();
+	for (unsigned i = 0; i < sizeof defs / sizeof defs[0]; i++)
+		sb_register(&defs[i]);
+}
