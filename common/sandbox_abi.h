@@ -21,6 +21,37 @@
  * Bookkeeping words: each is a uint64_t at host offset (scratch_bytes - k)
  * in the scratch region, i.e. at guest-virtual address (SB_SCRATCH_END_GVA - k)
  * whatever the scratch size; see SB_SCRATCH_TOP_* below.
+ *
+ * Who writes page tables (defence in depth; restore does not depend on it,
+ * the host resets scratch from KVM's dirty log). Calls run in ring 3, and
+ * the window is user-accessible except where it maps a page table:
+ *   - the page-table copy (pt offset .. free offset) is supervisor-only in
+ *     the tables the host builds (snapshot/snap_elf.c, snap_hide_pt_area;
+ *     also for the snapshot of a running sandbox, whose tables all land in
+ *     that area);
+ *   - a page the runtime turns into a table at run time comes from the free
+ *     pages, so the runtime first makes the window's mapping of it
+ *     supervisor-only, then clears it, then links it (guest/runtime.c,
+ *     rt_alloc_table); the runtime page (IDT, GDT, TSS) is hidden the same
+ *     way. Tables are not taken from a reserved supervisor-only region, so
+ *     there is no second limit to size.
+ * Ring-3 code that reads or writes a table through the window takes a page
+ * fault, and the call fails naming the address. Guest code asks for
+ * mappings through the runtime's page-table gate (INT3 with a request in
+ * the registers, guest/ptgate.c), which edits in ring 0 and refuses the
+ * runtime's own addresses (the guest image, the top two PML4 slots) and
+ * pages (any page the window hides). Ring-0 code (the fault handlers, the
+ * gate, init) writes tables as before, through the window.
+ *
+ * What this does not close (the guest stays one trust domain for the host,
+ * DESIGN.md §9): the runtime's ring-0 code and data sit in the code region,
+ * which ring 3 can write (RWX, copy-on-write), so ring 3 can patch an
+ * exception handler and run it in ring 0; the allocator word is ring-3
+ * writable, so ring 3 can rewind it and have ring 0 hand out a page it
+ * still reaches elsewhere (as a copy-on-write copy mapped user-writable,
+ * or as a new table it aliased before); and SB_PORT_COPY_PAGE is accepted
+ * from ring 3, so the host copies a page onto any scratch page, tables
+ * included.
  */
 #ifndef SNAPBENCH_COMMON_SANDBOX_ABI_H
 #define SNAPBENCH_COMMON_SANDBOX_ABI_H
@@ -77,18 +108,17 @@
 #define SB_SCRATCH_GUARD_PAGES 1ull
 #define SB_SCRATCH_TOP_PAGES \
 	(SB_SCRATCH_EXN_PAGES + SB_SCRATCH_UNDO_PAGES + SB_SCRATCH_STACK_PAGES + SB_SCRATCH_GUARD_PAGES)
-/* A second stack in the lower exception-stack page, for the guest's
- * restore entry (faults it takes use the top of the exception stack). */
+/* A second stack in the lower exception-stack page, for the runtime's
+ * rewind entry (faults it takes use the top of the exception stack). */
 #define SB_SCRATCH_TOP_RESTORE_STACK 0x1030ull
 
-/* Page-table undo log. Every page-table entry the guest writes is first
- * logged here with its old value. On a restore of the snapshot the sandbox
- * last reset to, the host does not rewrite the page tables: it sets
- * `pending`, and the guest's restore entry writes the old values back in
- * reverse order. Under shadow paging (our machines) only the guest's own
- * writes keep KVM's shadow tables in step; a host rewrite goes unseen. If
- * the log overflows, the host falls back to rewriting the tables and
- * making KVM drop its shadow tables. */
+/* Page-table undo log. Every page-table entry the runtime writes is first
+ * logged here with its old value; the runtime's rewind entry (dispatch with
+ * `pending` set, on the restore stack, in ring 0) writes them back. The
+ * host's restore never reads the log, and never sets `pending`: the log is
+ * guest-written, so restore resets this page like any page the guest wrote
+ * (vmm/sandbox_snapshot.c). It stays for measuring a guest-side rewind as
+ * one restore strategy among others. */
 #define SB_PT_UNDO_ENTRIES 254
 struct sb_pt_undo_entry {
 	uint64_t entry_gpa; /* where the page-table entry sits */

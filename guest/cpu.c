@@ -3,7 +3,10 @@
  * They live in one page at SB_RT_PAGE_GVA, backed by a scratch page, so
  * building them writes nothing in the (copy-on-write) snapshot region: no
  * page fault can happen before the IDT is loaded. Every exception vector
- * runs on IST1, the exception stack at the top of scratch, in ring 0.
+ * runs on IST1, the exception stack at the top of scratch, in ring 0; one
+ * vector, SB_VEC_PT_GATE (3: INT3), is a gate ring 3 may raise (page-table
+ * edits, ptgate.c). The page is supervisor-only, and so is its
+ * backing scratch page in the scratch window (sb_map_fresh_page).
  *
  * Guest code runs in ring 3 (see runtime.c for why); the user segments sit
  * where Linux puts them (user data 0x2b, user code 0x33), the selectors the
@@ -33,7 +36,7 @@ struct __attribute__((packed)) idt_gate {
 	uint16_t offset_lo;
 	uint16_t selector;
 	uint8_t ist;
-	uint8_t type_attr; /* 0x8E: present, DPL 0, 64-bit interrupt gate */
+	uint8_t type_attr; /* 0x8E: present, DPL 0, 64-bit interrupt gate; 0xEE: DPL 3 */
 	uint16_t offset_mid;
 	uint32_t offset_hi;
 	uint32_t reserved;
@@ -108,7 +111,9 @@ void sb_cpu_init(void)
 			.offset_lo = (uint16_t)h,
 			.selector = SB_SEL_KCODE,
 			.ist = 1,
-			.type_attr = 0x8E,
+			/* Only the page-table gate (INT3) may be raised from ring 3
+			 * (INT3 / INT n check the gate's DPL; a DPL 0 gate is a #GP). */
+			.type_attr = v == SB_VEC_PT_GATE ? 0xEE : 0x8E,
 			.offset_mid = (uint16_t)(h >> 16),
 			.offset_hi = (uint32_t)(h >> 32),
 		};

@@ -5,7 +5,9 @@
  * general register, and calls sb_exception(struct sb_frame *). When it
  * returns, the registers are restored and the faulting instruction is
  * retried (iretq). With 15 registers + vector + error code + the CPU's five
- * words, RSP is 16-byte aligned at the call.
+ * words, RSP is 16-byte aligned at the call. Vector 3 (#BP) doubles as the
+ * page-table gate guest code raises with INT3 (ptgate.c): it takes the
+ * same path, and sb_exception hands it on.
  */
 #include "asm_consts.h"
 

@@ -89,6 +89,8 @@ static bool handle_page_fault(const struct sb_frame *f)
 
 void sb_exception(struct sb_frame *f)
 {
+	if (f->vector == SB_VEC_PT_GATE && sb_pt_gate(f))
+		return; /* a page-table request (INT3 with an operation in RAX) */
 	if (f->vector == 14 && handle_page_fault(f))
 		return;
 

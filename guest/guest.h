@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "proto.h"
+#include "pt.h"
 
 #define SB_GUEST_MAX_FUNCTIONS 64
 #define SB_GUEST_ERR_MAX 128
@@ -61,6 +62,24 @@ uint64_t sb_generation(void);
 void *sb_heap_base(void);
 uint64_t sb_heap_bytes(void);
 void *sb_malloc(size_t n);
+
+/* Page tables. Guest code (ring 3) can neither read nor write them: the
+ * runtime makes every edit in ring 0, behind a gate (INT3 with a request
+ * in the registers) that refuses the runtime's own addresses and pages
+ * (guest/ptgate.c).
+ * sb_map_pages maps `pages` pages of guest-physical memory at `gpa` to
+ * `va` (4 KiB aligned), readable and user-accessible, plus the SB_MAP_*
+ * flags; with SB_MAP_UNMAP it unmaps them (`gpa` ignored). PT_E_DENIED:
+ * the range touches the runtime's addresses (the guest image, the top two
+ * PML4 slots) or a page the runtime keeps to ring 0 (a page table). */
+#define SB_MAP_WRITE 1u  /* writable */
+#define SB_MAP_EXEC 2u   /* executable (else NX) */
+#define SB_MAP_COW 4u    /* copy-on-write (read-only until written) */
+#define SB_MAP_UNMAP 8u  /* remove the mappings */
+#define SB_MAP_ALL 15u
+enum pt_status sb_map_pages(uint64_t va, uint64_t gpa, uint64_t pages, unsigned flags);
+/* The present leaf mapping `va` (entry, level, the entry's GPA). */
+enum pt_status sb_lookup_page(uint64_t va, struct pt_leaf *out);
 
 /* Scratch pages handed out so far (allocator word minus its start). */
 uint64_t sb_scratch_next_free_gpa(void);

@@ -20,6 +20,18 @@
 
 /* GDT selectors: sandbox_abi.h (the host enters ring 0 with them too). */
 
+/* The page-table gate (ptgate.c): INT3, i.e. vector 3 (#BP), whose IDT
+ * gate alone has DPL 3. Not INT n on a spare vector: our hypervisor
+ * (kvm_pvm) hands INT n from ring 3 to KVM's instruction emulator, which
+ * has no protected-mode INT n and raises #UD instead (measured: `int $0x16`
+ * ends as "invalid opcode" at the INT); INT3 is delivered as #BP. RAX holds
+ * one of the operations below, a magic value, so a stray INT3 in guest
+ * code is still reported as a breakpoint rather than taken for a request. */
+#define SB_VEC_PT_GATE 3
+#define SB_PT_GATE_LOOKUP 0x5054474154450001ull /* "PTGATE" 01 */
+#define SB_PT_GATE_MAP 0x5054474154450002ull
+#define SB_PT_GATE_MAX_PAGES 512ull /* per trap: bounds one ring-0 stay */
+
 /* Registers as the exception stubs lay them out (exceptions.S). */
 struct sb_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -47,8 +59,19 @@ static inline uint64_t sb_init_flags(void)
 }
 
 /* Page tables of the running guest: tables live in scratch and are reached
- * through the scratch window. */
+ * through the scratch window, where they are supervisor-only: ring 0 only
+ * (the fault handlers, init, the page-table gate). Its root is CR3. */
 extern const struct pt sb_guest_pt;
+
+/* Ring 0: make the window's mapping of the scratch page `gpa` supervisor-
+ * only, before the page becomes a table (or other ring-0 state). PT_E_DENIED
+ * if the window does not map it user-accessible (already hidden, or not a
+ * scratch page): the caller must not use it then. */
+enum pt_status sb_window_hide(gpa_t gpa);
+
+/* The gate's handler (ring 0, from sb_exception on vector 3): registers
+ * in, out. false: RAX names no operation (a real breakpoint). */
+bool sb_pt_gate(struct sb_frame *f);
 
 /* Scratch page allocator (atomic add on the bookkeeping word). Returns the
  * GPA of a zeroed page (the host zeroes free scratch, see sandbox_abi.h),
@@ -62,7 +85,9 @@ static inline void *sb_scratch_ptr(gpa_t gpa)
 }
 
 /* Write a page-table entry (in scratch), logging its old value in the
- * undo log first (sandbox_abi.h). Every page-table write goes through here. */
+ * undo log first (sandbox_abi.h). Every page-table write the runtime makes
+ * in C goes through here (the copy-on-write fast path in exceptions.S
+ * writes its leaf itself); ring 0 only: the tables are supervisor-only. */
 void sb_pt_write(gpa_t entry_gpa, pt_entry_t e);
 
 /* The host restored the snapshot we were last reset to: write the logged
@@ -77,7 +102,7 @@ static inline struct sb_pt_undo_log *sb_undo_log(void)
 }
 
 /* Map one fresh zeroed scratch page at `va` (RW, NX; user-accessible or
- * kernel-only). */
+ * kernel-only; a kernel-only page is hidden in the window too). Ring 0. */
 void sb_map_fresh_page(gva_t va, bool user);
 
 /* CPU tables: GDT, TSS (IST1 = exception stack), IDT. Touches only scratch. */

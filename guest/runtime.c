@@ -13,8 +13,11 @@
  * ring-3 guest code natively but emulates ring-0 guest code instruction
  * by instruction (~0.26 us each: a 2-million-instruction loop takes 518 ms
  * in ring 0 and 0.8 ms in ring 3), so this is where the guest's speed
- * comes from. Everything in the guest stays one trust domain: pages are
- * user-accessible except the CPU tables.
+ * comes from. Pages are user-accessible except the CPU tables (the runtime
+ * page) and, as defence in depth, the page tables: ring 3 can neither read
+ * nor write them (they are supervisor-only in the scratch window), and
+ * asks for mappings through the page-table gate (ptgate.c), which edits
+ * them in ring 0. See sandbox_abi.h for the rule and what it leaves open.
  */
 #include "arch.h"
 #include "internal.h"
@@ -82,6 +85,7 @@ static bool in_scratch(gpa_t gpa, unsigned bytes)
 	return gpa >= base && gpa - base <= size - bytes;
 }
 
+/* Entries are reached through the window: ring 0 only (supervisor pages). */
 static pt_entry_t rt_read_entry(void *ctx, gpa_t gpa, unsigned bytes)
 {
 	(void)ctx;
@@ -152,22 +156,37 @@ __attribute__((noreturn)) void sb_runtime_rewind(void)
 	halt_forever();
 }
 
+/* A new table (ring 0: init, the page-table gate). The rule that keeps
+ * tables out of ring 3's reach (sandbox_abi.h): a page becomes a table only
+ * here, and only after the window's mapping of it is made supervisor-only.
+ * Tables come from the same free pages as everything else rather than from
+ * a reserved supervisor-only region, so a sandbox's table space has no
+ * second limit to size. The page came from the free pool, which ring 3 can
+ * write through the window until now (the host zeroes it on a restore, not
+ * in between), so it is cleared here, after hiding it: one `rep stosq`. */
 static enum pt_status rt_alloc_table(void *ctx, gpa_t *out)
 {
 	(void)ctx;
 	gpa_t gpa = sb_scratch_try_alloc_page();
 	if (!gpa)
 		return PT_E_NOMEM;
+	enum pt_status st = sb_window_hide(gpa);
+	if (st != PT_OK)
+		return st;
+	void *p = sb_scratch_ptr(gpa);
+	uint64_t n = SB_PAGE_SIZE / 8;
+	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0ull) : "memory");
 	*out = gpa;
 	return PT_OK;
 }
 
-/* CR3 as the host set it, read from the bookkeeping word (reading CR3
- * itself is privileged, and guest code runs in ring 3). */
+/* CR3 itself: tables are edited only in ring 0, and the bookkeeping word
+ * that also holds it is ring-3 writable (a forged root would let ring 3
+ * choose where ring 0 writes entries). */
 static gpa_t rt_root(void *ctx)
 {
 	(void)ctx;
-	return *top_word(SB_SCRATCH_TOP_PT_GPA) & PT_X86_64_ADDR_MASK;
+	return read_cr3() & PT_X86_64_ADDR_MASK;
 }
 
 static const struct pt_ops rt_pt_ops = {
@@ -192,6 +211,10 @@ void sb_map_fresh_page(gva_t va, bool user)
 	if (pt_map(&sb_guest_pt, &m) != PT_OK)
 		sb_abort(SB_ABORT_OUT_OF_MEMORY, "out of physical memory (page tables)");
 	invlpg(va);
+	/* A kernel-only page (the IDT, GDT and TSS) must not stay writable
+	 * from ring 3 through the window either. */
+	if (!user && sb_window_hide(gpa) != PT_OK)
+		sb_abort(SB_ABORT_GUEST_PANIC, "cannot hide a runtime page from ring 3");
 }
 
 /* ---- heap ------------------------------------------------------------ */

@@ -99,24 +99,22 @@ FN(heap_sum, u64)
 }
 
 /* Map the first heap page a second time, at `va` (an alias: one physical
- * page at two addresses). Returns the word read through the new address. */
+ * page at two addresses). Returns the word read through the new address.
+ * Both the lookup and the edit go through the runtime's page-table gate:
+ * guest code cannot touch the tables itself (guest/ptgate.c). */
 FN(alias_heap_page, u64)
 {
 	gva_t va = args[0].as.u64;
 	struct pt_leaf leaf;
-	if (pt_lookup(&sb_guest_pt, sb_guest_pt.ops->root(0), (gva_t)(uintptr_t)sb_heap_base(),
-		      &leaf) != PT_OK) {
+	if (sb_lookup_page((gva_t)(uintptr_t)sb_heap_base(), &leaf) != PT_OK) {
 		sb_error_set(err, SB_CALL_E_FAILED, "heap page not mapped");
 		return -1;
 	}
-	struct pt_mapping m = {
-		.phys = leaf.entry & PT_X86_64_ADDR_MASK,
-		.virt = va,
-		.len_bytes = SB_PAGE_SIZE,
-		.kind = pt_entry_kind(&pt_format_x86_64, leaf.entry),
-		.user = true,
-	};
-	if ((va & (SB_PAGE_SIZE - 1)) || pt_map(&sb_guest_pt, &m) != PT_OK) {
+	struct pt_kind k = pt_entry_kind(&pt_format_x86_64, leaf.entry);
+	unsigned flags = (k.writable ? SB_MAP_WRITE : 0) | (k.executable ? SB_MAP_EXEC : 0) |
+			 (k.tag == PT_KIND_COW ? SB_MAP_COW : 0);
+	if ((va & (SB_PAGE_SIZE - 1)) ||
+	    sb_map_pages(va, leaf.entry & PT_X86_64_ADDR_MASK, 1, flags) != PT_OK) {
 		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "cannot map the alias there");
 		return -1;
 	}
@@ -125,17 +123,10 @@ FN(alias_heap_page, u64)
 }
 
 /* Map `pages` pages of guest-physical memory at `gpa` (an extra region the
- * host mapped) read-only at `va`. */
+ * host mapped) read-only at `va`, through the page-table gate. */
 FN(map_gpa, u64)
 {
-	struct pt_mapping m = {
-		.phys = args[0].as.u64,
-		.virt = args[1].as.u64,
-		.len_bytes = args[2].as.u64 * SB_PAGE_SIZE,
-		.kind = pt_kind_basic(true, false, false),
-		.user = true,
-	};
-	enum pt_status st = pt_map(&sb_guest_pt, &m);
+	enum pt_status st = sb_map_pages(args[1].as.u64, args[0].as.u64, args[2].as.u64, 0);
 	if (st != PT_OK) {
 		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, pt_strerror(st));
 		return -1;

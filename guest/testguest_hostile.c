@@ -1,25 +1,35 @@
 /* testguest_hostile.c — the test guest as an attacker: functions that
  * scribble on everything a guest can reach, for the tests that a restore
  * brings back exactly what a fresh sandbox has (tests/sandbox/
- * test_sandbox_scribble.c). Nothing here goes through the runtime's logged
- * page-table writer: the point is state the host was never told about.
+ * test_sandbox_scribble.c), and that ring-3 code cannot touch page tables
+ * (tests/sandbox/test_sandbox_ptguard.c). Nothing here goes through the
+ * runtime's logged page-table writer or its page-table gate: the point is
+ * state the host was never told about.
  *
  * scribble(seed, what) writes, from whatever ring the call runs in:
  *   the FPU control word (ring 3 only: our machines emulate ring 0, and
  *   KVM's emulator has no x87); the call stack below this frame, down to its
- *   last page; every free scratch page past the allocator word; a direct
- *   (unlogged) page-table edit that remaps heap page 0 to a scratch page
- *   full of seed bytes; a private page-table chain built in free pages and
- *   linked into PML4 slot HOSTILE_PML4_INDEX (data pages used as tables),
- *   read through once so the vCPU's translations hold it; both I/O buffers;
- *   the undo log (a forged "PML4[0] was 0" entry, marked pending); the
- *   exception stack; the bookkeeping words, allocator word included.
+ *   last page; every free scratch page past the allocator word; both I/O
+ *   buffers; the undo log (a forged "PML4[0] was 0" entry, marked pending);
+ *   the exception stack; the bookkeeping words, allocator word included.
  * In ring 0 it also writes KERNEL_GS_BASE, SYSENTER_ESP / EIP and PAT, DR0 /
- * DR7, and moves
- * CR3 to a copy of the PML4 in a free page. Returns the word read through
- * the hostile chain. `what` bit 0 leaves the bookkeeping words and the
- * log's `pending` alone, so a later call in the same run still works (a
- * pending forged log would unmap the guest's own code at its next entry).
+ * DR7, and moves CR3 to a copy of the PML4 in a free page. `what` bit 0
+ * leaves the bookkeeping words and the log's `pending` alone, so a later
+ * call in the same run still works (a pending forged log would unmap the
+ * guest's own code at its next entry).
+ *
+ * scribble_tables(seed) edits the page tables directly (unlogged, not
+ * through the gate): it remaps heap page 0 to a scratch page full of seed
+ * bytes, and builds a private page-table chain in free pages linked into
+ * PML4 slot HOSTILE_PML4_INDEX (data pages used as tables), read through
+ * once so the vCPU's translations hold it; returns the word read through
+ * the chain. In ring 3 the tables are supervisor-only, so its first access
+ * (reading the PML4 through the scratch window) faults; in ring 0 it runs.
+ *
+ * poke(addr, value) writes one word anywhere. pt_leaf(va, what) asks the
+ * runtime's gate for the leaf entry mapping `va` and returns, for what 0,
+ * the entry's address in the scratch window (which ring 3 must not be able
+ * to write), for what 1 the entry itself.
  */
 #include "arch.h"
 #include "internal.h"
@@ -113,13 +123,28 @@ static void scribble_ring0(gpa_t root, uint64_t seed)
 	write_cr3(copy);
 }
 
+static gpa_t root_from_words(void)
+{
+	return *(volatile uint64_t *)(uintptr_t)sb_scratch_top_gva(SB_SCRATCH_TOP_PT_GPA);
+}
+
+static int fn_scribble_tables(const struct sb_value *args, struct sb_value *ret,
+			      struct sb_guest_error *err)
+{
+	(void)err;
+	gpa_t root = root_from_words();
+	remap_heap(root, args[0].as.u64);
+	ret->as.u64 = hostile_chain(root, args[0].as.u64);
+	return 0;
+}
+
 static int fn_scribble(const struct sb_value *args, struct sb_value *ret,
 		       struct sb_guest_error *err)
 {
 	(void)err;
 	uint64_t seed = args[0].as.u64, what = args[1].as.u64;
 	bool ring0 = cpl() == 0;
-	gpa_t root = *(volatile uint64_t *)(uintptr_t)sb_scratch_top_gva(SB_SCRATCH_TOP_PT_GPA);
+	gpa_t root = root_from_words();
 	uint16_t cw = 0x27f;
 	if (!ring0) /* KVM cannot emulate x87 instructions, and ring 0 is emulated here */
 		__asm__ volatile("fldcw %0" : : "m"(cw));
@@ -131,8 +156,7 @@ static int fn_scribble(const struct sb_value *args, struct sb_value *ret,
 	uintptr_t below = ((uintptr_t)frame - 1024) & ~(uintptr_t)(SB_PAGE_SIZE - 1);
 	fill_words(stack_low, below - (uintptr_t)stack_low, seed, ring0);
 
-	remap_heap(root, seed);
-	ret->as.u64 = hostile_chain(root, seed);
+	ret->as.u64 = 0;
 	if (ring0)
 		scribble_ring0(root, seed);
 
@@ -177,15 +201,48 @@ static int fn_peek_hostile(const struct sb_value *args, struct sb_value *ret,
 	return 0;
 }
 
+static int fn_poke(const struct sb_value *args, struct sb_value *ret, struct sb_guest_error *err)
+{
+	(void)ret;
+	(void)err;
+	*(volatile uint64_t *)(uintptr_t)args[0].as.u64 = args[1].as.u64;
+	return 0;
+}
+
+static int fn_pt_leaf(const struct sb_value *args, struct sb_value *ret,
+		      struct sb_guest_error *err)
+{
+	struct pt_leaf leaf;
+	enum pt_status st = sb_lookup_page(args[0].as.u64, &leaf);
+	if (st != PT_OK) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, pt_strerror(st));
+		return -1;
+	}
+	ret->as.u64 = args[1].as.u64 ? leaf.entry : (uint64_t)(uintptr_t)sb_scratch_ptr(leaf.entry_gpa);
+	return 0;
+}
+
 static const struct sb_guest_function def_scribble = {
 	"scribble", 2, { SB_T_U64, SB_T_U64 }, SB_T_U64, fn_scribble,
 };
+static const struct sb_guest_function def_scribble_tables = {
+	"scribble_tables", 1, { SB_T_U64 }, SB_T_U64, fn_scribble_tables,
+};
 static const struct sb_guest_function def_peek_hostile = {
 	"peek_hostile", 0, { SB_T_VOID }, SB_T_U64, fn_peek_hostile,
+};
+static const struct sb_guest_function def_poke = {
+	"poke", 2, { SB_T_U64, SB_T_U64 }, SB_T_VOID, fn_poke,
+};
+static const struct sb_guest_function def_pt_leaf = {
+	"pt_leaf", 2, { SB_T_U64, SB_T_U64 }, SB_T_U64, fn_pt_leaf,
 };
 
 void testguest_register_hostile(void)
 {
 	sb_register(&def_scribble);
+	sb_register(&def_scribble_tables);
 	sb_register(&def_peek_hostile);
+	sb_register(&def_poke);
+	sb_register(&def_pt_leaf);
 }

@@ -203,9 +203,10 @@ const char *layout_region_name(enum layout_region_kind kind)
 
 const char *layout_flags_str(unsigned flags, char buf[4])
 {
-	buf[0] = (flags & LAYOUT_F_READ) ? 'R' : '-';
-	buf[1] = (flags & LAYOUT_F_WRITE) ? 'W' : '-';
-	buf[2] = (flags & LAYOUT_F_EXEC) ? 'X' : '-';
+	bool k = flags & LAYOUT_F_KERNEL;
+	buf[0] = (flags & LAYOUT_F_READ) ? (k ? 'r' : 'R') : '-';
+	buf[1] = (flags & LAYOUT_F_WRITE) ? (k ? 'w' : 'W') : '-';
+	buf[2] = (flags & LAYOUT_F_EXEC) ? (k ? 'x' : 'X') : '-';
 	buf[3] = '\0';
 	return buf;
 }
@@ -262,7 +263,10 @@ size_t layout_scratch_regions(const struct layout *l, struct layout_region out[L
 	uint64_t free_off = layout_free_scratch_offset(l);
 	n = push_scratch(l, out, n, LAYOUT_REGION_INPUT, layout_input_scratch_offset(l), l->config.input_bytes);
 	n = push_scratch(l, out, n, LAYOUT_REGION_OUTPUT, layout_output_scratch_offset(l), l->config.output_bytes);
+	size_t pt = n;
 	n = push_scratch(l, out, n, LAYOUT_REGION_PT_COPY, layout_pt_scratch_offset(l), l->pt_bytes);
+	if (n > pt) /* supervisor-only in the window (snap_hide_pt_area) */
+		out[pt].flags |= LAYOUT_F_KERNEL;
 	n = push_scratch(l, out, n, LAYOUT_REGION_SCRATCH_FREE, free_off, top > free_off ? top - free_off : 0);
 	uint64_t stack = top + SB_SCRATCH_GUARD_PAGES * PAGE;
 	uint64_t undo = stack + SB_SCRATCH_STACK_PAGES * PAGE;

@@ -49,6 +49,9 @@ enum layout_flags {
 	LAYOUT_F_READ = 1u << 0,
 	LAYOUT_F_WRITE = 1u << 1,
 	LAYOUT_F_EXEC = 1u << 2,
+	/* ring 0 only (supervisor): the page-table copy in the scratch window.
+	 * Shown in lower case ("rw-"); never a caller's choice. */
+	LAYOUT_F_KERNEL = 1u << 3,
 };
 #define LAYOUT_F_ALL (LAYOUT_F_READ | LAYOUT_F_WRITE | LAYOUT_F_EXEC)
 /* Init-data permissions when the caller passes 0. */
@@ -274,14 +277,16 @@ static inline gva_t layout_exn_stack_top_gva(const struct layout *l)
 size_t layout_snapshot_regions(const struct layout *layout, struct layout_region out[LAYOUT_MAX_REGIONS]);
 
 /* The scratch region's parts, in GPA order, all RW (no X): input, output,
- * page-table copy (only once sized), free pages, exception stack +
- * bookkeeping. Returns the count (<= 5). */
+ * page-table copy (only once sized; ring 0 only, LAYOUT_F_KERNEL), free
+ * pages, stack guard (unmapped), stack, undo log, exception stack +
+ * bookkeeping. Returns the count (<= 8). */
 size_t layout_scratch_regions(const struct layout *layout, struct layout_region out[LAYOUT_MAX_REGIONS]);
 
 /* Short lower-case name of a region kind ("code", "pt copy", ...). */
 const char *layout_region_name(enum layout_region_kind kind);
 
-/* Three-character permission string "RWX" / "R--" into buf (>= 4 bytes). */
+/* Three-character permission string "RWX" / "R--" into buf (>= 4 bytes);
+ * lower case ("rw-") when LAYOUT_F_KERNEL is set. */
 const char *layout_flags_str(unsigned flags, char buf[4]);
 
 /* --- writing the image ------------------------------------------------------ */

@@ -116,7 +116,8 @@ void layout_dump(FILE *f, const struct layout *l)
 	fprintf(f, "  addresses: hex, first..last byte (inclusive); bytes: decimal;\n");
 	fprintf(f, "  size: KiB/MiB/GiB = 2^10/2^20/2^30 bytes, truncated (~ = inexact);"
 		   " pages: 4 KiB, rounded up\n");
-	fprintf(f, "  flags: guest permissions, R read, W write, X execute\n");
+	fprintf(f, "  flags: guest permissions, R read, W write, X execute; "
+		   "lower case: ring 0 only\n");
 	dump_snapshot(f, l);
 	dump_scratch(f, l);
 	dump_bookkeeping(f, l);

@@ -4,7 +4,9 @@
 
 #include "snapshot_internal.h"
 
-/* The scratch window, RW and NX, all of it but the stack's guard page. */
+/* The scratch window, RW and NX, all of it but the stack's guard page,
+ * user-accessible; snap_hide_pt_area later takes the page-table area out
+ * of ring 3's reach (its size is known only once every table exists). */
 int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
 			    struct sb_err *err)
 {
@@ -24,6 +26,32 @@ int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
 	if (pt_status_err(err, pt_map(&hb->pt, &m), "mapping the scratch window"))
 		return -1;
 	return pt_status_err(err, pt_map(&hb->pt, &above), "mapping the scratch window");
+}
+
+/* The page-table area of the window [pt offset, free offset) made
+ * supervisor-only (US clear), defence in depth: ring-3 guest code can then
+ * neither read nor write the tables the host built (common/sandbox_abi.h;
+ * tables the guest adds later are hidden by its runtime, guest/ptgate.c).
+ * Runs once the tables are complete and the layout knows their size: it
+ * only rewrites window leaves that exist already, so it allocates no table
+ * and the size it hides stays the size of the tables (checked). */
+int snap_hide_pt_area(struct pt_hostbuf *hb, const struct layout *layout, struct sb_err *err)
+{
+	size_t before = pt_hostbuf_size_bytes(hb);
+	struct pt_mapping m = {
+		.phys = layout_pt_base_gpa(layout),
+		.virt = layout_scratch_base_gva(layout) + layout_pt_scratch_offset(layout),
+		.len_bytes = layout_pt_bytes(layout),
+		.kind = pt_kind_basic(true, true, false),
+		.user = false, /* ring 0 only: the runtime edits tables in ring 0 */
+	};
+	if (pt_status_err(err, pt_map(&hb->pt, &m), "hiding the page-table area"))
+		return -1;
+	if (pt_hostbuf_size_bytes(hb) != before || layout_pt_bytes(layout) != before)
+		return sb_errf(err, SB_E_RANGE, "hiding the page-table area: %zu bytes of tables, "
+			       "%llu bytes hidden", pt_hostbuf_size_bytes(hb),
+			       (unsigned long long)layout_pt_bytes(layout));
+	return 0;
 }
 
 /* Writable regions become copy-on-write; the others stay read-only. */
@@ -63,7 +91,7 @@ int snap_from_elf(struct snapshot **out, const struct elf_image *img,
 	struct snapshot *s = NULL;
 	if (map_snapshot_regions(&hb, &layout, err) || snap_map_scratch_window(&hb, &layout, err) ||
 	    layout_set_pt_bytes(&layout, pt_hostbuf_size_bytes(&hb), err) ||
-	    snap_alloc(&s, &layout, err))
+	    snap_hide_pt_area(&hb, &layout, err) || snap_alloc(&s, &layout, err))
 		goto fail;
 
 	gva_t load = layout_code_gva(&layout);

@@ -9,7 +9,9 @@
  * read-only regions the guest maps are frozen into the image like any
  * other (the snapshot does not depend on those regions). The rebuilt tables
  * sit at the scratch GPA they are copied to on restore, with the scratch
- * window mapped afresh, and are appended to the image as its tail.
+ * window mapped afresh (its page-table area supervisor-only, so the tables
+ * the guest built at run time, now part of that area, stay out of ring 3's
+ * reach), and are appended to the image as its tail.
  *
  * Work grows with the pages mapped, not with the size of the regions.
  * The guest chooses what is mapped, so it chooses the work: a large page
@@ -291,12 +293,19 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 		    snap_map_scratch_window(&hb, &layout, err))
 			goto out;
 	}
-	pt_hostbuf_set_root(&hb, out_roots[0]);
 
 	uint64_t bytes = (c.npages ? c.npages : 1) * SB_PAGE_SIZE;
 	if (layout_set_snapshot_bytes(&layout, bytes, err) ||
-	    layout_set_pt_bytes(&layout, pt_hostbuf_size_bytes(&hb), err) ||
-	    snap_alloc(&s, &layout, err))
+	    layout_set_pt_bytes(&layout, pt_hostbuf_size_bytes(&hb), err))
+		goto out;
+	/* Every root's window hides the page-table area (now sized) from ring 3. */
+	for (size_t r = 0; r < in->nroots; r++) {
+		if (pt_status_err(err, pt_hostbuf_set_root(&hb, out_roots[r]), "snapshot: root") ||
+		    snap_hide_pt_area(&hb, &layout, err))
+			goto out;
+	}
+	pt_hostbuf_set_root(&hb, out_roots[0]);
+	if (snap_alloc(&s, &layout, err))
 		goto out;
 	for (size_t i = 0; i < c.npages; i++)
 		if (c.src[i])

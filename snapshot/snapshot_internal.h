@@ -11,8 +11,11 @@ int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err
 void snap_compute_digest(const struct snapshot *s, uint8_t out[16]);
 /* Compute the digest and make the image read-only. */
 int snap_seal(struct snapshot *s, struct sb_err *err);
-/* Map the scratch window (RW, NX) into the tables of `hb`'s current root. */
+/* Map the scratch window (RW, NX, user) into the tables of `hb`'s current root. */
 int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
 			    struct sb_err *err);
+/* Then, once the layout knows the size of the tables, make the window's
+ * page-table area supervisor-only in the tables of `hb`'s current root. */
+int snap_hide_pt_area(struct pt_hostbuf *hb, const struct layout *layout, struct sb_err *err);
 
 #endif

@@ -86,6 +86,8 @@ enum pt_status {
 	PT_E_UNMAPPED,     /* lookup: no present leaf maps the address */
 	PT_E_BAD_ENTRY,    /* lookup: a present entry the CPU would refuse (PS at a
 			    * level without large pages: a reserved-bit fault) */
+	PT_E_DENIED,       /* the storage's owner refused the edit (the guest
+			    * runtime's page-table gate: guest/ptgate.c) */
 	PT_E__COUNT
 };
 

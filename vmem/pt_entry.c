@@ -18,6 +18,7 @@ const char *pt_strerror(enum pt_status s)
 	case PT_E_HOOK: return "callback failed";
 	case PT_E_UNMAPPED: return "address not mapped";
 	case PT_E_BAD_ENTRY: return "page-table entry the CPU would refuse (PS at a level without large pages)";
+	case PT_E_DENIED: return "refused: the runtime's own addresses or pages";
 	case PT_E__COUNT: break;
 	}
 	return "unknown page-table status";

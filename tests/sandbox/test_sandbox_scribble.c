@@ -1,13 +1,15 @@
 /* test_sandbox_scribble.c — the restore contract (vmm/sandbox.h) under a
  * hostile guest: the test guest's `scribble` writes everything it can
- * reach (guest/testguest_hostile.c), from ring 3 and from ring 0; then the
- * sandbox is restored and everything a guest can observe is compared with
- * a sandbox freshly created from the same snapshot, byte for byte — right
- * after the restore, and again after the same calls on both (which catches
- * translations the vCPU kept: the hostile page-table chain, the remapped
- * heap page). Every restore path: the same snapshot, another snapshot, a
- * snapshot from another sandbox, after poisoning, after a cancelled call,
- * after an undo-log overflow.
+ * reach (guest/testguest_hostile.c), from ring 3 and from ring 0, and its
+ * `scribble_tables` edits the page tables directly: in ring 0 it does, in
+ * ring 3 it is refused (the tables are supervisor-only: a page fault
+ * poisons the sandbox). Then the sandbox is restored and everything a
+ * guest can observe is compared with a sandbox freshly created from the
+ * same snapshot, byte for byte — right after the restore, and again after
+ * the same calls on both (which catches translations the vCPU kept: the
+ * hostile page-table chain, the remapped heap page). Every restore path:
+ * the same snapshot, another snapshot, a snapshot from another sandbox,
+ * after poisoning, after a cancelled call, after an undo-log overflow.
  * Usage: test_sandbox_scribble TESTGUEST_ELF */
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +51,27 @@ static void scribble(struct sandbox *sb, uint64_t seed, uint64_t what)
 	struct sb_err err;
 	if (!CHECK_I64(sandbox_call(sb, "scribble", args, 2, &ret, &err), 0))
 		fprintf(stderr, "  scribble: %s\n", err.msg);
+}
+
+/* Direct page-table edits: done in ring 0; refused in ring 3, where the
+ * first access to a table faults and poisons the sandbox. */
+static void scribble_tables(struct sandbox *sb, uint64_t seed)
+{
+	struct sb_value arg = v_u64(seed), ret;
+	struct sb_err err = { 0 };
+	int rc = sandbox_call(sb, "scribble_tables", &arg, 1, &ret, &err);
+	if (sb->cfg.mode == SANDBOX_MODE_KERNEL) {
+		if (!CHECK_I64(rc, 0))
+			fprintf(stderr, "  scribble_tables: %s\n", err.msg);
+		return;
+	}
+	char at[48];
+	snprintf(at, sizeof at, "address 0x%llx,",
+		 (unsigned long long)(layout_scratch_base_gva(mgr_layout(&sb->mem)) +
+				      layout_pt_scratch_offset(mgr_layout(&sb->mem))));
+	if (!CHECK_I64(rc, -1) || !CHECK_CONTAINS(err.msg, "page fault (vector 14)") ||
+	    !CHECK_CONTAINS(err.msg, at) || !CHECK_U64(sandbox_status(sb), SANDBOX_POISONED))
+		fprintf(stderr, "  scribble_tables in ring 3: %s\n", rc ? err.msg : "ran");
 }
 
 /* The same calls on both; their results and errors must agree. */
@@ -131,13 +154,28 @@ static void test_same_and_other(struct snapshot *elf, enum sandbox_guest_mode mo
 	if (!s1 || !s2)
 		goto out;
 	for (int round = 0; round < 2; round++) { /* twice: nothing carries over */
-		scribble(sb, 0x5C0FF1A00000000ull + (uint64_t)round, 0);
+		uint64_t seed = 0x5C0FF1A00000000ull + (uint64_t)round;
+		if (mode == SANDBOX_MODE_KERNEL) {
+			/* Tables first: scribble's bookkeeping words would leave
+			 * no allocator for the chain. */
+			scribble_tables(sb, seed);
+			scribble(sb, seed, 0);
+		} else if (round == 0) {
+			/* Bookkeeping kept, so the refused table edit faults on
+			 * the real page-table area; round 2 scribbles the words. */
+			scribble(sb, seed, 1);
+			scribble_tables(sb, seed);
+		} else {
+			scribble(sb, seed, 0);
+		}
 		if (restore(sb, s1)) {
 			snprintf(what, sizeof what, "%s, same snapshot, round %d", ring, round + 1);
 			CHECK(sandbox_last_restore(sb).same_snapshot && sandbox_last_restore(sb).full);
 			check_like_fresh(sb, s1, what);
 		}
 	}
+	if (mode == SANDBOX_MODE_KERNEL)
+		scribble_tables(sb, 0xA77AC4);
 	scribble(sb, 0xA77AC4, 0);
 	if (restore(sb, s2)) {
 		snprintf(what, sizeof what, "%s, other snapshot", ring);

@@ -353,7 +353,7 @@ static void check_regions(const char *what, const struct layout_region *got, siz
 	}
 }
 
-enum { R = LAYOUT_F_READ, W = LAYOUT_F_WRITE, X = LAYOUT_F_EXEC };
+enum { R = LAYOUT_F_READ, W = LAYOUT_F_WRITE, X = LAYOUT_F_EXEC, K = LAYOUT_F_KERNEL };
 
 static void test_regions(void)
 {
@@ -391,7 +391,7 @@ static void test_regions(void)
 	const struct want_region scratch_pt[] = {
 		{ LAYOUT_REGION_INPUT, sg, sv, 0x4000, R | W },
 		{ LAYOUT_REGION_OUTPUT, sg + 0x4000, sv + 0x4000, 0x4000, R | W },
-		{ LAYOUT_REGION_PT_COPY, sg + 0x8000, sv + 0x8000, 0x3000, R | W },
+		{ LAYOUT_REGION_PT_COPY, sg + 0x8000, sv + 0x8000, 0x3000, R | W | K },
 		{ LAYOUT_REGION_SCRATCH_FREE, sg + 0xb000, sv + 0xb000, 0x48000 - 0xb000 - 0x14000, R | W },
 		{ LAYOUT_REGION_STACK_GUARD, GPA_TOP - 0x14000, GVA_END - 0x14000, 0x1000, 0 },
 		{ LAYOUT_REGION_STACK, GPA_TOP - 0x13000, GVA_END - 0x13000, 0x10000, R | W },
@@ -442,7 +442,9 @@ static void test_regions(void)
 		for (size_t k = 0; k < n; k++) {
 			CHECK(r[k].gpa >= at);
 			CHECK_U64(r[k].gva - r[k].gpa, GVA_END - GPA_TOP);
-			CHECK_U64(r[k].flags, r[k].kind == LAYOUT_REGION_STACK_GUARD ? 0u : (unsigned)(R | W));
+			CHECK_U64(r[k].flags, r[k].kind == LAYOUT_REGION_STACK_GUARD ? 0u
+					      : r[k].kind == LAYOUT_REGION_PT_COPY ? (unsigned)(R | W | K)
+										   : (unsigned)(R | W));
 			at = r[k].gpa + r[k].bytes;
 		}
 		CHECK_U64(at, GPA_TOP);
@@ -454,6 +456,7 @@ static void test_regions(void)
 	CHECK_STR(layout_flags_str(R, fb), "R--");
 	CHECK_STR(layout_flags_str(W | X, fb), "-WX");
 	CHECK_STR(layout_flags_str(0, fb), "---");
+	CHECK_STR(layout_flags_str(R | W | K, fb), "rw-"); /* ring 0 only */
 	CHECK_STR(layout_region_name(LAYOUT_REGION_PEB), "PEB");
 	CHECK_STR(layout_region_name(LAYOUT_REGION_PT_COPY), "pt copy");
 	CHECK_STR(layout_region_name(LAYOUT_REGION__COUNT), "?");

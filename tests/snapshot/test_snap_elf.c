@@ -1,5 +1,6 @@
 /* test_snap_elf.c — the INIT snapshot of the test guest: image contents,
- * initial page tables, identity, read-only mapping.
+ * initial page tables (the window's page-table area supervisor-only),
+ * identity, read-only mapping.
  * Usage: test_snap_elf TESTGUEST_ELF */
 #include <stdlib.h>
 
@@ -15,6 +16,7 @@ struct expect {
 	gva_t first, end;  /* VA range */
 	gpa_t phys_first;
 	struct pt_kind kind;
+	bool user; /* US: ring 3 reaches it */
 	uint64_t seen;
 };
 
@@ -56,19 +58,27 @@ static void test_default(void)
 	struct pt_region region = { layout_pt_base_gpa(l), snap_pt_tail(s), layout_pt_bytes(l) };
 	struct pt_regions rr;
 	pt_regions_init(&rr, &pt_format_x86_64, &region, 1, layout_pt_base_gpa(l));
+	gva_t pt_va = layout_scratch_base_gva(l) + layout_pt_scratch_offset(l);
+	gva_t free_va = layout_scratch_base_gva(l) + layout_free_scratch_offset(l);
+	CHECK(layout_pt_bytes(l) > 0 && free_va > pt_va);
 	struct expect ex[] = {
 		{ "code", layout_code_gva(l), layout_code_gva(l) + sb_page_round_up(img.span_bytes),
-		  layout_code_gva(l), pt_kind_cow(true, true), 0 },
+		  layout_code_gva(l), pt_kind_cow(true, true), true, 0 },
 		{ "PEB", layout_peb_gva(l), layout_peb_gva(l) + SB_PAGE_SIZE, layout_peb_gva(l),
-		  pt_kind_basic(true, false, false), 0 },
+		  pt_kind_basic(true, false, false), true, 0 },
 		{ "heap", layout_heap_gva(l), layout_heap_gva(l) + cfg.heap_bytes, layout_heap_gva(l),
-		  pt_kind_cow(true, false), 0 },
-		/* the scratch window, in two parts around the stack's guard page */
-		{ "scratch below the guard", layout_scratch_base_gva(l), sb_stack_guard_gva(),
-		  layout_scratch_base_gpa(l), pt_kind_basic(true, true, false), 0 },
+		  pt_kind_cow(true, false), true, 0 },
+		/* the scratch window, around the stack's guard page, its page-table
+		 * area supervisor-only (ring 3 cannot touch the tables) */
+		{ "I/O buffers", layout_scratch_base_gva(l), pt_va, layout_scratch_base_gpa(l),
+		  pt_kind_basic(true, true, false), true, 0 },
+		{ "page-table area", pt_va, free_va, layout_pt_base_gpa(l),
+		  pt_kind_basic(true, true, false), false, 0 },
+		{ "free pages", free_va, sb_stack_guard_gva(), layout_first_free_scratch_gpa(l),
+		  pt_kind_basic(true, true, false), true, 0 },
 		{ "scratch above the guard", sb_stack_guard_gva() + SB_PAGE_SIZE, SB_SCRATCH_END_GVA,
 		  layout_scratch_base_gpa(l) + sb_stack_guard_offset(layout_scratch_bytes(l)) + SB_PAGE_SIZE,
-		  pt_kind_basic(true, true, false), 0 },
+		  pt_kind_basic(true, true, false), true, 0 },
 	};
 	size_t nex = sizeof ex / sizeof ex[0];
 	struct pt_walk w;
@@ -86,11 +96,11 @@ static void test_default(void)
 			continue;
 		}
 		if (m.phys == ex[i].phys_first + (m.virt - ex[i].first) &&
-		    pt_kind_equal(m.kind, ex[i].kind))
+		    pt_kind_equal(m.kind, ex[i].kind) && m.user == ex[i].user)
 			ex[i].seen++;
 		else
-			fprintf(stderr, "  %s page at 0x%llx maps 0x%llx kind %d\n", ex[i].what,
-				(unsigned long long)m.virt, (unsigned long long)m.phys, m.kind.tag);
+			fprintf(stderr, "  %s page at 0x%llx maps 0x%llx kind %d user %d\n", ex[i].what,
+				(unsigned long long)m.virt, (unsigned long long)m.phys, m.kind.tag, m.user);
 	}
 	CHECK_U64(pt_walk_status(&w), PT_OK);
 	CHECK_U64(stray, 0);
