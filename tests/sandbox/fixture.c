@@ -69,3 +69,21 @@ int call_void(struct sandbox *sb, const char *fn, struct sb_err *err)
 	struct sb_value ret;
 	return sandbox_call(sb, fn, NULL, 0, &ret, err);
 }
+
+struct snapshot *fixture_snapshot_of(struct sandbox *sb)
+{
+	struct snapshot *s = NULL;
+	struct sb_err err;
+	if (!CHECK_I64(sandbox_snapshot(sb, &s, &err), 0))
+		fprintf(stderr, "  snapshot: %s\n", err.msg);
+	return s;
+}
+
+bool fixture_restore(struct sandbox *sb, struct snapshot *s)
+{
+	struct sb_err err;
+	if (CHECK_I64(sandbox_restore(sb, s, &err), 0))
+		return true;
+	fprintf(stderr, "  restore: %s\n", err.msg);
+	return false;
+}

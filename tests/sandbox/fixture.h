@@ -16,6 +16,11 @@ struct snapshot *fixture_snapshot(const char *path, const struct layout_config *
 /* A ready sandbox; exits 1 on failure. */
 struct sandbox *fixture_sandbox(struct snapshot *snap, const struct sandbox_config *cfg);
 
+/* sandbox_snapshot / sandbox_restore as checks: a failure is a failed
+ * check, printed with KVM's or the sandbox's reason. */
+struct snapshot *fixture_snapshot_of(struct sandbox *sb);
+bool fixture_restore(struct sandbox *sb, struct snapshot *s);
+
 /* Typed call helpers: return sandbox_call's result, fill *out on success. */
 int call_i64_2(struct sandbox *sb, const char *fn, int64_t a, int64_t b, int64_t *out,
 	       struct sb_err *err);

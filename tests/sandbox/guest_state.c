@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "check.h"
+#include "fixture.h"
 
 bool guest_state_read(struct sandbox *sb, struct guest_state *out)
 {
@@ -109,4 +110,61 @@ unsigned guest_state_compare(const struct guest_state *got, const struct guest_s
 	if (n == 0)
 		check_true_at(true, what, __FILE__, __LINE__);
 	return n;
+}
+
+const struct same_call guest_state_default_calls[] = {
+	{ "heap_sum", 1, 4 },		{ "read_generation", 0, 0 }, { "fpu_control", 1, 0 },
+	{ "scratch_next_free", 0, 0 }, { "touch_pages", 1, 2 },     { "peek_hostile", 0, 0 },
+};
+const size_t guest_state_n_default_calls =
+	sizeof guest_state_default_calls / sizeof guest_state_default_calls[0];
+
+void guest_state_same_calls(struct sandbox *a, struct sandbox *b, const struct same_call *calls,
+			    size_t n, const char *what)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sb_value arg = v_u64(calls[i].arg), ra = { 0 }, rb = { 0 };
+		struct sb_err ea = { 0 }, eb = { 0 };
+		int ca = sandbox_call(a, calls[i].fn, &arg, calls[i].nargs, &ra, &ea);
+		int cb = sandbox_call(b, calls[i].fn, &arg, calls[i].nargs, &rb, &eb);
+		bool same = ca == cb && (ca ? strcmp(ea.msg, eb.msg) == 0 : ra.as.u64 == rb.as.u64);
+		if (!check_true_at(same, "same result as a fresh sandbox", __FILE__, __LINE__))
+			fprintf(stderr, "  %s: %s(%llu): restored %s (%s, 0x%llx), fresh %s (%s, 0x%llx)\n",
+				what, calls[i].fn, (unsigned long long)calls[i].arg,
+				ca ? "failed" : "ok", ca ? ea.msg : "", (unsigned long long)ra.as.u64,
+				cb ? "failed" : "ok", cb ? eb.msg : "", (unsigned long long)rb.as.u64);
+		if (ca || cb) {
+			fixture_restore(a, sandbox_current_snapshot(a));
+			fixture_restore(b, sandbox_current_snapshot(b));
+		}
+	}
+}
+
+/* Read both and compare; the differences. */
+static unsigned compare_now(struct sandbox *sb, struct sandbox *fresh, const struct layout *l,
+			    const char *what, const char *when)
+{
+	struct guest_state got, want;
+	char label[200];
+	unsigned n = 0;
+	bool ok_got = guest_state_read(sb, &got), ok_want = guest_state_read(fresh, &want);
+	if (check_true_at(ok_got && ok_want, "guest state read", __FILE__, __LINE__)) {
+		snprintf(label, sizeof label, "%s, %s", what, when);
+		n = guest_state_compare(&got, &want, l, label);
+	}
+	guest_state_free(&got);
+	guest_state_free(&want);
+	return n;
+}
+
+unsigned guest_state_check_like_fresh(struct sandbox *sb, struct snapshot *s,
+				      const struct same_call *calls, size_t n, const char *what)
+{
+	struct sandbox_config c = sb->cfg;
+	struct sandbox *fresh = fixture_sandbox(s, &c);
+	unsigned diff = compare_now(sb, fresh, &s->layout, what, "right after the restore");
+	guest_state_same_calls(sb, fresh, calls, n, what);
+	compare_now(sb, fresh, &s->layout, what, "after the same calls");
+	sandbox_destroy(fresh);
+	return diff;
 }

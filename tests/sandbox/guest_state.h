@@ -35,4 +35,27 @@ void guest_state_free(struct guest_state *s);
 unsigned guest_state_compare(const struct guest_state *got, const struct guest_state *want,
 			     const struct layout *l, const char *what);
 
+/* A call both sandboxes make in a comparison: fn(arg) or fn(). */
+struct same_call {
+	const char *fn;
+	unsigned nargs; /* 0 or 1 (a u64) */
+	uint64_t arg;
+};
+/* The calls every comparison makes (heap, generation, FPU, allocator,
+ * copy-on-write, the hostile chain's address). */
+extern const struct same_call guest_state_default_calls[];
+extern const size_t guest_state_n_default_calls;
+
+/* Make `calls` on both: results and error messages must agree. A failed
+ * call poisons; both then go back to the snapshot they run from. */
+void guest_state_same_calls(struct sandbox *a, struct sandbox *b, const struct same_call *calls,
+			    size_t n, const char *what);
+
+/* `sb` was just restored to `s`: compare it with a sandbox freshly created
+ * from `s` (same configuration), right after the restore and again after
+ * the same `calls` on both. Returns the differences found right after the
+ * restore. */
+unsigned guest_state_check_like_fresh(struct sandbox *sb, struct snapshot *s,
+				      const struct same_call *calls, size_t n, const char *what);
+
 #endif

@@ -66,24 +66,6 @@ static struct sandbox_config config(enum sandbox_guest_mode mode)
 	return c;
 }
 
-static struct snapshot *snapshot_of(struct sandbox *sb)
-{
-	struct snapshot *s = NULL;
-	struct sb_err err;
-	if (!CHECK_I64(sandbox_snapshot(sb, &s, &err), 0))
-		fprintf(stderr, "  snapshot: %s\n", err.msg);
-	return s;
-}
-
-static bool restore(struct sandbox *sb, struct snapshot *s)
-{
-	struct sb_err err;
-	if (CHECK_I64(sandbox_restore(sb, s, &err), 0))
-		return true;
-	fprintf(stderr, "  restore: %s\n", err.msg);
-	return false;
-}
-
 static int call_u64(struct sandbox *sb, const char *fn, const struct sb_value *args, unsigned n,
 		    uint64_t *out, struct sb_err *err)
 {
@@ -102,62 +84,24 @@ static struct sandbox *sandbox_with_snapshot(enum sandbox_guest_mode mode, struc
 	uint64_t r;
 	struct sb_err err;
 	call_u64_1(sb, "touch_pages", 3, &r, &err);
-	*s = snapshot_of(sb);
+	*s = fixture_snapshot_of(sb);
 	if (*s)
-		restore(sb, *s);
+		fixture_restore(sb, *s);
 	return sb;
 }
 
-/* The same calls on both; results and errors must agree. */
-static void same_calls(struct sandbox *a, struct sandbox *b, const char *what)
-{
-	static const struct {
-		const char *fn;
-		unsigned nargs;
-		uint64_t arg;
-	} calls[] = {
-		{ "heap_sum", 1, 4 }, { "read_generation", 0, 0 }, { "fpu_control", 1, 0 },
-		{ "scratch_next_free", 0, 0 }, { "touch_pages", 1, 2 }, { "heap_sum", 1, 4 },
-		{ "rt_read_input", 1, 4096 }, { "rt_read_input", 1, 8192 },
-	};
-	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
-		struct sb_value arg = v_u64(calls[i].arg), ra = { 0 }, rb = { 0 };
-		struct sb_err ea = { 0 }, eb = { 0 };
-		int ca = sandbox_call(a, calls[i].fn, &arg, calls[i].nargs, &ra, &ea);
-		int cb = sandbox_call(b, calls[i].fn, &arg, calls[i].nargs, &rb, &eb);
-		bool same = ca == cb && (ca ? strcmp(ea.msg, eb.msg) == 0 : ra.as.u64 == rb.as.u64);
-		if (!CHECK(same))
-			fprintf(stderr, "  %s: %s(%llu): restored %s (%s, 0x%llx), fresh %s (%s, 0x%llx)\n",
-				what, calls[i].fn, (unsigned long long)calls[i].arg,
-				ca ? "failed" : "ok", ca ? ea.msg : "",
-				(unsigned long long)ra.as.u64, cb ? "failed" : "ok", cb ? eb.msg : "",
-				(unsigned long long)rb.as.u64);
-		if (ca || cb) {
-			restore(a, sandbox_current_snapshot(a));
-			restore(b, sandbox_current_snapshot(b));
-		}
-	}
-}
+/* The calls compared after a restore: the usual ones, and reads of the
+ * input buffer past its first page. */
+static const struct same_call redteam_calls[] = {
+	{ "heap_sum", 1, 4 },	       { "read_generation", 0, 0 }, { "fpu_control", 1, 0 },
+	{ "scratch_next_free", 0, 0 }, { "touch_pages", 1, 2 },     { "heap_sum", 1, 4 },
+	{ "rt_read_input", 1, 4096 },  { "rt_read_input", 1, 8192 },
+};
 
-/* `sb` was just restored to `s`: compare it with a fresh sandbox from `s`,
- * now (state) and through the same calls. Returns the differences found
- * right after the restore. */
 static unsigned check_like_fresh(struct sandbox *sb, struct snapshot *s, const char *what)
 {
-	struct sandbox_config c = sb->cfg;
-	struct sandbox *fresh = fixture_sandbox(s, &c);
-	struct guest_state got, want;
-	char label[160];
-	unsigned n = 0;
-	if (CHECK(guest_state_read(sb, &got)) && CHECK(guest_state_read(fresh, &want))) {
-		snprintf(label, sizeof label, "%s, right after the restore", what);
-		n = guest_state_compare(&got, &want, &s->layout, label);
-	}
-	guest_state_free(&got);
-	guest_state_free(&want);
-	same_calls(sb, fresh, what);
-	sandbox_destroy(fresh);
-	return n;
+	return guest_state_check_like_fresh(sb, s, redteam_calls,
+					    sizeof redteam_calls / sizeof redteam_calls[0], what);
 }
 
 /* ---- in_pending ---------------------------------------------------------- */
@@ -177,7 +121,7 @@ static void test_in_pending(uint64_t mode)
 	CHECK(call_u64(sb, "rt_in", args, 2, &r, &err) != 0);
 	fprintf(stderr, "  %s: the refused call: %s\n", what, err.msg);
 	CHECK_U64(sandbox_status(sb), SANDBOX_POISONED);
-	if (!restore(sb, s))
+	if (!fixture_restore(sb, s))
 		goto out;
 	/* The first call after the restore must be the call we make, not the
 	 * guest resuming after its IN. */
@@ -189,7 +133,7 @@ static void test_in_pending(uint64_t mode)
 			sum.as.u64 == RT_HIJACKED ? " (the guest's landing code after its IN answered)" : "");
 	/* Does a restore ever get the sandbox back? */
 	for (int i = 0; i < 3; i++) {
-		if (!restore(sb, s))
+		if (!fixture_restore(sb, s))
 			break;
 		rc = sandbox_call(sb, "add", add_args, 2, &sum, &err);
 		if (!CHECK(rc == 0 && sum.type == SB_T_I64 && sum.as.i64 == 5))
@@ -197,7 +141,7 @@ static void test_in_pending(uint64_t mode)
 				i + 1, rc ? err.msg : "ok", sb_type_name(sum.type),
 				(unsigned long long)sum.as.u64);
 	}
-	if (restore(sb, s))
+	if (fixture_restore(sb, s))
 		check_like_fresh(sb, s, what);
 out:
 	snap_unref(s);
@@ -226,7 +170,7 @@ static void test_mmio(uint64_t mode)
 	if (!CHECK_U64(sandbox_status(sb), SANDBOX_POISONED))
 		fprintf(stderr, "  %s: the guest made the sandbox %s: %s\n", what,
 			sandbox_state_name(sandbox_status(sb)), sandbox_status_reason(sb));
-	if (sandbox_status(sb) == SANDBOX_POISONED && restore(sb, s))
+	if (sandbox_status(sb) == SANDBOX_POISONED && fixture_restore(sb, s))
 		check_like_fresh(sb, s, what);
 out:
 	snap_unref(s);
@@ -292,24 +236,24 @@ static void test_ring0_msrs(void)
 		if (rdmsr_call(fresh, m->idx, &v0, &err)) {
 			fprintf(stderr, "  msr 0x%x %s: not readable by the guest (skipped)\n", m->idx,
 				m->name);
-			restore(fresh, s);
+			fixture_restore(fresh, s);
 			continue;
 		}
 		struct sb_value a[3] = { v_u64(m->idx), v_u64(m->val), v_u64(1) };
 		if (call_u64(sb, "rt_msr", a, 3, &w, &err)) {
 			fprintf(stderr, "  msr 0x%x %s: the guest cannot write 0x%llx (skipped)\n",
 				m->idx, m->name, (unsigned long long)m->val);
-			restore(sb, s);
+			fixture_restore(sb, s);
 			continue;
 		}
-		if (!restore(sb, s))
+		if (!fixture_restore(sb, s))
 			break;
 		CHECK(sandbox_last_restore(sb).full);
 		if (rdmsr_call(sb, m->idx, &v1, &err)) {
 			CHECK(false);
 			fprintf(stderr, "  msr 0x%x %s: unreadable after the restore: %s\n", m->idx,
 				m->name, err.msg);
-			restore(sb, s);
+			fixture_restore(sb, s);
 			continue;
 		}
 		bool survived = m->counter ? (v1 >= (1ull << 59) && v0 < (1ull << 59)) : v1 != v0;
@@ -321,7 +265,7 @@ static void test_ring0_msrs(void)
 		if (!check_true_at(!survived, m->name, __FILE__, __LINE__))
 			fprintf(stderr, "  ring0_msrs: %s written by ring 0 survives a full restore\n",
 				m->name);
-		restore(sb, s);
+		fixture_restore(sb, s);
 	}
 	sandbox_destroy(fresh);
 out:
@@ -347,7 +291,7 @@ static void test_cpuid_faulting(void)
 		goto out;
 	}
 	/* The ring-0 sandbox now runs the ring-3 snapshot. */
-	if (!restore(k, su))
+	if (!fixture_restore(k, su))
 		goto out;
 	CHECK(sandbox_last_restore(k).full);
 	struct sb_value leaf = v_u64(0);
@@ -390,7 +334,7 @@ static void test_odd_end(const char *fn)
 	if (sandbox_status(sb) == SANDBOX_READY &&
 	    !CHECK(call_u64(sb, fn, &a, 1, &r, &err) == 0 && r == 7))
 		fprintf(stderr, "  %s: %s\n", what, err.msg);
-	if (restore(sb, s)) {
+	if (fixture_restore(sb, s)) {
 		fprintf(stderr, "  %s: restore was %s\n", what,
 			sandbox_last_restore(sb).full ? "full" : "light");
 		check_like_fresh(sb, s, what);
@@ -416,7 +360,7 @@ static void test_host_reply_tail(void)
 	struct sb_value a[2] = { v_u64(4096), v_str("big") };
 	CHECK(call_u64(sb, "rt_set_input_sp", a, 2, &r, &err) != 0);
 	fprintf(stderr, "  host_reply_tail: %s\n", err.msg);
-	if (restore(sb, s)) {
+	if (fixture_restore(sb, s)) {
 		const uint8_t *in = sb->mem.scratch + layout_input_scratch_offset(&s->layout);
 		if (!CHECK(in[4096] == 0))
 			fprintf(stderr, "  host_reply_tail: input byte 4096 is 0x%02x after the restore "
@@ -444,7 +388,7 @@ static void test_call_too_big(void)
 				    { .type = SB_T_BYTES, .as.buf = { b, sizeof b } } };
 	CHECK_I64(sandbox_call(sb, "echo", args, 2, &ret, &err), -1);
 	CHECK_U64(err.code, SB_E_TOO_BIG);
-	if (restore(sb, s)) {
+	if (fixture_restore(sb, s)) {
 		uint64_t v = 0;
 		struct sb_value off = v_u64(4096);
 		int rc = call_u64(sb, "rt_read_input", &off, 1, &v, &err);
@@ -452,11 +396,11 @@ static void test_call_too_big(void)
 			fprintf(stderr, "  call_too_big: input word at 4096 after the restore: %s 0x%llx "
 				"(the refused call's bytes; a fresh sandbox has 0)\n",
 				rc ? err.msg : "", (unsigned long long)v);
-		restore(sb, s);
+		fixture_restore(sb, s);
 	}
 	/* The same with no restore in between: the next call's input buffer. */
 	CHECK_I64(sandbox_call(sb, "echo", args, 2, &ret, &err), -1);
-	if (restore(sb, s))
+	if (fixture_restore(sb, s))
 		check_like_fresh(sb, s, "call_too_big");
 out:
 	snap_unref(s);
@@ -483,7 +427,7 @@ static void test_copy_page(void)
 	fprintf(stderr, "  copy_page into the page tables: %s\n", rc ? err.msg : "done");
 	if (sandbox_status(sb) == SANDBOX_BROKEN)
 		goto out;
-	if (restore(sb, s)) {
+	if (fixture_restore(sb, s)) {
 		CHECK(sandbox_last_restore(sb).full);
 		check_like_fresh(sb, s, "copy_page into the page tables");
 	}
@@ -493,7 +437,7 @@ static void test_copy_page(void)
 	rc = call_u64(sb, "rt_copy_page", a, 2, &r, &err);
 	if (!CHECK_I64(rc, 0))
 		fprintf(stderr, "  copy_page into a free page: %s\n", err.msg);
-	if (restore(sb, s))
+	if (fixture_restore(sb, s))
 		check_like_fresh(sb, s, "copy_page into a free page");
 out:
 	snap_unref(s);
@@ -514,7 +458,7 @@ static void test_other_scratch(void)
 	uint64_t r;
 	call_u64_1(a, "touch_pages", 3, &r, &err);
 	call_u64_1(b, "touch_pages", 5, &r, &err);
-	struct snapshot *sa = snapshot_of(a), *sbig = snapshot_of(b);
+	struct snapshot *sa = fixture_snapshot_of(a), *sbig = fixture_snapshot_of(b);
 	if (!sa || !sbig)
 		goto out;
 	fprintf(stderr, "  other_scratch: %llu vs %llu bytes of scratch\n",
@@ -523,10 +467,10 @@ static void test_other_scratch(void)
 	struct sb_value args[2] = { v_u64(0xFEED), v_u64(0) };
 	struct sb_value ret;
 	sandbox_call(a, "scribble", args, 2, &ret, &err);
-	if (restore(a, sbig))
+	if (fixture_restore(a, sbig))
 		check_like_fresh(a, sbig, "other_scratch (small -> big)");
 	sandbox_call(a, "scribble", args, 2, &ret, &err);
-	if (restore(a, sa))
+	if (fixture_restore(a, sa))
 		check_like_fresh(a, sa, "other_scratch (big -> small)");
 out:
 	snap_unref(sa);
@@ -553,7 +497,7 @@ static void test_cancel_cow(void)
 		if (call_u64_1(sb, "touch_pages", 30, &r, &err))
 			cancelled++;
 		sandbox_set_deadline(sb, 30ull * 1000000000);
-		if (!restore(sb, s))
+		if (!fixture_restore(sb, s))
 			break;
 		char what[64];
 		snprintf(what, sizeof what, "cancel_cow round %d", i);
@@ -589,7 +533,7 @@ static void test_kvm_writes(void)
 		fprintf(stderr, "  kvm_writes: wall clock: %s\n", err.msg);
 	fprintf(stderr, "  kvm_writes: wall clock page word 0 before the restore: 0x%llx\n",
 		(unsigned long long)*(uint64_t *)(sb->mem.scratch + off_wall + 8));
-	if (restore(sb, s))
+	if (fixture_restore(sb, s))
 		check_like_fresh(sb, s, "kvm_writes: after KVM wrote the wall clock");
 
 	a[0] = v_u64(0x4b564d01);
@@ -598,7 +542,7 @@ static void test_kvm_writes(void)
 		fprintf(stderr, "  kvm_writes: kvmclock: %s (skipped)\n", err.msg);
 		goto out;
 	}
-	if (!restore(sb, s))
+	if (!fixture_restore(sb, s))
 		goto out;
 	CHECK(sandbox_last_restore(sb).full);
 	/* Move between CPUs and read the page (read-only calls). */

@@ -30,24 +30,6 @@ static uint64_t generation(struct sandbox *sb)
 	return ret.as.u64;
 }
 
-static struct snapshot *snapshot_of(struct sandbox *sb)
-{
-	struct snapshot *s = NULL;
-	struct sb_err err;
-	if (!CHECK_I64(sandbox_snapshot(sb, &s, &err), 0))
-		fprintf(stderr, "  snapshot: %s\n", err.msg);
-	return s;
-}
-
-static bool restore(struct sandbox *sb, struct snapshot *s)
-{
-	struct sb_err err;
-	bool ok = CHECK_I64(sandbox_restore(sb, s, &err), 0);
-	if (!ok)
-		fprintf(stderr, "  restore: %s\n", err.msg);
-	return ok;
-}
-
 /* The heap as the snapshot saw it comes back, whatever happened after. */
 static void test_state_round_trip(void)
 {
@@ -55,7 +37,7 @@ static void test_state_round_trip(void)
 	const uint64_t pages = 32;
 	u64_call(sb, "touch_pages", 5);
 	uint64_t sum_at_snapshot = u64_call(sb, "heap_sum", pages);
-	struct snapshot *s1 = snapshot_of(sb);
+	struct snapshot *s1 = fixture_snapshot_of(sb);
 	if (!s1)
 		goto out;
 	CHECK_U64(s1->generation, 1);
@@ -66,7 +48,7 @@ static void test_state_round_trip(void)
 	CHECK(u64_call(sb, "heap_sum", pages) != sum_at_snapshot);
 	uint64_t used_before = sandbox_scratch_pages_used(sb);
 	CHECK(used_before >= pages - 5);
-	if (restore(sb, s1)) {
+	if (fixture_restore(sb, s1)) {
 		CHECK_U64(sandbox_scratch_pages_used(sb), 0);
 		CHECK_U64(u64_call(sb, "heap_sum", pages), sum_at_snapshot);
 		/* The restored pages are copy-on-write again: dirtying them costs
@@ -76,22 +58,22 @@ static void test_state_round_trip(void)
 		CHECK_U64(sandbox_scratch_pages_used(sb) - before, 8);
 	}
 	/* Restoring the same snapshot twice in a row is the same. */
-	if (restore(sb, s1) && restore(sb, s1))
+	if (fixture_restore(sb, s1) && fixture_restore(sb, s1))
 		CHECK_U64(u64_call(sb, "heap_sum", pages), sum_at_snapshot);
 	/* A snapshot taken right after a restore (before any call) is the
 	 * restored state, not the run before it. */
 	u64_call(sb, "fill_heap", pages * SB_PAGE_SIZE);
-	if (restore(sb, s1)) {
-		struct snapshot *s2 = snapshot_of(sb);
+	if (fixture_restore(sb, s1)) {
+		struct snapshot *s2 = fixture_snapshot_of(sb);
 		u64_call(sb, "fill_heap", pages * SB_PAGE_SIZE);
-		if (s2 && restore(sb, s2))
+		if (s2 && fixture_restore(sb, s2))
 			CHECK_U64(u64_call(sb, "heap_sum", pages), sum_at_snapshot);
 		snap_unref(s2);
 	}
 	/* FPU state does not survive a restore. */
 	CHECK_U64(u64_call(sb, "fpu_control", 0x27f), 0x27f);
 	CHECK_U64(u64_call(sb, "fpu_control", 0), 0x27f);
-	if (restore(sb, s1))
+	if (fixture_restore(sb, s1))
 		CHECK_U64(u64_call(sb, "fpu_control", 0), 0x37f);
 	snap_unref(s1);
 out:
@@ -118,8 +100,8 @@ static void test_rewind_and_overflow(const char *elf)
 		struct sandbox *sb = fixture_sandbox(base, &cfg);
 		u64_call(sb, "touch_pages", 3);
 		uint64_t sum = u64_call(sb, "heap_sum", 512);
-		struct snapshot *s = snapshot_of(sb);
-		if (!s || !restore(sb, s)) { /* the first restore swaps slots */
+		struct snapshot *s = fixture_snapshot_of(sb);
+		if (!s || !fixture_restore(sb, s)) { /* the first restore swaps slots */
 			snap_unref(s);
 			sandbox_destroy(sb);
 			continue;
@@ -133,7 +115,7 @@ static void test_rewind_and_overflow(const char *elf)
 			uint64_t logged = log->count;
 			CHECK(overflowed == (dirty[i] >= SB_PT_UNDO_ENTRIES));
 			CHECK(logged > 0 || dirty[i] == 0);
-			if (!restore(sb, s))
+			if (!fixture_restore(sb, s))
 				break;
 			/* The host reset the log with every page the guest wrote. */
 			CHECK_U64(log->count, 0);
@@ -164,14 +146,14 @@ static void test_generations_and_aba(void)
 	for (int i = 0; i < 3; i++) {
 		u64_call(sb, "touch_pages", (uint64_t)(i + 1) * 4);
 		sums[i] = u64_call(sb, "heap_sum", 16);
-		s[i] = snapshot_of(sb);
+		s[i] = fixture_snapshot_of(sb);
 		CHECK_U64(sandbox_generation(sb), (uint64_t)i + 1);
 	}
 	CHECK(sums[0] != sums[1] && sums[1] != sums[2]);
 	static const int order[] = { 0, 2, 1, 0, 2, 2, 1 };
 	for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
 		int i = order[k];
-		if (!s[i] || !restore(sb, s[i]))
+		if (!s[i] || !fixture_restore(sb, s[i]))
 			continue;
 		CHECK_U64(generation(sb), (uint64_t)i + 1);
 		CHECK_U64(sandbox_generation(sb), (uint64_t)i + 1);
@@ -180,8 +162,8 @@ static void test_generations_and_aba(void)
 		u64_call(sb, "fill_heap", 16 * SB_PAGE_SIZE); /* scribble before the next */
 	}
 	/* A snapshot taken after a restore continues that snapshot's history. */
-	if (s[0] && restore(sb, s[0])) {
-		struct snapshot *again = snapshot_of(sb);
+	if (s[0] && fixture_restore(sb, s[0])) {
+		struct snapshot *again = fixture_snapshot_of(sb);
 		if (again)
 			CHECK_U64(again->generation, 2);
 		snap_unref(again);
@@ -200,7 +182,7 @@ static void test_alias_copied_once(void)
 	u64_call(sb, "touch_pages", 1); /* heap page 0 now private, word = 1 * golden */
 	uint64_t word = u64_call(sb, "alias_heap_page", alias);
 	CHECK_U64(word, 0x9E3779B97F4A7C15ull);
-	struct snapshot *s = snapshot_of(sb);
+	struct snapshot *s = fixture_snapshot_of(sb);
 	if (s) {
 		CHECK(s->stats.pages_aliased >= 1);
 		/* Both VAs resolve to one GPA in the snapshot's page tables. */
@@ -216,7 +198,7 @@ static void test_alias_copied_once(void)
 			CHECK(pt_entry_kind(&pt_format_x86_64, a.entry).tag == PT_KIND_COW);
 		}
 		u64_call(sb, "fill_heap", SB_PAGE_SIZE);
-		if (restore(sb, s))
+		if (fixture_restore(sb, s))
 			CHECK_U64(u64_call(sb, "peek", alias), 0x9E3779B97F4A7C15ull);
 	}
 	snap_unref(s);
@@ -232,7 +214,7 @@ static void test_alias_copied_once(void)
 static void test_tables_built_then_restored(void)
 {
 	struct sandbox *sb = fixture_sandbox(elf_snap, NULL);
-	struct snapshot *s = snapshot_of(sb);
+	struct snapshot *s = fixture_snapshot_of(sb);
 	struct sb_err err;
 	const uint64_t heap = layout_heap_gva(&elf_snap->layout), va1 = 0x500000000ull;
 	struct sb_value map1[3] = { v_u64(heap), v_u64(va1), v_u64(1) };
@@ -242,14 +224,14 @@ static void test_tables_built_then_restored(void)
 	for (int round = 0; s && round < 3; round++) {
 		CHECK_I64(sandbox_call(sb, "map_gpa", map1, 3, &ret, &err), 0);
 		CHECK_I64(call_u64_1(sb, "peek", va1, &got, &err), 0);
-		if (!restore(sb, s))
+		if (!fixture_restore(sb, s))
 			break;
 		/* same leaf table, so the guest allocates the same scratch pages */
 		CHECK_I64(sandbox_call(sb, "map_gpa", map2, 3, &ret, &err), 0);
 		CHECK_I64(call_u64_1(sb, "peek", va1 + SB_PAGE_SIZE, &got, &err), 0);
 		CHECK_I64(call_u64_1(sb, "peek", va1, &got, &err), -1);
 		CHECK_CONTAINS(err.msg, "address 0x500000000");
-		if (!restore(sb, s))
+		if (!fixture_restore(sb, s))
 			break;
 	}
 	snap_unref(s);
@@ -261,13 +243,13 @@ static void test_cross_sandbox(const char *elf)
 	struct sandbox *a = fixture_sandbox(elf_snap, NULL);
 	u64_call(a, "touch_pages", 7);
 	uint64_t sum = u64_call(a, "heap_sum", 32);
-	struct snapshot *s = snapshot_of(a);
+	struct snapshot *s = fixture_snapshot_of(a);
 	sandbox_destroy(a);
 	if (!s)
 		return;
 
 	struct sandbox *b = fixture_sandbox(elf_snap, NULL);
-	if (restore(b, s))
+	if (fixture_restore(b, s))
 		CHECK_U64(u64_call(b, "heap_sum", 32), sum);
 	sandbox_destroy(b);
 
@@ -285,13 +267,13 @@ static void test_cross_sandbox(const char *elf)
 	big.scratch_bytes = 1 << 20;
 	struct snapshot *elf_big = fixture_snapshot(elf, &big);
 	struct sandbox *d = fixture_sandbox(elf_big, NULL);
-	if (restore(d, s)) { /* 1 MiB scratch -> 288 KiB */
+	if (fixture_restore(d, s)) { /* 1 MiB scratch -> 288 KiB */
 		CHECK_U64(d->mem.scratch_bytes, layout_scratch_bytes(&s->layout));
 		CHECK_U64(u64_call(d, "heap_sum", 32), sum);
 	}
 	u64_call(d, "touch_pages", 3);
-	struct snapshot *sd = snapshot_of(d);
-	if (sd && restore(d, sd)) /* and a snapshot of that works too */
+	struct snapshot *sd = fixture_snapshot_of(d);
+	if (sd && fixture_restore(d, sd)) /* and a snapshot of that works too */
 		CHECK_U64(u64_call(d, "heap_sum", 32), u64_call(d, "heap_sum", 32));
 	snap_unref(sd);
 	sandbox_destroy(d);
@@ -316,13 +298,13 @@ static void test_poison_and_refusals(void)
 	cfg.host_fns = &fn;
 	cfg.n_host_fns = 1;
 	struct sandbox *sb = fixture_sandbox(elf_snap, &cfg);
-	struct snapshot *s = snapshot_of(sb);
+	struct snapshot *s = fixture_snapshot_of(sb);
 	struct sb_err err;
 	if (!s)
 		goto out;
 	CHECK_I64(call_void(sb, "write_peb", &err), -1);
 	CHECK_U64(sandbox_status(sb), SANDBOX_POISONED);
-	if (restore(sb, s)) {
+	if (fixture_restore(sb, s)) {
 		CHECK_U64(sandbox_status(sb), SANDBOX_READY);
 		int64_t r = 0;
 		CHECK_I64(call_i64_2(sb, "add", 1, 2, &r, &err), 0);
@@ -337,7 +319,7 @@ static void test_poison_and_refusals(void)
 	CHECK_I64(call_u64_1(sb, "peek", 0x500000000ull, &peeked, &err), -1);
 	CHECK_CONTAINS(err.msg, "read of 8 bytes at GPA 0x900000000 (no memory there)");
 	CHECK_U64(sandbox_status(sb), SANDBOX_POISONED);
-	if (restore(sb, s)) {
+	if (fixture_restore(sb, s)) {
 		int64_t r = 0;
 		CHECK_I64(call_i64_2(sb, "add", 20, 22, &r, &err), 0);
 		CHECK_I64(r, 42);
@@ -348,7 +330,7 @@ static void test_poison_and_refusals(void)
 	sandbox_set_deadline(sb, 50000000);
 	CHECK_I64(call_void(sb, "spin", &err), -1);
 	CHECK_U64(err.code, SB_E_CANCELLED);
-	if (restore(sb, s)) {
+	if (fixture_restore(sb, s)) {
 		int64_t r = 0;
 		CHECK_I64(call_i64_2(sb, "add", 2, 2, &r, &err), 0);
 	}
@@ -367,7 +349,7 @@ static void test_poison_and_refusals(void)
 	CHECK_I64(sandbox_restore(sb, s, &err), -1);
 	CHECK_CONTAINS(err.msg, "host function 'twice' has another signature");
 	CHECK_I64(sandbox_register_host_fn(sb, &fn, &err), 0);
-	restore(sb, s);
+	fixture_restore(sb, s);
 
 	/* A sandbox without the host function the snapshot expects refuses. */
 	struct sandbox *bare = fixture_sandbox(elf_snap, NULL);
@@ -406,10 +388,10 @@ static void test_extra_regions(void)
 	struct sb_value args[3] = { v_u64(gpa), v_u64(va), v_u64(3) }, ret;
 	CHECK_I64(sandbox_call(sb, "map_gpa", args, 3, &ret, &err), 0);
 	CHECK_U64(u64_call(sb, "peek", va + SB_PAGE_SIZE), 0xC0FFEE0000000000ull + 512);
-	struct snapshot *s = snapshot_of(sb);
+	struct snapshot *s = fixture_snapshot_of(sb);
 	buf[512] = 42; /* the live region changes */
 	CHECK_U64(u64_call(sb, "peek", va + SB_PAGE_SIZE), 42);
-	if (s && restore(sb, s))
+	if (s && fixture_restore(sb, s))
 		CHECK_U64(u64_call(sb, "peek", va + SB_PAGE_SIZE), 0xC0FFEE0000000000ull + 512);
 	if (s) {
 		struct sandbox *other = fixture_sandbox(s, NULL); /* no region mapped */
@@ -450,7 +432,7 @@ static void test_files(void)
 	struct sandbox *sb = fixture_sandbox(elf_snap, NULL);
 	u64_call(sb, "touch_pages", 9);
 	uint64_t sum = u64_call(sb, "heap_sum", 32);
-	struct snapshot *s = snapshot_of(sb), *loaded = NULL;
+	struct snapshot *s = fixture_snapshot_of(sb), *loaded = NULL;
 	struct sb_err err;
 	if (s && CHECK_I64(snap_save(s, path, &err), 0) &&
 	    CHECK_I64(snap_load(&loaded, path, SNAP_LOAD_VERIFY, &err), 0)) {
@@ -461,7 +443,7 @@ static void test_files(void)
 		CHECK_U64(generation(from_file), 1);
 		sandbox_destroy(from_file);
 		u64_call(sb, "fill_heap", 32 * SB_PAGE_SIZE);
-		if (restore(sb, loaded))
+		if (fixture_restore(sb, loaded))
 			CHECK_U64(u64_call(sb, "heap_sum", 32), sum);
 	} else {
 		fprintf(stderr, "  files: %s\n", err.msg);

@@ -19,30 +19,18 @@
 
 static struct snapshot *elf_user, *elf_kernel;
 
+static void check_like_fresh(struct sandbox *sb, struct snapshot *s, const char *what)
+{
+	guest_state_check_like_fresh(sb, s, guest_state_default_calls, guest_state_n_default_calls,
+				     what);
+}
+
 static struct sandbox_config config(enum sandbox_guest_mode mode)
 {
 	struct sandbox_config c = sandbox_config_default();
 	c.mode = mode;
 	c.deadline_ns = 30ull * 1000000000; /* ring-0 scribbling is emulated here */
 	return c;
-}
-
-static struct snapshot *snapshot_of(struct sandbox *sb)
-{
-	struct snapshot *s = NULL;
-	struct sb_err err;
-	if (!CHECK_I64(sandbox_snapshot(sb, &s, &err), 0))
-		fprintf(stderr, "  snapshot: %s\n", err.msg);
-	return s;
-}
-
-static bool restore(struct sandbox *sb, struct snapshot *s)
-{
-	struct sb_err err;
-	if (CHECK_I64(sandbox_restore(sb, s, &err), 0))
-		return true;
-	fprintf(stderr, "  restore: %s\n", err.msg);
-	return false;
 }
 
 static void scribble(struct sandbox *sb, uint64_t seed, uint64_t what)
@@ -74,59 +62,6 @@ static void scribble_tables(struct sandbox *sb, uint64_t seed)
 		fprintf(stderr, "  scribble_tables in ring 3: %s\n", rc ? err.msg : "ran");
 }
 
-/* The same calls on both; their results and errors must agree. */
-static void same_calls(struct sandbox *a, struct sandbox *b, const char *what)
-{
-	static const struct {
-		const char *fn;
-		unsigned nargs;
-		uint64_t arg;
-	} calls[] = {
-		{ "heap_sum", 1, 4 }, { "read_generation", 0, 0 }, { "fpu_control", 1, 0 },
-		{ "scratch_next_free", 0, 0 }, { "touch_pages", 1, 2 }, { "peek_hostile", 0, 0 },
-	};
-	for (size_t i = 0; i < sizeof calls / sizeof calls[0]; i++) {
-		struct sb_value arg = v_u64(calls[i].arg), ra = { 0 }, rb = { 0 };
-		struct sb_err ea = { 0 }, eb = { 0 };
-		int ca = sandbox_call(a, calls[i].fn, &arg, calls[i].nargs, &ra, &ea);
-		int cb = sandbox_call(b, calls[i].fn, &arg, calls[i].nargs, &rb, &eb);
-		bool same = ca == cb && (ca ? strcmp(ea.msg, eb.msg) == 0 : ra.as.u64 == rb.as.u64);
-		if (!CHECK(same))
-			fprintf(stderr, "  %s: %s: restored %s (%s, 0x%llx), fresh %s (%s, 0x%llx)\n",
-				what, calls[i].fn, ca ? "failed" : "ok", ca ? ea.msg : "",
-				(unsigned long long)ra.as.u64, cb ? "failed" : "ok", cb ? eb.msg : "",
-				(unsigned long long)rb.as.u64);
-		if (ca || cb) { /* a fault poisons; both go back to the snapshot */
-			restore(a, sandbox_current_snapshot(a));
-			restore(b, sandbox_current_snapshot(b));
-		}
-	}
-}
-
-/* `sb` was just restored to `s`: it must be what a fresh sandbox from `s`
- * is, now and after the same calls. */
-static void check_like_fresh(struct sandbox *sb, struct snapshot *s, const char *what)
-{
-	struct sandbox_config c = sb->cfg;
-	struct sandbox *fresh = fixture_sandbox(s, &c);
-	struct guest_state got, want;
-	char label[160];
-	if (CHECK(guest_state_read(sb, &got)) && CHECK(guest_state_read(fresh, &want))) {
-		snprintf(label, sizeof label, "%s, right after the restore", what);
-		guest_state_compare(&got, &want, &s->layout, label);
-	}
-	guest_state_free(&got);
-	guest_state_free(&want);
-	same_calls(sb, fresh, what);
-	if (CHECK(guest_state_read(sb, &got)) && CHECK(guest_state_read(fresh, &want))) {
-		snprintf(label, sizeof label, "%s, after the same calls", what);
-		guest_state_compare(&got, &want, &s->layout, label);
-	}
-	guest_state_free(&got);
-	guest_state_free(&want);
-	sandbox_destroy(fresh);
-}
-
 /* A sandbox from `elf` that has taken snapshot *s1 (3 heap pages dirtied)
  * and then *s2 (5 more), and runs from *s1 again. */
 static struct sandbox *two_snapshots(struct snapshot *elf, enum sandbox_guest_mode mode,
@@ -137,11 +72,11 @@ static struct sandbox *two_snapshots(struct snapshot *elf, enum sandbox_guest_mo
 	uint64_t r;
 	struct sb_err err;
 	call_u64_1(sb, "touch_pages", 3, &r, &err);
-	*s1 = snapshot_of(sb);
+	*s1 = fixture_snapshot_of(sb);
 	call_u64_1(sb, "touch_pages", 8, &r, &err);
-	*s2 = snapshot_of(sb);
+	*s2 = fixture_snapshot_of(sb);
 	if (*s1)
-		restore(sb, *s1);
+		fixture_restore(sb, *s1);
 	return sb;
 }
 
@@ -168,7 +103,7 @@ static void test_same_and_other(struct snapshot *elf, enum sandbox_guest_mode mo
 		} else {
 			scribble(sb, seed, 0);
 		}
-		if (restore(sb, s1)) {
+		if (fixture_restore(sb, s1)) {
 			snprintf(what, sizeof what, "%s, same snapshot, round %d", ring, round + 1);
 			CHECK(sandbox_last_restore(sb).same_snapshot && sandbox_last_restore(sb).full);
 			check_like_fresh(sb, s1, what);
@@ -177,7 +112,7 @@ static void test_same_and_other(struct snapshot *elf, enum sandbox_guest_mode mo
 	if (mode == SANDBOX_MODE_KERNEL)
 		scribble_tables(sb, 0xA77AC4);
 	scribble(sb, 0xA77AC4, 0);
-	if (restore(sb, s2)) {
+	if (fixture_restore(sb, s2)) {
 		snprintf(what, sizeof what, "%s, other snapshot", ring);
 		CHECK(!sandbox_last_restore(sb).same_snapshot);
 		check_like_fresh(sb, s2, what);
@@ -197,7 +132,7 @@ static void test_cross_sandbox(void)
 	struct sandbox *b = fixture_sandbox(elf_user, &c);
 	sandbox_destroy(a);
 	scribble(b, 0xC505, 0);
-	if (s2 && restore(b, s2))
+	if (s2 && fixture_restore(b, s2))
 		check_like_fresh(b, s2, "snapshot from another sandbox");
 	snap_unref(s1);
 	snap_unref(s2);
@@ -216,7 +151,7 @@ static void test_after_failure(void)
 	scribble(sb, 0xBAD, 1); /* bookkeeping kept: the next call must run */
 	CHECK(call_u64_1(sb, "null_deref", 0, &r, &err) != 0);
 	CHECK_U64(sandbox_status(sb), SANDBOX_POISONED);
-	if (restore(sb, s1)) {
+	if (fixture_restore(sb, s1)) {
 		CHECK(sandbox_last_restore(sb).full);
 		check_like_fresh(sb, s1, "after poisoning");
 	}
@@ -225,7 +160,7 @@ static void test_after_failure(void)
 	CHECK_I64(call_void(sb, "spin", &err), -1);
 	CHECK_U64(err.code, SB_E_CANCELLED);
 	sandbox_set_deadline(sb, config(SANDBOX_MODE_USER).deadline_ns);
-	if (restore(sb, s1))
+	if (fixture_restore(sb, s1))
 		check_like_fresh(sb, s1, "after a cancelled call");
 out:
 	snap_unref(s1);
@@ -250,7 +185,7 @@ static void test_after_overflow(const char *elf)
 	struct sb_pt_undo_log *log = (void *)(sb->mem.scratch + sb_undo_log_offset(sb->mem.scratch_bytes));
 	CHECK(log->overflow != 0);
 	scribble(sb, 0x0F10, 0);
-	if (restore(sb, s1))
+	if (fixture_restore(sb, s1))
 		check_like_fresh(sb, s1, "after an undo-log overflow");
 out:
 	snap_unref(s1);
@@ -271,7 +206,7 @@ static void test_light_restore(void)
 		goto out;
 	CHECK_I64(call_u64_1(sb, "heap_sum", 4, &r, &err), 0);
 	CHECK_I64(call_u64_1(sb, "fpu_control", 0x27f, &r, &err), 0);
-	CHECK(restore(sb, s1));
+	CHECK(fixture_restore(sb, s1));
 	CHECK(!sandbox_last_restore(sb).full);
 	CHECK(sandbox_last_restore(sb).pages_reset >= 2);
 	check_like_fresh(sb, s1, "light restore");
