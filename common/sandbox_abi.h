@@ -49,9 +49,10 @@
  * exception handler and run it in ring 0; the allocator word is ring-3
  * writable, so ring 3 can rewind it and have ring 0 hand out a page it
  * still reaches elsewhere (as a copy-on-write copy mapped user-writable,
- * or as a new table it aliased before); and SB_PORT_COPY_PAGE is accepted
- * from ring 3, so the host copies a page onto any scratch page, tables
- * included.
+ * or as a new table it aliased before); and SB_PORT_COPY_PAGE and
+ * SB_PORT_ZERO_PAGE are accepted from ring 3, so the host copies or clears
+ * any scratch page, tables included (restore resets those pages like any
+ * other the host wrote).
  */
 #ifndef SNAPBENCH_COMMON_SANDBOX_ABI_H
 #define SNAPBENCH_COMMON_SANDBOX_ABI_H

@@ -175,6 +175,21 @@ static int serve_copy_page(struct sandbox *sb, struct sb_err *err)
 	return 0;
 }
 
+/* The runtime asks for a scratch page to be cleared (proto.h). */
+static int serve_zero_page(struct sandbox *sb, struct sb_err *err)
+{
+	const struct kvm_regs *r = &sb->vcpu->run->s.regs.regs;
+	uint8_t *dst = guest_page(sb, r->rsi, true);
+	if (!dst) {
+		sb_errf(err, SB_E_GUEST, "guest asked to zero page 0x%llx: not a scratch page",
+			(unsigned long long)r->rsi);
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
+	memset(dst, 0, SB_PAGE_SIZE);
+	mgr_mark_dirty(&sb->mem, (uint64_t)(dst - sb->mem.scratch), SB_PAGE_SIZE);
+	return 0;
+}
+
 /* Returns 1 when the guest finished, 0 to keep running, -1 on failure. */
 static int serve_port(struct sandbox *sb, const struct vcpu_exit *x, struct sb_err *err)
 {
@@ -196,6 +211,8 @@ static int serve_port(struct sandbox *sb, const struct vcpu_exit *x, struct sb_e
 		return 0;
 	case SB_PORT_COPY_PAGE:
 		return serve_copy_page(sb, err);
+	case SB_PORT_ZERO_PAGE:
+		return serve_zero_page(sb, err);
 	case SB_PORT_DEBUG_CHAR:
 		if (sb->cfg.on_debug_char)
 			sb->cfg.on_debug_char(sb->cfg.callback_ctx, (char)x->io.value);
