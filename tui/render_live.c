@@ -40,6 +40,28 @@ static void sparkline(FILE *f, const struct hist *h, int cells)
 	}
 }
 
+/* A row name that fits `w` columns: the step label, cut if need be, and
+ * its row in short ("call touch_pages (first after restore)" at 22
+ * columns: "call touch_pag 1st/rst"), so rows of one step stay apart. */
+static void row_name(char *out, size_t n, const struct step_stats *s, int w)
+{
+	static const char *const shorts[] = {
+		[SCENARIO_VARIANT_NONE] = "",
+		[SCENARIO_VARIANT_FIRST_AFTER_CREATE] = "1st/new",
+		[SCENARIO_VARIANT_FIRST_AFTER_RESTORE] = "1st/rst",
+		[SCENARIO_VARIANT_STEADY] = "steady",
+		[SCENARIO_VARIANT_SAME_SNAPSHOT] = "same",
+		[SCENARIO_VARIANT_OTHER_SNAPSHOT] = "other",
+	};
+	if ((int)strlen(s->label) <= w || (unsigned)s->variant >= sizeof shorts / sizeof shorts[0] ||
+	    !shorts[s->variant] || !shorts[s->variant][0]) {
+		snprintf(out, n, "%.*s", w, s->label);
+		return;
+	}
+	int tail = (int)strlen(shorts[s->variant]) + 1;
+	snprintf(out, n, "%-*.*s %s", w - tail, w - tail, s->step, shorts[s->variant]);
+}
+
 static void scenario_block(FILE *f, const struct live_scenario *ls, bool selected, int width)
 {
 	char t[128];
@@ -62,8 +84,9 @@ static void scenario_block(FILE *f, const struct live_scenario *ls, bool selecte
 	for (size_t i = 0; i < ls->n_steps; i++) {
 		const struct step_stats *s = &ls->steps[i];
 		const struct hist *h = &s->hist;
-		char a[16], b[16], c[16], d[16];
-		fprintf(f, "  %-*.*s %6" PRIu64 " %8s %8s %8s %8s", label_w, label_w, s->label, hist_count(h),
+		char a[16], b[16], c[16], d[16], name[64];
+		row_name(name, sizeof name, s, label_w);
+		fprintf(f, "  %-*s %6" PRIu64 " %8s %8s %8s %8s", label_w, name, hist_count(h),
 			tui_human_ns(hist_value_at_percentile(h, 50), a, sizeof a),
 			tui_human_ns(hist_value_at_percentile(h, 90), b, sizeof b),
 			tui_human_ns(hist_value_at_percentile(h, 99), c, sizeof c),

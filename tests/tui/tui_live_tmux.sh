@@ -71,7 +71,7 @@ expect "live: scenario tiny, sandbox 0, before step 'call touch_pages' (line 7)"
 
 send s
 wait_for "next: sandbox 0, step 'snapshot s' (line 8)" "second step"
-expect "call touch_pages (firs      1" "the call counted once (in its row 'first after create', cut to 22 columns)"
+expect "call touch_pag 1st/new      1" "the call counted once (in its row first after create, shortened to 22 columns)"
 send i
 wait_for "inspected sandbox 0 (generation 2)" "second inspection"
 expect "dedup compares the last two" "two inspections make a pair"
