@@ -20,6 +20,8 @@ static const struct {
 	[COMPARE_MAX] = { "max", "us", -1 },
 	[COMPARE_SCRATCH_PAGES] = { "scratch_pages", "per call", 0 },
 	[COMPARE_PAGES_COPIED] = { "pages_copied", "per snapshot", 0 },
+	[COMPARE_FULL_RESTORES] = { "full_restores", "per restore", 0 },
+	[COMPARE_PAGES_RESET] = { "pages_reset", "per restore", 0 },
 };
 
 const char *compare_metric_name(enum compare_metric m)
@@ -55,7 +57,7 @@ int compare_threshold_parse(struct compare_thresholds *t, const char *spec, stru
 	}
 	bool any = false;
 	for (size_t i = 0; i < COMPARE__COUNT; i++) {
-		bool pages = i == COMPARE_SCRATCH_PAGES || i == COMPARE_PAGES_COPIED;
+		bool pages = i >= COMPARE_SCRATCH_PAGES; /* every page counter */
 		if ((nlen == 3 && strncmp(spec, "all", 3) == 0) ||
 		    (nlen == 5 && strncmp(spec, "pages", 5) == 0 && pages) ||
 		    (nlen == strlen(metrics[i].name) && strncmp(spec, metrics[i].name, nlen) == 0)) {
@@ -66,7 +68,8 @@ int compare_threshold_parse(struct compare_thresholds *t, const char *spec, stru
 	if (!any)
 		return sb_errf(err, SB_E_INVAL,
 			       "threshold '%s': unknown metric '%.*s' (one of p50, p90, p99, p99.9, "
-			       "mean, max, scratch_pages, pages_copied, pages, all)",
+			       "mean, max, scratch_pages, pages_copied, full_restores, pages_reset, "
+			       "pages, all)",
 			       spec, (int)nlen, spec);
 	return 0;
 }
@@ -140,6 +143,15 @@ static void compare_step(struct tally *t, const struct compare_thresholds *th, c
 		judge(t, th, sc, b->label, COMPARE_SCRATCH_PAGES,
 		      (double)b->scratch_pages / (double)hb.count,
 		      (double)c->scratch_pages / (double)hc.count);
+	/* a full restore where a light one was is a regression at 0% */
+	if (b->kind == SCENARIO_STEP_RESTORE && hb.count && hc.count) {
+		judge(t, th, sc, b->label, COMPARE_FULL_RESTORES,
+		      (double)b->full_restores / (double)hb.count,
+		      (double)c->full_restores / (double)hc.count);
+		judge(t, th, sc, b->label, COMPARE_PAGES_RESET,
+		      (double)b->pages_reset / (double)hb.count,
+		      (double)c->pages_reset / (double)hc.count);
+	}
 	if (b->snapshots && c->snapshots)
 		judge(t, th, sc, b->label, COMPARE_PAGES_COPIED,
 		      (double)b->pages_copied / (double)b->snapshots,

@@ -187,6 +187,39 @@ static void pages_table(FILE *f, const struct scenario_result *s)
 	fputs("</table></div>\n", f);
 }
 
+/* Per restore row: full and light restores, scratch pages reset. */
+static void restores_table(FILE *f, const struct scenario_result *s)
+{
+	bool any = false;
+	for (size_t i = 0; i < s->n_steps; i++)
+		any |= report_restore_recorded(&s->steps[i]);
+	if (!any)
+		return;
+	fputs("<div class=\"wide\"><table>\n<caption>Restores, light and full (sums over the "
+	      "executions)</caption>\n<tr><th scope=\"col\">step</th>"
+	      "<th scope=\"col\">restores</th><th scope=\"col\">full</th>"
+	      "<th scope=\"col\">light</th><th scope=\"col\">pages reset</th>"
+	      "<th scope=\"col\">pages reset per restore</th></tr>\n",
+	      f);
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct step_stats *st = &s->steps[i];
+		if (!report_restore_recorded(st))
+			continue;
+		uint64_t n = hist_count(&st->hist);
+		fputs("<tr><th scope=\"row\">", f);
+		esc(f, st->label);
+		fputs("</th>", f);
+		td_u64(f, n);
+		td_u64(f, st->full_restores);
+		td_u64(f, n - st->full_restores);
+		td_u64(f, st->pages_reset);
+		fprintf(f, "<td class=\"n\">%.3f</td></tr>\n", (double)st->pages_reset / (double)n);
+	}
+	fputs("</table></div>\n<p class=\"note\">", f);
+	esc(f, REPORT_RESTORE_KINDS_NOTE);
+	fputs(".</p>\n", f);
+}
+
 static void calibration(FILE *f, const struct scenario_result *s)
 {
 	char a[32], b[32];
@@ -264,6 +297,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 		summary_table(f, s);
 		penalty_table(f, s);
 		pages_table(f, s);
+		restores_table(f, s);
 		calibration(f, s);
 		expectations(f, s);
 		rc = html_plot_percentiles(f, s, i);

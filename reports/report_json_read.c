@@ -293,6 +293,8 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 	json_t *pg = get_typed(c, o, path, "pages", JSON_OBJECT);
 	if (!pg || get_u64(c, pg, pp, "scratch_pages", &st->scratch_pages) ||
 	    get_u64(c, pg, pp, "exits", &st->exits) ||
+	    get_u64(c, pg, pp, "full_restores", &st->full_restores) ||
+	    get_u64(c, pg, pp, "pages_reset", &st->pages_reset) ||
 	    get_u64(c, pg, pp, "snapshots", &st->snapshots) ||
 	    get_u64(c, pg, pp, "pages_mapped", &st->pages_mapped) ||
 	    get_u64(c, pg, pp, "pages_copied", &st->pages_copied) ||
@@ -301,6 +303,9 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 	    get_u64(c, pg, pp, "zero_pages", &st->zero_pages) ||
 	    get_u64(c, pg, pp, "snapshot_bytes", &st->snapshot_bytes))
 		return -1;
+	if (st->full_restores > hist_count(&st->hist))
+		return fail(c, pp, "full_restores", "%" PRIu64 " is above count %" PRIu64,
+			    st->full_restores, hist_count(&st->hist));
 
 	/* derived: checked for type, recomputed when written */
 	subpath(pp, sizeof pp, "%s.ratios", path);
@@ -485,8 +490,11 @@ static int read_root(struct jr *c, json_t *root, struct run_report *r)
 	if (schema != RESULTS_SCHEMA_VERSION)
 		return sb_errf(c->err, SB_E_INVAL,
 			       "%s: schema_version %" PRIu64 " is not supported (this snapbench reads"
-			       " schema_version %d)",
-			       c->file, schema, RESULTS_SCHEMA_VERSION);
+			       " schema_version %d)%s",
+			       c->file, schema, RESULTS_SCHEMA_VERSION,
+			       schema == 2 ? "; schema 2 has no restore page statistics "
+					     "(full_restores, pages_reset): run the scenarios again"
+					   : "");
 	r->schema_version = (int)schema;
 	if (get_str(c, root, "", "tool_version", r->tool_version, sizeof r->tool_version) ||
 	    get_str(c, root, "", "started", r->started, sizeof r->started) ||

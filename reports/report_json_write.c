@@ -111,6 +111,8 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 	if (pg) {
 		put_u64(w, pg, "scratch_pages", st->scratch_pages);
 		put_u64(w, pg, "exits", st->exits);
+		put_u64(w, pg, "full_restores", st->full_restores);
+		put_u64(w, pg, "pages_reset", st->pages_reset);
 		put_u64(w, pg, "snapshots", st->snapshots);
 		put_u64(w, pg, "pages_mapped", st->pages_mapped);
 		put_u64(w, pg, "pages_copied", st->pages_copied);

@@ -130,31 +130,60 @@ static bool has_pages(const struct step_stats *st)
 	       st->snapshot_bytes;
 }
 
+/* Per restore row: how many restores were full, how many light, and the
+ * scratch pages they reset. */
+static void restores(FILE *f, const struct scenario_result *s, int sw)
+{
+	wrapped(f, REPORT_RESTORE_KINDS_NOTE);
+	fprintf(f, "   %-*s %9s %9s %9s %12s %14s\n", sw, "step", "restores", "full", "light",
+		"pages reset", "reset/restore");
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct step_stats *st = &s->steps[i];
+		if (!report_restore_recorded(st))
+			continue;
+		uint64_t n = hist_count(&st->hist);
+		fprintf(f, "   %-*s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %12" PRIu64 " %14.3f\n", sw,
+			st->label, n, st->full_restores, n - st->full_restores, st->pages_reset,
+			(double)st->pages_reset / (double)n);
+	}
+}
+
+/* The page table of the rows with page counts, then the restore rows. */
 static void pages(FILE *f, const struct scenario_result *s)
 {
-	bool any = false;
-	for (size_t i = 0; i < s->n_steps; i++)
+	bool any = false, any_restore = false;
+	for (size_t i = 0; i < s->n_steps; i++) {
 		any |= has_pages(&s->steps[i]);
-	if (!any)
+		any_restore |= report_restore_recorded(&s->steps[i]);
+	}
+	if (!any && !any_restore)
 		return;
 	fprintf(f, "\n   page statistics (pages of 4 KiB, sums over the executions)\n");
 	int sw = step_width(s);
-	fprintf(f, "   %-*s %9s %9s %9s %9s %9s %9s %9s %9s %14s\n", sw, "step", "scratch", "exits",
-		"snapshots", "mapped", "copied", "aliased", "pt", "zero", "snapshot_bytes");
-	for (size_t i = 0; i < s->n_steps; i++) {
-		const struct step_stats *st = &s->steps[i];
-		if (!has_pages(st))
-			continue;
-		fprintf(f,
-			"   %-*s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
-			" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %14" PRIu64 "\n",
-			sw, st->label, st->scratch_pages, st->exits, st->snapshots, st->pages_mapped,
-			st->pages_copied, st->pages_aliased, st->pt_pages, st->zero_pages,
-			st->snapshot_bytes);
+	if (any) {
+		fprintf(f, "   %-*s %9s %9s %9s %9s %9s %9s %9s %9s %14s\n", sw, "step", "scratch",
+			"exits", "snapshots", "mapped", "copied", "aliased", "pt", "zero",
+			"snapshot_bytes");
+		for (size_t i = 0; i < s->n_steps; i++) {
+			const struct step_stats *st = &s->steps[i];
+			if (!has_pages(st))
+				continue;
+			fprintf(f,
+				"   %-*s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
+				" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %14" PRIu64 "\n",
+				sw, st->label, st->scratch_pages, st->exits, st->snapshots,
+				st->pages_mapped, st->pages_copied, st->pages_aliased, st->pt_pages,
+				st->zero_pages, st->snapshot_bytes);
+		}
+		double ppc;
+		if (report_pages_per_call(s, &ppc))
+			fprintf(f, "   scratch pages per call: %.3f\n", ppc);
 	}
-	double ppc;
-	if (report_pages_per_call(s, &ppc))
-		fprintf(f, "   scratch pages per call: %.3f\n", ppc);
+	if (any_restore) {
+		if (any)
+			fputc('\n', f);
+		restores(f, s, sw);
+	}
 }
 
 static void ratio_cell(FILE *f, uint64_t p50, uint64_t cal)

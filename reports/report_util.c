@@ -67,6 +67,11 @@ void report_html_escape(FILE *f, const char *s)
 	}
 }
 
+bool report_restore_recorded(const struct step_stats *st)
+{
+	return st->kind == SCENARIO_STEP_RESTORE && hist_count(&st->hist) > 0;
+}
+
 bool report_has_kind(const struct scenario_result *s, enum scenario_step_kind kind)
 {
 	for (size_t i = 0; i < s->n_steps; i++)

@@ -38,6 +38,16 @@ void report_html_escape(FILE *f, const char *s);
 	"post-restore penalty in microseconds (us): p50 of the first call after a restore - p50 " \
 	"of the steady calls of the same label"
 
+/* How the reports name the two kinds of restore (the restore page
+ * statistics: a restore row's full_restores and pages_reset). */
+#define REPORT_RESTORE_KINDS_NOTE                                                                 \
+	"restores: a light one resets the dirty data pages and the FPU state; a full one also "  \
+	"rewrites the page tables, drops KVM's shadow page tables (a memory-slot change) and "    \
+	"resets ring-0 state"
+
+/* A restore row with executions: it has restore page statistics. */
+bool report_restore_recorded(const struct step_stats *st);
+
 /* Whether s has a row of a step of `kind`. */
 bool report_has_kind(const struct scenario_result *s, enum scenario_step_kind kind);
 

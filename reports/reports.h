@@ -20,8 +20,11 @@
  *       percentiles_ns {"p50", "p90", "p99", "p99.9", "p99.99"},
  *       histogram_buckets [ [lower_ns, upper_ns, count], ... ]  (non-empty
  *         buckets, increasing; values in [lower_ns, upper_ns] inclusive),
- *       pages {scratch_pages, exits, snapshots, pages_mapped, pages_copied,
- *         pages_aliased, pt_pages, zero_pages, snapshot_bytes},
+ *       pages {scratch_pages, exits, full_restores, pages_reset, snapshots,
+ *         pages_mapped, pages_copied, pages_aliased, pt_pages, zero_pages,
+ *         snapshot_bytes}  (sums over the executions; full_restores and
+ *         pages_reset on restore rows: the restores that were full, at most
+ *         count, and the scratch pages the restores rewrote),
  *       ratios {p50_over_exit_sandbox, p50_over_exit_real_mode} (null when
  *         that calibration is 0) } ],
  *     post_restore_penalties [ {step, first_after_restore_p50_ns,
@@ -45,8 +48,10 @@
  * checks it, and checks that the bucket counts add up to count.
  * Derived values (ratios, post_restore_penalties) are checked for type
  * (the penalties also against the rows: one per label, same order) and
- * recomputed. Schema 1 (rows not split by variant, no penalties) is not
- * read: its "restore base" row mixed restore paths.
+ * recomputed. Older schemas are not read, and the message says what they
+ * lack: schema 1 (rows not split by variant, no penalties: its "restore
+ * base" row mixed restore paths), schema 2 (no full_restores, pages_reset:
+ * a restore row's light and full restores cannot be told apart).
  */
 #ifndef SNAPBENCH_REPORTS_REPORTS_H
 #define SNAPBENCH_REPORTS_REPORTS_H
@@ -97,6 +102,9 @@ enum compare_metric {
 	COMPARE_MAX,
 	COMPARE_SCRATCH_PAGES, /* scratch_pages per execution of a call step */
 	COMPARE_PAGES_COPIED,  /* pages_copied per snapshot of a snapshot step */
+	COMPARE_FULL_RESTORES, /* full_restores per execution of a restore step
+				* (the share of full restores, 0 to 1) */
+	COMPARE_PAGES_RESET,   /* pages_reset per execution of a restore step */
 	COMPARE__COUNT
 };
 
@@ -104,7 +112,8 @@ enum compare_metric {
  * metric off (it is still printed, never judged).
  * Defaults (compare_thresholds_default):
  *   p50 10%, p90 15%, p99 25%, p99.9 50%, mean 10%, max off,
- *   scratch_pages 0%, pages_copied 0%.
+ *   scratch_pages 0%, pages_copied 0%, full_restores 0%, pages_reset 0%
+ *   (the page counters are compared exactly).
  * A value above base * (1 + limit/100) is a REGRESSION; one below
  * base * (1 - limit/100) is IMPROVED (for 0%: any increase / decrease). */
 struct compare_thresholds {
@@ -115,7 +124,8 @@ struct compare_thresholds {
 const char *compare_metric_name(enum compare_metric m);
 void compare_thresholds_default(struct compare_thresholds *t);
 /* Apply "METRIC=P%" (the % is optional) or "METRIC=off". METRIC is a
- * metric name, "pages" (both page metrics) or "all" (every metric).
+ * metric name, "pages" (every page counter: scratch_pages, pages_copied,
+ * full_restores, pages_reset) or "all" (every metric).
  * Returns 0, or -1 with err set. */
 int compare_threshold_parse(struct compare_thresholds *t, const char *spec, struct sb_err *err);
 

@@ -4,7 +4,8 @@
  * Units are in the names. Latencies are nanoseconds in a histogram per
  * row: a step label, calls and restores split by variant (scenario.h,
  * "Rows"): all executions of steps with that label in that variant, all
- * sandboxes, warm-up excluded. Page counts are sums over the executions.
+ * sandboxes, warm-up excluded. Page counts are sums over the executions
+ * (a restore row's full restores too).
  *
  * A restore row times sandbox_restore() until it returns: restore until
  * the sandbox is ready for a call. Work a restore leaves to the guest's
@@ -23,7 +24,9 @@
 #include "histogram.h"
 #include "scenario.h"
 
-#define RESULTS_SCHEMA_VERSION 2 /* 2: rows per variant, post-restore penalties */
+/* 2: rows per variant, post-restore penalties; 3: restore page statistics
+ * (pages.full_restores, pages.pages_reset) */
+#define RESULTS_SCHEMA_VERSION 3
 #define RESULTS_LABEL_MAX 96 /* a row name with the NUL */
 _Static_assert(RESULTS_LABEL_MAX > SCENARIO_ROW_NAME_MAX, "every row name fits a step_stats");
 
@@ -38,6 +41,12 @@ struct step_stats {
 	/* calls */
 	uint64_t scratch_pages;  /* scratch pages the guest took during the calls */
 	uint64_t exits;          /* VM exits the calls took */
+	/* restores (sandbox_last_restore() after each): a restore is light
+	 * (the dirty data pages and the FPU state reset) or full (also the
+	 * page tables rewritten, KVM's shadow page tables dropped, ring-0
+	 * state reset); light ones are the count minus full_restores */
+	uint64_t full_restores;  /* restores that were full */
+	uint64_t pages_reset;    /* scratch pages the restores rewrote */
 	/* snapshots: sums over the snapshots this step took */
 	uint64_t snapshots;
 	uint64_t pages_mapped, pages_copied, pages_aliased, pt_pages, zero_pages;

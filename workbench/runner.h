@@ -5,8 +5,10 @@
  * run the step list `iterations` times (or for `duration`), the first
  * `warmup` iterations unrecorded. Every step's latency goes into the
  * histogram of its row (scenario.h, "Rows"); calls also count the scratch
- * pages the guest took during the call and the VM exits, snapshots their
- * page statistics. Then the expectations are judged.
+ * pages the guest took during the call and the VM exits, restores whether
+ * they were full and the scratch pages they reset (sandbox_last_restore(),
+ * read after the clock stopped), snapshots their page statistics. Then
+ * the expectations are judged.
  *
  * Rows: the first call step run after a create goes to "LABEL (first
  * after create)", the first after a restore (other steps, a snapshot say,

@@ -25,6 +25,8 @@ struct step_record {
 	uint64_t ns;
 	bool call_error;             /* the guest function said no */
 	uint64_t scratch_pages, exits; /* calls */
+	bool full_restore;           /* restores: sandbox_last_restore() */
+	uint64_t pages_reset;
 	const struct snapshot *snap; /* snapshot steps */
 };
 /* Add one execution to a label's statistics. */

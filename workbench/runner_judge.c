@@ -16,6 +16,10 @@ void runner_account(struct step_stats *st, enum scenario_step_kind kind, const s
 		st->scratch_pages += rec->scratch_pages;
 		st->exits += rec->exits;
 	}
+	if (kind == SCENARIO_STEP_RESTORE) {
+		st->full_restores += rec->full_restore;
+		st->pages_reset += rec->pages_reset;
+	}
 	if (kind == SCENARIO_STEP_SNAPSHOT && rec->snap) {
 		const struct snapshot *snap = rec->snap;
 		st->snapshots++;
@@ -36,6 +40,8 @@ void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, s
 		d->errors += s[i].errors;
 		d->scratch_pages += s[i].scratch_pages;
 		d->exits += s[i].exits;
+		d->full_restores += s[i].full_restores;
+		d->pages_reset += s[i].pages_reset;
 		d->snapshots += s[i].snapshots;
 		d->pages_mapped += s[i].pages_mapped;
 		d->pages_copied += s[i].pages_copied;
@@ -111,6 +117,9 @@ static double metric_value(enum scenario_metric m, const struct step_stats *s)
 	/* page counts: per execution */
 	case SCENARIO_METRIC_SCRATCH_PAGES: return count ? (double)s->scratch_pages / (double)count : 0;
 	case SCENARIO_METRIC_EXITS: return count ? (double)s->exits / (double)count : 0;
+	/* restores: full ones counted (like count), pages reset per restore */
+	case SCENARIO_METRIC_FULL_RESTORES: return (double)s->full_restores;
+	case SCENARIO_METRIC_PAGES_RESET: return count ? (double)s->pages_reset / (double)count : 0;
 	default: return 0;
 	}
 }

@@ -230,6 +230,11 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 			rec.scratch_pages = after > pages_before ? after - pages_before : 0;
 			rec.exits = sandbox_last_call_exits(w->sb);
 		}
+		if (!rc && s->kind == SCENARIO_STEP_RESTORE) {
+			struct sandbox_restore_info ri = sandbox_last_restore(w->sb);
+			rec.full_restore = ri.full;
+			rec.pages_reset = ri.pages_reset;
+		}
 	}
 	if (rc) {
 		st->errors++;

@@ -118,7 +118,11 @@
  *           for call steps only, scratch_pages (scratch pages the guest
  *           took during the call: copy-on-write copies, page tables,
  *           stack; per call, averaged) or exits (VM exits of a call, per
- *           call): counts
+ *           call): counts; for restore steps only, full_restores (how
+ *           many restores were full: page tables rewritten, KVM's shadow
+ *           tables dropped, ring-0 state reset; a count, like count: the
+ *           light ones are count - full_restores) or pages_reset (scratch
+ *           pages the restore rewrote; per restore, averaged)
  *   OP      < <= > >= ==
  *
  * Errors: parsing stops at the FIRST error; the message names the file,
@@ -295,6 +299,8 @@ enum scenario_metric {
 	SCENARIO_METRIC_P99_99,
 	SCENARIO_METRIC_SCRATCH_PAGES,
 	SCENARIO_METRIC_EXITS,
+	SCENARIO_METRIC_FULL_RESTORES, /* restores only: how many were full (a count) */
+	SCENARIO_METRIC_PAGES_RESET,   /* restores only: scratch pages reset, per restore */
 	SCENARIO_METRIC__COUNT
 };
 

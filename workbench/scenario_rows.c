@@ -249,12 +249,18 @@ int scenario_resolve_expects(struct scenario *sc, unsigned *line, struct sb_err 
 		*line = e->line;
 		if ((rc = resolve_step(sc, e, rows, n, &k, err)))
 			break;
-		/* both are measured around calls only: on another step the
+		/* measured around calls (restores) only: on another step the
 		 * expectation would compare a constant 0 and always pass */
 		if ((e->metric == SCENARIO_METRIC_EXITS || e->metric == SCENARIO_METRIC_SCRATCH_PAGES) &&
 		    k != SCENARIO_STEP_CALL)
 			rc = sb_errf(err, SB_E_INVAL,
 				     "expect: %s are counted for call steps only, not '%s'",
+				     scenario_metric_name(e->metric), e->step);
+		if ((e->metric == SCENARIO_METRIC_FULL_RESTORES ||
+		     e->metric == SCENARIO_METRIC_PAGES_RESET) &&
+		    k != SCENARIO_STEP_RESTORE)
+			rc = sb_errf(err, SB_E_INVAL,
+				     "expect: %s are counted for restore steps only, not '%s'",
 				     scenario_metric_name(e->metric), e->step);
 	}
 	free(rows);

@@ -94,6 +94,8 @@ static void scenario0(struct scenario_result *s)
 	st->snapshot_bytes = 2 * (64ull << 20) + 24 * 4096;
 	st = add_row(s, "restore base", SCENARIO_STEP_RESTORE, SCENARIO_VARIANT_SAME_SNAPSHOT);
 	fixture_fill_restore(&st->hist, 100, FIXTURE_TAIL_NS);
+	st->full_restores = FIXTURE_FULL_RESTORES; /* the tail */
+	st->pages_reset = FIXTURE_PAGES_RESET;
 	s->expects = must(calloc(1, sizeof *s->expects));
 	s->n_expects = 1;
 	s->expects[0] = (struct expect_result){ .text = "restore base.p99 < 50us",
@@ -132,6 +134,8 @@ static void scenario1(struct scenario_result *s, bool failures)
 	st = add_row(s, "restore", SCENARIO_STEP_RESTORE, SCENARIO_VARIANT_OTHER_SNAPSHOT);
 	for (uint64_t i = 0; i < 100; i++)
 		hist_record(&st->hist, 60000 + i * i * 10);
+	st->full_restores = 100; /* another snapshot: every one is full */
+	st->pages_reset = 1700;
 	add_step(s, "destroy", SCENARIO_STEP_DESTROY); /* never ran */
 	st = add_step(s, "sleep 1m", SCENARIO_STEP_SLEEP);
 	hist_record(&st->hist, 200);

@@ -4,7 +4,10 @@
  *   same.json    the same again
  *   slow.json    "restore base (same snapshot)" p99 30% slower (default limit 25%)
  *   failed.json  the fixture with a failed scenario and expectation
- *   newer.json   schema_version + 1 */
+ *   newer.json   schema_version + 1
+ *   older.json   schema_version - 1 (2: before the restore page statistics)
+ *   full.json    "restore base (same snapshot)" with one full restore more
+ *                and 8 pages reset more (exact metrics: 2 regressions) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,9 +41,16 @@ int main(int argc, char **argv)
 	rc |= save(argv[1], "same.json", &r);
 	r.schema_version++;
 	rc |= save(argv[1], "newer.json", &r);
-	r.schema_version--;
+	r.schema_version -= 2;
+	rc |= save(argv[1], "older.json", &r);
+	r.schema_version++;
 	struct step_stats *st = (struct step_stats *)scenario_result_step(&r.scenarios[0],
 									  "restore base (same snapshot)");
+	st->full_restores++;
+	st->pages_reset += 8;
+	rc |= save(argv[1], "full.json", &r);
+	st->full_restores--;
+	st->pages_reset -= 8;
 	fixture_fill_restore(&st->hist, 100, FIXTURE_TAIL_NS * 13 / 10);
 	rc |= save(argv[1], "slow.json", &r);
 	run_report_free(&r);

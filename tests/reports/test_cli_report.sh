@@ -30,7 +30,14 @@ expect 2 "unknown metric 'p42'" compare base.json same.json --threshold p42=3%
 expect 2 "usage: snapbench compare" compare --frobnicate base.json same.json
 expect 2 "absent.json: unable to open" compare base.json absent.json
 expect 2 "broken.json:1:21: not valid JSON" compare broken.json same.json
-expect 2 "newer.json: schema_version 3 is not supported" compare base.json newer.json
+expect 2 "newer.json: schema_version 4 is not supported (this snapbench reads schema_version 3)" compare base.json newer.json
+expect 2 "older.json: schema_version 2 is not supported (this snapbench reads schema_version 3); schema 2 has no restore page statistics (full_restores, pages_reset): run the scenarios again" compare older.json base.json
+# restore page statistics are compared exactly: one full restore more is a regression
+expect 1 "2 regressions" compare base.json full.json
+expect 1 "full_restores (per restore)        0.020        0.021     +5.0%     0%  REGRESSION" compare base.json full.json
+expect 1 "pages_reset (per restore)         3.160        3.168     +0.3%     0%  REGRESSION" compare base.json full.json
+expect 0 "0 regressions" compare base.json full.json --threshold pages=off
+expect 0 "IMPROVED" compare full.json base.json
 out=$("$sb" compare -q base.json same.json 2>&1)
 if [ -z "$out" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --quiet printed: $out"; fi
 # report
@@ -42,7 +49,9 @@ expect 2 "which report?" report
 expect 2 "unexpected argument 'more.json'" report base.json more.json
 expect 2 "usage: snapbench report" report --nope base.json
 expect 1 "absent.json: unable to open" report absent.json
-expect 1 "newer.json: schema_version 3 is not supported" report newer.json
+expect 1 "newer.json: schema_version 4 is not supported" report newer.json
+expect 1 "older.json: schema_version 2 is not supported (this snapbench reads schema_version 3); schema 2 has no restore page statistics" report older.json
+expect 0 "restore base (same snapshot)                1000        20       980         3160          3.160" report base.json
 expect 0 "" report base.json --html out.html --json out.json
 if grep -q "<svg" out.html && ! grep -q "http" out.html && cmp -s out.json base.json; then
 	pass=$((pass + 1))

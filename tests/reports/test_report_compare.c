@@ -81,6 +81,21 @@ static void m_fewer_copies(struct run_report *r)
 	step(r, 0, "snapshot as base")->pages_copied -= 2;
 }
 
+static void m_one_more_full(struct run_report *r) /* a light restore went full */
+{
+	step(r, 0, "restore base (same snapshot)")->full_restores += 1;
+}
+
+static void m_fewer_full(struct run_report *r)
+{
+	step(r, 1, "restore (other snapshot)")->full_restores -= 50;
+}
+
+static void m_more_reset(struct run_report *r)
+{
+	step(r, 1, "restore (other snapshot)")->pages_reset += 1;
+}
+
 struct cmp_case {
 	const char *what;
 	void (*mutate)(struct run_report *cur);
@@ -110,6 +125,20 @@ static const struct cmp_case cases[] = {
 	{ "one more scratch page", m_more_pages, { 0 }, 1, "scratch_pages (per call)" },
 	{ "pages allowed", m_more_pages, { "pages=1%" }, 0, "1%  OK" },
 	{ "fewer pages copied", m_fewer_copies, { 0 }, 0, "pages_copied (per snapshot)" },
+	{ "one more full restore", m_one_more_full, { 0 }, 1,
+	  "restore base (same snapshot)           full_restores (per restore)        0.020        "
+	  "0.021     +5.0%     0%  REGRESSION" },
+	{ "full restores allowed", m_one_more_full, { "full_restores=10%" }, 0, "10%  OK" },
+	{ "full restores under pages", m_one_more_full, { "pages=off" }, 0, "off  OK" },
+	{ "fewer full restores", m_fewer_full, { 0 }, 0,
+	  "restore (other snapshot)               full_restores (per restore)        1.000        "
+	  "0.500    -50.0%     0%  IMPROVED" },
+	{ "one more page reset", m_more_reset, { 0 }, 1,
+	  "restore (other snapshot)               pages_reset (per restore)        17.000       "
+	  "17.010     +0.1%     0%  REGRESSION" },
+	{ "unchanged restores", m_none, { 0 }, 0,
+	  "restore base (same snapshot)           pages_reset (per restore)         3.160        "
+	  "3.160     +0.0%     0%  OK" },
 };
 
 static void test_cases(void)
@@ -164,6 +193,10 @@ static const struct {
 	{ "p99.9=7.5", 0, COMPARE_P99_9, 7.5, 0 },
 	{ "max=off", 0, COMPARE_MAX, -1, 0 },
 	{ "pages=3%", 0, COMPARE_PAGES_COPIED, 3, 0 },
+	{ "pages=4%", 0, COMPARE_FULL_RESTORES, 4, 0 },
+	{ "pages=off", 0, COMPARE_PAGES_RESET, -1, 0 },
+	{ "full_restores=2%", 0, COMPARE_FULL_RESTORES, 2, 0 },
+	{ "pages_reset=off", 0, COMPARE_PAGES_RESET, -1, 0 },
 	{ "all=5%", 0, COMPARE_MAX, 5, 0 },
 	{ "p99", -1, 0, 0, "expected METRIC=PERCENT%" },
 	{ "p42=3%", -1, 0, 0, "unknown metric 'p42'" },
@@ -191,7 +224,10 @@ static void test_parse(void)
 	compare_thresholds_default(&d);
 	CHECK(d.pct[COMPARE_P50] == 10 && d.pct[COMPARE_P90] == 15 && d.pct[COMPARE_P99] == 25 &&
 	      d.pct[COMPARE_P99_9] == 50 && d.pct[COMPARE_MEAN] == 10 && d.pct[COMPARE_MAX] < 0 &&
-	      d.pct[COMPARE_SCRATCH_PAGES] == 0 && d.pct[COMPARE_PAGES_COPIED] == 0);
+	      d.pct[COMPARE_SCRATCH_PAGES] == 0 && d.pct[COMPARE_PAGES_COPIED] == 0 &&
+	      d.pct[COMPARE_FULL_RESTORES] == 0 && d.pct[COMPARE_PAGES_RESET] == 0);
+	CHECK_STR(compare_metric_name(COMPARE_FULL_RESTORES), "full_restores");
+	CHECK_STR(compare_metric_name(COMPARE_PAGES_RESET), "pages_reset");
 }
 
 int main(void)

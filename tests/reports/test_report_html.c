@@ -69,6 +69,19 @@ int main(void)
 		CHECK_CONTAINS(buf, "<tr><th scope=\"row\">call touch_pages</th>"
 				    "<td class=\"n\">6.655</td><td colspan=\"3\" class=\"none\">no "
 				    "steady call of this label was recorded: no penalty</td></tr>");
+		/* restores: full and light, pages reset, and what the two kinds are */
+		CHECK_U64(count(buf, "<caption>Restores, light and full (sums over the executions)"),
+			  2);
+		CHECK_CONTAINS(buf, "<tr><th scope=\"row\">restore base (same snapshot)</th>"
+				    "<td class=\"n\">1000</td><td class=\"n\">20</td>"
+				    "<td class=\"n\">980</td><td class=\"n\">3160</td>"
+				    "<td class=\"n\">3.160</td></tr>");
+		CHECK_CONTAINS(buf, "<tr><th scope=\"row\">restore (other snapshot)</th>"
+				    "<td class=\"n\">100</td><td class=\"n\">100</td>"
+				    "<td class=\"n\">0</td><td class=\"n\">1700</td>"
+				    "<td class=\"n\">17.000</td></tr>");
+		CHECK_CONTAINS(buf, "restores: a light one resets the dirty data pages and the FPU "
+				    "state; a full one also rewrites the page tables");
 		/* tables balanced */
 		CHECK_U64(count(buf, "<table>"), count(buf, "</table>"));
 		CHECK_U64(count(buf, "<tr>"), count(buf, "</tr>"));
@@ -88,6 +101,7 @@ int main(void)
 		CHECK_CONTAINS(buf, "No scenario has restore steps");
 		CHECK_U64(count(buf, "<svg "), 2);
 		CHECK(strstr(buf, "restore rows are restore-to-ready") == NULL);
+		CHECK(strstr(buf, "Restores, light and full") == NULL);
 	}
 	free(buf);
 

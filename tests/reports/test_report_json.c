@@ -87,6 +87,8 @@ static void test_golden_and_roundtrip(void)
 			      sy.stddev_ns < sx.stddev_ns + 0.001);
 			CHECK_U64(y->errors, x->errors);
 			CHECK_U64(y->scratch_pages, x->scratch_pages);
+			CHECK_U64(y->full_restores, x->full_restores);
+			CHECK_U64(y->pages_reset, x->pages_reset);
 			CHECK_U64(y->snapshot_bytes, x->snapshot_bytes);
 			CHECK_U64(y->zero_pages, x->zero_pages);
 		}
@@ -112,6 +114,21 @@ static void test_golden_and_roundtrip(void)
 			     "touch_pages\",\n          \"first_after_restore_p50_ns\": 41727,\n"
 			     "          \"steady_p50_ns\": 6559,\n          \"penalty_p50_ns\": 35168,\n"
 			     "          \"ratios\": {\n            \"penalty_over_exit_sandbox\": 23.445\n");
+	/* the restore page statistics, read back as written */
+	if (back.n_scenarios == 2 && back.scenarios[0].n_steps == 5) {
+		CHECK_U64(back.scenarios[0].steps[4].full_restores, 20);
+		CHECK_U64(back.scenarios[0].steps[4].pages_reset, 3160);
+		CHECK_U64(back.scenarios[0].steps[1].full_restores, 0);
+	}
+	if (back.n_scenarios == 2 && back.scenarios[1].n_steps == 4) {
+		CHECK_U64(back.scenarios[1].steps[1].full_restores, 100);
+		CHECK_U64(back.scenarios[1].steps[1].pages_reset, 1700);
+	}
+	CHECK_CONTAINS(json, "\"pages\": {\n            \"scratch_pages\": 0,\n"
+			     "            \"exits\": 0,\n            \"full_restores\": 20,\n"
+			     "            \"pages_reset\": 3160,\n");
+	CHECK_CONTAINS(json, "\"full_restores\": 100,\n            \"pages_reset\": 1700,\n");
+	CHECK_CONTAINS(json, "\"schema_version\": 3,\n");
 	CHECK_CONTAINS(json, "\"steady_p50_ns\": null,\n          \"penalty_p50_ns\": null,\n"
 			     "          \"ratios\": {\n            \"penalty_over_exit_sandbox\": null\n");
 	free(again);
@@ -136,10 +153,14 @@ static const struct bad_case bad_cases[] = {
 	{ "empty file", "", 0, 0, 0, "base.json:1:0: not valid JSON" },
 	{ "an array", "[1, 2]", 0, 0, 0, "base.json: not a JSON object" },
 	{ "duplicate key", "{\"a\": 1, \"a\": 2}", 0, 0, 0, "duplicate object key" },
-	{ "newer schema", 0, "", "schema_version", "3",
-	  "base.json: schema_version 3 is not supported (this snapbench reads schema_version 2)" },
+	{ "newer schema", 0, "", "schema_version", "4",
+	  "base.json: schema_version 4 is not supported (this snapbench reads schema_version 3)" },
+	{ "older schema (no restore statistics)", 0, "", "schema_version", "2",
+	  "base.json: schema_version 2 is not supported (this snapbench reads schema_version 3); "
+	  "schema 2 has no restore page statistics (full_restores, pages_reset): run the "
+	  "scenarios again" },
 	{ "older schema (rows not split)", 0, "", "schema_version", "1",
-	  "base.json: schema_version 1 is not supported (this snapbench reads schema_version 2)" },
+	  "base.json: schema_version 1 is not supported (this snapbench reads schema_version 3)" },
 	{ "no schema", 0, "", "schema_version", 0, "base.json: schema_version: missing" },
 	{ "schema as text", 0, "", "schema_version", "\"1\"",
 	  "base.json: schema_version: not a number" },
@@ -172,6 +193,12 @@ static const struct bad_case bad_cases[] = {
 	  "buckets" },
 	{ "pages field missing", 0, "scenarios.1.steps.0.pages", "exits", 0,
 	  "base.json: scenarios[1].steps[0].pages.exits: missing" },
+	{ "full restores missing", 0, "scenarios.0.steps.4.pages", "full_restores", 0,
+	  "base.json: scenarios[0].steps[4].pages.full_restores: missing" },
+	{ "pages reset negative", 0, "scenarios.0.steps.4.pages", "pages_reset", "-3",
+	  "base.json: scenarios[0].steps[4].pages.pages_reset: negative (-3)" },
+	{ "more full restores than restores", 0, "scenarios.1.steps.1.pages", "full_restores", "101",
+	  "base.json: scenarios[1].steps[1].pages.full_restores: 101 is above count 100" },
 	{ "ratio a string", 0, "scenarios.0.steps.0.ratios", "p50_over_exit_sandbox", "\"x\"",
 	  "base.json: scenarios[0].steps[0].ratios.p50_over_exit_sandbox: not a number or null" },
 	{ "unknown kind", 0, "scenarios.0.steps.0", "kind", "\"teleport\"",

@@ -2,6 +2,7 @@
  * distribution, against golden files; plus facts a golden could hide (the
  * rows by variant, the post-restore penalty and its absence). */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
 #include "fixture.h"
@@ -50,6 +51,24 @@ int main(void)
 				      "            -            -                     -   no steady call "
 				      "of this label was recorded: no penalty\n");
 		CHECK_CONTAINS(dist, "percentile distribution of 'destroy'\n   (no values)");
+		/* restore rows: full and light restores, pages reset; in the page
+		 * statistics, also of a scenario with no other page counts */
+		CHECK_CONTAINS(plain, "   scratch pages per call: 1.499\n\n"
+				      "   restores: a light one resets the dirty data pages and the FPU "
+				      "state; a full one also rewrites the\n   page tables, drops KVM's "
+				      "shadow page tables (a memory-slot change) and resets ring-0 state\n"
+				      "   step                                    restores      full     "
+				      "light  pages reset  reset/restore\n"
+				      "   restore base (same snapshot)                1000        20       "
+				      "980         3160          3.160\n\n");
+		CHECK_CONTAINS(plain, "\n   restore (other snapshot)                     100       100"
+				      "         0         1700         17.000\n\n");
+		/* a restore row is in the latency summary, the restores table and
+		 * the calibration, not in the table of the other page counts */
+		size_t rows = 0;
+		for (const char *p = plain; (p = strstr(p, "\n   restore base (same snapshot) ")); p++)
+			rows++;
+		CHECK_U64(rows, 3);
 	}
 	free(plain);
 	free(dist);

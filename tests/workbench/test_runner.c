@@ -4,8 +4,9 @@
  * real start and a late one from when it was due; a step label or a file
  * path that would not fit fails the scenario instead of crashing it or
  * naming another file; the options echo keeps a long step list whole;
- * calls and restores land in the rows of their variant. Exit 77 without
- * /dev/kvm. */
+ * calls and restores land in the rows of their variant; restore rows
+ * count full restores and pages reset as the sandbox reported them.
+ * Exit 77 without /dev/kvm. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 
 #include "check.h"
 #include "runner.h"
+#include "sandbox.h"
 
 static bool parse(struct scenario_set *set, const char *text)
 {
@@ -305,10 +307,116 @@ static void test_rows(void)
 	scenario_set_free(&set);
 }
 
+/* ---- restore page statistics ------------------------------------------------ */
+
+/* What the sandbox itself said after each recorded restore, per snapshot
+ * name ('a' to 'c'), read in between_steps before the step after it. */
+struct restore_seen {
+	const struct scenario_step *prev;
+	unsigned creates; /* iteration = creates - 1 (one sandbox) */
+	uint64_t restores[3], full[3], pages[3];
+};
+
+static bool seen_restore(void *ctx, const struct scenario *sc, unsigned sandbox,
+			 const struct scenario_step *next, struct sandbox *sb)
+{
+	struct restore_seen *c = ctx;
+	(void)sandbox;
+	if (next->kind == SCENARIO_STEP_CREATE)
+		c->creates++;
+	const struct scenario_step *p = c->prev;
+	if (p && p->kind == SCENARIO_STEP_RESTORE && sb && c->creates > sc->cfg.warmup) {
+		struct sandbox_restore_info ri = sandbox_last_restore(sb);
+		unsigned k = (unsigned)(p->as.snap.name[0] - 'a');
+		c->restores[k]++;
+		c->full[k] += ri.full;
+		c->pages[k] += ri.pages_reset;
+	}
+	c->prev = next;
+	return true;
+}
+
+/* A restore is full after copy-on-write faults and when it changes the
+ * snapshot, light after a call with no fault or with nothing run since;
+ * one with nothing run since resets exactly the pages every restore
+ * rewrites (the input and output stack headers' pages and the bookkeeping
+ * page: 3). The rows hold what the sandbox reported, warm-up excluded. */
+static void test_restore_stats(void)
+{
+	struct scenario_set set = { 0 };
+	struct run_report rep;
+	struct restore_seen seen = { 0 };
+	struct runner_hooks h = { .ctx = &seen, .between_steps = seen_restore };
+	if (!parse(&set, "[r]\niterations = 4\nwarmup = 1\nstep = create\n"
+			 "step = call touch_pages(3u) as dirty\nstep = snapshot as a\n"
+			 "step = snapshot as b\nstep = snapshot as c\n"
+			 "step = restore a\nstep = restore a\nstep = restore a\n"
+			 "step = restore b\nstep = call touch_pages(3u) as dirty\nstep = restore b\n"
+			 "step = restore c\nstep = call add(1, 2)\nstep = restore c\n"
+			 "step = restore c\nstep = destroy\n"
+			 "expect = restore b.full_restores == 6\n"
+			 "expect = restore a (same snapshot).pages_reset == 3\n"
+			 "expect = restore (same snapshot).full_restores == 3\n") ||
+	    !run(&set, &h, &rep)) {
+		scenario_set_free(&set);
+		return;
+	}
+	const struct scenario_result *r = &rep.scenarios[0];
+	CHECK(!r->failed);
+	static const struct {
+		const char *row;
+		uint64_t count, full;
+	} want[] = {
+		{ "restore a (other snapshot)", 3, 3 }, /* another snapshot: full */
+		{ "restore a (same snapshot)", 6, 0 },  /* nothing ran since: light */
+		{ "restore b (other snapshot)", 3, 3 },
+		{ "restore b (same snapshot)", 3, 3 },  /* after copy-on-write faults */
+		{ "restore c (other snapshot)", 3, 3 },
+		{ "restore c (same snapshot)", 6, 0 },  /* after add, and nothing */
+	};
+	uint64_t full[3] = { 0 }, pages[3] = { 0 }, count[3] = { 0 };
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct step_stats *st = scenario_result_step(r, want[i].row);
+		if (!check_true_at(st != NULL, want[i].row, __FILE__, __LINE__))
+			continue;
+		check_i64_at((int64_t)hist_count(&st->hist), (int64_t)want[i].count, want[i].row,
+			     __FILE__, __LINE__);
+		check_i64_at((int64_t)st->full_restores, (int64_t)want[i].full, want[i].row,
+			     __FILE__, __LINE__);
+		unsigned k = (unsigned)(st->step[8] - 'a');
+		full[k] += st->full_restores;
+		pages[k] += st->pages_reset;
+		count[k] += hist_count(&st->hist);
+	}
+	const struct step_stats *back = scenario_result_step(r, "restore a (same snapshot)");
+	if (back)
+		CHECK_U64(back->pages_reset, 6 * 3);
+	const struct step_stats *dirty = scenario_result_step(r, "restore b (same snapshot)");
+	if (dirty) /* at least the 3 copies and the 3 pages every restore rewrites */
+		CHECK(dirty->pages_reset >= 3 * (3 + 3));
+	/* calls and other steps have none */
+	for (size_t i = 0; i < r->n_steps; i++)
+		if (r->steps[i].kind != SCENARIO_STEP_RESTORE)
+			CHECK(r->steps[i].full_restores == 0 && r->steps[i].pages_reset == 0);
+	/* every row's sums are the sandbox's own reports, warm-up excluded */
+	for (unsigned k = 0; k < 3; k++) {
+		CHECK_U64(seen.restores[k], count[k]);
+		CHECK_U64(seen.full[k], full[k]);
+		CHECK_U64(seen.pages[k], pages[k]);
+	}
+	if (CHECK_U64(r->n_expects, 3))
+		for (size_t i = 0; i < 3; i++)
+			if (!CHECK(r->expects[i].passed))
+				fprintf(stderr, "  %s: %s\n", r->expects[i].text, r->expects[i].why);
+	run_report_free(&rep);
+	scenario_set_free(&set);
+}
+
 int main(void)
 {
 	check_require_kvm();
 	test_rows();
+	test_restore_stats();
 	test_no_destroy();
 	test_long_label();
 	test_long_path();

@@ -177,6 +177,18 @@ static void test_errors(void)
 		  "t.ini:5: [s] expect: scratch_pages are counted for call steps only, not 'restore'" },
 		{ S "step = snapshot as b\nexpect = snapshot b.scratch_pages < 1\n",
 		  "t.ini:4: [s] expect: scratch_pages are counted for call steps only, not 'snapshot b'" },
+		/* full_restores and pages_reset are counted around restores only */
+		{ S "step = call f()\nexpect = call f.full_restores == 0\n",
+		  "t.ini:4: [s] expect: full_restores are counted for restore steps only, not 'call f'" },
+		{ S "step = call f()\nexpect = call (first after create).pages_reset < 3\n",
+		  "t.ini:4: [s] expect: pages_reset are counted for restore steps only, not 'call'" },
+		{ S "expect = create.full_restores == 0\n",
+		  "t.ini:3: [s] expect: full_restores are counted for restore steps only, not 'create'" },
+		{ S "step = snapshot\nstep = restore\nexpect = restore.full_restores == 0.5\n",
+		  "t.ini:5: [s] expect: full_restores: '0.5' is not a whole number (no unit)" },
+		{ S "expect = create.full_restore == 0\n",
+		  "'create.full_restore' is not STEP.METRIC (METRIC one of count min max mean p50 p90 "
+		  "p99 p99.9 p99.99 scratch_pages exits full_restores pages_reset)" },
 		/* rows: STEP (VARIANT) */
 		{ S "step = snapshot as b\nstep = restore b\nexpect = restore b (steady).p50 < 1ms\n",
 		  "t.ini:5: [s] expect: 'restore b (steady)': restore steps have no 'steady' row "
@@ -728,7 +740,9 @@ static void test_rows(void)
 			     "expect = dirty.count == 4\n"
 			     "expect = call (steady).exits == 1\n"
 			     "expect = restore (other snapshot).count == 1\n"
-			     "expect = restore s.count == 2\n")) {
+			     "expect = restore s.count == 2\n"
+			     "expect = restore s (same snapshot).full_restores == 0\n"
+			     "expect = restore.pages_reset >= 3\n")) {
 		const struct scenario *sc = &set.items[0];
 		static const struct {
 			const char *step;
@@ -737,15 +751,22 @@ static void test_rows(void)
 		} want[] = {
 			{ "restore s", false, SAME }, { "dirty", false, AR }, { "dirty", false, NONE },
 			{ "call", true, ST },	      { "restore", true, OTHER }, { "restore s", false, NONE },
+			{ "restore s", false, SAME }, { "restore", true, NONE },
 		};
-		if (CHECK_U64(sc->n_expects, 6)) {
-			for (size_t i = 0; i < 6; i++) {
+		if (CHECK_U64(sc->n_expects, 8)) {
+			for (size_t i = 0; i < 8; i++) {
 				CHECK_STR(sc->expects[i].step, want[i].step);
 				CHECK(sc->expects[i].step_is_kind == want[i].kind);
 				CHECK_U64(sc->expects[i].variant, want[i].v);
 			}
 			/* the text is kept as written, for the report */
 			CHECK_STR(sc->expects[0].text, "restore s (same snapshot).p50 < 1ms");
+			CHECK_U64(sc->expects[6].metric, SCENARIO_METRIC_FULL_RESTORES);
+			CHECK_U64(sc->expects[6].op, SCENARIO_CMP_EQ);
+			CHECK_U64(sc->expects[6].value, 0);
+			CHECK_U64(sc->expects[7].metric, SCENARIO_METRIC_PAGES_RESET);
+			CHECK_U64(sc->expects[7].op, SCENARIO_CMP_GE);
+			CHECK_U64(sc->expects[7].value, 3);
 		}
 	}
 	scenario_set_free(&set);
@@ -783,6 +804,10 @@ static void test_cmp(void)
 		CHECK(scenario_cmp_eval(cases[i].op, cases[i].got, cases[i].want) == cases[i].ok);
 	CHECK_STR(scenario_cmp_name(SCENARIO_CMP_GE), ">=");
 	CHECK_STR(scenario_metric_name(SCENARIO_METRIC_P99_99), "p99.99");
+	CHECK_STR(scenario_metric_name(SCENARIO_METRIC_FULL_RESTORES), "full_restores");
+	CHECK_STR(scenario_metric_name(SCENARIO_METRIC_PAGES_RESET), "pages_reset");
+	CHECK(!scenario_metric_is_time(SCENARIO_METRIC_FULL_RESTORES));
+	CHECK(!scenario_metric_is_time(SCENARIO_METRIC_PAGES_RESET));
 }
 
 /* ---- the option table: defaults, help, echo -------------------------------------------------- */
@@ -870,6 +895,11 @@ static void test_table_and_help(void)
 	CHECK_CONTAINS(help, "A restore row is restore-to-ready");
 	CHECK_CONTAINS(help, "p50(LABEL (first after restore)) - p50(LABEL (steady))");
 	CHECK_CONTAINS(help, "e.g. expect = restore base (same snapshot).p99 < 50us");
+	/* the restore page statistics, and what full and light mean */
+	CHECK_CONTAINS(help, "for restores\n  also full_restores (how many were full: page tables "
+			     "rewritten, KVM's shadow\n");
+	CHECK_CONTAINS(help, "the others were light: dirty data pages\n  and FPU state only");
+	CHECK_CONTAINS(help, "pages_reset (scratch pages\n  rewritten, per restore)");
 	free(help);
 }
 

@@ -28,14 +28,16 @@ static void usage(FILE *f)
 		"                         (repeatable; later ones win). METRIC is one of\n"
 		"                         p50 p90 p99 p99.9 mean max (latency),\n"
 		"                         scratch_pages (per call), pages_copied (per\n"
-		"                         snapshot), pages (both), all (every metric).\n"
+		"                         snapshot), full_restores (share of restores\n"
+		"                         that were full), pages_reset (per restore),\n"
+		"                         pages (these four), all (every metric).\n"
 		"                         Defaults:");
 	for (size_t m = 0; m < COMPARE__COUNT; m++) {
 		if (d.pct[m] < 0)
 			fprintf(f, " %s=off", compare_metric_name((enum compare_metric)m));
 		else
 			fprintf(f, " %s=%g%%", compare_metric_name((enum compare_metric)m), d.pct[m]);
-		if (m == COMPARE_MEAN)
+		if (m == COMPARE_MEAN || m == COMPARE_PAGES_COPIED)
 			fprintf(f, "\n                        ");
 	}
 	fprintf(f,
