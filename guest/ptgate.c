@@ -68,6 +68,13 @@ enum pt_status sb_window_hide(gpa_t gpa)
 /* May ring 3 have `gpa` mapped? Not if the window hides it. */
 static bool phys_allowed(gpa_t gpa)
 {
+	/* The page behind the runtime page (IDT, GDT, TSS): in scratch after
+	 * init, in the snapshot image in a sandbox made from a CALL snapshot,
+	 * where the window's test below does not see it. */
+	struct pt_leaf rt;
+	if (pt_lookup(&sb_guest_pt, read_cr3(), SB_RT_PAGE_GVA, &rt) == PT_OK &&
+	    (rt.entry & PT_X86_64_ADDR_MASK) == gpa)
+		return false;
 	if (gpa >= SB_GPA_SPACE_BYTES)
 		return true; /* no scratch there */
 	struct pt_leaf leaf;

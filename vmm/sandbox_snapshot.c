@@ -92,8 +92,13 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
 	if (sb->state != SANDBOX_READY)
 		return sb_errf(err, SB_E_STATE, "snapshot: sandbox is %s (%s)",
 			       sandbox_state_name(sb->state), sb->reason);
+	/* Right after a restore the snapshot's registers wait in kvm_run for
+	 * the next KVM_RUN; KVM_GET_SREGS would give the run before it. */
 	struct kvm_sregs sregs;
-	if (vcpu_get_sregs(sb->vcpu, &sregs, err))
+	const struct kvm_run *run = sb->vcpu->run;
+	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS)
+		sregs = run->s.regs.sregs;
+	else if (vcpu_get_sregs(sb->vcpu, &sregs, err))
 		return sb_err_prefix(err, "snapshot: ");
 	struct snap_host_fn fns[SNAP_MAX_HOST_FNS];
 	for (unsigned i = 0; i < sb->n_host_fns; i++)

@@ -19,7 +19,8 @@
  * (KVM_GET_MSR_INDEX_LIST) -- the syscall and sysenter entries, kernel GS
  * base, PAT, MTRRs, kvmclock and the other paravirtual MSRs (left on, KVM
  * would go on writing a clock into scratch), TSC_ADJUST, machine-check and
- * power controls... -- and the MTRRs, which it does not list; less the
+ * power controls... -- and those it keeps without listing them (MTRRs,
+ * machine-check banks, OSVW); less the
  * time-stamp counter itself (a fresh sandbox
  * has its own) and the ones this KVM will not read or write back from the
  * host. FS/GS base and EFER travel with the special registers. */
@@ -53,13 +54,23 @@ static void keep_accepted(struct vcpu *vcpu, struct vcpu_fresh *f, unsigned long
 	}
 }
 
-/* Guest-writable MSRs KVM keeps but does not list: the MTRRs (variable
- * ranges 0-15, fixed ranges, default type). */
-static const uint32_t unlisted_msrs[] = {
-	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207, 0x208, 0x209, 0x20A, 0x20B,
-	0x20C, 0x20D, 0x20E, 0x20F, 0x210, 0x211, 0x212, 0x213, 0x214, 0x215, 0x216, 0x217,
-	0x218, 0x219, 0x21A, 0x21B, 0x21C, 0x21D, 0x21E, 0x21F,
-	0x250, 0x258, 0x259, 0x268, 0x269, 0x26A, 0x26B, 0x26C, 0x26D, 0x26E, 0x26F, 0x2FF,
+/* Guest-writable MSRs KVM keeps but does not list (found by a red-team
+ * scan of the MSR space, tests/sandbox/test_sandbox_redteam2.c): the MTRRs
+ * (variable ranges 0-15, fixed ranges, default type), the machine-check
+ * controls and banks, AMD's OS-visible workaround registers. */
+struct msr_range {
+	uint32_t first, count;
+};
+static const struct msr_range unlisted_msrs[] = {
+	{ 0x200, 32 },	     /* MTRR_PHYSBASE0 .. MTRR_PHYSMASK15 */
+	{ 0x250, 1 },	     /* MTRR_FIX64K_00000 */
+	{ 0x258, 2 },	     /* MTRR_FIX16K_* */
+	{ 0x268, 8 },	     /* MTRR_FIX4K_* */
+	{ 0x2FF, 1 },	     /* MTRR_DEF_TYPE */
+	{ 0x17A, 2 },	     /* MCG_STATUS, MCG_CTL */
+	{ 0x4D0, 1 },	     /* MCG_EXT_CTL */
+	{ 0x400, 4 * 32 },   /* MCi_CTL, _STATUS, _ADDR, _MISC of up to 32 banks */
+	{ 0xC0010140, 2 },   /* OSVW_ID_LENGTH, OSVW_STATUS */
 };
 
 static void add_msr(struct vcpu_fresh *f, uint32_t index)
@@ -84,7 +95,8 @@ static int capture_msrs(struct vcpu *vcpu, struct vcpu_fresh *f, struct sb_err *
 	for (uint32_t i = 0; i < list.h.nmsrs && i < VCPU_RESET_MSRS_MAX; i++)
 		add_msr(f, list.idx[i]);
 	for (size_t i = 0; i < sizeof unlisted_msrs / sizeof unlisted_msrs[0]; i++)
-		add_msr(f, unlisted_msrs[i]);
+		for (uint32_t k = 0; k < unlisted_msrs[i].count; k++)
+			add_msr(f, unlisted_msrs[i].first + k);
 	keep_accepted(vcpu, f, KVM_GET_MSRS);
 	keep_accepted(vcpu, f, KVM_SET_MSRS);
 	return 0;
