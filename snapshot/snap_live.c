@@ -273,6 +273,15 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 	if (in->n_host_fns > SNAP_MAX_HOST_FNS)
 		return sb_errf(err, SB_E_TOO_BIG, "snapshot: the sandbox has %u host functions; a "
 			       "snapshot records at most %d", in->n_host_fns, SNAP_MAX_HOST_FNS);
+	/* Tables live in scratch: a root elsewhere is the guest's doing. */
+	for (size_t r = 0; r < in->nroots; r++) {
+		uint64_t off = in->roots[r] - layout_scratch_base_gpa(&layout);
+		if (in->roots[r] < layout_scratch_base_gpa(&layout) || off >= in->scratch_bytes)
+			return sb_errf(err, SB_E_GUEST, "snapshot: page-table root 0x%llx is outside "
+				       "scratch [0x%llx, +%llu)", (unsigned long long)in->roots[r],
+				       (unsigned long long)layout_scratch_base_gpa(&layout),
+				       (unsigned long long)in->scratch_bytes);
+	}
 	if (pt_status_err(err, pt_multiwalk_run(&mw, &c.rr.pt, in->roots, in->nroots, 0),
 			  "snapshot: walking the guest page tables"))
 		return -1;
@@ -288,6 +297,12 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 		goto out; /* the hook said why */
 	if (pt_status_err(err, ps, "snapshot: rebuilding the page tables"))
 		goto out;
+	if (c.stats.pages_mapped == 0) { /* not even the guest's code */
+		sb_errf(err, SB_E_GUEST, "snapshot: the page tables at root 0x%llx map no page "
+			"outside the scratch window: nothing to snapshot",
+			(unsigned long long)in->roots[0]);
+		goto out;
+	}
 	for (size_t r = 0; r < in->nroots; r++) {
 		if (pt_status_err(err, pt_hostbuf_set_root(&hb, out_roots[r]), "snapshot: root") ||
 		    snap_map_scratch_window(&hb, &layout, err))

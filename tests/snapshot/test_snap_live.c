@@ -52,6 +52,7 @@ struct take_opts {
 	const struct snap_extra_region *extra;
 	size_t n_extra;
 	unsigned n_host_fns; /* 0: one */
+	gpa_t root;          /* 0: the layout's page-table root */
 };
 
 static struct snapshot *take_with(struct mem_mgr *m, uint64_t generation,
@@ -65,7 +66,7 @@ static struct snapshot *take(struct mem_mgr *m, uint64_t generation, struct sb_e
 static struct snapshot *take_with(struct mem_mgr *m, uint64_t generation,
 				  const struct take_opts *o, struct sb_err *err)
 {
-	gpa_t root = layout_pt_base_gpa(mgr_layout(m));
+	gpa_t root = o->root ? o->root : layout_pt_base_gpa(mgr_layout(m));
 	struct kvm_sregs sregs = { .cr0 = 0x80010033 };
 	static struct snap_host_fn fns[SNAP_MAX_HOST_FNS + 1];
 	for (unsigned i = 0; i <= SNAP_MAX_HOST_FNS; i++)
@@ -192,6 +193,27 @@ static void test_large_page_fanout(struct mem_mgr *m, struct snapshot *base)
 
 /* More host functions than a snapshot records is an error, not a silent
  * truncation a restore would then accept without the rest. */
+/* A root the guest pointed somewhere useless (a restore taken right after
+ * another used to record the previous run's CR3): refused, with the
+ * reason, not a snapshot of nothing. */
+static void test_bad_root(struct mem_mgr *m, struct snapshot *base)
+{
+	struct sb_err err = { 0 };
+	mgr_restore(m, base, NULL);
+	const struct layout *l = mgr_layout(m);
+	gpa_t zero_page = layout_first_free_scratch_gpa(l) + 4 * SB_PAGE_SIZE; /* free: all zero */
+	struct snapshot *s = take_with(m, 1, &(struct take_opts){ .root = zero_page }, &err);
+	if (!CHECK(s == NULL))
+		snap_unref(s);
+	CHECK_U64(err.code, SB_E_GUEST);
+	CHECK_CONTAINS(err.msg, "map no page");
+	s = take_with(m, 1, &(struct take_opts){ .root = SB_BASE_ADDRESS }, &err);
+	if (!CHECK(s == NULL))
+		snap_unref(s);
+	CHECK_U64(err.code, SB_E_GUEST);
+	CHECK_CONTAINS(err.msg, "outside scratch");
+}
+
 static void test_too_many_host_fns(struct mem_mgr *m, struct snapshot *base)
 {
 	struct sb_err err = { 0 };
@@ -309,6 +331,7 @@ int main(int argc, char **argv)
 	CHECK_CONTAINS(err.msg, "not guest memory");
 
 	test_too_many_host_fns(&m, base);
+	test_bad_root(&m, base);
 	test_large_page_fanout(&m, base);
 
 	snap_unref(a);
