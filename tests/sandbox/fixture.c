@@ -87,3 +87,17 @@ bool fixture_restore(struct sandbox *sb, struct snapshot *s)
 	fprintf(stderr, "  restore: %s\n", err.msg);
 	return false;
 }
+
+struct sandbox *fixture_sandbox_at_snapshot(struct snapshot *elf, const struct sandbox_config *cfg,
+					    struct snapshot **s)
+{
+	struct sandbox *sb = fixture_sandbox(elf, cfg);
+	uint64_t r;
+	struct sb_err err;
+	if (call_u64_1(sb, "touch_pages", 3, &r, &err))
+		fprintf(stderr, "  touch_pages(3): %s\n", err.msg);
+	*s = fixture_snapshot_of(sb);
+	if (*s)
+		fixture_restore(sb, *s);
+	return sb;
+}

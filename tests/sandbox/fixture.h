@@ -21,6 +21,11 @@ struct sandbox *fixture_sandbox(struct snapshot *snap, const struct sandbox_conf
 struct snapshot *fixture_snapshot_of(struct sandbox *sb);
 bool fixture_restore(struct sandbox *sb, struct snapshot *s);
 
+/* A sandbox from `elf` with `cfg` (NULL = defaults) that dirtied 3 heap
+ * pages, took a CALL snapshot *s and runs from it (restored once). */
+struct sandbox *fixture_sandbox_at_snapshot(struct snapshot *elf, const struct sandbox_config *cfg,
+					    struct snapshot **s);
+
 /* Typed call helpers: return sandbox_call's result, fill *out on success. */
 int call_i64_2(struct sandbox *sb, const char *fn, int64_t a, int64_t b, int64_t *out,
 	       struct sb_err *err);

@@ -71,14 +71,7 @@ static int callv(struct sandbox *sb, const char *fn, const uint64_t *a, unsigned
 static struct sandbox *sandbox_with_snapshot(enum sandbox_guest_mode mode, struct snapshot **s)
 {
 	struct sandbox_config c = config(mode);
-	struct sandbox *sb = fixture_sandbox(elf, &c);
-	uint64_t r;
-	struct sb_err err;
-	call_u64_1(sb, "touch_pages", 3, &r, &err);
-	*s = fixture_snapshot_of(sb);
-	if (*s)
-		fixture_restore(sb, *s);
-	return sb;
+	return fixture_sandbox_at_snapshot(elf, &c, s);
 }
 
 static const struct same_call calls[] = {
