@@ -4,7 +4,7 @@
  * Restore makes the sandbox what a fresh sandbox from the snapshot is
  * (the contract in sandbox.h), and the host alone decides what that takes:
  *
- *  - Memory. The scratch slot is dirty-logged: KVM_GET_DIRTY_LOG (~1 us
+ *  - Memory. The scratch slot is dirty-logged: KVM_GET_DIRTY_LOG (~1-2 us
  *    here) names every page the guest wrote since the last restore, from any
  *    ring, through any mapping; the host adds the pages it wrote itself.
  *    Each such page is rewritten in place (mgr_restore): a page of the
@@ -16,17 +16,18 @@
  *    tables but not the host's: after a host rewrite KVM would go on using
  *    the old translations (measured: a second restore read the previous
  *    run's pages). And a page the guest used as a page table and the host
- *    then zeroed keeps a stale shadow. So when the guest wrote the
- *    page-table area or the exception stack -- the only ways to edit the
- *    tables or to reach ring 0 (every exception pushes its frame there; the
- *    IDT, GDT and TSS sit in snapshot pages that only a page-table edit can
- *    change) -- or calls run in ring 0, or the last call did not end
- *    cleanly, or the snapshot changes, the restore is "full": a memory-slot
- *    change makes KVM drop every shadow table (on hardware with EPT it
- *    flushes the guest's TLB), and the ring-0 state is reset (debug
- *    registers, XCR0, MSRs: three ioctls; pending events through kvm_run). Otherwise no page table
- *    changed and no ring-0 code ran, and resetting the data pages in place
- *    is enough.
+ *    then zeroed keeps a stale shadow. So the restore is "full" when the
+ *    guest wrote the page-table area or the exception stack, or calls run
+ *    in ring 0, or the last call did not end cleanly, or the snapshot
+ *    changes. The first two are the only ways to edit the tables or to
+ *    reach ring 0: every exception pushes its frame onto that stack (IST1),
+ *    and the IDT, GDT and TSS sit in snapshot pages that only a table edit
+ *    can change. A full restore changes a memory slot, which makes KVM drop
+ *    every shadow table (with EPT it flushes the guest's TLB), and resets
+ *    the ring-0 state: debug registers, XCR0, MSRs (three ioctls), pending
+ *    events (through kvm_run). Otherwise no table changed and no ring-0
+ *    code ran since the last restore, which left ring-0 state fresh, and
+ *    resetting the data pages in place is enough.
  *  - Registers. Special registers go through kvm_run's synchronised block
  *    (no ioctl); general registers are set at every call's entry; the FPU /
  *    SSE / xsave state is reset on every restore (one ioctl: ring 3 can
