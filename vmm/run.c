@@ -164,9 +164,10 @@ int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err)
 		return 0;
 	struct kvm_run *run = vcpu->run;
 	int r = 0;
+	bool again = true;
 	/* One access may take several rounds: an MMIO access split across
 	 * two pages, a REP INS. */
-	for (unsigned round = 0; round < VCPU_COMPLETE_MAX_ROUNDS; round++) {
+	for (unsigned round = 0; round < VCPU_COMPLETE_MAX_ROUNDS && again; round++) {
 		fill_pending(vcpu);
 		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 		r = kvm_ioctl_raw(vcpu->fd, KVM_RUN, NULL);
@@ -180,13 +181,11 @@ int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err)
 			vcpu->exit_pending = false;
 			return 0;
 		}
-		bool again = r == 0 && (run->exit_reason == KVM_EXIT_MMIO ||
-					(run->exit_reason == KVM_EXIT_IO &&
-					 run->io.direction == KVM_EXIT_IO_IN));
-		if (!again)
-			break;
+		again = r == 0 && (run->exit_reason == KVM_EXIT_MMIO ||
+				   (run->exit_reason == KVM_EXIT_IO &&
+				    run->io.direction == KVM_EXIT_IO_IN));
 	}
 	return sb_errf(err, SB_E_KVM, "vCPU %u: completing the guest's last I/O or MMIO access: %s",
-		       vcpu->id, r < 0 ? kvm_strerror(-r) : r == 0 && run->exit_reason == KVM_EXIT_MMIO
-		       ? "it goes on for more rounds than allowed" : "KVM_RUN ran the guest");
+		       vcpu->id, r < 0 ? kvm_strerror(-r)
+		       : again ? "it went on for more rounds than allowed" : "KVM_RUN ran the guest");
 }

@@ -40,7 +40,7 @@ int vcpu_set_sregs(struct vcpu *vcpu, const struct kvm_sregs *sregs, struct sb_e
 
 /* The state of a vCPU that has never run, as far as a guest can change it
  * beyond the general and special registers (vcpu_state.c). */
-#define VCPU_RESET_MSRS_MAX 256
+#define VCPU_RESET_MSRS_MAX 320
 struct vcpu_fresh {
 	bool have_xsave, have_xcrs;
 	struct kvm_xsave xsave; /* or, without KVM_GET_XSAVE, fpu */

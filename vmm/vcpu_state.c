@@ -12,6 +12,7 @@
 #include "vcpu.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/ioctl.h>
 
@@ -73,32 +74,75 @@ static const struct msr_range unlisted_msrs[] = {
 	{ 0xC0010140, 2 },   /* OSVW_ID_LENGTH, OSVW_STATUS */
 };
 
-static void add_msr(struct vcpu_fresh *f, uint32_t index)
+/* Room for every candidate: false when full (the caller says so). */
+static bool add_msr(struct vcpu_fresh *f, uint32_t index)
 {
 	for (uint32_t i = 0; i < f->msrs.h.nmsrs; i++)
 		if (f->msrs.e[i].index == index)
-			return;
-	if (f->msrs.h.nmsrs < VCPU_RESET_MSRS_MAX && !skipped_msr(index))
-		f->msrs.e[f->msrs.h.nmsrs++].index = index;
+			return true;
+	if (skipped_msr(index))
+		return true;
+	if (f->msrs.h.nmsrs == VCPU_RESET_MSRS_MAX)
+		return false;
+	f->msrs.e[f->msrs.h.nmsrs++].index = index;
+	return true;
 }
 
-static int capture_msrs(struct vcpu *vcpu, struct vcpu_fresh *f, struct sb_err *err)
+/* Which MSRs this KVM reads and takes back is the same for every vCPU of
+ * the process: found once (a probe of ~240 candidates, an ioctl for each
+ * one refused), then every sandbox reads their fresh values in one ioctl. */
+static pthread_mutex_t accepted_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t accepted_idx[VCPU_RESET_MSRS_MAX];
+static uint32_t n_accepted;
+static bool accepted_known;
+
+static int find_accepted(struct vcpu *vcpu, struct vcpu_fresh *f, struct sb_err *err)
 {
 	struct {
 		struct kvm_msr_list h;
 		uint32_t idx[VCPU_RESET_MSRS_MAX];
 	} list = { .h.nmsrs = VCPU_RESET_MSRS_MAX };
-	f->msrs.h.nmsrs = 0;
 	if (KVM_IOCTL(vcpu->vm->kvm->fd, KVM_GET_MSR_INDEX_LIST, &list, err) < 0)
 		return sb_err_prefix(err, "listing the MSRs a restore resets (room for %d): ",
 				     VCPU_RESET_MSRS_MAX);
-	for (uint32_t i = 0; i < list.h.nmsrs && i < VCPU_RESET_MSRS_MAX; i++)
-		add_msr(f, list.idx[i]);
+	bool room = true;
+	for (uint32_t i = 0; i < list.h.nmsrs; i++)
+		room = room && add_msr(f, list.idx[i]);
 	for (size_t i = 0; i < sizeof unlisted_msrs / sizeof unlisted_msrs[0]; i++)
 		for (uint32_t k = 0; k < unlisted_msrs[i].count; k++)
-			add_msr(f, unlisted_msrs[i].first + k);
+			room = room && add_msr(f, unlisted_msrs[i].first + k);
+	if (!room)
+		return sb_errf(err, SB_E_TOO_BIG, "more MSRs to reset than the %d a vCPU keeps room "
+			       "for (VCPU_RESET_MSRS_MAX)", VCPU_RESET_MSRS_MAX);
 	keep_accepted(vcpu, f, KVM_GET_MSRS);
 	keep_accepted(vcpu, f, KVM_SET_MSRS);
+	return 0;
+}
+
+static int capture_msrs(struct vcpu *vcpu, struct vcpu_fresh *f, struct sb_err *err)
+{
+	int rc = 0;
+	f->msrs.h.nmsrs = 0;
+	pthread_mutex_lock(&accepted_lock);
+	if (!accepted_known) {
+		rc = find_accepted(vcpu, f, err);
+		for (uint32_t i = 0; rc == 0 && i < f->msrs.h.nmsrs; i++)
+			accepted_idx[i] = f->msrs.e[i].index;
+		n_accepted = f->msrs.h.nmsrs;
+		accepted_known = rc == 0;
+		pthread_mutex_unlock(&accepted_lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&accepted_lock);
+	f->msrs.h.nmsrs = n_accepted;
+	for (uint32_t i = 0; i < n_accepted; i++)
+		f->msrs.e[i] = (struct kvm_msr_entry){ .index = accepted_idx[i] };
+	int n = KVM_IOCTL(vcpu->fd, KVM_GET_MSRS, &f->msrs, err);
+	if (n < 0)
+		return sb_err_prefix(err, "reading the fresh MSRs: ");
+	if ((uint32_t)n != n_accepted)
+		return sb_errf(err, SB_E_KVM, "KVM_GET_MSRS read %d of %u MSRs (stopped at 0x%x)", n,
+			       n_accepted, f->msrs.e[n].index);
 	return 0;
 }
 

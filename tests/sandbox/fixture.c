@@ -101,3 +101,12 @@ struct sandbox *fixture_sandbox_at_snapshot(struct snapshot *elf, const struct s
 		fixture_restore(sb, *s);
 	return sb;
 }
+
+bool fixture_section(const char *env, const char *name)
+{
+	const char *only = getenv(env);
+	if (only && !strstr(only, name))
+		return false;
+	fprintf(stderr, "== %s\n", name);
+	return true;
+}

@@ -26,6 +26,11 @@ bool fixture_restore(struct sandbox *sb, struct snapshot *s);
 struct sandbox *fixture_sandbox_at_snapshot(struct snapshot *elf, const struct sandbox_config *cfg,
 					    struct snapshot **s);
 
+/* Whether to run the test section `name`: every section unless the
+ * environment variable `env` lists some (a comma-separated subset). Prints
+ * "== name" before a section that runs. */
+bool fixture_section(const char *env, const char *name);
+
 /* Typed call helpers: return sandbox_call's result, fill *out on success. */
 int call_i64_2(struct sandbox *sb, const char *fn, int64_t a, int64_t b, int64_t *out,
 	       struct sb_err *err);

@@ -573,13 +573,11 @@ int main(int argc, char **argv)
 	fixture_require_kvm();
 	elf_path = argv[1];
 	elf = fixture_snapshot(argv[1], NULL);
-	const char *only = getenv("REDTEAM_ONLY");
-#define RUN(name, call)                                              \
-	do {                                                         \
-		if (!only || strstr(only, name)) {                    \
-			fprintf(stderr, "== %s\n", name);              \
-			call;                                        \
-		}                                                    \
+#define RUN(name, call) \
+	do { \
+		if (fixture_section("REDTEAM_ONLY", name)) { \
+			call; \
+		} \
 	} while (0)
 	RUN("in_pending", for (uint64_t m = 0; m < 3; m++) test_in_pending(m));
 	RUN("mmio_fragments", for (uint64_t m = 0; m < 4; m++) test_mmio(m));

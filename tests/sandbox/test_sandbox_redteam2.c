@@ -810,13 +810,11 @@ int main(int argc, char **argv)
 	fixture_require_kvm();
 	elf_path = argv[1];
 	elf = fixture_snapshot(argv[1], NULL);
-	const char *only = getenv("REDTEAM2_ONLY");
-#define RUN(name, call)                                              \
-	do {                                                         \
-		if (!only || strstr(only, name)) {                    \
-			fprintf(stderr, "== %s\n", name);              \
-			call;                                        \
-		}                                                    \
+#define RUN(name, call) \
+	do { \
+		if (fixture_section("REDTEAM2_ONLY", name)) { \
+			call; \
+		} \
 	} while (0)
 	RUN("snap_after_create", test_snap_after_create());
 	RUN("snap_after_restore", { test_snap_after_restore_segs(); test_snap_after_restore_kernel();

@@ -17,7 +17,7 @@
 #include "fixture.h"
 #include "guest_state.h"
 
-static struct snapshot *elf_user, *elf_kernel;
+static struct snapshot *guest_elf; /* the ring is the sandbox's, not the snapshot's */
 
 static void check_like_fresh(struct sandbox *sb, struct snapshot *s, const char *what)
 {
@@ -127,9 +127,9 @@ out:
 static void test_cross_sandbox(void)
 {
 	struct snapshot *s1, *s2;
-	struct sandbox *a = two_snapshots(elf_user, SANDBOX_MODE_USER, &s1, &s2);
+	struct sandbox *a = two_snapshots(guest_elf, SANDBOX_MODE_USER, &s1, &s2);
 	struct sandbox_config c = config(SANDBOX_MODE_USER);
-	struct sandbox *b = fixture_sandbox(elf_user, &c);
+	struct sandbox *b = fixture_sandbox(guest_elf, &c);
 	sandbox_destroy(a);
 	scribble(b, 0xC505, 0);
 	if (s2 && fixture_restore(b, s2))
@@ -143,7 +143,7 @@ static void test_cross_sandbox(void)
 static void test_after_failure(void)
 {
 	struct snapshot *s1, *s2;
-	struct sandbox *sb = two_snapshots(elf_user, SANDBOX_MODE_USER, &s1, &s2);
+	struct sandbox *sb = two_snapshots(guest_elf, SANDBOX_MODE_USER, &s1, &s2);
 	struct sb_err err;
 	uint64_t r;
 	if (!s1)
@@ -199,7 +199,7 @@ out:
 static void test_light_restore(void)
 {
 	struct snapshot *s1, *s2;
-	struct sandbox *sb = two_snapshots(elf_user, SANDBOX_MODE_USER, &s1, &s2);
+	struct sandbox *sb = two_snapshots(guest_elf, SANDBOX_MODE_USER, &s1, &s2);
 	uint64_t r;
 	struct sb_err err;
 	if (!s1)
@@ -223,15 +223,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fixture_require_kvm();
-	elf_user = fixture_snapshot(argv[1], NULL);
-	elf_kernel = fixture_snapshot(argv[1], NULL);
+	guest_elf = fixture_snapshot(argv[1], NULL);
 	test_light_restore();
-	test_same_and_other(elf_user, SANDBOX_MODE_USER, "ring 3");
-	test_same_and_other(elf_kernel, SANDBOX_MODE_KERNEL, "ring 0");
+	test_same_and_other(guest_elf, SANDBOX_MODE_USER, "ring 3");
+	test_same_and_other(guest_elf, SANDBOX_MODE_KERNEL, "ring 0");
 	test_cross_sandbox();
 	test_after_failure();
 	test_after_overflow(argv[1]);
-	snap_unref(elf_user);
-	snap_unref(elf_kernel);
+	snap_unref(guest_elf);
 	return check_done();
 }
