@@ -31,6 +31,15 @@ struct mem_mgr {
 	uint64_t *dirty;       /* one bit per scratch page: reset it on the next restore */
 	bool all_dirty;        /* reset every page (no dirty log to go by) */
 	bool fresh;            /* a new zero mapping: only non-zero parts need writing */
+	/* host-cow (mgr_hostcow.c): the sandbox's private, writable copy of
+	 * the snapshot's guest-visible pages, and the page tables the guest
+	 * runs on (the snapshot's, writable data mapped writable in place);
+	 * NULL under rewrite. */
+	uint8_t *snap_mem;
+	uint64_t snap_mem_bytes;
+	uint64_t *snap_dirty;  /* one bit per snapshot page: copy it back next time */
+	const uint8_t *pt_tail; /* page tables copied into the page-table area */
+	uint64_t pages_retained;
 };
 
 /* What a reset did. */
@@ -75,6 +84,12 @@ int mgr_replace_scratch(struct mem_mgr *m, uint64_t bytes, struct sb_err *err);
 static inline const struct layout *mgr_layout(const struct mem_mgr *m)
 {
 	return &m->snap->layout;
+}
+/* Guest memory behind the snapshot region: the private copy under
+ * host-cow, the shared read-only image otherwise. */
+static inline uint8_t *mgr_snapshot_mem(const struct mem_mgr *m)
+{
+	return m->snap_mem ? m->snap_mem : m->snap->image;
 }
 static inline uint8_t *mgr_input(const struct mem_mgr *m)
 {

@@ -75,6 +75,36 @@ uint64_t sandbox_last_call_exits(const struct sandbox *sb)
 	return sb->exits;
 }
 
+uint64_t sandbox_last_call_cow_faults(const struct sandbox *sb)
+{
+	return sb->cow_faults;
+}
+
+enum sandbox_restore_strategy sandbox_restore_strategy(const struct sandbox *sb)
+{
+	return sb->cfg.restore_strategy;
+}
+
+static const char *const strategy_names[SANDBOX_RESTORE__COUNT] = {
+	[SANDBOX_RESTORE_REWRITE] = "rewrite",
+	[SANDBOX_RESTORE_HOST_COW] = "host-cow",
+};
+
+const char *sandbox_restore_strategy_name(enum sandbox_restore_strategy s)
+{
+	return (unsigned)s < SANDBOX_RESTORE__COUNT ? strategy_names[s] : "?";
+}
+
+int sandbox_restore_strategy_parse(const char *name, enum sandbox_restore_strategy *out)
+{
+	for (unsigned i = 0; i < SANDBOX_RESTORE__COUNT; i++)
+		if (strcmp(name, strategy_names[i]) == 0) {
+			*out = (enum sandbox_restore_strategy)i;
+			return 0;
+		}
+	return -1;
+}
+
 struct sandbox_restore_info sandbox_last_restore(const struct sandbox *sb)
 {
 	return sb->last_restore;
@@ -188,6 +218,12 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 	if (!sb)
 		return sb_errf(err, SB_E_NOMEM, "cannot allocate a sandbox");
 	sb->cfg = cfg ? *cfg : sandbox_config_default();
+	if ((unsigned)sb->cfg.restore_strategy >= SANDBOX_RESTORE__COUNT) {
+		sb_errf(err, SB_E_INVAL, "create: unknown restore strategy %d",
+			(int)sb->cfg.restore_strategy);
+		free(sb);
+		return -1;
+	}
 	for (unsigned i = 0; i < sb->cfg.n_host_fns; i++)
 		if (sandbox_register_host_fn(sb, &sb->cfg.host_fns[i], err))
 			goto fail_free;

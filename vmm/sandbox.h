@@ -58,9 +58,42 @@ enum sandbox_guest_mode {
 	SANDBOX_MODE_KERNEL, /* ring 0 */
 };
 
+/* How restore makes the sandbox its snapshot again (sandbox_snapshot.c).
+ * Every strategy keeps the contract of sandbox_restore; they differ in
+ * where the cost lands.
+ *
+ *  rewrite   the snapshot's pages are mapped read-only, writable data
+ *            copy-on-write: the guest's first write to a page faults and
+ *            the page is copied into scratch and remapped (a page-table
+ *            edit). Restore resets the scratch pages the guest wrote and,
+ *            when the page tables changed, rewrites them from the snapshot
+ *            and drops KVM's shadow tables (a memory-slot change).
+ *  host-cow  the sandbox maps a private, writable copy of the snapshot
+ *            (the host copies the snapshot's non-zero pages once per
+ *            sandbox and snapshot; its zero pages come from the kernel's
+ *            copy-on-write). Writable data is mapped writable in place, so a
+ *            write takes no guest fault and edits no page table. Restore
+ *            copies back the snapshot pages KVM logged dirty, as it resets
+ *            scratch. Pages the snapshot shares between several addresses
+ *            (the zero page of a live snapshot's untouched heap, aliases)
+ *            stay copy-on-write as under rewrite.
+ */
+enum sandbox_restore_strategy {
+	SANDBOX_RESTORE_REWRITE,
+	SANDBOX_RESTORE_HOST_COW,
+	SANDBOX_RESTORE__COUNT
+};
+#define SANDBOX_RESTORE_DEFAULT SANDBOX_RESTORE_REWRITE
+
+/* "rewrite", "host-cow"; "?" for anything else. */
+const char *sandbox_restore_strategy_name(enum sandbox_restore_strategy s);
+/* The strategy named `name`: 0, or -1 if there is none by that name. */
+int sandbox_restore_strategy_parse(const char *name, enum sandbox_restore_strategy *out);
+
 struct sandbox_config {
 	uint64_t deadline_ns; /* per call (and for init); 0 = no deadline */
 	enum sandbox_guest_mode mode;
+	enum sandbox_restore_strategy restore_strategy;
 	/* The guest's copy-on-write handler copies pages itself instead of
 	 * asking the host (SB_PORT_COPY_PAGE); slower on our machines. */
 	bool guest_copies_pages;
@@ -144,7 +177,12 @@ struct sandbox_restore_info {
 				ring-0 state reset (the guest wrote page tables or
 				the exception stack, or calls run in ring 0, or the
 				last call did not end cleanly, or another snapshot) */
-	uint64_t pages_reset; /* scratch pages rewritten */
+	uint64_t pages_reset; /* scratch pages rewritten (and, host-cow, snapshot
+				 pages copied back) */
+	uint64_t bytes_copied; /* bytes the restore wrote into guest memory */
+	/* host-cow: snapshot pages the guest writes in place, with no fault
+	 * (kept across restores); 0 under rewrite. */
+	uint64_t pages_retained;
 };
 struct sandbox_restore_info sandbox_last_restore(const struct sandbox *sb);
 
@@ -169,5 +207,10 @@ struct snapshot *sandbox_current_snapshot(const struct sandbox *sb);
 uint64_t sandbox_scratch_pages_used(const struct sandbox *sb);
 /* VM exits taken by the last call (1 for a call with no host calls). */
 uint64_t sandbox_last_call_exits(const struct sandbox *sb);
+/* Copy-on-write faults the last call took: pages the guest's fault handler
+ * asked the host to copy (SB_PORT_COPY_PAGE). Always 0 when the guest
+ * copies pages itself (sandbox_config.guest_copies_pages). */
+uint64_t sandbox_last_call_cow_faults(const struct sandbox *sb);
+enum sandbox_restore_strategy sandbox_restore_strategy(const struct sandbox *sb);
 
 #endif

@@ -49,6 +49,7 @@ struct sandbox {
 	char reason[SB_ERR_MSG_MAX];
 	struct abort_stream abort;
 	uint64_t exits;
+	uint64_t cow_faults;  /* SB_PORT_COPY_PAGE requests in the last run */
 	uint8_t *flush_page; /* host memory behind SANDBOX_SLOT_FLUSH */
 	struct snap_extra_region extra[SNAP_MAX_EXTRA];
 	size_t n_extra;

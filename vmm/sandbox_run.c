@@ -156,7 +156,7 @@ static uint8_t *guest_page(const struct sandbox *sb, gpa_t gpa, bool scratch_onl
 	uint64_t size = r.base == LAYOUT_GPA_SCRATCH ? sb->mem.scratch_bytes : layout_snapshot_bytes(l);
 	if (r.offset > size - SB_PAGE_SIZE)
 		return NULL;
-	return (r.base == LAYOUT_GPA_SCRATCH ? sb->mem.scratch : sb->mem.snap->image) + r.offset;
+	return (r.base == LAYOUT_GPA_SCRATCH ? sb->mem.scratch : mgr_snapshot_mem(&sb->mem)) + r.offset;
 }
 
 /* The guest's copy-on-write handler asks for one page copy (proto.h). */
@@ -210,6 +210,7 @@ static int serve_port(struct sandbox *sb, const struct vcpu_exit *x, struct sb_e
 			return finish_abort(sb, err);
 		return 0;
 	case SB_PORT_COPY_PAGE:
+		sb->cow_faults++;
 		return serve_copy_page(sb, err);
 	case SB_PORT_ZERO_PAGE:
 		return serve_zero_page(sb, err);
@@ -250,6 +251,7 @@ int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
 	struct vcpu_exit x;
 	memset(&sb->abort, 0, sizeof sb->abort);
 	sb->exits = 0;
+	sb->cow_faults = 0;
 	sb->clean_stop = false;
 	for (;;) {
 		int rc = vcpu_run(sb->vcpu, &x, err);
