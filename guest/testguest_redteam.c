@@ -7,7 +7,7 @@
  *                            sandbox), left for KVM to complete at the next
  *                            entry: mode 0 plain `inb`, 1 `insb` (one byte
  *                            to a scratch free page), 2 `rep insb` with
- *                            RCX = 1. If KVM completes it after a restore,
+ *                            RCX = 1, 3 `rep insb` of two pages. If KVM completes it after a restore,
  *                            the guest resumes after the instruction, in
  *                            code that answers any call with RT_HIJACKED.
  *   rt_mmio(mode, gpa)       maps `gpa` (no memory there) at RT_MMIO_VA and
@@ -50,7 +50,7 @@ __attribute__((noreturn, used)) void rt_landing(void)
 
 void rt_in_plain(uint64_t port);
 void rt_ins_one(uint64_t dst, uint64_t port);
-void rt_ins_rep(uint64_t dst, uint64_t port);
+void rt_ins_rep(uint64_t dst, uint64_t port, uint64_t count);
 __asm__(".text\n"
 	"rt_in_plain:\n\t"
 	"movl %edi, %edx\n\t"
@@ -61,8 +61,8 @@ __asm__(".text\n"
 	"insb\n\t"
 	"jmp rt_land\n"
 	"rt_ins_rep:\n\t"
+	"movq %rdx, %rcx\n\t"
 	"movl %esi, %edx\n\t"
-	"movl $1, %ecx\n\t"
 	"rep insb\n\t"
 	"jmp rt_land\n"
 	"rt_land:\n\t"
@@ -80,8 +80,13 @@ static int fn_rt_in(const struct sb_value *args, struct sb_value *ret, struct sb
 		rt_in_plain(port);
 	else if (mode == 1)
 		rt_ins_one(dst, port);
-	else
-		rt_ins_rep(dst, port);
+	else if (mode == 2)
+		rt_ins_rep(dst, port, 1);
+	else { /* two pages' worth: more elements than the host completes one by one */
+		sb_scratch_alloc_page();
+		sb_scratch_alloc_page();
+		rt_ins_rep(dst, port, 2 * SB_PAGE_SIZE);
+	}
 	ret->as.u64 = 0; /* not reached: the host refuses IN */
 	return 0;
 }

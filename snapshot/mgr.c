@@ -56,6 +56,7 @@ int mgr_init(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err)
 
 void mgr_fini(struct mem_mgr *m)
 {
+	mgr_hostcow_unmap(m);
 	if (m->scratch)
 		munmap(m->scratch, m->scratch_bytes);
 	free(m->dirty);
@@ -121,14 +122,17 @@ static void reset_page(struct mem_mgr *m, uint64_t p, struct mgr_reset *r)
 		uint64_t n = pt_bytes - (off - pt_off);
 		if (n > SB_PAGE_SIZE)
 			n = SB_PAGE_SIZE;
-		memcpy(dst, snap_pt_tail(m->snap) + (off - pt_off), n);
+		const uint8_t *tables = m->snap_mem ? m->pt_tail : snap_pt_tail(m->snap);
+		memcpy(dst, tables + (off - pt_off), n);
 		if (n < SB_PAGE_SIZE)
 			memset(dst + n, 0, SB_PAGE_SIZE - n);
 	} else {
 		memset(dst, 0, SB_PAGE_SIZE);
 	}
-	if (r)
+	if (r) {
 		r->pages_reset++;
+		r->bytes_copied += SB_PAGE_SIZE;
+	}
 }
 
 /* Was a page written that can tell of page-table edits or of ring-0 code:
@@ -199,6 +203,8 @@ void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r)
 		}
 	}
 	memset(m->dirty, 0, words * sizeof *m->dirty);
+	if (m->snap_mem)
+		mgr_hostcow_reset(m, r);
 	m->all_dirty = false;
 	m->fresh = false;
 	sb_stack_reset(mgr_input(m), layout_input_bytes(l));

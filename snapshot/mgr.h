@@ -45,6 +45,7 @@ struct mem_mgr {
 /* What a reset did. */
 struct mgr_reset {
 	uint64_t pages_reset;
+	uint64_t bytes_copied; /* bytes written into guest memory */
 	/* The guest wrote the page-table area or the exception stack (so it
 	 * may have edited page tables or run ring-0 code), or the page tables
 	 * changed to another snapshot's: the vCPU's paging structures and
@@ -76,6 +77,23 @@ uint64_t mgr_dirty_log_words(const struct mem_mgr *m);
 /* The host wrote `bytes` at host address p (ignored unless p is in
  * scratch): reset them next time. */
 void mgr_mark_host_write(const struct mem_mgr *m, const void *p, uint64_t bytes);
+
+/* Host copy-on-write (mgr_hostcow.c; SANDBOX_RESTORE_HOST_COW).
+ * mgr_use_hostcow: from now on the snapshot region is a private, writable
+ * copy of the current snapshot (mgr_snapshot_mem) and the page tables have
+ * writable data writable in place; the page-table area is reset to them.
+ * mgr_hostcow_map: a fresh private copy of `snap` (the old copy goes), for
+ * a switch to it: call before mgr_restore(m, snap). mgr_merge_snap_dirty /
+ * mgr_mark_snap_all_dirty: pages of the copy to copy back from the image
+ * on the next restore (KVM's log of the snapshot slot, or all). */
+int mgr_use_hostcow(struct mem_mgr *m, struct sb_err *err);
+int mgr_hostcow_map(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err);
+void mgr_hostcow_unmap(struct mem_mgr *m);
+void mgr_merge_snap_dirty(struct mem_mgr *m, const uint64_t *log);
+void mgr_mark_snap_all_dirty(struct mem_mgr *m);
+uint64_t mgr_snap_dirty_log_words(const struct mem_mgr *m);
+/* (mgr.c's restore) copy back the marked pages of the private copy. */
+void mgr_hostcow_reset(struct mem_mgr *m, struct mgr_reset *r);
 
 /* A fresh, zero scratch mapping of `bytes` in place of the old one (its
  * dirty bitmap too). On failure the old one stays. */

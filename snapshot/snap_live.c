@@ -239,7 +239,8 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 	const struct snapshot *base = in->base;
 	struct layout layout = base->layout;
 	struct pt_region regions[2 + SNAP_MAX_EXTRA] = {
-		{ SB_BASE_ADDRESS, base->image, layout_snapshot_bytes(&layout) },
+		{ SB_BASE_ADDRESS, in->snapshot_mem ? in->snapshot_mem : base->image,
+		  layout_snapshot_bytes(&layout) },
 		{ layout_scratch_base_gpa(&layout), in->scratch, in->scratch_bytes },
 	};
 	if (in->n_extra > SNAP_MAX_EXTRA)

@@ -63,6 +63,7 @@ void snap_unref(struct snapshot *s)
 {
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	snap_hostcow_free(s);
 	munmap(s->image, s->map_bytes);
 	free(s);
 }

@@ -67,7 +67,20 @@ struct snapshot {
 	unsigned n_host_fns;
 	struct snap_host_fn host_fns[SNAP_MAX_HOST_FNS];
 	char source[256];    /* where it came from, for messages and reports */
+	struct snap_hostcow *hostcow; /* built on first use: snap_hostcow() */
 };
+
+/* What sandboxes restoring by host copy-on-write need of a snapshot
+ * (snap_hostcow.c): built on first use, then shared and read-only. */
+struct snap_hostcow {
+	uint8_t *pt;             /* the page-table tail, writable data writable in place */
+	uint64_t pages_writable; /* leaves made writable */
+	uint64_t *nonzero;       /* one bit per guest-visible image page: not all zero */
+	uint64_t nonzero_pages;
+};
+/* NULL with err filled on failure (out of memory, tables that cannot be
+ * walked). Safe to call from several threads. */
+const struct snap_hostcow *snap_hostcow(struct snapshot *s, struct sb_err *err);
 
 /* Build the INIT snapshot of a guest ELF: load it at the code region,
  * write the PEB and init data (may be NULL with init_bytes 0; init_flags
@@ -89,6 +102,9 @@ struct snap_extra_region {
 #define SNAP_MAX_EXTRA 16
 struct snap_live_input {
 	const struct snapshot *base;  /* the snapshot the sandbox runs from */
+	/* What the guest sees in the snapshot region, if not base's image (a
+	 * host-cow sandbox's private copy); NULL = base->image. */
+	const uint8_t *snapshot_mem;
 	const uint8_t *scratch;       /* its scratch region */
 	uint64_t scratch_bytes;
 	const gpa_t *roots;           /* page-table roots (CR3 of each address space) */

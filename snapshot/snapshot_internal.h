@@ -18,4 +18,7 @@ int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
  * page-table area supervisor-only in the tables of `hb`'s current root. */
 int snap_hide_pt_area(struct pt_hostbuf *hb, const struct layout *layout, struct sb_err *err);
 
+/* Free what snap_hostcow built (the last reference is gone). */
+void snap_hostcow_free(struct snapshot *s);
+
 #endif

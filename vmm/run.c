@@ -169,6 +169,17 @@ int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err)
 	 * two pages, a REP INS. */
 	for (unsigned round = 0; round < VCPU_COMPLETE_MAX_ROUNDS && again; round++) {
 		fill_pending(vcpu);
+		/* A string instruction (REP MOVS from MMIO, REP INS) would go on
+		 * for RCX elements, one round each, as many as the guest chose:
+		 * RCX = 0 makes KVM's emulator end it at this element (it reads
+		 * the count again before each one, after synchronised registers).
+		 * The registers are the caller's to reset anyway. Not in the first
+		 * round: a REP INS's pending batch must be taken first (with RCX 0
+		 * it is never consumed and comes back every round). */
+		if (round > 0) {
+			run->s.regs.regs.rcx = 0;
+			run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+		}
 		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
 		r = kvm_ioctl_raw(vcpu->fd, KVM_RUN, NULL);
 		/* immediate_exit back to what cancel.c keeps: set only while a

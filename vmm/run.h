@@ -77,9 +77,11 @@ int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err);
  * RIP and destination a restore just set (on our machines port I/O goes
  * through KVM's emulator, so an IN is such an access too; an OUT is
  * finished at its exit). KVM_RUN with immediate_exit set completes it and
- * returns at once; an access split in several (across two pages, a REP
- * INS) takes one round each, at most VCPU_COMPLETE_MAX_ROUNDS. Reads
- * return all ones. No-op when nothing is pending. */
+ * returns at once; an access split in several (across two pages) takes
+ * one round each, at most VCPU_COMPLETE_MAX_ROUNDS; a string instruction
+ * (REP INS, REP MOVS from MMIO) is cut short at its current element with
+ * RCX = 0 (the registers are the caller's to reset). Reads return all
+ * ones. No-op when nothing is pending. */
 #define VCPU_COMPLETE_MAX_ROUNDS 64
 int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err);
 

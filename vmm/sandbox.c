@@ -233,9 +233,8 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 		goto fail_free;
 	if (mgr_init(&sb->mem, snap, err))
 		goto fail_vm;
-	if (vm_set_memslot(sb->vm, SANDBOX_SLOT_SNAPSHOT, layout_snapshot_base_gpa(), snap->image,
-			   layout_snapshot_bytes(l), true, err) ||
-	    sandbox_add_scratch_slot(sb, l, err))
+	if ((sb->cfg.restore_strategy == SANDBOX_RESTORE_HOST_COW && mgr_use_hostcow(&sb->mem, err)) ||
+	    sandbox_add_snapshot_slot(sb, err) || sandbox_add_scratch_slot(sb, l, err))
 		goto fail_mem;
 	sb->flush_page = mmap(NULL, SB_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sb->flush_page == MAP_FAILED) {
@@ -282,6 +281,7 @@ fail_flush:
 		munmap(sb->flush_page, SB_PAGE_SIZE);
 fail_mem:
 	free(sb->dirty_log);
+	free(sb->snap_dirty_log);
 	mgr_fini(&sb->mem);
 fail_vm:
 	vm_destroy(sb->vm);
@@ -298,6 +298,7 @@ void sandbox_destroy(struct sandbox *sb)
 	vm_destroy(sb->vm);
 	mgr_fini(&sb->mem);
 	free(sb->dirty_log);
+	free(sb->snap_dirty_log);
 	if (sb->flush_page)
 		munmap(sb->flush_page, SB_PAGE_SIZE);
 	free(sb);

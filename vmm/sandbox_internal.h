@@ -42,6 +42,7 @@ struct sandbox {
 	 * fault, a cancel or a host-side failure). */
 	bool clean_stop;
 	uint64_t *dirty_log;  /* KVM_GET_DIRTY_LOG buffer for the scratch slot */
+	uint64_t *snap_dirty_log; /* and for the snapshot slot (host-cow only) */
 	struct vcpu_fresh fresh;
 	struct sandbox_restore_info last_restore;
 	uint64_t generation;  /* of the snapshot last restored, or last taken */
@@ -74,6 +75,11 @@ int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, struct s
 /* Add the scratch slot (dirty-logged) for the current scratch mapping, where
  * layout `l` puts it, with a log buffer of its size. */
 int sandbox_add_scratch_slot(struct sandbox *sb, const struct layout *l, struct sb_err *err);
+
+/* Add the snapshot slot for the current snapshot: its shared image,
+ * read-only, or under host-cow the sandbox's private copy, writable and
+ * dirty-logged (with a log buffer of its size). */
+int sandbox_add_snapshot_slot(struct sandbox *sb, struct sb_err *err);
 
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);

@@ -73,6 +73,22 @@ int sandbox_add_scratch_slot(struct sandbox *sb, const struct layout *l, struct 
 				     sb->mem.scratch, sb->mem.scratch_bytes, err);
 }
 
+int sandbox_add_snapshot_slot(struct sandbox *sb, struct sb_err *err)
+{
+	const struct mem_mgr *m = &sb->mem;
+	uint64_t bytes = layout_snapshot_bytes(mgr_layout(m));
+	if (!m->snap_mem)
+		return vm_set_memslot(sb->vm, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, m->snap->image,
+				      bytes, true, err);
+	uint64_t *log = calloc(mgr_snap_dirty_log_words(m), sizeof *log);
+	if (!log)
+		return sb_errf(err, SB_E_NOMEM, "cannot allocate the snapshot dirty log");
+	free(sb->snap_dirty_log);
+	sb->snap_dirty_log = log;
+	return vm_set_memslot_logged(sb->vm, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, m->snap_mem,
+				     bytes, err);
+}
+
 uint64_t sandbox_generation(const struct sandbox *sb)
 {
 	return sb->generation;
@@ -107,6 +123,7 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
 	gpa_t root = sregs.cr3 & PT_X86_64_ADDR_MASK;
 	struct snap_live_input in = {
 		.base = sb->mem.snap,
+		.snapshot_mem = mgr_snapshot_mem(&sb->mem),
 		.scratch = sb->mem.scratch,
 		.scratch_bytes = sb->mem.scratch_bytes,
 		.roots = &root,
@@ -199,6 +216,12 @@ static void collect_dirty(struct sandbox *sb)
 		mgr_mark_all_dirty(&sb->mem);
 	else
 		mgr_merge_dirty(&sb->mem, sb->dirty_log);
+	if (!sb->mem.snap_mem)
+		return;
+	if (vm_get_dirty_log(sb->vm, SANDBOX_SLOT_SNAPSHOT, sb->snap_dirty_log, &ignored))
+		mgr_mark_snap_all_dirty(&sb->mem);
+	else
+		mgr_merge_snap_dirty(&sb->mem, sb->snap_dirty_log);
 }
 
 /* Memory: slots, scratch pages. Sets *full when the restore must also drop
@@ -215,9 +238,27 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 	collect_dirty(sb);
 	if (old->image != snap->image ||
 	    layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {
-		if (swap_slot(sb, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, snap->image,
-			      layout_snapshot_bytes(l), true, err))
+		/* Under host-cow a fresh private copy of the new snapshot: the
+		 * old copy's log no longer matters. */
+		if (vm_delete_memslot(sb->vm, SANDBOX_SLOT_SNAPSHOT, err))
 			return -1;
+		if (sb->mem.snap_mem) {
+			if (mgr_hostcow_map(&sb->mem, snap, err))
+				return -1;
+			/* mgr_restore switches m->snap; the slot wants the new
+			 * copy and its size now. */
+			uint64_t *log = calloc(mgr_snap_dirty_log_words(&sb->mem), sizeof *log);
+			if (!log)
+				return sb_errf(err, SB_E_NOMEM, "cannot allocate the snapshot dirty log");
+			free(sb->snap_dirty_log);
+			sb->snap_dirty_log = log;
+			if (vm_set_memslot_logged(sb->vm, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS,
+						  sb->mem.snap_mem, layout_snapshot_bytes(l), err))
+				return -1;
+		} else if (vm_set_memslot(sb->vm, SANDBOX_SLOT_SNAPSHOT, SB_BASE_ADDRESS, snap->image,
+					  layout_snapshot_bytes(l), true, err)) {
+			return -1;
+		}
 		slot_changed = true;
 	}
 	if (layout_scratch_bytes(l) != sb->mem.scratch_bytes) {
@@ -237,6 +278,8 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 		.same_snapshot = old == snap,
 		.full = *full,
 		.pages_reset = r.pages_reset,
+		.bytes_copied = r.bytes_copied,
+		.pages_retained = sb->mem.pages_retained,
 	};
 	return 0;
 }

@@ -30,11 +30,23 @@ struct snapshot *fixture_snapshot(const char *path, const struct layout_config *
 	return snap;
 }
 
+struct sandbox_config fixture_config(void)
+{
+	struct sandbox_config c = sandbox_config_default();
+	const char *s = getenv("SNAPBENCH_TEST_RESTORE_STRATEGY");
+	if (s && *s && sandbox_restore_strategy_parse(s, &c.restore_strategy)) {
+		fprintf(stderr, "fixture: SNAPBENCH_TEST_RESTORE_STRATEGY=%s is no strategy\n", s);
+		exit(1);
+	}
+	return c;
+}
+
 struct sandbox *fixture_sandbox(struct snapshot *snap, const struct sandbox_config *cfg)
 {
 	struct sandbox *sb;
 	struct sb_err err;
-	if (sandbox_create(&sb, snap, cfg, &err)) {
+	struct sandbox_config def = fixture_config();
+	if (sandbox_create(&sb, snap, cfg ? cfg : &def, &err)) {
 		fprintf(stderr, "fixture: sandbox_create: %s\n", err.msg);
 		exit(1);
 	}

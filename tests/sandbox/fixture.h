@@ -13,7 +13,12 @@ void fixture_require_kvm(void);
  * on failure. */
 struct snapshot *fixture_snapshot(const char *path, const struct layout_config *cfg);
 
-/* A ready sandbox; exits 1 on failure. */
+/* sandbox_config_default() with the restore strategy under test: the
+ * environment's SNAPBENCH_TEST_RESTORE_STRATEGY ("rewrite", "host-cow";
+ * meson runs the restore suites once per strategy), rewrite without it. */
+struct sandbox_config fixture_config(void);
+
+/* A ready sandbox (cfg NULL = fixture_config()); exits 1 on failure. */
 struct sandbox *fixture_sandbox(struct snapshot *snap, const struct sandbox_config *cfg);
 
 /* sandbox_snapshot / sandbox_restore as checks: a failure is a failed

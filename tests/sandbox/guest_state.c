@@ -18,6 +18,12 @@ bool guest_state_read(struct sandbox *sb, struct guest_state *out)
 	if (!out->scratch)
 		return false;
 	memcpy(out->scratch, sb->mem.scratch, out->scratch_bytes);
+	/* Under host-cow the guest writes the snapshot region in place. */
+	out->snap_bytes = layout_snapshot_bytes(mgr_layout(&sb->mem));
+	out->snap_mem = malloc(out->snap_bytes);
+	if (!out->snap_mem)
+		return false;
+	memcpy(out->snap_mem, mgr_snapshot_mem(&sb->mem), out->snap_bytes);
 	if (run->kvm_dirty_regs & KVM_SYNC_X86_SREGS)
 		out->sregs = run->s.regs.sregs;
 	else if (ioctl(fd, KVM_GET_SREGS, &out->sregs))
@@ -57,7 +63,9 @@ bool guest_state_read(struct sandbox *sb, struct guest_state *out)
 void guest_state_free(struct guest_state *s)
 {
 	free(s->scratch);
+	free(s->snap_mem);
 	s->scratch = NULL;
+	s->snap_mem = NULL;
 }
 
 static const char *region(const struct layout *l, uint64_t scratch_bytes, uint64_t off)
@@ -109,6 +117,16 @@ unsigned guest_state_compare(const struct guest_state *got, const struct guest_s
 		fprintf(stderr, "  %s: %llu pages differ, first at offset 0x%llx\n", what,
 			(unsigned long long)pages, (unsigned long long)first);
 	}
+	if (got->snap_bytes != want->snap_bytes)
+		return n + differ(what, "snapshot region size");
+	pages = 0;
+	for (uint64_t off = 0; off < got->snap_bytes; off += SB_PAGE_SIZE)
+		if (memcmp(got->snap_mem + off, want->snap_mem + off, SB_PAGE_SIZE) != 0 &&
+		    pages++ < 8)
+			fprintf(stderr, "  %s: snapshot-region page at GPA 0x%llx differs\n", what,
+				(unsigned long long)(SB_BASE_ADDRESS + off));
+	if (pages)
+		n += differ(what, "snapshot region bytes");
 	if (memcmp(&got->xsave, &want->xsave, sizeof got->xsave) != 0) {
 		const uint8_t *a = (const uint8_t *)&got->xsave, *b = (const uint8_t *)&want->xsave;
 		for (size_t i = 0, shown = 0; i < sizeof got->xsave && shown < 8; i++)

@@ -11,6 +11,8 @@
 struct guest_state {
 	uint8_t *scratch; /* a copy */
 	uint64_t scratch_bytes;
+	uint8_t *snap_mem; /* a copy of the snapshot region as the guest sees it */
+	uint64_t snap_bytes;
 	struct kvm_sregs sregs; /* what the next entry runs with */
 	struct kvm_xsave xsave;
 	struct kvm_debugregs dregs;

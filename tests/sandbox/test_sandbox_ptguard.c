@@ -21,7 +21,7 @@ static struct snapshot *elf;
 
 static struct sandbox *sandbox_in(struct snapshot *s, enum sandbox_guest_mode mode)
 {
-	struct sandbox_config c = sandbox_config_default();
+	struct sandbox_config c = fixture_config();
 	c.mode = mode;
 	return fixture_sandbox(s, &c);
 }

@@ -58,7 +58,7 @@ static const struct sandbox_host_fn_def host_fns[] = {
 
 static struct sandbox_config config(enum sandbox_guest_mode mode)
 {
-	struct sandbox_config c = sandbox_config_default();
+	struct sandbox_config c = fixture_config();
 	c.mode = mode;
 	c.deadline_ns = 30ull * 1000000000;
 	c.host_fns = host_fns;
@@ -101,7 +101,7 @@ static unsigned check_like_fresh(struct sandbox *sb, struct snapshot *s, const c
 
 static void test_in_pending(uint64_t mode)
 {
-	static const char *const names[] = { "IN", "INS", "REP INS" };
+	static const char *const names[] = { "IN", "INS", "REP INS", "REP INS of two pages" };
 	struct snapshot *s;
 	struct sandbox *sb = sandbox_with_snapshot(SANDBOX_MODE_USER, &s);
 	struct sb_err err;
@@ -579,7 +579,7 @@ int main(int argc, char **argv)
 			call; \
 		} \
 	} while (0)
-	RUN("in_pending", for (uint64_t m = 0; m < 3; m++) test_in_pending(m));
+	RUN("in_pending", for (uint64_t m = 0; m < 4; m++) test_in_pending(m));
 	RUN("mmio_fragments", for (uint64_t m = 0; m < 4; m++) test_mmio(m));
 	RUN("ring0_msrs", test_ring0_msrs());
 	RUN("cpuid_faulting", test_cpuid_faulting());

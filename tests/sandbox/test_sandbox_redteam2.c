@@ -47,7 +47,7 @@ static struct snapshot *elf;
 
 static struct sandbox_config config(enum sandbox_guest_mode mode)
 {
-	struct sandbox_config c = sandbox_config_default();
+	struct sandbox_config c = fixture_config();
 	c.mode = mode;
 	c.deadline_ns = 30ull * 1000000000;
 	return c;

@@ -27,7 +27,7 @@ static void check_like_fresh(struct sandbox *sb, struct snapshot *s, const char 
 
 static struct sandbox_config config(enum sandbox_guest_mode mode)
 {
-	struct sandbox_config c = sandbox_config_default();
+	struct sandbox_config c = fixture_config();
 	c.mode = mode;
 	c.deadline_ns = 30ull * 1000000000; /* ring-0 scribbling is emulated here */
 	return c;

@@ -1,0 +1,179 @@
+/* snap_hostcow.c — what a sandbox restoring by host copy-on-write needs of
+ * a snapshot (vmm/sandbox.h, SANDBOX_RESTORE_HOST_COW), built once per
+ * snapshot on first use and shared by every sandbox that runs from it:
+ *
+ *  - page tables in which writable data is writable in place: every 4 KiB
+ *    copy-on-write leaf whose page no other leaf maps becomes an ordinary
+ *    writable leaf. A page mapped twice (the one zero page a live
+ *    snapshot's untouched heap shares, an alias, a table shared by two
+ *    paths) stays copy-on-write: writing it in place would show through
+ *    the other mapping. Large pages stay as they are.
+ *  - which of the image's guest-visible pages are not all zero: a sandbox
+ *    copies just those into its private copy; the rest stay the kernel's
+ *    zero page until written.
+ *
+ * The tables come from the snapshot's own tail (our builders wrote it; a
+ * file's tail is covered by its digest) and are read through a bounded
+ * region reader, so a malformed tail gives odd permissions, never a read
+ * outside it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "snapshot_internal.h"
+
+struct hc_build {
+	gpa_t snap_first, snap_end; /* the snapshot region's GPAs */
+	uint8_t *refs;              /* per snapshot page, saturating at 2 */
+	gpa_t *cow;                 /* entry GPAs of 4 KiB copy-on-write leaves */
+	size_t ncow, capcow;
+	bool nomem;
+};
+
+static void count_ref(struct hc_build *b, gpa_t page)
+{
+	if (page < b->snap_first || page >= b->snap_end)
+		return;
+	uint8_t *r = &b->refs[(page - b->snap_first) / SB_PAGE_SIZE];
+	if (*r < 2)
+		(*r)++;
+}
+
+static bool visit(void *arg, const struct pt_entry_info *e)
+{
+	struct hc_build *b = arg;
+	if (e->what != PT_ENTRY_LEAF)
+		return true;
+	/* Only the part inside the snapshot region: a large page's span is
+	 * not the guest's to make us loop over. */
+	gpa_t first = e->phys > b->snap_first ? e->phys : b->snap_first;
+	gpa_t end = e->span_bytes < b->snap_end - e->phys && e->phys < b->snap_end
+			    ? e->phys + e->span_bytes : b->snap_end;
+	for (gpa_t page = first; page < end; page += SB_PAGE_SIZE)
+		count_ref(b, page);
+	if (e->level != 1 || pt_entry_kind(&pt_format_x86_64, e->raw).tag != PT_KIND_COW ||
+	    e->phys < b->snap_first || e->phys >= b->snap_end)
+		return true;
+	if (b->ncow == b->capcow) {
+		size_t cap = b->capcow ? 2 * b->capcow : 256;
+		gpa_t *p = realloc(b->cow, cap * sizeof *p);
+		if (!p) {
+			b->nomem = true;
+			return true;
+		}
+		b->cow = p;
+		b->capcow = cap;
+	}
+	b->cow[b->ncow++] = e->table_gpa + (gpa_t)e->index * 8;
+	return true;
+}
+
+/* The tail with writable data made writable in place. */
+static int build_tables(struct snap_hostcow *hc, const struct snapshot *s, struct sb_err *err)
+{
+	const struct layout *l = &s->layout;
+	uint64_t pt_bytes = layout_pt_bytes(l), snap_pages = layout_snapshot_bytes(l) / SB_PAGE_SIZE;
+	gpa_t base = layout_pt_base_gpa(l);
+	struct hc_build b = { .snap_first = SB_BASE_ADDRESS,
+			      .snap_end = SB_BASE_ADDRESS + snap_pages * SB_PAGE_SIZE };
+	hc->pt = malloc(pt_bytes ? pt_bytes : 1);
+	b.refs = calloc(snap_pages ? snap_pages : 1, 1);
+	if (!hc->pt || !b.refs) {
+		free(b.refs);
+		return sb_errf(err, SB_E_NOMEM, "host-cow: cannot allocate %llu bytes of page tables",
+			       (unsigned long long)pt_bytes);
+	}
+	memcpy(hc->pt, snap_pt_tail(s), pt_bytes);
+	struct pt_region region = { base, hc->pt, pt_bytes };
+	struct pt_regions rr;
+	pt_regions_init(&rr, &pt_format_x86_64, &region, 1, base);
+	struct pt_walk w;
+	pt_walk_begin_all(&w, &rr.pt, base);
+	pt_walk_set_visitor(&w, visit, &b);
+	struct pt_mapping m;
+	while (pt_walk_next(&w, &m))
+		;
+	int rc = 0;
+	if (b.nomem)
+		rc = sb_errf(err, SB_E_NOMEM, "host-cow: out of memory walking %s's page tables",
+			     s->source);
+	else if (pt_walk_status(&w) != PT_OK)
+		rc = sb_errf(err, SB_E_INVAL, "host-cow: walking %s's page tables: %s", s->source,
+			     pt_strerror(pt_walk_status(&w)));
+	for (size_t i = 0; rc == 0 && i < b.ncow; i++) {
+		uint64_t e;
+		uint8_t *at = hc->pt + (b.cow[i] - base);
+		memcpy(&e, at, 8);
+		gpa_t page = e & PT_X86_64_ADDR_MASK;
+		if (b.refs[(page - b.snap_first) / SB_PAGE_SIZE] != 1)
+			continue;
+		e = (e & ~PT_AVL_MASK) | PT_RW;
+		memcpy(at, &e, 8);
+		hc->pages_writable++;
+	}
+	free(b.refs);
+	free(b.cow);
+	return rc;
+}
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)p;
+	uint64_t acc = 0;
+	for (size_t i = 0; i < SB_PAGE_SIZE / 8; i++)
+		acc |= w[i];
+	return acc == 0;
+}
+
+static int build_nonzero(struct snap_hostcow *hc, const struct snapshot *s, struct sb_err *err)
+{
+	uint64_t pages = layout_snapshot_bytes(&s->layout) / SB_PAGE_SIZE;
+	hc->nonzero = calloc((pages + 63) / 64 ? (pages + 63) / 64 : 1, sizeof *hc->nonzero);
+	if (!hc->nonzero)
+		return sb_errf(err, SB_E_NOMEM, "host-cow: cannot allocate a page map");
+	for (uint64_t p = 0; p < pages; p++)
+		if (!page_is_zero(s->image + p * SB_PAGE_SIZE)) {
+			hc->nonzero[p / 64] |= 1ull << (p % 64);
+			hc->nonzero_pages++;
+		}
+	return 0;
+}
+
+static void hostcow_free(struct snap_hostcow *hc)
+{
+	if (!hc)
+		return;
+	free(hc->pt);
+	free(hc->nonzero);
+	free(hc);
+}
+
+const struct snap_hostcow *snap_hostcow(struct snapshot *s, struct sb_err *err)
+{
+	struct snap_hostcow *hc = __atomic_load_n(&s->hostcow, __ATOMIC_ACQUIRE);
+	if (hc)
+		return hc;
+	hc = calloc(1, sizeof *hc);
+	if (!hc) {
+		sb_errf(err, SB_E_NOMEM, "host-cow: cannot allocate");
+		return NULL;
+	}
+	if (build_tables(hc, s, err) || build_nonzero(hc, s, err)) {
+		hostcow_free(hc);
+		return NULL;
+	}
+	/* Two threads may build it at once: the first to publish wins. */
+	struct snap_hostcow *none = NULL;
+	if (!__atomic_compare_exchange_n(&s->hostcow, &none, hc, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		hostcow_free(hc);
+		return none;
+	}
+	return hc;
+}
+
+void snap_hostcow_free(struct snapshot *s)
+{
+	hostcow_free(s->hostcow);
+	s->hostcow = NULL;
+}
