@@ -120,9 +120,10 @@ static int config_copy(struct scenario_config *dst, const struct scenario_config
 	return 0;
 }
 
-static void scenario_free(struct scenario *s)
+void scenario_clear(struct scenario *s)
 {
 	free(s->name);
+	free(s->section);
 	free(s->file);
 	config_free(&s->cfg);
 	scenario_steps_free(s->steps, s->n_steps);
@@ -138,7 +139,7 @@ static void scenario_free(struct scenario *s)
 void scenario_set_free(struct scenario_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
-		scenario_free(&set->items[i]);
+		scenario_clear(&set->items[i]);
 	free(set->items);
 	set->items = NULL;
 	set->n = 0;
@@ -147,9 +148,61 @@ void scenario_set_free(struct scenario_set *set)
 const struct scenario *scenario_set_find(const struct scenario_set *set, const char *name)
 {
 	for (size_t i = 0; i < set->n; i++)
-		if (strcmp(set->items[i].name, name) == 0)
+		if (strcmp(set->items[i].name, name) == 0 || strcmp(set->items[i].section, name) == 0)
 			return &set->items[i];
 	return NULL;
+}
+
+static char **str_dup_array(char *const *src, size_t n)
+{
+	char **d = calloc(n ? n : 1, sizeof *d);
+	for (size_t i = 0; d && i < n; i++) {
+		if (!(d[i] = strdup(src[i]))) {
+			while (i--)
+				free(d[i]);
+			free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+int scenario_copy(struct scenario *dst, const struct scenario *src)
+{
+	*dst = *src;
+	dst->name = dst->section = dst->file = NULL;
+	dst->steps = NULL;
+	dst->expects = NULL;
+	dst->step_lines = NULL;
+	dst->n_steps = dst->n_expects = dst->n_step_lines = 0;
+	if (config_copy(&dst->cfg, &src->cfg)) {
+		memset(&dst->cfg, 0, sizeof dst->cfg);
+		goto fail;
+	}
+	if (!(dst->name = strdup(src->name)) || !(dst->section = strdup(src->section)) ||
+	    !(dst->file = strdup(src->file)) ||
+	    scenario_steps_copy(src->steps, src->n_steps, &dst->steps))
+		goto fail;
+	dst->n_steps = src->n_steps;
+	if (!(dst->step_lines = str_dup_array(src->step_lines, src->n_step_lines)))
+		goto fail;
+	dst->n_step_lines = src->n_step_lines;
+	if (!(dst->expects = calloc(src->n_expects ? src->n_expects : 1, sizeof *dst->expects)))
+		goto fail;
+	for (; dst->n_expects < src->n_expects; dst->n_expects++) {
+		struct scenario_expect *e = &dst->expects[dst->n_expects];
+		*e = src->expects[dst->n_expects];
+		e->text = strdup(e->text);
+		e->step = strdup(e->step);
+		if (!e->text || !e->step) {
+			scenario_expect_free(e);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	scenario_clear(dst);
+	return -1;
 }
 
 static int grow(void **arr, size_t *cap, size_t n, size_t elem)
@@ -224,10 +277,12 @@ static int finish_scenario(struct parse *ps)
 		return perr(ps, line ? line : sc->line, lerr.code, "%s", lerr.msg);
 	if (check_calls_fit(ps, sc->steps, sc->n_steps) || resolve_expects(ps))
 		return -1;
+	unsigned sc_line = sc->line;
 
-	ps->set->items[ps->set->n++] = *sc;
-	free(sc);
-	ps->cur = NULL;
+	ps->cur = NULL; /* taken over, even on error */
+	struct sb_err xerr;
+	if (scenario_set_add_expanded(ps->set, &ps->cap_items, sc, &xerr))
+		return perr(ps, sc_line, xerr.code, "%s", xerr.msg);
 	return 0;
 }
 
@@ -252,8 +307,6 @@ static int start_section(struct parse *ps, const char *name)
 	if (dup)
 		return perr(ps, ps->line, SB_E_INVAL, "duplicate scenario name (first at line %u)",
 			    dup->line);
-	if (grow((void **)&ps->set->items, &ps->cap_items, ps->set->n, sizeof(struct scenario)))
-		return perr(ps, ps->line, SB_E_NOMEM, "out of memory");
 	struct scenario *sc = calloc(1, sizeof *sc);
 	if (!sc)
 		return perr(ps, ps->line, SB_E_NOMEM, "out of memory");
@@ -261,7 +314,8 @@ static int start_section(struct parse *ps, const char *name)
 	ps->cap_expects = ps->cap_step_lines = 0;
 	sc->line = ps->line;
 	memcpy(sc->set_line, ps->global_line, sizeof sc->set_line);
-	if (!(sc->name = strdup(name)) || !(sc->file = strdup(ps->file)) ||
+	if (!(sc->name = strdup(name)) || !(sc->section = strdup(name)) ||
+	    !(sc->file = strdup(ps->file)) ||
 	    config_copy(&sc->cfg, &ps->global) || !(ps->steps = scenario_steps_begin()))
 		return perr(ps, ps->line, SB_E_NOMEM, "out of memory");
 	return 0;
@@ -488,7 +542,7 @@ int scenario_set_parse_string(struct scenario_set *set, const char *name_for_mes
 			     "syntax error");
 	}
 	if (ps.cur) {
-		scenario_free(ps.cur);
+		scenario_clear(ps.cur);
 		free(ps.cur);
 	}
 	scenario_steps_abandon(ps.steps);

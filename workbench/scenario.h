@@ -33,12 +33,22 @@
  *   - Options and their types, defaults and ranges: scenario_options(),
  *     printed by scenario_print_help() (`snapbench help scenario`).
  *
+ * Restore strategies (option restore_strategy, sandbox.h): one, or a
+ * list (restore_strategy = rewrite, host-cow) that runs the scenario once
+ * per strategy, in list order. The parser turns a list of N > 1 into N
+ * scenarios, each with one strategy, named "NAME [STRATEGY]"
+ * ("restore-64M [host-cow]"; `section` keeps "restore-64M"); a scenario
+ * with one strategy keeps its name. scenario_set_restore_strategies()
+ * replaces every scenario's list (`snapbench run --restore-strategy`).
+ *
  * Value syntax
  *   size   decimal with an optional binary unit: 4096, 64K, 8M, 1G, 16GiB
  *   time   decimal (fraction allowed) and a unit ns, us, ms, s or m:
  *          50us, 1.5ms, 2s, 1m; a bare 0 is allowed
- *   count  decimal integer
+ *   count  decimal integer (dirtied_pages also takes "none")
  *   enum   one of the listed words
+ *   list   one or more of the listed words, comma-separated, each once
+ *          ("rewrite, host-cow"; spaces around commas are ignored)
  *   path   any text; "" = none / built-in. Kept as written (relative
  *          paths are relative to the current directory of the run)
  *
@@ -122,7 +132,12 @@
  *           many restores were full: page tables rewritten, KVM's shadow
  *           tables dropped, ring-0 state reset; a count, like count: the
  *           light ones are count - full_restores) or pages_reset (scratch
- *           pages the restore rewrote; per restore, averaged)
+ *           pages the restore rewrote; per restore, averaged); for calls
+ *           also cow_faults (copy-on-write faults the call took, per
+ *           call: sandbox_last_call_cow_faults()); for restores also
+ *           bytes_copied (bytes the restore wrote into guest memory) and
+ *           pages_retained (host-cow: snapshot pages the guest writes in
+ *           place with no fault; 0 under rewrite), per restore, averaged
  *   OP      < <= > >= ==
  *
  * Errors: parsing stops at the FIRST error; the message names the file,
@@ -141,6 +156,7 @@
 
 #include "err.h"
 #include "proto.h"
+#include "sandbox.h"
 
 #define SCENARIO_NAME_MAX 48     /* characters in a scenario (section) name */
 #define SCENARIO_LINE_MAX 197    /* characters on one line (libinih's buffer) */
@@ -148,6 +164,11 @@
 #define SCENARIO_LABEL_MAX 63    /* characters in a step's label (the report key) */
 #define SCENARIO_BYTES_ARG_MAX (1ull << 30)
 #define SCENARIO_MAX_OPTIONS 32  /* room in per-option arrays */
+#define SCENARIO_STRATEGY_NAME_MAX 12 /* characters in a restore strategy's name */
+/* A scenario's run name: "NAME [STRATEGY]" (see "Restore strategies"). */
+#define SCENARIO_RUN_NAME_MAX (SCENARIO_NAME_MAX + 3 + SCENARIO_STRATEGY_NAME_MAX)
+/* A count option's "none" (dirtied_pages): no value declared. */
+#define SCENARIO_NONE UINT64_MAX
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -169,6 +190,14 @@ struct scenario_config {
 	uint64_t rate;        /* iterations/s per sandbox (open loop); 0 = closed loop */
 	uint64_t deadline_ns; /* per call; 0 = none */
 	uint64_t mode;        /* enum scenario_mode */
+	/* enum sandbox_restore_strategy values, a list packed 4 bits each
+	 * (value + 1, first in the low bits, 0 ends it): scenario_strategies().
+	 * One strategy after parsing (a list becomes one scenario each). */
+	uint64_t restore_strategies;
+	/* Pages each call re-dirties after a restore, as the file declares it
+	 * (reports: the x of the restore-to-ready plot); SCENARIO_NONE = not
+	 * declared. Not measured, not checked. */
+	uint64_t dirtied_pages;
 };
 
 enum scenario_opt_type {
@@ -178,6 +207,7 @@ enum scenario_opt_type {
 	SCENARIO_OPT_TIME,   /* uint64_t ns */
 	SCENARIO_OPT_COUNT,  /* uint64_t */
 	SCENARIO_OPT_ENUM,   /* uint64_t index into choices */
+	SCENARIO_OPT_LIST,   /* uint64_t: indexes into choices, packed as restore_strategies */
 	SCENARIO_OPT_STEP,   /* repeatable: the step list */
 	SCENARIO_OPT_EXPECT, /* repeatable: expectations */
 };
@@ -185,6 +215,7 @@ enum scenario_opt_type {
 enum scenario_opt_flags {
 	SCENARIO_OPT_REPEATABLE = 1u << 0, /* one value per line, kept in order */
 	SCENARIO_OPT_NOT_GLOBAL = 1u << 1, /* scenario sections only */
+	SCENARIO_OPT_NONE_OK = 1u << 2,    /* count: "none" = SCENARIO_NONE */
 };
 
 struct scenario_option {
@@ -193,7 +224,7 @@ struct scenario_option {
 	const char *def;    /* default as written in a file; NULL for repeatables */
 	uint64_t min, max;  /* inclusive range (size, time, count) */
 	uint64_t align;     /* sizes: must be a multiple (0/1 = any) */
-	const char *const *choices; /* enum: NULL-terminated */
+	const char *const *choices; /* enum, list: NULL-terminated (at most 15) */
 	unsigned flags;     /* enum scenario_opt_flags */
 	size_t offset;      /* of the value in struct scenario_config */
 	const char *help;
@@ -301,6 +332,9 @@ enum scenario_metric {
 	SCENARIO_METRIC_EXITS,
 	SCENARIO_METRIC_FULL_RESTORES, /* restores only: how many were full (a count) */
 	SCENARIO_METRIC_PAGES_RESET,   /* restores only: scratch pages reset, per restore */
+	SCENARIO_METRIC_COW_FAULTS,    /* calls only: copy-on-write faults, per call */
+	SCENARIO_METRIC_BYTES_COPIED,  /* restores only: bytes written, per restore */
+	SCENARIO_METRIC_PAGES_RETAINED, /* restores only: pages kept writable, per restore */
 	SCENARIO_METRIC__COUNT
 };
 
@@ -332,7 +366,8 @@ struct scenario_expect {
 /* ---- scenarios ----------------------------------------------------------------- */
 
 struct scenario {
-	char *name;
+	char *name;    /* the run name: the section, or "SECTION [STRATEGY]" */
+	char *section; /* the [section] it comes from (messages name it) */
 	char *file;    /* as given for messages */
 	unsigned line; /* of the [name] header */
 	struct scenario_config cfg;
@@ -360,7 +395,26 @@ int scenario_set_parse_file(struct scenario_set *set, const char *path, struct s
 int scenario_set_parse_string(struct scenario_set *set, const char *name_for_messages,
 			      const char *text, struct sb_err *err);
 void scenario_set_free(struct scenario_set *set);
+/* The first scenario whose run name or section is `name`, or NULL. */
 const struct scenario *scenario_set_find(const struct scenario_set *set, const char *name);
+
+/* ---- restore strategies ------------------------------------------------------ */
+
+/* The strategies of a packed list (scenario_config.restore_strategies), in
+ * order, into out[cap]; returns how many there are. */
+size_t scenario_strategies(uint64_t packed, enum sandbox_restore_strategy *out, size_t cap);
+uint64_t scenario_strategies_pack(const enum sandbox_restore_strategy *s, size_t n);
+/* The strategy a scenario runs under (the first of its list). */
+enum sandbox_restore_strategy scenario_strategy(const struct scenario *sc);
+/* Parse a list as the option restore_strategy takes it ("rewrite,
+ * host-cow"); errors say what is wrong and the valid names. */
+int scenario_strategies_parse(const char *text, uint64_t *packed, struct sb_err *err);
+/* Run every scenario of the set once per strategy of `packed` instead of
+ * its own list: the scenarios of one section (its copies for other
+ * strategies included) become one per strategy, named as the parser names
+ * them. Return 0, or -1 (out of memory: scenarios may be missing from
+ * the set; free it). */
+int scenario_set_restore_strategies(struct scenario_set *set, uint64_t packed, struct sb_err *err);
 
 /* The rows its step list yields in a report (see "Rows"), in report
  * order: labels in first-use order, each label's variants in enum order.
@@ -429,6 +483,15 @@ int scenario_check_layout(const struct scenario *sc, unsigned *line, struct sb_e
  * suffix; sets step, step_is_kind and variant. On error *line is the line
  * to name (the expectation's) and err reads "expect: ...". */
 int scenario_resolve_expects(struct scenario *sc, unsigned *line, struct sb_err *err);
+/* Copy a step list (deep: labels, names, arguments). 0 or -1 (memory). */
+int scenario_steps_copy(const struct scenario_step *src, size_t n, struct scenario_step **out);
+/* Deep copies and frees of a scenario and its parts (scenario.c). */
+int scenario_copy(struct scenario *dst, const struct scenario *src);
+void scenario_clear(struct scenario *s);
+/* A finished scenario (malloc'd, taken over) into the set's items (room
+ * in *cap): once per strategy of its list (scenario_strategy.c). */
+int scenario_set_add_expanded(struct scenario_set *set, size_t *cap, struct scenario *sc,
+			      struct sb_err *err);
 /* Parse "STEP.METRIC OP VALUE" (the step is not resolved here). */
 int scenario_expect_parse(const char *text, struct scenario_expect *out, struct sb_err *err);
 void scenario_expect_free(struct scenario_expect *e);

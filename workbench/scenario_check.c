@@ -49,7 +49,7 @@ static int check_file(const struct scenario *sc, const char *option, const char 
 	if (!why)
 		return 0;
 	return sb_errf(err, SB_E_IO, "%s:%u: [%s] %s: '%s': %s", sc->file, line_of(sc, option),
-		       sc->name, option, path, why);
+		       sc->section, option, path, why);
 }
 
 int scenario_check_files(const struct scenario *sc, struct sb_err *err)

@@ -66,7 +66,9 @@ static const char *const metric_names[SCENARIO_METRIC__COUNT] = {
 	[SCENARIO_METRIC_P99] = "p99",		   [SCENARIO_METRIC_P99_9] = "p99.9",
 	[SCENARIO_METRIC_P99_99] = "p99.99",	   [SCENARIO_METRIC_SCRATCH_PAGES] = "scratch_pages",
 	[SCENARIO_METRIC_EXITS] = "exits",	   [SCENARIO_METRIC_FULL_RESTORES] = "full_restores",
-	[SCENARIO_METRIC_PAGES_RESET] = "pages_reset",
+	[SCENARIO_METRIC_PAGES_RESET] = "pages_reset", [SCENARIO_METRIC_COW_FAULTS] = "cow_faults",
+	[SCENARIO_METRIC_BYTES_COPIED] = "bytes_copied",
+	[SCENARIO_METRIC_PAGES_RETAINED] = "pages_retained",
 };
 
 const char *scenario_metric_name(enum scenario_metric m)
@@ -156,7 +158,8 @@ int scenario_expect_parse(const char *text, struct scenario_expect *out, struct 
 	if (!best) {
 		sb_errf(err, SB_E_INVAL,
 			"'%s' is not STEP.METRIC (METRIC one of count min max mean p50 p90 p99 "
-			"p99.9 p99.99 scratch_pages exits full_restores pages_reset)",
+			"p99.9 p99.99 scratch_pages exits cow_faults full_restores pages_reset "
+			"bytes_copied pages_retained)",
 			lhs);
 		goto out;
 	}

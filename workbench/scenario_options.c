@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sandbox.h"
 #include "sandbox_abi.h"
 #include "units.h"
 
@@ -19,6 +20,11 @@
 #define STR(x) STR_(x)
 
 static const char *const mode_choices[] = { "user", "kernel", NULL };
+/* sandbox_restore_strategy_name() of each strategy, in enum order
+ * (test_scenario_strategy checks they agree). */
+static const char *const strategy_choices[] = { "rewrite", "host-cow", NULL };
+_Static_assert(sizeof strategy_choices / sizeof strategy_choices[0] == SANDBOX_RESTORE__COUNT + 1,
+	       "name every restore strategy in strategy_choices");
 
 #define CFG(field) offsetof(struct scenario_config, field)
 
@@ -59,6 +65,12 @@ static const struct scenario_option options[] = {
 	  "per-call deadline; 0 = none" },
 	{ "mode", SCENARIO_OPT_ENUM, "user", 0, 0, 0, mode_choices, 0, CFG(mode),
 	  "ring guest calls run in" },
+	{ "restore_strategy", SCENARIO_OPT_LIST, "rewrite", 0, 0, 0, strategy_choices, 0,
+	  CFG(restore_strategies),
+	  "how restore resets the sandbox; a list runs the scenario once per strategy" },
+	{ "dirtied_pages", SCENARIO_OPT_COUNT, "none", 0, 1ull << 40, 0, NULL, SCENARIO_OPT_NONE_OK,
+	  CFG(dirtied_pages),
+	  "pages a call re-dirties after a restore, as declared for the reports' plots" },
 	{ "step", SCENARIO_OPT_STEP, NULL, 0, 0, 0, NULL,
 	  SCENARIO_OPT_REPEATABLE | SCENARIO_OPT_NOT_GLOBAL, 0,
 	  "one step per line, in order (see Steps)" },
@@ -93,6 +105,7 @@ const char *scenario_opt_type_name(enum scenario_opt_type t)
 	case SCENARIO_OPT_TIME: return "time";
 	case SCENARIO_OPT_COUNT: return "count";
 	case SCENARIO_OPT_ENUM: return "enum";
+	case SCENARIO_OPT_LIST: return "list";
 	case SCENARIO_OPT_STEP: return "step";
 	case SCENARIO_OPT_EXPECT: return "expect";
 	}
@@ -214,19 +227,41 @@ static int parse_count(const char *s, uint64_t *out, struct sb_err *err)
 /* "4K..16G" / "0..1h" / "1..64" */
 static void format_value(const struct scenario_option *opt, uint64_t v, char *buf, size_t bytes)
 {
+	if ((opt->flags & SCENARIO_OPT_NONE_OK) && v == SCENARIO_NONE) {
+		snprintf(buf, bytes, "none");
+		return;
+	}
 	switch (opt->type) {
 	case SCENARIO_OPT_SIZE: scenario_format_size(v, buf, bytes); break;
 	case SCENARIO_OPT_TIME: scenario_format_time(v, buf, bytes); break;
 	case SCENARIO_OPT_ENUM:
 		snprintf(buf, bytes, "%s", opt->choices[v]);
 		break;
+	case SCENARIO_OPT_LIST: {
+		size_t used = 0;
+		buf[0] = '\0';
+		for (unsigned i = 0; (v & 0xf) && used < bytes; v >>= 4, i++)
+			used += (size_t)snprintf(buf + used, bytes - used, "%s%s", i ? ", " : "",
+						 opt->choices[(v & 0xf) - 1]);
+		break;
+	}
 	default: snprintf(buf, bytes, "%" PRIu64, v); break;
 	}
 }
 
+/* "user|kernel" */
+static void format_choices(const struct scenario_option *opt, char *buf, size_t bytes)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; opt->choices[i] && used < bytes; i++)
+		used += (size_t)snprintf(buf + used, bytes - used, "%s%s", i ? "|" : "",
+					 opt->choices[i]);
+}
+
 static void format_range(const struct scenario_option *opt, char *buf, size_t bytes)
 {
-	char lo[32], hi[32], al[32];
+	char lo[32], hi[32], al[32], names[96];
 	switch (opt->type) {
 	case SCENARIO_OPT_SIZE:
 	case SCENARIO_OPT_TIME:
@@ -237,21 +272,55 @@ static void format_range(const struct scenario_option *opt, char *buf, size_t by
 			scenario_format_size(opt->align, al, sizeof al);
 			snprintf(buf, bytes, "%s..%s, multiple of %s", lo, hi, al);
 		} else {
-			snprintf(buf, bytes, "%s..%s", lo, hi);
+			snprintf(buf, bytes, "%s%s..%s",
+				 (opt->flags & SCENARIO_OPT_NONE_OK) ? "none, " : "", lo, hi);
 		}
 		break;
-	case SCENARIO_OPT_ENUM: {
-		size_t used = 0;
-		buf[0] = '\0';
-		for (size_t i = 0; opt->choices[i] && used < bytes; i++)
-			used += (size_t)snprintf(buf + used, bytes - used, "%s%s", i ? "|" : "",
-						 opt->choices[i]);
+	case SCENARIO_OPT_ENUM: format_choices(opt, buf, bytes); break;
+	case SCENARIO_OPT_LIST:
+		format_choices(opt, names, sizeof names);
+		snprintf(buf, bytes, "%s, a list", names);
 		break;
-	}
 	case SCENARIO_OPT_STEP:
 	case SCENARIO_OPT_EXPECT: snprintf(buf, bytes, "repeatable"); break;
 	default: snprintf(buf, bytes, "any"); break;
 	}
+}
+
+/* "a, b": one or more choices, comma-separated, each at most once; packed
+ * as scenario_config.restore_strategies. */
+static int parse_list(const struct scenario_option *opt, const char *value, uint64_t *out,
+		      struct sb_err *err)
+{
+	char names[96];
+	format_choices(opt, names, sizeof names);
+	uint64_t packed = 0, seen = 0;
+	const char *p = value;
+	for (unsigned n = 0;; n++) {
+		while (isspace((unsigned char)*p))
+			p++;
+		size_t len = strcspn(p, ","), tl = len;
+		while (tl && isspace((unsigned char)p[tl - 1]))
+			tl--;
+		if (tl == 0)
+			return sb_errf(err, SB_E_INVAL, "'%s': %s (want one or more of %s, comma-separated)",
+				       value, *value ? "a name is missing in the list" : "empty", names);
+		size_t c = 0;
+		while (opt->choices[c] && (strlen(opt->choices[c]) != tl || strncmp(opt->choices[c], p, tl)))
+			c++;
+		if (!opt->choices[c])
+			return sb_errf(err, SB_E_INVAL, "'%.*s' is not one of %s (or a comma-separated list of them)",
+				       (int)tl, p, names);
+		if (seen & (1ull << c))
+			return sb_errf(err, SB_E_INVAL, "'%.*s' is listed twice in '%s'", (int)tl, p, value);
+		seen |= 1ull << c;
+		packed |= (uint64_t)(c + 1) << (4 * n);
+		p += len;
+		if (!*p++)
+			break;
+	}
+	*out = packed;
+	return 0;
 }
 
 int scenario_opt_parse(const struct scenario_option *opt, const char *value, uint64_t *out,
@@ -276,9 +345,14 @@ int scenario_opt_parse(const struct scenario_option *opt, const char *value, uin
 			return -1;
 		break;
 	case SCENARIO_OPT_COUNT:
+		if ((opt->flags & SCENARIO_OPT_NONE_OK) && strcmp(value, "none") == 0) {
+			*out = SCENARIO_NONE;
+			return 0;
+		}
 		if (parse_count(value, &v, err))
 			return -1;
 		break;
+	case SCENARIO_OPT_LIST: return parse_list(opt, value, out, err);
 	case SCENARIO_OPT_ENUM:
 		for (size_t i = 0; opt->choices[i]; i++) {
 			if (strcmp(opt->choices[i], value) == 0) {
@@ -367,20 +441,35 @@ void scenario_print_help(FILE *f)
 	      "  also full_restores (how many were full: page tables rewritten, KVM's shadow\n"
 	      "  tables dropped, ring-0 state reset; the others were light: dirty data pages\n"
 	      "  and FPU state only; a count, like count) and pages_reset (scratch pages\n"
-	      "  rewritten, per restore)\n"
+	      "  rewritten, per restore); for calls also cow_faults (copy-on-write faults\n"
+	      "  the call took, per call); for restores also bytes_copied (bytes the restore\n"
+	      "  wrote into guest memory) and pages_retained (host-cow: snapshot pages the\n"
+	      "  guest writes in place, with no fault; 0 under rewrite), per restore\n"
 	      "  OP: < <= > >= ==    e.g. expect = restore base (same snapshot).p99 < 50us\n"
+	      "Restore strategies (restore_strategy = ..., in [global] or a section):\n"
+	      "  rewrite   the snapshot is mapped read-only, its writable data copy-on-write:\n"
+	      "            a call's first write to a page faults and copies it into scratch;\n"
+	      "            restore resets the scratch pages written (and the page tables)\n"
+	      "  host-cow  the sandbox maps a private writable copy of the snapshot: writes\n"
+	      "            take no guest fault; restore copies back the pages KVM logged dirty\n"
+	      "  A list (restore_strategy = rewrite, host-cow) runs the scenario once per\n"
+	      "  strategy, in list order, as scenarios named \"NAME [STRATEGY]\" (one\n"
+	      "  strategy: NAME); a section's value replaces [global]'s. `snapbench run\n"
+	      "  --restore-strategy LIST` replaces every scenario's list.\n"
+	      "  dirtied_pages = N declares the pages each call re-dirties after a restore:\n"
+	      "  the HTML report plots restore-to-ready against it, per strategy.\n"
 	      "Units: sizes 4096 64K 8M 1G (binary); times 50us 1.5ms 2s 1m (ns us ms s m)\n"
 	      "Lines: at most " STR(SCENARIO_LINE_MAX) " characters; \" ;\" starts a comment, even inside quotes.\n"
 	      "\n",
 	      f);
-	fprintf(f, "%-12s %-7s %-8s %-30s %s\n", "OPTION", "TYPE", "DEFAULT", "RANGE",
+	fprintf(f, "%-16s %-7s %-8s %-30s %s\n", "OPTION", "TYPE", "DEFAULT", "RANGE",
 		"DESCRIPTION");
 	for (size_t i = 0; i < sizeof options / sizeof options[0]; i++) {
 		const struct scenario_option *o = &options[i];
 		char range[128];
 		format_range(o, range, sizeof range);
 		const char *def = o->def ? (*o->def ? o->def : "\"\"") : "(none)";
-		fprintf(f, "%-12s %-7s %-8s %-30s %s%s\n", o->name, scenario_opt_type_name(o->type),
+		fprintf(f, "%-16s %-7s %-8s %-30s %s%s\n", o->name, scenario_opt_type_name(o->type),
 			def, range, o->help,
 			(o->flags & SCENARIO_OPT_NOT_GLOBAL) ? " [not in global]" : "");
 	}

@@ -121,7 +121,7 @@ int scenario_rows(const struct scenario *sc, struct scenario_row **rows, size_t 
 	struct scenario_row *out = a.oom ? NULL : calloc(total ? total : 1, sizeof *out);
 	if (!out) {
 		free(a.labels);
-		return sb_errf(err, SB_E_NOMEM, "out of memory listing the rows of [%s]", sc->name);
+		return sb_errf(err, SB_E_NOMEM, "out of memory listing the rows of [%s]", sc->section);
 	}
 	for (size_t i = 0; i < a.n; i++)
 		for (unsigned v = 0; v < SCENARIO_VARIANT__COUNT; v++)
@@ -251,13 +251,16 @@ int scenario_resolve_expects(struct scenario *sc, unsigned *line, struct sb_err 
 			break;
 		/* measured around calls (restores) only: on another step the
 		 * expectation would compare a constant 0 and always pass */
-		if ((e->metric == SCENARIO_METRIC_EXITS || e->metric == SCENARIO_METRIC_SCRATCH_PAGES) &&
+		if ((e->metric == SCENARIO_METRIC_EXITS || e->metric == SCENARIO_METRIC_SCRATCH_PAGES ||
+		     e->metric == SCENARIO_METRIC_COW_FAULTS) &&
 		    k != SCENARIO_STEP_CALL)
 			rc = sb_errf(err, SB_E_INVAL,
 				     "expect: %s are counted for call steps only, not '%s'",
 				     scenario_metric_name(e->metric), e->step);
 		if ((e->metric == SCENARIO_METRIC_FULL_RESTORES ||
-		     e->metric == SCENARIO_METRIC_PAGES_RESET) &&
+		     e->metric == SCENARIO_METRIC_PAGES_RESET ||
+		     e->metric == SCENARIO_METRIC_BYTES_COPIED ||
+		     e->metric == SCENARIO_METRIC_PAGES_RETAINED) &&
 		    k != SCENARIO_STEP_RESTORE)
 			rc = sb_errf(err, SB_E_INVAL,
 				     "expect: %s are counted for restore steps only, not '%s'",

@@ -62,6 +62,70 @@ void scenario_steps_free(struct scenario_step *steps, size_t n)
 	free(steps);
 }
 
+static char *dup_or_null(const char *s, bool *oom)
+{
+	char *d = s ? strdup(s) : NULL;
+	*oom |= s && !d;
+	return d;
+}
+
+/* *d = a deep copy of *s (on failure what was copied is freed). */
+static int step_copy(struct scenario_step *d, const struct scenario_step *s)
+{
+	bool oom = false;
+	*d = *s;
+	d->label = dup_or_null(s->label, &oom);
+	switch (s->kind) {
+	case SCENARIO_STEP_CALL:
+		d->as.call.name = dup_or_null(s->as.call.name, &oom);
+		for (unsigned i = 0; i < s->as.call.nargs; i++) {
+			struct sb_value *v = &d->as.call.args[i];
+			if (v->type != SB_T_STRING && v->type != SB_T_BYTES)
+				continue;
+			/* after a failure, NULL: step_free must not free the source's */
+			void *p = oom ? NULL : malloc(v->as.buf.len ? v->as.buf.len : 1);
+			if (p)
+				memcpy(p, v->as.buf.ptr, v->as.buf.len);
+			oom |= !p;
+			v->as.buf.ptr = p;
+		}
+		break;
+	case SCENARIO_STEP_SNAPSHOT:
+	case SCENARIO_STEP_RESTORE: d->as.snap.name = dup_or_null(s->as.snap.name, &oom); break;
+	case SCENARIO_STEP_SAVE:
+	case SCENARIO_STEP_LOAD:
+		d->as.file.path = dup_or_null(s->as.file.path, &oom);
+		d->as.file.name = dup_or_null(s->as.file.name, &oom);
+		break;
+	case SCENARIO_STEP_REPEAT:
+		if (scenario_steps_copy(s->as.repeat.steps, s->as.repeat.n, &d->as.repeat.steps)) {
+			d->as.repeat.steps = NULL;
+			d->as.repeat.n = 0;
+			oom = true;
+		}
+		break;
+	default: break;
+	}
+	if (oom)
+		step_free(d);
+	return oom ? -1 : 0;
+}
+
+int scenario_steps_copy(const struct scenario_step *src, size_t n, struct scenario_step **out)
+{
+	struct scenario_step *d = calloc(n ? n : 1, sizeof *d);
+	if (!d)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (step_copy(&d[i], &src[i])) {
+			scenario_steps_free(d, i);
+			return -1;
+		}
+	}
+	*out = d;
+	return 0;
+}
+
 void scenario_steps_abandon(struct scenario_steps_builder *b)
 {
 	if (!b)

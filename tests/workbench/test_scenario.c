@@ -188,7 +188,8 @@ static void test_errors(void)
 		  "t.ini:5: [s] expect: full_restores: '0.5' is not a whole number (no unit)" },
 		{ S "expect = create.full_restore == 0\n",
 		  "'create.full_restore' is not STEP.METRIC (METRIC one of count min max mean p50 p90 "
-		  "p99 p99.9 p99.99 scratch_pages exits full_restores pages_reset)" },
+		  "p99 p99.9 p99.99 scratch_pages exits cow_faults full_restores pages_reset "
+		  "bytes_copied pages_retained)" },
 		/* rows: STEP (VARIANT) */
 		{ S "step = snapshot as b\nstep = restore b\nexpect = restore b (steady).p50 < 1ms\n",
 		  "t.ini:5: [s] expect: 'restore b (steady)': restore steps have no 'steady' row "
@@ -882,12 +883,12 @@ static void test_table_and_help(void)
 			CHECK_CONTAINS(line, "repeatable");
 	}
 	/* spot checks against the text a reader sees */
-	CHECK_CONTAINS(help, "heap         size    128K     4K..16777204K, multiple of 4K");
-	CHECK_CONTAINS(help, "scratch      size    288K     16K..16G, multiple of 4K");
+	CHECK_CONTAINS(help, "heap             size    128K     4K..16777204K, multiple of 4K");
+	CHECK_CONTAINS(help, "scratch          size    288K     16K..16G, multiple of 4K");
 	CHECK_CONTAINS(help, "iterations/s per sandbox");
-	CHECK_CONTAINS(help, "sandboxes    count   1        1..64");
-	CHECK_CONTAINS(help, "mode         enum    user     user|kernel");
-	CHECK_CONTAINS(help, "deadline     time    1s       0..60m");
+	CHECK_CONTAINS(help, "sandboxes        count   1        1..64");
+	CHECK_CONTAINS(help, "mode             enum    user     user|kernel");
+	CHECK_CONTAINS(help, "deadline         time    1s       0..60m");
 	/* labelled calls, rows and how expectations name them */
 	CHECK_CONTAINS(help, "call NAME(ARGS) [as LABEL]");
 	CHECK_CONTAINS(help, "LABEL (first after restore)  the first call step run after a restore");
