@@ -29,6 +29,7 @@
 #define RESULTS_SCHEMA_VERSION 3
 #define RESULTS_LABEL_MAX 96 /* a row name with the NUL */
 _Static_assert(RESULTS_LABEL_MAX > SCENARIO_ROW_NAME_MAX, "every row name fits a step_stats");
+_Static_assert(64 > SCENARIO_RUN_NAME_MAX, "every run name fits a scenario_result");
 
 /* One row of one scenario: a step label in one variant. */
 struct step_stats {
@@ -46,7 +47,14 @@ struct step_stats {
 	 * page tables rewritten, KVM's shadow page tables dropped, ring-0
 	 * state reset); light ones are the count minus full_restores */
 	uint64_t full_restores;  /* restores that were full */
-	uint64_t pages_reset;    /* scratch pages the restores rewrote */
+	uint64_t pages_reset;    /* scratch pages the restores rewrote (host-cow:
+				  * and snapshot pages copied back) */
+	uint64_t bytes_copied;   /* bytes the restores wrote into guest memory */
+	uint64_t pages_retained; /* host-cow: snapshot pages the guest writes in
+				  * place with no fault, as each restore left
+				  * them (summed); 0 under rewrite */
+	/* calls: copy-on-write faults the calls took (sandbox_last_call_cow_faults) */
+	uint64_t cow_faults;
 	/* snapshots: sums over the snapshots this step took */
 	uint64_t snapshots;
 	uint64_t pages_mapped, pages_copied, pages_aliased, pt_pages, zero_pages;
@@ -78,7 +86,14 @@ struct option_echo {
 };
 
 struct scenario_result {
-	char name[64];
+	char name[64];            /* the run name: "NAME" or "NAME [STRATEGY]" */
+	/* the strategy every sandbox of the scenario ran with:
+	 * sandbox_restore_strategy_name() ("rewrite" in reports of schema 3,
+	 * when it was the only one) */
+	char restore_strategy[SCENARIO_STRATEGY_NAME_MAX + 1];
+	/* pages a call re-dirties after a restore, as the scenario declares
+	 * it (option dirtied_pages); SCENARIO_NONE = not declared */
+	uint64_t dirtied_pages;
 	char description[256];
 	char file[256];
 	struct option_echo *options;

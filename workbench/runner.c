@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "runner_internal.h"
+#include "sandbox.h"
 #include "testguest_blob.h"
 #include "vmm.h"
 
@@ -86,7 +87,7 @@ static int load_base(const struct scenario *sc, struct snapshot **out, struct sb
 static int build_base(const struct scenario *sc, struct snapshot **out, struct sb_err *err)
 {
 	if (load_base(sc, out, err))
-		return sb_err_prefix(err, "%s:%u: [%s] ", sc->file, sc->line, sc->name);
+		return sb_err_prefix(err, "%s:%u: [%s] ", sc->file, sc->line, sc->section);
 	return 0;
 }
 
@@ -152,10 +153,11 @@ static void keep_lower(uint64_t *have, uint64_t again)
 		*have = again;
 }
 
-static void calibrate_again(struct snapshot *base, uint64_t mode, struct calibration *cal)
+static void calibrate_again(struct snapshot *base, const struct scenario *sc,
+			    struct calibration *cal)
 {
 	struct calibration after = *cal;
-	runner_calibrate_sandbox(base, mode, &after);
+	runner_calibrate_sandbox(base, sc, &after);
 	keep_lower(&cal->exit_sandbox_ns, after.exit_sandbox_ns);
 }
 
@@ -172,6 +174,9 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	bool hooked = have_hooks(&o->hooks);
 	uint64_t t0 = vmm_now_ns();
 	snprintf(r->name, sizeof r->name, "%s", sc->name);
+	snprintf(r->restore_strategy, sizeof r->restore_strategy, "%s",
+		 sandbox_restore_strategy_name(scenario_strategy(sc)));
+	r->dirtied_pages = c->dirtied_pages;
 	snprintf(r->description, sizeof r->description, "%s", c->description);
 	snprintf(r->file, sizeof r->file, "%s", sc->file);
 	r->warmup = c->warmup;
@@ -189,7 +194,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	if (collect_rows(r, sc, &err) || scenario_check_files(sc, &err) ||
 	    build_base(sc, &base, &err))
 		goto fail;
-	runner_calibrate_sandbox(base, c->mode, &r->cal);
+	runner_calibrate_sandbox(base, sc, &r->cal);
 	if (hooked && runner_live_init(&live, &o->hooks, sc, r, &done,
 				       c->duration_ns ? 0 : c->iterations * c->sandboxes, &err))
 		goto fail;
@@ -249,7 +254,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	r->iterations = r->iterations > c->warmup * c->sandboxes ? r->iterations - c->warmup * c->sandboxes : 0;
 	if (err.msg[0])
 		goto fail;
-	calibrate_again(base, c->mode, &r->cal);
+	calibrate_again(base, sc, &r->cal);
 	if (hooked && atomic_load(&live.stop)) {
 		r->stopped = true;
 		snprintf(r->error, sizeof r->error, "%s", live.where);

@@ -14,9 +14,13 @@
 int runner_read_file(const char *path, uint8_t **out, size_t *n, struct sb_err *err);
 /* The machine's units, once per run: real-mode exit round trip, memset. */
 int runner_calibrate(struct calibration *cal, struct sb_err *err);
-/* The exit round trip from a sandbox of this snapshot in `mode` (needs the
- * guest's debug_exits; left 0 for guests without it). */
-void runner_calibrate_sandbox(struct snapshot *base, uint64_t mode, struct calibration *cal);
+/* The exit round trip from a sandbox of this snapshot in `mode` with the
+ * scenario's restore strategy (needs the guest's debug_exits; left 0 for
+ * guests without it). */
+void runner_calibrate_sandbox(struct snapshot *base, const struct scenario *sc,
+			      struct calibration *cal);
+/* The sandbox configuration of every sandbox of scenario sc. */
+struct sandbox_config runner_sandbox_config(const struct scenario *sc);
 /* Add one sandbox's statistics into the scenario's. */
 void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n);
 
@@ -24,9 +28,9 @@ void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, s
 struct step_record {
 	uint64_t ns;
 	bool call_error;             /* the guest function said no */
-	uint64_t scratch_pages, exits; /* calls */
+	uint64_t scratch_pages, exits, cow_faults; /* calls */
 	bool full_restore;           /* restores: sandbox_last_restore() */
-	uint64_t pages_reset;
+	uint64_t pages_reset, bytes_copied, pages_retained;
 	const struct snapshot *snap; /* snapshot steps */
 };
 /* Add one execution to a label's statistics. */

@@ -15,10 +15,13 @@ void runner_account(struct step_stats *st, enum scenario_step_kind kind, const s
 	if (kind == SCENARIO_STEP_CALL) {
 		st->scratch_pages += rec->scratch_pages;
 		st->exits += rec->exits;
+		st->cow_faults += rec->cow_faults;
 	}
 	if (kind == SCENARIO_STEP_RESTORE) {
 		st->full_restores += rec->full_restore;
 		st->pages_reset += rec->pages_reset;
+		st->bytes_copied += rec->bytes_copied;
+		st->pages_retained += rec->pages_retained;
 	}
 	if (kind == SCENARIO_STEP_SNAPSHOT && rec->snap) {
 		const struct snapshot *snap = rec->snap;
@@ -42,6 +45,9 @@ void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, s
 		d->exits += s[i].exits;
 		d->full_restores += s[i].full_restores;
 		d->pages_reset += s[i].pages_reset;
+		d->bytes_copied += s[i].bytes_copied;
+		d->pages_retained += s[i].pages_retained;
+		d->cow_faults += s[i].cow_faults;
 		d->snapshots += s[i].snapshots;
 		d->pages_mapped += s[i].pages_mapped;
 		d->pages_copied += s[i].pages_copied;
@@ -120,6 +126,10 @@ static double metric_value(enum scenario_metric m, const struct step_stats *s)
 	/* restores: full ones counted (like count), pages reset per restore */
 	case SCENARIO_METRIC_FULL_RESTORES: return (double)s->full_restores;
 	case SCENARIO_METRIC_PAGES_RESET: return count ? (double)s->pages_reset / (double)count : 0;
+	case SCENARIO_METRIC_COW_FAULTS: return count ? (double)s->cow_faults / (double)count : 0;
+	case SCENARIO_METRIC_BYTES_COPIED: return count ? (double)s->bytes_copied / (double)count : 0;
+	case SCENARIO_METRIC_PAGES_RETAINED:
+		return count ? (double)s->pages_retained / (double)count : 0;
 	default: return 0;
 	}
 }

@@ -70,10 +70,20 @@ int runner_calibrate(struct calibration *cal, struct sb_err *err)
 	return 0;
 }
 
-void runner_calibrate_sandbox(struct snapshot *base, uint64_t mode, struct calibration *cal)
+struct sandbox_config runner_sandbox_config(const struct scenario *sc)
 {
 	struct sandbox_config cfg = sandbox_config_default();
-	cfg.mode = mode == SCENARIO_MODE_KERNEL ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
+	cfg.deadline_ns = sc->cfg.deadline_ns;
+	cfg.mode = sc->cfg.mode == SCENARIO_MODE_KERNEL ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
+	cfg.restore_strategy = scenario_strategy(sc);
+	return cfg;
+}
+
+void runner_calibrate_sandbox(struct snapshot *base, const struct scenario *sc,
+			      struct calibration *cal)
+{
+	struct sandbox_config cfg = runner_sandbox_config(sc);
+	cfg.deadline_ns = sandbox_config_default().deadline_ns;
 	struct sandbox *sb;
 	struct sb_err err;
 	cal->exit_sandbox_ns = 0;

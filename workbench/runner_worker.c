@@ -142,12 +142,9 @@ static int keep(struct worker *w, const struct scenario_step *s, struct snapshot
 static int operate(struct worker *w, const struct scenario_step *s, const struct step_prep *p,
 		   struct snapshot **snap, bool *call_error)
 {
-	const struct scenario_config *c = &w->sc->cfg;
 	switch (s->kind) {
 	case SCENARIO_STEP_CREATE: {
-		struct sandbox_config cfg = sandbox_config_default();
-		cfg.deadline_ns = c->deadline_ns;
-		cfg.mode = c->mode == SCENARIO_MODE_KERNEL ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
+		struct sandbox_config cfg = runner_sandbox_config(w->sc);
 		return sandbox_create(&w->sb, w->last_loaded ? w->last_loaded : w->base, &cfg, &w->err);
 	}
 	case SCENARIO_STEP_DESTROY:
@@ -229,11 +226,14 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 			uint64_t after = sandbox_scratch_pages_used(w->sb);
 			rec.scratch_pages = after > pages_before ? after - pages_before : 0;
 			rec.exits = sandbox_last_call_exits(w->sb);
+			rec.cow_faults = sandbox_last_call_cow_faults(w->sb);
 		}
 		if (!rc && s->kind == SCENARIO_STEP_RESTORE) {
 			struct sandbox_restore_info ri = sandbox_last_restore(w->sb);
 			rec.full_restore = ri.full;
 			rec.pages_reset = ri.pages_reset;
+			rec.bytes_copied = ri.bytes_copied;
+			rec.pages_retained = ri.pages_retained;
 		}
 	}
 	if (rc) {

@@ -5,7 +5,8 @@
  * path that would not fit fails the scenario instead of crashing it or
  * naming another file; the options echo keeps a long step list whole;
  * calls and restores land in the rows of their variant; restore rows
- * count full restores and pages reset as the sandbox reported them.
+ * count full restores and pages reset as the sandbox reported them; a
+ * restore_strategy list runs once per strategy, every sandbox with it.
  * Exit 77 without /dev/kvm. */
 #include <pthread.h>
 #include <stdlib.h>
@@ -412,9 +413,103 @@ static void test_restore_stats(void)
 	scenario_set_free(&set);
 }
 
+/* ---- restore strategies --------------------------------------------------- */
+
+/* The strategy of every sandbox the hook met, per run (strategy order). */
+struct strategies_seen {
+	unsigned sandboxes[SANDBOX_RESTORE__COUNT];
+	unsigned wrong; /* a sandbox whose strategy is not its scenario's */
+};
+
+static bool seen_strategy(void *ctx, const struct scenario *sc, unsigned sandbox,
+			  const struct scenario_step *next, struct sandbox *sb)
+{
+	struct strategies_seen *c = ctx;
+	(void)sandbox;
+	if (sb && next->kind == SCENARIO_STEP_CALL) {
+		enum sandbox_restore_strategy s = sandbox_restore_strategy(sb);
+		c->wrong += s != scenario_strategy(sc) || (unsigned)s >= SANDBOX_RESTORE__COUNT;
+		if ((unsigned)s < SANDBOX_RESTORE__COUNT)
+			c->sandboxes[s]++;
+	}
+	return true;
+}
+
+static const struct step_stats *row(const struct scenario_result *r, const char *name)
+{
+	const struct step_stats *st = scenario_result_step(r, name);
+	check_true_at(st != NULL, name, __FILE__, __LINE__);
+	return st;
+}
+
+/* A list runs the scenario once per strategy, every sandbox created with
+ * it; calls count their copy-on-write faults, restores the bytes they
+ * copied and the pages they left writable in place. Under rewrite each
+ * re-dirtied page faults again after a restore; under host-cow (the pages
+ * are non-zero in the snapshot, so no other address shares them) none
+ * does, and restores retain pages. */
+static void test_strategies(void)
+{
+	struct scenario_set set = { 0 };
+	struct run_report rep;
+	struct strategies_seen seen = { 0 };
+	struct runner_hooks h = { .ctx = &seen, .between_steps = seen_strategy };
+	if (!parse(&set, "[s]\nrestore_strategy = rewrite, host-cow\niterations = 3\nwarmup = 1\n"
+			 "sandboxes = 2\ndirtied_pages = 3\nstep = create\n"
+			 "step = call touch_pages(3u) as t\nstep = snapshot as b\n"
+			 "step = repeat 4 {\nstep = restore b\nstep = call touch_pages(3u) as t\n"
+			 "step = call touch_pages(3u) as t\nstep = }\n"
+			 "expect = t (steady).cow_faults == 0\n"
+			 "expect = restore b (same snapshot).bytes_copied > 0\n") ||
+	    !CHECK_U64(set.n, 2) || !run(&set, &h, &rep)) {
+		scenario_set_free(&set);
+		return;
+	}
+	CHECK_U64(seen.wrong, 0);
+	/* 3 iterations x 2 sandboxes x 9 calls each */
+	CHECK_U64(seen.sandboxes[SANDBOX_RESTORE_REWRITE], 54);
+	CHECK_U64(seen.sandboxes[SANDBOX_RESTORE_HOST_COW], 54);
+	static const char *const names[] = { "s [rewrite]", "s [host-cow]" };
+	for (size_t i = 0; i < 2; i++) {
+		const struct scenario_result *r = &rep.scenarios[i];
+		CHECK_STR(r->name, names[i]);
+		CHECK_STR(r->restore_strategy, i ? "host-cow" : "rewrite");
+		CHECK_U64(r->dirtied_pages, 3);
+		CHECK(!r->failed);
+		for (size_t k = 0; k < r->n_expects; k++)
+			if (!CHECK(r->expects[k].passed))
+				fprintf(stderr, "  %s: %s: %s\n", r->name, r->expects[k].text,
+					r->expects[k].why);
+		const struct step_stats *first = row(r, "t (first after restore)");
+		const struct step_stats *steady = row(r, "t (steady)");
+		const struct step_stats *same = row(r, "restore b (same snapshot)");
+		if (!first || !steady || !same)
+			continue;
+		uint64_t n_first = hist_count(&first->hist), n_same = hist_count(&same->hist);
+		CHECK_U64(n_first, 2 * 2 * 4);
+		CHECK_U64(steady->cow_faults, 0);
+		CHECK(same->bytes_copied >= n_same * 4096);
+		if (i == 0) {
+			CHECK_U64(first->cow_faults, 3 * n_first);
+			CHECK_U64(same->pages_retained, 0);
+		} else { /* host-cow */
+			CHECK_U64(first->cow_faults, 0);
+			CHECK(same->pages_retained >= 3 * n_same);
+		}
+		for (size_t k = 0; k < r->n_steps; k++)
+			if (r->steps[k].kind != SCENARIO_STEP_RESTORE)
+				CHECK(r->steps[k].bytes_copied == 0 && r->steps[k].pages_retained == 0);
+			else
+				CHECK(r->steps[k].cow_faults == 0);
+	}
+	run_report_free(&rep);
+	scenario_set_free(&set);
+}
+
 int main(void)
 {
 	check_require_kvm();
+	test_strategies();
 	test_rows();
 	test_restore_stats();
 	test_no_destroy();
