@@ -11,6 +11,7 @@
 static const struct {
 	const char *name, *unit;
 	double def; /* percent; < 0 = off */
+	bool fewer_is_worse;
 } metrics[COMPARE__COUNT] = {
 	[COMPARE_P50] = { "p50", "us", 10 },
 	[COMPARE_P90] = { "p90", "us", 15 },
@@ -22,6 +23,9 @@ static const struct {
 	[COMPARE_PAGES_COPIED] = { "pages_copied", "per snapshot", 0 },
 	[COMPARE_FULL_RESTORES] = { "full_restores", "per restore", 0 },
 	[COMPARE_PAGES_RESET] = { "pages_reset", "per restore", 0 },
+	[COMPARE_COW_FAULTS] = { "cow_faults", "per call", 0 },
+	[COMPARE_BYTES_COPIED] = { "bytes_copied", "per restore", 0 },
+	[COMPARE_PAGES_RETAINED] = { "pages_retained", "per restore", 0, true },
 };
 
 const char *compare_metric_name(enum compare_metric m)
@@ -69,7 +73,7 @@ int compare_threshold_parse(struct compare_thresholds *t, const char *spec, stru
 		return sb_errf(err, SB_E_INVAL,
 			       "threshold '%s': unknown metric '%.*s' (one of p50, p90, p99, p99.9, "
 			       "mean, max, scratch_pages, pages_copied, full_restores, pages_reset, "
-			       "pages, all)",
+			       "cow_faults, bytes_copied, pages_retained, pages, all)",
 			       spec, (int)nlen, spec);
 	return 0;
 }
@@ -97,10 +101,12 @@ static void judge(struct tally *t, const struct compare_thresholds *th, const ch
 	double limit = th->pct[m];
 	double change = base > 0 ? (cur - base) / base * 100 : cur > 0 ? INFINITY : 0;
 	const char *verdict = "OK";
-	if (limit >= 0 && cur > base * (1 + limit / 100)) {
+	bool up = limit >= 0 && cur > base * (1 + limit / 100);
+	bool down = limit >= 0 && cur < base * (1 - limit / 100);
+	if (metrics[m].fewer_is_worse ? down : up) {
 		verdict = "REGRESSION";
 		t->regressions++;
-	} else if (limit >= 0 && cur < base * (1 - limit / 100)) {
+	} else if (up || down) {
 		verdict = "IMPROVED";
 		t->improved++;
 	}
@@ -119,8 +125,17 @@ static void judge(struct tally *t, const struct compare_thresholds *th, const ch
 	row(t, scenario, step, mname, b, c, ch, lim, verdict);
 }
 
+/* A counter per execution of each row. */
+static void judge_per(struct tally *t, const struct compare_thresholds *th, const char *sc,
+		      const struct step_stats *b, enum compare_metric m, uint64_t vb, uint64_t nb,
+		      uint64_t vc, uint64_t nc)
+{
+	judge(t, th, sc, b->label, m, (double)vb / (double)nb, (double)vc / (double)nc);
+}
+
+/* counters4: both reports have the counters of schema 4. */
 static void compare_step(struct tally *t, const struct compare_thresholds *th, const char *sc,
-			 const struct step_stats *b, const struct step_stats *c)
+			 const struct step_stats *b, const struct step_stats *c, bool counters4)
 {
 	struct hist_summary hb, hc;
 	hist_summarize(&b->hist, &hb);
@@ -139,18 +154,25 @@ static void compare_step(struct tally *t, const struct compare_thresholds *th, c
 			judge(t, th, sc, b->label, (enum compare_metric)m,
 			      report_round3(vb[m]) / 1000.0, report_round3(vc[m]) / 1000.0);
 	}
-	if (b->kind == SCENARIO_STEP_CALL && hb.count && hc.count)
-		judge(t, th, sc, b->label, COMPARE_SCRATCH_PAGES,
-		      (double)b->scratch_pages / (double)hb.count,
-		      (double)c->scratch_pages / (double)hc.count);
+	if (b->kind == SCENARIO_STEP_CALL && hb.count && hc.count) {
+		judge_per(t, th, sc, b, COMPARE_SCRATCH_PAGES, b->scratch_pages, hb.count,
+			  c->scratch_pages, hc.count);
+		if (counters4)
+			judge_per(t, th, sc, b, COMPARE_COW_FAULTS, b->cow_faults, hb.count,
+				  c->cow_faults, hc.count);
+	}
 	/* a full restore where a light one was is a regression at 0% */
 	if (b->kind == SCENARIO_STEP_RESTORE && hb.count && hc.count) {
-		judge(t, th, sc, b->label, COMPARE_FULL_RESTORES,
-		      (double)b->full_restores / (double)hb.count,
-		      (double)c->full_restores / (double)hc.count);
-		judge(t, th, sc, b->label, COMPARE_PAGES_RESET,
-		      (double)b->pages_reset / (double)hb.count,
-		      (double)c->pages_reset / (double)hc.count);
+		judge_per(t, th, sc, b, COMPARE_FULL_RESTORES, b->full_restores, hb.count,
+			  c->full_restores, hc.count);
+		judge_per(t, th, sc, b, COMPARE_PAGES_RESET, b->pages_reset, hb.count,
+			  c->pages_reset, hc.count);
+		if (counters4) {
+			judge_per(t, th, sc, b, COMPARE_BYTES_COPIED, b->bytes_copied, hb.count,
+				  c->bytes_copied, hc.count);
+			judge_per(t, th, sc, b, COMPARE_PAGES_RETAINED, b->pages_retained,
+				  hb.count, c->pages_retained, hc.count);
+		}
 	}
 	if (b->snapshots && c->snapshots)
 		judge(t, th, sc, b->label, COMPARE_PAGES_COPIED,
@@ -182,7 +204,8 @@ static void failed_expects(struct tally *t, const struct scenario_result *c)
 }
 
 static void compare_scenario(struct tally *t, const struct compare_thresholds *th,
-			     const struct scenario_result *b, const struct scenario_result *c)
+			     const struct scenario_result *b, const struct scenario_result *c,
+			     bool counters4)
 {
 	if (c->failed) {
 		row(t, c->name, "-", "run", b->failed ? "failed" : "ok", "failed", "", "",
@@ -197,7 +220,7 @@ static void compare_scenario(struct tally *t, const struct compare_thresholds *t
 			t->regressions++;
 			continue;
 		}
-		compare_step(t, th, b->name, &b->steps[i], cs);
+		compare_step(t, th, b->name, &b->steps[i], cs, counters4);
 	}
 	for (size_t i = 0; i < c->n_steps; i++) {
 		if (scenario_result_step(b, c->steps[i].label))
@@ -226,7 +249,7 @@ int report_compare(const struct run_report *base, const struct run_report *cur,
 			t.regressions++;
 			continue;
 		}
-		compare_scenario(&t, th, b, c);
+		compare_scenario(&t, th, b, c, base->schema_version >= 4 && cur->schema_version >= 4);
 	}
 	for (size_t i = 0; i < cur->n_scenarios; i++) {
 		if (find_scenario(base, cur->scenarios[i].name))

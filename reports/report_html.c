@@ -70,6 +70,12 @@ static void meta(FILE *f, const struct scenario_result *s)
 		esc(f, s->file);
 		fputs("</dd>", f);
 	}
+	fputs("<dt>restore strategy</dt><dd>", f);
+	esc(f, s->restore_strategy);
+	fputs("</dd>", f);
+	if (s->dirtied_pages != SCENARIO_NONE)
+		fprintf(f, "<dt>pages re-dirtied per call</dt><dd>%" PRIu64 " (declared)</dd>",
+			s->dirtied_pages);
 	fprintf(f,
 		"<dt>iterations</dt><dd>%" PRIu64 " recorded (+%" PRIu64 " warm-up)</dd>"
 		"<dt>sandboxes</dt><dd>%" PRIu64 "</dd>"
@@ -167,7 +173,8 @@ static void pages_table(FILE *f, const struct scenario_result *s)
 {
 	fputs("<div class=\"wide\"><table>\n<caption>Page statistics (pages of 4 KiB; sums over the "
 	      "executions)</caption>\n<tr><th scope=\"col\">step</th><th scope=\"col\">scratch "
-	      "pages</th><th scope=\"col\">exits</th><th scope=\"col\">snapshots</th>"
+	      "pages</th><th scope=\"col\">exits</th><th scope=\"col\">CoW faults</th>"
+	      "<th scope=\"col\">snapshots</th>"
 	      "<th scope=\"col\">mapped</th><th scope=\"col\">copied</th>"
 	      "<th scope=\"col\">aliased</th><th scope=\"col\">page-table pages</th>"
 	      "<th scope=\"col\">zero</th><th scope=\"col\">snapshot bytes</th></tr>\n",
@@ -177,9 +184,10 @@ static void pages_table(FILE *f, const struct scenario_result *s)
 		fputs("<tr><th scope=\"row\">", f);
 		esc(f, st->label);
 		fputs("</th>", f);
-		const uint64_t v[] = { st->scratch_pages, st->exits,	    st->snapshots,
-				       st->pages_mapped,  st->pages_copied, st->pages_aliased,
-				       st->pt_pages,	  st->zero_pages,   st->snapshot_bytes };
+		const uint64_t v[] = { st->scratch_pages, st->exits,	    st->cow_faults,
+				       st->snapshots,	  st->pages_mapped, st->pages_copied,
+				       st->pages_aliased, st->pt_pages,	    st->zero_pages,
+				       st->snapshot_bytes };
 		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
 			td_u64(f, v[k]);
 		fputs("</tr>\n", f);
@@ -199,7 +207,9 @@ static void restores_table(FILE *f, const struct scenario_result *s)
 	      "executions)</caption>\n<tr><th scope=\"col\">step</th>"
 	      "<th scope=\"col\">restores</th><th scope=\"col\">full</th>"
 	      "<th scope=\"col\">light</th><th scope=\"col\">pages reset</th>"
-	      "<th scope=\"col\">pages reset per restore</th></tr>\n",
+	      "<th scope=\"col\">pages reset per restore</th><th scope=\"col\">bytes copied</th>"
+	      "<th scope=\"col\">bytes copied per restore</th><th scope=\"col\">pages retained</th>"
+	      "<th scope=\"col\">pages retained per restore</th></tr>\n",
 	      f);
 	for (size_t i = 0; i < s->n_steps; i++) {
 		const struct step_stats *st = &s->steps[i];
@@ -213,10 +223,16 @@ static void restores_table(FILE *f, const struct scenario_result *s)
 		td_u64(f, st->full_restores);
 		td_u64(f, n - st->full_restores);
 		td_u64(f, st->pages_reset);
-		fprintf(f, "<td class=\"n\">%.3f</td></tr>\n", (double)st->pages_reset / (double)n);
+		fprintf(f, "<td class=\"n\">%.3f</td>", (double)st->pages_reset / (double)n);
+		td_u64(f, st->bytes_copied);
+		fprintf(f, "<td class=\"n\">%.1f</td>", (double)st->bytes_copied / (double)n);
+		td_u64(f, st->pages_retained);
+		fprintf(f, "<td class=\"n\">%.3f</td></tr>\n", (double)st->pages_retained / (double)n);
 	}
 	fputs("</table></div>\n<p class=\"note\">", f);
 	esc(f, REPORT_RESTORE_KINDS_NOTE);
+	fputs(". ", f);
+	esc(f, REPORT_RESTORE_COPIES_NOTE);
 	fputs(".</p>\n", f);
 }
 

@@ -257,7 +257,7 @@ static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
 	return 0;
 }
 
-static int read_step(struct jr *c, json_t *o, const char *path, struct step_stats *st)
+static int read_step(struct jr *c, json_t *o, const char *path, struct step_stats *st, int schema)
 {
 	char kind[16], variant[SCENARIO_VARIANT_NAME_MAX + 1];
 	if (!json_is_object(o))
@@ -302,6 +302,10 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 	    get_u64(c, pg, pp, "pt_pages", &st->pt_pages) ||
 	    get_u64(c, pg, pp, "zero_pages", &st->zero_pages) ||
 	    get_u64(c, pg, pp, "snapshot_bytes", &st->snapshot_bytes))
+		return -1;
+	if (schema >= 4 && (get_u64(c, pg, pp, "cow_faults", &st->cow_faults) ||
+			    get_u64(c, pg, pp, "bytes_copied", &st->bytes_copied) ||
+			    get_u64(c, pg, pp, "pages_retained", &st->pages_retained)))
 		return -1;
 	if (st->full_restores > hist_count(&st->hist))
 		return fail(c, pp, "full_restores", "%" PRIu64 " is above count %" PRIu64,
@@ -391,13 +395,39 @@ static int read_expect(struct jr *c, json_t *o, const char *path, struct expect_
 		       : 0;
 }
 
-static int read_scenario(struct jr *c, json_t *o, const char *path, struct scenario_result *s)
+/* Schema 4: the strategy the scenario ran with, the pages it declares. */
+static int read_strategy(struct jr *c, json_t *o, const char *path, struct scenario_result *s,
+			 int schema)
+{
+	s->dirtied_pages = SCENARIO_NONE;
+	if (schema < 4) { /* the one restore there was then */
+		snprintf(s->restore_strategy, sizeof s->restore_strategy, "%s",
+			 sandbox_restore_strategy_name(SANDBOX_RESTORE_REWRITE));
+		return 0;
+	}
+	if (get_str(c, o, path, "restore_strategy", s->restore_strategy, sizeof s->restore_strategy))
+		return -1;
+	if (!s->restore_strategy[0])
+		return fail(c, path, "restore_strategy", "empty");
+	json_t *d = field(c, o, path, "dirtied_pages");
+	if (!d)
+		return -1;
+	if (!json_is_null(d) && as_u64(c, d, path, "dirtied_pages", &s->dirtied_pages))
+		return -1;
+	if (s->dirtied_pages == SCENARIO_NONE && !json_is_null(d))
+		return fail(c, path, "dirtied_pages", "out of range");
+	return 0;
+}
+
+static int read_scenario(struct jr *c, json_t *o, const char *path, struct scenario_result *s,
+			 int schema)
 {
 	if (!json_is_object(o))
 		return fail(c, path, "", "not an object");
 	if (get_str(c, o, path, "name", s->name, sizeof s->name) ||
 	    get_str(c, o, path, "description", s->description, sizeof s->description) ||
-	    get_str(c, o, path, "file", s->file, sizeof s->file))
+	    get_str(c, o, path, "file", s->file, sizeof s->file) ||
+	    read_strategy(c, o, path, s, schema))
 		return -1;
 
 	json_t *opts = get_typed(c, o, path, "options", JSON_OBJECT);
@@ -468,7 +498,7 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 		return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
 	json_array_foreach(steps, i, v) {
 		subpath(sub, sizeof sub, "%s.steps[%zu]", path, i);
-		if (read_step(c, v, sub, &s->steps[i]))
+		if (read_step(c, v, sub, &s->steps[i], schema))
 			return -1;
 		s->n_steps++;
 		for (size_t j = 0; j < i; j++)
@@ -487,11 +517,11 @@ static int read_root(struct jr *c, json_t *root, struct run_report *r)
 	uint64_t schema;
 	if (get_u64(c, root, "", "schema_version", &schema))
 		return -1;
-	if (schema != RESULTS_SCHEMA_VERSION)
+	if (schema < RESULTS_SCHEMA_OLDEST || schema > RESULTS_SCHEMA_VERSION)
 		return sb_errf(c->err, SB_E_INVAL,
 			       "%s: schema_version %" PRIu64 " is not supported (this snapbench reads"
-			       " schema_version %d)%s",
-			       c->file, schema, RESULTS_SCHEMA_VERSION,
+			       " schema_version %d to %d)%s",
+			       c->file, schema, RESULTS_SCHEMA_OLDEST, RESULTS_SCHEMA_VERSION,
 			       schema == 2 ? "; schema 2 has no restore page statistics "
 					     "(full_restores, pages_reset): run the scenarios again"
 					   : "");
@@ -512,7 +542,7 @@ static int read_root(struct jr *c, json_t *root, struct run_report *r)
 		char path[PATH_MAX_LEN];
 		snprintf(path, sizeof path, "scenarios[%zu]", i);
 		r->n_scenarios++; /* owned from here on, freed on error */
-		if (read_scenario(c, v, path, &r->scenarios[i]))
+		if (read_scenario(c, v, path, &r->scenarios[i], r->schema_version))
 			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(r->scenarios[j].name, r->scenarios[i].name) == 0)

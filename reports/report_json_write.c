@@ -63,7 +63,10 @@ static json_t *machine_json(struct jw *w, const struct machine_facts *m)
 	return o;
 }
 
-static json_t *step_json(struct jw *w, const struct step_stats *st, const struct calibration *cal)
+/* Keys a schema added are written only for it and later ones: a report
+ * read from an older schema is written back as it was. */
+static json_t *step_json(struct jw *w, const struct step_stats *st, const struct calibration *cal,
+			 int schema)
 {
 	json_t *o = json_object();
 	if (!o)
@@ -111,8 +114,14 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 	if (pg) {
 		put_u64(w, pg, "scratch_pages", st->scratch_pages);
 		put_u64(w, pg, "exits", st->exits);
+		if (schema >= 4)
+			put_u64(w, pg, "cow_faults", st->cow_faults);
 		put_u64(w, pg, "full_restores", st->full_restores);
 		put_u64(w, pg, "pages_reset", st->pages_reset);
+		if (schema >= 4) {
+			put_u64(w, pg, "bytes_copied", st->bytes_copied);
+			put_u64(w, pg, "pages_retained", st->pages_retained);
+		}
 		put_u64(w, pg, "snapshots", st->snapshots);
 		put_u64(w, pg, "pages_mapped", st->pages_mapped);
 		put_u64(w, pg, "pages_copied", st->pages_copied);
@@ -168,7 +177,7 @@ static json_t *penalties_json(struct jw *w, const struct scenario_result *sc)
 	return arr;
 }
 
-static json_t *scenario_json(struct jw *w, const struct scenario_result *sc)
+static json_t *scenario_json(struct jw *w, const struct scenario_result *sc, int schema)
 {
 	json_t *o = json_object();
 	if (!o)
@@ -176,6 +185,12 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc)
 	put_str(w, o, "name", sc->name);
 	put_str(w, o, "description", sc->description);
 	put_str(w, o, "file", sc->file);
+	if (schema >= 4) {
+		put_str(w, o, "restore_strategy", sc->restore_strategy);
+		put(w, o, "dirtied_pages",
+		    sc->dirtied_pages == SCENARIO_NONE ? json_null()
+						       : ju64(w, "dirtied_pages", sc->dirtied_pages));
+	}
 	json_t *opts = json_object();
 	put(w, o, "options", opts);
 	for (size_t i = 0; opts && i < sc->n_options; i++)
@@ -215,7 +230,7 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc)
 	json_t *steps = json_array();
 	put(w, o, "steps", steps);
 	for (size_t i = 0; steps && i < sc->n_steps; i++)
-		push(w, steps, step_json(w, &sc->steps[i], &sc->cal));
+		push(w, steps, step_json(w, &sc->steps[i], &sc->cal, schema));
 	put(w, o, "post_restore_penalties", penalties_json(w, sc));
 	return o;
 }
@@ -233,7 +248,7 @@ int report_write_json(const struct run_report *r, FILE *f, struct sb_err *err)
 	json_t *arr = json_array();
 	put(&w, root, "scenarios", arr);
 	for (size_t i = 0; arr && i < r->n_scenarios; i++)
-		push(&w, arr, scenario_json(&w, &r->scenarios[i]));
+		push(&w, arr, scenario_json(&w, &r->scenarios[i], r->schema_version));
 
 	int rc = 0;
 	if (w.oom) {

@@ -26,6 +26,11 @@ static void header(FILE *f, const struct scenario_result *s)
 		"   wall time:  %s s; resident set after: %s\n",
 		s->iterations, s->warmup, s->sandboxes, s->sandboxes == 1 ? "" : "es", heap, scratch,
 		wall, rss);
+	fprintf(f, "   restore:    strategy %s", s->restore_strategy);
+	if (s->dirtied_pages != SCENARIO_NONE)
+		fprintf(f, "; %" PRIu64 " page%s re-dirtied per call (declared)", s->dirtied_pages,
+			s->dirtied_pages == 1 ? "" : "s");
+	fputc('\n', f);
 	if (s->failed)
 		fprintf(f, "   FAILED:     %s\n", s->error[0] ? s->error : "(no reason given)");
 }
@@ -125,26 +130,32 @@ static void penalties(FILE *f, const struct scenario_result *s)
 
 static bool has_pages(const struct step_stats *st)
 {
-	return st->scratch_pages || st->exits || st->snapshots || st->pages_mapped ||
+	return st->scratch_pages || st->exits || st->cow_faults || st->snapshots || st->pages_mapped ||
 	       st->pages_copied || st->pages_aliased || st->pt_pages || st->zero_pages ||
 	       st->snapshot_bytes;
 }
 
-/* Per restore row: how many restores were full, how many light, and the
- * scratch pages they reset. */
+/* Per restore row: how many restores were full, how many light, the
+ * pages they reset, the bytes they copied and the pages they retained. */
 static void restores(FILE *f, const struct scenario_result *s, int sw)
 {
 	wrapped(f, REPORT_RESTORE_KINDS_NOTE);
-	fprintf(f, "   %-*s %9s %9s %9s %12s %14s\n", sw, "step", "restores", "full", "light",
-		"pages reset", "reset/restore");
+	wrapped(f, REPORT_RESTORE_COPIES_NOTE);
+	fprintf(f, "   %-*s %9s %9s %9s %12s %14s %14s %14s %9s %16s\n", sw, "step", "restores",
+		"full", "light", "pages reset", "reset/restore", "bytes copied", "copied/restore",
+		"retained", "retained/restore");
 	for (size_t i = 0; i < s->n_steps; i++) {
 		const struct step_stats *st = &s->steps[i];
 		if (!report_restore_recorded(st))
 			continue;
-		uint64_t n = hist_count(&st->hist);
-		fprintf(f, "   %-*s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %12" PRIu64 " %14.3f\n", sw,
-			st->label, n, st->full_restores, n - st->full_restores, st->pages_reset,
-			(double)st->pages_reset / (double)n);
+		double n = (double)hist_count(&st->hist);
+		fprintf(f,
+			"   %-*s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %12" PRIu64 " %14.3f %14" PRIu64
+			" %14.1f %9" PRIu64 " %16.3f\n",
+			sw, st->label, hist_count(&st->hist), st->full_restores,
+			hist_count(&st->hist) - st->full_restores, st->pages_reset,
+			(double)st->pages_reset / n, st->bytes_copied, (double)st->bytes_copied / n,
+			st->pages_retained, (double)st->pages_retained / n);
 	}
 }
 
@@ -161,19 +172,19 @@ static void pages(FILE *f, const struct scenario_result *s)
 	fprintf(f, "\n   page statistics (pages of 4 KiB, sums over the executions)\n");
 	int sw = step_width(s);
 	if (any) {
-		fprintf(f, "   %-*s %9s %9s %9s %9s %9s %9s %9s %9s %14s\n", sw, "step", "scratch",
-			"exits", "snapshots", "mapped", "copied", "aliased", "pt", "zero",
-			"snapshot_bytes");
+		fprintf(f, "   %-*s %9s %9s %10s %9s %9s %9s %9s %9s %9s %14s\n", sw, "step",
+			"scratch", "exits", "cow_faults", "snapshots", "mapped", "copied", "aliased",
+			"pt", "zero", "snapshot_bytes");
 		for (size_t i = 0; i < s->n_steps; i++) {
 			const struct step_stats *st = &s->steps[i];
 			if (!has_pages(st))
 				continue;
 			fprintf(f,
-				"   %-*s %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64
-				" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %14" PRIu64 "\n",
-				sw, st->label, st->scratch_pages, st->exits, st->snapshots,
-				st->pages_mapped, st->pages_copied, st->pages_aliased, st->pt_pages,
-				st->zero_pages, st->snapshot_bytes);
+				"   %-*s %9" PRIu64 " %9" PRIu64 " %10" PRIu64 " %9" PRIu64 " %9" PRIu64
+				" %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %9" PRIu64 " %14" PRIu64 "\n",
+				sw, st->label, st->scratch_pages, st->exits, st->cow_faults,
+				st->snapshots, st->pages_mapped, st->pages_copied, st->pages_aliased,
+				st->pt_pages, st->zero_pages, st->snapshot_bytes);
 		}
 		double ppc;
 		if (report_pages_per_call(s, &ppc))

@@ -45,6 +45,13 @@ void report_html_escape(FILE *f, const char *s);
 	"rewrites the page tables, drops KVM's shadow page tables (a memory-slot change) and "    \
 	"resets ring-0 state"
 
+/* What a restore row's copies and retained pages are (the restore
+ * strategies). */
+#define REPORT_RESTORE_COPIES_NOTE                                                                \
+	"bytes copied: what the restores wrote into guest memory; retained: snapshot pages the "  \
+	"guest writes in place with no fault, as each restore left them (host-cow; 0 under "     \
+	"rewrite, where every re-dirtied page takes a copy-on-write fault again)"
+
 /* A restore row with executions: it has restore page statistics. */
 bool report_restore_recorded(const struct step_stats *st);
 

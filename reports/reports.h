@@ -8,7 +8,9 @@
  * order, always all present):
  *   tool_version, schema_version, started,
  *   machine {cpu, kernel, hypervisor, cpus, mem_bytes},
- *   scenarios [ {name, description, file, options {NAME: VALUE, ...},
+ *   scenarios [ {name ("NAME" or "NAME [STRATEGY]"), description, file,
+ *     restore_strategy ("rewrite", "host-cow": every sandbox's), dirtied_pages
+ *     (as the scenario declares it, or null), options {NAME: VALUE, ...},
  *     iterations, warmup, sandboxes, heap_bytes, scratch_bytes, wall_ns,
  *     rss_bytes,
  *     calibration {exit_real_mode_ns, exit_sandbox_ns, memset_gib_per_s},
@@ -20,11 +22,14 @@
  *       percentiles_ns {"p50", "p90", "p99", "p99.9", "p99.99"},
  *       histogram_buckets [ [lower_ns, upper_ns, count], ... ]  (non-empty
  *         buckets, increasing; values in [lower_ns, upper_ns] inclusive),
- *       pages {scratch_pages, exits, full_restores, pages_reset, snapshots,
- *         pages_mapped, pages_copied, pages_aliased, pt_pages, zero_pages,
- *         snapshot_bytes}  (sums over the executions; full_restores and
- *         pages_reset on restore rows: the restores that were full, at most
- *         count, and the scratch pages the restores rewrote),
+ *       pages {scratch_pages, exits, cow_faults, full_restores, pages_reset,
+ *         bytes_copied, pages_retained, snapshots, pages_mapped, pages_copied,
+ *         pages_aliased, pt_pages, zero_pages, snapshot_bytes}  (sums over
+ *         the executions; cow_faults on call rows: the copy-on-write faults
+ *         the calls took; full_restores, pages_reset, bytes_copied and
+ *         pages_retained on restore rows: the restores that were full, at
+ *         most count, the pages they reset, the bytes they wrote into guest
+ *         memory, and the snapshot pages each left writable in place),
  *       ratios {p50_over_exit_sandbox, p50_over_exit_real_mode} (null when
  *         that calibration is 0) } ],
  *     post_restore_penalties [ {step, first_after_restore_p50_ns,
@@ -48,10 +53,15 @@
  * checks it, and checks that the bucket counts add up to count.
  * Derived values (ratios, post_restore_penalties) are checked for type
  * (the penalties also against the rows: one per label, same order) and
- * recomputed. Older schemas are not read, and the message says what they
- * lack: schema 1 (rows not split by variant, no penalties: its "restore
- * base" row mixed restore paths), schema 2 (no full_restores, pages_reset:
- * a restore row's light and full restores cannot be told apart).
+ * recomputed. Schema 3 (before restore strategies) is read too: without
+ * restore_strategy (read as "rewrite", the only restore then), dirtied_pages
+ * (none), cow_faults, bytes_copied and pages_retained (0); the report keeps
+ * schema_version 3, and writing it gives schema 3 again, byte for byte
+ * (report_compare does not judge the counters schema 3 lacks). Older
+ * schemas are not read, and the message says what they lack: schema 1 (rows
+ * not split by variant, no penalties: its "restore base" row mixed restore
+ * paths), schema 2 (no full_restores, pages_reset: a restore row's light
+ * and full restores cannot be told apart).
  */
 #ifndef SNAPBENCH_REPORTS_REPORTS_H
 #define SNAPBENCH_REPORTS_REPORTS_H
@@ -105,6 +115,10 @@ enum compare_metric {
 	COMPARE_FULL_RESTORES, /* full_restores per execution of a restore step
 				* (the share of full restores, 0 to 1) */
 	COMPARE_PAGES_RESET,   /* pages_reset per execution of a restore step */
+	COMPARE_COW_FAULTS,    /* cow_faults per execution of a call step */
+	COMPARE_BYTES_COPIED,  /* bytes_copied per execution of a restore step */
+	COMPARE_PAGES_RETAINED, /* pages_retained per execution of a restore step;
+				 * fewer is the regression (more faults follow) */
 	COMPARE__COUNT
 };
 
@@ -112,10 +126,14 @@ enum compare_metric {
  * metric off (it is still printed, never judged).
  * Defaults (compare_thresholds_default):
  *   p50 10%, p90 15%, p99 25%, p99.9 50%, mean 10%, max off,
- *   scratch_pages 0%, pages_copied 0%, full_restores 0%, pages_reset 0%
+ *   scratch_pages 0%, pages_copied 0%, full_restores 0%, pages_reset 0%,
+ *   cow_faults 0%, bytes_copied 0%, pages_retained 0%
  *   (the page counters are compared exactly).
  * A value above base * (1 + limit/100) is a REGRESSION; one below
- * base * (1 - limit/100) is IMPROVED (for 0%: any increase / decrease). */
+ * base * (1 - limit/100) is IMPROVED (for 0%: any increase / decrease);
+ * pages_retained the other way round (fewer pages kept writable: more
+ * faults). The counters schema 4 added (cow_faults, bytes_copied,
+ * pages_retained) are not judged when either report is of schema 3. */
 struct compare_thresholds {
 	double pct[COMPARE__COUNT];
 };
@@ -125,7 +143,8 @@ const char *compare_metric_name(enum compare_metric m);
 void compare_thresholds_default(struct compare_thresholds *t);
 /* Apply "METRIC=P%" (the % is optional) or "METRIC=off". METRIC is a
  * metric name, "pages" (every page counter: scratch_pages, pages_copied,
- * full_restores, pages_reset) or "all" (every metric).
+ * full_restores, pages_reset, cow_faults, bytes_copied, pages_retained) or
+ * "all" (every metric).
  * Returns 0, or -1 with err set. */
 int compare_threshold_parse(struct compare_thresholds *t, const char *spec, struct sb_err *err);
 

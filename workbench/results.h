@@ -25,8 +25,12 @@
 #include "scenario.h"
 
 /* 2: rows per variant, post-restore penalties; 3: restore page statistics
- * (pages.full_restores, pages.pages_reset) */
-#define RESULTS_SCHEMA_VERSION 3
+ * (pages.full_restores, pages.pages_reset); 4: restore strategies
+ * (restore_strategy, dirtied_pages per scenario; pages.cow_faults,
+ * pages.bytes_copied, pages.pages_retained per row) */
+#define RESULTS_SCHEMA_VERSION 4
+/* The oldest schema report_read_json() reads. */
+#define RESULTS_SCHEMA_OLDEST 3
 #define RESULTS_LABEL_MAX 96 /* a row name with the NUL */
 _Static_assert(RESULTS_LABEL_MAX > SCENARIO_ROW_NAME_MAX, "every row name fits a step_stats");
 _Static_assert(64 > SCENARIO_RUN_NAME_MAX, "every run name fits a scenario_result");
@@ -129,7 +133,9 @@ struct machine_facts {
 
 struct run_report {
 	char tool_version[32];
-	int schema_version;
+	int schema_version;  /* the runner's RESULTS_SCHEMA_VERSION, or the
+			      * version a report was read from (then the
+			      * fields newer schemas added are 0 / defaults) */
 	char started[32];    /* UTC, ISO 8601 */
 	struct machine_facts machine;
 	struct scenario_result *scenarios;

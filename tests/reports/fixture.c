@@ -55,6 +55,8 @@ static void scenario0(struct scenario_result *s)
 	snprintf(s->name, sizeof s->name, "restore-64M");
 	snprintf(s->description, sizeof s->description, "restore latency with a 64 MiB heap");
 	snprintf(s->file, sizeof s->file, "scenarios/restore.ini");
+	snprintf(s->restore_strategy, sizeof s->restore_strategy, "rewrite");
+	s->dirtied_pages = 3;
 	s->options = must(calloc(4, sizeof *s->options));
 	add_option(s, "heap", "64M");
 	add_option(s, "iterations", "500");
@@ -78,6 +80,7 @@ static void scenario0(struct scenario_result *s)
 		hist_record(&st->hist, 40000 + (i * 7919) % 3000);
 	st->scratch_pages = 3000;
 	st->exits = 4000;
+	st->cow_faults = 3000;
 	st = add_row(s, "call touch_pages", SCENARIO_STEP_CALL, SCENARIO_VARIANT_STEADY);
 	for (uint64_t i = 0; i < 1002; i++)
 		hist_record(&st->hist, i % 100 == 99 ? 80000 + i : 5000 + (i * 7919) % 3000);
@@ -96,6 +99,7 @@ static void scenario0(struct scenario_result *s)
 	fixture_fill_restore(&st->hist, 100, FIXTURE_TAIL_NS);
 	st->full_restores = FIXTURE_FULL_RESTORES; /* the tail */
 	st->pages_reset = FIXTURE_PAGES_RESET;
+	st->bytes_copied = FIXTURE_PAGES_RESET * 4096;
 	s->expects = must(calloc(1, sizeof *s->expects));
 	s->n_expects = 1;
 	s->expects[0] = (struct expect_result){ .text = "restore base.p99 < 50us",
@@ -108,6 +112,8 @@ static void scenario1(struct scenario_result *s, bool failures)
 	snprintf(s->name, sizeof s->name, "esc<&>\"name");
 	snprintf(s->description, sizeof s->description, "a name with <markup> & \"quotes\"");
 	snprintf(s->file, sizeof s->file, "scenarios/odd.ini");
+	snprintf(s->restore_strategy, sizeof s->restore_strategy, "host-cow");
+	s->dirtied_pages = SCENARIO_NONE;
 	s->options = must(calloc(2, sizeof *s->options));
 	add_option(s, "heap", "256M");
 	add_option(s, "mode", "kernel");
@@ -136,6 +142,8 @@ static void scenario1(struct scenario_result *s, bool failures)
 		hist_record(&st->hist, 60000 + i * i * 10);
 	st->full_restores = 100; /* another snapshot: every one is full */
 	st->pages_reset = 1700;
+	st->bytes_copied = 1700 * 4096;
+	st->pages_retained = 1200; /* 12 per restore */
 	add_step(s, "destroy", SCENARIO_STEP_DESTROY); /* never ran */
 	st = add_step(s, "sleep 1m", SCENARIO_STEP_SLEEP);
 	hist_record(&st->hist, 200);

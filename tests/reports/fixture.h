@@ -14,12 +14,14 @@
  *      post-restore penalty of 35.168 us), snapshot as base, "restore
  *      base (same snapshot)" (1000 values: 98% between 20 and 25 us, a 2%
  *      tail at `FIXTURE_TAIL_NS`; the tail's 20 restores full, the others
- *      light, 3160 pages reset in all: 3.160 per restore), all
- *      calibrations, one passing expectation;
+ *      light, 3160 pages reset in all: 3.160 per restore, as many bytes
+ *      copied), all calibrations, one passing expectation; strategy
+ *      rewrite, 3 pages declared dirtied, 3 CoW faults per first call;
  *  [1] `esc<&>"name` (a name that needs HTML escaping): a call (first
  *      after restore only: no steady call, no penalty), "restore (other
- *      snapshot)" (100, all full, 1700 pages reset), an empty step and
- *      one clamped value;
+ *      snapshot)" (100, all full, 1700 pages reset, as many bytes copied,
+ *      1200 pages retained), an empty step and one clamped value; strategy
+ *      host-cow, no dirtied pages declared;
  *      exit_real_mode_ns = 0 (its ratios are null). With `failures` it
  *      failed (error text with markup) and its expectation failed;
  *      without, it passed.

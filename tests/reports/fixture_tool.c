@@ -5,7 +5,9 @@
  *   slow.json    "restore base (same snapshot)" p99 30% slower (default limit 25%)
  *   failed.json  the fixture with a failed scenario and expectation
  *   newer.json   schema_version + 1
- *   older.json   schema_version - 1 (2: before the restore page statistics)
+ *   older.json   schema_version 2 (before the restore page statistics)
+ *   schema3.json schema_version 3 (before restore strategies: readable, as
+ *                rewrite, without the counters schema 4 added)
  *   full.json    "restore base (same snapshot)" with one full restore more
  *                and 8 pages reset more (exact metrics: 2 regressions) */
 #include <stdio.h>
@@ -39,11 +41,13 @@ int main(int argc, char **argv)
 	fixture_report(&r, false);
 	rc |= save(argv[1], "base.json", &r);
 	rc |= save(argv[1], "same.json", &r);
-	r.schema_version++;
+	r.schema_version = RESULTS_SCHEMA_VERSION + 1;
 	rc |= save(argv[1], "newer.json", &r);
-	r.schema_version -= 2;
+	r.schema_version = 2;
 	rc |= save(argv[1], "older.json", &r);
-	r.schema_version++;
+	r.schema_version = 3;
+	rc |= save(argv[1], "schema3.json", &r);
+	r.schema_version = RESULTS_SCHEMA_VERSION;
 	struct step_stats *st = (struct step_stats *)scenario_result_step(&r.scenarios[0],
 									  "restore base (same snapshot)");
 	st->full_restores++;

@@ -96,6 +96,34 @@ static void m_more_reset(struct run_report *r)
 	step(r, 1, "restore (other snapshot)")->pages_reset += 1;
 }
 
+static void m_more_faults(struct run_report *r)
+{
+	step(r, 0, "call touch_pages (first after restore)")->cow_faults += 1000;
+}
+
+static void m_more_bytes(struct run_report *r)
+{
+	step(r, 0, "restore base (same snapshot)")->bytes_copied += 4096;
+}
+
+static void m_fewer_retained(struct run_report *r) /* host-cow kept fewer pages */
+{
+	step(r, 1, "restore (other snapshot)")->pages_retained -= 100;
+}
+
+static void m_more_retained(struct run_report *r)
+{
+	step(r, 1, "restore (other snapshot)")->pages_retained += 100;
+}
+
+/* A baseline of schema 3 knows no faults, copies or retained pages: a
+ * value it lacks is never judged against its zero. */
+static void m_schema3_more_faults(struct run_report *r)
+{
+	m_more_faults(r);
+	r->schema_version = 3;
+}
+
 struct cmp_case {
 	const char *what;
 	void (*mutate)(struct run_report *cur);
@@ -139,6 +167,23 @@ static const struct cmp_case cases[] = {
 	{ "unchanged restores", m_none, { 0 }, 0,
 	  "restore base (same snapshot)           pages_reset (per restore)         3.160        "
 	  "3.160     +0.0%     0%  OK" },
+	/* the counters of the restore strategies, exact */
+	{ "more CoW faults", m_more_faults, { 0 }, 1,
+	  "call touch_pages (first after restore) cow_faults (per call)             3.000        "
+	  "4.000    +33.3%     0%  REGRESSION" },
+	{ "CoW faults allowed", m_more_faults, { "cow_faults=50%" }, 0, "50%  OK" },
+	{ "more bytes copied", m_more_bytes, { 0 }, 1,
+	  "restore base (same snapshot)           bytes_copied (per restore)    12943.360    "
+	  "12947.456     +0.0%     0%  REGRESSION" },
+	{ "fewer pages retained", m_fewer_retained, { 0 }, 1,
+	  "restore (other snapshot)               pages_retained (per restore)       12.000       "
+	  "11.000     -8.3%     0%  REGRESSION" },
+	{ "more pages retained", m_more_retained, { 0 }, 0,
+	  "restore (other snapshot)               pages_retained (per restore)       12.000       "
+	  "13.000     +8.3%     0%  IMPROVED" },
+	{ "retained under pages", m_fewer_retained, { "pages=off" }, 0, "off  OK" },
+	{ "schema 3: not judged", m_schema3_more_faults, { 0 }, 0,
+	  "0 regressions, 0 improved, 0 new" },
 };
 
 static void test_cases(void)
@@ -165,6 +210,9 @@ static void test_cases(void)
 		CHECK_I64(report_compare(&base, &cur, &th, NULL), n); /* quiet: same count */
 		if (i == 1)
 			golden_check("report_compare_p99.txt", buf);
+		if (c->mutate == m_schema3_more_faults)
+			CHECK(strstr(buf, "cow_faults (per call)") == NULL &&
+			      strstr(buf, "bytes_copied (per restore)") == NULL);
 		free(buf);
 		run_report_free(&base);
 		run_report_free(&cur);
@@ -197,6 +245,9 @@ static const struct {
 	{ "pages=off", 0, COMPARE_PAGES_RESET, -1, 0 },
 	{ "full_restores=2%", 0, COMPARE_FULL_RESTORES, 2, 0 },
 	{ "pages_reset=off", 0, COMPARE_PAGES_RESET, -1, 0 },
+	{ "pages=6%", 0, COMPARE_PAGES_RETAINED, 6, 0 },
+	{ "cow_faults=1%", 0, COMPARE_COW_FAULTS, 1, 0 },
+	{ "bytes_copied=off", 0, COMPARE_BYTES_COPIED, -1, 0 },
 	{ "all=5%", 0, COMPARE_MAX, 5, 0 },
 	{ "p99", -1, 0, 0, "expected METRIC=PERCENT%" },
 	{ "p42=3%", -1, 0, 0, "unknown metric 'p42'" },
@@ -225,7 +276,10 @@ static void test_parse(void)
 	CHECK(d.pct[COMPARE_P50] == 10 && d.pct[COMPARE_P90] == 15 && d.pct[COMPARE_P99] == 25 &&
 	      d.pct[COMPARE_P99_9] == 50 && d.pct[COMPARE_MEAN] == 10 && d.pct[COMPARE_MAX] < 0 &&
 	      d.pct[COMPARE_SCRATCH_PAGES] == 0 && d.pct[COMPARE_PAGES_COPIED] == 0 &&
-	      d.pct[COMPARE_FULL_RESTORES] == 0 && d.pct[COMPARE_PAGES_RESET] == 0);
+	      d.pct[COMPARE_FULL_RESTORES] == 0 && d.pct[COMPARE_PAGES_RESET] == 0 &&
+	      d.pct[COMPARE_COW_FAULTS] == 0 && d.pct[COMPARE_BYTES_COPIED] == 0 &&
+	      d.pct[COMPARE_PAGES_RETAINED] == 0);
+	CHECK_STR(compare_metric_name(COMPARE_PAGES_RETAINED), "pages_retained");
 	CHECK_STR(compare_metric_name(COMPARE_FULL_RESTORES), "full_restores");
 	CHECK_STR(compare_metric_name(COMPARE_PAGES_RESET), "pages_reset");
 }

@@ -75,11 +75,21 @@ int main(void)
 		CHECK_CONTAINS(buf, "<tr><th scope=\"row\">restore base (same snapshot)</th>"
 				    "<td class=\"n\">1000</td><td class=\"n\">20</td>"
 				    "<td class=\"n\">980</td><td class=\"n\">3160</td>"
-				    "<td class=\"n\">3.160</td></tr>");
+				    "<td class=\"n\">3.160</td><td class=\"n\">12943360</td>"
+				    "<td class=\"n\">12943.4</td><td class=\"n\">0</td>"
+				    "<td class=\"n\">0.000</td></tr>");
 		CHECK_CONTAINS(buf, "<tr><th scope=\"row\">restore (other snapshot)</th>"
 				    "<td class=\"n\">100</td><td class=\"n\">100</td>"
 				    "<td class=\"n\">0</td><td class=\"n\">1700</td>"
-				    "<td class=\"n\">17.000</td></tr>");
+				    "<td class=\"n\">17.000</td><td class=\"n\">6963200</td>"
+				    "<td class=\"n\">69632.0</td><td class=\"n\">1200</td>"
+				    "<td class=\"n\">12.000</td></tr>");
+		/* the strategy of each scenario; calls' copy-on-write faults */
+		CHECK_CONTAINS(buf, "<dt>restore strategy</dt><dd>rewrite</dd><dt>pages re-dirtied per "
+				    "call</dt><dd>3 (declared)</dd>");
+		CHECK_CONTAINS(buf, "<dt>restore strategy</dt><dd>host-cow</dd><dt>iterations</dt>");
+		CHECK_CONTAINS(buf, "<th scope=\"col\">exits</th><th scope=\"col\">CoW faults</th>");
+		CHECK_CONTAINS(buf, "bytes copied: what the restores wrote into guest memory");
 		CHECK_CONTAINS(buf, "restores: a light one resets the dirty data pages and the FPU "
 				    "state; a full one also rewrites the page tables");
 		/* tables balanced */

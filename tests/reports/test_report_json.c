@@ -1,6 +1,9 @@
 /* test_report_json.c — the JSON report: golden file, write → read → write
- * gives the same bytes and the same summaries, and every kind of malformed
- * input gives a message naming the file and the JSON path. */
+ * gives the same bytes and the same summaries, a report of the previous
+ * schema (3) is read and written back as it was, and every kind of
+ * malformed input gives a message naming the file and the JSON path.
+ *
+ * argv[1]: tests/reports (report_schema3.json). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,7 @@
 #include "reports.h"
 
 static char dir[] = "/tmp/test_report_json.XXXXXX";
+static const char *src_dir; /* tests/reports: report_schema3.json */
 
 static bool write_file(const char *path, const char *text)
 {
@@ -89,6 +93,9 @@ static void test_golden_and_roundtrip(void)
 			CHECK_U64(y->scratch_pages, x->scratch_pages);
 			CHECK_U64(y->full_restores, x->full_restores);
 			CHECK_U64(y->pages_reset, x->pages_reset);
+			CHECK_U64(y->cow_faults, x->cow_faults);
+			CHECK_U64(y->bytes_copied, x->bytes_copied);
+			CHECK_U64(y->pages_retained, x->pages_retained);
 			CHECK_U64(y->snapshot_bytes, x->snapshot_bytes);
 			CHECK_U64(y->zero_pages, x->zero_pages);
 		}
@@ -125,10 +132,26 @@ static void test_golden_and_roundtrip(void)
 		CHECK_U64(back.scenarios[1].steps[1].pages_reset, 1700);
 	}
 	CHECK_CONTAINS(json, "\"pages\": {\n            \"scratch_pages\": 0,\n"
-			     "            \"exits\": 0,\n            \"full_restores\": 20,\n"
-			     "            \"pages_reset\": 3160,\n");
-	CHECK_CONTAINS(json, "\"full_restores\": 100,\n            \"pages_reset\": 1700,\n");
-	CHECK_CONTAINS(json, "\"schema_version\": 3,\n");
+			     "            \"exits\": 0,\n            \"cow_faults\": 0,\n"
+			     "            \"full_restores\": 20,\n"
+			     "            \"pages_reset\": 3160,\n"
+			     "            \"bytes_copied\": 12943360,\n"
+			     "            \"pages_retained\": 0,\n");
+	CHECK_CONTAINS(json, "\"full_restores\": 100,\n            \"pages_reset\": 1700,\n"
+			     "            \"bytes_copied\": 6963200,\n"
+			     "            \"pages_retained\": 1200,\n");
+	CHECK_CONTAINS(json, "\"exits\": 4000,\n            \"cow_faults\": 3000,\n");
+	CHECK_CONTAINS(json, "\"schema_version\": 4,\n");
+	/* the strategy and the declared pages of each scenario */
+	CHECK_CONTAINS(json, "\"file\": \"scenarios/restore.ini\",\n      \"restore_strategy\": "
+			     "\"rewrite\",\n      \"dirtied_pages\": 3,\n");
+	CHECK_CONTAINS(json, "\"restore_strategy\": \"host-cow\",\n      \"dirtied_pages\": null,\n");
+	if (back.n_scenarios == 2) {
+		CHECK_STR(back.scenarios[0].restore_strategy, "rewrite");
+		CHECK_STR(back.scenarios[1].restore_strategy, "host-cow");
+		CHECK_U64(back.scenarios[0].dirtied_pages, 3);
+		CHECK_U64(back.scenarios[1].dirtied_pages, SCENARIO_NONE);
+	}
 	CHECK_CONTAINS(json, "\"steady_p50_ns\": null,\n          \"penalty_p50_ns\": null,\n"
 			     "          \"ratios\": {\n            \"penalty_over_exit_sandbox\": null\n");
 	free(again);
@@ -153,14 +176,16 @@ static const struct bad_case bad_cases[] = {
 	{ "empty file", "", 0, 0, 0, "base.json:1:0: not valid JSON" },
 	{ "an array", "[1, 2]", 0, 0, 0, "base.json: not a JSON object" },
 	{ "duplicate key", "{\"a\": 1, \"a\": 2}", 0, 0, 0, "duplicate object key" },
-	{ "newer schema", 0, "", "schema_version", "4",
-	  "base.json: schema_version 4 is not supported (this snapbench reads schema_version 3)" },
+	{ "newer schema", 0, "", "schema_version", "5",
+	  "base.json: schema_version 5 is not supported (this snapbench reads schema_version 3 to "
+	  "4)" },
 	{ "older schema (no restore statistics)", 0, "", "schema_version", "2",
-	  "base.json: schema_version 2 is not supported (this snapbench reads schema_version 3); "
-	  "schema 2 has no restore page statistics (full_restores, pages_reset): run the "
+	  "base.json: schema_version 2 is not supported (this snapbench reads schema_version 3 to "
+	  "4); schema 2 has no restore page statistics (full_restores, pages_reset): run the "
 	  "scenarios again" },
 	{ "older schema (rows not split)", 0, "", "schema_version", "1",
-	  "base.json: schema_version 1 is not supported (this snapbench reads schema_version 3)" },
+	  "base.json: schema_version 1 is not supported (this snapbench reads schema_version 3 to "
+	  "4)" },
 	{ "no schema", 0, "", "schema_version", 0, "base.json: schema_version: missing" },
 	{ "schema as text", 0, "", "schema_version", "\"1\"",
 	  "base.json: schema_version: not a number" },
@@ -191,6 +216,23 @@ static const struct bad_case bad_cases[] = {
 	{ "p50 off its bucket", 0, "scenarios.0.steps.4.percentiles_ns", "p50", "1",
 	  "base.json: scenarios[0].steps[4].percentiles_ns.p50: 1 does not match the histogram "
 	  "buckets" },
+	/* schema 4: restore strategies */
+	{ "strategy missing", 0, "scenarios.0", "restore_strategy", 0,
+	  "base.json: scenarios[0].restore_strategy: missing" },
+	{ "strategy empty", 0, "scenarios.1", "restore_strategy", "\"\"",
+	  "base.json: scenarios[1].restore_strategy: empty" },
+	{ "strategy too long", 0, "scenarios.1", "restore_strategy", "\"copy-on-write-x\"",
+	  "base.json: scenarios[1].restore_strategy: longer than 12 bytes" },
+	{ "dirtied pages missing", 0, "scenarios.1", "dirtied_pages", 0,
+	  "base.json: scenarios[1].dirtied_pages: missing" },
+	{ "dirtied pages text", 0, "scenarios.0", "dirtied_pages", "\"3\"",
+	  "base.json: scenarios[0].dirtied_pages: not a number" },
+	{ "cow faults missing", 0, "scenarios.0.steps.1.pages", "cow_faults", 0,
+	  "base.json: scenarios[0].steps[1].pages.cow_faults: missing" },
+	{ "bytes copied negative", 0, "scenarios.0.steps.4.pages", "bytes_copied", "-1",
+	  "base.json: scenarios[0].steps[4].pages.bytes_copied: negative (-1)" },
+	{ "pages retained missing", 0, "scenarios.1.steps.1.pages", "pages_retained", 0,
+	  "base.json: scenarios[1].steps[1].pages.pages_retained: missing" },
 	{ "pages field missing", 0, "scenarios.1.steps.0.pages", "exits", 0,
 	  "base.json: scenarios[1].steps[0].pages.exits: missing" },
 	{ "full restores missing", 0, "scenarios.0.steps.4.pages", "full_restores", 0,
@@ -328,6 +370,47 @@ static void test_malformed(void)
 	CHECK_CONTAINS(err.msg, "absent.json: unable to open");
 }
 
+/* A report of schema 3 (before restore strategies: a copy of the fixture's
+ * JSON as schema 3 wrote it) is read, as rewrite with no new counters, and
+ * written back as schema 3, byte for byte. */
+static void test_schema3(void)
+{
+	char path[600];
+	snprintf(path, sizeof path, "%s/report_schema3.json", src_dir);
+	struct run_report r;
+	struct sb_err err = { 0 };
+	if (!CHECK_I64(report_read_json(&r, path, &err), 0)) {
+		fprintf(stderr, "  %s\n", err.msg);
+		return;
+	}
+	CHECK_I64(r.schema_version, 3);
+	for (size_t i = 0; i < r.n_scenarios; i++) {
+		CHECK_STR(r.scenarios[i].restore_strategy, "rewrite");
+		CHECK_U64(r.scenarios[i].dirtied_pages, SCENARIO_NONE);
+		for (size_t k = 0; k < r.scenarios[i].n_steps; k++) {
+			const struct step_stats *st = &r.scenarios[i].steps[k];
+			CHECK(st->cow_faults == 0 && st->bytes_copied == 0 && st->pages_retained == 0);
+		}
+	}
+	CHECK_U64(r.n_scenarios, 2);
+	if (r.n_scenarios == 2 && CHECK_U64(r.scenarios[0].n_steps, 5))
+		CHECK_U64(r.scenarios[0].steps[4].pages_reset, FIXTURE_PAGES_RESET);
+	char *again = fixture_json(&r);
+	char *want = NULL;
+	FILE *f = fopen(path, "r");
+	size_t len = 0;
+	if (f) {
+		want = calloc(1, 1 << 20);
+		len = want ? fread(want, 1, (1 << 20) - 1, f) : 0;
+		fclose(f);
+	}
+	if (CHECK(again && want && len > 0))
+		CHECK_STR(again, want);
+	free(again);
+	free(want);
+	run_report_free(&r);
+}
+
 /* An option echo of any length survives write and read (a scenario with
  * many steps echoes them all; the echo once stopped at 511 bytes). */
 static void test_long_option(void)
@@ -357,14 +440,16 @@ static void test_long_option(void)
 	run_report_free(&r);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	src_dir = argc > 1 ? argv[1] : ".";
 	if (!mkdtemp(dir)) {
 		perror("mkdtemp");
 		return 1;
 	}
 	test_golden_and_roundtrip();
 	test_malformed();
+	test_schema3();
 	test_long_option();
 	char path[300];
 	snprintf(path, sizeof path, "%s/base.json", dir);

@@ -57,12 +57,24 @@ int main(void)
 				      "   restores: a light one resets the dirty data pages and the FPU "
 				      "state; a full one also rewrites the\n   page tables, drops KVM's "
 				      "shadow page tables (a memory-slot change) and resets ring-0 state\n"
-				      "   step                                    restores      full     "
-				      "light  pages reset  reset/restore\n"
+				      "   bytes copied: what the restores wrote into guest memory; retained");
+		CHECK_CONTAINS(plain, "   step                                    restores      full     "
+				      "light  pages reset  reset/restore   bytes copied copied/restore  "
+				      "retained retained/restore\n"
 				      "   restore base (same snapshot)                1000        20       "
-				      "980         3160          3.160\n\n");
+				      "980         3160          3.160       12943360        12943.4         "
+				      "0            0.000\n\n");
 		CHECK_CONTAINS(plain, "\n   restore (other snapshot)                     100       100"
-				      "         0         1700         17.000\n\n");
+				      "         0         1700         17.000        6963200        69632.0"
+				      "      1200           12.000\n\n");
+		/* the strategy, and the pages a scenario declares it re-dirties */
+		CHECK_CONTAINS(plain, "\n   restore:    strategy rewrite; 3 pages re-dirtied per call "
+				      "(declared)\n");
+		CHECK_CONTAINS(plain, "\n   restore:    strategy host-cow\n");
+		/* calls: their copy-on-write faults */
+		CHECK_CONTAINS(plain, "exits cow_faults snapshots");
+		CHECK_CONTAINS(plain, "\n   call touch_pages (first after restore)      3000      4000"
+				      "       3000 ");
 		/* a restore row is in the latency summary, the restores table and
 		 * the calibration, not in the table of the other page counts */
 		size_t rows = 0;
