@@ -298,6 +298,10 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 	}
 	fputs("</ul></nav>\n<h2>Across scenarios</h2>\n", f);
 	int rc = html_plots_across(f, r);
+	if (rc == 0) {
+		fputs("<h2>Restore strategies side by side</h2>\n", f);
+		rc = html_restore_strategies(f, r);
+	}
 
 	for (size_t i = 0; rc == 0 && i < r->n_scenarios; i++) {
 		const struct scenario_result *s = &r->scenarios[i];

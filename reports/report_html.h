@@ -13,4 +13,11 @@ int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index
  * against restore p50, one point per scenario. 0 or -1 (memory). */
 int html_plots_across(FILE *f, const struct run_report *r);
 
+/* (d) the restore strategies side by side: per heap size, restore-to-ready
+ * overhead against the pages each call re-dirties (scenarios that declare
+ * dirtied_pages), one line per strategy, both axes logarithmic; and a
+ * table of every such cell with its ratio to the sandbox exit. 0 or -1
+ * (memory). */
+int html_restore_strategies(FILE *f, const struct run_report *r);
+
 #endif

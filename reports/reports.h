@@ -97,8 +97,11 @@ int report_write_text(const struct run_report *r, FILE *f, bool distribution);
 /* One self-contained HTML page (inline CSS and SVG, no scripts, no URLs):
  * summary tables, post-restore penalty tables, percentile curves per
  * scenario, restore-to-ready latency against heap size and pages dirtied
- * per call against restore time across scenarios. Returns 0, or -1 with
- * err set. */
+ * per call against restore time across scenarios, and the restore
+ * strategies side by side (restore-to-ready overhead against the pages
+ * the scenarios declare dirtied, per heap size, one line per strategy,
+ * and a table of ratios to the sandbox exit per cell). Returns 0, or -1
+ * with err set. */
 int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err);
 
 /* ---- compare ------------------------------------------------------------------- */

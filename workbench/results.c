@@ -54,3 +54,42 @@ bool scenario_result_penalty(const struct scenario_result *s, const struct step_
 		out->penalty_ns = (int64_t)out->first_p50_ns - (int64_t)out->steady_p50_ns;
 	return true;
 }
+
+/* p50 of the restore rows (of `variant`; NONE: all) together; 0 rows or
+ * executions: false. */
+static bool restore_p50(const struct scenario_result *s, enum scenario_variant variant,
+			uint64_t *out)
+{
+	struct hist *h = malloc(sizeof *h); /* 35 KB */
+	if (!h)
+		return false;
+	hist_init(h);
+	for (size_t i = 0; i < s->n_steps; i++)
+		if (s->steps[i].kind == SCENARIO_STEP_RESTORE &&
+		    (variant == SCENARIO_VARIANT_NONE || s->steps[i].variant == variant))
+			hist_merge(h, &s->steps[i].hist);
+	bool any = hist_count(h) > 0;
+	if (any)
+		*out = hist_value_at_percentile(h, 50);
+	free(h);
+	return any;
+}
+
+bool scenario_result_overhead(const struct scenario_result *s, struct restore_overhead *out,
+			      const char **why)
+{
+	memset(out, 0, sizeof *out);
+	if (!restore_p50(s, SCENARIO_VARIANT_SAME_SNAPSHOT, &out->restore_p50_ns) &&
+	    !restore_p50(s, SCENARIO_VARIANT_NONE, &out->restore_p50_ns)) {
+		*why = "no restore was recorded";
+		return false;
+	}
+	for (size_t i = 0; i < s->n_steps; i++) {
+		if (scenario_result_penalty(s, &s->steps[i], &out->penalty) && out->penalty.steady) {
+			out->overhead_ns = (int64_t)out->restore_p50_ns + out->penalty.penalty_ns;
+			return true;
+		}
+	}
+	*why = "no call label has both a first call after a restore and a steady call";
+	return false;
+}

@@ -167,4 +167,19 @@ struct post_restore_penalty {
 bool scenario_result_penalty(const struct scenario_result *s, const struct step_stats *first,
 			     struct post_restore_penalty *out);
 
+/* The restore-to-ready overhead of a scenario, read as one cell of a
+ * restore-strategy sweep: restore + first call - steady call, from p50s.
+ * The restore: every "(same snapshot)" restore row together (the restore
+ * a loop repeats), or every restore row when none was of the same
+ * snapshot; the call: the first call label with a post-restore penalty
+ * (a steady call recorded). */
+struct restore_overhead {
+	uint64_t restore_p50_ns;
+	struct post_restore_penalty penalty; /* penalty.steady != NULL */
+	int64_t overhead_ns;                 /* restore_p50_ns + penalty.penalty_ns */
+};
+/* false (and why, a static string) when a part is missing. */
+bool scenario_result_overhead(const struct scenario_result *s, struct restore_overhead *out,
+			      const char **why);
+
 #endif

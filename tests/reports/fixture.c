@@ -175,6 +175,49 @@ void fixture_report(struct run_report *r, bool failures)
 	scenario1(&r->scenarios[1], failures);
 }
 
+static void sweep_cell(struct scenario_result *s, uint64_t heap, uint64_t pages, bool host_cow)
+{
+	const char *strategy = host_cow ? "host-cow" : "rewrite";
+	snprintf(s->name, sizeof s->name, "h%s-p%llu [%s]", heap >> 20 ? "256M" : "128K",
+		 (unsigned long long)pages, strategy);
+	snprintf(s->restore_strategy, sizeof s->restore_strategy, "%s", strategy);
+	s->dirtied_pages = pages;
+	s->heap_bytes = heap;
+	s->iterations = 100;
+	s->sandboxes = 1;
+	s->cal = (struct calibration){ 10000, 50000, 10 };
+	uint64_t restore = host_cow ? 10000 + pages * 250 : 20000 + pages * 1000;
+	uint64_t first = host_cow ? 31000 : 30000 + pages * 150000;
+	bool no_steady = host_cow && heap >> 20 && pages == 3;
+	if (host_cow && heap >> 20 && pages == 0)
+		first = 15000;
+	s->steps = must(calloc(3, sizeof *s->steps));
+	struct step_stats *st = add_row(s, "restore base", SCENARIO_STEP_RESTORE,
+					SCENARIO_VARIANT_SAME_SNAPSHOT);
+	hist_record_n(&st->hist, restore, 100);
+	st = add_row(s, "call touch_pages", SCENARIO_STEP_CALL, SCENARIO_VARIANT_FIRST_AFTER_RESTORE);
+	hist_record_n(&st->hist, first, 100);
+	st->cow_faults = host_cow ? 0 : 100 * pages;
+	if (!no_steady) {
+		st = add_row(s, "call touch_pages", SCENARIO_STEP_CALL, SCENARIO_VARIANT_STEADY);
+		hist_record_n(&st->hist, 30000, 100);
+	}
+}
+
+void fixture_sweep(struct run_report *r)
+{
+	static const uint64_t heaps[] = { 128ull << 10, 256ull << 20 }, pages[] = { 0, 3, 64 };
+	memset(r, 0, sizeof *r);
+	snprintf(r->tool_version, sizeof r->tool_version, "0.1.0-test");
+	r->schema_version = RESULTS_SCHEMA_VERSION;
+	snprintf(r->started, sizeof r->started, "2024-01-02T03:04:05Z");
+	r->scenarios = must(calloc(12, sizeof *r->scenarios));
+	for (size_t h = 0; h < 2; h++)
+		for (size_t p = 0; p < 3; p++)
+			for (int cow = 0; cow < 2 && (h || pages[p] < 64); cow++)
+				sweep_cell(&r->scenarios[r->n_scenarios++], heaps[h], pages[p], cow);
+}
+
 void fixture_remove_step(struct scenario_result *s, const char *label)
 {
 	for (size_t i = 0; i < s->n_steps; i++) {

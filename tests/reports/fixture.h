@@ -28,6 +28,20 @@
  * Free with run_report_free(). Aborts the test if memory runs out. */
 void fixture_report(struct run_report *r, bool failures);
 
+/* A restore-strategy sweep: per heap (128 KiB, 256 MiB), per pages
+ * (0, 3, 64; 64 at 256 MiB only), per strategy (rewrite, then host-cow) a
+ * scenario "hHEAP-pPAGES [STRATEGY]" declaring dirtied_pages PAGES, with
+ * 100 restores of the same snapshot (p50 restore_ns below), 100 first
+ * calls after a restore and 100 steady calls (p50s first_ns, steady_ns,
+ * all values equal), sandbox exit 50 us:
+ *   rewrite   restore 20 + pages us, first 30 + 150 * pages us, steady 30 us
+ *   host-cow  restore 10 + pages / 4 us, first 31 us, steady 30 us
+ * except "h256M-p0 [host-cow]": first 15 us (an overhead of 10 + 15 - 30 =
+ * -5 us: not on a log scale) and "h256M-p3 [host-cow]", which has no
+ * steady calls (no overhead).
+ * Free with run_report_free(). */
+void fixture_sweep(struct run_report *r);
+
 #define FIXTURE_TAIL_NS 40000
 #define FIXTURE_FULL_RESTORES 20  /* of "restore base (same snapshot)" */
 #define FIXTURE_PAGES_RESET 3160  /* 980 light x 3 + 20 full x 11 */

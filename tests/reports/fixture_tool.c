@@ -9,7 +9,8 @@
  *   schema3.json schema_version 3 (before restore strategies: readable, as
  *                rewrite, without the counters schema 4 added)
  *   full.json    "restore base (same snapshot)" with one full restore more
- *                and 8 pages reset more (exact metrics: 2 regressions) */
+ *                and 8 pages reset more (exact metrics: 2 regressions)
+ *   sweep.json   a restore-strategy sweep (fixture_sweep) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,9 @@ int main(int argc, char **argv)
 	run_report_free(&r);
 	fixture_report(&r, true);
 	rc |= save(argv[1], "failed.json", &r);
+	run_report_free(&r);
+	fixture_sweep(&r);
+	rc |= save(argv[1], "sweep.json", &r);
 	run_report_free(&r);
 	return rc ? 1 : 0;
 }

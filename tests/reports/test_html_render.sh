@@ -66,6 +66,14 @@ if ! grep -q 'esc&lt;&amp;&gt;"name\|esc&lt;&amp;&gt;&quot;name' "$dir/dom.html"
 	echo "FAIL: the escaped scenario name is not in the rendered DOM"
 	fail=1
 fi
+# the restore strategies side by side: a plot per heap of the sweep
+"$sb" report "$dir/sweep.json" --html "$dir/sweep.html" || exit 1
+run_chromium --dump-dom "file://$dir/sweep.html" > "$dir/sweep-dom.html" 2>> "$dir/dom.err"
+plots=$(grep -o '<title id="ready-pages-[0-9]*-t"' "$dir/sweep-dom.html" | wc -l)
+if [ "$plots" -ne 2 ]; then
+	echo "FAIL: the sweep renders $plots restore-to-ready plots (want 2, one per heap)"
+	fail=1
+fi
 if grep -E "Uncaught|ERROR:CONSOLE|CONSOLE\(" "$dir/shot.err" "$dir/dom.err"; then
 	echo "FAIL: console errors while rendering"
 	fail=1

@@ -1,5 +1,6 @@
 /* test_report_html.c — the HTML report: golden file (exact, from the
  * fixture) and structural checks: self-contained, everything escaped. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,8 +17,101 @@ static size_t count(const char *hay, const char *needle)
 	return n;
 }
 
+static char *render(const struct run_report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct sb_err err = { 0 };
+	CHECK_I64(report_write_html(r, f, &err), 0);
+	fclose(f);
+	return buf;
+}
+
+/* The x pixel of the x-axis tick labelled `label` in the plot `id`. */
+static double tick_x(const char *html, const char *id, const char *label)
+{
+	char open[64], want[64];
+	snprintf(open, sizeof open, "<title id=\"%s-t\">", id);
+	snprintf(want, sizeof want, " text-anchor=\"middle\">%s</text>", label);
+	const char *p = strstr(html, open), *end = p ? strstr(p, "</svg>") : NULL;
+	for (const char *t = p; t && (t = strstr(t, want)) && t < end; t++) {
+		const char *x = t;
+		while (x > p && strncmp(x, "<text x=\"", 9) != 0)
+			x--;
+		double v;
+		if (sscanf(x, "<text x=\"%lf\"", &v) == 1)
+			return v;
+	}
+	return NAN;
+}
+
+/* The restore strategies side by side: a sweep of cells (fixture_sweep):
+ * a plot per heap, a line per strategy, both axes log, 0 pages a decade
+ * left; the table of every cell with its ratio to the sandbox exit. */
+static void test_strategies(void)
+{
+	struct run_report r;
+	fixture_sweep(&r);
+	char *buf = render(&r);
+	if (CHECK(buf != NULL)) {
+		CHECK_CONTAINS(buf, "<h2>Restore strategies side by side</h2>");
+		CHECK_U64(count(buf, "<title id=\"ready-pages-"), 2);
+		CHECK_CONTAINS(buf, "Restore-to-ready overhead against dirtied pages, heap 128 KiB</title>");
+		CHECK_CONTAINS(buf, "Restore-to-ready overhead against dirtied pages, heap 256 MiB</title>");
+		CHECK_CONTAINS(buf, ">rewrite (circle)</text>");
+		CHECK_CONTAINS(buf, ">host-cow (square)</text>");
+		CHECK_CONTAINS(buf, "restore + first call - steady call (µs, log scale)");
+		CHECK_CONTAINS(buf, "pages re-dirtied per call (log scale; 0 drawn a decade left)");
+		/* points: one per cell with an overhead above 0 */
+		CHECK_CONTAINS(buf, "<title>rewrite: h256M-p64 [rewrite]: 64 pages, 9684.000 us</title>");
+		CHECK_CONTAINS(buf, "<title>host-cow: h128K-p0 [host-cow]: 0 pages, 11.000 us</title>");
+		CHECK(strstr(buf, "h256M-p0 [host-cow]: 0 pages") == NULL); /* -5 us */
+		CHECK(strstr(buf, "h256M-p3 [host-cow]: 3 pages") == NULL); /* no steady call */
+		/* x: log scale, 0 one decade left of 3 (the smallest non-zero) */
+		double x0 = tick_x(buf, "ready-pages-1", "0"), x3 = tick_x(buf, "ready-pages-1", "3"),
+		       x64 = tick_x(buf, "ready-pages-1", "64");
+		if (CHECK(x0 < x3 && x3 < x64))
+			CHECK(fabs((x64 - x3) / (x3 - x0) - log10(64.0 / 3)) < 0.01);
+		CHECK(isnan(tick_x(buf, "ready-pages-0", "64"))); /* not at 128 KiB */
+		/* the table: every cell, by heap, pages, then run order */
+		CHECK_CONTAINS(buf, "<tr><td class=\"n\">128 KiB</td><td class=\"n\">3</td><td>rewrite</td>"
+				    "<th scope=\"row\">h128K-p3 [rewrite]</th><td class=\"n\">23.000</td>"
+				    "<td class=\"n\">480.000</td><td class=\"n\">30.000</td>"
+				    "<td class=\"n\">473.000</td><td class=\"n\">50.000</td>"
+				    "<td class=\"n\">9.460</td></tr>\n<tr><td class=\"n\">128 KiB</td>"
+				    "<td class=\"n\">3</td><td>host-cow</td>"
+				    "<th scope=\"row\">h128K-p3 [host-cow]</th><td class=\"n\">10.750</td>"
+				    "<td class=\"n\">31.000</td><td class=\"n\">30.000</td>"
+				    "<td class=\"n\">11.750</td><td class=\"n\">50.000</td>"
+				    "<td class=\"n\">0.235</td></tr>");
+		CHECK_CONTAINS(buf, "<th scope=\"row\">h256M-p0 [host-cow]</th><td class=\"n\">10.000</td>"
+				    "<td class=\"n\">15.000</td><td class=\"n\">30.000</td>"
+				    "<td class=\"n\">-5.000</td><td class=\"n\">50.000</td>"
+				    "<td class=\"n\">-0.100</td></tr>");
+		CHECK_CONTAINS(buf, "<th scope=\"row\">h256M-p3 [host-cow]</th><td colspan=\"6\" "
+				    "class=\"none\">no call label has both a first call after a restore "
+				    "and a steady call</td></tr>");
+		CHECK_U64(count(buf, "<tr><td class=\"n\">256 MiB</td>"), 6);
+		CHECK_U64(count(buf, "<table>"), count(buf, "</table>"));
+		CHECK_U64(count(buf, "<tr>"), count(buf, "</tr>"));
+	}
+	free(buf);
+	/* no scenario declares its pages: said, no plot */
+	for (size_t i = 0; i < r.n_scenarios; i++)
+		r.scenarios[i].dirtied_pages = SCENARIO_NONE;
+	buf = render(&r);
+	if (CHECK(buf != NULL)) {
+		CHECK_CONTAINS(buf, "No scenario declares the pages its calls re-dirty (dirtied_pages)");
+		CHECK(strstr(buf, "ready-pages-") == NULL);
+	}
+	free(buf);
+	run_report_free(&r);
+}
+
 int main(void)
 {
+	test_strategies();
 	struct run_report r;
 	fixture_report(&r, true);
 	char *buf = NULL;
@@ -43,11 +137,17 @@ int main(void)
 		CHECK(strstr(buf, "<oops>") == NULL);
 		CHECK_CONTAINS(buf, "guest aborted: &lt;oops&gt; &amp; &quot;more&quot;");
 		CHECK(strstr(buf, "<markup>") == NULL);
-		/* plots: 2 across scenarios + 1 per scenario, each with a title, a
-		 * description, axis labels with units and the percentile ticks */
-		CHECK_U64(count(buf, "<svg "), 4);
-		CHECK_U64(count(buf, "</svg>"), 4);
-		CHECK_U64(count(buf, "<desc id="), 4);
+		/* plots: 2 across scenarios + 1 of restore strategies (one
+		 * scenario declares its dirtied pages) + 1 per scenario, each with
+		 * a title, a description, axis labels with units and the
+		 * percentile ticks */
+		CHECK_U64(count(buf, "<svg "), 5);
+		CHECK_U64(count(buf, "</svg>"), 5);
+		CHECK_U64(count(buf, "<desc id="), 5);
+		CHECK_CONTAINS(buf, "<th scope=\"row\">restore-64M</th><td class=\"n\">21.759</td>"
+				    "<td class=\"n\">41.727</td><td class=\"n\">6.559</td>"
+				    "<td class=\"n\">56.927</td><td class=\"n\">1.500</td>"
+				    "<td class=\"n\">37.951</td></tr>");
 		CHECK_CONTAINS(buf, ">99.99%</text>");
 		CHECK_CONTAINS(buf, ">0%</text>");
 		CHECK_CONTAINS(buf, ">90%</text>");
@@ -110,6 +210,8 @@ int main(void)
 	if (CHECK(buf != NULL)) {
 		CHECK_CONTAINS(buf, "No scenario has restore steps");
 		CHECK_U64(count(buf, "<svg "), 2);
+		CHECK_CONTAINS(buf, "<td colspan=\"6\" class=\"none\">no restore was recorded</td>");
+		CHECK_CONTAINS(buf, "Heap 64 MiB: no cell has a restore-to-ready overhead above 0: no plot");
 		CHECK(strstr(buf, "restore rows are restore-to-ready") == NULL);
 		CHECK(strstr(buf, "Restores, light and full") == NULL);
 	}
