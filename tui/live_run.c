@@ -192,6 +192,8 @@ int live_run_start(struct live_run **out, const struct scenario_set *set, bool p
 	for (size_t i = 0; i < set->n; i++) {
 		const struct scenario_config *c = &set->items[i].cfg;
 		snprintf(r->scn[i].name, sizeof r->scn[i].name, "%s", set->items[i].name);
+		snprintf(r->scn[i].strategy, sizeof r->scn[i].strategy, "%s",
+			 sandbox_restore_strategy_name(scenario_strategy(&set->items[i])));
 		r->scn[i].total = c->duration_ns ? 0 : c->iterations * c->sandboxes;
 	}
 	if (pthread_create(&r->thread, NULL, thread_main, r)) {

@@ -31,6 +31,7 @@ const char *live_status_name(enum live_status s);
 
 struct live_scenario {
 	char name[64];
+	char strategy[SCENARIO_STRATEGY_NAME_MAX + 1]; /* its restore strategy */
 	enum live_status status;
 	uint64_t done, total;     /* iterations, warm-up included; total 0 = by duration */
 	struct step_stats *steps; /* so far, in first-use order */

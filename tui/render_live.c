@@ -64,13 +64,15 @@ static void row_name(char *out, size_t n, const struct step_stats *s, int w)
 
 static void scenario_block(FILE *f, const struct live_scenario *ls, bool selected, int width)
 {
-	char t[128];
+	char t[160];
 	if (ls->total)
-		snprintf(t, sizeof t, "%s%s: %s, %" PRIu64 "/%" PRIu64 " iterations", selected ? "> " : "",
-			 ls->name, live_status_name(ls->status), ls->done, ls->total);
+		snprintf(t, sizeof t, "%s%s: %s, %" PRIu64 "/%" PRIu64 " iterations, restore %s",
+			 selected ? "> " : "", ls->name, live_status_name(ls->status), ls->done,
+			 ls->total, ls->strategy);
 	else
-		snprintf(t, sizeof t, "%s%s: %s, %" PRIu64 " iterations", selected ? "> " : "", ls->name,
-			 live_status_name(ls->status), ls->done);
+		snprintf(t, sizeof t, "%s%s: %s, %" PRIu64 " iterations, restore %s",
+			 selected ? "> " : "", ls->name, live_status_name(ls->status), ls->done,
+			 ls->strategy);
 	tui_hline(f, width, t);
 	if (ls->status == LIVE_FAILED || ls->status == LIVE_STOPPED)
 		fprintf(f, "  %s: %.*s\n", ls->status == LIVE_FAILED ? "error" : "why",

@@ -250,6 +250,10 @@ static void usage(FILE *f)
 		"  --va HEX        --dump pt: show the translation path of this VA\n"
 		"  --filter F      --dump pt: all, cow, writable or executable\n"
 		"  --paused        a scenario file's live run waits before its first step\n"
+		"  --restore-strategy LIST\n"
+		"                  a scenario file's scenarios run once per restore strategy\n"
+		"                  of LIST (rewrite, host-cow; comma-separated), whatever\n"
+		"                  their restore_strategy says\n"
 		"  -h, --help      this text\n\n"
 		"Keys: press ? in the UI. NO_COLOR=1 or TERM=dumb turn colours off.\n",
 		MIN_WIDTH);
@@ -272,6 +276,7 @@ int tui_main(int argc, char **argv)
 		{ "view", required_argument, 0, 'v' }, { "va", required_argument, 0, 'a' },
 		{ "filter", required_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
 		{ "paused", no_argument, 0, 'p' },
+		{ "restore-strategy", required_argument, 0, 's' },
 		{ 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -286,6 +291,7 @@ int tui_main(int argc, char **argv)
 	enum pt_filter filter = PT_FILTER_ALL;
 	unsigned long long va = 0;
 	bool have_va = false;
+	uint64_t strategies = 0; /* --restore-strategy, packed; 0 = as the file says */
 	while ((c = getopt_long(argc + 1, args, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -324,6 +330,14 @@ int tui_main(int argc, char **argv)
 			}
 			break;
 		case 'p': paused = true; break;
+		case 's': {
+			struct sb_err serr;
+			if (scenario_strategies_parse(optarg, &strategies, &serr)) {
+				fprintf(stderr, "snapbench tui: --restore-strategy: %s\n", serr.msg);
+				return EXIT_USAGE;
+			}
+			break;
+		}
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_USAGE;
 		}
@@ -339,6 +353,16 @@ int tui_main(int argc, char **argv)
 			  : tui_model_load(&m, nin ? args[optind] : NULL, &err);
 	if (rc) {
 		fprintf(stderr, "snapbench tui: %s\n", err.msg);
+		return EXIT_FAIL;
+	}
+	if (strategies && !m.scenarios.n) {
+		fprintf(stderr, "snapbench tui: --restore-strategy: only with a scenario file\n");
+		tui_model_free(&m);
+		return EXIT_USAGE;
+	}
+	if (strategies && scenario_set_restore_strategies(&m.scenarios, strategies, &err)) {
+		fprintf(stderr, "snapbench tui: %s\n", err.msg);
+		tui_model_free(&m);
 		return EXIT_FAIL;
 	}
 	if (dump) {

@@ -1,8 +1,10 @@
 #!/bin/sh
 # test_cli_run.sh SNAPBENCH [kvm] — `snapbench run`: bad scenario input is
 # refused with file:line and exit 2 before anything runs (no KVM needed);
-# with "kvm", a run whose stdout summary cannot be written exits 1, and the
-# summary shows the rows by variant and the post-restore penalties.
+# restore strategies listed, overridden (--restore-strategy, also on tui)
+# and refused; with "kvm", a run whose stdout summary cannot be written
+# exits 1, the summary shows the rows by variant and the post-restore
+# penalties, and a run per strategy is reported apart.
 sb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
 . "$(dirname "$0")/../cli_expect.sh"
 dir=$(mktemp -d) || exit 1
@@ -38,8 +40,47 @@ if [ "$2" = kvm ]; then
 		grep -qE "^   call add +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3} +-?[0-9]+\.[0-9]{3} +-?[0-9]+\.[0-9]{3}$" p.txt
 	check "summary: none invented for e8" \
 		grep -qE "^   e8 +[0-9]+\.[0-9]{3} +- +- +-   no steady call of this label was recorded: no penalty$" p.txt
+	# restore strategies: one run each, named apart, echoed in every report
+	"$sb" run -o out4 --html --restore-strategy rewrite,host-cow p.ini >s.txt 2>err.txt
+	rc=$?
+	check "run per strategy: exit 0 (got $rc): $(tail -2 err.txt)" [ "$rc" -eq 0 ]
+	check "summary: the rewrite run" grep -q "^== scenario p \[rewrite\]" s.txt
+	check "summary: the host-cow run" grep -q "^== scenario p \[host-cow\]" s.txt
+	check "summary: each run's strategy" grep -q "^   restore:    strategy host-cow$" s.txt
+	check "summary: CoW faults per call row" grep -q "exits cow_faults snapshots" s.txt
+	check "report.json: both runs, with their strategy" python3 -c '
+import json, sys
+r = json.load(open("out4/report.json"))
+got = [(s["name"], s["restore_strategy"], s["options"]["restore_strategy"]) for s in r["scenarios"]]
+sys.exit(0 if r["schema_version"] == 4 and got == [("p [rewrite]", "rewrite", "rewrite"),
+    ("p [host-cow]", "host-cow", "host-cow")] else 1)'
+	check "report.html: the strategies section" grep -q "Restore strategies side by side" out4/report.html
+	# the live view says which strategy a scenario runs
+	expect 0 "p: done, 3/3 iterations, restore host-cow" tui --dump live --restore-strategy host-cow p.ini
 	finish
 fi
+
+# restore strategies: the option, a list, the override, errors
+printf '[global]\nrestore_strategy = rewrite, host-cow\n[s]\nstep = create\n[t]\nrestore_strategy = host-cow\nstep = create\n' >g.ini
+expect 0 "s [rewrite]                      rewrite" run --list g.ini
+expect 0 "s [host-cow]                     host-cow" run --list g.ini
+expect 0 "t                                host-cow" run --list g.ini
+expect 0 "t [rewrite]" run --list --restore-strategy host-cow,rewrite g.ini
+out=$("$sb" run --list --restore-strategy host-cow g.ini)
+check "--restore-strategy host-cow: one run per section" [ "$(printf '%s\n' "$out" | wc -l)" -eq 2 ]
+out=$("$sb" run --list --only s g.ini | awk '{print $2}' | tr '\n' ' ')
+check "--only SECTION: every strategy of it (got $out)" [ "$out" = "[rewrite] [host-cow] " ]
+out=$("$sb" run --list --only 's [host-cow]' g.ini | wc -l)
+check "--only 'NAME [STRATEGY]': that run" [ "$out" -eq 1 ]
+expect 2 "snapbench run: --restore-strategy: 'cow' is not one of rewrite|host-cow (or a comma-separated list of them)" run --restore-strategy cow a.ini
+expect 2 "'rewrite' is listed twice" run --list --restore-strategy rewrite,rewrite a.ini
+printf '[s]\nrestore_strategy = rewrite, hostcow\nstep = create\n' >h.ini
+expect 2 "h.ini:2: [s] restore_strategy: 'hostcow' is not one of rewrite|host-cow" run h.ini
+expect 0 "--restore-strategy LIST" run --help
+expect 0 "restore_strategy list    rewrite  rewrite|host-cow, a list" help scenario
+expect 2 "snapbench tui: --restore-strategy: 'x' is not one of rewrite|host-cow" tui --restore-strategy x a.ini
+expect 2 "snapbench tui: --restore-strategy: only with a scenario file" tui --dump layout --restore-strategy host-cow
+expect 0 "--restore-strategy LIST" tui --help
 
 # the same scenario name in two files: the report could not be read back
 expect 2 "b.ini:4: [s] duplicate scenario name (first at a.ini:1)" run a.ini b.ini

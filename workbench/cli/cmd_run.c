@@ -22,11 +22,18 @@ static void usage(FILE *f)
 		"'snapbench run --list'), print a summary and write the reports.\n\n"
 		"options:\n"
 		"  -o, --output DIR     where reports go (default snapbench-results)\n"
-		"      --only NAME      run only the scenario NAME (repeatable)\n"
+		"      --only NAME      run only the scenario NAME (repeatable): a section\n"
+		"                       (every strategy it runs) or one run, 'NAME [STRATEGY]'\n"
+		"      --restore-strategy LIST\n"
+		"                       run every scenario once per restore strategy of LIST\n"
+		"                       (rewrite, host-cow; comma-separated; run in LIST's\n"
+		"                       order), whatever the files' restore_strategy says;\n"
+		"                       with more than one, each run is named 'NAME [STRATEGY]'\n"
 		"      --json           write report.json (always done; accepted for scripts)\n"
 		"      --html           also write report.html\n"
 		"      --distribution   print each step's percentile distribution too\n"
-		"      --list           list the scenarios that would run, and stop\n"
+		"      --list           list the scenarios that would run (name, restore\n"
+		"                       strategy, description), and stop\n"
 		"  -q, --quiet          no progress line and no summary on stdout\n"
 		"  -h, --help           this text\n\n"
 		"Scenario file syntax and options: 'snapbench help scenario'.\n"
@@ -38,6 +45,7 @@ struct run_args {
 	const char *out_dir;
 	const char *only[16];
 	size_t n_only;
+	uint64_t strategies; /* --restore-strategy, packed; 0 = as the files say */
 	bool html, distribution, list, quiet;
 };
 
@@ -50,7 +58,8 @@ static int filter(struct scenario_set *set, const struct run_args *a, size_t *ma
 	for (size_t i = 0; i < set->n; i++) {
 		bool want = false;
 		for (size_t k = 0; k < a->n_only; k++)
-			want |= strcmp(set->items[i].name, a->only[k]) == 0;
+			want |= strcmp(set->items[i].name, a->only[k]) == 0 ||
+				strcmp(set->items[i].section, a->only[k]) == 0;
 		if (want) {
 			struct scenario tmp = set->items[keep];
 			set->items[keep] = set->items[i];
@@ -103,12 +112,12 @@ static int check_sets(const struct scenario_set *sets, size_t nsets, struct sb_e
 		for (size_t k = 0; k < sets[i].n; k++) {
 			const struct scenario *sc = &sets[i].items[k];
 			for (size_t j = 0; j < i; j++) {
-				const struct scenario *first = scenario_set_find(&sets[j], sc->name);
+				const struct scenario *first = scenario_set_find(&sets[j], sc->section);
 				if (first)
 					return sb_errf(err, SB_E_INVAL,
 						       "%s:%u: [%s] duplicate scenario name (first at "
 						       "%s:%u)",
-						       sc->file, sc->line, sc->name, first->file,
+						       sc->file, sc->line, sc->section, first->file,
 						       first->line);
 			}
 			if (scenario_check_files(sc, err))
@@ -146,6 +155,7 @@ int cmd_run(int argc, char **argv)
 		{ "html", no_argument, 0, 'H' },         { "json", no_argument, 0, 'J' },
 		{ "distribution", no_argument, 0, 'd' },
 		{ "list", no_argument, 0, 'l' },         { "quiet", no_argument, 0, 'q' },
+		{ "restore-strategy", required_argument, 0, 's' },
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -164,6 +174,14 @@ int cmd_run(int argc, char **argv)
 			}
 			a.only[a.n_only++] = optarg;
 			break;
+		case 's': {
+			struct sb_err serr;
+			if (scenario_strategies_parse(optarg, &a.strategies, &serr)) {
+				fprintf(stderr, "snapbench run: --restore-strategy: %s\n", serr.msg);
+				return CLI_EXIT_USAGE;
+			}
+			break;
+		}
 		case 'H': a.html = true; break;
 		case 'J': break; /* report.json is always written */
 		case 'd': a.distribution = true; break;
@@ -192,11 +210,13 @@ int cmd_run(int argc, char **argv)
 		int prc = nfiles ? scenario_set_parse_file(&sets[i], files[i], &err)
 				 : scenario_set_parse_string(&sets[i], "(built-in scenarios)",
 							    sb_builtin_scenarios, &err);
+		if (prc == 0 && a.strategies)
+			prc = scenario_set_restore_strategies(&sets[i], a.strategies, &err);
+		parsed[i] = sets[i].n;
 		if (prc) {
 			fprintf(stderr, "snapbench run: %s\n", err.msg);
 			goto out;
 		}
-		parsed[i] = sets[i].n;
 	}
 	if (check_sets(sets, nsets, &err)) {
 		fprintf(stderr, "snapbench run: %s\n", err.msg);
@@ -214,7 +234,9 @@ int cmd_run(int argc, char **argv)
 	if (a.list) {
 		for (size_t i = 0; i < nsets; i++)
 			for (size_t k = 0; k < sets[i].n; k++)
-				printf("%-32s %s\n", sets[i].items[k].name, sets[i].items[k].cfg.description);
+				printf("%-32s %-9s %s\n", sets[i].items[k].name,
+				       sandbox_restore_strategy_name(scenario_strategy(&sets[i].items[k])),
+				       sets[i].items[k].cfg.description);
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
