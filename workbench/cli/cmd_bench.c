@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "sandbox.h"
+#include "scenario.h"
 #include "testguest_blob.h"
 #include "vmm.h"
 
@@ -20,13 +21,14 @@ static void usage(FILE *f)
 		   "  call add(i64, i64)      one call round trip\n"
 		   "  create + init sandbox   VM, vCPU, memory and the guest's initialisation\n"
 		   "  copy-on-write fault     one heap page dirtied for the first time\n"
-		   "and the ratios of the call to the bare exits; then, for a 128 KiB and a\n"
-		   "256 MiB heap and 0, 3 and 64 pages re-dirtied by touch_pages(pages):\n"
+		   "(these under the rewrite restore strategy) and the ratios of the call to\n"
+		   "the bare exits; then, for a 128 KiB and a 256 MiB heap, 0, 3 and 64 pages\n"
+		   "re-dirtied by touch_pages(pages), and each restore strategy, one line:\n"
 		   "  restore-to-ready        sandbox_restore() until it returns\n"
 		   "  first call              touch_pages(pages) right after the restore\n"
 		   "  steady call             touch_pages(pages) again, no restore between\n"
 		   "  penalty                 first call - steady call (work the restore left)\n"
-		   "  ready + penalty         restore-to-ready + penalty\n"
+		   "  ready + penalty         restore-to-ready + penalty, also / sandbox exit\n"
 		   "in us and as ratios to the sandbox exit of the same run.\n\n"
 		   "options:\n"
 		   "  --exits N    bare exits to time (default 20000)\n"
@@ -35,6 +37,9 @@ static void usage(FILE *f)
 		   "  --rounds N   restores to time per heap and pages count (default 200;\n"
 		   "               half of them with the 256 MiB heap)\n"
 		   "  --mode M     where calls run: user (ring 3, default) or kernel (ring 0)\n"
+		   "  --restore-strategy LIST\n"
+		   "               the strategies of the restore lines, comma-separated, in\n"
+		   "               this order (default every one: rewrite, host-cow)\n"
 		   "  -h, --help   this text\n");
 }
 
@@ -60,6 +65,8 @@ static void row(const char *what, const struct vmm_cost_ns *c)
 struct bench {
 	uint32_t exits, calls, creates, rounds;
 	struct sandbox_config cfg;
+	enum sandbox_restore_strategy strategies[SANDBOX_RESTORE__COUNT];
+	size_t n_strategies;
 	struct snapshot *snap;
 	uint64_t *samples; /* max(exits, calls, creates) */
 };
@@ -156,9 +163,10 @@ static const uint64_t bench_pages[] = { 0, 3, 64 };
 #define N_HEAPS (sizeof bench_heaps / sizeof bench_heaps[0])
 #define N_PAGES (sizeof bench_pages / sizeof bench_pages[0])
 
-/* One heap size and one count of re-dirtied pages. */
+/* One heap size, one count of re-dirtied pages, one restore strategy. */
 struct ready_row {
 	uint64_t heap_bytes, pages;
+	enum sandbox_restore_strategy strategy;
 	bool fits;       /* pages <= the heap's pages (else not measured) */
 	uint32_t rounds;
 	struct vmm_cost_ns restore, first, steady;
@@ -193,10 +201,12 @@ static int bench_ready(struct bench *b, struct snapshot *elf, struct ready_row *
 	struct snapshot *snap = NULL;
 	struct sb_value n = { .type = SB_T_U64, .as.u64 = row->pages };
 	uint64_t *rs = b->samples, *fs = b->samples + row->rounds, *ss = b->samples + 2 * row->rounds;
+	struct sandbox_config cfg = b->cfg;
+	cfg.restore_strategy = row->strategy;
 	int rc = -1;
 	/* the snapshot, a restore of it (the rounds restore the snapshot the
 	 * sandbox runs from), and one untimed round */
-	if (sandbox_create(&sb, elf, &b->cfg, err) || touch(sb, &n, err) ||
+	if (sandbox_create(&sb, elf, &cfg, err) || touch(sb, &n, err) ||
 	    sandbox_snapshot(sb, &snap, err) || sandbox_restore(sb, snap, err) ||
 	    touch(sb, &n, err) || touch(sb, &n, err))
 		goto out;
@@ -233,7 +243,8 @@ static void fmt_heap(char *buf, size_t bytes, uint64_t heap)
 		snprintf(buf, bytes, "%llu KiB", (unsigned long long)(heap >> 10));
 }
 
-/* Every pages count for one heap size (rows: N_PAGES of them). */
+/* Every pages count and strategy for one heap size (rows: N_PAGES x
+ * b->n_strategies of them). */
 static int bench_heap(struct bench *b, const struct elf_image *img, uint64_t heap,
 		      struct ready_row *rows, struct sb_err *err)
 {
@@ -244,17 +255,20 @@ static int bench_heap(struct bench *b, const struct elf_image *img, uint64_t hea
 	if (snap_from_elf(&elf, img, &lc, NULL, 0, 0, err))
 		return -1;
 	int rc = 0;
-	for (size_t k = 0; k < N_PAGES && rc == 0; k++) {
+	for (size_t k = 0; k < N_PAGES * b->n_strategies && rc == 0; k++) {
 		struct ready_row *r = &rows[k];
-		*r = (struct ready_row){ .heap_bytes = heap, .pages = bench_pages[k] };
+		*r = (struct ready_row){ .heap_bytes = heap,
+					 .pages = bench_pages[k / b->n_strategies],
+					 .strategy = b->strategies[k % b->n_strategies] };
 		r->fits = r->pages <= heap / SB_PAGE_SIZE;
 		/* fewer rounds for a large heap: its rounds take longer */
 		r->rounds = heap > (64ull << 20) ? (b->rounds + 1) / 2 : b->rounds;
 		if (r->fits) {
 			char h[32];
 			fmt_heap(h, sizeof h, heap);
-			fprintf(stderr, "timing %u restores with a %s heap, %llu pages dirtied...\n",
-				r->rounds, h, (unsigned long long)r->pages);
+			fprintf(stderr, "timing %u restores with a %s heap, %llu pages dirtied, %s...\n",
+				r->rounds, h, (unsigned long long)r->pages,
+				sandbox_restore_strategy_name(r->strategy));
 			rc = bench_ready(b, elf, r, err);
 		}
 	}
@@ -271,26 +285,32 @@ static void cell(double ns, double exit_ns, bool ratio)
 		printf(" %16.2f", ns / 1e3);
 }
 
+/* One line per heap, pages and strategy; in us (ratio false) the last
+ * column is ready + penalty / sandbox exit, in ratios it is left out. */
 static void ready_table(const struct ready_row *rows, size_t n, uint64_t exit_ns, bool ratio)
 {
-	printf("%10s %6s %7s %16s %16s %16s %16s %16s\n", "heap", "pages", "rounds",
-	       "restore-to-ready", "first call", "steady call", "penalty", "ready + penalty");
+	printf("%10s %6s %-9s %7s %16s %16s %16s %16s %16s%s\n", "heap", "pages", "strategy",
+	       "rounds", "restore-to-ready", "first call", "steady call", "penalty",
+	       "ready + penalty", ratio ? "" : "   / sandbox exit");
 	for (size_t i = 0; i < n; i++) {
 		const struct ready_row *r = &rows[i];
 		char heap[32];
 		fmt_heap(heap, sizeof heap, r->heap_bytes);
+		const char *strategy = sandbox_restore_strategy_name(r->strategy);
 		if (!r->fits) {
-			printf("%10s %6llu %7s   not measured: the heap has %llu pages\n", heap,
-			       (unsigned long long)r->pages, "-",
+			printf("%10s %6llu %-9s %7s   not measured: the heap has %llu pages\n", heap,
+			       (unsigned long long)r->pages, strategy, "-",
 			       (unsigned long long)(r->heap_bytes / SB_PAGE_SIZE));
 			continue;
 		}
-		printf("%10s %6llu %7u", heap, (unsigned long long)r->pages, r->rounds);
+		printf("%10s %6llu %-9s %7u", heap, (unsigned long long)r->pages, strategy, r->rounds);
 		cell((double)r->restore.median_ns, (double)exit_ns, ratio);
 		cell((double)r->first.median_ns, (double)exit_ns, ratio);
 		cell((double)r->steady.median_ns, (double)exit_ns, ratio);
 		cell((double)penalty_ns(r), (double)exit_ns, ratio);
 		cell((double)ready_plus_penalty_ns(r), (double)exit_ns, ratio);
+		if (!ratio)
+			printf(" %17.3f", (double)ready_plus_penalty_ns(r) / (double)exit_ns);
 		putchar('\n');
 	}
 }
@@ -311,25 +331,37 @@ static void ready_report(const struct ready_row *rows, size_t n, uint64_t exit_n
 	ready_table(rows, n, exit_ns, false);
 	printf("\nthe same / %s of this run (%.2f us):\n", exit_label, (double)exit_ns / 1e3);
 	ready_table(rows, n, exit_ns, true);
-	printf("\nrestore-to-ready + penalty at 3 pages / sandbox exit:");
-	for (size_t i = 0; i < n; i++) {
-		if (rows[i].pages != 3 || !rows[i].fits)
-			continue;
-		char heap[32];
-		fmt_heap(heap, sizeof heap, rows[i].heap_bytes);
-		printf("  %s heap %.3f", heap, (double)ready_plus_penalty_ns(&rows[i]) / (double)exit_ns);
+	printf("\nrestore-to-ready + penalty at 3 pages / sandbox exit:\n");
+	for (size_t s = 0; s < SANDBOX_RESTORE__COUNT; s++) {
+		bool any = false;
+		for (size_t i = 0; i < n; i++) {
+			if (rows[i].pages != 3 || !rows[i].fits || rows[i].strategy != s)
+				continue;
+			if (!any)
+				printf("  %-9s", sandbox_restore_strategy_name(rows[i].strategy));
+			any = true;
+			char heap[32];
+			fmt_heap(heap, sizeof heap, rows[i].heap_bytes);
+			printf("  %s heap %.3f", heap,
+			       (double)ready_plus_penalty_ns(&rows[i]) / (double)exit_ns);
+		}
+		if (any)
+			putchar('\n');
 	}
-	putchar('\n');
 }
 
 int cmd_bench(int argc, char **argv)
 {
 	struct bench b = { .exits = 20000, .calls = 20000, .creates = 50, .rounds = 200,
-			   .cfg = sandbox_config_default() };
+			   .cfg = sandbox_config_default(), .n_strategies = SANDBOX_RESTORE__COUNT };
+	for (size_t i = 0; i < SANDBOX_RESTORE__COUNT; i++)
+		b.strategies[i] = (enum sandbox_restore_strategy)i;
+	b.cfg.restore_strategy = SANDBOX_RESTORE_REWRITE; /* the copy-on-write bench faults */
 	static const struct option opts[] = {
 		{ "exits", required_argument, 0, 'e' },   { "calls", required_argument, 0, 'c' },
 		{ "creates", required_argument, 0, 'n' }, { "mode", required_argument, 0, 'm' },
 		{ "rounds", required_argument, 0, 'r' },  { "help", no_argument, 0, 'h' },
+		{ "restore-strategy", required_argument, 0, 's' },
 		{ 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -354,6 +386,16 @@ int cmd_bench(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			break;
+		case 's': {
+			uint64_t packed;
+			struct sb_err serr;
+			if (scenario_strategies_parse(optarg, &packed, &serr)) {
+				fprintf(stderr, "snapbench bench: --restore-strategy: %s\n", serr.msg);
+				return CLI_EXIT_USAGE;
+			}
+			b.n_strategies = scenario_strategies(packed, b.strategies, SANDBOX_RESTORE__COUNT);
+			break;
+		}
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return CLI_EXIT_USAGE;
 		}
@@ -368,7 +410,7 @@ int cmd_bench(int argc, char **argv)
 	struct elf_image img;
 	bool have_img = false;
 	struct sandbox *sb = NULL;
-	struct ready_row rows[N_HEAPS * N_PAGES];
+	struct ready_row rows[N_HEAPS * N_PAGES * SANDBOX_RESTORE__COUNT];
 	int rc = CLI_EXIT_FAIL;
 	struct kvm *kvm = kvm_open(&err);
 	if (!kvm)
@@ -403,8 +445,9 @@ int cmd_bench(int argc, char **argv)
 	fprintf(stderr, "timing copy-on-write faults...\n");
 	if (bench_cow(&b, &cow, &err))
 		goto out;
+	size_t per_heap = N_PAGES * b.n_strategies;
 	for (size_t i = 0; i < N_HEAPS; i++)
-		if (bench_heap(&b, &img, bench_heaps[i], &rows[i * N_PAGES], &err))
+		if (bench_heap(&b, &img, bench_heaps[i], &rows[i * per_heap], &err))
 			goto out;
 
 	const char *mode = b.cfg.mode == SANDBOX_MODE_USER ? "ring 3" : "ring 0";
@@ -423,7 +466,7 @@ int cmd_bench(int argc, char **argv)
 	printf("call / bare exit in real mode (medians):     %.2f\n",
 	       (double)call.median_ns / (double)real_exit.median_ns);
 
-	ready_report(rows, N_HEAPS * N_PAGES, sb_exit.median_ns, label);
+	ready_report(rows, N_HEAPS * per_heap, sb_exit.median_ns, label);
 	rc = CLI_EXIT_OK;
 out:
 	if (rc != CLI_EXIT_OK)
