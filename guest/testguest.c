@@ -65,6 +65,28 @@ FN(touch_pages, u64)
 	return 0;
 }
 
+/* Add to the first word of n distinct heap pages; return their sum. Unlike
+ * touch_pages, a page's content after the call differs from the snapshot's
+ * whatever it was, as a real request's writes would: a restore cannot find
+ * the page unchanged and skip it (restore-strategy benchmarks). */
+FN(bump_pages, u64)
+{
+	uint64_t n = args[0].as.u64;
+	uint8_t *heap = sb_heap_base();
+	if (n > sb_heap_bytes() / SB_PAGE_SIZE) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "more pages than the heap has");
+		return -1;
+	}
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		volatile uint64_t *w = (volatile uint64_t *)(heap + i * SB_PAGE_SIZE);
+		*w += (i + 1) * 0x9E3779B97F4A7C15ull;
+		sum += *w;
+	}
+	ret->as.u64 = sum;
+	return 0;
+}
+
 /* Fill the first `bytes` of the heap with a pattern; return a checksum. */
 FN(fill_heap, u64)
 {
@@ -343,6 +365,7 @@ DEF(add, I64, T(I64), T(I64), T(VOID));
 DEF(fneg, F64, T(F64), T(VOID));
 DEF(f32_bits, U32, T(F32), T(VOID));
 DEF(touch_pages, U64, T(U64), T(VOID));
+DEF(bump_pages, U64, T(U64), T(VOID));
 DEF(fill_heap, U64, T(U64), T(VOID));
 DEF(read_generation, U64, T(VOID));
 DEF(heap_sum, U64, T(U64), T(VOID));
@@ -367,7 +390,7 @@ void testguest_register_hostile(void); /* testguest_hostile.c */
 void sb_guest_main(void)
 {
 	static const struct sb_guest_function *const all[] = {
-		&def_echo, &def_add, &def_fneg, &def_f32_bits, &def_touch_pages, &def_fill_heap,
+		&def_echo, &def_add, &def_fneg, &def_f32_bits, &def_touch_pages, &def_bump_pages, &def_fill_heap,
 		&def_read_generation, &def_heap_sum, &def_alias_heap_page, &def_peek, &def_fpu_control, &def_map_gpa,
 		&def_scratch_next_free, &def_call_host,
 		&def_log_message, &def_debug_exits, &def_spin, &def_write_peb, &def_null_deref,

@@ -266,6 +266,7 @@ static int fn_rt_read_scratch(const struct sb_value *args, struct sb_value *ret,
  *                            DR7 = dr7 (GD = bit 13).
  *   rt2_cr(n)                ring 0: CR0 (0), CR4 (4), EFER (8).
  *   rt2_sidt()               SIDT from the calling ring: the IDT base.
+ *   rt2_poke(gva, value)     a u64 store from the calling ring.
  */
 
 /* #GP in ring 0 while rt2 code runs RDMSR / WRMSR (two bytes each): skip
@@ -513,7 +514,19 @@ static int fn_rt2_sidt(const struct sb_value *args, struct sb_value *ret,
 	return 0;
 }
 
+/* Write `value` at `gva` from the calling ring (what a copy-on-write fault
+ * does on the way is the host's business). */
+static int fn_rt2_poke(const struct sb_value *args, struct sb_value *ret,
+		       struct sb_guest_error *err)
+{
+	(void)err;
+	*(volatile uint64_t *)(uintptr_t)args[0].as.u64 = args[1].as.u64;
+	ret->as.u64 = 0;
+	return 0;
+}
+
 static const struct sb_guest_function defs2[] = {
+	{ "rt2_poke", 2, { SB_T_U64, SB_T_U64 }, SB_T_U64, fn_rt2_poke },
 	{ "rt2_segs", 2, { SB_T_U64, SB_T_U64 }, SB_T_U64, fn_rt2_segs },
 	{ "rt2_zero_page", 1, { SB_T_U64 }, SB_T_U64, fn_rt2_zero_page },
 	{ "rt2_gate", 5, { SB_T_U64, SB_T_U64, SB_T_U64, SB_T_U64, SB_T_U64 }, SB_T_U64, fn_rt2_gate },

@@ -26,19 +26,25 @@ static int map_fresh(struct mem_mgr *m, uint64_t bytes, struct sb_err *err)
 {
 	uint8_t *p = map_scratch(bytes);
 	uint64_t *d = calloc(bitmap_words(bytes), sizeof *d);
-	if (!p || !d) {
+	struct mgr_log_state g;
+	int log_rc = mgr_log_init(&g, bytes / SB_PAGE_SIZE);
+	if (!p || !d || log_rc) {
 		if (p)
 			munmap(p, bytes);
 		free(d);
+		if (!log_rc)
+			mgr_log_fini(&g);
 		return sb_errf(err, SB_E_NOMEM, "cannot map %llu bytes of scratch memory",
 			       (unsigned long long)bytes);
 	}
 	if (m->scratch)
 		munmap(m->scratch, m->scratch_bytes);
 	free(m->dirty);
+	mgr_log_fini(&m->log);
 	m->scratch = p;
 	m->scratch_bytes = bytes;
 	m->dirty = d;
+	m->log = g;
 	m->all_dirty = false;
 	m->fresh = true;
 	return 0;
@@ -60,6 +66,7 @@ void mgr_fini(struct mem_mgr *m)
 	if (m->scratch)
 		munmap(m->scratch, m->scratch_bytes);
 	free(m->dirty);
+	mgr_log_fini(&m->log);
 	snap_unref(m->snap);
 	m->scratch = NULL;
 	m->dirty = NULL;
@@ -107,7 +114,111 @@ void mgr_mark_host_write(const struct mem_mgr *m, const void *p, uint64_t bytes)
 		mgr_mark_dirty(m, (uint64_t)(b - m->scratch), bytes);
 }
 
+/* ---- what KVM write-protects ------------------------------------------------------ */
+
+static bool test_bit(const uint64_t *b, uint64_t p)
+{
+	return b[p / 64] >> (p % 64) & 1;
+}
+
+int mgr_log_init(struct mgr_log_state *g, uint64_t pages)
+{
+	uint64_t words = (pages + 63) / 64 ? (pages + 63) / 64 : 1;
+	g->hot = calloc(words, sizeof *g->hot);
+	g->reprotect = calloc(words, sizeof *g->reprotect);
+	g->clean_runs = calloc(pages ? pages : 1, 1);
+	g->reprotect_any = false;
+	if (g->hot && g->reprotect && g->clean_runs)
+		return 0;
+	mgr_log_fini(g);
+	return -1;
+}
+
+void mgr_log_fini(struct mgr_log_state *g)
+{
+	free(g->hot);
+	free(g->reprotect);
+	free(g->clean_runs);
+	*g = (struct mgr_log_state){ 0 };
+}
+
+static void log_reprotect(struct mgr_log_state *g, uint64_t p)
+{
+	g->hot[p / 64] &= ~(1ull << (p % 64));
+	g->reprotect[p / 64] |= 1ull << (p % 64);
+	g->reprotect_any = true;
+	g->clean_runs[p] = 0;
+}
+
+bool mgr_log_must_write(struct mgr_log_state *g, uint64_t p, bool protect,
+			bool (*fresh_now)(const struct mem_mgr *m, uint64_t p),
+			const struct mem_mgr *m)
+{
+	if (!protect && test_bit(g->hot, p) && fresh_now(m, p)) {
+		if (++g->clean_runs[p] >= MGR_HOT_CLEAN_RUNS)
+			log_reprotect(g, p);
+		return false;
+	}
+	if (protect) {
+		log_reprotect(g, p);
+	} else {
+		g->hot[p / 64] |= 1ull << (p % 64);
+		g->clean_runs[p] = 0;
+	}
+	return true;
+}
+
+uint64_t *mgr_log_reprotect(struct mem_mgr *m)
+{
+	return m->log.reprotect_any ? m->log.reprotect : NULL;
+}
+
+uint64_t *mgr_snap_log_reprotect(struct mem_mgr *m)
+{
+	return m->snap_mem && m->snap_log.reprotect_any ? m->snap_log.reprotect : NULL;
+}
+
+void mgr_log_reprotected(struct mem_mgr *m)
+{
+	memset(m->log.reprotect, 0, bitmap_words(m->scratch_bytes) * sizeof *m->log.reprotect);
+	m->log.reprotect_any = false;
+	if (m->snap_mem) {
+		memset(m->snap_log.reprotect, 0,
+		       mgr_snap_dirty_log_words(m) * sizeof *m->snap_log.reprotect);
+		m->snap_log.reprotect_any = false;
+	}
+}
+
 /* ---- resetting ---------------------------------------------------------------- */
+
+static bool page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)p;
+	uint64_t acc = 0;
+	for (size_t i = 0; i < SB_PAGE_SIZE / 8; i++)
+		acc |= w[i];
+	return acc == 0;
+}
+
+/* A scratch page that is not in the page-table area is fresh when zero
+ * (the I/O header pages never are: they are always rewritten). */
+static bool scratch_page_fresh(const struct mem_mgr *m, uint64_t p)
+{
+	return page_is_zero(m->scratch + p * SB_PAGE_SIZE);
+}
+
+/* The page-table area and the exception-stack pages: a restore must see
+ * every write to them (any_sensitive_dirty), so they are write-protected
+ * again at every restore. */
+static bool sensitive_page(const struct mem_mgr *m, uint64_t p)
+{
+	const struct layout *l = mgr_layout(m);
+	uint64_t pt_first = layout_pt_scratch_offset(l) / SB_PAGE_SIZE;
+	uint64_t pt_end = sb_page_round_up(layout_pt_scratch_offset(l) + layout_pt_bytes(l)) /
+			  SB_PAGE_SIZE;
+	uint64_t pages = m->scratch_bytes / SB_PAGE_SIZE;
+	return (p >= pt_first && p < pt_end) || p >= pages - SB_SCRATCH_EXN_PAGES;
+}
 
 /* Page `p` as a fresh sandbox from the current snapshot has it, apart from
  * the words rewritten afterwards (I/O stack headers, bookkeeping): a page of
@@ -186,8 +297,11 @@ void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r)
 
 	uint64_t pages = m->scratch_bytes / SB_PAGE_SIZE, words = bitmap_words(m->scratch_bytes);
 	if (m->all_dirty) {
-		for (uint64_t p = 0; p < pages; p++)
+		/* No log to go by: every page rewritten and write-protected. */
+		for (uint64_t p = 0; p < pages; p++) {
 			reset_page(m, p, r);
+			log_reprotect(&m->log, p);
+		}
 		if (r)
 			r->tables_touched = true;
 	} else {
@@ -198,7 +312,9 @@ void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r)
 				bits &= bits - 1;
 				if (p >= pages)
 					break;
-				reset_page(m, p, r);
+				if (mgr_log_must_write(&m->log, p, sensitive_page(m, p),
+						       scratch_page_fresh, m))
+					reset_page(m, p, r);
 			}
 		}
 	}

@@ -24,6 +24,23 @@
 #include "pt.h"
 #include "snapshot.h"
 
+/* How KVM's dirty log stands for one area (scratch, or a host-cow
+ * snapshot copy), when pages leave the log only when the host says so
+ * (vm.h, manual_dirty). A page the guest wrote is left writable ("hot")
+ * after its reset: write-protecting it again would cost its next write a
+ * fault into KVM (~4-7 us here), rewriting it at the next restore costs
+ * ~0.5 us. A hot page stays in the log, so every restore looks at it; one
+ * found still fresh MGR_HOT_CLEAN_RUNS restores in a row is write-protected
+ * again. Pages whose writes a restore must see (page tables, exception
+ * stack) are write-protected at every restore. */
+#define MGR_HOT_CLEAN_RUNS 8
+struct mgr_log_state {
+	uint64_t *hot;       /* left writable at a restore */
+	uint64_t *reprotect; /* for the sandbox: take out of KVM's log (vm_clear_dirty_log) */
+	uint8_t *clean_runs; /* restores in a row a hot page was found fresh */
+	bool reprotect_any;
+};
+
 struct mem_mgr {
 	struct snapshot *snap; /* holds one reference */
 	uint8_t *scratch;
@@ -31,6 +48,7 @@ struct mem_mgr {
 	uint64_t *dirty;       /* one bit per scratch page: reset it on the next restore */
 	bool all_dirty;        /* reset every page (no dirty log to go by) */
 	bool fresh;            /* a new zero mapping: only non-zero parts need writing */
+	struct mgr_log_state log;
 	/* host-cow (mgr_hostcow.c): the sandbox's private, writable copy of
 	 * the snapshot's guest-visible pages, and the page tables the guest
 	 * runs on (the snapshot's, writable data mapped writable in place);
@@ -38,6 +56,7 @@ struct mem_mgr {
 	uint8_t *snap_mem;
 	uint64_t snap_mem_bytes;
 	uint64_t *snap_dirty;  /* one bit per snapshot page: copy it back next time */
+	struct mgr_log_state snap_log;
 	const uint8_t *pt_tail; /* page tables copied into the page-table area */
 	uint64_t pages_retained;
 };
@@ -94,6 +113,23 @@ void mgr_mark_snap_all_dirty(struct mem_mgr *m);
 uint64_t mgr_snap_dirty_log_words(const struct mem_mgr *m);
 /* (mgr.c's restore) copy back the marked pages of the private copy. */
 void mgr_hostcow_reset(struct mem_mgr *m, struct mgr_reset *r);
+
+/* After a restore: the pages to write-protect again, if any (a bitmap in
+ * KVM_CLEAR_DIRTY_LOG's shape), NULL if none; mgr_log_reprotected when
+ * done. Snapshot copy: mgr_snap_log_reprotect. */
+uint64_t *mgr_log_reprotect(struct mem_mgr *m);
+uint64_t *mgr_snap_log_reprotect(struct mem_mgr *m);
+void mgr_log_reprotected(struct mem_mgr *m);
+
+/* (mgr.c, mgr_hostcow.c) the log state of an area of `pages` pages. */
+int mgr_log_init(struct mgr_log_state *g, uint64_t pages);
+void mgr_log_fini(struct mgr_log_state *g);
+/* Page p is marked: true if it must be rewritten. `fresh_now` says whether
+ * its content is still the fresh one (asked only of hot pages); `protect`:
+ * write-protect it again whatever happens. */
+bool mgr_log_must_write(struct mgr_log_state *g, uint64_t p, bool protect,
+			bool (*fresh_now)(const struct mem_mgr *m, uint64_t p),
+			const struct mem_mgr *m);
 
 /* A fresh, zero scratch mapping of `bytes` in place of the old one (its
  * dirty bitmap too). On failure the old one stays. */

@@ -32,6 +32,7 @@ void mgr_hostcow_unmap(struct mem_mgr *m)
 	if (m->snap_mem)
 		munmap(m->snap_mem, m->snap_mem_bytes);
 	free(m->snap_dirty);
+	mgr_log_fini(&m->snap_log);
 	m->snap_mem = NULL;
 	m->snap_mem_bytes = 0;
 	m->snap_dirty = NULL;
@@ -48,10 +49,14 @@ int mgr_hostcow_map(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err
 	uint8_t *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	uint64_t *d = calloc((pages + 63) / 64 ? (pages + 63) / 64 : 1, sizeof *d);
-	if (p == MAP_FAILED || !d) {
+	struct mgr_log_state g;
+	int log_rc = mgr_log_init(&g, pages);
+	if (p == MAP_FAILED || !d || log_rc) {
 		if (p != MAP_FAILED)
 			munmap(p, bytes);
 		free(d);
+		if (!log_rc)
+			mgr_log_fini(&g);
 		return sb_errf(err, SB_E_NOMEM,
 			       "host-cow: cannot map a %llu-byte private copy of %s",
 			       (unsigned long long)bytes, snap->source);
@@ -68,6 +73,7 @@ int mgr_hostcow_map(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err
 	m->snap_mem = p;
 	m->snap_mem_bytes = bytes;
 	m->snap_dirty = d;
+	m->snap_log = g;
 	m->pt_tail = hc->pt;
 	m->pages_retained = hc->pages_writable;
 	return 0;
@@ -97,6 +103,12 @@ void mgr_mark_snap_all_dirty(struct mem_mgr *m)
 		m->snap_dirty[p / 64] |= 1ull << (p % 64);
 }
 
+static bool snap_page_fresh(const struct mem_mgr *m, uint64_t pg)
+{
+	return memcmp(m->snap_mem + pg * SB_PAGE_SIZE, m->snap->image + pg * SB_PAGE_SIZE,
+		      SB_PAGE_SIZE) == 0;
+}
+
 void mgr_hostcow_reset(struct mem_mgr *m, struct mgr_reset *r)
 {
 	uint64_t pages = snap_pages(m), words = mgr_snap_dirty_log_words(m);
@@ -107,6 +119,8 @@ void mgr_hostcow_reset(struct mem_mgr *m, struct mgr_reset *r)
 			bits &= bits - 1;
 			if (pg >= pages)
 				break;
+			if (!mgr_log_must_write(&m->snap_log, pg, false, snap_page_fresh, m))
+				continue;
 			memcpy(m->snap_mem + pg * SB_PAGE_SIZE, m->snap->image + pg * SB_PAGE_SIZE,
 			       SB_PAGE_SIZE);
 			if (r) {

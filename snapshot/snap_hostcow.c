@@ -68,6 +68,39 @@ static bool visit(void *arg, const struct pt_entry_info *e)
 	return true;
 }
 
+/* The pages holding the GDT, IDT and TSS of a snapshot taken while running
+ * stay copy-on-write. Under rewrite, ring 3 can change them only after a
+ * copy-on-write fault, and every way into ring 0 (an exception, through
+ * the TSS's IST stack) writes the exception stack in scratch: that is how
+ * a restore knows ring-0 state must be reset (sandbox_snapshot.c). Written
+ * in place, a TSS could move that stack and hide the entry. (A sandbox from
+ * an ELF snapshot gets a full restore at its first restore anyway.) */
+static void keep_ring0_tables(struct hc_build *b, const struct snapshot *s, const struct pt *pt,
+			      gpa_t root)
+{
+	if (!s->has_sregs)
+		return;
+	const struct { uint64_t base, bytes; } t[] = {
+		{ s->sregs.gdt.base, (uint64_t)s->sregs.gdt.limit + 1 },
+		{ s->sregs.idt.base, (uint64_t)s->sregs.idt.limit + 1 },
+		{ s->sregs.tr.base, (uint64_t)s->sregs.tr.limit + 1 },
+	};
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		uint64_t first = t[i].base & ~(uint64_t)(SB_PAGE_SIZE - 1);
+		for (uint64_t va = first; va - first < t[i].bytes + (t[i].base - first);
+		     va += SB_PAGE_SIZE) {
+			struct pt_leaf leaf;
+			if (pt_lookup(pt, root, va, &leaf) != PT_OK)
+				continue;
+			gpa_t page = (leaf.entry & PT_X86_64_ADDR_MASK) +
+				     ((va & ~(uint64_t)(SB_PAGE_SIZE - 1)) %
+				      ((uint64_t)SB_PAGE_SIZE << (9 * (leaf.level - 1))));
+			if (page >= b->snap_first && page < b->snap_end)
+				b->refs[(page - b->snap_first) / SB_PAGE_SIZE] = 2;
+		}
+	}
+}
+
 /* The tail with writable data made writable in place. */
 static int build_tables(struct snap_hostcow *hc, const struct snapshot *s, struct sb_err *err)
 {
@@ -100,6 +133,8 @@ static int build_tables(struct snap_hostcow *hc, const struct snapshot *s, struc
 	else if (pt_walk_status(&w) != PT_OK)
 		rc = sb_errf(err, SB_E_INVAL, "host-cow: walking %s's page tables: %s", s->source,
 			     pt_strerror(pt_walk_status(&w)));
+	if (rc == 0)
+		keep_ring0_tables(&b, s, &rr.pt, base);
 	for (size_t i = 0; rc == 0 && i < b.ncow; i++) {
 		uint64_t e;
 		uint8_t *at = hc->pt + (b.cow[i] - base);

@@ -236,6 +236,7 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 	if ((sb->cfg.restore_strategy == SANDBOX_RESTORE_HOST_COW && mgr_use_hostcow(&sb->mem, err)) ||
 	    sandbox_add_snapshot_slot(sb, err) || sandbox_add_scratch_slot(sb, l, err))
 		goto fail_mem;
+	mgr_log_reprotected(&sb->mem); /* new slots start write-protected */
 	sb->flush_page = mmap(NULL, SB_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (sb->flush_page == MAP_FAILED) {
 		sb->flush_page = NULL;

@@ -43,6 +43,7 @@ struct sandbox {
 	bool clean_stop;
 	uint64_t *dirty_log;  /* KVM_GET_DIRTY_LOG buffer for the scratch slot */
 	uint64_t *snap_dirty_log; /* and for the snapshot slot (host-cow only) */
+	bool log_read_ok;     /* both logs were read at this restore */
 	struct vcpu_fresh fresh;
 	struct sandbox_restore_info last_restore;
 	uint64_t generation;  /* of the snapshot last restored, or last taken */

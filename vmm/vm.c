@@ -1,6 +1,8 @@
 /* vm.c — VM creation, memory slots (see vm.h). */
 #include "vm.h"
 
+#include <sys/ioctl.h>
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -18,6 +20,12 @@ struct vm *vm_create(struct kvm *kvm, struct sb_err *err)
 	vm->fd = KVM_IOCTL(kvm->fd, KVM_CREATE_VM, 0, err);
 	if (vm->fd < 0)
 		goto err_free;
+	/* Pages leave the dirty log only when vm_clear_dirty_log says so. Not
+	 * INITIALLY_SET: a new slot starts write-protected with no bit set. */
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2,
+				      .args = { KVM_DIRTY_LOG_MANUAL_PROTECT_ENABLE } };
+	vm->manual_dirty = ioctl(vm->fd, KVM_CHECK_EXTENSION, KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2) > 0 &&
+			   ioctl(vm->fd, KVM_ENABLE_CAP, &cap) == 0;
 	return vm;
 
 err_free:
@@ -88,6 +96,20 @@ int vm_get_dirty_log(struct vm *vm, uint32_t slot, uint64_t *bitmap, struct sb_e
 		return sb_errf(err, SB_E_STATE, "memslot %u has no dirty log", slot);
 	struct kvm_dirty_log log = { .slot = slot, .dirty_bitmap = bitmap };
 	if (KVM_IOCTL(vm->fd, KVM_GET_DIRTY_LOG, &log, err) < 0)
+		return sb_err_prefix(err, "memslot %u: ", slot);
+	return 0;
+}
+
+int vm_clear_dirty_log(struct vm *vm, uint32_t slot, uint64_t *bitmap, struct sb_err *err)
+{
+	if (!vm->manual_dirty)
+		return 0;
+	if (slot >= VM_MAX_MEMSLOTS || !vm->slots[slot].used || !vm->slots[slot].log_dirty)
+		return sb_errf(err, SB_E_STATE, "memslot %u has no dirty log", slot);
+	struct kvm_clear_dirty_log log = { .slot = slot, .first_page = 0,
+					   .num_pages = (uint32_t)(vm->slots[slot].bytes / 4096),
+					   .dirty_bitmap = bitmap };
+	if (KVM_IOCTL(vm->fd, KVM_CLEAR_DIRTY_LOG, &log, err) < 0)
 		return sb_err_prefix(err, "memslot %u: ", slot);
 	return 0;
 }

@@ -29,6 +29,8 @@ struct vm_memslot {
 struct vm {
 	struct kvm *kvm; /* borrowed: must outlive the VM */
 	int fd;
+	/* KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2 is on: see vm_get_dirty_log. */
+	bool manual_dirty;
 	struct vm_memslot slots[VM_MAX_MEMSLOTS];
 };
 
@@ -54,14 +56,23 @@ int vm_set_memslot(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t 
 int vm_set_memslot_logged(struct vm *vm, uint32_t slot, gpa_t gpa, void *hva, uint64_t bytes,
 			  struct sb_err *err);
 
-/* The pages of a logged slot the guest wrote since the last call (or since
- * the slot was added): bit i of bitmap[i / 64] for page i; the bitmap must
- * hold one bit per page of the slot, rounded up to 64. KVM clears its log
- * and write-protects those pages again (KVM_GET_DIRTY_LOG: ~1 us here, a
- * VM ioctl; each page's first write after it costs the guest a fault into
- * KVM, ~5 us here). Writes the host makes through its own mapping are not
- * in the log. */
+/* The pages of a logged slot in KVM's dirty log: bit i of bitmap[i / 64]
+ * for page i; the bitmap must hold one bit per page of the slot, rounded up
+ * to 64 (KVM_GET_DIRTY_LOG: ~1 us here, a VM ioctl). Writes the host makes
+ * through its own mapping are not in the log.
+ *  - With vm->manual_dirty (KVM_CAP_MANUAL_DIRTY_LOG_PROTECT2, Linux 5.8+):
+ *    a page enters the log at the guest's first write to it and stays
+ *    there, writable, until vm_clear_dirty_log takes it out and
+ *    write-protects it again. So a page not in the log was not written
+ *    since it was last cleared (or the slot added).
+ *  - Without: the log names the pages written since the last call, and KVM
+ *    write-protects them again at once.
+ * A write-protected page's next write costs the guest a fault into KVM
+ * (~4-7 us here). */
 int vm_get_dirty_log(struct vm *vm, uint32_t slot, uint64_t *bitmap, struct sb_err *err);
+/* Take the pages set in `bitmap` (same shape) out of the log and
+ * write-protect them (KVM_CLEAR_DIRTY_LOG). A no-op without manual_dirty. */
+int vm_clear_dirty_log(struct vm *vm, uint32_t slot, uint64_t *bitmap, struct sb_err *err);
 
 /* Delete slot `slot` (a KVM_SET_USER_MEMORY_REGION of size 0). */
 int vm_delete_memslot(struct vm *vm, uint32_t slot, struct sb_err *err);
