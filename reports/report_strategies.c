@@ -1,10 +1,11 @@
-/* report_strategies.c — the restore strategies side by side in the HTML
- * report: for every scenario that declares the pages its calls re-dirty
- * (option dirtied_pages), a cell of a sweep (heap, pages, strategy); per
- * heap size a plot of restore-to-ready overhead (restore + first call -
- * steady call, results.h) against those pages, one line per strategy,
- * both axes logarithmic; then a table of every cell with its ratio to the
- * sandbox exit of its own run (the calibration). See report_html.h. */
+/* report_strategies.c — the restore strategies side by side: every
+ * scenario that declares the pages its calls re-dirty (option
+ * dirtied_pages) is a cell of a sweep (heap, pages, strategy) with its
+ * restore-to-ready overhead (restore + first call - steady call,
+ * results.h) and its ratio to the run's sandbox exit (report_util.h); the
+ * HTML report plots it per heap size against those pages, one line per
+ * strategy, both axes logarithmic, and tables every cell (report_html.h);
+ * the text report tables them too. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdlib.h>
@@ -17,17 +18,9 @@
 #define TIP_MAX 200
 #define MAX_TICKS 24
 
-struct cell {
-	const struct scenario_result *s;
-	size_t order;  /* in the report, to keep strategies in run order */
-	bool ok;       /* the overhead exists */
-	const char *why;
-	struct restore_overhead o;
-};
-
 static int cmp_cell(const void *a, const void *b)
 {
-	const struct cell *x = a, *y = b;
+	const struct sweep_cell *x = a, *y = b;
 	if (x->s->heap_bytes != y->s->heap_bytes)
 		return x->s->heap_bytes < y->s->heap_bytes ? -1 : 1;
 	if (x->s->dirtied_pages != y->s->dirtied_pages)
@@ -35,19 +28,36 @@ static int cmp_cell(const void *a, const void *b)
 	return (x->order > y->order) - (x->order < y->order);
 }
 
-/* The cells, sorted by heap, pages and run order. */
-static struct cell *collect(const struct run_report *r, size_t *n)
+static const char *option(const struct scenario_result *s, const char *name)
 {
-	struct cell *c = calloc(r->n_scenarios + 1, sizeof *c);
+	for (size_t i = 0; i < s->n_options; i++)
+		if (strcmp(s->options[i].name, name) == 0)
+			return s->options[i].value;
+	return "";
+}
+
+struct sweep_cell *report_sweep_cells(const struct run_report *r, size_t *n)
+{
+	struct sweep_cell *c = calloc(r->n_scenarios + 1, sizeof *c);
 	*n = 0;
 	for (size_t i = 0; c && i < r->n_scenarios; i++) {
 		const struct scenario_result *s = &r->scenarios[i];
 		if (s->dirtied_pages == SCENARIO_NONE)
 			continue;
-		struct cell *x = &c[(*n)++];
-		*x = (struct cell){ .s = s, .order = i };
+		struct sweep_cell *x = &c[(*n)++];
+		*x = (struct sweep_cell){ .s = s, .order = i };
 		x->ok = scenario_result_overhead(s, &x->o, &x->why);
 	}
+	/* the reference: the lowest sandbox exit of the cells that call in
+	 * the same mode (each scenario keeps the lower of two measurements;
+	 * this keeps the lowest of the run's: one yardstick for every cell) */
+	for (size_t i = 0; c && i < *n; i++)
+		for (size_t k = 0; k < *n; k++) {
+			uint64_t e = c[k].s->cal.exit_sandbox_ns;
+			if (e && (!c[i].exit_ns || e < c[i].exit_ns) &&
+			    strcmp(option(c[k].s, "mode"), option(c[i].s, "mode")) == 0)
+				c[i].exit_ns = e;
+		}
 	if (c)
 		qsort(c, *n, sizeof *c, cmp_cell);
 	return c;
@@ -61,7 +71,7 @@ static double x_of(uint64_t pages, double zero_at)
 }
 
 /* The strategies of the cells of one heap size, as they first come. */
-static size_t strategies(const struct cell *c, size_t n, const char *names[], size_t cap)
+static size_t strategies(const struct sweep_cell *c, size_t n, const char *names[], size_t cap)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -75,7 +85,7 @@ static size_t strategies(const struct cell *c, size_t n, const char *names[], si
 }
 
 /* One plot: the cells c[0..n) of one heap size. */
-static int plot_heap(FILE *f, const struct cell *c, size_t n, size_t index)
+static int plot_heap(FILE *f, const struct sweep_cell *c, size_t n, size_t index)
 {
 	const char *names[MAX_TICKS];
 	size_t ns = strategies(c, n, names, MAX_TICKS);
@@ -110,7 +120,7 @@ static int plot_heap(FILE *f, const struct cell *c, size_t n, size_t index)
 	for (size_t k = 0; k < ns; k++) {
 		series[k] = (struct plot_series){ .name = names[k], .pts = &pts[np], .lines = true };
 		for (size_t i = 0; i < n; i++) {
-			const struct cell *x = &c[i];
+			const struct sweep_cell *x = &c[i];
 			/* a log scale shows positive values only; the table has the rest */
 			if (!x->ok || x->o.overhead_ns <= 0 || strcmp(x->s->restore_strategy, names[k]))
 				continue;
@@ -165,10 +175,10 @@ static void td_us(FILE *f, double ns)
 	fprintf(f, "<td class=\"n\">%s</td>", b);
 }
 
-static void table(FILE *f, const struct cell *c, size_t n)
+static void table(FILE *f, const struct sweep_cell *c, size_t n)
 {
 	fputs("<div class=\"wide\"><table>\n<caption>Restore-to-ready overhead per cell (µs; p50s) "
-	      "and its ratio to the sandbox exit of the cell's own run</caption>\n<tr>"
+	      "and its ratio to the run's sandbox exit</caption>\n<tr>"
 	      "<th scope=\"col\">heap</th><th scope=\"col\">pages re-dirtied</th>"
 	      "<th scope=\"col\">strategy</th><th scope=\"col\">scenario</th>"
 	      "<th scope=\"col\">restore</th><th scope=\"col\">first call</th>"
@@ -178,7 +188,7 @@ static void table(FILE *f, const struct cell *c, size_t n)
 	      "</tr>\n",
 	      f);
 	for (size_t i = 0; i < n; i++) {
-		const struct cell *x = &c[i];
+		const struct sweep_cell *x = &c[i];
 		char heap[32];
 		report_fmt_bytes(heap, sizeof heap, x->s->heap_bytes);
 		fprintf(f, "<tr><td class=\"n\">%s</td><td class=\"n\">%" PRIu64 "</td><td>", heap,
@@ -197,9 +207,9 @@ static void table(FILE *f, const struct cell *c, size_t n)
 		td_us(f, (double)x->o.penalty.first_p50_ns);
 		td_us(f, (double)x->o.penalty.steady_p50_ns);
 		td_us(f, (double)x->o.overhead_ns);
-		td_us(f, (double)x->s->cal.exit_sandbox_ns);
+		td_us(f, (double)x->exit_ns);
 		double ratio;
-		if (report_ratio_signed(x->o.overhead_ns, x->s->cal.exit_sandbox_ns, &ratio))
+		if (report_ratio_signed(x->o.overhead_ns, x->exit_ns, &ratio))
 			fprintf(f, "<td class=\"n\">%.3f</td></tr>\n", ratio);
 		else
 			fputs("<td class=\"n\">–</td></tr>\n", f);
@@ -210,7 +220,7 @@ static void table(FILE *f, const struct cell *c, size_t n)
 int html_restore_strategies(FILE *f, const struct run_report *r)
 {
 	size_t n;
-	struct cell *c = collect(r, &n);
+	struct sweep_cell *c = report_sweep_cells(r, &n);
 	if (!c)
 		return -1;
 	if (n == 0) {
@@ -235,7 +245,10 @@ int html_restore_strategies(FILE *f, const struct run_report *r)
 		      "of the steady call of the same label (what a restore costs before the "
 		      "sandbox runs at its steady speed). Lines leave out cells whose overhead is "
 		      "not above 0 (a log scale has no place for them); the table has every "
-		      "cell.</p>\n",
+		      "cell. ",
+		      f);
+		report_html_escape(f, REPORT_SWEEP_EXIT_NOTE);
+		fputs(".</p>\n",
 		      f);
 		table(f, c, n);
 	}

@@ -1,7 +1,8 @@
 /* report_text.c — the text report: per scenario a header, the step summary
  * in microseconds, the post-restore penalties, page statistics,
  * calibration and ratios, expectations, and optionally the HdrHistogram
- * percentile distribution of every step. */
+ * percentile distribution of every step; then the restore strategies side
+ * by side (the scenarios that declare dirtied_pages). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -261,6 +262,53 @@ static int distribution(FILE *f, const struct step_stats *st)
 	return rc;
 }
 
+/* The cells of a restore-strategy sweep side by side (report_strategies.c),
+ * after the scenarios. */
+static int sweep(FILE *f, const struct run_report *r)
+{
+	size_t n;
+	struct sweep_cell *c = report_sweep_cells(r, &n);
+	if (!c)
+		return -1;
+	int nw = 8;
+	for (size_t i = 0; i < n; i++)
+		if ((int)strlen(c[i].s->name) > nw)
+			nw = (int)strlen(c[i].s->name);
+	if (n) {
+		fprintf(f, "\n== restore strategies side by side (the scenarios that declare "
+			   "dirtied_pages)\n");
+		wrapped(f, "restore-to-ready overhead = p50 of the restores of the same snapshot + p50 "
+			   "of the first call after a restore - p50 of the steady call of the same "
+			   "label, in microseconds (us); " REPORT_SWEEP_EXIT_NOTE);
+		fprintf(f, "   %8s %6s %-9s %-*s %10s %11s %11s %10s %14s\n", "heap", "pages",
+			"strategy", nw, "scenario", "restore", "first call", "steady call", "overhead",
+			"/ sandbox exit");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct sweep_cell *x = &c[i];
+		char heap[32], a[32], b[32], d[32], e[32];
+		report_fmt_bytes(heap, sizeof heap, x->s->heap_bytes);
+		fprintf(f, "   %8s %6" PRIu64 " %-9s %-*s", heap, x->s->dirtied_pages,
+			x->s->restore_strategy, nw, x->s->name);
+		if (!x->ok) {
+			fprintf(f, "   %s\n", x->why);
+			continue;
+		}
+		report_fmt_us(a, sizeof a, (double)x->o.restore_p50_ns);
+		report_fmt_us(b, sizeof b, (double)x->o.penalty.first_p50_ns);
+		report_fmt_us(d, sizeof d, (double)x->o.penalty.steady_p50_ns);
+		report_fmt_us(e, sizeof e, (double)x->o.overhead_ns);
+		fprintf(f, " %10s %11s %11s %10s", a, b, d, e);
+		double ratio;
+		if (report_ratio_signed(x->o.overhead_ns, x->exit_ns, &ratio))
+			fprintf(f, " %14.3f\n", ratio);
+		else
+			fprintf(f, " %14s\n", "-");
+	}
+	free(c);
+	return 0;
+}
+
 int report_write_text(const struct run_report *r, FILE *f, bool distrib)
 {
 	char mem[32];
@@ -285,6 +333,8 @@ int report_write_text(const struct run_report *r, FILE *f, bool distrib)
 		for (size_t k = 0; distrib && k < s->n_steps && rc == 0; k++)
 			rc = distribution(f, &s->steps[k]);
 	}
+	if (rc == 0)
+		rc = sweep(f, r);
 	if (fflush(f) || ferror(f))
 		rc = -1;
 	return rc;

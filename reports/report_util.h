@@ -52,6 +52,24 @@ void report_html_escape(FILE *f, const char *s);
 	"guest writes in place with no fault, as each restore left them (host-cow; 0 under "     \
 	"rewrite, where every re-dirtied page takes a copy-on-write fault again)"
 
+/* A cell of a restore-strategy sweep (report_strategies.c): a scenario
+ * that declares dirtied_pages, with its restore-to-ready overhead. */
+struct sweep_cell {
+	const struct scenario_result *s;
+	size_t order;      /* its place in the report */
+	bool ok;           /* the overhead exists; else `why` says what is missing */
+	const char *why;
+	struct restore_overhead o;
+	uint64_t exit_ns;  /* the ratio's reference: REPORT_SWEEP_EXIT_NOTE */
+};
+#define REPORT_SWEEP_EXIT_NOTE                                                                  \
+	"the sandbox exit the ratios divide by is the run's: the lowest measured in this run "    \
+	"among the cells that call in the same mode (each scenario measures one before and "      \
+	"after it runs), one yardstick for every cell"
+/* The cells of a run, by heap, pages and place in the report (malloc'd;
+ * NULL when out of memory; *n may be 0). */
+struct sweep_cell *report_sweep_cells(const struct run_report *r, size_t *n);
+
 /* A restore row with executions: it has restore page statistics. */
 bool report_restore_recorded(const struct step_stats *st);
 

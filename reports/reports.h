@@ -87,11 +87,13 @@ int report_read_json(struct run_report *r, const char *path, struct sb_err *err)
 
 /* ---- text and HTML ------------------------------------------------------------ */
 
-/* Per scenario: header, step summary (µs; restore rows read as
- * restore-to-ready), post-restore penalties, page statistics, calibration
- * and ratios, expectations; with `distribution` the HdrHistogram
- * percentile distribution of every step. Returns 0, or -1 when writing
- * failed. */
+/* Per scenario: header (with its restore strategy), step summary (µs;
+ * restore rows read as restore-to-ready), post-restore penalties, page
+ * statistics, calibration and ratios, expectations; with `distribution`
+ * the HdrHistogram percentile distribution of every step. Then, when
+ * scenarios declare dirtied_pages, the restore strategies side by side:
+ * one line per such scenario with its restore-to-ready overhead and its
+ * ratio to the run's sandbox exit. Returns 0, or -1 when writing failed. */
 int report_write_text(const struct run_report *r, FILE *f, bool distribution);
 
 /* One self-contained HTML page (inline CSS and SVG, no scripts, no URLs):

@@ -81,9 +81,36 @@ int main(void)
 		for (const char *p = plain; (p = strstr(p, "\n   restore base (same snapshot) ")); p++)
 			rows++;
 		CHECK_U64(rows, 3);
+		/* the restore strategies side by side: the one cell of the fixture */
+		CHECK_CONTAINS(plain, "\n== restore strategies side by side (the scenarios that "
+				      "declare dirtied_pages)\n");
+		CHECK_CONTAINS(plain, "\n     64 MiB      3 rewrite   restore-64M     21.759      "
+				      "41.727       6.559     56.927         37.951\n");
 	}
 	free(plain);
 	free(dist);
+	run_report_free(&r);
+
+	/* a sweep: every cell, by heap, pages and run order; one yardstick */
+	fixture_sweep(&r);
+	r.scenarios[0].cal.exit_sandbox_ns = 80000; /* a noisier calibration: not the yardstick */
+	char *sw = render(&r, false);
+	if (CHECK(sw != NULL)) {
+		CHECK_CONTAINS(sw, "exit the ratios divide by is the run's: the lowest measured in this run");
+		CHECK_CONTAINS(sw, "       heap  pages strategy  scenario                restore  first "
+				   "call steady call   overhead / sandbox exit\n"
+				   "    128 KiB      0 rewrite   h128K-p0 [rewrite]       20.000      "
+				   "30.000      30.000     20.000          0.400\n"
+				   "    128 KiB      0 host-cow  h128K-p0 [host-cow]      10.000      "
+				   "31.000      30.000     11.000          0.220\n");
+		CHECK_CONTAINS(sw, "\n    256 MiB      0 host-cow  h256M-p0 [host-cow]      10.000      "
+				   "15.000      30.000     -5.000         -0.100\n");
+		CHECK_CONTAINS(sw, "\n    256 MiB      3 host-cow  h256M-p3 [host-cow]    no call label "
+				   "has both a first call after a restore and a steady call\n");
+		CHECK_CONTAINS(sw, "\n    256 MiB     64 rewrite   h256M-p64 [rewrite]      84.000    "
+				   "9630.000      30.000   9684.000        193.680\n");
+	}
+	free(sw);
 
 	/* a write error is reported */
 	FILE *full = fopen("/dev/full", "w");
