@@ -13,12 +13,14 @@ cd "$dir" || exit 1
 rc=$?
 check "snapbench run exits 0 (got $rc): $(tail -3 run.err)" [ "$rc" -eq 0 ]
 check "report.json written" [ -s out/report.json ]
-names=$("$sb" run --list "$file" | awk '{print $1}')
+# a run name is NAME or "NAME [STRATEGY]" (a scenario run per restore strategy)
+names=$("$sb" run --list "$file" | sed -E 's/^([^ ]+( \[[^]]*\])?).*/\1/')
 check "run --list names at least one scenario" [ -n "$names" ]
-for name in $names; do
+printf '%s\n' "$names" >names.txt
+while IFS= read -r name; do
 	check "report has scenario $name" python3 -c '
 import json, sys
 names = [s["name"] for s in json.load(open("out/report.json"))["scenarios"]]
 sys.exit(0 if sys.argv[1] in names else 1)' "$name"
-done
+done <names.txt
 finish
