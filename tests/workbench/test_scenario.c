@@ -10,6 +10,7 @@
 #include "check.h"
 #include "layout.h"
 #include "scenario.h"
+#include "scenario_parse.h"
 
 #define KiB (1ull << 10)
 #define MiB (1ull << 20)
@@ -17,35 +18,11 @@
 
 static const char *dir;
 
-static int parse(struct scenario_set *set, const char *text, struct sb_err *err)
-{
-	int rc = scenario_set_parse_string(set, "t.ini", text, err);
-	if (rc)
-		CHECK(set->n == 0 && set->items == NULL);
-	return rc;
-}
-
-/* Parse a string that must be good; report the error if not. */
-static bool parse_good(struct scenario_set *set, const char *text)
-{
-	struct sb_err err = { 0 };
-	if (!CHECK_I64(parse(set, text, &err), 0)) {
-		fprintf(stderr, "  text:\n%s\n  error: %s\n", text, err.msg);
-		return false;
-	}
-	return true;
-}
-
 /* ---- errors ------------------------------------------------------------------ */
-
-#define S "[s]\nstep = create\n" /* a section with a sandbox; line 3 is next */
 
 static void test_errors(void)
 {
-	static const struct {
-		const char *text;
-		const char *want;
-	} cases[] = {
+	static const struct parse_error_case cases[] = {
 		/* file structure */
 		{ "", "t.ini:1: no scenario sections" },
 		{ "[global]\nheap = 1M\n", "t.ini:2: no scenario sections" },
@@ -235,16 +212,7 @@ static void test_errors(void)
 		{ "[global]\nscratch = 16K\n[s]\nstep = create\n",
 		  "t.ini:2: [s] scratch size 16384 bytes is below the minimum" },
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct scenario_set set = { 0 };
-		struct sb_err err = { 0 };
-		if (!CHECK_I64(parse(&set, cases[i].text, &err), -1))
-			fprintf(stderr, "  case %zu parsed:\n%s\n", i, cases[i].text);
-		if (!CHECK_CONTAINS(err.msg, cases[i].want))
-			fprintf(stderr, "  case %zu:\n%s\n", i, cases[i].text);
-		CHECK(err.code != SB_OK);
-		scenario_set_free(&set);
-	}
+	check_parse_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
 static void test_error_files(void)

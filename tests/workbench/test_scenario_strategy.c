@@ -9,37 +9,16 @@
 
 #include "check.h"
 #include "scenario.h"
+#include "scenario_parse.h"
 
 #define RW SANDBOX_RESTORE_REWRITE
 #define HC SANDBOX_RESTORE_HOST_COW
 
-static int parse(struct scenario_set *set, const char *text, struct sb_err *err)
-{
-	int rc = scenario_set_parse_string(set, "t.ini", text, err);
-	if (rc)
-		CHECK(set->n == 0 && set->items == NULL);
-	return rc;
-}
-
-static bool parse_good(struct scenario_set *set, const char *text)
-{
-	struct sb_err err = { 0 };
-	if (!CHECK_I64(parse(set, text, &err), 0)) {
-		fprintf(stderr, "  text:\n%s\n  error: %s\n", text, err.msg);
-		return false;
-	}
-	return true;
-}
-
-#define S "[s]\nstep = create\n" /* a section with a sandbox; line 3 is next */
-#define R S "step = snapshot\nstep = restore\n" /* ... and a restore; line 5 is next */
+#define R S "step = snapshot\nstep = restore\n" /* S and a restore; line 5 is next */
 
 static void test_errors(void)
 {
-	static const struct {
-		const char *text;
-		const char *want;
-	} cases[] = {
+	static const struct parse_error_case cases[] = {
 		{ S "restore_strategy = rewrit\n",
 		  "t.ini:3: [s] restore_strategy: 'rewrit' is not one of rewrite|host-cow (or a "
 		  "comma-separated list of them)" },
@@ -79,17 +58,7 @@ static void test_errors(void)
 		{ "[global]\nrestore_strategy = rewrite, host-cow\n[s]\nstep = create\n[s]\n",
 		  "t.ini:5: [s] duplicate scenario name (first at line 3)" },
 	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct scenario_set set = { 0 };
-		struct sb_err err = { 0 };
-		if (!CHECK_I64(parse(&set, cases[i].text, &err), -1)) {
-			fprintf(stderr, "  case %zu parsed:\n%s\n", i, cases[i].text);
-			scenario_set_free(&set);
-			continue;
-		}
-		if (!CHECK_CONTAINS(err.msg, cases[i].want))
-			fprintf(stderr, "  case %zu:\n%s\n", i, cases[i].text);
-	}
+	check_parse_errors(cases, sizeof cases / sizeof cases[0]);
 }
 
 /* ---- one strategy, a list, [global] and sections ---------------------------------- */
