@@ -24,6 +24,8 @@ expect 1 "1 regression" compare --quiet base.json slow.json
 expect 0 "" compare -q base.json same.json
 expect 0 "usage: snapbench compare" compare --help
 expect 0 "exit status: 0 no regression, 1 regression found, 2 bad usage" compare --help
+expect 0 "cow_faults (per call), bytes_copied and" compare --help
+expect 0 "full_restores=0% pages_reset=0% cow_faults=0%" compare --help
 expect 2 "need two reports" compare base.json
 expect 2 "need two reports" compare a b c
 expect 2 "unknown metric 'p42'" compare base.json same.json --threshold p42=3%

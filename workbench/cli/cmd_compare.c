@@ -20,24 +20,30 @@ static void usage(FILE *f)
 		"Compare the run in NEW.json with the baseline BASE.json: scenarios by name,\n"
 		"steps by label. Prints one row per step and metric: base, new, change, limit\n"
 		"and a verdict (OK, REGRESSION, IMPROVED, NEW, MISSING).\n\n"
-		"A regression is a metric more than its limit above the baseline, a scenario\n"
-		"or step of the baseline missing from NEW, a scenario that failed in NEW, or\n"
-		"a failed expectation in NEW. New scenarios and steps are only reported.\n\n"
+		"A regression is a metric more than its limit above the baseline (for\n"
+		"pages_retained: below it), a scenario or step of the baseline missing from\n"
+		"NEW, a scenario that failed in NEW, or a failed expectation in NEW. New\n"
+		"scenarios and steps are only reported. A scenario run per restore strategy\n"
+		"is one scenario per strategy, 'NAME [STRATEGY]'. A report of schema 3 has no\n"
+		"cow_faults, bytes_copied or pages_retained: they are not judged against it.\n\n"
 		"options:\n"
-		"  --threshold METRIC=P%%  allowed increase of METRIC in percent, or 'off'\n"
+		"  --threshold METRIC=P%%  allowed increase of METRIC in percent (of\n"
+		"                         pages_retained: decrease), or 'off'\n"
 		"                         (repeatable; later ones win). METRIC is one of\n"
 		"                         p50 p90 p99 p99.9 mean max (latency),\n"
 		"                         scratch_pages (per call), pages_copied (per\n"
 		"                         snapshot), full_restores (share of restores\n"
 		"                         that were full), pages_reset (per restore),\n"
-		"                         pages (these four), all (every metric).\n"
+		"                         cow_faults (per call), bytes_copied and\n"
+		"                         pages_retained (per restore), pages (these\n"
+		"                         seven), all (every metric).\n"
 		"                         Defaults:");
 	for (size_t m = 0; m < COMPARE__COUNT; m++) {
 		if (d.pct[m] < 0)
 			fprintf(f, " %s=off", compare_metric_name((enum compare_metric)m));
 		else
 			fprintf(f, " %s=%g%%", compare_metric_name((enum compare_metric)m), d.pct[m]);
-		if (m == COMPARE_MEAN || m == COMPARE_PAGES_COPIED)
+		if (m == COMPARE_MEAN || m == COMPARE_PAGES_COPIED || m == COMPARE_COW_FAULTS)
 			fprintf(f, "\n                        ");
 	}
 	fprintf(f,
