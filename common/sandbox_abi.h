@@ -72,6 +72,15 @@
  * window ends one page below the top of the 64-bit space. */
 #define SB_SCRATCH_END_GVA 0xFFFFFFFFFFFFF000ull
 
+/* The host's entry page: the last page of the 64-bit space, user R-X in
+ * every snapshot's tables (the host builds that part of them), backed by a
+ * read-only host page at GPA 0 that no guest can write. The first call
+ * after a restore enters there: it reloads the fresh x87/SSE state
+ * (FXRSTOR) and jumps to the dispatch entry (in R11), so a restore needs no
+ * FPU ioctl (vmm/sandbox_snapshot.c). */
+#define SB_ENTRY_PAGE_GVA 0xFFFFFFFFFFFFF000ull
+#define SB_ENTRY_PAGE_GPA 0x0ull
+
 /* scratch GVA - scratch GPA, computed modulo 2^64 (a wrapping constant). */
 #define SB_SCRATCH_GVA_MINUS_GPA (SB_SCRATCH_END_GVA - SB_GPA_SPACE_BYTES)
 

@@ -178,6 +178,24 @@ FN(fpu_control, u64)
 	return 0;
 }
 
+/* The SSE state ring 3 can change: returns MXCSR << 32 | the low 32 bits
+ * of XMM0 as they were; with x != 0, then sets XMM0 to x and MXCSR's
+ * rounding control to x's bits 13-14 (the rest of MXCSR at its default). */
+FN(sse_state, u64)
+{
+	(void)err;
+	uint64_t x = args[0].as.u64;
+	uint32_t mxcsr, lo;
+	__asm__ volatile("stmxcsr %0\n\tmovd %%xmm0, %1" : "=m"(mxcsr), "=r"(lo));
+	if (x) {
+		uint32_t m = 0x1f80u | ((uint32_t)x & 0x6000u);
+		/* xmm0 is not the compiler's: the guest is built without SSE */
+		__asm__ volatile("ldmxcsr %0\n\tmovq %1, %%xmm0" : : "m"(m), "r"(x));
+	}
+	ret->as.u64 = (uint64_t)mxcsr << 32 | lo;
+	return 0;
+}
+
 FN(read_generation, u64)
 {
 	(void)args;
@@ -373,6 +391,7 @@ DEF(alias_heap_page, U64, T(U64), T(VOID));
 DEF(peek, U64, T(U64), T(VOID));
 DEF(map_gpa, U64, T(U64), T(U64), T(U64), T(VOID));
 DEF(fpu_control, U64, T(U64), T(VOID));
+DEF(sse_state, U64, T(U64), T(VOID));
 DEF(scratch_next_free, U64, T(VOID));
 DEF(call_host, I64, T(STRING), T(I64), T(VOID));
 DEF(log_message, VOID, T(STRING), T(VOID));
@@ -391,7 +410,7 @@ void sb_guest_main(void)
 {
 	static const struct sb_guest_function *const all[] = {
 		&def_echo, &def_add, &def_fneg, &def_f32_bits, &def_touch_pages, &def_bump_pages, &def_fill_heap,
-		&def_read_generation, &def_heap_sum, &def_alias_heap_page, &def_peek, &def_fpu_control, &def_map_gpa,
+		&def_read_generation, &def_heap_sum, &def_alias_heap_page, &def_peek, &def_fpu_control, &def_sse_state, &def_map_gpa,
 		&def_scratch_next_free, &def_call_host,
 		&def_log_message, &def_debug_exits, &def_spin, &def_write_peb, &def_null_deref,
 		&def_divide, &def_stack_overflow, &def_exhaust_scratch, &def_corrupt_output,

@@ -6,7 +6,9 @@
 
 /* The scratch window, RW and NX, all of it but the stack's guard page,
  * user-accessible; snap_hide_pt_area later takes the page-table area out
- * of ring 3's reach (its size is known only once every table exists). */
+ * of ring 3's reach (its size is known only once every table exists). And
+ * the host's entry page above it (common/sandbox_abi.h), user R-X: in the
+ * last page table the window uses, so it costs no table. */
 int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
 			    struct sb_err *err)
 {
@@ -23,7 +25,15 @@ int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
 	above.phys += guard + guard_bytes;
 	above.virt += guard + guard_bytes;
 	above.len_bytes = bytes - guard - guard_bytes;
-	if (pt_status_err(err, pt_map(&hb->pt, &m), "mapping the scratch window"))
+	struct pt_mapping entry = {
+		.phys = SB_ENTRY_PAGE_GPA,
+		.virt = SB_ENTRY_PAGE_GVA,
+		.len_bytes = SB_PAGE_SIZE,
+		.kind = pt_kind_basic(true, false, true),
+		.user = true,
+	};
+	if (pt_status_err(err, pt_map(&hb->pt, &m), "mapping the scratch window") ||
+	    pt_status_err(err, pt_map(&hb->pt, &entry), "mapping the host's entry page"))
 		return -1;
 	return pt_status_err(err, pt_map(&hb->pt, &above), "mapping the scratch window");
 }
@@ -111,7 +121,7 @@ int snap_from_elf(struct snapshot **out, const struct elf_image *img,
 	s->stats.pt_pages = pt_hostbuf_tables(&hb);
 	s->stats.pages_copied = layout_snapshot_bytes(&layout) / SB_PAGE_SIZE;
 	s->stats.pages_mapped = s->stats.pages_copied + layout_scratch_bytes(&layout) / SB_PAGE_SIZE -
-				SB_SCRATCH_GUARD_PAGES;
+				SB_SCRATCH_GUARD_PAGES + 1 /* the host's entry page */;
 	snprintf(s->source, sizeof s->source, "%s", img->name);
 	if (snap_seal(s, err))
 		goto fail;

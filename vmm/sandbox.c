@@ -237,18 +237,15 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 	    sandbox_add_snapshot_slot(sb, err) || sandbox_add_scratch_slot(sb, l, err))
 		goto fail_mem;
 	mgr_log_reprotected(&sb->mem); /* new slots start write-protected */
-	sb->flush_page = mmap(NULL, SB_PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (sb->flush_page == MAP_FAILED) {
-		sb->flush_page = NULL;
-		sb_errf(err, SB_E_NOMEM, "cannot map the flush page");
+	if (sandbox_entry_page_init(sb, err))
 		goto fail_mem;
-	}
-	if (vm_set_memslot(sb->vm, SANDBOX_SLOT_FLUSH, 0, sb->flush_page, SB_PAGE_SIZE, true, err))
+	if (vm_set_memslot(sb->vm, SANDBOX_SLOT_FLUSH, SB_ENTRY_PAGE_GPA, sb->flush_page,
+			   SB_PAGE_SIZE, true, err))
 		goto fail_flush;
 	if (!(sb->vcpu = vcpu_create(sb->vm, 0, err)))
 		goto fail_flush;
 	/* What a restore puts back, read before the vCPU first runs. */
-	if (vcpu_capture_fresh(sb->vcpu, &sb->fresh, err))
+	if (vcpu_capture_fresh(sb->vcpu, &sb->fresh, err) || sandbox_entry_page_fill(sb, err))
 		goto fail_vcpu;
 	if (snap->has_sregs ? sandbox_load_sregs(sb, snap, err)
 			    : vcpu_setup_long_mode(sb->vcpu, layout_pt_base_gpa(l), err))
@@ -270,6 +267,8 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 		sb->stack_top_gva = snap->stack_top_gva;
 		sb->generation = snap->generation;
 		sb->clean_stop = true;
+		/* As a restore would: the first call goes through the stub. */
+		sb->enter_via_stub = sandbox_entry_usable(sb, snap, snap->sregs.cr4);
 	}
 	sb->state = SANDBOX_READY;
 	*out = sb;
@@ -308,7 +307,15 @@ void sandbox_destroy(struct sandbox *sb)
 /* Enter the guest for one call at its dispatch entry. */
 static int run_call(struct sandbox *sb, struct sb_err *err)
 {
-	set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
+	if (sb->enter_via_stub) {
+		/* The first call after a restore: the entry page's FPU stub,
+		 * then the dispatch entry (sandbox_entry.c). */
+		set_entry_regs(sb, SB_ENTRY_PAGE_GVA, sb->stack_top_gva, 0, 0, sb->call_rflags);
+		sb->vcpu->run->s.regs.regs.r11 = sb->dispatch_gva;
+		sb->enter_via_stub = false;
+	} else {
+		set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
+	}
 	arm_deadline(sb);
 	return sandbox_run_until_done(sb, err);
 }

@@ -52,7 +52,12 @@ struct sandbox {
 	struct abort_stream abort;
 	uint64_t exits;
 	uint64_t cow_faults;  /* SB_PORT_COPY_PAGE requests in the last run */
-	uint8_t *flush_page; /* host memory behind SANDBOX_SLOT_FLUSH */
+	uint8_t *flush_page; /* host memory behind SANDBOX_SLOT_FLUSH: the entry page */
+	bool entry_stub;      /* the entry page holds the FPU stub (sandbox_entry.c) */
+	bool enter_via_stub;  /* the next call enters at SB_ENTRY_PAGE_GVA */
+	const struct snapshot *entry_checked_snap; /* tables_map_entry_page's memo */
+	const uint8_t *entry_checked_tables;
+	bool entry_checked_ok;
 	struct snap_extra_region extra[SNAP_MAX_EXTRA];
 	size_t n_extra;
 };
@@ -81,6 +86,14 @@ int sandbox_add_scratch_slot(struct sandbox *sb, const struct layout *l, struct 
  * read-only, or under host-cow the sandbox's private copy, writable and
  * dirty-logged (with a log buffer of its size). */
 int sandbox_add_snapshot_slot(struct sandbox *sb, struct sb_err *err);
+
+/* The host's entry page (sandbox_entry.c): map it (into flush_page), then
+ * once the fresh vCPU state is known, write the stub and make it
+ * read-only. sandbox_entry_usable: may the next call enter through it
+ * instead of a KVM_SET_XSAVE, for `snap` run with control register 4 `cr4`? */
+int sandbox_entry_page_init(struct sandbox *sb, struct sb_err *err);
+int sandbox_entry_page_fill(struct sandbox *sb, struct sb_err *err);
+bool sandbox_entry_usable(struct sandbox *sb, const struct snapshot *snap, uint64_t cr4);
 
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);

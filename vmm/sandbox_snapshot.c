@@ -324,16 +324,21 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 
 	/* An access the last call left open (an MMIO access, an IN) would be
 	 * finished by the next KVM_RUN over the registers set here. */
-	bool full;
+	bool full, stub = false;
 	if (vcpu_complete_pending(sb->vcpu, err) ||
 	    restore_memory(sb, snap, &full, err) ||
 	    sandbox_load_sregs(sb, snap, err) ||
-	    vcpu_reset_fpu(sb->vcpu, &sb->fresh, err) ||
+	    /* After a light restore the entry page's stub resets the FPU, no
+	     * ioctl (sandbox_entry.c); after a full one ring 0 may have
+	     * changed more of it than the stub reloads. */
+	    (!(stub = sandbox_entry_usable(sb, snap, snap->sregs.cr4)) || full
+		     ? vcpu_reset_fpu(sb->vcpu, &sb->fresh, err) : 0) ||
 	    (full && vcpu_reset_ring0_state(sb->vcpu, &sb->fresh, sb->sync_events, err))) {
 		sb_err_prefix(err, "restore: ");
 		return sandbox_fail(sb, SANDBOX_BROKEN, err);
 	}
 	vcpu_cancel_reset(sb->vcpu);
+	sb->enter_via_stub = stub;
 
 	sb->dispatch_gva = snap->entry_gva;
 	sb->stack_top_gva = snap->stack_top_gva;

@@ -206,6 +206,10 @@ static void test_light_restore(void)
 		goto out;
 	CHECK_I64(call_u64_1(sb, "heap_sum", 4, &r, &err), 0);
 	CHECK_I64(call_u64_1(sb, "fpu_control", 0x27f, &r, &err), 0);
+	CHECK_I64(call_u64_1(sb, "sse_state", 0x6000123456789ull, &r, &err), 0);
+	CHECK_U64(r, 0x1f80ull << 32); /* fresh: MXCSR default, XMM0 zero */
+	CHECK_I64(call_u64_1(sb, "sse_state", 0, &r, &err), 0);
+	CHECK_U64(r, (0x1f80ull | 0x6000) << 32 | 0x23456789);
 	CHECK(fixture_restore(sb, s1));
 	CHECK(!sandbox_last_restore(sb).full);
 	CHECK(sandbox_last_restore(sb).pages_reset >= 2);

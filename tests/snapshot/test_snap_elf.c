@@ -85,8 +85,15 @@ static void test_default(void)
 	struct pt_mapping m;
 	uint64_t total = 0, stray = 0;
 	pt_walk_begin_all(&w, &rr.pt, layout_pt_base_gpa(l));
+	unsigned entry_page = 0;
 	while (pt_walk_next(&w, &m)) {
 		total++;
+		if (m.virt == SB_ENTRY_PAGE_GVA) { /* the host's entry page: user R-X at GPA 0 */
+			entry_page++;
+			CHECK(m.phys == SB_ENTRY_PAGE_GPA && m.len_bytes == SB_PAGE_SIZE && m.user &&
+			      pt_kind_equal(m.kind, pt_kind_basic(true, false, true)));
+			continue;
+		}
 		size_t i;
 		for (i = 0; i < nex; i++)
 			if (m.virt >= ex[i].first && m.virt < ex[i].end)
@@ -104,6 +111,7 @@ static void test_default(void)
 	}
 	CHECK_U64(pt_walk_status(&w), PT_OK);
 	CHECK_U64(stray, 0);
+	CHECK_U64(entry_page, 1);
 	for (size_t i = 0; i < nex; i++)
 		if (!CHECK_U64(ex[i].seen, (ex[i].end - ex[i].first) / SB_PAGE_SIZE))
 			fprintf(stderr, "  region %s\n", ex[i].what);
