@@ -23,10 +23,10 @@ static void usage(FILE *f)
 		   "  copy-on-write fault     one heap page dirtied for the first time\n"
 		   "(these under the rewrite restore strategy) and the ratios of the call to\n"
 		   "the bare exits; then, for a 128 KiB and a 256 MiB heap, 0, 3 and 64 pages\n"
-		   "re-dirtied by touch_pages(pages), and each restore strategy, one line:\n"
+		   "re-dirtied by bump_pages(pages), and each restore strategy, one line:\n"
 		   "  restore-to-ready        sandbox_restore() until it returns\n"
-		   "  first call              touch_pages(pages) right after the restore\n"
-		   "  steady call             touch_pages(pages) again, no restore between\n"
+		   "  first call              bump_pages(pages) right after the restore\n"
+		   "  steady call             bump_pages(pages) again, no restore between\n"
 		   "  penalty                 first call - steady call (work the restore left)\n"
 		   "  ready + penalty         restore-to-ready + penalty, also / sandbox exit\n"
 		   "in us and as ratios to the sandbox exit of the same run.\n\n"
@@ -182,15 +182,17 @@ static int64_t ready_plus_penalty_ns(const struct ready_row *r)
 	return (int64_t)r->restore.median_ns + penalty_ns(r);
 }
 
+/* bump_pages: what it leaves always differs from the snapshot (touch_pages
+ * rewrites the snapshot's own bytes, which a restore may find unchanged). */
 static int touch(struct sandbox *sb, struct sb_value *n, struct sb_err *err)
 {
 	struct sb_value ret;
-	return sandbox_call(sb, "touch_pages", n, 1, &ret, err);
+	return sandbox_call(sb, "bump_pages", n, 1, &ret, err);
 }
 
 /* A sandbox that dirtied `pages` heap pages, its snapshot, then rounds of:
- * restore (timed: restore-to-ready), touch_pages(pages) (timed: the first
- * call after the restore, which re-dirties the pages), touch_pages(pages)
+ * restore (timed: restore-to-ready), bump_pages(pages) (timed: the first
+ * call after the restore, which re-dirties the pages), bump_pages(pages)
  * again (timed: the steady call; the pages are the sandbox's own by now,
  * no copy-on-write fault). sandbox_restore is a black box here: whatever
  * it leaves undone shows in the first call. */
@@ -321,8 +323,8 @@ static void ready_report(const struct ready_row *rows, size_t n, uint64_t exit_n
 	printf("\nrestore-to-ready and the work it leaves to the next call (medians)\n"
 	       "  restore-to-ready  sandbox_restore() of the snapshot the sandbox runs from,\n"
 	       "                    until it returns\n"
-	       "  first call        touch_pages(pages) right after it: re-dirties the pages\n"
-	       "  steady call       touch_pages(pages) again, no restore between (no\n"
+	       "  first call        bump_pages(pages) right after it: re-dirties the pages\n"
+	       "  steady call       bump_pages(pages) again, no restore between (no\n"
 	       "                    copy-on-write fault)\n"
 	       "  penalty           first call - steady call: restore work left to the guest\n"
 	       "  ready + penalty   what a restore costs before the sandbox runs work at its\n"
