@@ -63,6 +63,7 @@ int mgr_init(struct mem_mgr *m, struct snapshot *snap, struct sb_err *err)
 void mgr_fini(struct mem_mgr *m)
 {
 	mgr_hostcow_unmap(m);
+	mgr_retain_fini(m);
 	if (m->scratch)
 		munmap(m->scratch, m->scratch_bytes);
 	free(m->dirty);
@@ -75,7 +76,11 @@ void mgr_fini(struct mem_mgr *m)
 
 int mgr_replace_scratch(struct mem_mgr *m, uint64_t bytes, struct sb_err *err)
 {
-	return map_fresh(m, bytes, err);
+	if (map_fresh(m, bytes, err))
+		return -1;
+	if (mgr_retain_resize(m))
+		return sb_errf(err, SB_E_NOMEM, "retain: cannot allocate its page map");
+	return 0;
 }
 
 /* ---- what changed --------------------------------------------------------- */
@@ -204,6 +209,10 @@ static bool page_is_zero(const uint8_t *p)
  * (the I/O header pages never are: they are always rewritten). */
 static bool scratch_page_fresh(const struct mem_mgr *m, uint64_t p)
 {
+	const struct mgr_retained *e = mgr_retained_page(m, p);
+	if (e) /* a retained copy: fresh is the snapshot page it copies */
+		return memcmp(m->scratch + p * SB_PAGE_SIZE, mgr_retained_source(m, e),
+			      SB_PAGE_SIZE) == 0;
 	return page_is_zero(m->scratch + p * SB_PAGE_SIZE);
 }
 
@@ -237,8 +246,14 @@ static void reset_page(struct mem_mgr *m, uint64_t p, struct mgr_reset *r)
 		memcpy(dst, tables + (off - pt_off), n);
 		if (n < SB_PAGE_SIZE)
 			memset(dst + n, 0, SB_PAGE_SIZE - n);
+		if (m->retain.n)
+			mgr_retain_apply_tables(m, (off - pt_off) / SB_PAGE_SIZE, dst);
 	} else {
-		memset(dst, 0, SB_PAGE_SIZE);
+		const struct mgr_retained *e = mgr_retained_page(m, p);
+		if (e)
+			memcpy(dst, mgr_retained_source(m, e), SB_PAGE_SIZE);
+		else
+			memset(dst, 0, SB_PAGE_SIZE);
 	}
 	if (r) {
 		r->pages_reset++;
@@ -274,6 +289,7 @@ void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r)
 	const struct layout *ol = mgr_layout(m);
 	if (r)
 		memset(r, 0, sizeof *r);
+	mgr_retain_update(m, snap); /* before the tables it reads are reset */
 	/* Another snapshot: its page-table area and bookkeeping differ from
 	 * the old one's even where the guest wrote nothing. */
 	if (snap != old) {
@@ -327,6 +343,7 @@ void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r)
 	sb_stack_reset(mgr_output(m), layout_output_bytes(l));
 	/* Cannot fail: the scratch mapping has the layout's size. */
 	layout_write_bookkeeping(l, m->scratch, m->scratch_bytes, m->snap->generation, NULL);
+	mgr_retain_bookkeeping(m);
 }
 
 void mgr_reset(struct mem_mgr *m)

@@ -41,6 +41,27 @@ struct mgr_log_state {
 	bool reprotect_any;
 };
 
+/* Restore by retaining the guest's copies (mgr_retain.c). */
+struct mgr_retained {
+	uint64_t pt_off;    /* byte offset of the leaf in the page-table area */
+	pt_entry_t entry;   /* the leaf the host writes there */
+	uint64_t page;      /* scratch page index of the copy */
+	uint64_t snap_page; /* guest-physical page number of the snapshot page it copies */
+};
+struct mgr_retain {
+	bool on;
+	uint32_t cap, n;
+	struct mgr_retained *e; /* n of them, sorted by page */
+	uint64_t *pages;        /* bitmap over scratch pages: retained copies */
+	uint64_t dropped;       /* copies the cap refused at the last restore */
+	uint8_t *l1;            /* per page-table-area page: a level-1 table */
+	const struct snapshot *l1_snap;
+	/* Never kept: the leaves the CPU reaches the GDT, IDT and TSS through
+	 * (byte offsets in the page-table area; snap_ring0_table_leaves). */
+	uint64_t forbid[SNAP_RING0_TABLE_LEAVES_MAX];
+	size_t nforbid;
+};
+
 struct mem_mgr {
 	struct snapshot *snap; /* holds one reference */
 	uint8_t *scratch;
@@ -59,6 +80,7 @@ struct mem_mgr {
 	struct mgr_log_state snap_log;
 	const uint8_t *pt_tail; /* page tables copied into the page-table area */
 	uint64_t pages_retained;
+	struct mgr_retain retain;
 };
 
 /* What a reset did. */
@@ -130,6 +152,23 @@ void mgr_log_fini(struct mgr_log_state *g);
 bool mgr_log_must_write(struct mgr_log_state *g, uint64_t p, bool protect,
 			bool (*fresh_now)(const struct mem_mgr *m, uint64_t p),
 			const struct mem_mgr *m);
+
+/* Retain (mgr_retain.c; SANDBOX_RESTORE_RETAIN). mgr_use_retain: from
+ * now on, keep up to `cap` of the guest's copy-on-write copies across
+ * restores. mgr_retain_update: (mgr_restore, first) decide what is kept,
+ * from the guest's tables where the log shows them written.
+ * mgr_retained_page: the retained copy at scratch page `page`, or NULL;
+ * mgr_retained_source: the snapshot page it copies. mgr_retain_apply_tables:
+ * write the retained leaves of page-table-area page `pt_page` into `dst`.
+ * mgr_retain_bookkeeping: the allocator word past the retained pages. */
+int mgr_use_retain(struct mem_mgr *m, uint32_t cap, struct sb_err *err);
+int mgr_retain_resize(struct mem_mgr *m);
+void mgr_retain_fini(struct mem_mgr *m);
+void mgr_retain_update(struct mem_mgr *m, const struct snapshot *snap);
+const struct mgr_retained *mgr_retained_page(const struct mem_mgr *m, uint64_t page);
+const uint8_t *mgr_retained_source(const struct mem_mgr *m, const struct mgr_retained *e);
+void mgr_retain_apply_tables(const struct mem_mgr *m, uint64_t pt_page, uint8_t *dst);
+void mgr_retain_bookkeeping(struct mem_mgr *m);
 
 /* A fresh, zero scratch mapping of `bytes` in place of the old one (its
  * dirty bitmap too). On failure the old one stays. */

@@ -68,6 +68,42 @@ static bool visit(void *arg, const struct pt_entry_info *e)
 	return true;
 }
 
+size_t snap_ring0_table_leaves(const struct snapshot *s, const uint8_t *tables,
+			       struct pt_leaf *out, size_t max)
+{
+	if (!s->has_sregs)
+		return 0;
+	const struct layout *l = &s->layout;
+	struct pt_region r = { layout_pt_base_gpa(l), tables, layout_pt_bytes(l) };
+	struct pt_regions rr;
+	pt_regions_init(&rr, &pt_format_x86_64, &r, 1, r.gpa);
+	const struct { uint64_t base, bytes; } t[] = {
+		{ s->sregs.gdt.base, (uint64_t)s->sregs.gdt.limit + 1 },
+		{ s->sregs.idt.base, (uint64_t)s->sregs.idt.limit + 1 },
+		{ s->sregs.tr.base, (uint64_t)s->sregs.tr.limit + 1 },
+	};
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		/* At most 64 KiB of each: the GDT's and IDT's limits are 16 bits; a
+		 * TSS past that holds only the I/O bitmap, which ring 3 with IOPL
+		 * 3 (the host sets it at every entry) never consults. */
+		uint64_t bytes = t[i].bytes < (64u << 10) ? t[i].bytes : (64u << 10);
+		uint64_t first = t[i].base & ~(uint64_t)(SB_PAGE_SIZE - 1);
+		uint64_t pages = (t[i].base - first + bytes + SB_PAGE_SIZE - 1) / SB_PAGE_SIZE;
+		uint64_t va = first;
+		/* (va wraps past the top of the address space: stop there) */
+		for (uint64_t k = 0; k < pages && n < max && va >= first; k++, va += SB_PAGE_SIZE)
+			if (pt_lookup(&rr.pt, r.gpa, va, &out[n]) == PT_OK) {
+				/* the 4 KiB page of a large leaf that holds va */
+				uint64_t span = (uint64_t)SB_PAGE_SIZE << (9 * (out[n].level - 1));
+				out[n].entry = (out[n].entry & PT_X86_64_ADDR_MASK & ~(span - 1)) +
+					       (va & (span - 1));
+				n++;
+			}
+	}
+	return n;
+}
+
 /* The pages holding the GDT, IDT and TSS of a snapshot taken while running
  * stay copy-on-write. Under rewrite, ring 3 can change them only after a
  * copy-on-write fault, and every way into ring 0 (an exception, through
@@ -75,29 +111,14 @@ static bool visit(void *arg, const struct pt_entry_info *e)
  * a restore knows ring-0 state must be reset (sandbox_snapshot.c). Written
  * in place, a TSS could move that stack and hide the entry. (A sandbox from
  * an ELF snapshot gets a full restore at its first restore anyway.) */
-static void keep_ring0_tables(struct hc_build *b, const struct snapshot *s, const struct pt *pt,
-			      gpa_t root)
+static void keep_ring0_tables(struct hc_build *b, const struct snapshot *s)
 {
-	if (!s->has_sregs)
-		return;
-	const struct { uint64_t base, bytes; } t[] = {
-		{ s->sregs.gdt.base, (uint64_t)s->sregs.gdt.limit + 1 },
-		{ s->sregs.idt.base, (uint64_t)s->sregs.idt.limit + 1 },
-		{ s->sregs.tr.base, (uint64_t)s->sregs.tr.limit + 1 },
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		uint64_t first = t[i].base & ~(uint64_t)(SB_PAGE_SIZE - 1);
-		for (uint64_t va = first; va - first < t[i].bytes + (t[i].base - first);
-		     va += SB_PAGE_SIZE) {
-			struct pt_leaf leaf;
-			if (pt_lookup(pt, root, va, &leaf) != PT_OK)
-				continue;
-			gpa_t page = (leaf.entry & PT_X86_64_ADDR_MASK) +
-				     ((va & ~(uint64_t)(SB_PAGE_SIZE - 1)) %
-				      ((uint64_t)SB_PAGE_SIZE << (9 * (leaf.level - 1))));
-			if (page >= b->snap_first && page < b->snap_end)
-				b->refs[(page - b->snap_first) / SB_PAGE_SIZE] = 2;
-		}
+	struct pt_leaf leaves[SNAP_RING0_TABLE_LEAVES_MAX];
+	size_t n = snap_ring0_table_leaves(s, snap_pt_tail(s), leaves, SNAP_RING0_TABLE_LEAVES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		gpa_t page = leaves[i].entry & ~(uint64_t)(SB_PAGE_SIZE - 1);
+		if (page >= b->snap_first && page < b->snap_end)
+			b->refs[(page - b->snap_first) / SB_PAGE_SIZE] = 2;
 	}
 }
 
@@ -134,7 +155,7 @@ static int build_tables(struct snap_hostcow *hc, const struct snapshot *s, struc
 		rc = sb_errf(err, SB_E_INVAL, "host-cow: walking %s's page tables: %s", s->source,
 			     pt_strerror(pt_walk_status(&w)));
 	if (rc == 0)
-		keep_ring0_tables(&b, s, &rr.pt, base);
+		keep_ring0_tables(&b, s);
 	for (size_t i = 0; rc == 0 && i < b.ncow; i++) {
 		uint64_t e;
 		uint8_t *at = hc->pt + (b.cow[i] - base);

@@ -82,6 +82,17 @@ struct snap_hostcow {
  * walked). Safe to call from several threads. */
 const struct snap_hostcow *snap_hostcow(struct snapshot *s, struct sb_err *err);
 
+/* The leaves through which the CPU reaches the GDT, IDT and TSS of a
+ * snapshot with registers, in page tables `tables` laid out like its tail
+ * (at most max; 0 without registers): one per 4 KiB page, each with
+ * entry_gpa where the leaf sits and, in place of `entry`, the address of
+ * the 4 KiB page it maps. Ring 3 must not be able to write those pages
+ * unseen (snap_hostcow.c, mgr_retain.c). */
+#define SNAP_RING0_TABLE_LEAVES_MAX 64 /* three tables of at most 64 KiB: 17 pages each */
+struct pt_leaf;
+size_t snap_ring0_table_leaves(const struct snapshot *s, const uint8_t *tables,
+			       struct pt_leaf *out, size_t max);
+
 /* Build the INIT snapshot of a guest ELF: load it at the code region,
  * write the PEB and init data (may be NULL with init_bytes 0; init_flags
  * 0 = read-only), and build the initial page tables (writable regions

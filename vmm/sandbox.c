@@ -88,6 +88,7 @@ enum sandbox_restore_strategy sandbox_restore_strategy(const struct sandbox *sb)
 static const char *const strategy_names[SANDBOX_RESTORE__COUNT] = {
 	[SANDBOX_RESTORE_REWRITE] = "rewrite",
 	[SANDBOX_RESTORE_HOST_COW] = "host-cow",
+	[SANDBOX_RESTORE_RETAIN] = "retain",
 };
 
 const char *sandbox_restore_strategy_name(enum sandbox_restore_strategy s)
@@ -233,7 +234,11 @@ int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct san
 		goto fail_free;
 	if (mgr_init(&sb->mem, snap, err))
 		goto fail_vm;
+	uint32_t retain_cap = sb->cfg.retain_max_pages ? sb->cfg.retain_max_pages
+						       : SANDBOX_RETAIN_DEFAULT_PAGES;
 	if ((sb->cfg.restore_strategy == SANDBOX_RESTORE_HOST_COW && mgr_use_hostcow(&sb->mem, err)) ||
+	    (sb->cfg.restore_strategy == SANDBOX_RESTORE_RETAIN &&
+	     mgr_use_retain(&sb->mem, retain_cap, err)) ||
 	    sandbox_add_snapshot_slot(sb, err) || sandbox_add_scratch_slot(sb, l, err))
 		goto fail_mem;
 	mgr_log_reprotected(&sb->mem); /* new slots start write-protected */

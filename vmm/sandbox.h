@@ -77,15 +77,28 @@ enum sandbox_guest_mode {
  *            scratch. Pages the snapshot shares between several addresses
  *            (the zero page of a live snapshot's untouched heap, aliases)
  *            stay copy-on-write as under rewrite.
+ *  retain    as rewrite, but the copies the guest's copy-on-write handler
+ *            made stay mapped: a restore that finds the page tables written
+ *            keeps every leaf that is exactly such a copy of one of the
+ *            snapshot's copy-on-write pages (up to retain_max_pages; past
+ *            it, copies are unmapped as under rewrite and counted), and from
+ *            then on gives the copy its snapshot page's content back
+ *            instead of unmapping it. The next call writes it without a
+ *            fault; the restore that first keeps a copy is full, later ones
+ *            light. The contract below holds except for what the kept
+ *            copies change: those leaves, the scratch pages behind them
+ *            (holding their snapshot pages' bytes) and the allocator word.
  */
 enum sandbox_restore_strategy {
 	SANDBOX_RESTORE_REWRITE,
 	SANDBOX_RESTORE_HOST_COW,
+	SANDBOX_RESTORE_RETAIN,
 	SANDBOX_RESTORE__COUNT
 };
+#define SANDBOX_RETAIN_DEFAULT_PAGES 4096
 #define SANDBOX_RESTORE_DEFAULT SANDBOX_RESTORE_REWRITE
 
-/* "rewrite", "host-cow"; "?" for anything else. */
+/* "rewrite", "host-cow", "retain"; "?" for anything else. */
 const char *sandbox_restore_strategy_name(enum sandbox_restore_strategy s);
 /* The strategy named `name`: 0, or -1 if there is none by that name. */
 int sandbox_restore_strategy_parse(const char *name, enum sandbox_restore_strategy *out);
@@ -94,6 +107,8 @@ struct sandbox_config {
 	uint64_t deadline_ns; /* per call (and for init); 0 = no deadline */
 	enum sandbox_guest_mode mode;
 	enum sandbox_restore_strategy restore_strategy;
+	/* retain: most copies kept (0 = SANDBOX_RETAIN_DEFAULT_PAGES). */
+	uint32_t retain_max_pages;
 	/* The guest's copy-on-write handler copies pages itself instead of
 	 * asking the host (SB_PORT_COPY_PAGE); slower on our machines. */
 	bool guest_copies_pages;
@@ -180,9 +195,13 @@ struct sandbox_restore_info {
 	uint64_t pages_reset; /* scratch pages rewritten (and, host-cow, snapshot
 				 pages copied back) */
 	uint64_t bytes_copied; /* bytes the restore wrote into guest memory */
-	/* host-cow: snapshot pages the guest writes in place, with no fault
-	 * (kept across restores); 0 under rewrite. */
+	/* host-cow: snapshot pages the guest writes in place, with no fault;
+	 * retain: copies kept mapped (both kept across restores); 0 under
+	 * rewrite. */
 	uint64_t pages_retained;
+	/* retain: copies this restore unmapped because retain_max_pages was
+	 * reached. */
+	uint64_t retain_dropped;
 };
 struct sandbox_restore_info sandbox_last_restore(const struct sandbox *sb);
 

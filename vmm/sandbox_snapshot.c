@@ -310,7 +310,8 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 		.full = *full,
 		.pages_reset = r.pages_reset,
 		.bytes_copied = r.bytes_copied,
-		.pages_retained = sb->mem.pages_retained,
+		.pages_retained = sb->mem.retain.on ? sb->mem.retain.n : sb->mem.pages_retained,
+		.retain_dropped = sb->mem.retain.dropped,
 	};
 	return 0;
 }

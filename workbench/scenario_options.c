@@ -22,7 +22,7 @@
 static const char *const mode_choices[] = { "user", "kernel", NULL };
 /* sandbox_restore_strategy_name() of each strategy, in enum order
  * (test_scenario_strategy checks they agree). */
-static const char *const strategy_choices[] = { "rewrite", "host-cow", NULL };
+static const char *const strategy_choices[] = { "rewrite", "host-cow", "retain", NULL };
 _Static_assert(sizeof strategy_choices / sizeof strategy_choices[0] == SANDBOX_RESTORE__COUNT + 1,
 	       "name every restore strategy in strategy_choices");
 
@@ -444,7 +444,8 @@ void scenario_print_help(FILE *f)
 	      "  rewritten, per restore); for calls also cow_faults (copy-on-write faults\n"
 	      "  the call took, per call); for restores also bytes_copied (bytes the restore\n"
 	      "  wrote into guest memory) and pages_retained (host-cow: snapshot pages the\n"
-	      "  guest writes in place, with no fault; 0 under rewrite), per restore\n"
+	      "  guest writes in place, with no fault; retain: copies kept mapped; 0 under\n"
+	      "  rewrite), per restore\n"
 	      "  OP: < <= > >= ==    e.g. expect = restore base (same snapshot).p99 < 50us\n"
 	      "Restore strategies (restore_strategy = ..., in [global] or a section):\n"
 	      "  rewrite   the snapshot is mapped read-only, its writable data copy-on-write:\n"
@@ -452,6 +453,9 @@ void scenario_print_help(FILE *f)
 	      "            restore resets the scratch pages written (and the page tables)\n"
 	      "  host-cow  the sandbox maps a private writable copy of the snapshot: writes\n"
 	      "            take no guest fault; restore copies back the pages KVM logged dirty\n"
+	      "  retain    as rewrite, but the guest's copies stay mapped across restores\n"
+	      "            (up to 4096 pages): restore gives them their snapshot page's bytes\n"
+	      "            back, and the next call writes them without a fault\n"
 	      "  A list (restore_strategy = rewrite, host-cow) runs the scenario once per\n"
 	      "  strategy, in list order, as scenarios named \"NAME [STRATEGY]\" (one\n"
 	      "  strategy: NAME); a section's value replaces [global]'s. `snapbench run\n"

@@ -13,6 +13,16 @@ struct guest_state {
 	uint64_t scratch_bytes;
 	uint8_t *snap_mem; /* a copy of the snapshot region as the guest sees it */
 	uint64_t snap_bytes;
+	/* retain (vmm/sandbox.h): the copies the restore kept mapped, each with
+	 * the bytes of the snapshot page it copies; the comparison expects
+	 * exactly these on top of a fresh sandbox, and checks each is what the
+	 * guest's copy-on-write handler would make of a leaf of the fresh
+	 * sandbox's tables. */
+	unsigned n_retained;
+	struct retained_copy {
+		uint64_t pt_off, entry, page;
+		uint8_t bytes[SB_PAGE_SIZE];
+	} *retained;
 	struct kvm_sregs sregs; /* what the next entry runs with */
 	struct kvm_xsave xsave;
 	struct kvm_debugregs dregs;

@@ -6,8 +6,9 @@
  *                 copy-on-write fault, no scratch page, a light restore;
  *                 pages the snapshot maps twice stay copy-on-write.
  *   ring0_tables  the pages holding the GDT, IDT and TSS stay copy-on-write:
- *                 a ring-3 store to them faults, and the restore after it
- *                 is full (ring 0 ran), under either strategy.
+ *                 a ring-3 store to them, the first since the snapshot,
+ *                 faults, and the restore after it is full (ring 0 ran),
+ *                 under every strategy.
  *   hot_pages     a page left writable after a restore is still reset by
  *                 the next one, whatever the guest writes (the same bytes
  *                 as the snapshot, other bytes, nothing for many restores
@@ -19,6 +20,7 @@
 
 #include "fixture.h"
 #include "guest_state.h"
+#include "pt_host.h"
 
 static struct snapshot *elf;
 
@@ -72,46 +74,52 @@ out:
 	sandbox_destroy(sb);
 }
 
-static void test_ring0_tables(enum sandbox_restore_strategy strategy)
+/* One store to the page holding the GDT, IDT or TSS (`which`), in a new
+ * sandbox: the first write to that page since the snapshot. */
+static void ring0_table_store(enum sandbox_restore_strategy strategy, unsigned which)
 {
 	struct snapshot *s;
 	struct sandbox_config c = config(strategy);
 	struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &c, &s);
 	if (!s)
 		goto out;
-	const struct { const char *name; uint64_t base; } t[] = {
-		{ "GDT", s->sregs.gdt.base }, { "IDT", s->sregs.idt.base }, { "TSS", s->sregs.tr.base },
-	};
-	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-		char what[80];
-		snprintf(what, sizeof what, "%s: a ring-3 store to the %s",
-			 sandbox_restore_strategy_name(strategy), t[i].name);
-		/* The runtime maps them supervisor-only at a high address; ring 3
-		 * reaches their page where the snapshot region maps it (GVA =
-		 * GPA). */
-		struct pt scratch_pt = mgr_scratch_pt(&sb->mem);
-		struct pt_leaf leaf;
-		if (!CHECK_I64(pt_lookup(&scratch_pt, layout_pt_base_gpa(&s->layout), t[i].base, &leaf),
-			       PT_OK))
-			continue;
-		uint64_t at = (leaf.entry & PT_X86_64_ADDR_MASK) + (t[i].base & (SB_PAGE_SIZE - 1));
-		uint64_t v = u64_call(sb, "peek", at);
-		struct sb_value args[2] = { v_u64(at), v_u64(v) }, ret;
-		struct sb_err err;
-		int rc = sandbox_call(sb, "rt2_poke", args, 2, &ret, &err);
-		/* Mapped read-only to ring 3 it is refused; mapped copy-on-write
-		 * it is copied. Either way an exception ran ring 0. */
-		if (!CHECK(rc != 0 || sandbox_last_call_cow_faults(sb) == 1))
-			fprintf(stderr, "  %s: written in place, no fault\n", what);
-		if (!fixture_restore(sb, s))
-			break;
-		if (!CHECK(sandbox_last_restore(sb).full))
-			fprintf(stderr, "  %s: the restore after it was light\n", what);
-		guest_state_check_like_fresh(sb, s, NULL, 0, what);
-	}
+	static const char *const names[] = { "GDT", "IDT", "TSS" };
+	const uint64_t base[] = { s->sregs.gdt.base, s->sregs.idt.base, s->sregs.tr.base };
+	char what[80];
+	snprintf(what, sizeof what, "%s: a ring-3 store to the %s",
+		 sandbox_restore_strategy_name(strategy), names[which]);
+	/* The runtime maps them supervisor-only at a high address; ring 3
+	 * reaches their page where the snapshot region maps it (GVA = GPA). */
+	const struct layout *l = &s->layout;
+	struct pt_region reg = { layout_pt_base_gpa(l), snap_pt_tail(s), layout_pt_bytes(l) };
+	struct pt_regions rr;
+	pt_regions_init(&rr, &pt_format_x86_64, &reg, 1, reg.gpa);
+	struct pt_leaf leaf;
+	if (!CHECK_I64(pt_lookup(&rr.pt, reg.gpa, base[which], &leaf), PT_OK))
+		goto out;
+	uint64_t at = (leaf.entry & PT_X86_64_ADDR_MASK) + (base[which] & (SB_PAGE_SIZE - 1));
+	uint64_t v = u64_call(sb, "peek", at);
+	struct sb_value args[2] = { v_u64(at), v_u64(v) }, ret;
+	struct sb_err err;
+	int rc = sandbox_call(sb, "rt2_poke", args, 2, &ret, &err);
+	/* Mapped read-only to ring 3 it is refused; mapped copy-on-write it is
+	 * copied. Either way an exception ran ring 0. */
+	if (!CHECK(rc != 0 || sandbox_last_call_cow_faults(sb) == 1))
+		fprintf(stderr, "  %s: written in place, no fault\n", what);
+	if (!fixture_restore(sb, s))
+		goto out;
+	if (!CHECK(sandbox_last_restore(sb).full))
+		fprintf(stderr, "  %s: the restore after it was light\n", what);
+	guest_state_check_like_fresh(sb, s, NULL, 0, what);
 out:
 	snap_unref(s);
 	sandbox_destroy(sb);
+}
+
+static void test_ring0_tables(enum sandbox_restore_strategy strategy)
+{
+	for (unsigned which = 0; which < 3; which++)
+		ring0_table_store(strategy, which);
 }
 
 static void test_hot_pages(enum sandbox_restore_strategy strategy)

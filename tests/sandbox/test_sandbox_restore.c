@@ -35,6 +35,11 @@ static bool host_cow(const struct sandbox *sb)
 	return sandbox_restore_strategy(sb) == SANDBOX_RESTORE_HOST_COW;
 }
 
+static bool retain(const struct sandbox *sb)
+{
+	return sandbox_restore_strategy(sb) == SANDBOX_RESTORE_RETAIN;
+}
+
 /* The heap as the snapshot saw it comes back, whatever happened after. */
 static void test_state_round_trip(void)
 {
@@ -126,12 +131,16 @@ static void test_rewind_and_overflow(const char *elf)
 			continue;
 		}
 		static const uint64_t dirty[] = { 10, 0, 400, 20, 512, 1 };
+		uint64_t retained = 0; /* retain: the pages kept mapped so far */
 		for (size_t i = 0; i < sizeof dirty / sizeof dirty[0]; i++) {
 			u64_call(sb, "touch_pages", dirty[i]);
-			/* Under host-cow the 3 pages s holds are written in place. */
+			/* Under host-cow the 3 pages s holds are written in place;
+			 * under retain the copies kept by earlier restores. */
 			uint64_t cow = dirty[i];
 			if (host_cow(sb))
 				cow = cow > 3 ? cow - 3 : 0;
+			else if (retain(sb))
+				cow = cow > retained ? cow - retained : 0;
 			struct sb_pt_undo_log *log =
 				(void *)(sb->mem.scratch + sb_undo_log_offset(sb->mem.scratch_bytes));
 			bool overflowed = log->overflow != 0;
@@ -147,7 +156,11 @@ static void test_rewind_and_overflow(const char *elf)
 			if (!CHECK(sandbox_last_restore(sb).full == (ring0 || cow > 0)))
 				fprintf(stderr, "  ring %d, %llu pages: full = %d\n", ring0 ? 0 : 3,
 					(unsigned long long)dirty[i], sandbox_last_restore(sb).full);
-			CHECK_U64(sandbox_scratch_pages_used(sb), 0);
+			if (retain(sb) && dirty[i] > retained)
+				retained = dirty[i];
+			if (!host_cow(sb))
+				CHECK_U64(sandbox_last_restore(sb).pages_retained, retained);
+			CHECK_U64(sandbox_scratch_pages_used(sb), retained);
 			if (!CHECK_U64(u64_call(sb, "heap_sum", 512), sum))
 				fprintf(stderr, "  ring %d, after dirtying %llu pages\n", ring0 ? 0 : 3,
 					(unsigned long long)dirty[i]);

@@ -10,6 +10,8 @@
 #include "check.h"
 #include "elf_load.h"
 #include "mgr.h"
+#include "pt.h"
+#include "pt_host.h"
 
 static struct snapshot *base;
 
@@ -112,6 +114,97 @@ static void test_reset_follows_the_log(void)
 	free(fresh);
 }
 
+/* The guest's copy-on-write handler, as the host sees its work: heap page
+ * `i` copied into a fresh scratch page, its leaf made writable there. */
+static gpa_t guest_copied(struct mem_mgr *m, unsigned i)
+{
+	const struct layout *l = mgr_layout(m);
+	struct pt pt = mgr_scratch_pt(m);
+	gva_t va = layout_heap_gva(l) + (gva_t)i * SB_PAGE_SIZE;
+	gpa_t page = 0;
+	struct pt_leaf leaf;
+	if (!CHECK_I64(mgr_alloc_page(m, &page), PT_OK) ||
+	    !CHECK_I64(pt_lookup(&pt, layout_pt_base_gpa(l), va, &leaf), PT_OK))
+		return 0;
+	memcpy(mgr_scratch_at(m, page, SB_PAGE_SIZE),
+	       m->snap->image + ((leaf.entry & PT_X86_64_ADDR_MASK) - SB_BASE_ADDRESS), SB_PAGE_SIZE);
+	struct pt_mapping mp = { page, va, SB_PAGE_SIZE, pt_kind_basic(true, true, false), true };
+	CHECK_I64(pt_map(&pt, &mp), PT_OK); /* mgr_scratch_at marks the table dirty */
+	return page;
+}
+
+/* Retain keeps exactly the copies its rules allow: not the one the CPU
+ * reaches the IDT through (here a heap page, by the snapshot's registers),
+ * not past the cap; kept copies hold their snapshot pages' bytes after
+ * every restore, even after the guest wrote them; the allocator skips
+ * them; another snapshot drops them all. */
+static void test_retain(void)
+{
+	struct mem_mgr m;
+	struct sb_err err;
+	struct snapshot *s = base;
+	/* A snapshot whose IDT sits in heap page 4 (test only: no vCPU). */
+	bool had = s->has_sregs;
+	struct kvm_sregs saved = s->sregs;
+	s->has_sregs = true;
+	memset(&s->sregs, 0, sizeof s->sregs);
+	s->sregs.idt.base = layout_heap_gva(&s->layout) + 4 * SB_PAGE_SIZE;
+	s->sregs.idt.limit = 0xfff;
+	s->sregs.gdt.base = s->sregs.tr.base = s->sregs.idt.base;
+	if (!CHECK_I64(mgr_init(&m, s, &err), 0) || !CHECK_I64(mgr_use_retain(&m, 3, &err), 0))
+		goto out;
+	gpa_t p[6];
+	for (unsigned i = 0; i < 6; i++)
+		p[i] = guest_copied(&m, i + 2); /* heap pages 2..7 */
+	struct mgr_reset r;
+	mgr_restore(&m, s, &r);
+	CHECK(r.tables_touched);
+	CHECK_U64(m.retain.n, 3);      /* the cap */
+	CHECK_U64(m.retain.dropped, 2); /* 6 copies, one forbidden, three kept */
+	const struct layout *l = mgr_layout(&m);
+	gpa_t scratch = layout_scratch_base_gpa(l);
+	CHECK(!mgr_retained_page(&m, (p[2] - scratch) / SB_PAGE_SIZE)); /* heap page 4: the IDT */
+	CHECK(mgr_retained_page(&m, (p[0] - scratch) / SB_PAGE_SIZE) != NULL);
+	CHECK(mgr_retained_page(&m, (p[1] - scratch) / SB_PAGE_SIZE) != NULL);
+	CHECK(mgr_retained_page(&m, (p[3] - scratch) / SB_PAGE_SIZE) != NULL);
+	/* The tables: the kept leaves writable to their copies, the rest as
+	 * the snapshot has them (read without marking anything dirty). */
+	struct pt_region reg = { layout_pt_base_gpa(l), m.scratch + layout_pt_scratch_offset(l),
+				 layout_pt_bytes(l) };
+	struct pt_regions rr;
+	pt_regions_init(&rr, &pt_format_x86_64, &reg, 1, reg.gpa);
+	const struct pt pt = rr.pt;
+	struct pt_leaf leaf;
+	for (unsigned i = 0; i < 6; i++) {
+		gva_t va = layout_heap_gva(l) + (gva_t)(i + 2) * SB_PAGE_SIZE;
+		bool kept = i == 0 || i == 1 || i == 3;
+		if (!CHECK_I64(pt_lookup(&pt, layout_pt_base_gpa(l), va, &leaf), PT_OK))
+			continue;
+		CHECK_U64(leaf.entry & PT_X86_64_ADDR_MASK, kept ? p[i] : va);
+		CHECK_U64(pt_entry_kind(&pt_format_x86_64, leaf.entry).tag,
+			  kept ? PT_KIND_BASIC : PT_KIND_COW);
+	}
+	/* The guest scribbles a kept copy; the next restore (light) puts the
+	 * snapshot's bytes back and keeps it. */
+	guest_wrote(&m, (p[0] - scratch) / SB_PAGE_SIZE, 0x5a);
+	mgr_restore(&m, s, &r);
+	CHECK(!r.tables_touched);
+	CHECK_U64(m.retain.n, 3);
+	CHECK(memcmp(m.scratch + (p[0] - scratch),
+		     s->image + (layout_heap_gva(l) + 2 * SB_PAGE_SIZE - SB_BASE_ADDRESS),
+		     SB_PAGE_SIZE) == 0);
+	CHECK_U64(mgr_next_free_gpa(&m), p[3] + SB_PAGE_SIZE); /* past the last kept copy */
+	/* Another snapshot (here: a fresh scratch): nothing kept, all zero. */
+	mgr_mark_all_dirty(&m);
+	mgr_restore(&m, s, &r);
+	CHECK_U64(m.retain.n, 0);
+	CHECK_U64(mgr_next_free_gpa(&m), layout_first_free_scratch_gpa(l));
+	mgr_fini(&m);
+out:
+	s->has_sregs = had;
+	s->sregs = saved;
+}
+
 int main(int argc, char **argv)
 {
 	struct elf_image img;
@@ -124,6 +217,7 @@ int main(int argc, char **argv)
 	if (!CHECK_I64(snap_from_elf(&base, &img, &cfg, NULL, 0, 0, &err), 0))
 		return check_done();
 	test_reset_follows_the_log();
+	test_retain();
 	snap_unref(base);
 	elf_image_free(&img);
 	return check_done();

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"                       (every strategy it runs) or one run, 'NAME [STRATEGY]'\n"
 		"      --restore-strategy LIST\n"
 		"                       run every scenario once per restore strategy of LIST\n"
-		"                       (rewrite, host-cow; comma-separated; run in LIST's\n"
+		"                       (rewrite, host-cow, retain; comma-separated; run in LIST's\n"
 		"                       order), whatever the files' restore_strategy says;\n"
 		"                       with more than one, each run is named 'NAME [STRATEGY]'\n"
 		"      --json           write report.json (always done; accepted for scripts)\n"
