@@ -50,8 +50,8 @@ struct mgr_retained {
 };
 struct mgr_retain {
 	bool on;
-	uint32_t cap, n;
-	struct mgr_retained *e; /* n of them, sorted by page */
+	uint32_t cap, n, room;
+	struct mgr_retained *e; /* n of them (room allocated), sorted by page */
 	uint64_t *pages;        /* bitmap over scratch pages: retained copies */
 	uint64_t dropped;       /* copies the cap refused at the last restore */
 	uint8_t *l1;            /* per page-table-area page: a level-1 table */

@@ -42,7 +42,9 @@ int mgr_use_retain(struct mem_mgr *m, uint32_t cap, struct sb_err *err)
 {
 	struct mgr_retain *rt = &m->retain;
 	uint64_t pages = m->scratch_bytes / SB_PAGE_SIZE;
-	rt->e = calloc(cap ? cap : 1, sizeof *rt->e);
+	/* Room for the copies grows as they come, up to the cap. */
+	rt->room = cap < 16 ? cap : 16;
+	rt->e = calloc(rt->room ? rt->room : 1, sizeof *rt->e);
 	rt->pages = calloc((pages + 63) / 64, sizeof *rt->pages);
 	if (!rt->e || !rt->pages) {
 		mgr_retain_fini(m);
@@ -146,6 +148,21 @@ static void drop_all(struct mem_mgr *m)
 	rt->n = 0;
 }
 
+/* More room for kept copies, up to the cap; false at the cap (or out of
+ * memory: the copy is then unmapped like one past the cap). */
+static bool grow(struct mgr_retain *rt)
+{
+	if (rt->room >= rt->cap)
+		return false;
+	uint32_t room = rt->room > rt->cap / 2 ? rt->cap : 2 * rt->room;
+	struct mgr_retained *e = realloc(rt->e, room * sizeof *e);
+	if (!e)
+		return false;
+	rt->e = e;
+	rt->room = room;
+	return true;
+}
+
 static int by_page(const void *a, const void *b)
 {
 	const struct mgr_retained *x = a, *y = b;
@@ -222,7 +239,7 @@ void mgr_retain_update(struct mem_mgr *m, const struct snapshot *snap)
 			memcpy(&ce, now + off, 8);
 			if (te == ce || !is_copy(m, te, ce, &page) || forbidden(rt, off))
 				continue;
-			if (n == rt->cap) {
+			if (n == rt->room && !grow(rt)) {
 				rt->dropped++;
 				continue;
 			}
