@@ -68,7 +68,15 @@ struct snapshot {
 	struct snap_host_fn host_fns[SNAP_MAX_HOST_FNS];
 	char source[256];    /* where it came from, for messages and reports */
 	struct snap_hostcow *hostcow; /* built on first use: snap_hostcow() */
+	int ring0_guard;     /* snap_ring0_only_by_exception_stack: 0 not known, 1 yes, 2 no */
 };
+
+/* Can ring-3 code of a sandbox from `s` reach ring 0 only in ways that
+ * write the exception-stack pages (snap_ring0.c)? Restores rely on it for
+ * light restores; false (every restore full) when the snapshot lets ring 3
+ * in by SYSCALL, a call gate or a TSS stack elsewhere, or has no
+ * registers. Computed once. */
+bool snap_ring0_only_by_exception_stack(struct snapshot *s);
 
 /* What sandboxes restoring by host copy-on-write need of a snapshot
  * (snap_hostcow.c): built on first use, then shared and read-only. */

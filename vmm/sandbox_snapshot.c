@@ -22,8 +22,11 @@
  *    changes. The first two are the only ways to edit the tables or to
  *    reach ring 0: every exception pushes its frame onto that stack (IST1),
  *    and the IDT, GDT and TSS sit in snapshot pages that only a table edit
- *    can change. A full restore changes a memory slot, which makes KVM drop
- *    every shadow table (with EPT it flushes the guest's TLB), and resets
+ *    can change. That holds for a snapshot whose TSS stacks are all there,
+ *    with no call gate, no LDT and no SYSCALL (snapshot/snap_ring0.c);
+ *    any other snapshot has every restore full. A full restore changes a
+ *    memory slot, which makes KVM drop every shadow table (with EPT it
+ *    flushes the guest's TLB), and resets
  *    the ring-0 state: debug registers, XCR0, MSRs (three ioctls), pending
  *    events (through kvm_run). Otherwise no table changed and no ring-0
  *    code ran since the last restore, which left ring-0 state fresh, and
@@ -258,7 +261,8 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 	bool slot_changed = false; /* any slot change drops the shadow tables */
 	/* Calls in ring 0, or a call that did not end cleanly (an abort, a
 	 * fault, a cancel mid-instruction): ring-0 code may have run. */
-	bool full_needed = sb->call_rflags != SANDBOX_USER_RFLAGS || !sb->clean_stop;
+	bool full_needed = sb->call_rflags != SANDBOX_USER_RFLAGS || !sb->clean_stop ||
+			   !snap_ring0_only_by_exception_stack(old);
 	collect_dirty(sb);
 	if (old->image != snap->image ||
 	    layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {

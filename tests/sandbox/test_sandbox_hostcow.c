@@ -13,10 +13,14 @@
  *                 the next one, whatever the guest writes (the same bytes
  *                 as the snapshot, other bytes, nothing for many restores
  *                 and then something).
+ *   ring0_guard   a snapshot that lets ring 3 into ring 0 without writing
+ *                 the exception stack (SYSCALL, an LDT, a call gate, a TSS
+ *                 stack elsewhere) has every restore full.
  * The restore contract itself is checked for host-cow by every other
  * sandbox suite (sandbox-*-host-cow). Usage: test_sandbox_hostcow REDTEAM_ELF */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "fixture.h"
 #include "guest_state.h"
@@ -157,6 +161,76 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* A snapshot that lets ring 3 into ring 0 without the exception stack
+ * seeing it (snapshot/snap_ring0.c) has every restore full. Each change is
+ * made to the snapshot in place (test only) and undone. */
+static void test_ring0_guard(void)
+{
+	struct snapshot *s;
+	struct sandbox_config c = config(SANDBOX_RESTORE_REWRITE);
+	struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &c, &s);
+	if (!s)
+		goto out;
+	CHECK(snap_ring0_only_by_exception_stack(s));
+	const struct kvm_sregs saved = s->sregs;
+	struct { const char *what; int how; } cases[] = {
+		{ "EFER.SCE (SYSCALL)", 0 }, { "an LDT", 1 }, { "a call gate in the GDT", 2 },
+		{ "TSS.RSP0 off the exception stack", 3 }, { "TSS.IST3 off the exception stack", 4 },
+		{ "a TSS that is not mapped", 5 },
+	};
+	/* The GDT and TSS bytes, writable for the test. */
+	const struct layout *l = &s->layout;
+	struct pt_region reg = { layout_pt_base_gpa(l), snap_pt_tail(s), layout_pt_bytes(l) };
+	struct pt_regions rr;
+	pt_regions_init(&rr, &pt_format_x86_64, &reg, 1, reg.gpa);
+	struct pt_leaf gl, tl;
+	if (!CHECK_I64(pt_lookup(&rr.pt, reg.gpa, saved.gdt.base, &gl), PT_OK) ||
+	    !CHECK_I64(pt_lookup(&rr.pt, reg.gpa, saved.tr.base, &tl), PT_OK) ||
+	    !CHECK_I64(mprotect(s->image, s->map_bytes, PROT_READ | PROT_WRITE), 0))
+		goto out;
+	uint8_t *gdt = s->image + ((gl.entry & PT_X86_64_ADDR_MASK) - SB_BASE_ADDRESS) +
+		       (saved.gdt.base & (SB_PAGE_SIZE - 1));
+	uint8_t *tss = s->image + ((tl.entry & PT_X86_64_ADDR_MASK) - SB_BASE_ADDRESS) +
+		       (saved.tr.base & (SB_PAGE_SIZE - 1));
+	uint8_t gdt_was[16], tss_was[104];
+	memcpy(gdt_was, gdt + 24, sizeof gdt_was); /* slots 3-4: unused by the runtime */
+	memcpy(tss_was, tss, sizeof tss_was);
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint64_t v = 0x1000; /* a stack in the snapshot region */
+		switch (cases[i].how) {
+		case 0: s->sregs.efer |= 1; break;
+		case 1: s->sregs.ldt = s->sregs.cs; s->sregs.ldt.selector = 0x48;
+			s->sregs.ldt.unusable = 0; s->sregs.ldt.present = 1; break;
+		case 2: { uint64_t gate = 0x0000ec0000080000ull; /* 64-bit call gate, DPL 3, P */
+			memcpy(gdt + 24, &gate, 8); break; }
+		case 3: memcpy(tss + 4, &v, 8); break;
+		case 4: memcpy(tss + 36 + 16, &v, 8); break;
+		case 5: s->sregs.tr.base = 0x7fff00000000ull; break;
+		}
+		s->ring0_guard = 0;
+		if (!CHECK(!snap_ring0_only_by_exception_stack(s)))
+			fprintf(stderr, "  %s: not seen\n", cases[i].what);
+		s->sregs = saved;
+		memcpy(gdt + 24, gdt_was, sizeof gdt_was);
+		memcpy(tss, tss_was, sizeof tss_was);
+	}
+	/* And the restore follows it: light with the rule, full without. */
+	s->ring0_guard = 0;
+	CHECK(snap_ring0_only_by_exception_stack(s));
+	u64_call(sb, "heap_sum", 2); /* a call that takes no fault */
+	if (fixture_restore(sb, s))
+		CHECK(!sandbox_last_restore(sb).full);
+	s->ring0_guard = 2; /* as if it let ring 3 in */
+	u64_call(sb, "heap_sum", 2); /* a call that takes no fault */
+	if (fixture_restore(sb, s))
+		CHECK(sandbox_last_restore(sb).full);
+	s->ring0_guard = 0;
+	mprotect(s->image, s->map_bytes, PROT_READ);
+out:
+	snap_unref(s);
+	sandbox_destroy(sb);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -167,6 +241,8 @@ int main(int argc, char **argv)
 	elf = fixture_snapshot(argv[1], NULL);
 	if (fixture_section("HOSTCOW_ONLY", "in_place"))
 		test_in_place();
+	if (fixture_section("HOSTCOW_ONLY", "ring0_guard"))
+		test_ring0_guard();
 	for (unsigned st = 0; st < SANDBOX_RESTORE__COUNT; st++) {
 		if (fixture_section("HOSTCOW_ONLY", "ring0_tables"))
 			test_ring0_tables((enum sandbox_restore_strategy)st);

@@ -7,9 +7,12 @@
  *   syscall_msr   ring 0 without an exception frame: a snapshot with
  *                 EFER.SCE and VA 0 (LSTAR's fresh value) mapped to guest
  *                 code; ring 3 SYSCALLs into ring 0, writes an MSR, returns.
- *                 A light restore must not keep the MSR.        [KNOWN BUG]
+ *                 A light restore must not keep the MSR. (Fixed: such a
+ *                 snapshot has every restore full, snapshot/snap_ring0.c;
+ *                 kvm_pvm refuses the SYSCALL anyway.)
  *   callgate_msr  the same through a DPL-3 call gate with TSS.RSP0 moved
- *                 off the exception stack.                      [KNOWN BUG]
+ *                 off the exception stack. (Fixed likewise; kvm_pvm
+ *                 refuses the far call.)
  *   stale_out     a call ends with `out DONE` at the address the next call
  *                 starts at (the dispatch entry, when the entry page is not
  *                 used): KVM's pending completion of that OUT skips the
@@ -92,6 +95,11 @@ static void ring0_without_frame(const char *name, uint64_t what, const char *fn)
 	struct snapshot *s = prepared_snapshot(what, name);
 	if (!s)
 		return;
+	/* Seen without running it (on kvm_pvm the way in does not work): the
+	 * snapshot lets ring 3 in unseen, so its restores are all full. */
+	if (!CHECK(!snap_ring0_only_by_exception_stack(s)))
+		fprintf(stderr, "  %s: the snapshot passes for one whose ring 0 is reached only on "
+			"the exception stack\n", name);
 	struct sandbox_config c = config(SANDBOX_MODE_USER);
 	struct sandbox *fresh = fixture_sandbox(s, &c), *sb = fixture_sandbox(s, &c);
 	struct sb_err err;
@@ -285,8 +293,8 @@ int main(int argc, char **argv)
 			call; \
 		} \
 	} while (0)
-	RUN("syscall_msr", true, test_syscall_msr());
-	RUN("callgate_msr", true, test_callgate_msr());
+	RUN("syscall_msr", false, test_syscall_msr());
+	RUN("callgate_msr", false, test_callgate_msr());
 	RUN("stale_out", false, test_stale_out());
 	RUN("entry_tables", false, test_entry_tables());
 	snap_unref(elf);
