@@ -39,6 +39,8 @@ static int decode_exit(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err 
 		exit->io.data = (uint8_t *)run + run->io.data_offset;
 		exit->io.value = exit->io.is_out ? load_le(exit->io.data, run->io.size) : 0;
 		vcpu->exit_pending = !exit->io.is_out; /* an IN waits for its data */
+		vcpu->out_open = exit->io.is_out;
+		vcpu->out_rip = run->s.regs.regs.rip; /* kvm_valid_regs: the OUT's own */
 		return 0;
 
 	case KVM_EXIT_MMIO:
@@ -113,6 +115,7 @@ int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err)
 
 		int r = kvm_ioctl_raw(vcpu->fd, KVM_RUN, NULL);
 		vcpu->exit_pending = false; /* KVM completes it first, even on EINTR */
+		vcpu->out_open = false;
 		if (r == -EINTR) {
 			/* immediate_exit, our kick, the deadline timer, or some other
 			 * signal. Cancel and deadline are decided by the check at the
@@ -156,6 +159,14 @@ static void fill_pending(const struct vcpu *vcpu)
 		uint64_t room = map > run->io.data_offset ? map - run->io.data_offset : 0;
 		memset((uint8_t *)run + run->io.data_offset, 0xff, n < room ? n : room);
 	}
+}
+
+int vcpu_settle_out(struct vcpu *vcpu, uint64_t entry_rip, struct sb_err *err)
+{
+	if (!vcpu->out_open || vcpu->out_rip != entry_rip)
+		return 0;
+	vcpu->exit_pending = true; /* finish it now, with the registers it left */
+	return vcpu_complete_pending(vcpu, err);
 }
 
 int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err)

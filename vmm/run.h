@@ -85,6 +85,13 @@ int vcpu_run(struct vcpu *vcpu, struct vcpu_exit *exit, struct sb_err *err);
 #define VCPU_COMPLETE_MAX_ROUNDS 64
 int vcpu_complete_pending(struct vcpu *vcpu, struct sb_err *err);
 
+/* KVM finishes an OUT at the next KVM_RUN by skipping the instruction at
+ * the OUT's address, if RIP is still there. When the next entry is set to
+ * exactly that address (a guest that put its last OUT where the next call
+ * enters), finish the OUT first, so the entry's first instruction runs, as
+ * in a fresh vCPU. No-op otherwise (the usual case: nothing to do). */
+int vcpu_settle_out(struct vcpu *vcpu, uint64_t entry_rip, struct sb_err *err);
+
 /* "KVM_EXIT_IO", ...; "KVM_EXIT_<unknown>" for numbers not in the table. */
 const char *kvm_exit_reason_name(uint32_t reason);
 

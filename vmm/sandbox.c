@@ -312,6 +312,9 @@ void sandbox_destroy(struct sandbox *sb)
 /* Enter the guest for one call at its dispatch entry. */
 static int run_call(struct sandbox *sb, struct sb_err *err)
 {
+	gva_t entry = sb->enter_via_stub ? SB_ENTRY_PAGE_GVA : sb->dispatch_gva;
+	if (vcpu_settle_out(sb->vcpu, entry, err))
+		return sandbox_fail(sb, SANDBOX_BROKEN, err);
 	if (sb->enter_via_stub) {
 		/* The first call after a restore: the entry page's FPU stub,
 		 * then the dispatch entry (sandbox_entry.c). */

@@ -25,6 +25,8 @@ struct vcpu {
 	struct kvm_run *run;   /* shared with the kernel, vm->kvm->vcpu_mmap_bytes long */
 	struct vcpu_cancel cancel;
 	bool exit_pending;     /* the last exit was MMIO or an IN, not yet completed (run.h) */
+	bool out_open;         /* the last exit was an OUT, which KVM finishes at the next run */
+	uint64_t out_rip;      /* ... at this RIP */
 };
 
 /* KVM_CREATE_VCPU, mmap of kvm_run, KVM_SET_CPUID2, KVM_SET_SIGNAL_MASK. */
