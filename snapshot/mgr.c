@@ -196,15 +196,6 @@ void mgr_log_reprotected(struct mem_mgr *m)
 
 /* ---- resetting ---------------------------------------------------------------- */
 
-static bool page_is_zero(const uint8_t *p)
-{
-	const uint64_t *w = (const uint64_t *)p;
-	uint64_t acc = 0;
-	for (size_t i = 0; i < SB_PAGE_SIZE / 8; i++)
-		acc |= w[i];
-	return acc == 0;
-}
-
 /* A scratch page that is not in the page-table area is fresh when zero
  * (the I/O header pages never are: they are always rewritten). */
 static bool scratch_page_fresh(const struct mem_mgr *m, uint64_t p)
@@ -213,7 +204,7 @@ static bool scratch_page_fresh(const struct mem_mgr *m, uint64_t p)
 	if (e) /* a retained copy: fresh is the snapshot page it copies */
 		return memcmp(m->scratch + p * SB_PAGE_SIZE, mgr_retained_source(m, e),
 			      SB_PAGE_SIZE) == 0;
-	return page_is_zero(m->scratch + p * SB_PAGE_SIZE);
+	return snap_page_is_zero(m->scratch + p * SB_PAGE_SIZE);
 }
 
 /* The page-table area and the exception-stack pages: a restore must see

@@ -172,15 +172,6 @@ static int build_tables(struct snap_hostcow *hc, const struct snapshot *s, struc
 	return rc;
 }
 
-static bool page_is_zero(const uint8_t *p)
-{
-	const uint64_t *w = (const uint64_t *)p;
-	uint64_t acc = 0;
-	for (size_t i = 0; i < SB_PAGE_SIZE / 8; i++)
-		acc |= w[i];
-	return acc == 0;
-}
-
 static int build_nonzero(struct snap_hostcow *hc, const struct snapshot *s, struct sb_err *err)
 {
 	uint64_t pages = layout_snapshot_bytes(&s->layout) / SB_PAGE_SIZE;
@@ -188,7 +179,7 @@ static int build_nonzero(struct snap_hostcow *hc, const struct snapshot *s, stru
 	if (!hc->nonzero)
 		return sb_errf(err, SB_E_NOMEM, "host-cow: cannot allocate a page map");
 	for (uint64_t p = 0; p < pages; p++)
-		if (!page_is_zero(s->image + p * SB_PAGE_SIZE)) {
+		if (!snap_page_is_zero(s->image + p * SB_PAGE_SIZE)) {
 			hc->nonzero[p / 64] |= 1ull << (p % 64);
 			hc->nonzero_pages++;
 		}

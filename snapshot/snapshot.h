@@ -17,6 +17,7 @@
 
 #include <linux/kvm.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -158,6 +159,16 @@ void snap_unref(struct snapshot *s);
 static inline const uint8_t *snap_pt_tail(const struct snapshot *s)
 {
 	return s->image + layout_pt_tail_offset(&s->layout);
+}
+
+/* Is the 4 KiB page at p all zero? */
+static inline bool snap_page_is_zero(const uint8_t *p)
+{
+	const uint64_t *w = (const uint64_t *)p;
+	uint64_t acc = 0;
+	for (size_t i = 0; i < SB_PAGE_SIZE / 8; i++)
+		acc |= w[i];
+	return acc == 0;
 }
 
 bool snap_equal(const struct snapshot *a, const struct snapshot *b);

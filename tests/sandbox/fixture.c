@@ -2,6 +2,7 @@
 #include "fixture.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "sandbox_internal.h"
 
@@ -39,6 +40,29 @@ struct sandbox_config fixture_config(void)
 		exit(1);
 	}
 	return c;
+}
+
+struct sandbox_config fixture_config_in(enum sandbox_guest_mode mode)
+{
+	struct sandbox_config c = fixture_config();
+	c.mode = mode;
+	c.deadline_ns = 30ull * 1000000000;
+	return c;
+}
+
+int call_u64s(struct sandbox *sb, const char *fn, const uint64_t *a, unsigned n, uint64_t *out,
+	      struct sb_err *err)
+{
+	struct sb_value args[8], ret = { 0 };
+	if (n > 8)
+		return sb_errf(err, SB_E_INVAL, "call_u64s: %u arguments (at most 8)", n);
+	for (unsigned i = 0; i < n; i++)
+		args[i] = v_u64(a[i]);
+	memset(err, 0, sizeof *err);
+	int rc = sandbox_call(sb, fn, args, n, &ret, err);
+	if (out)
+		*out = ret.as.u64;
+	return rc;
 }
 
 struct sandbox *fixture_sandbox(struct snapshot *snap, const struct sandbox_config *cfg)

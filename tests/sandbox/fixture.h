@@ -36,6 +36,15 @@ struct sandbox *fixture_sandbox_at_snapshot(struct snapshot *elf, const struct s
  * "== name" before a section that runs. */
 bool fixture_section(const char *env, const char *name);
 
+/* fixture_config() with calls in `mode` and a 30 s deadline (ring-0 code is
+ * emulated here, and slow). */
+struct sandbox_config fixture_config_in(enum sandbox_guest_mode mode);
+
+/* fn(a[0], ..., a[n-1]) with u64 arguments (n <= 8): sandbox_call's result;
+ * *out (may be NULL) gets the u64 result; *err is cleared first. */
+int call_u64s(struct sandbox *sb, const char *fn, const uint64_t *a, unsigned n, uint64_t *out,
+	      struct sb_err *err);
+
 /* Typed call helpers: return sandbox_call's result, fill *out on success. */
 int call_i64_2(struct sandbox *sb, const char *fn, int64_t a, int64_t b, int64_t *out,
 	       struct sb_err *err);

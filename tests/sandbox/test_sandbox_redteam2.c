@@ -47,24 +47,9 @@ static struct snapshot *elf;
 
 static struct sandbox_config config(enum sandbox_guest_mode mode)
 {
-	struct sandbox_config c = fixture_config();
-	c.mode = mode;
-	c.deadline_ns = 30ull * 1000000000;
-	return c;
+	return fixture_config_in(mode);
 }
 
-static int callv(struct sandbox *sb, const char *fn, const uint64_t *a, unsigned n, uint64_t *out,
-		 struct sb_err *err)
-{
-	struct sb_value args[8], ret = { 0 };
-	for (unsigned i = 0; i < n; i++)
-		args[i] = v_u64(a[i]);
-	memset(err, 0, sizeof *err);
-	int rc = sandbox_call(sb, fn, args, n, &ret, err);
-	if (out)
-		*out = ret.as.u64;
-	return rc;
-}
 
 /* A sandbox (ring `mode`) and a CALL snapshot of it with 3 heap pages
  * dirtied; the sandbox runs from that snapshot. */
@@ -174,11 +159,11 @@ static void test_snap_after_restore_segs(void)
 	if (!s)
 		goto out;
 	uint64_t a0[2] = { 0, 0 };
-	callv(sb, "rt2_segs", a0, 2, &before, &err);
+	call_u64s(sb, "rt2_segs", a0, 2, &before, &err);
 	/* Ring 3 loads its own data selector (0x2b) into DS, ES, FS and GS:
 	 * its own registers, a plain call with no fault, a light restore. */
 	uint64_t a[2] = { 0x2b, 15 };
-	if (!CHECK_I64(callv(sb, "rt2_segs", a, 2, &after, &err), 0))
+	if (!CHECK_I64(call_u64s(sb, "rt2_segs", a, 2, &after, &err), 0))
 		fprintf(stderr, "  snap_after_restore: rt2_segs: %s\n", err.msg);
 	fprintf(stderr, "  snap_after_restore: selectors 0x%016llx -> 0x%016llx\n",
 		(unsigned long long)before, (unsigned long long)after);
@@ -197,8 +182,8 @@ static void test_snap_after_restore_segs(void)
 		struct sandbox_config c = config(SANDBOX_MODE_USER);
 		struct sandbox *f1 = fixture_sandbox(s, &c), *f2 = fixture_sandbox(s2, &c);
 		uint64_t g1 = 0, g2 = 0;
-		callv(f1, "rt2_segs", a0, 2, &g1, &err);
-		callv(f2, "rt2_segs", a0, 2, &g2, &err);
+		call_u64s(f1, "rt2_segs", a0, 2, &g1, &err);
+		call_u64s(f2, "rt2_segs", a0, 2, &g2, &err);
 		if (!CHECK_U64(g2, g1))
 			fprintf(stderr, "  snap_after_restore (selectors): a sandbox from the snapshot taken "
 				"after the restore starts with selectors 0x%016llx; one from the snapshot "
@@ -224,8 +209,8 @@ static void test_snap_after_restore_kernel(void)
 	struct snapshot *s2 = NULL;
 	if (!s)
 		goto out;
-	callv(sb, "rt2_cr", (uint64_t[]){ 4 }, 1, &cr4_fresh, &err);
-	callv(sb, "rt2_xcr0", (uint64_t[]){ 7, 0 }, 2, &r, &err);
+	call_u64s(sb, "rt2_cr", (uint64_t[]){ 4 }, 1, &cr4_fresh, &err);
+	call_u64s(sb, "rt2_xcr0", (uint64_t[]){ 7, 0 }, 2, &r, &err);
 	if (sandbox_status(sb) == SANDBOX_BROKEN || !fixture_restore(sb, s))
 		goto out;
 	s2 = fixture_snapshot_of(sb);
@@ -234,7 +219,7 @@ static void test_snap_after_restore_kernel(void)
 	same_sregs(&s->sregs, &s2->sregs, "snap_after_restore (ring 0, CR4): snapshot's sregs");
 	struct sandbox_config c = config(SANDBOX_MODE_KERNEL);
 	struct sandbox *f2 = fixture_sandbox(s2, &c);
-	callv(f2, "rt2_cr", (uint64_t[]){ 4 }, 1, &cr4_s2, &err);
+	call_u64s(f2, "rt2_cr", (uint64_t[]){ 4 }, 1, &cr4_s2, &err);
 	if (!CHECK_U64(cr4_s2, cr4_fresh))
 		fprintf(stderr, "  snap_after_restore (ring 0, CR4): a sandbox from the snapshot taken "
 			"after the restore runs with CR4 0x%llx; the snapshot restored has 0x%llx\n",
@@ -308,17 +293,17 @@ static void test_snap_file(void)
 	CHECK_U64(loaded->stack_top_gva, s->stack_top_gva);
 	same_answers(s, loaded, SANDBOX_MODE_USER, "snap_file: a sandbox from the loaded file");
 	uint64_t a[2] = { 0xFEED, 0 }, r;
-	callv(sb, "scribble", a, 2, &r, &err);
+	call_u64s(sb, "scribble", a, 2, &r, &err);
 	if (fixture_restore(sb, loaded)) {
 		CHECK(sandbox_last_restore(sb).full);
 		like_fresh(sb, loaded, "snap_file: restore of the loaded snapshot");
 	}
-	callv(sb, "touch_pages", (uint64_t[]){ 5 }, 1, &r, &err);
+	call_u64s(sb, "touch_pages", (uint64_t[]){ 5 }, 1, &r, &err);
 	if (fixture_restore(sb, s))
 		like_fresh(sb, s, "snap_file: back to the in-memory snapshot");
 	/* And the snapshot of a sandbox running the file. */
 	if (fixture_restore(sb, loaded)) {
-		callv(sb, "touch_pages", (uint64_t[]){ 2 }, 1, &r, &err);
+		call_u64s(sb, "touch_pages", (uint64_t[]){ 2 }, 1, &r, &err);
 		struct snapshot *s3 = fixture_snapshot_of(sb);
 		if (s3 && fixture_restore(sb, s3))
 			like_fresh(sb, s3, "snap_file: snapshot of a sandbox running the loaded file");
@@ -349,10 +334,10 @@ static void zero_one(const char *name, uint64_t off, bool must_be_full, bool cop
 	gpa_t gpa = layout_scratch_base_gpa(l) + off;
 	int rc;
 	if (copy)
-		rc = callv(sb, "rt_copy_page", (uint64_t[]){ copy_self ? gpa : SB_BASE_ADDRESS, gpa }, 2,
+		rc = call_u64s(sb, "rt_copy_page", (uint64_t[]){ copy_self ? gpa : SB_BASE_ADDRESS, gpa }, 2,
 			   &r, &err);
 	else
-		rc = callv(sb, "rt2_zero_page", (uint64_t[]){ gpa }, 1, &r, &err);
+		rc = call_u64s(sb, "rt2_zero_page", (uint64_t[]){ gpa }, 1, &r, &err);
 	fprintf(stderr, "  %s: %s (sandbox %s)\n", what, rc ? err.msg : "the call returned",
 		sandbox_state_name(sandbox_status(sb)));
 	if (!CHECK(sandbox_status(sb) != SANDBOX_BROKEN)) {
@@ -370,8 +355,8 @@ static void zero_one(const char *name, uint64_t off, bool must_be_full, bool cop
 	/* A second round on the same sandbox, with a call in between that
 	 * takes no fault: the next light restore must be clean too. */
 	if (!copy)
-		callv(sb, "rt2_zero_page", (uint64_t[]){ gpa }, 1, &r, &err);
-	callv(sb, "heap_sum", (uint64_t[]){ 4 }, 1, &r, &err);
+		call_u64s(sb, "rt2_zero_page", (uint64_t[]){ gpa }, 1, &r, &err);
+	call_u64s(sb, "heap_sum", (uint64_t[]){ 4 }, 1, &r, &err);
 	if (fixture_restore(sb, s))
 		like_fresh(sb, s, what);
 out:
@@ -426,7 +411,7 @@ static uint64_t gate(struct sandbox *sb, uint64_t op, uint64_t va, uint64_t gpa,
 		     uint64_t flags, int *rc, struct sb_err *err)
 {
 	uint64_t r = ~0ull;
-	*rc = callv(sb, "rt2_gate", (uint64_t[]){ op, va, gpa, pages, flags }, 5, &r, err);
+	*rc = call_u64s(sb, "rt2_gate", (uint64_t[]){ op, va, gpa, pages, flags }, 5, &r, err);
 	return r;
 }
 
@@ -480,7 +465,7 @@ static void test_gate_args(void)
 	}
 	/* Whatever got through: ring 3 must still not reach the PML4. */
 	uint64_t v;
-	rc = callv(sb, "peek", (uint64_t[]){ pml4_win }, 1, &v, &err);
+	rc = call_u64s(sb, "peek", (uint64_t[]){ pml4_win }, 1, &v, &err);
 	if (!CHECK(rc != 0))
 		fprintf(stderr, "  gate_args: ring 3 reads the PML4 through the window: 0x%llx\n",
 			(unsigned long long)v);
@@ -498,7 +483,7 @@ static void test_gate_args(void)
 		uint64_t idt0 = 0;
 		int rrc = -1;
 		if (rc == 0 && st == PT_OK)
-			rrc = callv(sb, "peek", (uint64_t[]){ USER_VA }, 1, &idt0, &err);
+			rrc = call_u64s(sb, "peek", (uint64_t[]){ USER_VA }, 1, &idt0, &err);
 		if (!check_true_at(!(rc == 0 && st == PT_OK && rrc == 0),
 				   "ring 3 cannot map the runtime page", __FILE__, __LINE__))
 			fprintf(stderr, "  gate_args: ring 3 mapped the runtime page (IDT, GDT, TSS) at "
@@ -512,7 +497,7 @@ static void test_gate_args(void)
 	/* A page mapped twice, and unmapped: fine, and restored away. */
 	gate(sb, 0, USER_VA, free_page, 1, SB_MAP_WRITE_, &rc, &err);
 	gate(sb, 0, USER_VA + SB_PAGE_SIZE, free_page, 1, SB_MAP_WRITE_, &rc, &err);
-	callv(sb, "poke", (uint64_t[]){ USER_VA, 0x1234 }, 2, NULL, &err);
+	call_u64s(sb, "poke", (uint64_t[]){ USER_VA, 0x1234 }, 2, NULL, &err);
 	if (fixture_restore(sb, s))
 		like_fresh(sb, s, "gate_args: after aliasing a free page");
 out:
@@ -540,7 +525,7 @@ static void test_gate_ring0(void)
 		goto out;
 	if (fixture_restore(sb, s))
 		like_fresh(sb, s, "gate_ring0: after INT3 (gate) from ring 0");
-	rc = callv(sb, "rt2_int3", NULL, 0, NULL, &err);
+	rc = call_u64s(sb, "rt2_int3", NULL, 0, NULL, &err);
 	fprintf(stderr, "  gate_ring0: plain INT3 from ring 0: %s\n", rc ? err.msg : "returned");
 	CHECK(rc != 0);
 	if (!CHECK(sandbox_status(sb) != SANDBOX_BROKEN))
@@ -553,7 +538,7 @@ out:
 	/* And a real breakpoint from ring 3. */
 	sb = sandbox_with_snapshot(SANDBOX_MODE_USER, &s);
 	if (s) {
-		rc = callv(sb, "rt2_int3", NULL, 0, NULL, &err);
+		rc = call_u64s(sb, "rt2_int3", NULL, 0, NULL, &err);
 		CHECK(rc != 0 && strstr(err.msg, "breakpoint"));
 		if (fixture_restore(sb, s))
 			like_fresh(sb, s, "gate_ring0: after a real breakpoint in ring 3");
@@ -607,8 +592,8 @@ static void test_msr_scan(void)
 	unsigned survived = 0;
 	for (unsigned i = 0; i < nfound; i++) {
 		uint64_t got = 0, want = 0;
-		int rg = callv(sb, "rt2_rdmsr_safe", &found[i].idx, 1, &got, &err);
-		int rw = callv(fresh, "rt2_rdmsr_safe", &found[i].idx, 1, &want, &err);
+		int rg = call_u64s(sb, "rt2_rdmsr_safe", &found[i].idx, 1, &got, &err);
+		int rw = call_u64s(fresh, "rt2_rdmsr_safe", &found[i].idx, 1, &want, &err);
 		bool in_list = false;
 		for (uint32_t j = 0; j < sb->fresh.msrs.h.nmsrs; j++)
 			in_list |= sb->fresh.msrs.e[j].index == found[i].idx;
@@ -644,7 +629,7 @@ static void test_xcr0(void)
 	static const uint64_t xcr0s[] = { 0x7, 0xE7, 0x3 };
 	for (size_t i = 0; i < sizeof xcr0s / sizeof xcr0s[0]; i++) {
 		for (uint64_t ymm = 0; ymm < 2; ymm++) {
-			int rc = callv(sb, "rt2_xcr0", (uint64_t[]){ xcr0s[i], ymm }, 2, &r, &err);
+			int rc = call_u64s(sb, "rt2_xcr0", (uint64_t[]){ xcr0s[i], ymm }, 2, &r, &err);
 			fprintf(stderr, "  xcr0: XCR0 0x%llx%s: %s 0x%llx\n",
 				(unsigned long long)xcr0s[i], ymm ? " + YMM0" : "",
 				rc ? err.msg : "XGETBV", (unsigned long long)r);
@@ -664,7 +649,7 @@ static void test_xcr0(void)
 	struct snapshot *su;
 	struct sandbox *u = sandbox_with_snapshot(SANDBOX_MODE_USER, &su);
 	if (su) {
-		callv(sb, "rt2_xcr0", (uint64_t[]){ 0xE7, 1 }, 2, &r, &err);
+		call_u64s(sb, "rt2_xcr0", (uint64_t[]){ 0xE7, 1 }, 2, &r, &err);
 		if (fixture_restore(sb, su))
 			like_fresh(sb, su, "xcr0: then a restore to a ring-3 snapshot");
 	}
@@ -688,7 +673,7 @@ static void test_dr7(void)
 	/* DR0 on the dispatch entry (execute, L0 | G0), and GD. */
 	uint64_t dr7s[] = { 0x2403, 0x403, 0x2400 };
 	for (size_t i = 0; i < sizeof dr7s / sizeof dr7s[0]; i++) {
-		int rc = callv(sb, "rt2_dr", (uint64_t[]){ s->entry_gva, dr7s[i] }, 2, &r, &err);
+		int rc = call_u64s(sb, "rt2_dr", (uint64_t[]){ s->entry_gva, dr7s[i] }, 2, &r, &err);
 		fprintf(stderr, "  dr7: DR7 0x%llx: %s (old DR7 0x%llx)\n", (unsigned long long)dr7s[i],
 			rc ? err.msg : "set", (unsigned long long)r);
 		int64_t sum = 0;
@@ -720,10 +705,10 @@ static void sabotaged_restore(bool vm_fd, const char *what)
 	if (!s)
 		goto out;
 	/* Another snapshot, so the restore has slots to change. */
-	callv(sb, "touch_pages", (uint64_t[]){ 6 }, 1, &r, &err);
+	call_u64s(sb, "touch_pages", (uint64_t[]){ 6 }, 1, &r, &err);
 	other = fixture_snapshot_of(sb);
 	fixture_restore(sb, s);
-	callv(sb, "touch_pages", (uint64_t[]){ 2 }, 1, &r, &err);
+	call_u64s(sb, "touch_pages", (uint64_t[]){ 2 }, 1, &r, &err);
 	int fd = vm_fd ? sb->vm->fd : sb->vcpu->fd;
 	int saved = dup(fd), nul = open("/dev/null", O_RDWR);
 	dup2(nul, fd);
@@ -779,16 +764,16 @@ static void test_scratch_resize(void)
 	gpa_t freep = layout_scratch_base_gpa(lb) + layout_free_scratch_offset(lb) + 100 * SB_PAGE_SIZE;
 	if (!fixture_restore(a, sbig))
 		goto out;
-	callv(a, "rt2_zero_page", (uint64_t[]){ freep }, 1, &r, &err);
-	callv(a, "rt_copy_page", (uint64_t[]){ SB_BASE_ADDRESS, freep + SB_PAGE_SIZE }, 2, &r, &err);
+	call_u64s(a, "rt2_zero_page", (uint64_t[]){ freep }, 1, &r, &err);
+	call_u64s(a, "rt_copy_page", (uint64_t[]){ SB_BASE_ADDRESS, freep + SB_PAGE_SIZE }, 2, &r, &err);
 	if (fixture_restore(a, sbig))
 		like_fresh(a, sbig, "scratch_resize: free pages written by the host after a resize");
-	callv(a, "rt2_zero_page", (uint64_t[]){ pt }, 1, &r, &err);
+	call_u64s(a, "rt2_zero_page", (uint64_t[]){ pt }, 1, &r, &err);
 	if (fixture_restore(a, sbig)) {
 		CHECK(sandbox_last_restore(a).full);
 		like_fresh(a, sbig, "scratch_resize: the PML4 zeroed by the host after a resize");
 	}
-	callv(a, "rt_copy_page", (uint64_t[]){ SB_BASE_ADDRESS, freep }, 2, &r, &err);
+	call_u64s(a, "rt_copy_page", (uint64_t[]){ SB_BASE_ADDRESS, freep }, 2, &r, &err);
 	if (fixture_restore(a, sa))
 		like_fresh(a, sa, "scratch_resize: back to the small scratch");
 	if (fixture_restore(a, sbig))

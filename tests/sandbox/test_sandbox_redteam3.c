@@ -39,24 +39,9 @@ static bool known_bugs;
 
 static struct sandbox_config config(enum sandbox_guest_mode mode)
 {
-	struct sandbox_config c = fixture_config();
-	c.mode = mode;
-	c.deadline_ns = 30ull * 1000000000;
-	return c;
+	return fixture_config_in(mode);
 }
 
-static int callv(struct sandbox *sb, const char *fn, const uint64_t *a, unsigned n, uint64_t *out,
-		 struct sb_err *err)
-{
-	struct sb_value args[8], ret = { 0 };
-	for (unsigned i = 0; i < n; i++)
-		args[i] = v_u64(a[i]);
-	memset(err, 0, sizeof *err);
-	int rc = sandbox_call(sb, fn, args, n, &ret, err);
-	if (out)
-		*out = ret.as.u64;
-	return rc;
-}
 
 /* A kernel-mode sandbox runs rt3_prep(what), which ends the call in ring 3;
  * its CALL snapshot then resumes calls in ring 3. NULL if it failed. */
@@ -67,7 +52,7 @@ static struct snapshot *prepared_snapshot(uint64_t what, const char *name)
 	struct sb_err err;
 	uint64_t done = 0;
 	struct snapshot *s = NULL;
-	if (!CHECK_I64(callv(sb, "rt3_prep", &what, 1, &done, &err), 0)) {
+	if (!CHECK_I64(call_u64s(sb, "rt3_prep", &what, 1, &done, &err), 0)) {
 		fprintf(stderr, "  %s: rt3_prep: %s\n", name, err.msg);
 	} else if (CHECK_U64(done, what)) {
 		s = fixture_snapshot_of(sb);
@@ -104,33 +89,33 @@ static void ring0_without_frame(const char *name, uint64_t what, const char *fn)
 	struct sandbox *fresh = fixture_sandbox(s, &c), *sb = fixture_sandbox(s, &c);
 	struct sb_err err;
 	uint64_t cplv = 9, v = 0;
-	if (!CHECK_I64(callv(sb, "rt3_cpl", NULL, 0, &cplv, &err), 0) || !CHECK_U64(cplv, 3)) {
+	if (!CHECK_I64(call_u64s(sb, "rt3_cpl", NULL, 0, &cplv, &err), 0) || !CHECK_U64(cplv, 3)) {
 		fprintf(stderr, "  %s: calls do not run in ring 3: %s\n", name, err.msg);
 		goto out;
 	}
 	uint64_t want = 0, cs = 0, probe[3] = { 3, 0, 0 };
-	int prc = callv(fresh, fn, probe, 3, &cs, &err);
+	int prc = call_u64s(fresh, fn, probe, 3, &cs, &err);
 	fprintf(stderr, "  %s: %s: CS in the gadget 0x%llx (rc %d %s)\n", name, fn,
 		(unsigned long long)cs, prc, prc ? err.msg : "");
 	if (prc && !fixture_restore(fresh, s))
 		goto out;
 	uint64_t rd[3] = { 1, MSR_KERNEL_GS_BASE, 0 };
-	if (callv(fresh, fn, rd, 3, &want, &err)) {
+	if (call_u64s(fresh, fn, rd, 3, &want, &err)) {
 		fprintf(stderr, "  %s: %s from a fresh sandbox failed: %s (the way into ring 0 does "
 			"not work here; nothing to compare)\n", name, fn, err.msg);
 		goto out;
 	}
 	uint64_t wr[3] = { 0, MSR_KERNEL_GS_BASE, SECRET };
-	int rc = callv(sb, fn, wr, 3, NULL, &err);
+	int rc = call_u64s(sb, fn, wr, 3, NULL, &err);
 	uint64_t got = 0;
-	rc |= callv(sb, fn, rd, 3, &got, &err);
+	rc |= call_u64s(sb, fn, rd, 3, &got, &err);
 	fprintf(stderr, "  %s: ring 3 -> ring 0 through %s: fresh KERNEL_GS_BASE 0x%llx, after the "
 		"write 0x%llx (rc %d %s)\n", name, fn, (unsigned long long)want,
 		(unsigned long long)got, rc, rc ? err.msg : "");
 	if (!fixture_restore(sb, s))
 		goto out;
 	struct sandbox_restore_info ri = sandbox_last_restore(sb);
-	rc = callv(sb, fn, rd, 3, &v, &err);
+	rc = call_u64s(sb, fn, rd, 3, &v, &err);
 	fprintf(stderr, "  %s: restore was %s; KERNEL_GS_BASE after it 0x%llx (rc %d %s)\n", name,
 		ri.full ? "full" : "light", (unsigned long long)v, rc, rc ? err.msg : "");
 	CHECK_I64(rc, 0);
@@ -169,12 +154,12 @@ static void test_stale_out(void)
 	struct sb_err err;
 	uint64_t v = 0, a = sb->dispatch_gva;
 	CHECK(!sb->enter_via_stub);
-	int rc = callv(sb, "rt3_out_at", &a, 1, &v, &err);
+	int rc = call_u64s(sb, "rt3_out_at", &a, 1, &v, &err);
 	fprintf(stderr, "  stale_out: call ended by an OUT at the dispatch entry 0x%llx: rc %d, "
 		"0x%llx %s\n", (unsigned long long)a, rc, (unsigned long long)v, rc ? err.msg : "");
 	if (fixture_restore(sb, s)) {
 		uint64_t cplv = 9;
-		rc = callv(sb, "rt3_cpl", NULL, 0, &cplv, &err);
+		rc = call_u64s(sb, "rt3_cpl", NULL, 0, &cplv, &err);
 		fprintf(stderr, "  stale_out: restore %s, then rt3_cpl: rc %d (%s)\n",
 			sandbox_last_restore(sb).full ? "full" : "light", rc, rc ? err.msg : "ok");
 		if (!CHECK_I64(rc, 0))
@@ -234,13 +219,13 @@ static void test_entry_tables(void)
 	struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &cfg, &a);
 	struct sb_err err;
 	uint64_t va = 0, entry = 0;
-	if (!a || !CHECK_I64(callv(sb, "rt3_jmp_page", NULL, 0, &va, &err), 0)) {
+	if (!a || !CHECK_I64(call_u64s(sb, "rt3_jmp_page", NULL, 0, &va, &err), 0)) {
 		sandbox_destroy(sb);
 		snap_unref(a);
 		return;
 	}
 	uint64_t look[5] = { 1, va, 0, 0, 0 };
-	if (!CHECK_I64(callv(sb, "rt2_gate", look, 5, &entry, &err), 0)) {
+	if (!CHECK_I64(call_u64s(sb, "rt2_gate", look, 5, &entry, &err), 0)) {
 		fprintf(stderr, "  entry_tables: lookup: %s\n", err.msg);
 		sandbox_destroy(sb);
 		snap_unref(a);
@@ -251,16 +236,16 @@ static void test_entry_tables(void)
 		goto out;
 	struct sandbox *fresh = fixture_sandbox(c, &cfg);
 	uint64_t want = 0, got = 0, set = 0x27f;
-	CHECK_I64(callv(fresh, "fpu_control", &(uint64_t){ 0 }, 1, &want, &err), 0);
+	CHECK_I64(call_u64s(fresh, "fpu_control", &(uint64_t){ 0 }, 1, &want, &err), 0);
 	CHECK(!fresh->enter_via_stub);
 	if (fixture_restore(sb, c)) {
 		/* Dirty the x87 control word, then light restores. */
 		for (int round = 0; round < 3; round++) {
-			CHECK_I64(callv(sb, "fpu_control", &set, 1, NULL, &err), 0);
+			CHECK_I64(call_u64s(sb, "fpu_control", &set, 1, NULL, &err), 0);
 			if (!fixture_restore(sb, c))
 				break;
 			CHECK(!sandbox_last_restore(sb).full || round == 0);
-			CHECK_I64(callv(sb, "fpu_control", &(uint64_t){ 0 }, 1, &got, &err), 0);
+			CHECK_I64(call_u64s(sb, "fpu_control", &(uint64_t){ 0 }, 1, &got, &err), 0);
 			if (!CHECK_U64(got, want))
 				fprintf(stderr, "  entry_tables: BROKEN: the previous run's FPU control "
 					"word 0x%llx survived a %s restore\n", (unsigned long long)got,
