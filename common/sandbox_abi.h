@@ -125,10 +125,13 @@
 /* Page-table undo log. Every page-table entry the runtime writes is first
  * logged here with its old value; the runtime's rewind entry (dispatch with
  * `pending` set, on the restore stack, in ring 0) writes them back. The
- * host's restore never reads the log, and never sets `pending`: the log is
- * guest-written, so restore resets this page like any page the guest wrote
- * (vmm/sandbox_snapshot.c). It stays for measuring a guest-side rewind as
- * one restore strategy among others. */
+ * host's restore never reads the log: it is guest-written, so restore
+ * resets this page like any page the guest wrote (vmm/sandbox_snapshot.c).
+ * Only the rewind restore strategy sets `pending`, to SB_PT_UNDO_REWIND_ONLY:
+ * the runtime replays the log and reports done, nothing else
+ * (vmm/sandbox_rewind.c); the host then checks and resets everything as
+ * under rewrite. */
+#define SB_PT_UNDO_REWIND_ONLY 2
 #define SB_PT_UNDO_ENTRIES 254
 struct sb_pt_undo_entry {
 	uint64_t entry_gpa; /* where the page-table entry sits */

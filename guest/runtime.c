@@ -137,6 +137,7 @@ __attribute__((noreturn)) void sb_runtime_rewind(void)
 {
 	__asm__ volatile("fxrstor64 %0" : : "m"(clean_fpu));
 	struct sb_pt_undo_log *log = sb_undo_log();
+	uint64_t mode = log->pending;
 	uint64_t n = log->count < SB_PT_UNDO_ENTRIES ? log->count : SB_PT_UNDO_ENTRIES;
 	if (!log->overflow) {
 		/* These writes are the guest's own, so the hypervisor's shadow
@@ -150,6 +151,10 @@ __attribute__((noreturn)) void sb_runtime_rewind(void)
 	log->count = 0;
 	log->pending = 0;
 	write_cr3(read_cr3()); /* flush the TLB (needed where tables are not shadowed) */
+	if (mode == SB_PT_UNDO_REWIND_ONLY) { /* the host's rewind restore: done */
+		outb(SB_PORT_DONE, 0);
+		halt_forever();
+	}
 	if (sb_init_flags() & SB_INIT_USER_MODE)
 		sb_enter_user((uint64_t)(uintptr_t)sb_guest_dispatch, sb_call_stack_top_gva());
 	sb_call_on_stack(sb_call_stack_top_gva(), dispatch_on_main_stack, 0);

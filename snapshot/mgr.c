@@ -274,6 +274,20 @@ static bool any_sensitive_dirty(const struct mem_mgr *m)
 	return false;
 }
 
+bool mgr_tables_written(const struct mem_mgr *m)
+{
+	if (m->all_dirty)
+		return true;
+	const struct layout *l = mgr_layout(m);
+	uint64_t first = layout_pt_scratch_offset(l) / SB_PAGE_SIZE;
+	uint64_t end = sb_page_round_up(layout_pt_scratch_offset(l) + layout_pt_bytes(l)) /
+		       SB_PAGE_SIZE;
+	for (uint64_t p = first; p < end; p++)
+		if (m->dirty[p / 64] >> (p % 64) & 1)
+			return true;
+	return false;
+}
+
 void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r)
 {
 	struct snapshot *old = m->snap;

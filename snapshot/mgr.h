@@ -107,6 +107,9 @@ void mgr_reset(struct mem_mgr *m);
  * the snapshot's: see mgr_replace_scratch. */
 void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r);
 
+/* Is a page of the page-table area marked (the guest wrote its tables)? */
+bool mgr_tables_written(const struct mem_mgr *m);
+
 /* The host wrote [offset, offset + bytes) of scratch: reset it next time. */
 void mgr_mark_dirty(const struct mem_mgr *m, uint64_t offset, uint64_t bytes);
 /* Reset every page next time (no dirty log could be read). */

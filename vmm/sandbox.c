@@ -89,6 +89,7 @@ static const char *const strategy_names[SANDBOX_RESTORE__COUNT] = {
 	[SANDBOX_RESTORE_REWRITE] = "rewrite",
 	[SANDBOX_RESTORE_HOST_COW] = "host-cow",
 	[SANDBOX_RESTORE_RETAIN] = "retain",
+	[SANDBOX_RESTORE_REWIND] = "rewind",
 };
 
 const char *sandbox_restore_strategy_name(enum sandbox_restore_strategy s)
@@ -148,6 +149,16 @@ int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_de
  * through the synchronised register block, so no KVM_SET_REGS ioctl.
  * Init starts in ring 0 with interrupts off; calls start where init left
  * the vCPU, in ring 3, where the flag image has IF set. */
+void sandbox_set_entry_regs(struct sandbox *sb, gva_t rip, gva_t rsp, uint64_t rflags)
+{
+	struct kvm_run *run = sb->vcpu->run;
+	memset(&run->s.regs.regs, 0, sizeof run->s.regs.regs);
+	run->s.regs.regs.rip = rip;
+	run->s.regs.regs.rsp = rsp;
+	run->s.regs.regs.rflags = rflags;
+	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+}
+
 static void set_entry_regs(struct sandbox *sb, gva_t rip, gva_t rsp, uint64_t rdi,
 			   uint64_t rsi, uint64_t rflags)
 {
@@ -162,7 +173,7 @@ static void set_entry_regs(struct sandbox *sb, gva_t rip, gva_t rsp, uint64_t rd
 	run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
-static void arm_deadline(struct sandbox *sb)
+void sandbox_arm_deadline(struct sandbox *sb)
 {
 	uint64_t d = sb->cfg.deadline_ns;
 	vcpu_set_deadline(sb->vcpu, d ? vmm_now_ns() + d : 0);
@@ -193,7 +204,7 @@ static int run_init(struct sandbox *sb, struct sb_err *err)
 			 (sb->cfg.guest_copies_pages ? 0 : SB_INIT_HOST_COPY);
 	set_entry_regs(sb, snap->entry_gva, snap->stack_top_gva, layout_peb_gva(&snap->layout),
 		       flags, SANDBOX_KERNEL_RFLAGS);
-	arm_deadline(sb);
+	sandbox_arm_deadline(sb);
 	if (sandbox_run_until_done(sb, err))
 		return sb_err_prefix(err, "guest initialisation: ");
 	struct sb_record rec;
@@ -324,7 +335,7 @@ static int run_call(struct sandbox *sb, struct sb_err *err)
 	} else {
 		set_entry_regs(sb, sb->dispatch_gva, sb->stack_top_gva, 0, 0, sb->call_rflags);
 	}
-	arm_deadline(sb);
+	sandbox_arm_deadline(sb);
 	return sandbox_run_until_done(sb, err);
 }
 

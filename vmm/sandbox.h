@@ -88,17 +88,23 @@ enum sandbox_guest_mode {
  *            light. The contract below holds except for what the kept
  *            copies change: those leaves, the scratch pages behind them
  *            (holding their snapshot pages' bytes) and the allocator word.
+ *  rewind    as rewrite, but when the guest wrote its page tables it first
+ *            replays its own undo log in ring 0 (the project's first
+ *            design). The host trusts none of it and restores as under
+ *            rewrite, flush included (sandbox_rewind.c says why): the
+ *            strategy measures what the replay costs.
  */
 enum sandbox_restore_strategy {
 	SANDBOX_RESTORE_REWRITE,
 	SANDBOX_RESTORE_HOST_COW,
 	SANDBOX_RESTORE_RETAIN,
+	SANDBOX_RESTORE_REWIND,
 	SANDBOX_RESTORE__COUNT
 };
 #define SANDBOX_RETAIN_DEFAULT_PAGES 4096
 #define SANDBOX_RESTORE_DEFAULT SANDBOX_RESTORE_REWRITE
 
-/* "rewrite", "host-cow", "retain"; "?" for anything else. */
+/* "rewrite", "host-cow", "retain", "rewind"; "?" for anything else. */
 const char *sandbox_restore_strategy_name(enum sandbox_restore_strategy s);
 /* The strategy named `name`: 0, or -1 if there is none by that name. */
 int sandbox_restore_strategy_parse(const char *name, enum sandbox_restore_strategy *out);

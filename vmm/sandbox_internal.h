@@ -44,6 +44,7 @@ struct sandbox {
 	uint64_t *dirty_log;  /* KVM_GET_DIRTY_LOG buffer for the scratch slot */
 	uint64_t *snap_dirty_log; /* and for the snapshot slot (host-cow only) */
 	bool log_read_ok;     /* both logs were read at this restore */
+	bool rewind_ok;       /* rewind: the last replay reported done */
 	struct vcpu_fresh fresh;
 	struct sandbox_restore_info last_restore;
 	uint64_t generation;  /* of the snapshot last restored, or last taken */
@@ -94,6 +95,19 @@ int sandbox_add_snapshot_slot(struct sandbox *sb, struct sb_err *err);
 int sandbox_entry_page_init(struct sandbox *sb, struct sb_err *err);
 int sandbox_entry_page_fill(struct sandbox *sb, struct sb_err *err);
 bool sandbox_entry_usable(struct sandbox *sb, const struct snapshot *snap, uint64_t cr4);
+
+/* Registers for entering the guest at rip with stack rsp and flags (all
+ * else zero), through kvm_run; the deadline of the next run. */
+void sandbox_set_entry_regs(struct sandbox *sb, gva_t rip, gva_t rsp, uint64_t rflags);
+void sandbox_arm_deadline(struct sandbox *sb);
+
+/* The rewind strategy's replay (sandbox_rewind.c): the guest writes back
+ * its logged page-table entries in ring 0 and reports done; the host's
+ * restore follows as under rewrite. */
+int sandbox_rewind(struct sandbox *sb, struct sb_err *err);
+
+/* Merge KVM's dirty logs into the memory manager's (sandbox_snapshot.c). */
+void sandbox_collect_dirty(struct sandbox *sb);
 
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);

@@ -212,7 +212,7 @@ static int swap_slot(struct sandbox *sb, uint32_t slot, gpa_t gpa, void *hva, ui
 
 /* Which pages the guest wrote since the last restore: KVM's log, merged
  * into the memory manager's. Without a log, every page. */
-static void collect_dirty(struct sandbox *sb)
+void sandbox_collect_dirty(struct sandbox *sb)
 {
 	struct sb_err ignored;
 	sb->log_read_ok = true;
@@ -263,7 +263,7 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 	 * fault, a cancel mid-instruction): ring-0 code may have run. */
 	bool full_needed = sb->call_rflags != SANDBOX_USER_RFLAGS || !sb->clean_stop ||
 			   !snap_ring0_only_by_exception_stack(old);
-	collect_dirty(sb);
+	sandbox_collect_dirty(sb);
 	if (old->image != snap->image ||
 	    layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {
 		/* Under host-cow a fresh private copy of the new snapshot: the
@@ -320,6 +320,17 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 	return 0;
 }
 
+/* rewind: the guest replays its log first when it wrote its tables (in a
+ * run that ended cleanly, calls in ring 3, the same snapshot). */
+static bool rewind_wanted(struct sandbox *sb, const struct snapshot *snap)
+{
+	if (sb->cfg.restore_strategy != SANDBOX_RESTORE_REWIND || snap != sb->mem.snap ||
+	    !sb->clean_stop || sb->call_rflags != SANDBOX_USER_RFLAGS)
+		return false;
+	sandbox_collect_dirty(sb);
+	return mgr_tables_written(&sb->mem);
+}
+
 int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err)
 {
 	if (check_restorable(sb, snap, err))
@@ -331,6 +342,7 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 	 * finished by the next KVM_RUN over the registers set here. */
 	bool full, stub = false;
 	if (vcpu_complete_pending(sb->vcpu, err) ||
+	    (rewind_wanted(sb, snap) && sandbox_rewind(sb, err)) ||
 	    restore_memory(sb, snap, &full, err) ||
 	    sandbox_load_sregs(sb, snap, err) ||
 	    /* After a light restore the entry page's stub resets the FPU, no

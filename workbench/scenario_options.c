@@ -22,7 +22,7 @@
 static const char *const mode_choices[] = { "user", "kernel", NULL };
 /* sandbox_restore_strategy_name() of each strategy, in enum order
  * (test_scenario_strategy checks they agree). */
-static const char *const strategy_choices[] = { "rewrite", "host-cow", "retain", NULL };
+static const char *const strategy_choices[] = { "rewrite", "host-cow", "retain", "rewind", NULL };
 _Static_assert(sizeof strategy_choices / sizeof strategy_choices[0] == SANDBOX_RESTORE__COUNT + 1,
 	       "name every restore strategy in strategy_choices");
 

@@ -1,11 +1,15 @@
 /* test_sandbox_retain.c — restore by retaining the guest's copies
- * (SANDBOX_RESTORE_RETAIN, vmm/sandbox.h; snapshot/mgr_retain.c):
+ * (SANDBOX_RESTORE_RETAIN, vmm/sandbox.h; snapshot/mgr_retain.c), and by
+ * letting the guest rewind first (SANDBOX_RESTORE_REWIND,
+ * vmm/sandbox_rewind.c):
  *
  *   steady     the restore that first finds copies keeps them (full), the
  *              next call writes them with no fault, later restores are
  *              light and give each copy its snapshot page's bytes back.
  *   cap        retain_max_pages: copies past it are unmapped as under
  *              rewrite and counted; they fault again.
+ *   rewind     the replay runs when the guest wrote its tables, before a
+ *              full restore; not otherwise (light).
  * The restore contract, with what retain changes, is checked for every
  * sandbox suite under retain (sandbox-*-retain): tests/sandbox/guest_state.c
  * expects exactly the kept copies on top of a fresh sandbox and checks each
@@ -18,6 +22,7 @@
 
 #include "fixture.h"
 #include "guest_state.h"
+#include "sandbox_internal.h"
 
 static struct snapshot *elf;
 
@@ -93,6 +98,45 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* rewind: when the guest wrote its tables the replay runs (and reports
+ * done) before the host's own full restore; otherwise nothing runs and the
+ * restore is light. The result is rewrite's either way. */
+static void test_rewind(void)
+{
+	struct snapshot *s;
+	struct sandbox_config c = sandbox_config_default();
+	c.restore_strategy = SANDBOX_RESTORE_REWIND;
+	struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &c, &s);
+	if (!s)
+		goto out;
+	uint64_t want = bump(sb, 5);
+	CHECK_U64(sandbox_last_call_cow_faults(sb), 5);
+	uint64_t exits = sandbox_last_call_exits(sb);
+	sb->rewind_ok = false;
+	if (fixture_restore(sb, s)) {
+		CHECK(sb->rewind_ok);
+		CHECK(sandbox_last_restore(sb).full);
+		/* the replay's exits are the restore's, not the last call's */
+		CHECK_U64(sandbox_last_call_exits(sb), exits);
+	}
+	CHECK_U64(bump(sb, 5), want);
+	CHECK_U64(sandbox_last_call_cow_faults(sb), 5); /* the copies are gone again */
+	if (fixture_restore(sb, s))
+		guest_state_check_like_fresh(sb, s, guest_state_default_calls,
+					     guest_state_n_default_calls, "rewind: after a replay");
+	/* A call that wrote no table: no replay, a light restore. */
+	fixture_restore(sb, s); /* after the comparison's calls */
+	call_void(sb, "read_generation", &(struct sb_err){ 0 });
+	sb->rewind_ok = false;
+	if (fixture_restore(sb, s)) {
+		CHECK(!sb->rewind_ok);
+		CHECK(!sandbox_last_restore(sb).full);
+	}
+out:
+	snap_unref(s);
+	sandbox_destroy(sb);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -105,6 +149,8 @@ int main(int argc, char **argv)
 		test_steady();
 	if (fixture_section("RETAIN_ONLY", "cap"))
 		test_cap();
+	if (fixture_section("RETAIN_ONLY", "rewind"))
+		test_rewind();
 	snap_unref(elf);
 	return check_done();
 }

@@ -72,13 +72,13 @@ out=$("$sb" run --list --only s g.ini | awk '{print $2}' | tr '\n' ' ')
 check "--only SECTION: every strategy of it (got $out)" [ "$out" = "[rewrite] [host-cow] " ]
 out=$("$sb" run --list --only 's [host-cow]' g.ini | wc -l)
 check "--only 'NAME [STRATEGY]': that run" [ "$out" -eq 1 ]
-expect 2 "snapbench run: --restore-strategy: 'cow' is not one of rewrite|host-cow|retain (or a comma-separated list of them)" run --restore-strategy cow a.ini
+expect 2 "snapbench run: --restore-strategy: 'cow' is not one of rewrite|host-cow|retain|rewind (or a comma-separated list of them)" run --restore-strategy cow a.ini
 expect 2 "'rewrite' is listed twice" run --list --restore-strategy rewrite,rewrite a.ini
 printf '[s]\nrestore_strategy = rewrite, hostcow\nstep = create\n' >h.ini
-expect 2 "h.ini:2: [s] restore_strategy: 'hostcow' is not one of rewrite|host-cow|retain" run h.ini
+expect 2 "h.ini:2: [s] restore_strategy: 'hostcow' is not one of rewrite|host-cow|retain|rewind" run h.ini
 expect 0 "--restore-strategy LIST" run --help
-expect 0 "restore_strategy list    rewrite  rewrite|host-cow|retain, a list" help scenario
-expect 2 "snapbench tui: --restore-strategy: 'x' is not one of rewrite|host-cow|retain" tui --restore-strategy x a.ini
+expect 0 "restore_strategy list    rewrite  rewrite|host-cow|retain|rewind, a list" help scenario
+expect 2 "snapbench tui: --restore-strategy: 'x' is not one of rewrite|host-cow|retain|rewind" tui --restore-strategy x a.ini
 expect 2 "snapbench tui: --restore-strategy: only with a scenario file" tui --dump layout --restore-strategy host-cow
 expect 0 "--restore-strategy LIST" tui --help
 

@@ -20,22 +20,22 @@ static void test_errors(void)
 {
 	static const struct parse_error_case cases[] = {
 		{ S "restore_strategy = rewrit\n",
-		  "t.ini:3: [s] restore_strategy: 'rewrit' is not one of rewrite|host-cow|retain (or a "
+		  "t.ini:3: [s] restore_strategy: 'rewrit' is not one of rewrite|host-cow|retain|rewind (or a "
 		  "comma-separated list of them)" },
 		{ S "restore_strategy = rewrite, cow\n",
-		  "t.ini:3: [s] restore_strategy: 'cow' is not one of rewrite|host-cow|retain" },
+		  "t.ini:3: [s] restore_strategy: 'cow' is not one of rewrite|host-cow|retain|rewind" },
 		{ S "restore_strategy = rewrite,rewrite\n",
 		  "t.ini:3: [s] restore_strategy: 'rewrite' is listed twice in 'rewrite,rewrite'" },
 		{ S "restore_strategy = rewrite,,host-cow\n",
 		  "t.ini:3: [s] restore_strategy: 'rewrite,,host-cow': a name is missing in the list "
-		  "(want one or more of rewrite|host-cow|retain, comma-separated)" },
+		  "(want one or more of rewrite|host-cow|retain|rewind, comma-separated)" },
 		{ S "restore_strategy = host-cow,\n", "a name is missing in the list" },
 		{ S "restore_strategy =\n",
-		  "t.ini:3: [s] restore_strategy: '': empty (want one or more of rewrite|host-cow|retain" },
+		  "t.ini:3: [s] restore_strategy: '': empty (want one or more of rewrite|host-cow|retain|rewind" },
 		{ S "restore_strategy = rewrite host-cow\n",
-		  "'rewrite host-cow' is not one of rewrite|host-cow|retain" },
+		  "'rewrite host-cow' is not one of rewrite|host-cow|retain|rewind" },
 		{ "[global]\nrestore_strategy = Rewrite\n[s]\nstep = create\n",
-		  "t.ini:2: [global] restore_strategy: 'Rewrite' is not one of rewrite|host-cow|retain" },
+		  "t.ini:2: [global] restore_strategy: 'Rewrite' is not one of rewrite|host-cow|retain|rewind" },
 		{ S "restore_strategy = rewrite\nrestore_strategy = host-cow\n",
 		  "t.ini:4: [s] restore_strategy: set twice in this section (first at line 3)" },
 		{ S "dirtied_pages = some\n", "t.ini:3: [s] dirtied_pages: count 'some' is not a whole" },
@@ -200,7 +200,7 @@ static void test_override(void)
 	CHECK_I64(scenario_strategies_parse("rewrite, host-cow", &packed, &err), 0);
 	CHECK_U64(packed, pack2(RW, HC));
 	CHECK_I64(scenario_strategies_parse("hostcow", &packed, &err), -1);
-	CHECK_STR(err.msg, "'hostcow' is not one of rewrite|host-cow|retain (or a comma-separated list of them)");
+	CHECK_STR(err.msg, "'hostcow' is not one of rewrite|host-cow|retain|rewind (or a comma-separated list of them)");
 	scenario_set_free(&set);
 }
 
@@ -279,7 +279,7 @@ static void test_echo_and_table(void)
 	FILE *f = open_memstream(&help, &len);
 	scenario_print_help(f);
 	fclose(f);
-	CHECK_CONTAINS(help, "restore_strategy list    rewrite  rewrite|host-cow|retain, a list");
+	CHECK_CONTAINS(help, "restore_strategy list    rewrite  rewrite|host-cow|retain|rewind, a list");
 	CHECK_CONTAINS(help, "dirtied_pages    count   none     none, 0..1099511627776");
 	CHECK_CONTAINS(help, "A list (restore_strategy = rewrite, host-cow) runs the scenario once per\n"
 			     "  strategy, in list order, as scenarios named \"NAME [STRATEGY]\"");
