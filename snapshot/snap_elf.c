@@ -33,9 +33,27 @@ int snap_map_scratch_window(struct pt_hostbuf *hb, const struct layout *layout,
 		.user = true,
 	};
 	if (pt_status_err(err, pt_map(&hb->pt, &m), "mapping the scratch window") ||
-	    pt_status_err(err, pt_map(&hb->pt, &entry), "mapping the host's entry page"))
+	    pt_status_err(err, pt_map(&hb->pt, &entry), "mapping the host's entry page") ||
+	    pt_status_err(err, pt_map(&hb->pt, &above), "mapping the scratch window"))
 		return -1;
-	return pt_status_err(err, pt_map(&hb->pt, &above), "mapping the scratch window");
+	/* The exception-stack pages without their dirty bit. A leaf marked
+	 * dirty lets KVM's shadow MMU map the page writable on a mere read,
+	 * and it logs the page dirty when it does: after a full restore
+	 * (which drops the shadow tables) a call that only reads the
+	 * bookkeeping words there made the next restore full too, and so on.
+	 * Clear, the page is mapped read-only until the first write, which
+	 * sets the bit in the page-table area (a full restore follows, as it
+	 * must after anything wrote the exception stack). */
+	for (uint64_t k = 1; k <= SB_SCRATCH_EXN_PAGES; k++) {
+		struct pt_leaf leaf;
+		if (pt_status_err(err, pt_lookup(&hb->pt, pt_hostbuf_root(hb), SB_SCRATCH_END_GVA -
+						 k * SB_PAGE_SIZE, &leaf),
+				  "the exception-stack pages"))
+			return -1;
+		pt_entry_t e = leaf.entry & ~PT_D;
+		memcpy(hb->bytes + (leaf.entry_gpa - hb->base_gpa), &e, sizeof e);
+	}
+	return 0;
 }
 
 /* The page-table area of the window [pt offset, free offset) made
