@@ -251,6 +251,9 @@ int html_restore_strategies(FILE *f, const struct run_report *r)
 		fputs(".</p>\n",
 		      f);
 		table(f, c, n);
+		fputs("<p class=\"note\">", f);
+		report_html_escape(f, REPORT_STRATEGIES_WHY_NOTE);
+		fputs(".</p>\n", f);
 	}
 	free(c);
 	return rc;

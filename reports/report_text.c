@@ -305,6 +305,8 @@ static int sweep(FILE *f, const struct run_report *r)
 		else
 			fprintf(f, " %14s\n", "-");
 	}
+	if (n)
+		wrapped(f, REPORT_STRATEGIES_WHY_NOTE);
 	free(c);
 	return 0;
 }

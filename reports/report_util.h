@@ -48,9 +48,19 @@ void report_html_escape(FILE *f, const char *s);
 /* What a restore row's copies and retained pages are (the restore
  * strategies). */
 #define REPORT_RESTORE_COPIES_NOTE                                                                \
-	"bytes copied: what the restores wrote into guest memory; retained: snapshot pages the "  \
-	"guest writes in place with no fault, as each restore left them (host-cow; 0 under "     \
-	"rewrite, where every re-dirtied page takes a copy-on-write fault again)"
+	"bytes copied: what the restores wrote into guest memory; retained: pages the guest "    \
+	"writes with no fault, as each restore left them (host-cow: snapshot pages writable in " \
+	"place; retain: its copy-on-write copies kept mapped; 0 under rewrite and rewind, where " \
+	"every re-dirtied page takes a copy-on-write fault again)"
+
+/* Why the strategies cost what they cost (the sweep, text and HTML). */
+#define REPORT_STRATEGIES_WHY_NOTE                                                                \
+	"why: under rewrite a call that re-dirties pages takes a copy-on-write fault for each, "  \
+	"and the restore after it is full: page tables rewritten and KVM's shadow tables "        \
+	"dropped by a memory-slot change (~100-900 us here); rewind pays the same, plus the "      \
+	"guest's replay of its undo log in emulated ring 0 first (skipped when the log "          \
+	"overflowed, past 254 pages); host-cow and retain write the pages in place after the "    \
+	"first restore, so their restores stay light and grow with the pages copied back"
 
 /* A cell of a restore-strategy sweep (report_strategies.c): a scenario
  * that declares dirtied_pages, with its restore-to-ready overhead. */

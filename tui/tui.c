@@ -252,8 +252,8 @@ static void usage(FILE *f)
 		"  --paused        a scenario file's live run waits before its first step\n"
 		"  --restore-strategy LIST\n"
 		"                  a scenario file's scenarios run once per restore strategy\n"
-		"                  of LIST (rewrite, host-cow, retain; comma-separated), whatever\n"
-		"                  their restore_strategy says\n"
+		"                  of LIST (rewrite, host-cow, retain, rewind; comma-separated),\n"
+		"                  whatever their restore_strategy says\n"
 		"  -h, --help      this text\n\n"
 		"Keys: press ? in the UI. NO_COLOR=1 or TERM=dumb turn colours off.\n",
 		MIN_WIDTH);

@@ -39,7 +39,8 @@ static void usage(FILE *f)
 		   "  --mode M     where calls run: user (ring 3, default) or kernel (ring 0)\n"
 		   "  --restore-strategy LIST\n"
 		   "               the strategies of the restore lines, comma-separated, in\n"
-		   "               this order (default every one: rewrite, host-cow, retain)\n"
+		   "               this order (default every one: rewrite, host-cow, retain,\n"
+		   "               rewind)\n"
 		   "  -h, --help   this text\n");
 }
 
