@@ -229,7 +229,15 @@ static void restores_table(FILE *f, const struct scenario_result *s)
 		td_u64(f, st->pages_retained);
 		fprintf(f, "<td class=\"n\">%.3f</td></tr>\n", (double)st->pages_retained / (double)n);
 	}
-	fputs("</table></div>\n<p class=\"note\">", f);
+	fputs("</table></div>\n", f);
+	for (size_t i = 0; i < s->n_steps; i++)
+		if (s->steps[i].retain_dropped) {
+			fputs("<p class=\"note\">", f);
+			esc(f, s->steps[i].label);
+			fprintf(f, ": %" PRIu64 " copies past retain's cap unmapped, as under rewrite "
+				   "(they fault again).</p>\n", s->steps[i].retain_dropped);
+		}
+	fputs("<p class=\"note\">", f);
 	esc(f, REPORT_RESTORE_KINDS_NOTE);
 	fputs(". ", f);
 	esc(f, REPORT_RESTORE_COPIES_NOTE);

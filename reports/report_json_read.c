@@ -307,6 +307,10 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 			    get_u64(c, pg, pp, "bytes_copied", &st->bytes_copied) ||
 			    get_u64(c, pg, pp, "pages_retained", &st->pages_retained)))
 		return -1;
+	/* written only when retain's cap was reached */
+	if (schema >= 4 && json_object_get(pg, "retain_dropped") &&
+	    get_u64(c, pg, pp, "retain_dropped", &st->retain_dropped))
+		return -1;
 	if (st->full_restores > hist_count(&st->hist))
 		return fail(c, pp, "full_restores", "%" PRIu64 " is above count %" PRIu64,
 			    st->full_restores, hist_count(&st->hist));

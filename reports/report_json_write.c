@@ -121,6 +121,8 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 		if (schema >= 4) {
 			put_u64(w, pg, "bytes_copied", st->bytes_copied);
 			put_u64(w, pg, "pages_retained", st->pages_retained);
+			if (st->retain_dropped) /* retain's cap reached: rare */
+				put_u64(w, pg, "retain_dropped", st->retain_dropped);
 		}
 		put_u64(w, pg, "snapshots", st->snapshots);
 		put_u64(w, pg, "pages_mapped", st->pages_mapped);

@@ -158,6 +158,11 @@ static void restores(FILE *f, const struct scenario_result *s, int sw)
 			(double)st->pages_reset / n, st->bytes_copied, (double)st->bytes_copied / n,
 			st->pages_retained, (double)st->pages_retained / n);
 	}
+	for (size_t i = 0; i < s->n_steps; i++)
+		if (s->steps[i].retain_dropped)
+			fprintf(f, "   %s: %" PRIu64 " copies past retain's cap unmapped, as under "
+				   "rewrite (they fault again)\n",
+				s->steps[i].label, s->steps[i].retain_dropped);
 }
 
 /* The page table of the rows with page counts, then the restore rows. */

@@ -56,7 +56,9 @@ struct step_stats {
 	uint64_t bytes_copied;   /* bytes the restores wrote into guest memory */
 	uint64_t pages_retained; /* host-cow: snapshot pages the guest writes in
 				  * place with no fault, as each restore left
-				  * them (summed); 0 under rewrite */
+				  * them (summed); retain: copies kept; 0 under
+				  * rewrite and rewind */
+	uint64_t retain_dropped; /* retain: copies its cap left unmapped (summed) */
 	/* calls: copy-on-write faults the calls took (sandbox_last_call_cow_faults) */
 	uint64_t cow_faults;
 	/* snapshots: sums over the snapshots this step took */

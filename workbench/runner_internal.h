@@ -30,7 +30,7 @@ struct step_record {
 	bool call_error;             /* the guest function said no */
 	uint64_t scratch_pages, exits, cow_faults; /* calls */
 	bool full_restore;           /* restores: sandbox_last_restore() */
-	uint64_t pages_reset, bytes_copied, pages_retained;
+	uint64_t pages_reset, bytes_copied, pages_retained, retain_dropped;
 	const struct snapshot *snap; /* snapshot steps */
 };
 /* Add one execution to a label's statistics. */

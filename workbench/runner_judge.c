@@ -22,6 +22,7 @@ void runner_account(struct step_stats *st, enum scenario_step_kind kind, const s
 		st->pages_reset += rec->pages_reset;
 		st->bytes_copied += rec->bytes_copied;
 		st->pages_retained += rec->pages_retained;
+		st->retain_dropped += rec->retain_dropped;
 	}
 	if (kind == SCENARIO_STEP_SNAPSHOT && rec->snap) {
 		const struct snapshot *snap = rec->snap;
@@ -47,6 +48,7 @@ void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, s
 		d->pages_reset += s[i].pages_reset;
 		d->bytes_copied += s[i].bytes_copied;
 		d->pages_retained += s[i].pages_retained;
+		d->retain_dropped += s[i].retain_dropped;
 		d->cow_faults += s[i].cow_faults;
 		d->snapshots += s[i].snapshots;
 		d->pages_mapped += s[i].pages_mapped;

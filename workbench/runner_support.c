@@ -76,6 +76,7 @@ struct sandbox_config runner_sandbox_config(const struct scenario *sc)
 	cfg.deadline_ns = sc->cfg.deadline_ns;
 	cfg.mode = sc->cfg.mode == SCENARIO_MODE_KERNEL ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
 	cfg.restore_strategy = scenario_strategy(sc);
+	cfg.retain_max_pages = (uint32_t)sc->cfg.retain_max_pages;
 	return cfg;
 }
 

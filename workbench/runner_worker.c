@@ -234,6 +234,7 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 			rec.pages_reset = ri.pages_reset;
 			rec.bytes_copied = ri.bytes_copied;
 			rec.pages_retained = ri.pages_retained;
+			rec.retain_dropped = ri.retain_dropped;
 		}
 	}
 	if (rc) {

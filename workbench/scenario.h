@@ -194,6 +194,7 @@ struct scenario_config {
 	 * (value + 1, first in the low bits, 0 ends it): scenario_strategies().
 	 * One strategy after parsing (a list becomes one scenario each). */
 	uint64_t restore_strategies;
+	uint64_t retain_max_pages; /* retain's cap (sandbox_config.retain_max_pages) */
 	/* Pages each call re-dirties after a restore, as the file declares it
 	 * (reports: the x of the restore-to-ready plot); SCENARIO_NONE = not
 	 * declared. Not measured, not checked. */

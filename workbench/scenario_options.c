@@ -68,6 +68,10 @@ static const struct scenario_option options[] = {
 	{ "restore_strategy", SCENARIO_OPT_LIST, "rewrite", 0, 0, 0, strategy_choices, 0,
 	  CFG(restore_strategies),
 	  "how restore resets the sandbox; a list runs the scenario once per strategy" },
+	{ "retain_max_pages", SCENARIO_OPT_COUNT, "4096", 1, 1u << 31, 0, NULL, 0,
+	  CFG(retain_max_pages),
+	  "retain: most copy-on-write copies kept across restores; copies past it are "
+	  "unmapped as under rewrite and counted" },
 	{ "dirtied_pages", SCENARIO_OPT_COUNT, "none", 0, 1ull << 40, 0, NULL, SCENARIO_OPT_NONE_OK,
 	  CFG(dirtied_pages),
 	  "pages a call re-dirties after a restore, as declared for the reports' plots" },
