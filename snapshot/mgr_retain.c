@@ -191,6 +191,37 @@ static bool is_copy(const struct mem_mgr *m, pt_entry_t t, pt_entry_t c, uint64_
 	return !test_bit(m->retain.pages, *page);
 }
 
+/* The kept copies moved to the first free pages, in order: the guest chose
+ * where its handler put each copy, and a copy kept at the top of the free
+ * area would keep the allocator word there for every later run. Packed,
+ * the allocator word is what a fresh sandbox that made the same copies
+ * has. A copy's content is its snapshot page's either way; every page that
+ * moves, and the table page of every leaf that changes, is marked for the
+ * reset. The entries already packed stay where they are. */
+static void pack(struct mem_mgr *m)
+{
+	struct mgr_retain *rt = &m->retain;
+	const struct layout *l = mgr_layout(m);
+	uint64_t first = layout_free_scratch_offset(l) / SB_PAGE_SIZE;
+	gpa_t base = layout_scratch_base_gpa(l);
+	uint64_t pt_off = layout_pt_scratch_offset(l);
+	/* Entries already at their place keep it; the rest fill the gaps. */
+	qsort(rt->e, rt->n, sizeof *rt->e, by_page);
+	memset(rt->pages, 0, (m->scratch_bytes / SB_PAGE_SIZE + 63) / 64 * sizeof *rt->pages);
+	for (uint32_t i = 0; i < rt->n; i++) {
+		struct mgr_retained *e = &rt->e[i];
+		uint64_t want = first + i;
+		if (e->page != want) {
+			mgr_mark_dirty(m, e->page * SB_PAGE_SIZE, SB_PAGE_SIZE);
+			mgr_mark_dirty(m, want * SB_PAGE_SIZE, SB_PAGE_SIZE);
+			mgr_mark_dirty(m, pt_off + e->pt_off, 8);
+			e->entry = (e->entry & ~PT_X86_64_ADDR_MASK) | (base + want * SB_PAGE_SIZE);
+			e->page = want;
+		}
+		rt->pages[want / 64] |= 1ull << (want % 64);
+	}
+}
+
 void mgr_retain_update(struct mem_mgr *m, const struct snapshot *snap)
 {
 	struct mgr_retain *rt = &m->retain;
@@ -200,6 +231,8 @@ void mgr_retain_update(struct mem_mgr *m, const struct snapshot *snap)
 	/* Another snapshot, no log, a fresh scratch: nothing to keep. */
 	if (snap != m->snap || m->all_dirty || m->fresh) {
 		drop_all(m);
+		/* another snapshot may come to live at the old one's address */
+		rt->l1_snap = NULL;
 		return;
 	}
 	const struct layout *l = mgr_layout(m);
@@ -255,7 +288,7 @@ void mgr_retain_update(struct mem_mgr *m, const struct snapshot *snap)
 		}
 	}
 	rt->n = n;
-	qsort(rt->e, n, sizeof *rt->e, by_page);
+	pack(m);
 }
 
 const struct mgr_retained *mgr_retained_page(const struct mem_mgr *m, uint64_t page)

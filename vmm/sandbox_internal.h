@@ -45,6 +45,7 @@ struct sandbox {
 	uint64_t *snap_dirty_log; /* and for the snapshot slot (host-cow only) */
 	bool log_read_ok;     /* both logs were read at this restore */
 	bool rewind_ok;       /* rewind: the last replay reported done */
+	bool replaying;       /* rewind: the replay runs (only SB_PORT_DONE is served) */
 	struct vcpu_fresh fresh;
 	struct sandbox_restore_info last_restore;
 	uint64_t generation;  /* of the snapshot last restored, or last taken */

@@ -12,11 +12,18 @@
  * such shadows. So a rewind restore costs rewrite's plus the replay: one
  * entry into emulated ring 0 here (~0.3-0.8 us an instruction) and its
  * exit. The replay runs only when the guest wrote the page-table area;
- * otherwise the restore is rewrite's light one.
+ * otherwise the restore is rewrite's light one. The replay is the guest's
+ * code (ring 3 can patch it), so it gets only what it needs: the done port
+ * (a host call, a log record, anything else ends it as failed, with no
+ * callback run) and a budget of its own (SANDBOX_REWIND_BUDGET_NS).
  */
 #include <string.h>
 
 #include "sandbox_internal.h"
+
+/* What a replay may take before it is given up (and the host restores as
+ * under rewrite): far above an honest replay of a full log. */
+#define SANDBOX_REWIND_BUDGET_NS (100ull * 1000 * 1000)
 
 /* The guest's ring 0 with the VMM's flat selectors, which are the guest
  * GDT's kernel ones (guest/cpu.c). */
@@ -54,8 +61,12 @@ int sandbox_rewind(struct sandbox *sb, struct sb_err *err)
 	 * timeout) changes nothing: the host resets everything after it. */
 	uint64_t exits = sb->exits, cow = sb->cow_faults;
 	struct sb_err ignored;
-	sandbox_arm_deadline(sb);
+	/* Its own budget, not the call deadline (which may be none): 254
+	 * entries take a few ms of emulated ring 0 here. */
+	vcpu_set_deadline(sb->vcpu, vmm_now_ns() + SANDBOX_REWIND_BUDGET_NS);
+	sb->replaying = true;
 	int rc = sandbox_run_until_done(sb, &ignored);
+	sb->replaying = false;
 	sb->exits = exits;
 	sb->cow_faults = cow;
 	sb->rewind_ok = rc == 0;

@@ -198,6 +198,13 @@ static int serve_port(struct sandbox *sb, const struct vcpu_exit *x, struct sb_e
 			x->io.is_out ? "a string OUT" : "IN", x->io.port);
 		return sandbox_fail(sb, SANDBOX_POISONED, err);
 	}
+	/* The rewind replay reports done and nothing else: the run it
+	 * replays is over, and what the guest asks now is no call's. */
+	if (sb->replaying && x->io.port != SB_PORT_DONE) {
+		sb_errf(err, SB_E_GUEST, "rewind replay wrote to port 0x%x (only done is served)",
+			x->io.port);
+		return sandbox_fail(sb, SANDBOX_POISONED, err);
+	}
 	switch (x->io.port) {
 	case SB_PORT_DONE:
 		return 1;

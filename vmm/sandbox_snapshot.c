@@ -297,6 +297,8 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 		slot_changed = true;
 	}
 	struct mgr_reset r;
+	if (old != snap) /* memos keyed by a snapshot's address (it may be freed now) */
+		sb->entry_checked_snap = NULL;
 	mgr_restore(&sb->mem, snap, &r);
 	/* Pages the guest must not write unseen again: write-protected. */
 	if (reprotect(sb, SANDBOX_SLOT_SCRATCH, mgr_log_reprotect(&sb->mem), sb->dirty_log,
