@@ -191,51 +191,55 @@ static int touch(struct sandbox *sb, struct sb_value *n, struct sb_err *err)
 	return sandbox_call(sb, "bump_pages", n, 1, &ret, err);
 }
 
-/* A sandbox that dirtied `pages` heap pages, its snapshot, then rounds of:
- * restore (timed: restore-to-ready), bump_pages(pages) (timed: the first
- * call after the restore, which re-dirties the pages), bump_pages(pages)
- * again (timed: the steady call; the pages are the sandbox's own by now,
- * no copy-on-write fault). sandbox_restore is a black box here: whatever
- * it leaves undone shows in the first call. */
-static int bench_ready(struct bench *b, struct snapshot *elf, struct ready_row *row,
-		       struct sb_err *err)
+/* One cell of the restore table: a sandbox that dirtied `pages` heap pages,
+ * the snapshot it took, and its samples. */
+struct ready_cell {
+	struct sandbox *sb;
+	struct snapshot *snap;
+	uint64_t *samples; /* restore, first call, steady call: rounds each */
+};
+
+static int cell_setup(struct bench *b, struct snapshot *elf, const struct ready_row *row,
+		      struct ready_cell *c, struct sb_err *err)
 {
-	struct sandbox *sb = NULL;
-	struct snapshot *snap = NULL;
 	struct sb_value n = { .type = SB_T_U64, .as.u64 = row->pages };
-	uint64_t *rs = b->samples, *fs = b->samples + row->rounds, *ss = b->samples + 2 * row->rounds;
 	struct sandbox_config cfg = b->cfg;
 	cfg.restore_strategy = row->strategy;
-	int rc = -1;
+	c->samples = malloc(3 * row->rounds * sizeof *c->samples);
+	if (!c->samples)
+		return sb_errf(err, SB_E_NOMEM, "bench: no memory for samples");
 	/* the snapshot, a restore of it (the rounds restore the snapshot the
 	 * sandbox runs from), and one untimed round */
-	if (sandbox_create(&sb, elf, &cfg, err) || touch(sb, &n, err) ||
-	    sandbox_snapshot(sb, &snap, err) || sandbox_restore(sb, snap, err) ||
-	    touch(sb, &n, err) || touch(sb, &n, err))
-		goto out;
-	for (uint32_t i = 0; i < row->rounds; i++) {
-		uint64_t t0 = vmm_now_ns();
-		if (sandbox_restore(sb, snap, err))
-			goto out;
-		uint64_t t1 = vmm_now_ns();
-		if (touch(sb, &n, err))
-			goto out;
-		uint64_t t2 = vmm_now_ns();
-		if (touch(sb, &n, err))
-			goto out;
-		uint64_t t3 = vmm_now_ns();
-		rs[i] = t1 - t0;
-		fs[i] = t2 - t1;
-		ss[i] = t3 - t2;
-	}
-	vmm_cost_from_samples(rs, row->rounds, &row->restore);
-	vmm_cost_from_samples(fs, row->rounds, &row->first);
-	vmm_cost_from_samples(ss, row->rounds, &row->steady);
-	rc = 0;
-out:
-	sandbox_destroy(sb);
-	snap_unref(snap);
-	return rc;
+	return sandbox_create(&c->sb, elf, &cfg, err) || touch(c->sb, &n, err) ||
+			       sandbox_snapshot(c->sb, &c->snap, err) ||
+			       sandbox_restore(c->sb, c->snap, err) || touch(c->sb, &n, err) ||
+			       touch(c->sb, &n, err)
+		       ? -1
+		       : 0;
+}
+
+/* Round i of a cell: restore (timed: restore-to-ready), bump_pages(pages)
+ * (timed: the first call after the restore, which re-dirties the pages),
+ * bump_pages(pages) again (timed: the steady call). sandbox_restore is a
+ * black box here: whatever it leaves undone shows in the first call. */
+static int cell_round(const struct ready_row *row, struct ready_cell *c, uint32_t i,
+		      struct sb_err *err)
+{
+	struct sb_value n = { .type = SB_T_U64, .as.u64 = row->pages };
+	uint64_t t0 = vmm_now_ns();
+	if (sandbox_restore(c->sb, c->snap, err))
+		return -1;
+	uint64_t t1 = vmm_now_ns();
+	if (touch(c->sb, &n, err))
+		return -1;
+	uint64_t t2 = vmm_now_ns();
+	if (touch(c->sb, &n, err))
+		return -1;
+	uint64_t t3 = vmm_now_ns();
+	c->samples[i] = t1 - t0;
+	c->samples[row->rounds + i] = t2 - t1;
+	c->samples[2 * row->rounds + i] = t3 - t2;
+	return 0;
 }
 
 static void fmt_heap(char *buf, size_t bytes, uint64_t heap)
@@ -246,36 +250,82 @@ static void fmt_heap(char *buf, size_t bytes, uint64_t heap)
 		snprintf(buf, bytes, "%llu KiB", (unsigned long long)(heap >> 10));
 }
 
-/* Every pages count and strategy for one heap size (rows: N_PAGES x
- * b->n_strategies of them). */
-static int bench_heap(struct bench *b, const struct elf_image *img, uint64_t heap,
-		      struct ready_row *rows, struct sb_err *err)
+/* Every heap, pages count and strategy (rows: N_HEAPS x N_PAGES x
+ * b->n_strategies). Each cell has its own sandbox, and the cells take
+ * turns in blocks of READY_BLOCK rounds (after one untimed round), so a
+ * machine that gets slower or faster during the run moves every cell
+ * alike and the ratios between cells (256 MiB against 128 KiB, one
+ * strategy against another) keep. Round by round would measure something
+ * else: a sandbox restored after 20 others ran costs ~5 us more to restore
+ * and ~8 us more in its first call here (caches, TLBs, KVM's per-vCPU
+ * state), which is the pool's question (issue 15), not this one's. */
+#define READY_BLOCK 10
+static int bench_ready_all(struct bench *b, const struct elf_image *img, struct ready_row *rows,
+			   size_t nrows, struct sb_err *err)
 {
-	struct layout_config lc = layout_config_default();
-	lc.heap_bytes = heap;
-	lc.scratch_bytes = sb_page_round_up(heap / 64) + (1 << 20); /* room for the page tables */
-	struct snapshot *elf = NULL;
-	if (snap_from_elf(&elf, img, &lc, NULL, 0, 0, err))
-		return -1;
-	int rc = 0;
-	for (size_t k = 0; k < N_PAGES * b->n_strategies && rc == 0; k++) {
-		struct ready_row *r = &rows[k];
-		*r = (struct ready_row){ .heap_bytes = heap,
-					 .pages = bench_pages[k / b->n_strategies],
-					 .strategy = b->strategies[k % b->n_strategies] };
-		r->fits = r->pages <= heap / SB_PAGE_SIZE;
-		/* fewer rounds for a large heap: its rounds take longer */
-		r->rounds = heap > (64ull << 20) ? (b->rounds + 1) / 2 : b->rounds;
-		if (r->fits) {
-			char h[32];
-			fmt_heap(h, sizeof h, heap);
-			fprintf(stderr, "timing %u restores with a %s heap, %llu pages dirtied, %s...\n",
-				r->rounds, h, (unsigned long long)r->pages,
-				sandbox_restore_strategy_name(r->strategy));
-			rc = bench_ready(b, elf, r, err);
+	struct snapshot *elf[N_HEAPS] = { 0 };
+	struct ready_cell *cells = calloc(nrows, sizeof *cells);
+	int rc = -1;
+	if (!cells)
+		return sb_errf(err, SB_E_NOMEM, "bench: no memory for the restore cells");
+	size_t per_heap = nrows / N_HEAPS, measured = 0;
+	uint32_t max_rounds = 0;
+	for (size_t h = 0; h < N_HEAPS; h++) {
+		uint64_t heap = bench_heaps[h];
+		struct layout_config lc = layout_config_default();
+		lc.heap_bytes = heap;
+		lc.scratch_bytes = sb_page_round_up(heap / 64) + (1 << 20); /* room for the tables */
+		if (snap_from_elf(&elf[h], img, &lc, NULL, 0, 0, err))
+			goto out;
+		for (size_t k = 0; k < per_heap; k++) {
+			struct ready_row *r = &rows[h * per_heap + k];
+			*r = (struct ready_row){ .heap_bytes = heap,
+						 .pages = bench_pages[k / b->n_strategies],
+						 .strategy = b->strategies[k % b->n_strategies] };
+			r->fits = r->pages <= heap / SB_PAGE_SIZE;
+			/* fewer rounds for a large heap: its rounds take longer */
+			r->rounds = heap > (64ull << 20) ? (b->rounds + 1) / 2 : b->rounds;
+			if (!r->fits)
+				continue;
+			if (cell_setup(b, elf[h], r, &cells[h * per_heap + k], err))
+				goto out;
+			measured++;
+			if (r->rounds > max_rounds)
+				max_rounds = r->rounds;
 		}
 	}
-	snap_unref(elf);
+	fprintf(stderr, "timing restores: %zu cells (heap x pages x strategy), in blocks of %u "
+			"rounds taken in turn, up to %u rounds each...\n", measured, READY_BLOCK,
+		max_rounds);
+	for (uint32_t start = 0; start < max_rounds; start += READY_BLOCK)
+		for (size_t k = 0; k < nrows; k++) {
+			if (!rows[k].fits || start >= rows[k].rounds)
+				continue;
+			/* one untimed round: the cell's sandbox warm again */
+			if (cell_round(&rows[k], &cells[k], start, err))
+				goto out;
+			for (uint32_t i = start; i < start + READY_BLOCK && i < rows[k].rounds; i++)
+				if (cell_round(&rows[k], &cells[k], i, err))
+					goto out;
+		}
+	for (size_t k = 0; k < nrows; k++) {
+		struct ready_row *r = &rows[k];
+		if (!r->fits)
+			continue;
+		vmm_cost_from_samples(cells[k].samples, r->rounds, &r->restore);
+		vmm_cost_from_samples(cells[k].samples + r->rounds, r->rounds, &r->first);
+		vmm_cost_from_samples(cells[k].samples + 2 * r->rounds, r->rounds, &r->steady);
+	}
+	rc = 0;
+out:
+	for (size_t k = 0; k < nrows; k++) {
+		sandbox_destroy(cells[k].sb);
+		snap_unref(cells[k].snap);
+		free(cells[k].samples);
+	}
+	free(cells);
+	for (size_t h = 0; h < N_HEAPS; h++)
+		snap_unref(elf[h]);
 	return rc;
 }
 
@@ -449,9 +499,8 @@ int cmd_bench(int argc, char **argv)
 	if (bench_cow(&b, &cow, &err))
 		goto out;
 	size_t per_heap = N_PAGES * b.n_strategies;
-	for (size_t i = 0; i < N_HEAPS; i++)
-		if (bench_heap(&b, &img, bench_heaps[i], &rows[i * per_heap], &err))
-			goto out;
+	if (bench_ready_all(&b, &img, rows, N_HEAPS * per_heap, &err))
+		goto out;
 
 	const char *mode = b.cfg.mode == SANDBOX_MODE_USER ? "ring 3" : "ring 0";
 	char label[64];
