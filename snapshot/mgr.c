@@ -252,28 +252,6 @@ static void reset_page(struct mem_mgr *m, uint64_t p, struct mgr_reset *r)
 	}
 }
 
-/* Was a page written that can tell of page-table edits or of ring-0 code:
- * the page-table area, or the top pages (every exception pushes its frame
- * onto the exception stack there, and ring 0 is reached from ring 3 only
- * through an exception)? */
-static bool any_sensitive_dirty(const struct mem_mgr *m)
-{
-	if (m->all_dirty)
-		return true;
-	const struct layout *l = mgr_layout(m);
-	uint64_t pt_first = layout_pt_scratch_offset(l) / SB_PAGE_SIZE;
-	uint64_t pt_end = sb_page_round_up(layout_pt_scratch_offset(l) + layout_pt_bytes(l)) /
-			  SB_PAGE_SIZE;
-	uint64_t pages = m->scratch_bytes / SB_PAGE_SIZE;
-	for (uint64_t p = pt_first; p < pt_end; p++)
-		if (m->dirty[p / 64] >> (p % 64) & 1)
-			return true;
-	for (uint64_t p = pages - SB_SCRATCH_EXN_PAGES; p < pages; p++)
-		if (m->dirty[p / 64] >> (p % 64) & 1)
-			return true;
-	return false;
-}
-
 bool mgr_tables_written(const struct mem_mgr *m)
 {
 	if (m->all_dirty)
@@ -283,6 +261,21 @@ bool mgr_tables_written(const struct mem_mgr *m)
 	uint64_t end = sb_page_round_up(layout_pt_scratch_offset(l) + layout_pt_bytes(l)) /
 		       SB_PAGE_SIZE;
 	for (uint64_t p = first; p < end; p++)
+		if (m->dirty[p / 64] >> (p % 64) & 1)
+			return true;
+	return false;
+}
+
+/* Was a page written that can tell of page-table edits or of ring-0 code:
+ * the page-table area, or the top pages (every exception pushes its frame
+ * onto the exception stack there, and ring 0 is reached from ring 3 only
+ * through an exception: snapshot/snap_ring0.c)? */
+static bool any_sensitive_dirty(const struct mem_mgr *m)
+{
+	if (mgr_tables_written(m))
+		return true;
+	uint64_t pages = m->scratch_bytes / SB_PAGE_SIZE;
+	for (uint64_t p = pages - SB_SCRATCH_EXN_PAGES; p < pages; p++)
 		if (m->dirty[p / 64] >> (p % 64) & 1)
 			return true;
 	return false;
