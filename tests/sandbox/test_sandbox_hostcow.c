@@ -15,6 +15,9 @@
  *                 and then something).
  *   reads_stay_light  after a full restore, a call that reads the
  *                 bookkeeping page leaves the next restore light.
+ *   cross_strategy  a snapshot taken under one strategy, restored into a
+ *                 sandbox of another (every pair), is what a fresh sandbox
+ *                 of that strategy from it is.
  *   ring0_guard   a snapshot that lets ring 3 into ring 0 without writing
  *                 the exception stack (SYSCALL, an LDT, a call gate, a TSS
  *                 stack elsewhere) has every restore full.
@@ -262,6 +265,45 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* A snapshot taken in a sandbox of one strategy, restored into a sandbox
+ * of another (each pair): the second is what a fresh sandbox of its own
+ * strategy from that snapshot is. (A host-cow sandbox's snapshot reads its
+ * private copy; a retain sandbox's has its kept copies as ordinary pages.) */
+static void test_cross_strategy(void)
+{
+	for (unsigned a = 0; a < SANDBOX_RESTORE__COUNT; a++)
+		for (unsigned b = 0; b < SANDBOX_RESTORE__COUNT; b++) {
+			struct snapshot *s0, *own, *s = NULL;
+			struct sandbox_config ca = config((enum sandbox_restore_strategy)a);
+			struct sandbox_config cb = config((enum sandbox_restore_strategy)b);
+			struct sandbox *sa = fixture_sandbox_at_snapshot(elf, &ca, &s0);
+			struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &cb, &own);
+			char what[96];
+			snprintf(what, sizeof what, "a %s snapshot restored under %s",
+				 sandbox_restore_strategy_name(a), sandbox_restore_strategy_name(b));
+			if (s0) {
+				u64_call(sa, "bump_pages", 6); /* 3 in place (host-cow), 3 copies */
+				if (fixture_restore(sa, s0))
+					u64_call(sa, "bump_pages", 6); /* kept copies (retain) */
+				s = fixture_snapshot_of(sa);
+			}
+			if (s && fixture_restore(sb, s)) {
+				guest_state_check_like_fresh(sb, s, guest_state_default_calls,
+							     guest_state_n_default_calls, what);
+				/* and back: sb's own snapshot into sa */
+				struct snapshot *t = fixture_snapshot_of(sb);
+				if (t && fixture_restore(sa, t))
+					guest_state_check_like_fresh(sa, t, NULL, 0, what);
+				snap_unref(t);
+			}
+			snap_unref(s);
+			snap_unref(s0);
+			snap_unref(own);
+			sandbox_destroy(sa);
+			sandbox_destroy(sb);
+		}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -274,6 +316,8 @@ int main(int argc, char **argv)
 		test_in_place();
 	if (fixture_section("HOSTCOW_ONLY", "ring0_guard"))
 		test_ring0_guard();
+	if (fixture_section("HOSTCOW_ONLY", "cross_strategy"))
+		test_cross_strategy();
 	for (unsigned st = 0; st < SANDBOX_RESTORE__COUNT; st++) {
 		if (fixture_section("HOSTCOW_ONLY", "ring0_tables"))
 			test_ring0_tables((enum sandbox_restore_strategy)st);
