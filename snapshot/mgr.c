@@ -185,9 +185,11 @@ uint64_t *mgr_snap_log_reprotect(struct mem_mgr *m)
 
 void mgr_log_reprotected(struct mem_mgr *m)
 {
-	memset(m->log.reprotect, 0, bitmap_words(m->scratch_bytes) * sizeof *m->log.reprotect);
+	if (m->log.reprotect_any)
+		memset(m->log.reprotect, 0,
+		       bitmap_words(m->scratch_bytes) * sizeof *m->log.reprotect);
 	m->log.reprotect_any = false;
-	if (m->snap_mem) {
+	if (m->snap_mem && m->snap_log.reprotect_any) {
 		memset(m->snap_log.reprotect, 0,
 		       mgr_snap_dirty_log_words(m) * sizeof *m->snap_log.reprotect);
 		m->snap_log.reprotect_any = false;

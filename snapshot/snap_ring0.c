@@ -67,17 +67,19 @@ static bool compute(const struct snapshot *s)
 		return false;
 	if (!sr->ldt.unusable && (sr->ldt.selector & ~3u) != 0 && sr->ldt.present)
 		return false;
-	/* No call gate (system descriptor type 0xC) in the GDT. */
-	uint8_t gdt[65536];
+	/* No call gate (system descriptor type 0xC) in the GDT, read a page's
+	 * worth of descriptors at a time (the limit allows 64 KiB). */
+	uint64_t gdt[512];
 	size_t gdt_bytes = (size_t)sr->gdt.limit + 1;
-	if (!read_linear(s, sr->gdt.base, gdt, gdt_bytes))
-		return false;
-	for (size_t i = 0; i + 8 <= gdt_bytes; i += 8) {
-		uint64_t d;
-		memcpy(&d, gdt + i, 8);
-		bool present = d >> 47 & 1, system = !(d >> 44 & 1);
-		if (present && system && (d >> 40 & 0xf) == 0xc)
+	for (size_t off = 0; off + 8 <= gdt_bytes; off += sizeof gdt) {
+		size_t n = gdt_bytes - off < sizeof gdt ? (gdt_bytes - off) / 8 : 512;
+		if (!read_linear(s, sr->gdt.base + off, gdt, n * 8))
 			return false;
+		for (size_t i = 0; i < n; i++) {
+			bool present = gdt[i] >> 47 & 1, system = !(gdt[i] >> 44 & 1);
+			if (present && system && (gdt[i] >> 40 & 0xf) == 0xc)
+				return false;
+		}
 	}
 	/* Every stack the TSS can switch to: RSP0-2, IST1-7. */
 	uint8_t tss[104];

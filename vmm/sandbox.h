@@ -186,9 +186,13 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
  *
  * The host decides what to reset; nothing the guest wrote is trusted for
  * it: the pages come from KVM's dirty log of scratch and the host's own
- * writes (snapshot/mgr.h). No work is left for the guest's next entry:
- * the time sandbox_restore takes is the time to a sandbox ready to run.
- * See sandbox_snapshot.c for the mechanism and its costs. */
+ * writes (snapshot/mgr.h). One piece of work is left for the next call's
+ * entry, and only after a light restore: the x87/SSE registers are reloaded
+ * by the host's entry page before the guest's first instruction
+ * (sandbox_entry.c), which costs that call ~0.1-0.15 us here instead of a
+ * ~5 us ioctl in the restore; the first call after a restore shows it (the
+ * reports' post-restore penalty). Nothing else is deferred. See
+ * sandbox_snapshot.c for the mechanism and its costs. */
 int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err);
 
 /* What the last successful restore did (page statistics). */

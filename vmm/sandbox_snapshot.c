@@ -33,10 +33,12 @@
  *    resetting the data pages in place is enough.
  *  - Registers. Special registers go through kvm_run's synchronised block
  *    (no ioctl); general registers are set at every call's entry; the FPU /
- *    SSE / xsave state is reset on every restore (one ioctl: ring 3 can
- *    change it).
+ *    SSE / xsave state is reset by KVM_SET_XSAVE after a full restore and,
+ *    after a light one, by the host's entry page at the next call's entry
+ *    (sandbox_entry.c: FXRSTOR, ~0.1-0.15 us in that call, measured by
+ *    timing calls entered through it against direct ones).
  *
- * Nothing is left for the guest's next entry. What a restore does not do
+ * Nothing else is left for the guest's next entry. What a restore does not do
  * is KVM's lazy rebuild of its shadow tables after a full restore, paid by
  * the next call as faults; reports show it as the post-restore penalty.
  * While it works the sandbox is marked broken, so a failure half-way never
@@ -263,7 +265,9 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 	 * fault, a cancel mid-instruction): ring-0 code may have run. */
 	bool full_needed = sb->call_rflags != SANDBOX_USER_RFLAGS || !sb->clean_stop ||
 			   !snap_ring0_only_by_exception_stack(old);
-	sandbox_collect_dirty(sb);
+	if (!sb->dirty_collected) /* rewind_wanted may have read the logs already */
+		sandbox_collect_dirty(sb);
+	sb->dirty_collected = false;
 	if (old->image != snap->image ||
 	    layout_snapshot_bytes(&old->layout) != layout_snapshot_bytes(l)) {
 		/* Under host-cow a fresh private copy of the new snapshot: the
@@ -330,7 +334,10 @@ static bool rewind_wanted(struct sandbox *sb, const struct snapshot *snap)
 	    !sb->clean_stop || sb->call_rflags != SANDBOX_USER_RFLAGS)
 		return false;
 	sandbox_collect_dirty(sb);
-	return mgr_tables_written(&sb->mem);
+	if (mgr_tables_written(&sb->mem))
+		return true; /* the replay writes more: restore_memory reads again */
+	sb->dirty_collected = true;
+	return false;
 }
 
 int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err)

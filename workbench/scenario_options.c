@@ -68,7 +68,8 @@ static const struct scenario_option options[] = {
 	{ "restore_strategy", SCENARIO_OPT_LIST, "rewrite", 0, 0, 0, strategy_choices, 0,
 	  CFG(restore_strategies),
 	  "how restore resets the sandbox; a list runs the scenario once per strategy" },
-	{ "retain_max_pages", SCENARIO_OPT_COUNT, "4096", 1, 1u << 31, 0, NULL, 0,
+	{ "retain_max_pages", SCENARIO_OPT_COUNT, STR(SANDBOX_RETAIN_DEFAULT_PAGES), 1, 1u << 31, 0,
+	  NULL, 0,
 	  CFG(retain_max_pages),
 	  "retain: most copy-on-write copies kept across restores; copies past it are "
 	  "unmapped as under rewrite and counted" },
@@ -458,8 +459,8 @@ void scenario_print_help(FILE *f)
 	      "  host-cow  the sandbox maps a private writable copy of the snapshot: writes\n"
 	      "            take no guest fault; restore copies back the pages KVM logged dirty\n"
 	      "  retain    as rewrite, but the guest's copies stay mapped across restores\n"
-	      "            (up to 4096 pages): restore gives them their snapshot page's bytes\n"
-	      "            back, and the next call writes them without a fault\n"
+	      "            (up to retain_max_pages): restore gives them their snapshot page's\n"
+	      "            bytes back, and the next call writes them without a fault\n"
 	      "  rewind    as rewrite, but when the guest wrote its page tables it first\n"
 	      "            replays its own undo log in ring 0; the host still restores as\n"
 	      "            under rewrite (flush included): it shows what the replay costs\n"
