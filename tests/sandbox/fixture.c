@@ -16,6 +16,16 @@ void fixture_require_kvm(void)
 	}
 }
 
+struct snapshot *fixture_main(int argc, char **argv, const char *arg_name)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s %s\n", argv[0], arg_name);
+		exit(2);
+	}
+	fixture_require_kvm();
+	return fixture_snapshot(argv[1], NULL);
+}
+
 struct snapshot *fixture_snapshot(const char *path, const struct layout_config *cfg)
 {
 	struct layout_config def = layout_config_default();

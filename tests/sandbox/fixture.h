@@ -9,6 +9,11 @@
  * 1) when it exists but KVM cannot be used. */
 void fixture_require_kvm(void);
 
+/* A sandbox test's start: with no argument, prints "usage: PROG ARG_NAME"
+ * and exits 2; then fixture_require_kvm(); returns the INIT snapshot of the
+ * ELF named by argv[1] (fixture_snapshot(argv[1], NULL)). */
+struct snapshot *fixture_main(int argc, char **argv, const char *arg_name);
+
 /* INIT snapshot of the ELF at `path` with `cfg` (NULL = defaults); exits 1
  * on failure. */
 struct snapshot *fixture_snapshot(const char *path, const struct layout_config *cfg);
@@ -35,6 +40,15 @@ struct sandbox *fixture_sandbox_at_snapshot(struct snapshot *elf, const struct s
  * environment variable `env` lists some (a comma-separated subset). Prints
  * "== name" before a section that runs. */
 bool fixture_section(const char *env, const char *name);
+
+/* Runs the statement(s) `...` as the test section `name` when
+ * fixture_section(env, name) says so. */
+#define FIXTURE_RUN(env, name, ...) \
+	do { \
+		if (fixture_section(env, name)) { \
+			__VA_ARGS__; \
+		} \
+	} while (0)
 
 /* fixture_config() with calls in `mode` and a 30 s deadline (ring-0 code is
  * emulated here, and slow). */

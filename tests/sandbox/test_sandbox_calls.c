@@ -173,12 +173,7 @@ static void test_cow_accounting(struct sandbox *sb)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
-	struct snapshot *snap = fixture_snapshot(argv[1], NULL);
+	struct snapshot *snap = fixture_main(argc, argv, "TESTGUEST_ELF");
 	struct sandbox_host_fn_def host_fns[] = {
 		{ .name = "host_add_one", .ret = SB_T_I64, .nparams = 1, .params = { SB_T_I64 },
 		  .fn = host_add_one },

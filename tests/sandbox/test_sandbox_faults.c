@@ -162,12 +162,7 @@ static void test_cross_thread_cancel(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
-	snap = fixture_snapshot(argv[1], NULL);
+	snap = fixture_main(argc, argv, "TESTGUEST_ELF");
 	test_faults();
 	test_cow_exhaustion(argv[1]);
 	test_deadline();

@@ -306,25 +306,15 @@ static void test_cross_strategy(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s REDTEAM_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
-	elf = fixture_snapshot(argv[1], NULL);
-	if (fixture_section("HOSTCOW_ONLY", "in_place"))
-		test_in_place();
-	if (fixture_section("HOSTCOW_ONLY", "ring0_guard"))
-		test_ring0_guard();
-	if (fixture_section("HOSTCOW_ONLY", "cross_strategy"))
-		test_cross_strategy();
-	for (unsigned st = 0; st < SANDBOX_RESTORE__COUNT; st++) {
-		if (fixture_section("HOSTCOW_ONLY", "ring0_tables"))
-			test_ring0_tables((enum sandbox_restore_strategy)st);
-		if (fixture_section("HOSTCOW_ONLY", "hot_pages"))
-			test_hot_pages((enum sandbox_restore_strategy)st);
-		if (fixture_section("HOSTCOW_ONLY", "reads_stay_light"))
-			test_reads_stay_light((enum sandbox_restore_strategy)st);
+	elf = fixture_main(argc, argv, "REDTEAM_ELF");
+	FIXTURE_RUN("HOSTCOW_ONLY", "in_place", test_in_place());
+	FIXTURE_RUN("HOSTCOW_ONLY", "ring0_guard", test_ring0_guard());
+	FIXTURE_RUN("HOSTCOW_ONLY", "cross_strategy", test_cross_strategy());
+	for (unsigned i = 0; i < SANDBOX_RESTORE__COUNT; i++) {
+		enum sandbox_restore_strategy st = (enum sandbox_restore_strategy)i;
+		FIXTURE_RUN("HOSTCOW_ONLY", "ring0_tables", test_ring0_tables(st));
+		FIXTURE_RUN("HOSTCOW_ONLY", "hot_pages", test_hot_pages(st));
+		FIXTURE_RUN("HOSTCOW_ONLY", "reads_stay_light", test_reads_stay_light(st));
 	}
 	snap_unref(elf);
 	return check_done();

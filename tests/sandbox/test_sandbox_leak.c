@@ -31,12 +31,7 @@ static unsigned count_maps(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
-	struct snapshot *snap = fixture_snapshot(argv[1], NULL);
+	struct snapshot *snap = fixture_main(argc, argv, "TESTGUEST_ELF");
 	struct sb_err err;
 	int64_t r;
 	/* One warm-up cycle: opens /dev/kvm once for the process. */

@@ -184,12 +184,7 @@ static void test_gate(enum sandbox_guest_mode mode)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
-	elf = fixture_snapshot(argv[1], NULL);
+	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
 	test_pt_area();
 	test_runtime_tables();
 	test_runtime_page();

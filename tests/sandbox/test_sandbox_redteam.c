@@ -566,30 +566,23 @@ out:
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
+	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
 	elf_path = argv[1];
-	elf = fixture_snapshot(argv[1], NULL);
-#define RUN(name, call) \
-	do { \
-		if (fixture_section("REDTEAM_ONLY", name)) { \
-			call; \
-		} \
-	} while (0)
-	RUN("in_pending", for (uint64_t m = 0; m < 4; m++) test_in_pending(m));
-	RUN("mmio_fragments", for (uint64_t m = 0; m < 4; m++) test_mmio(m));
-	RUN("ring0_msrs", test_ring0_msrs());
-	RUN("cpuid_faulting", test_cpuid_faulting());
-	RUN("movss_tf", { test_odd_end("rt_movss_done"); test_odd_end("rt_tf_done"); });
-	RUN("host_reply_tail", test_host_reply_tail());
-	RUN("call_too_big", test_call_too_big());
-	RUN("copy_page", test_copy_page());
-	RUN("other_scratch", test_other_scratch());
-	RUN("cancel_cow", test_cancel_cow());
-	RUN("kvm_writes", test_kvm_writes());
+	FIXTURE_RUN("REDTEAM_ONLY", "in_pending",
+		    for (uint64_t m = 0; m < 4; m++) test_in_pending(m));
+	FIXTURE_RUN("REDTEAM_ONLY", "mmio_fragments", for (uint64_t m = 0; m < 4; m++) test_mmio(m));
+	FIXTURE_RUN("REDTEAM_ONLY", "ring0_msrs", test_ring0_msrs());
+	FIXTURE_RUN("REDTEAM_ONLY", "cpuid_faulting", test_cpuid_faulting());
+	FIXTURE_RUN("REDTEAM_ONLY", "movss_tf", {
+		test_odd_end("rt_movss_done");
+		test_odd_end("rt_tf_done");
+	});
+	FIXTURE_RUN("REDTEAM_ONLY", "host_reply_tail", test_host_reply_tail());
+	FIXTURE_RUN("REDTEAM_ONLY", "call_too_big", test_call_too_big());
+	FIXTURE_RUN("REDTEAM_ONLY", "copy_page", test_copy_page());
+	FIXTURE_RUN("REDTEAM_ONLY", "other_scratch", test_other_scratch());
+	FIXTURE_RUN("REDTEAM_ONLY", "cancel_cow", test_cancel_cow());
+	FIXTURE_RUN("REDTEAM_ONLY", "kvm_writes", test_kvm_writes());
 	snap_unref(elf);
 	return check_done();
 }

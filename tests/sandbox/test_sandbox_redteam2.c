@@ -788,31 +788,23 @@ out:
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
+	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
 	elf_path = argv[1];
-	elf = fixture_snapshot(argv[1], NULL);
-#define RUN(name, call) \
-	do { \
-		if (fixture_section("REDTEAM2_ONLY", name)) { \
-			call; \
-		} \
-	} while (0)
-	RUN("snap_after_create", test_snap_after_create());
-	RUN("snap_after_restore", { test_snap_after_restore_segs(); test_snap_after_restore_kernel();
-				    test_snap_after_restore_layout(); });
-	RUN("snap_file", test_snap_file());
-	RUN("zero_page", test_zero_page());
-	RUN("gate_args", test_gate_args());
-	RUN("gate_ring0", test_gate_ring0());
-	RUN("msr_scan", test_msr_scan());
-	RUN("xcr0", test_xcr0());
-	RUN("dr7_gd", test_dr7());
-	RUN("restore_fails", test_restore_fails());
-	RUN("scratch_resize", test_scratch_resize());
+	FIXTURE_RUN("REDTEAM2_ONLY", "snap_after_create", test_snap_after_create());
+	FIXTURE_RUN("REDTEAM2_ONLY", "snap_after_restore", {
+		test_snap_after_restore_segs();
+		test_snap_after_restore_kernel();
+		test_snap_after_restore_layout();
+	});
+	FIXTURE_RUN("REDTEAM2_ONLY", "snap_file", test_snap_file());
+	FIXTURE_RUN("REDTEAM2_ONLY", "zero_page", test_zero_page());
+	FIXTURE_RUN("REDTEAM2_ONLY", "gate_args", test_gate_args());
+	FIXTURE_RUN("REDTEAM2_ONLY", "gate_ring0", test_gate_ring0());
+	FIXTURE_RUN("REDTEAM2_ONLY", "msr_scan", test_msr_scan());
+	FIXTURE_RUN("REDTEAM2_ONLY", "xcr0", test_xcr0());
+	FIXTURE_RUN("REDTEAM2_ONLY", "dr7_gd", test_dr7());
+	FIXTURE_RUN("REDTEAM2_ONLY", "restore_fails", test_restore_fails());
+	FIXTURE_RUN("REDTEAM2_ONLY", "scratch_resize", test_scratch_resize());
 	snap_unref(elf);
 	return check_done();
 }

@@ -493,13 +493,8 @@ static void test_files(void)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
+	elf_snap = fixture_main(argc, argv, "TESTGUEST_ELF");
 	setenv("TESTGUEST", argv[1], 1);
-	elf_snap = fixture_snapshot(argv[1], NULL);
 	test_state_round_trip();
 	test_generations_and_aba();
 	test_rewind_and_overflow(argv[1]);

@@ -222,12 +222,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	if (argc < 2) {
-		fprintf(stderr, "usage: %s TESTGUEST_ELF\n", argv[0]);
-		return 2;
-	}
-	fixture_require_kvm();
-	guest_elf = fixture_snapshot(argv[1], NULL);
+	guest_elf = fixture_main(argc, argv, "TESTGUEST_ELF");
 	test_light_restore();
 	test_same_and_other(guest_elf, SANDBOX_MODE_USER, "ring 3");
 	test_same_and_other(guest_elf, SANDBOX_MODE_KERNEL, "ring 0");
