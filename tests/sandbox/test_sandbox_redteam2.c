@@ -59,6 +59,28 @@ static struct sandbox *sandbox_with_snapshot(enum sandbox_guest_mode mode, struc
 	return fixture_sandbox_at_snapshot(elf, &c, s);
 }
 
+/* test(sb, s) on sandbox_with_snapshot(mode): skipped when the snapshot
+ * failed (a failed check already); both are freed after. */
+static void at_snapshot(enum sandbox_guest_mode mode,
+			void (*test)(struct sandbox *sb, struct snapshot *s))
+{
+	struct snapshot *s;
+	struct sandbox *sb = sandbox_with_snapshot(mode, &s);
+	if (s)
+		test(sb, s);
+	snap_unref(s);
+	sandbox_destroy(sb);
+}
+
+/* After a call that may have upset the vCPU: the sandbox is not broken
+ * and restores to `s` (a failed check, and false, if not). */
+static bool still_restores(struct sandbox *sb, struct snapshot *s)
+{
+	return check_true_at(sandbox_status(sb) != SANDBOX_BROKEN, "sandbox not broken", __FILE__,
+			     __LINE__) &&
+	       fixture_restore(sb, s);
+}
+
 static const struct same_call calls[] = {
 	{ "heap_sum", 1, 4 },	       { "read_generation", 0, 0 }, { "fpu_control", 1, 0 },
 	{ "scratch_next_free", 0, 0 }, { "touch_pages", 1, 2 },     { "heap_sum", 1, 4 },
@@ -553,18 +575,14 @@ struct msr_range {
 	uint32_t first, n;
 };
 
-static void test_msr_scan(void)
+static void test_msr_scan(struct sandbox *sb, struct snapshot *s)
 {
 	static const struct msr_range ranges[] = {
 		{ 0x0, 0x2000 },	  { 0xC0000000, 0x400 }, { 0xC0010000, 0x400 },
 		{ 0xC0011000, 0x100 }, { 0x4b564d00, 0x100 }, { 0x40000000, 0x100 },
 		{ 0xC0002000, 0x200 },
 	};
-	struct snapshot *s;
-	struct sandbox *sb = sandbox_with_snapshot(SANDBOX_MODE_KERNEL, &s);
 	struct sb_err err;
-	if (!s)
-		goto out;
 	struct {
 		uint64_t idx, old, new;
 	} found[512];
@@ -575,7 +593,7 @@ static void test_msr_scan(void)
 			if (sandbox_call(sb, "rt2_msr_scan", a, 2, &ret, &err)) {
 				fprintf(stderr, "  msr_scan: 0x%x..: %s\n", ranges[r].first + at, err.msg);
 				if (sandbox_status(sb) == SANDBOX_BROKEN)
-					goto out;
+					return;
 				fixture_restore(sb, s);
 				continue;
 			}
@@ -585,7 +603,7 @@ static void test_msr_scan(void)
 	}
 	fprintf(stderr, "  msr_scan: %u MSRs ring 0 can change\n", nfound);
 	if (!fixture_restore(sb, s))
-		goto out;
+		return;
 	CHECK(sandbox_last_restore(sb).full);
 	struct sandbox_config c = config(SANDBOX_MODE_KERNEL);
 	struct sandbox *fresh = fixture_sandbox(s, &c);
@@ -611,21 +629,14 @@ static void test_msr_scan(void)
 	}
 	fprintf(stderr, "  msr_scan: %u survive a full restore\n", survived);
 	sandbox_destroy(fresh);
-out:
-	snap_unref(s);
-	sandbox_destroy(sb);
 }
 
 /* ---- xcr0 ------------------------------------------------------------------------ */
 
-static void test_xcr0(void)
+static void test_xcr0(struct sandbox *sb, struct snapshot *s)
 {
-	struct snapshot *s;
-	struct sandbox *sb = sandbox_with_snapshot(SANDBOX_MODE_KERNEL, &s);
 	struct sb_err err;
 	uint64_t r = 0;
-	if (!s)
-		goto out;
 	static const uint64_t xcr0s[] = { 0x7, 0xE7, 0x3 };
 	for (size_t i = 0; i < sizeof xcr0s / sizeof xcr0s[0]; i++) {
 		for (uint64_t ymm = 0; ymm < 2; ymm++) {
@@ -633,10 +644,8 @@ static void test_xcr0(void)
 			fprintf(stderr, "  xcr0: XCR0 0x%llx%s: %s 0x%llx\n",
 				(unsigned long long)xcr0s[i], ymm ? " + YMM0" : "",
 				rc ? err.msg : "XGETBV", (unsigned long long)r);
-			if (!CHECK(sandbox_status(sb) != SANDBOX_BROKEN))
-				goto out;
-			if (!fixture_restore(sb, s))
-				goto out;
+			if (!still_restores(sb, s))
+				return;
 			char what[64];
 			snprintf(what, sizeof what, "xcr0 0x%llx%s", (unsigned long long)xcr0s[i],
 				 ymm ? " + ymm" : "");
@@ -655,21 +664,14 @@ static void test_xcr0(void)
 	}
 	snap_unref(su);
 	sandbox_destroy(u);
-out:
-	snap_unref(s);
-	sandbox_destroy(sb);
 }
 
 /* ---- dr7_gd ------------------------------------------------------------------------ */
 
-static void test_dr7(void)
+static void test_dr7(struct sandbox *sb, struct snapshot *s)
 {
-	struct snapshot *s;
-	struct sandbox *sb = sandbox_with_snapshot(SANDBOX_MODE_KERNEL, &s);
 	struct sb_err err;
 	uint64_t r = 0;
-	if (!s)
-		goto out;
 	/* DR0 on the dispatch entry (execute, L0 | G0), and GD. */
 	uint64_t dr7s[] = { 0x2403, 0x403, 0x2400 };
 	for (size_t i = 0; i < sizeof dr7s / sizeof dr7s[0]; i++) {
@@ -679,19 +681,14 @@ static void test_dr7(void)
 		int64_t sum = 0;
 		rc = call_i64_2(sb, "add", 2, 3, &sum, &err);
 		fprintf(stderr, "  dr7: the next call without a restore: %s\n", rc ? err.msg : "ok");
-		if (!CHECK(sandbox_status(sb) != SANDBOX_BROKEN))
-			goto out;
-		if (!fixture_restore(sb, s))
-			goto out;
+		if (!still_restores(sb, s))
+			return;
 		rc = call_i64_2(sb, "add", 2, 3, &sum, &err);
 		if (!CHECK(rc == 0 && sum == 5))
 			fprintf(stderr, "  dr7: add after the restore: %s\n", rc ? err.msg : "wrong");
 		fixture_restore(sb, s);
 		like_fresh(sb, s, "dr7");
 	}
-out:
-	snap_unref(s);
-	sandbox_destroy(sb);
 }
 
 /* ---- restore_fails --------------------------------------------------------------- */
@@ -800,9 +797,9 @@ int main(int argc, char **argv)
 	FIXTURE_RUN("REDTEAM2_ONLY", "zero_page", test_zero_page());
 	FIXTURE_RUN("REDTEAM2_ONLY", "gate_args", test_gate_args());
 	FIXTURE_RUN("REDTEAM2_ONLY", "gate_ring0", test_gate_ring0());
-	FIXTURE_RUN("REDTEAM2_ONLY", "msr_scan", test_msr_scan());
-	FIXTURE_RUN("REDTEAM2_ONLY", "xcr0", test_xcr0());
-	FIXTURE_RUN("REDTEAM2_ONLY", "dr7_gd", test_dr7());
+	FIXTURE_RUN("REDTEAM2_ONLY", "msr_scan", at_snapshot(SANDBOX_MODE_KERNEL, test_msr_scan));
+	FIXTURE_RUN("REDTEAM2_ONLY", "xcr0", at_snapshot(SANDBOX_MODE_KERNEL, test_xcr0));
+	FIXTURE_RUN("REDTEAM2_ONLY", "dr7_gd", at_snapshot(SANDBOX_MODE_KERNEL, test_dr7));
 	FIXTURE_RUN("REDTEAM2_ONLY", "restore_fails", test_restore_fails());
 	FIXTURE_RUN("REDTEAM2_ONLY", "scratch_resize", test_scratch_resize());
 	snap_unref(elf);
