@@ -42,6 +42,26 @@ static bool run(const struct scenario_set *set, const struct runner_hooks *h,
 	return CHECK_U64(rep->n_scenarios, set->n);
 }
 
+/* parse() then run() (h may be NULL): false, the set freed, when either
+ * fails (a failed check). */
+static bool parse_and_run(struct scenario_set *set, const char *text, const struct runner_hooks *h,
+			  struct run_report *rep)
+{
+	if (parse(set, text) && run(set, h, rep))
+		return true;
+	scenario_set_free(set);
+	return false;
+}
+
+/* The first n expectations of r passed; each that did not is printed. */
+static void check_expects_passed(const struct scenario_result *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!check_true_at(r->expects[i].passed, r->expects[i].text, __FILE__, __LINE__))
+			fprintf(stderr, "  %s: %s: %s\n", r->name, r->expects[i].text,
+				r->expects[i].why);
+}
+
 /* ---- a sandbox left alive at the end of an iteration ---------------------- */
 
 struct creates {
@@ -234,22 +254,21 @@ static void test_rows(void)
 	struct run_report rep;
 	/* "restore a" always follows a snapshot or "restore b": always the
 	 * other snapshot; the second "restore b" restores the same one */
-	if (!parse(&set, "[rows]\niterations = 3\nwarmup = 1\nstep = create\n"
-			 "step = call touch_pages(3u) as dirty\nstep = snapshot as a\n"
-			 "step = snapshot as b\nstep = repeat 2 {\nstep = restore a\n"
-			 "step = call touch_pages(3u) as dirty\nstep = call touch_pages(3u) as dirty\n"
-			 "step = restore b\nstep = restore b\nstep = }\nstep = call add(1, 2)\n"
-			 "step = destroy\n"
-			 "expect = dirty (steady).scratch_pages == 0\n"
-			 "expect = restore b (same snapshot).count == 4\n"
-			 "expect = restore b.count == 8\n"
-			 "expect = dirty.count == 10\n"
-			 "expect = call (first after restore).count == 6\n"
-			 "expect = dirty (steady).count == 5\n") ||
-	    !run(&set, NULL, &rep)) {
-		scenario_set_free(&set);
+	static const char ini[] =
+		"[rows]\niterations = 3\nwarmup = 1\nstep = create\n"
+		"step = call touch_pages(3u) as dirty\nstep = snapshot as a\n"
+		"step = snapshot as b\nstep = repeat 2 {\nstep = restore a\n"
+		"step = call touch_pages(3u) as dirty\nstep = call touch_pages(3u) as dirty\n"
+		"step = restore b\nstep = restore b\nstep = }\nstep = call add(1, 2)\n"
+		"step = destroy\n"
+		"expect = dirty (steady).scratch_pages == 0\n"
+		"expect = restore b (same snapshot).count == 4\n"
+		"expect = restore b.count == 8\n"
+		"expect = dirty.count == 10\n"
+		"expect = call (first after restore).count == 6\n"
+		"expect = dirty (steady).count == 5\n";
+	if (!parse_and_run(&set, ini, NULL, &rep))
 		return;
-	}
 	const struct scenario_result *r = &rep.scenarios[0];
 	CHECK(!r->failed);
 	static const struct {
@@ -296,9 +315,7 @@ static void test_rows(void)
 	CHECK(!scenario_result_penalty(r, &r->steps[1], &p)); /* first after create: none */
 	/* expectations: one row, all rows of a label, a kind with a row */
 	if (CHECK_U64(r->n_expects, 6)) {
-		for (size_t i = 0; i < 5; i++)
-			if (!CHECK(r->expects[i].passed))
-				fprintf(stderr, "  %s: %s\n", r->expects[i].text, r->expects[i].why);
+		check_expects_passed(r, 5);
 		CHECK(r->expects[2].got == 8);
 		CHECK(r->expects[3].got == 10);
 		CHECK(!r->expects[5].passed);
@@ -348,20 +365,19 @@ static void test_restore_stats(void)
 	struct run_report rep;
 	struct restore_seen seen = { 0 };
 	struct runner_hooks h = { .ctx = &seen, .between_steps = seen_restore };
-	if (!parse(&set, "[r]\niterations = 4\nwarmup = 1\nstep = create\n"
-			 "step = call touch_pages(3u) as dirty\nstep = snapshot as a\n"
-			 "step = snapshot as b\nstep = snapshot as c\n"
-			 "step = restore a\nstep = restore a\nstep = restore a\n"
-			 "step = restore b\nstep = call touch_pages(3u) as dirty\nstep = restore b\n"
-			 "step = restore c\nstep = call add(1, 2)\nstep = restore c\n"
-			 "step = restore c\nstep = destroy\n"
-			 "expect = restore b.full_restores == 6\n"
-			 "expect = restore a (same snapshot).pages_reset == 3\n"
-			 "expect = restore (same snapshot).full_restores == 3\n") ||
-	    !run(&set, &h, &rep)) {
-		scenario_set_free(&set);
+	static const char ini[] =
+		"[r]\niterations = 4\nwarmup = 1\nstep = create\n"
+		"step = call touch_pages(3u) as dirty\nstep = snapshot as a\n"
+		"step = snapshot as b\nstep = snapshot as c\n"
+		"step = restore a\nstep = restore a\nstep = restore a\n"
+		"step = restore b\nstep = call touch_pages(3u) as dirty\nstep = restore b\n"
+		"step = restore c\nstep = call add(1, 2)\nstep = restore c\n"
+		"step = restore c\nstep = destroy\n"
+		"expect = restore b.full_restores == 6\n"
+		"expect = restore a (same snapshot).pages_reset == 3\n"
+		"expect = restore (same snapshot).full_restores == 3\n";
+	if (!parse_and_run(&set, ini, &h, &rep))
 		return;
-	}
 	const struct scenario_result *r = &rep.scenarios[0];
 	CHECK(!r->failed);
 	static const struct {
@@ -406,9 +422,7 @@ static void test_restore_stats(void)
 		CHECK_U64(seen.pages[k], pages[k]);
 	}
 	if (CHECK_U64(r->n_expects, 3))
-		for (size_t i = 0; i < 3; i++)
-			if (!CHECK(r->expects[i].passed))
-				fprintf(stderr, "  %s: %s\n", r->expects[i].text, r->expects[i].why);
+		check_expects_passed(r, 3);
 	run_report_free(&rep);
 	scenario_set_free(&set);
 }
@@ -454,17 +468,18 @@ static void test_strategies(void)
 	struct run_report rep;
 	struct strategies_seen seen = { 0 };
 	struct runner_hooks h = { .ctx = &seen, .between_steps = seen_strategy };
-	if (!parse(&set, "[s]\nrestore_strategy = rewrite, host-cow\niterations = 3\nwarmup = 1\n"
-			 "sandboxes = 2\ndirtied_pages = 3\nstep = create\n"
-			 "step = call touch_pages(3u) as t\nstep = snapshot as b\n"
-			 "step = repeat 4 {\nstep = restore b\nstep = call touch_pages(3u) as t\n"
-			 "step = call touch_pages(3u) as t\nstep = }\n"
-			 "expect = t (steady).cow_faults == 0\n"
-			 "expect = restore b (same snapshot).bytes_copied > 0\n") ||
-	    !CHECK_U64(set.n, 2) || !run(&set, &h, &rep)) {
-		scenario_set_free(&set);
+	static const char ini[] =
+		"[s]\nrestore_strategy = rewrite, host-cow\niterations = 3\nwarmup = 1\n"
+		"sandboxes = 2\ndirtied_pages = 3\nstep = create\n"
+		"step = call touch_pages(3u) as t\nstep = snapshot as b\n"
+		"step = repeat 4 {\nstep = restore b\nstep = call touch_pages(3u) as t\n"
+		"step = call touch_pages(3u) as t\nstep = }\n"
+		"expect = t (steady).cow_faults == 0\n"
+		"expect = restore b (same snapshot).bytes_copied > 0\n";
+	if (!parse_and_run(&set, ini, &h, &rep))
 		return;
-	}
+	if (!CHECK_U64(set.n, 2))
+		goto out;
 	CHECK_U64(seen.wrong, 0);
 	/* 3 iterations x 2 sandboxes x 9 calls each */
 	CHECK_U64(seen.sandboxes[SANDBOX_RESTORE_REWRITE], 54);
@@ -476,10 +491,7 @@ static void test_strategies(void)
 		CHECK_STR(r->restore_strategy, i ? "host-cow" : "rewrite");
 		CHECK_U64(r->dirtied_pages, 3);
 		CHECK(!r->failed);
-		for (size_t k = 0; k < r->n_expects; k++)
-			if (!CHECK(r->expects[k].passed))
-				fprintf(stderr, "  %s: %s: %s\n", r->name, r->expects[k].text,
-					r->expects[k].why);
+		check_expects_passed(r, r->n_expects);
 		const struct step_stats *first = row(r, "t (first after restore)");
 		const struct step_stats *steady = row(r, "t (steady)");
 		const struct step_stats *same = row(r, "restore b (same snapshot)");
@@ -502,6 +514,7 @@ static void test_strategies(void)
 			else
 				CHECK(r->steps[k].cow_faults == 0);
 	}
+out:
 	run_report_free(&rep);
 	scenario_set_free(&set);
 }
