@@ -76,6 +76,8 @@ static void meta(FILE *f, const struct scenario_result *s)
 	if (s->dirtied_pages != SCENARIO_NONE)
 		fprintf(f, "<dt>pages re-dirtied per call</dt><dd>%" PRIu64 " (declared)</dd>",
 			s->dirtied_pages);
+	if (s->runs > 1)
+		fprintf(f, "<dt>runs</dt><dd>%u (--repeat; the figures pool them)</dd>", s->runs);
 	fprintf(f,
 		"<dt>iterations</dt><dd>%" PRIu64 " recorded (+%" PRIu64 " warm-up)</dd>"
 		"<dt>sandboxes</dt><dd>%" PRIu64 "</dd>"

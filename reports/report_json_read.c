@@ -170,26 +170,10 @@ static void restore_sums(struct hist *h, double mean, double stddev)
 	h->sum_sq = sum_sq;
 }
 
-static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
+/* A histogram_buckets array into h (emptied first): known buckets, in
+ * order, none empty. */
+static int read_buckets(struct jr *c, json_t *buckets, const char *path, struct hist *h)
 {
-	uint64_t count, overflow, min, max;
-	double mean, stddev;
-	if (get_u64(c, o, path, "count", &count) || get_u64(c, o, path, "overflow", &overflow) ||
-	    get_u64(c, o, path, "min_ns", &min) || get_u64(c, o, path, "max_ns", &max) ||
-	    get_real(c, o, path, "mean_ns", &mean) || get_real(c, o, path, "stddev_ns", &stddev))
-		return -1;
-	json_t *pct = get_typed(c, o, path, "percentiles_ns", JSON_OBJECT);
-	json_t *buckets = get_typed(c, o, path, "histogram_buckets", JSON_ARRAY);
-	if (!pct || !buckets)
-		return -1;
-	static const char *const pkeys[] = { "p50", "p90", "p99", "p99.9", "p99.99" };
-	uint64_t pwant[5];
-	char ppath[PATH_MAX_LEN];
-	subpath(ppath, sizeof ppath, "%s.percentiles_ns", path);
-	for (size_t i = 0; i < 5; i++)
-		if (get_u64(c, pct, ppath, pkeys[i], &pwant[i]))
-			return -1;
-
 	hist_init(h);
 	char bpath[PATH_MAX_LEN];
 	subpath(bpath, sizeof bpath, "%s.histogram_buckets", path);
@@ -226,6 +210,43 @@ static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
 		prev = bi;
 		hist_record_n(h, v[0], v[2]);
 	}
+	return 0;
+}
+
+/* The exact min and max of a non-empty h, checked against its buckets. */
+static int set_min_max(struct jr *c, const char *path, struct hist *h, uint64_t min, uint64_t max)
+{
+	if (hist_bucket_index(min) != hist_bucket_index(h->min_ns))
+		return fail(c, path, "min_ns", "%" PRIu64 " is not in the first bucket", min);
+	if (hist_bucket_index(max) != hist_bucket_index(h->max_ns) || max < min)
+		return fail(c, path, "max_ns", "%" PRIu64 " is not in the last bucket", max);
+	h->min_ns = min;
+	h->max_ns = max;
+	return 0;
+}
+
+static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
+{
+	uint64_t count, overflow, min, max;
+	double mean, stddev;
+	if (get_u64(c, o, path, "count", &count) || get_u64(c, o, path, "overflow", &overflow) ||
+	    get_u64(c, o, path, "min_ns", &min) || get_u64(c, o, path, "max_ns", &max) ||
+	    get_real(c, o, path, "mean_ns", &mean) || get_real(c, o, path, "stddev_ns", &stddev))
+		return -1;
+	json_t *pct = get_typed(c, o, path, "percentiles_ns", JSON_OBJECT);
+	json_t *buckets = get_typed(c, o, path, "histogram_buckets", JSON_ARRAY);
+	if (!pct || !buckets)
+		return -1;
+	static const char *const pkeys[] = { "p50", "p90", "p99", "p99.9", "p99.99" };
+	uint64_t pwant[5];
+	char ppath[PATH_MAX_LEN];
+	subpath(ppath, sizeof ppath, "%s.percentiles_ns", path);
+	for (size_t i = 0; i < 5; i++)
+		if (get_u64(c, pct, ppath, pkeys[i], &pwant[i]))
+			return -1;
+
+	if (read_buckets(c, buckets, path, h))
+		return -1;
 	if (h->count != count)
 		return fail(c, path, "count",
 			    "%" PRIu64 " but the histogram buckets hold %" PRIu64, count, h->count);
@@ -237,12 +258,8 @@ static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
 			return fail(c, path, min ? "min_ns" : "max_ns", "not 0 with count 0");
 		hist_init(h);
 	} else {
-		if (hist_bucket_index(min) != hist_bucket_index(h->min_ns))
-			return fail(c, path, "min_ns", "%" PRIu64 " is not in the first bucket", min);
-		if (hist_bucket_index(max) != hist_bucket_index(h->max_ns) || max < min)
-			return fail(c, path, "max_ns", "%" PRIu64 " is not in the last bucket", max);
-		h->min_ns = min;
-		h->max_ns = max;
+		if (set_min_max(c, path, h, min, max))
+			return -1;
 		h->overflow = overflow;
 		restore_sums(h, mean, stddev);
 	}
@@ -257,7 +274,53 @@ static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
 	return 0;
 }
 
-static int read_step(struct jr *c, json_t *o, const char *path, struct step_stats *st, int schema)
+/* Schema 5: a histogram per run, present when the scenario ran more than
+ * once; their counts add up to the row's. */
+static int read_runs(struct jr *c, json_t *o, const char *path, struct step_stats *st,
+		     uint64_t runs)
+{
+	json_t *arr = json_object_get(o, "runs");
+	if (runs <= 1)
+		return arr ? fail(c, path, "runs", "present, but the scenario ran once") : 0;
+	if (!arr)
+		return fail(c, path, "runs", "missing (the scenario ran %" PRIu64 " times)", runs);
+	if (!json_is_array(arr) || json_array_size(arr) != runs)
+		return fail(c, path, "runs", "not an array of %" PRIu64 " runs", runs);
+	st->runs = calloc(runs, sizeof *st->runs);
+	if (!st->runs)
+		return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
+	st->n_runs = runs;
+	uint64_t total = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		char rp[PATH_MAX_LEN];
+		subpath(rp, sizeof rp, "%s.runs[%zu]", path, i);
+		uint64_t count, min, max;
+		json_t *b;
+		struct hist *h = &st->runs[i];
+		if (!json_is_object(v))
+			return fail(c, rp, "", "not an object");
+		if (get_u64(c, v, rp, "count", &count) || get_u64(c, v, rp, "min_ns", &min) ||
+		    get_u64(c, v, rp, "max_ns", &max) ||
+		    !(b = get_typed(c, v, rp, "histogram_buckets", JSON_ARRAY)) ||
+		    read_buckets(c, b, rp, h))
+			return -1;
+		if (h->count != count)
+			return fail(c, rp, "count", "%" PRIu64 " but the histogram buckets hold %" PRIu64,
+				    count, h->count);
+		if (count && set_min_max(c, rp, h, min, max))
+			return -1;
+		total += count;
+	}
+	if (total != hist_count(&st->hist))
+		return fail(c, path, "runs", "their counts add up to %" PRIu64 ", not count %" PRIu64,
+			    total, hist_count(&st->hist));
+	return 0;
+}
+
+static int read_step(struct jr *c, json_t *o, const char *path, struct step_stats *st, int schema,
+		     uint64_t runs)
 {
 	char kind[16], variant[SCENARIO_VARIANT_NAME_MAX + 1];
 	if (!json_is_object(o))
@@ -285,7 +348,8 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 	if (strcmp(row, st->label) != 0)
 		return fail(c, path, "label", "'%s' is not the row name of step '%s' (want '%s')",
 			    st->label, st->step, row);
-	if (get_u64(c, o, path, "errors", &st->errors) || read_hist(c, o, path, &st->hist))
+	if (get_u64(c, o, path, "errors", &st->errors) || read_hist(c, o, path, &st->hist) ||
+	    read_runs(c, o, path, st, runs))
 		return -1;
 
 	char pp[PATH_MAX_LEN];
@@ -461,6 +525,12 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 		s->n_options++; /* owned from here on, freed on error */
 	}
 
+	uint64_t runs = 1;
+	if (schema >= 5 && get_u64(c, o, path, "runs", &runs))
+		return -1;
+	if (runs < 1 || runs > RESULTS_RUNS_MAX)
+		return fail(c, path, "runs", "%" PRIu64 " is not 1 to %d", runs, RESULTS_RUNS_MAX);
+	s->runs = (unsigned)runs;
 	if (get_u64(c, o, path, "iterations", &s->iterations) ||
 	    get_u64(c, o, path, "warmup", &s->warmup) ||
 	    get_u64(c, o, path, "sandboxes", &s->sandboxes) ||
@@ -502,7 +572,7 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 		return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
 	json_array_foreach(steps, i, v) {
 		subpath(sub, sizeof sub, "%s.steps[%zu]", path, i);
-		if (read_step(c, v, sub, &s->steps[i], schema))
+		if (read_step(c, v, sub, &s->steps[i], schema, runs))
 			return -1;
 		s->n_steps++;
 		for (size_t j = 0; j < i; j++)

@@ -63,6 +63,24 @@ static json_t *machine_json(struct jw *w, const struct machine_facts *m)
 	return o;
 }
 
+/* [[lower_ns, upper_ns, count], ...] of the non-empty buckets. */
+static json_t *buckets_json(struct jw *w, const struct hist *h)
+{
+	json_t *buckets = json_array();
+	struct hist_iter it;
+	struct hist_bucket b;
+	for (hist_iter_init(&it, h); buckets && hist_iter_next(&it, &b);) {
+		json_t *t = json_array();
+		push(w, buckets, t);
+		if (!t)
+			break;
+		push(w, t, ju64(w, "histogram_buckets", b.lower_ns));
+		push(w, t, ju64(w, "histogram_buckets", b.upper_ns));
+		push(w, t, ju64(w, "histogram_buckets", b.count));
+	}
+	return buckets;
+}
+
 /* Keys a schema added are written only for it and later ones: a report
  * read from an older schema is written back as it was. */
 static json_t *step_json(struct jw *w, const struct step_stats *st, const struct calibration *cal,
@@ -95,18 +113,20 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 		put_u64(w, p, "p99.99", s.p99_99_ns);
 	}
 
-	json_t *buckets = json_array();
-	put(w, o, "histogram_buckets", buckets);
-	struct hist_iter it;
-	struct hist_bucket b;
-	for (hist_iter_init(&it, &st->hist); buckets && hist_iter_next(&it, &b);) {
-		json_t *t = json_array();
-		push(w, buckets, t);
-		if (!t)
-			break;
-		push(w, t, ju64(w, "histogram_buckets", b.lower_ns));
-		push(w, t, ju64(w, "histogram_buckets", b.upper_ns));
-		push(w, t, ju64(w, "histogram_buckets", b.count));
+	put(w, o, "histogram_buckets", buckets_json(w, &st->hist));
+	if (schema >= 5 && st->n_runs > 1) {
+		json_t *runs = json_array();
+		put(w, o, "runs", runs);
+		for (size_t i = 0; runs && i < st->n_runs; i++) {
+			json_t *ro = json_object();
+			push(w, runs, ro);
+			if (!ro)
+				break;
+			put_u64(w, ro, "count", hist_count(&st->runs[i]));
+			put_u64(w, ro, "min_ns", hist_min(&st->runs[i]));
+			put_u64(w, ro, "max_ns", hist_max(&st->runs[i]));
+			put(w, ro, "histogram_buckets", buckets_json(w, &st->runs[i]));
+		}
 	}
 
 	json_t *pg = json_object();
@@ -197,6 +217,8 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc, int
 	put(w, o, "options", opts);
 	for (size_t i = 0; opts && i < sc->n_options; i++)
 		put_str(w, opts, sc->options[i].name, sc->options[i].value);
+	if (schema >= 5)
+		put_u64(w, o, "runs", sc->runs ? sc->runs : 1);
 	put_u64(w, o, "iterations", sc->iterations);
 	put_u64(w, o, "warmup", sc->warmup);
 	put_u64(w, o, "sandboxes", sc->sandboxes);

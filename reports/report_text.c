@@ -27,6 +27,8 @@ static void header(FILE *f, const struct scenario_result *s)
 		"   wall time:  %s s; resident set after: %s\n",
 		s->iterations, s->warmup, s->sandboxes, s->sandboxes == 1 ? "" : "es", heap, scratch,
 		wall, rss);
+	if (s->runs > 1)
+		fprintf(f, "   runs:       %u (--repeat; every figure below pools them)\n", s->runs);
 	fprintf(f, "   restore:    strategy %s", s->restore_strategy);
 	if (s->dirtied_pages != SCENARIO_NONE)
 		fprintf(f, "; %" PRIu64 " page%s re-dirtied per call (declared)", s->dirtied_pages,

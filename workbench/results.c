@@ -4,16 +4,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+void scenario_result_free(struct scenario_result *s)
+{
+	for (size_t k = 0; k < s->n_options; k++)
+		free(s->options[k].value);
+	free(s->options);
+	for (size_t k = 0; k < s->n_steps; k++)
+		free(s->steps[k].runs);
+	free(s->steps);
+	free(s->expects);
+	s->options = NULL;
+	s->steps = NULL;
+	s->expects = NULL;
+	s->n_options = s->n_steps = s->n_expects = 0;
+}
+
 void run_report_free(struct run_report *r)
 {
-	for (size_t i = 0; i < r->n_scenarios; i++) {
-		struct scenario_result *s = &r->scenarios[i];
-		for (size_t k = 0; k < s->n_options; k++)
-			free(s->options[k].value);
-		free(s->options);
-		free(s->steps);
-		free(s->expects);
-	}
+	for (size_t i = 0; i < r->n_scenarios; i++)
+		scenario_result_free(&r->scenarios[i]);
 	free(r->scenarios);
 	r->scenarios = NULL;
 	r->n_scenarios = 0;

@@ -27,10 +27,12 @@
 /* 2: rows per variant, post-restore penalties; 3: restore page statistics
  * (pages.full_restores, pages.pages_reset); 4: restore strategies
  * (restore_strategy, dirtied_pages per scenario; pages.cow_faults,
- * pages.bytes_copied, pages.pages_retained per row) */
-#define RESULTS_SCHEMA_VERSION 4
+ * pages.bytes_copied, pages.pages_retained per row); 5: repeated runs
+ * (runs per scenario, a histogram per run of each row) */
+#define RESULTS_SCHEMA_VERSION 5
 /* The oldest schema report_read_json() reads. */
 #define RESULTS_SCHEMA_OLDEST 3
+#define RESULTS_RUNS_MAX 1000 /* `snapbench run --repeat` at most */
 #define RESULTS_LABEL_MAX 96 /* a row name with the NUL */
 _Static_assert(RESULTS_LABEL_MAX > SCENARIO_ROW_NAME_MAX, "every row name fits a step_stats");
 _Static_assert(64 > SCENARIO_RUN_NAME_MAX, "every run name fits a scenario_result");
@@ -41,7 +43,13 @@ struct step_stats {
 	char step[RESULTS_LABEL_MAX];  /* the step label: "call add" */
 	enum scenario_step_kind kind;
 	enum scenario_variant variant;
-	struct hist hist;        /* latency of each execution (ns) */
+	struct hist hist;        /* latency of each execution (ns): every run pooled */
+	/* With repeated runs (scenario_result.runs > 1): the latencies of each
+	 * run apart, runs[i] of run i (malloc'd, n_runs == runs; NULL and 0
+	 * with one run, whose only histogram is `hist`). What compare resamples
+	 * to see the variance between runs. Freed by run_report_free. */
+	struct hist *runs;
+	size_t n_runs;
 	uint64_t errors;         /* executions that failed */
 	/* calls */
 	uint64_t scratch_pages;  /* scratch pages the guest took during the calls */
@@ -106,7 +114,13 @@ struct scenario_result {
 	size_t n_options;
 	struct step_stats *steps; /* one per distinct label, in first-use order */
 	size_t n_steps;
-	uint64_t iterations;      /* recorded iterations (after warm-up), all sandboxes */
+	uint64_t iterations;      /* recorded iterations (after warm-up), all sandboxes,
+				   * all runs */
+	/* How many times the scenario ran (`snapbench run --repeat N`), each
+	 * run a fresh start of it, the runs of a set interleaved (the whole
+	 * set once, then again). Rows, counters, iterations and wall time are
+	 * sums over the runs; each row keeps a histogram per run. 1: once. */
+	unsigned runs;
 	uint64_t warmup;
 	uint64_t sandboxes;
 	uint64_t heap_bytes;      /* the layout it ran with (for plots across scenarios) */
@@ -147,6 +161,8 @@ struct run_report {
 /* Free everything a report owns (arrays of scenarios, options, steps,
  * expectations); the struct itself is the caller's. */
 void run_report_free(struct run_report *r);
+/* Free what one scenario's result owns (options, steps, expectations). */
+void scenario_result_free(struct scenario_result *s);
 
 /* The step stats with this row name, or NULL. */
 const struct step_stats *scenario_result_step(const struct scenario_result *s, const char *label);

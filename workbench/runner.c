@@ -293,13 +293,33 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 	out->scenarios = calloc(set->n ? set->n : 1, sizeof *out->scenarios);
 	if (!out->scenarios)
 		return sb_errf(err, SB_E_NOMEM, "cannot allocate results");
-	for (size_t i = 0; i < set->n; i++) {
-		if (o->progress)
-			fprintf(stderr, "running %s (%zu of %zu)\n", set->items[i].name, i + 1, set->n);
-		int stopped = run_scenario(&set->items[i], o, &cal, &out->scenarios[i]);
-		out->n_scenarios++;
-		if (stopped)
-			break; /* between_steps said stop: the run ends here */
+	unsigned runs = o->repeat > 1 ? o->repeat : 1;
+	bool stopped = false;
+	for (unsigned run = 0; run < runs && !stopped; run++) {
+		for (size_t i = 0; i < set->n && !stopped; i++) {
+			if (o->progress && runs > 1)
+				fprintf(stderr, "running %s (%zu of %zu, run %u of %u)\n",
+					set->items[i].name, i + 1, set->n, run + 1, runs);
+			else if (o->progress)
+				fprintf(stderr, "running %s (%zu of %zu)\n", set->items[i].name, i + 1,
+					set->n);
+			if (run == 0) {
+				stopped = run_scenario(&set->items[i], o, &cal, &out->scenarios[i]);
+				out->scenarios[i].runs = 1;
+				out->n_scenarios++;
+				continue;
+			}
+			/* a later run: added into the first's result, judged again */
+			struct scenario_result again = { 0 };
+			stopped = run_scenario(&set->items[i], o, &cal, &again);
+			int rc = runner_repeat_add(&out->scenarios[i], &again, run, runs, err);
+			scenario_result_free(&again);
+			if (rc) {
+				run_report_free(out);
+				return -1;
+			}
+			runner_judge(&set->items[i], &out->scenarios[i]);
+		}
 	}
 	struct calibration after = { 0 };
 	struct sb_err ignored;

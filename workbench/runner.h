@@ -99,6 +99,10 @@ struct runner_hooks {
 struct runner_options {
 	bool progress;           /* draw a progress line on stderr */
 	const char *tool_version;
+	/* Run the whole set this many times (0 or 1: once): the set once,
+	 * then again, each scenario's runs added into one result with a
+	 * histogram per run of each row (results.h, runs). */
+	unsigned repeat;
 	struct runner_hooks hooks; /* zeroed = none */
 };
 

@@ -21,8 +21,17 @@ void runner_calibrate_sandbox(struct snapshot *base, const struct scenario *sc,
 			      struct calibration *cal);
 /* The sandbox configuration of every sandbox of scenario sc. */
 struct sandbox_config runner_sandbox_config(const struct scenario *sc);
-/* Add one sandbox's statistics into the scenario's. */
+/* Add one sandbox's statistics into the scenario's (rows by index). */
 void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n);
+/* Add one row's statistics (histogram and counters) into another's. */
+void runner_merge_row(struct step_stats *d, const struct step_stats *s);
+/* Repeated runs (runner_repeat.c): `into` holds runs 0 .. run-1 of a
+ * scenario (run 0 as runner ran it), `from` run `run` of `runs`; add it:
+ * rows by label (a row only some runs have gets empty histograms for the
+ * others), each row's histogram of the run kept apart. `from` is left
+ * as it was (free it). Returns 0, or -1 with err set (memory). */
+int runner_repeat_add(struct scenario_result *into, const struct scenario_result *from,
+		      unsigned run, unsigned runs, struct sb_err *err);
 
 /* What one execution of a step measured. */
 struct step_record {

@@ -36,28 +36,31 @@ void runner_account(struct step_stats *st, enum scenario_step_kind kind, const s
 	}
 }
 
+void runner_merge_row(struct step_stats *d, const struct step_stats *s)
+{
+	hist_merge(&d->hist, &s->hist);
+	d->errors += s->errors;
+	d->scratch_pages += s->scratch_pages;
+	d->exits += s->exits;
+	d->full_restores += s->full_restores;
+	d->pages_reset += s->pages_reset;
+	d->bytes_copied += s->bytes_copied;
+	d->pages_retained += s->pages_retained;
+	d->retain_dropped += s->retain_dropped;
+	d->cow_faults += s->cow_faults;
+	d->snapshots += s->snapshots;
+	d->pages_mapped += s->pages_mapped;
+	d->pages_copied += s->pages_copied;
+	d->pages_aliased += s->pages_aliased;
+	d->pt_pages += s->pt_pages;
+	d->zero_pages += s->zero_pages;
+	d->snapshot_bytes += s->snapshot_bytes;
+}
+
 void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n)
 {
-	for (size_t i = 0; i < n && i < r->n_steps; i++) {
-		struct step_stats *d = &r->steps[i];
-		hist_merge(&d->hist, &s[i].hist);
-		d->errors += s[i].errors;
-		d->scratch_pages += s[i].scratch_pages;
-		d->exits += s[i].exits;
-		d->full_restores += s[i].full_restores;
-		d->pages_reset += s[i].pages_reset;
-		d->bytes_copied += s[i].bytes_copied;
-		d->pages_retained += s[i].pages_retained;
-		d->retain_dropped += s[i].retain_dropped;
-		d->cow_faults += s[i].cow_faults;
-		d->snapshots += s[i].snapshots;
-		d->pages_mapped += s[i].pages_mapped;
-		d->pages_copied += s[i].pages_copied;
-		d->pages_aliased += s[i].pages_aliased;
-		d->pt_pages += s[i].pt_pages;
-		d->zero_pages += s[i].zero_pages;
-		d->snapshot_bytes += s[i].snapshot_bytes;
-	}
+	for (size_t i = 0; i < n && i < r->n_steps; i++)
+		runner_merge_row(&r->steps[i], &s[i]);
 }
 
 static bool row_used(const struct step_stats *st)
@@ -102,7 +105,7 @@ static bool gather(const struct scenario_expect *e, const struct scenario_result
 					     : strcmp(s->step, e->step) == 0;
 		if (!match || (e->variant != SCENARIO_VARIANT_NONE && s->variant != e->variant))
 			continue;
-		runner_merge_stats(&(struct scenario_result){ .steps = out, .n_steps = 1 }, s, 1);
+		runner_merge_row(out, s);
 		any = true;
 	}
 	return any;
@@ -146,6 +149,8 @@ static void format_value(char *buf, size_t n, enum scenario_metric m, double v)
 
 void runner_judge(const struct scenario *sc, struct scenario_result *r)
 {
+	free(r->expects); /* judged again after every run of a repeat */
+	r->n_expects = 0;
 	r->expects = calloc(sc->n_expects ? sc->n_expects : 1, sizeof *r->expects);
 	struct step_stats *merged = malloc(sizeof *merged); /* a histogram is 35 KB */
 	if (!r->expects || !merged) {

@@ -8,6 +8,7 @@
  *   older.json   schema_version 2 (before the restore page statistics)
  *   schema3.json schema_version 3 (before restore strategies: readable, as
  *                rewrite, without the counters schema 4 added)
+ *   schema4.json schema_version 4 (before repeated runs: readable, as one run)
  *   full.json    "restore base (same snapshot)" with one full restore more
  *                and 8 pages reset more (exact metrics: 2 regressions)
  *   sweep.json   a restore-strategy sweep (fixture_sweep) */
@@ -48,6 +49,8 @@ int main(int argc, char **argv)
 	rc |= save(argv[1], "older.json", &r);
 	r.schema_version = 3;
 	rc |= save(argv[1], "schema3.json", &r);
+	r.schema_version = 4;
+	rc |= save(argv[1], "schema4.json", &r);
 	r.schema_version = RESULTS_SCHEMA_VERSION;
 	struct step_stats *st = (struct step_stats *)scenario_result_step(&r.scenarios[0],
 									  "restore base (same snapshot)");

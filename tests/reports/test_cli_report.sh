@@ -32,8 +32,8 @@ expect 2 "unknown metric 'p42'" compare base.json same.json --threshold p42=3%
 expect 2 "usage: snapbench compare" compare --frobnicate base.json same.json
 expect 2 "absent.json: unable to open" compare base.json absent.json
 expect 2 "broken.json:1:21: not valid JSON" compare broken.json same.json
-expect 2 "newer.json: schema_version 5 is not supported (this snapbench reads schema_version 3 to 4)" compare base.json newer.json
-expect 2 "older.json: schema_version 2 is not supported (this snapbench reads schema_version 3 to 4); schema 2 has no restore page statistics (full_restores, pages_reset): run the scenarios again" compare older.json base.json
+expect 2 "newer.json: schema_version 6 is not supported (this snapbench reads schema_version 3 to 5)" compare base.json newer.json
+expect 2 "older.json: schema_version 2 is not supported (this snapbench reads schema_version 3 to 5); schema 2 has no restore page statistics (full_restores, pages_reset): run the scenarios again" compare older.json base.json
 # schema 3 (before restore strategies) is read; what it lacks is not judged
 expect 0 "0 regressions, 0 improved, 0 new" compare schema3.json base.json
 expect 0 "0 regressions, 0 improved, 0 new" compare base.json schema3.json
@@ -56,8 +56,8 @@ expect 2 "which report?" report
 expect 2 "unexpected argument 'more.json'" report base.json more.json
 expect 2 "usage: snapbench report" report --nope base.json
 expect 1 "absent.json: unable to open" report absent.json
-expect 1 "newer.json: schema_version 5 is not supported" report newer.json
-expect 1 "older.json: schema_version 2 is not supported (this snapbench reads schema_version 3 to 4); schema 2 has no restore page statistics" report older.json
+expect 1 "newer.json: schema_version 6 is not supported" report newer.json
+expect 1 "older.json: schema_version 2 is not supported (this snapbench reads schema_version 3 to 5); schema 2 has no restore page statistics" report older.json
 expect 0 "restore base (same snapshot)                1000        20       980         3160          3.160" report base.json
 expect 0 "restore:    strategy host-cow" report base.json
 expect 0 "" report base.json --html out.html --json out.json
@@ -69,6 +69,8 @@ else
 fi
 "$sb" report schema3.json --json out3.json >/dev/null 2>&1
 if cmp -s out3.json schema3.json; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a schema 3 report written again differs"; fi
+"$sb" report schema4.json --json out4.json >/dev/null 2>&1
+if cmp -s out4.json schema4.json && ! grep -q '"runs"' out4.json; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a schema 4 report written again differs"; fi
 out=$("$sb" report base.json --json out2.json 2>&1)
 if [ -z "$out" ] && cmp -s out2.json base.json; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --json alone printed text or differs"; fi
 expect 1 "/nonexistent/x.html" report base.json --html /nonexistent/x.html

@@ -141,7 +141,7 @@ static void test_golden_and_roundtrip(void)
 			     "            \"bytes_copied\": 6963200,\n"
 			     "            \"pages_retained\": 1200,\n");
 	CHECK_CONTAINS(json, "\"exits\": 4000,\n            \"cow_faults\": 3000,\n");
-	CHECK_CONTAINS(json, "\"schema_version\": 4,\n");
+	CHECK_CONTAINS(json, "\"schema_version\": 5,\n");
 	/* the strategy and the declared pages of each scenario */
 	CHECK_CONTAINS(json, "\"file\": \"scenarios/restore.ini\",\n      \"restore_strategy\": "
 			     "\"rewrite\",\n      \"dirtied_pages\": 3,\n");
@@ -176,16 +176,16 @@ static const struct bad_case bad_cases[] = {
 	{ "empty file", "", 0, 0, 0, "base.json:1:0: not valid JSON" },
 	{ "an array", "[1, 2]", 0, 0, 0, "base.json: not a JSON object" },
 	{ "duplicate key", "{\"a\": 1, \"a\": 2}", 0, 0, 0, "duplicate object key" },
-	{ "newer schema", 0, "", "schema_version", "5",
-	  "base.json: schema_version 5 is not supported (this snapbench reads schema_version 3 to "
-	  "4)" },
+	{ "newer schema", 0, "", "schema_version", "6",
+	  "base.json: schema_version 6 is not supported (this snapbench reads schema_version 3 to "
+	  "5)" },
 	{ "older schema (no restore statistics)", 0, "", "schema_version", "2",
 	  "base.json: schema_version 2 is not supported (this snapbench reads schema_version 3 to "
-	  "4); schema 2 has no restore page statistics (full_restores, pages_reset): run the "
+	  "5); schema 2 has no restore page statistics (full_restores, pages_reset): run the "
 	  "scenarios again" },
 	{ "older schema (rows not split)", 0, "", "schema_version", "1",
 	  "base.json: schema_version 1 is not supported (this snapbench reads schema_version 3 to "
-	  "4)" },
+	  "5)" },
 	{ "no schema", 0, "", "schema_version", 0, "base.json: schema_version: missing" },
 	{ "schema as text", 0, "", "schema_version", "\"1\"",
 	  "base.json: schema_version: not a number" },
@@ -440,6 +440,72 @@ static void test_long_option(void)
 	run_report_free(&r);
 }
 
+/* Repeated runs (schema 5): a histogram per run of each row survives write
+ * and read, the bytes written again are the same, and runs that do not
+ * add up to the row are refused with their path. */
+static void test_runs(void)
+{
+	struct run_report r, back;
+	fixture_report(&r, false);
+	struct scenario_result *s = &r.scenarios[0];
+	s->runs = 2;
+	for (size_t i = 0; i < s->n_steps; i++) {
+		struct step_stats *st = &s->steps[i];
+		st->runs = calloc(2, sizeof *st->runs);
+		if (!CHECK(st->runs != NULL))
+			return;
+		st->n_runs = 2;
+		/* run 1: the values up to the median; run 0: the rest */
+		hist_init(&st->runs[0]);
+		hist_init(&st->runs[1]);
+		uint64_t half = hist_count(&st->hist) / 2, seen = 0;
+		struct hist_iter it;
+		struct hist_bucket b;
+		for (hist_iter_init(&it, &st->hist); hist_iter_next(&it, &b);) {
+			uint64_t to1 = seen >= half ? 0 : b.count < half - seen ? b.count : half - seen;
+			if (to1)
+				hist_record_n(&st->runs[1], b.lower_ns, to1);
+			if (b.count - to1)
+				hist_record_n(&st->runs[0], b.lower_ns, b.count - to1);
+			seen += b.count;
+		}
+	}
+	char *json = fixture_json(&r);
+	char path[256];
+	snprintf(path, sizeof path, "%s/base.json", dir);
+	struct sb_err err = { 0 };
+	if (CHECK(json && write_file(path, json)) && CHECK_I64(report_read_json(&back, path, &err), 0)) {
+		CHECK_U64(back.scenarios[0].runs, 2);
+		CHECK_U64(back.scenarios[1].runs, 1);
+		const struct step_stats *st = &back.scenarios[0].steps[4];
+		if (CHECK_U64(st->n_runs, 2)) {
+			CHECK_U64(hist_count(&st->runs[0]) + hist_count(&st->runs[1]),
+				  hist_count(&st->hist));
+			CHECK_U64(hist_count(&st->runs[1]), hist_count(&st->hist) / 2);
+			CHECK_U64(hist_min(&st->runs[1]), hist_min(&r.scenarios[0].steps[4].runs[1]));
+		}
+		CHECK(back.scenarios[1].steps[0].runs == NULL);
+		char *again = fixture_json(&back);
+		if (CHECK(again != NULL))
+			CHECK_STR(again, json);
+		free(again);
+		run_report_free(&back);
+	} else {
+		fprintf(stderr, "  %s\n", err.msg);
+	}
+	CHECK_CONTAINS(json, "\"runs\": 2,\n      \"iterations\"");
+	/* three runs said, two given */
+	char *bad = json ? strstr(json, "\"runs\": 2,") : NULL;
+	if (CHECK(bad != NULL)) {
+		bad[8] = '3';
+		CHECK(write_file(path, json));
+		CHECK_I64(report_read_json(&back, path, &err), -1);
+		CHECK_CONTAINS(err.msg, "base.json: scenarios[0].steps[0].runs: not an array of 3 runs");
+	}
+	free(json);
+	run_report_free(&r);
+}
+
 int main(int argc, char **argv)
 {
 	src_dir = argc > 1 ? argv[1] : ".";
@@ -451,6 +517,7 @@ int main(int argc, char **argv)
 	test_malformed();
 	test_schema3();
 	test_long_option();
+	test_runs();
 	char path[300];
 	snprintf(path, sizeof path, "%s/base.json", dir);
 	unlink(path);

@@ -30,6 +30,11 @@ static void usage(FILE *f)
 		"                       in LIST's order), whatever the files' restore_strategy\n"
 		"                       says;\n"
 		"                       with more than one, each run is named 'NAME [STRATEGY]'\n"
+		"      --repeat N       run each file's scenarios N times (1 to 1000), the\n"
+		"                       file's whole set once, then again: one report with\n"
+		"                       a histogram per run of every row, so that\n"
+		"                       'snapbench compare' sees the variance between runs\n"
+		"                       (use it for CI gates: 'snapbench help compare')\n"
 		"      --json           write report.json (always done; accepted for scripts)\n"
 		"      --html           also write report.html\n"
 		"      --distribution   print each step's percentile distribution too\n"
@@ -48,6 +53,7 @@ struct run_args {
 	size_t n_only;
 	uint64_t strategies; /* --restore-strategy, packed; 0 = as the files say */
 	bool html, distribution, list, quiet;
+	unsigned repeat; /* --repeat; 0 = once */
 };
 
 /* Keep only the scenarios named with --only (all if none). */
@@ -157,6 +163,7 @@ int cmd_run(int argc, char **argv)
 		{ "distribution", no_argument, 0, 'd' },
 		{ "list", no_argument, 0, 'l' },         { "quiet", no_argument, 0, 'q' },
 		{ "restore-strategy", required_argument, 0, 's' },
+		{ "repeat", required_argument, 0, 'r' },
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -181,6 +188,20 @@ int cmd_run(int argc, char **argv)
 				fprintf(stderr, "snapbench run: --restore-strategy: %s\n", serr.msg);
 				return CLI_EXIT_USAGE;
 			}
+			break;
+		}
+		case 'r': {
+			char *end;
+			errno = 0;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || optarg[0] == '-' || n < 1 ||
+			    n > RESULTS_RUNS_MAX) {
+				fprintf(stderr, "snapbench run: --repeat: '%s' is not a number of runs "
+						"from 1 to %d\n",
+					optarg, RESULTS_RUNS_MAX);
+				return CLI_EXIT_USAGE;
+			}
+			a.repeat = (unsigned)n;
 			break;
 		}
 		case 'H': a.html = true; break;
@@ -243,7 +264,7 @@ int cmd_run(int argc, char **argv)
 	}
 
 	struct runner_options ro = { .progress = !a.quiet && isatty(STDERR_FILENO),
-				     .tool_version = SNAPBENCH_VERSION };
+				     .tool_version = SNAPBENCH_VERSION, .repeat = a.repeat };
 	rc = CLI_EXIT_FAIL;
 	for (size_t i = 0; i < nsets; i++) {
 		struct run_report r;

@@ -1,0 +1,78 @@
+/* runner_repeat.c — `snapbench run --repeat N`: the runs of a scenario
+ * added into one result, each row's histogram of each run kept apart
+ * (results.h: scenario_result.runs, step_stats.runs) so that compare can
+ * resample runs and see the variance between them. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "runner_internal.h"
+
+/* An empty histogram per run; run 0's is the row's own when `first`. */
+static int give_runs(struct step_stats *st, unsigned runs, bool first, struct sb_err *err)
+{
+	st->runs = malloc(runs * sizeof *st->runs);
+	if (!st->runs)
+		return sb_errf(err, SB_E_NOMEM, "out of memory for %u runs of '%s'", runs, st->label);
+	st->n_runs = runs;
+	for (unsigned i = 0; i < runs; i++)
+		hist_init(&st->runs[i]);
+	if (first)
+		st->runs[0] = st->hist;
+	return 0;
+}
+
+/* The row of `into` with from's label, appended (empty, no run yet) when
+ * no earlier run had it. */
+static struct step_stats *row_for(struct scenario_result *into, const struct step_stats *from,
+				  unsigned runs, struct sb_err *err)
+{
+	for (size_t i = 0; i < into->n_steps; i++)
+		if (strcmp(into->steps[i].label, from->label) == 0)
+			return &into->steps[i];
+	struct step_stats *n = realloc(into->steps, (into->n_steps + 1) * sizeof *n);
+	if (!n) {
+		sb_errf(err, SB_E_NOMEM, "out of memory adding row '%s'", from->label);
+		return NULL;
+	}
+	into->steps = n;
+	struct step_stats *st = &n[into->n_steps];
+	memset(st, 0, sizeof *st);
+	snprintf(st->label, sizeof st->label, "%s", from->label);
+	snprintf(st->step, sizeof st->step, "%s", from->step);
+	st->kind = from->kind;
+	st->variant = from->variant;
+	hist_init(&st->hist);
+	if (give_runs(st, runs, false, err))
+		return NULL;
+	into->n_steps++;
+	return st;
+}
+
+int runner_repeat_add(struct scenario_result *into, const struct scenario_result *from,
+		      unsigned run, unsigned runs, struct sb_err *err)
+{
+	if (run == 1)
+		for (size_t i = 0; i < into->n_steps; i++)
+			if (give_runs(&into->steps[i], runs, true, err))
+				return -1;
+	for (size_t i = 0; i < from->n_steps; i++) {
+		struct step_stats *d = row_for(into, &from->steps[i], runs, err);
+		if (!d)
+			return -1;
+		runner_merge_row(d, &from->steps[i]);
+		d->runs[run] = from->steps[i].hist;
+	}
+	into->runs = run + 1;
+	into->iterations += from->iterations;
+	into->wall_ns += from->wall_ns;
+	if (from->rss_bytes > into->rss_bytes)
+		into->rss_bytes = from->rss_bytes;
+	if ((from->failed || from->stopped) && !into->failed && !into->stopped) {
+		into->failed = from->failed;
+		into->stopped = from->stopped;
+		snprintf(into->error, sizeof into->error, "run %u of %u: %.480s", run + 1, runs,
+			 from->error);
+	}
+	return 0;
+}
