@@ -153,6 +153,49 @@ static double cdf_draw(const struct run_cdf *c, uint64_t r, struct cmp_rng *rng)
 	return cdf_rank(c, (uint64_t)k);
 }
 
+/* Acklam's rational approximation of the standard normal quantile
+ * (relative error below 1.2e-9), p in (0, 1). */
+double cmp_normal_quantile(double p)
+{
+	static const double a[] = { -3.969683028665376e+01, 2.209460984245205e+02,
+				    -2.759285104469687e+02, 1.383577518672690e+02,
+				    -3.066479806614716e+01, 2.506628277459239e+00 };
+	static const double b[] = { -5.447609879822406e+01, 1.615858368580409e+02,
+				    -1.556989798598866e+02, 6.680131188771972e+01,
+				    -1.328068155288572e+01 };
+	static const double c[] = { -7.784894002430293e-03, -3.223964580411365e-01,
+				    -2.400758277161838e+00, -2.549732539343734e+00,
+				    4.374664141464968e+00,  2.938163982698783e+00 };
+	static const double d[] = { 7.784695709041462e-03, 3.224671290700398e-01,
+				    2.445134137142996e+00, 3.754408661907416e+00 };
+	if (p <= 0)
+		return -INFINITY;
+	if (p >= 1)
+		return INFINITY;
+	if (p < 0.02425) {
+		double q = sqrt(-2 * log(p));
+		return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+		       ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+	}
+	if (p > 1 - 0.02425)
+		return -cmp_normal_quantile(1 - p);
+	double q = p - 0.5, r = q * q;
+	return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+	       (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+}
+
+void cmp_family_interval(const struct cmp_change *c, double confidence, size_t m, double *lo,
+			 double *hi)
+{
+	double alpha = 1 - confidence;
+	double f = cmp_normal_quantile(1 - alpha / (2 * (double)(m ? m : 1))) /
+		   cmp_normal_quantile(1 - alpha / 2);
+	double center = log1p(c->change);
+	/* in log(new / base), where a ratio's interval is about symmetric */
+	*lo = c->lo > -1 ? expm1(center - (center - log1p(c->lo)) * f) : -1;
+	*hi = expm1(center + (log1p(c->hi) - center) * f);
+}
+
 double cmp_beyond(const struct hist *h, double p)
 {
 	double n = (double)hist_count(h);
@@ -223,7 +266,7 @@ static const char *side_short(const struct cmp_side *in, double p, char *buf, si
 				 n == 1 ? "" : "s", CMP_MIN_SAMPLES);
 			return buf;
 		}
-		if (cmp_beyond(in->runs[i], p) < CMP_MIN_BEYOND) {
+		if (p > 50 && cmp_beyond(in->runs[i], p) < CMP_MIN_BEYOND) {
 			snprintf(buf, cap, "%.0f samples beyond p%g (need %d; %llu in all)",
 				 floor(cmp_beyond(in->runs[i], p)), p, CMP_MIN_BEYOND,
 				 (unsigned long long)n);

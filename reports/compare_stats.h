@@ -35,11 +35,11 @@
 
 #include "histogram.h"
 
-/* A percentile of one run needs this many samples beyond it (at or above
- * it for the median: n/2) to be compared; fewer and the tail value is
- * little more than the largest sample. */
+/* A tail percentile (p90, p99, ...) of one run needs this many samples
+ * beyond it to be compared; fewer and the tail value is little more than
+ * the largest sample. */
 #define CMP_MIN_BEYOND 10
-/* ... and the median this many samples at least. */
+/* ... and every percentile (the median too) this many samples at least. */
 #define CMP_MIN_SAMPLES 5
 #define CMP_RESAMPLES_DEFAULT 4000
 
@@ -56,6 +56,22 @@ struct cmp_change {
 	double change;      /* cur / base - 1 */
 	double lo, hi;      /* the interval of the change at the confidence asked */
 };
+
+/* The standard normal quantile (Acklam's approximation), p in (0, 1). */
+double cmp_normal_quantile(double p);
+
+/* An interval of c's change for one of m comparisons made together, such
+ * that all m hold with probability `confidence` (Bonferroni: each at
+ * 1 - (1 - confidence) / m). c's interval must be at `confidence`; it is
+ * widened about the estimate, in log(new / base), by the ratio of the
+ * normal quantiles of the two levels (z(1 - alpha/2m) / z(1 - alpha/2):
+ * 1.66 for 44 comparisons at 95 %). Reading the wider interval off the
+ * replicates instead would need ~40 m / alpha of them; and widening the
+ * percentile interval, not a standard deviation, keeps a few wild
+ * replicates (a tail percentile that sometimes lands in the body) from
+ * blowing it up. */
+void cmp_family_interval(const struct cmp_change *c, double confidence, size_t m, double *lo,
+			 double *hi);
 
 /* A small, fast, seedable generator (xoshiro256**). */
 struct cmp_rng {
@@ -80,8 +96,8 @@ double cmp_percentile(const struct hist *h, double p);
  * `confidence` (0.5 .. 0.9999). resamples 0 = CMP_RESAMPLES_DEFAULT.
  * Returns 0, or -1 when out of memory. out->enough is false, with the
  * estimates but no interval, when any run of either side has fewer than
- * CMP_MIN_SAMPLES samples or fewer than CMP_MIN_BEYOND beyond p, or its
- * estimate is 0. */
+ * CMP_MIN_SAMPLES samples, or (p above 50) fewer than CMP_MIN_BEYOND
+ * beyond p, or the base estimate is 0. */
 int cmp_percentile_change(const struct cmp_side *base, const struct cmp_side *cur, double p,
 			  double confidence, unsigned resamples, uint64_t seed,
 			  struct cmp_change *out);

@@ -1,186 +1,324 @@
-/* report_compare.c — compare a run with a baseline, metric by metric
- * (thresholds and verdicts in reports.h). */
+/* report_compare.c — compare a run with a baseline: every row's latency
+ * by bootstrap interval, its counters exactly, its structure (reports.h
+ * for the rules; compare_stats.c for the statistics; compare_check.c for
+ * the definitions and machines; compare_write.c for the output). */
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "report_util.h"
-#include "reports.h"
+#include "compare_internal.h"
+#include "compare_stats.h"
 
-static const struct {
-	const char *name, *unit;
-	double def; /* percent; < 0 = off */
-	bool fewer_is_worse;
-} metrics[COMPARE__COUNT] = {
-	[COMPARE_P50] = { "p50", "us", 10 },
-	[COMPARE_P90] = { "p90", "us", 15 },
-	[COMPARE_P99] = { "p99", "us", 25 },
-	[COMPARE_P99_9] = { "p99.9", "us", 50 },
-	[COMPARE_MEAN] = { "mean", "us", 10 },
-	[COMPARE_MAX] = { "max", "us", -1 },
-	[COMPARE_SCRATCH_PAGES] = { "scratch_pages", "per call", 0 },
-	[COMPARE_PAGES_COPIED] = { "pages_copied", "per snapshot", 0 },
-	[COMPARE_FULL_RESTORES] = { "full_restores", "per restore", 0 },
-	[COMPARE_PAGES_RESET] = { "pages_reset", "per restore", 0 },
-	[COMPARE_COW_FAULTS] = { "cow_faults", "per call", 0 },
-	[COMPARE_BYTES_COPIED] = { "bytes_copied", "per restore", 0 },
-	[COMPARE_PAGES_RETAINED] = { "pages_retained", "per restore", 0, true },
+static const char *const metric_names[COMPARE__METRICS + 1] = {
+	[COMPARE_P50] = "p50",
+	[COMPARE_P90] = "p90",
+	[COMPARE_P99] = "p99",
+	[COMPARE_P99_9] = "p99.9",
+	[COMPARE_ERRORS] = "errors",
+	[COMPARE_SCRATCH_PAGES] = "scratch_pages",
+	[COMPARE_COW_FAULTS] = "cow_faults",
+	[COMPARE_FULL_RESTORES] = "full_restores",
+	[COMPARE_PAGES_RESET] = "pages_reset",
+	[COMPARE_BYTES_COPIED] = "bytes_copied",
+	[COMPARE_PAGES_RETAINED] = "pages_retained",
+	[COMPARE_PAGES_COPIED] = "pages_copied",
+	[COMPARE_STRUCTURE] = "structure",
 };
+static const double metric_pct[] = { 50, 90, 99, 99.9 };
 
 const char *compare_metric_name(enum compare_metric m)
 {
-	return (unsigned)m < COMPARE__COUNT ? metrics[m].name : "?";
+	return (unsigned)m <= COMPARE__METRICS ? metric_names[m] : "?";
 }
 
-void compare_thresholds_default(struct compare_thresholds *t)
+const char *compare_verdict_name(enum compare_verdict v)
 {
-	for (size_t i = 0; i < COMPARE__COUNT; i++)
-		t->pct[i] = metrics[i].def;
+	static const char *const names[CMP__VERDICTS] = { "regressed", "improved", "within noise",
+							  "not enough data", "unchanged", "new" };
+	return (unsigned)v < CMP__VERDICTS ? names[v] : "?";
 }
 
-int compare_threshold_parse(struct compare_thresholds *t, const char *spec, struct sb_err *err)
+/* ---- noise bands ------------------------------------------------------------ */
+
+int compare_noise_parse(struct compare_options *o, const char *spec, struct sb_err *err)
 {
-	const char *eq = strchr(spec, '=');
-	if (!eq)
-		return sb_errf(err, SB_E_INVAL, "threshold '%s': expected METRIC=PERCENT%%", spec);
-	size_t nlen = (size_t)(eq - spec);
-	const char *val = eq + 1;
-	double pct;
-	if (strcmp(val, "off") == 0) {
-		pct = -1;
-	} else {
-		char *end;
-		pct = strtod(val, &end);
-		if (end == val || !(pct >= 0) || !isfinite(pct) ||
-		    (*end && strcmp(end, "%") != 0))
-			return sb_errf(err, SB_E_INVAL,
-				       "threshold '%s': '%s' is not a percentage >= 0 (like 20%%) "
-				       "or 'off'",
-				       spec, val);
-	}
-	bool any = false;
-	for (size_t i = 0; i < COMPARE__COUNT; i++) {
-		bool pages = i >= COMPARE_SCRATCH_PAGES; /* every page counter */
-		if ((nlen == 3 && strncmp(spec, "all", 3) == 0) ||
-		    (nlen == 5 && strncmp(spec, "pages", 5) == 0 && pages) ||
-		    (nlen == strlen(metrics[i].name) && strncmp(spec, metrics[i].name, nlen) == 0)) {
-			t->pct[i] = pct;
-			any = true;
+	if (o->n_noise == COMPARE_NOISE_MAX)
+		return sb_errf(err, SB_E_TOO_BIG, "at most %d noise bands", COMPARE_NOISE_MAX);
+	struct compare_noise n = { .metric = -1 };
+	const char *eq = strrchr(spec, '=');
+	const char *val = eq ? eq + 1 : spec;
+	if (eq) {
+		const char *colon = memrchr(spec, ':', (size_t)(eq - spec));
+		const char *m = colon ? colon + 1 : spec;
+		size_t mlen = (size_t)(eq - m);
+		if (colon) {
+			size_t rlen = (size_t)(colon - spec);
+			if (!rlen || rlen >= sizeof n.row)
+				return sb_errf(err, SB_E_INVAL, "noise '%s': the row before ':' is %s",
+					       spec, rlen ? "too long" : "empty");
+			memcpy(n.row, spec, rlen);
+		}
+		if (!(mlen == 3 && strncmp(m, "all", 3) == 0)) {
+			for (int k = COMPARE_P50; k <= COMPARE_P99_9; k++)
+				if (strlen(metric_names[k]) == mlen && strncmp(m, metric_names[k], mlen) == 0)
+					n.metric = k;
+			if (n.metric < 0)
+				return sb_errf(err, SB_E_INVAL,
+					       "noise '%s': unknown metric '%.*s' (one of p50, p90, p99, "
+					       "p99.9, all; counters are compared exactly)",
+					       spec, (int)mlen, m);
 		}
 	}
-	if (!any)
+	char *end;
+	n.pct = strtod(val, &end);
+	if (end == val || !(n.pct >= 0) || !isfinite(n.pct) || n.pct >= 1000 ||
+	    (*end && strcmp(end, "%") != 0))
 		return sb_errf(err, SB_E_INVAL,
-			       "threshold '%s': unknown metric '%.*s' (one of p50, p90, p99, p99.9, "
-			       "mean, max, scratch_pages, pages_copied, full_restores, pages_reset, "
-			       "cow_faults, bytes_copied, pages_retained, pages, all)",
-			       spec, (int)nlen, spec);
+			       "noise '%s': '%s' is not a percentage from 0 to 999 (like 5%%)", spec,
+			       val);
+	o->noise[o->n_noise++] = n;
 	return 0;
 }
 
-/* ---- the table ---------------------------------------------------------------- */
+static double noise_for(const struct compare_options *o, const struct step_stats *st,
+			enum compare_metric m)
+{
+	double pct = COMPARE_NOISE_DEFAULT_PCT;
+	for (size_t i = 0; i < o->n_noise; i++) {
+		const struct compare_noise *n = &o->noise[i];
+		if (n->metric >= 0 && n->metric != (int)m)
+			continue;
+		if (n->row[0] && strcmp(n->row, st->label) != 0 && strcmp(n->row, st->step) != 0)
+			continue;
+		pct = n->pct;
+	}
+	return pct;
+}
 
-struct tally {
-	FILE *out;
-	int regressions, improved, added;
+/* ---- items --------------------------------------------------------------------- */
+
+struct ctx {
+	const struct compare_options *o;
+	struct compare_result *r;
+	bool oom;
 };
 
-static void row(struct tally *t, const char *scenario, const char *step, const char *metric,
-		const char *base, const char *cur, const char *change, const char *limit,
-		const char *verdict)
+static struct compare_item *add(struct ctx *c, const char *scenario, const char *row,
+				enum compare_metric m, enum compare_verdict v)
 {
-	if (!t->out)
+	struct compare_result *r = c->r;
+	if (c->oom)
+		return NULL;
+	struct compare_item *n = realloc(r->items, (r->n_items + 1) * sizeof *n);
+	if (!n) {
+		c->oom = true;
+		return NULL;
+	}
+	r->items = n;
+	struct compare_item *it = &n[r->n_items++];
+	memset(it, 0, sizeof *it);
+	snprintf(it->scenario, sizeof it->scenario, "%s", scenario);
+	snprintf(it->row, sizeof it->row, "%s", row);
+	it->metric = m;
+	it->verdict = v;
+	r->count[v]++;
+	return it;
+}
+
+/* A structural finding: a missing row, a failed run, ... */
+__attribute__((format(printf, 5, 6))) static void structure(struct ctx *c, const char *scenario,
+							     const char *row,
+							     enum compare_verdict v,
+							     const char *fmt, ...)
+{
+	struct compare_item *it = add(c, scenario, row, COMPARE_STRUCTURE, v);
+	if (!it)
 		return;
-	fprintf(t->out, "%-24s %-38s %-26s %12s %12s %9s %6s  %s\n", scenario, step, metric, base,
-		cur, change, limit, verdict);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(it->why, sizeof it->why, fmt, ap);
+	va_end(ap);
 }
 
-static void judge(struct tally *t, const struct compare_thresholds *th, const char *scenario,
-		  const char *step, enum compare_metric m, double base, double cur)
+/* The seed of one item's bootstrap: the same item, the same interval. */
+static uint64_t seed_of(const char *scenario, const char *row, enum compare_metric m)
 {
-	double limit = th->pct[m];
-	double change = base > 0 ? (cur - base) / base * 100 : cur > 0 ? INFINITY : 0;
-	const char *verdict = "OK";
-	bool up = limit >= 0 && cur > base * (1 + limit / 100);
-	bool down = limit >= 0 && cur < base * (1 - limit / 100);
-	if (metrics[m].fewer_is_worse ? down : up) {
-		verdict = "REGRESSION";
-		t->regressions++;
-	} else if (up || down) {
-		verdict = "IMPROVED";
-		t->improved++;
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	for (const char *s = scenario; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	h = (h ^ 0xff) * 1099511628211ull;
+	for (const char *s = row; *s; s++)
+		h = (h ^ (uint8_t)*s) * 1099511628211ull;
+	return (h ^ (uint64_t)m) * 1099511628211ull;
+}
+
+/* The runs of a row: its per-run histograms, or its own one. */
+static const struct hist **runs_of(const struct step_stats *st, size_t *n)
+{
+	size_t k = st->n_runs > 1 ? st->n_runs : 1;
+	const struct hist **v = malloc(k * sizeof *v);
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < k; i++)
+		v[i] = st->n_runs > 1 ? &st->runs[i] : &st->hist;
+	*n = k;
+	return v;
+}
+
+static void latency(struct ctx *c, const char *sc, const struct step_stats *b,
+		    const struct step_stats *n)
+{
+	size_t nb, nc;
+	const struct hist **hb = runs_of(b, &nb), **hc = runs_of(n, &nc);
+	if (!hb || !hc) {
+		c->oom = true;
+		goto out;
 	}
-	char mname[48], b[32], c[32], ch[32], lim[16];
-	snprintf(mname, sizeof mname, "%s (%s)", metrics[m].name, metrics[m].unit);
-	snprintf(b, sizeof b, "%.3f", base);
-	snprintf(c, sizeof c, "%.3f", cur);
-	if (isinf(change))
-		snprintf(ch, sizeof ch, "+inf%%");
-	else
-		snprintf(ch, sizeof ch, "%+.1f%%", change);
-	if (limit < 0)
-		snprintf(lim, sizeof lim, "off");
-	else
-		snprintf(lim, sizeof lim, "%g%%", limit);
-	row(t, scenario, step, mname, b, c, ch, lim, verdict);
+	struct cmp_side sb = { hb, nb }, sc_ = { hc, nc };
+	for (enum compare_metric m = COMPARE_P50; m <= COMPARE_P99_9; m++) {
+		struct cmp_change ch;
+		if (cmp_percentile_change(&sb, &sc_, metric_pct[m], c->r->confidence, c->o->resamples,
+					  seed_of(sc, b->label, m), &ch)) {
+			c->oom = true;
+			break;
+		}
+		/* a tail without the samples to pin it is no finding: left out
+		 * (the median says "not enough data") */
+		if (!ch.enough && m != COMPARE_P50)
+			continue;
+		/* judged once all are known (judge_latency): within noise for now */
+		struct compare_item *it =
+			add(c, sc, b->label, m, ch.enough ? CMP_WITHIN_NOISE : CMP_NOT_ENOUGH_DATA);
+		if (!it)
+			break;
+		it->latency = true;
+		it->base = ch.base;
+		it->cur = ch.cur;
+		it->change = ch.change;
+		it->lo = ch.lo; /* at `confidence` alone; judge_latency widens it */
+		it->hi = ch.hi;
+		it->noise_pct = noise_for(c->o, b, m);
+		snprintf(it->why, sizeof it->why, "%s", ch.why);
+	}
+out:
+	free(hb);
+	free(hc);
 }
 
-/* A counter per execution of each row. */
-static void judge_per(struct tally *t, const struct compare_thresholds *th, const char *sc,
-		      const struct step_stats *b, enum compare_metric m, uint64_t vb, uint64_t nb,
-		      uint64_t vc, uint64_t nc)
+/* An exact counter per execution: any change counts. */
+static void exact(struct ctx *c, const char *sc, const char *row, enum compare_metric m,
+		  uint64_t vb, uint64_t nb, uint64_t vc, uint64_t nc)
 {
-	judge(t, th, sc, b->label, m, (double)vb / (double)nb, (double)vc / (double)nc);
+	if (!nb || !nc)
+		return;
+	double b = (double)vb / (double)nb, n = (double)vc / (double)nc;
+	bool fewer_is_worse = m == COMPARE_PAGES_RETAINED;
+	/* equal up to the rounding of the division */
+	bool same = fabs(n - b) <= 1e-12 * fmax(fabs(b), fabs(n));
+	enum compare_verdict v = same			    ? CMP_UNCHANGED
+				 : (n > b) != fewer_is_worse ? CMP_REGRESSED
+							     : CMP_IMPROVED;
+	struct compare_item *it = add(c, sc, row, m, v);
+	if (!it)
+		return;
+	it->base = b;
+	it->cur = n;
+	it->change = b > 0 ? n / b - 1 : 0;
 }
 
-/* counters4: both reports have the counters of schema 4. */
-static void compare_step(struct tally *t, const struct compare_thresholds *th, const char *sc,
-			 const struct step_stats *b, const struct step_stats *c, bool counters4)
+static void compare_row(struct ctx *c, const char *sc, const struct step_stats *b,
+			const struct step_stats *n, bool counters4)
 {
-	struct hist_summary hb, hc;
-	hist_summarize(&b->hist, &hb);
-	hist_summarize(&c->hist, &hc);
-	if (hb.count && !hc.count) {
-		row(t, sc, b->label, "count", "", "0", "", "", "MISSING (no executions)");
-		t->regressions++;
+	uint64_t cb = hist_count(&b->hist), cc = hist_count(&n->hist);
+	if ((cb || b->errors) && !cc && !n->errors) {
+		structure(c, sc, b->label, CMP_REGRESSED, "no executions in NEW (%" PRIu64 " in BASE)",
+			  cb);
 		return;
 	}
-	if (hb.count) {
-		const double vb[] = { (double)hb.p50_ns, (double)hb.p90_ns, (double)hb.p99_ns,
-				      (double)hb.p99_9_ns, hb.mean_ns, (double)hb.max_ns };
-		const double vc[] = { (double)hc.p50_ns, (double)hc.p90_ns, (double)hc.p99_ns,
-				      (double)hc.p99_9_ns, hc.mean_ns, (double)hc.max_ns };
-		for (size_t m = COMPARE_P50; m <= COMPARE_MAX; m++)
-			judge(t, th, sc, b->label, (enum compare_metric)m,
-			      report_round3(vb[m]) / 1000.0, report_round3(vc[m]) / 1000.0);
-	}
-	if (b->kind == SCENARIO_STEP_CALL && hb.count && hc.count) {
-		judge_per(t, th, sc, b, COMPARE_SCRATCH_PAGES, b->scratch_pages, hb.count,
-			  c->scratch_pages, hc.count);
+	/* errors per execution, failed ones included */
+	exact(c, sc, b->label, COMPARE_ERRORS, b->errors, cb + b->errors, n->errors, cc + n->errors);
+	if (cb && cc)
+		latency(c, sc, b, n);
+	if (b->kind == SCENARIO_STEP_CALL) {
+		exact(c, sc, b->label, COMPARE_SCRATCH_PAGES, b->scratch_pages, cb, n->scratch_pages,
+		      cc);
 		if (counters4)
-			judge_per(t, th, sc, b, COMPARE_COW_FAULTS, b->cow_faults, hb.count,
-				  c->cow_faults, hc.count);
+			exact(c, sc, b->label, COMPARE_COW_FAULTS, b->cow_faults, cb, n->cow_faults, cc);
 	}
-	/* a full restore where a light one was is a regression at 0% */
-	if (b->kind == SCENARIO_STEP_RESTORE && hb.count && hc.count) {
-		judge_per(t, th, sc, b, COMPARE_FULL_RESTORES, b->full_restores, hb.count,
-			  c->full_restores, hc.count);
-		judge_per(t, th, sc, b, COMPARE_PAGES_RESET, b->pages_reset, hb.count,
-			  c->pages_reset, hc.count);
+	if (b->kind == SCENARIO_STEP_RESTORE) {
+		exact(c, sc, b->label, COMPARE_FULL_RESTORES, b->full_restores, cb, n->full_restores,
+		      cc);
+		exact(c, sc, b->label, COMPARE_PAGES_RESET, b->pages_reset, cb, n->pages_reset, cc);
 		if (counters4) {
-			judge_per(t, th, sc, b, COMPARE_BYTES_COPIED, b->bytes_copied, hb.count,
-				  c->bytes_copied, hc.count);
-			judge_per(t, th, sc, b, COMPARE_PAGES_RETAINED, b->pages_retained,
-				  hb.count, c->pages_retained, hc.count);
+			exact(c, sc, b->label, COMPARE_BYTES_COPIED, b->bytes_copied, cb,
+			      n->bytes_copied, cc);
+			exact(c, sc, b->label, COMPARE_PAGES_RETAINED, b->pages_retained, cb,
+			      n->pages_retained, cc);
 		}
 	}
-	if (b->snapshots && c->snapshots)
-		judge(t, th, sc, b->label, COMPARE_PAGES_COPIED,
-		      (double)b->pages_copied / (double)b->snapshots,
-		      (double)c->pages_copied / (double)c->snapshots);
+	exact(c, sc, b->label, COMPARE_PAGES_COPIED, b->pages_copied, b->snapshots, n->pages_copied,
+	      n->snapshots);
 }
 
-static const struct scenario_result *find_scenario(const struct run_report *r, const char *name)
+/* Every failed expectation and a failed run of NEW is a regression,
+ * whether or not BASE has the scenario. */
+static void failures(struct ctx *c, const struct scenario_result *n)
+{
+	if (n->failed)
+		structure(c, n->name, "-", CMP_REGRESSED, "the run failed: %.120s", n->error);
+	for (size_t i = 0; i < n->n_expects; i++)
+		if (!n->expects[i].passed)
+			structure(c, n->name, n->expects[i].text, CMP_REGRESSED,
+				  "expectation failed%s%.120s", n->expects[i].why[0] ? ": " : "",
+				  n->expects[i].why);
+}
+
+static void compare_scenario(struct ctx *c, const struct scenario_result *b,
+			     const struct scenario_result *n, bool counters4)
+{
+	failures(c, n);
+	for (size_t i = 0; i < b->n_steps; i++) {
+		const struct step_stats *ns = scenario_result_step(n, b->steps[i].label);
+		if (ns)
+			compare_row(c, b->name, &b->steps[i], ns, counters4);
+		else
+			structure(c, b->name, b->steps[i].label, CMP_REGRESSED, "row missing from NEW");
+	}
+	for (size_t i = 0; i < n->n_steps; i++)
+		if (!scenario_result_step(b, n->steps[i].label))
+			structure(c, n->name, n->steps[i].label, CMP_NEW, "row only in NEW");
+}
+
+/* Every latency item with enough data, judged together: their intervals
+ * hold all at once with the confidence asked (cmp_family_interval), so
+ * that comparing 40 rows of two identical runs does not find the one in
+ * 20 that a 95 % interval each would. */
+static void judge_latency(struct compare_result *r)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < r->n_items; i++)
+		m += r->items[i].latency && r->items[i].verdict == CMP_WITHIN_NOISE;
+	r->family = m;
+	for (size_t i = 0; i < r->n_items; i++) {
+		struct compare_item *it = &r->items[i];
+		if (!it->latency || it->verdict != CMP_WITHIN_NOISE)
+			continue;
+		struct cmp_change ch = { .change = it->change, .lo = it->lo, .hi = it->hi };
+		cmp_family_interval(&ch, r->confidence, m, &it->lo, &it->hi);
+		double noise = it->noise_pct / 100;
+		enum compare_verdict v = it->lo > noise	  ? CMP_REGRESSED
+					 : it->hi < -noise ? CMP_IMPROVED
+							   : CMP_WITHIN_NOISE;
+		r->count[it->verdict]--;
+		r->count[v]++;
+		it->verdict = v;
+	}
+}
+
+const struct scenario_result *compare_find_scenario(const struct run_report *r, const char *name)
 {
 	for (size_t i = 0; i < r->n_scenarios; i++)
 		if (strcmp(r->scenarios[i].name, name) == 0)
@@ -188,93 +326,59 @@ static const struct scenario_result *find_scenario(const struct run_report *r, c
 	return NULL;
 }
 
-/* Every failed expectation of a scenario in the new run is a regression,
- * whether or not the baseline has the scenario. */
-static void failed_expects(struct tally *t, const struct scenario_result *c)
+static unsigned most_runs(const struct run_report *r)
 {
-	for (size_t i = 0; i < c->n_expects; i++) {
-		if (c->expects[i].passed)
-			continue;
-		char got[32];
-		snprintf(got, sizeof got, "%.3f", c->expects[i].got);
-		row(t, c->name, c->expects[i].text, "expectation", "", got, "", "",
-		    "REGRESSION (expectation failed)");
-		t->regressions++;
-	}
-}
-
-static void compare_scenario(struct tally *t, const struct compare_thresholds *th,
-			     const struct scenario_result *b, const struct scenario_result *c,
-			     bool counters4)
-{
-	if (c->failed) {
-		row(t, c->name, "-", "run", b->failed ? "failed" : "ok", "failed", "", "",
-		    "REGRESSION (the run failed)");
-		t->regressions++;
-	}
-	for (size_t i = 0; i < b->n_steps; i++) {
-		const struct step_stats *cs = scenario_result_step(c, b->steps[i].label);
-		if (!cs) {
-			row(t, b->name, b->steps[i].label, "step", "present", "absent", "", "",
-			    "MISSING");
-			t->regressions++;
-			continue;
-		}
-		compare_step(t, th, b->name, &b->steps[i], cs, counters4);
-	}
-	for (size_t i = 0; i < c->n_steps; i++) {
-		if (scenario_result_step(b, c->steps[i].label))
-			continue;
-		row(t, c->name, c->steps[i].label, "step", "absent", "present", "", "", "NEW");
-		t->added++;
-	}
-	failed_expects(t, c);
+	unsigned m = 1;
+	for (size_t i = 0; i < r->n_scenarios; i++)
+		if (r->scenarios[i].runs > m)
+			m = r->scenarios[i].runs;
+	return m;
 }
 
 int report_compare(const struct run_report *base, const struct run_report *cur,
-		   const struct compare_thresholds *th, FILE *out)
+		   const struct compare_options *o, struct compare_result *out, struct sb_err *err)
 {
-	struct compare_thresholds def;
-	if (!th) {
-		compare_thresholds_default(&def);
-		th = &def;
+	static const struct compare_options defaults = { 0 };
+	if (!o)
+		o = &defaults;
+	memset(out, 0, sizeof *out);
+	out->confidence = o->confidence > 0 ? o->confidence : COMPARE_CONFIDENCE_DEFAULT;
+	out->base_runs = most_runs(base);
+	out->cur_runs = most_runs(cur);
+	if (compare_check(base, cur, o, out, err)) {
+		compare_result_free(out);
+		return -1;
 	}
-	struct tally t = { .out = out };
-	row(&t, "scenario", "step", "metric", "base", "new", "change", "limit", "verdict");
+	struct ctx c = { .o = o, .r = out };
+	bool counters4 = base->schema_version >= 4 && cur->schema_version >= 4;
 	for (size_t i = 0; i < base->n_scenarios; i++) {
 		const struct scenario_result *b = &base->scenarios[i];
-		const struct scenario_result *c = find_scenario(cur, b->name);
-		if (!c) {
-			row(&t, b->name, "-", "scenario", "present", "absent", "", "", "MISSING");
-			t.regressions++;
-			continue;
-		}
-		compare_scenario(&t, th, b, c, base->schema_version >= 4 && cur->schema_version >= 4);
+		const struct scenario_result *n = compare_find_scenario(cur, b->name);
+		if (n)
+			compare_scenario(&c, b, n, counters4);
+		else
+			structure(&c, b->name, "-", CMP_REGRESSED, "scenario missing from NEW");
 	}
 	for (size_t i = 0; i < cur->n_scenarios; i++) {
-		if (find_scenario(base, cur->scenarios[i].name))
+		const struct scenario_result *n = &cur->scenarios[i];
+		if (compare_find_scenario(base, n->name))
 			continue;
-		row(&t, cur->scenarios[i].name, "-", "scenario", "absent", "present", "", "", "NEW");
-		t.added++;
-		if (cur->scenarios[i].failed) {
-			row(&t, cur->scenarios[i].name, "-", "run", "", "failed", "", "",
-			    "REGRESSION (the run failed)");
-			t.regressions++;
-		}
-		failed_expects(&t, &cur->scenarios[i]);
+		structure(&c, n->name, "-", CMP_NEW, "scenario only in NEW");
+		failures(&c, n);
 	}
-	if (out) {
-		fprintf(out, "\n%d regression%s, %d improved, %d new; limits:", t.regressions,
-			t.regressions == 1 ? "" : "s", t.improved, t.added);
-		for (size_t m = 0; m < COMPARE__COUNT; m++) {
-			if (th->pct[m] < 0)
-				fprintf(out, " %s off", metrics[m].name);
-			else
-				fprintf(out, " %s %g%%", metrics[m].name, th->pct[m]);
-		}
-		fputc('\n', out);
-		if (fflush(out) || ferror(out))
-			return -1;
+	if (c.oom) {
+		compare_result_free(out);
+		return sb_errf(err, SB_E_NOMEM, "compare: out of memory");
 	}
-	return t.regressions;
+	judge_latency(out);
+	return 0;
+}
+
+void compare_result_free(struct compare_result *r)
+{
+	free(r->items);
+	for (size_t i = 0; i < r->n_warnings; i++)
+		free(r->warnings[i]);
+	free(r->warnings);
+	memset(r, 0, sizeof *r);
 }

@@ -108,60 +108,143 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err);
 
 /* ---- compare ------------------------------------------------------------------- */
 
+/* `snapbench compare`: is NEW slower than BASE? Scenarios are matched by
+ * name, rows by label.
+ *
+ * Latency (per row): the relative change of the median, and of p90, p99
+ * and p99.9 when every run of both sides has CMP_MIN_BEYOND (10) samples
+ * beyond the percentile, with a bootstrap interval at `confidence`
+ * (compare_stats.h: one run a side, or several with `run --repeat`, whose
+ * runs are resampled so the variance between runs is part of the interval).
+ * The confidence is family-wise: the intervals of all the latency
+ * comparisons with enough data hold together with that probability
+ * (Bonferroni; cmp_family_interval), so the chance that a comparison of
+ * two identical runs flags anything stays near 1 - confidence, however
+ * many rows the scenarios have.
+ * Verdict: REGRESSED when the whole interval lies above +noise, IMPROVED
+ * when it lies below -noise, NOT ENOUGH DATA when a side has too few
+ * samples, else WITHIN NOISE. The noise band is 5 % unless --noise says
+ * otherwise for the metric, the row, or both.
+ *
+ * Exact (per execution, no noise band): errors per execution (every row),
+ * scratch_pages and cow_faults per call, full_restores, pages_reset,
+ * bytes_copied and pages_retained per restore, pages_copied per snapshot.
+ * Any increase is REGRESSED (for pages_retained: any decrease), the other
+ * way IMPROVED, equal UNCHANGED. Counters a schema-3 report lacks are not
+ * judged against it.
+ *
+ * Structure: a scenario or row of BASE missing from NEW, a scenario that
+ * failed in NEW and every expectation that failed in NEW are REGRESSED;
+ * scenarios and rows only NEW has are NEW (not judged).
+ *
+ * Before any of it: the definitions of the scenarios both runs have must
+ * be the same (every option as the run echoed it, but description, expect,
+ * iterations and duration, which change how many samples there are, not
+ * what they measure): else compare refuses (report_compare returns -1 and
+ * says which option of which scenario differs) unless `force`. Different
+ * machines, kernels, hypervisors or builds give a warning each (none with
+ * `force`).
+ */
+enum compare_verdict {
+	CMP_REGRESSED,
+	CMP_IMPROVED,
+	CMP_WITHIN_NOISE,
+	CMP_NOT_ENOUGH_DATA,
+	CMP_UNCHANGED, /* an exact counter, equal */
+	CMP_NEW,       /* only NEW has it: not judged */
+	CMP__VERDICTS
+};
+
 enum compare_metric {
 	COMPARE_P50,
 	COMPARE_P90,
 	COMPARE_P99,
 	COMPARE_P99_9,
-	COMPARE_MEAN,
-	COMPARE_MAX,
-	COMPARE_SCRATCH_PAGES, /* scratch_pages per execution of a call step */
-	COMPARE_PAGES_COPIED,  /* pages_copied per snapshot of a snapshot step */
-	COMPARE_FULL_RESTORES, /* full_restores per execution of a restore step
-				* (the share of full restores, 0 to 1) */
-	COMPARE_PAGES_RESET,   /* pages_reset per execution of a restore step */
-	COMPARE_COW_FAULTS,    /* cow_faults per execution of a call step */
-	COMPARE_BYTES_COPIED,  /* bytes_copied per execution of a restore step */
-	COMPARE_PAGES_RETAINED, /* pages_retained per execution of a restore step;
-				 * fewer is the regression (more faults follow) */
-	COMPARE__COUNT
+	COMPARE_ERRORS,        /* errors per execution */
+	COMPARE_SCRATCH_PAGES, /* per execution of a call step */
+	COMPARE_COW_FAULTS,    /* per execution of a call step */
+	COMPARE_FULL_RESTORES, /* per execution of a restore step (0 to 1) */
+	COMPARE_PAGES_RESET,   /* per execution of a restore step */
+	COMPARE_BYTES_COPIED,  /* per execution of a restore step */
+	COMPARE_PAGES_RETAINED, /* per execution of a restore step; fewer is worse */
+	COMPARE_PAGES_COPIED,  /* per snapshot of a snapshot step */
+	COMPARE__METRICS,
+	COMPARE_STRUCTURE = COMPARE__METRICS /* a missing row, a failed run, ... */
 };
 
-/* Allowed increase in percent per metric; a negative value turns the
- * metric off (it is still printed, never judged).
- * Defaults (compare_thresholds_default):
- *   p50 10%, p90 15%, p99 25%, p99.9 50%, mean 10%, max off,
- *   scratch_pages 0%, pages_copied 0%, full_restores 0%, pages_reset 0%,
- *   cow_faults 0%, bytes_copied 0%, pages_retained 0%
- *   (the page counters are compared exactly).
- * A value above base * (1 + limit/100) is a REGRESSION; one below
- * base * (1 - limit/100) is IMPROVED (for 0%: any increase / decrease);
- * pages_retained the other way round (fewer pages kept writable: more
- * faults). The counters schema 4 added (cow_faults, bytes_copied,
- * pages_retained) are not judged when either report is of schema 3. */
-struct compare_thresholds {
-	double pct[COMPARE__COUNT];
-};
-
-/* "p50", "p99.9", "scratch_pages", ... */
+/* "p50", "p99.9", "errors", "scratch_pages", ...; "structure" */
 const char *compare_metric_name(enum compare_metric m);
-void compare_thresholds_default(struct compare_thresholds *t);
-/* Apply "METRIC=P%" (the % is optional) or "METRIC=off". METRIC is a
- * metric name, "pages" (every page counter: scratch_pages, pages_copied,
- * full_restores, pages_reset, cow_faults, bytes_copied, pages_retained) or
- * "all" (every metric).
- * Returns 0, or -1 with err set. */
-int compare_threshold_parse(struct compare_thresholds *t, const char *spec, struct sb_err *err);
+/* "regressed", "improved", "within noise", "not enough data", "unchanged", "new" */
+const char *compare_verdict_name(enum compare_verdict v);
 
-/* Compare `cur` with `base`: scenarios matched by name, steps by label.
- * Prints a table to `out` (NULL: print nothing): scenario, step, metric,
- * base, new, change %, limit, verdict (OK, REGRESSION, IMPROVED, NEW,
- * MISSING, FAILED), then a summary line. Regressions: a metric above its
- * limit, a scenario or step of base missing from cur, a scenario that
- * failed in cur, each failed expectation in cur. NEW scenarios and steps
- * are informational. Returns the number of regressions, or -1 when
- * writing to `out` failed. */
+/* A noise band: for one metric (or every latency metric: metric < 0), of
+ * one row (a row name or a step label, every row of the step; "" = every
+ * row). */
+struct compare_noise {
+	char row[RESULTS_LABEL_MAX];
+	int metric;
+	double pct;
+};
+
+#define COMPARE_NOISE_DEFAULT_PCT 5.0
+#define COMPARE_CONFIDENCE_DEFAULT 0.95
+#define COMPARE_NOISE_MAX 64
+
+struct compare_options {
+	double confidence;   /* 0 = COMPARE_CONFIDENCE_DEFAULT */
+	unsigned resamples;  /* 0 = CMP_RESAMPLES_DEFAULT */
+	/* later ones win; none matching: COMPARE_NOISE_DEFAULT_PCT */
+	struct compare_noise noise[COMPARE_NOISE_MAX];
+	size_t n_noise;
+	bool force;          /* compare differing definitions; no warnings */
+};
+
+/* Parse "P%" (every latency metric of every row), "METRIC=P%" or
+ * "ROW:METRIC=P%" (ROW a row name or a step label; METRIC a latency metric
+ * or "all") into the next noise band. Returns 0, or -1 with err set. */
+int compare_noise_parse(struct compare_options *o, const char *spec, struct sb_err *err);
+
+/* One judged metric of one row. */
+struct compare_item {
+	char scenario[64];
+	char row[RESULTS_LABEL_MAX]; /* "-" for a whole scenario */
+	enum compare_metric metric;
+	enum compare_verdict verdict;
+	bool latency;                /* base, cur in ns, lo/hi an interval */
+	double base, cur;            /* estimates (ns), or per-execution counts */
+	double change;               /* cur / base - 1 (0 when base is 0) */
+	double lo, hi;               /* latency with enough data: the interval,
+				      * family-wise (compare_result.family) */
+	double noise_pct;            /* latency: the band it was judged with */
+	char why[160];               /* not enough data, missing, failed ... */
+};
+
+struct compare_result {
+	struct compare_item *items;  /* in report order */
+	size_t n_items;
+	size_t count[CMP__VERDICTS];
+	char **warnings;             /* different machines, builds ... */
+	size_t n_warnings;
+	double confidence;           /* family-wise: all `family` intervals hold */
+	size_t family;               /* latency comparisons judged together */
+	unsigned base_runs, cur_runs; /* the most runs a scenario of each had */
+};
+
+/* Compare cur with base. Returns 0 with *out filled (free it with
+ * compare_result_free), or -1 with err set: the definitions differ (and
+ * not `force`), or out of memory. */
 int report_compare(const struct run_report *base, const struct run_report *cur,
-		   const struct compare_thresholds *t, FILE *out);
+		   const struct compare_options *o, struct compare_result *out, struct sb_err *err);
+void compare_result_free(struct compare_result *r);
+
+/* The verdict line, then the regressions (sorted: structure, exact
+ * counters, then latency by the lower end of the interval, largest
+ * first), each with its interval; with `all` then every other item in
+ * report order. Returns 0, or -1 when writing failed. */
+int compare_write_text(const struct compare_result *r, FILE *f, bool all);
+/* The verdict line alone. */
+int compare_write_verdict(const struct compare_result *r, FILE *f);
+/* The same as one JSON document (every item, with its verdict). */
+int compare_write_json(const struct compare_result *r, FILE *f, struct sb_err *err);
 
 #endif

@@ -11,7 +11,10 @@
  *   schema4.json schema_version 4 (before repeated runs: readable, as one run)
  *   full.json    "restore base (same snapshot)" with one full restore more
  *                and 8 pages reset more (exact metrics: 2 regressions)
- *   sweep.json   a restore-strategy sweep (fixture_sweep) */
+ *   sweep.json   a restore-strategy sweep (fixture_sweep)
+ *   forked.json  the fixture with another heap in scenario 1 (a definition
+ *                that differs: compare refuses it)
+ *   elsewhere.json the fixture run on another kernel (compare warns) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +64,15 @@ int main(int argc, char **argv)
 	st->pages_reset -= 8;
 	fixture_fill_restore(&st->hist, 100, FIXTURE_TAIL_NS * 13 / 10);
 	rc |= save(argv[1], "slow.json", &r);
+	run_report_free(&r);
+	fixture_report(&r, false);
+	free(r.scenarios[1].options[0].value);
+	r.scenarios[1].options[0].value = strdup("512M");
+	rc |= save(argv[1], "forked.json", &r);
+	run_report_free(&r);
+	fixture_report(&r, false);
+	snprintf(r.machine.kernel, sizeof r.machine.kernel, "6.9.0-other");
+	rc |= save(argv[1], "elsewhere.json", &r);
 	run_report_free(&r);
 	fixture_report(&r, true);
 	rc |= save(argv[1], "failed.json", &r);

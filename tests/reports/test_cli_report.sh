@@ -13,40 +13,51 @@ printf '{"schema_version": 1,' > "$dir/broken.json"
 . "$(dirname "$0")/../cli_expect.sh"
 cd "$dir" || exit 1
 # compare
-expect 0 "0 regressions" compare base.json same.json
-expect 1 "REGRESSION" compare base.json slow.json
-expect 1 "1 regression," compare base.json slow.json
-expect 0 "0 regressions" compare base.json slow.json --threshold p99=40%
-expect 1 "3 regressions" compare base.json slow.json --threshold all=5%
-expect 0 "0 regressions" compare base.json slow.json --threshold all=off
-expect 1 "2 regressions" compare base.json failed.json
-expect 1 "1 regression" compare --quiet base.json slow.json
-expect 0 "" compare -q base.json same.json
+expect 0 "OK: 0 regressions" compare base.json same.json
+expect 1 "REGRESSED: 1 regression;" compare base.json slow.json
+expect 1 "regressed       restore-64M  restore base (same snapshot)  p99 us" compare base.json slow.json
+expect 0 "OK: 0 regressions" compare base.json slow.json --noise p99=40%
+expect 0 "OK: 0 regressions" compare base.json slow.json --noise 'restore base:p99=40%'
+expect 1 "REGRESSED: 1 regression" compare base.json slow.json --noise 'destroy:p99=40%'
+expect 1 "REGRESSED: 2 regressions" compare base.json failed.json
+expect 1 "REGRESSED: 1 regression;" compare --quiet base.json slow.json
+expect 1 '"verdict": "regressed"' compare --json base.json slow.json
+expect 0 '"verdict": "ok"' compare --json base.json same.json
+expect 0 "within noise" compare --all base.json same.json
+expect 0 "bootstrap intervals, 95% for all 11 together" compare base.json same.json
+expect 0 "bootstrap intervals, 99% for all 11 together" compare base.json same.json --confidence 99
 expect 0 "usage: snapbench compare" compare --help
 expect 0 "exit status: 0 no regression, 1 regression found, 2 bad usage" compare --help
-expect 0 "cow_faults (per call), bytes_copied and" compare --help
-expect 0 "full_restores=0% pages_reset=0% cow_faults=0%" compare --help
+expect 0 "for a gate, run both" compare --help
 expect 2 "need two reports" compare base.json
 expect 2 "need two reports" compare a b c
-expect 2 "unknown metric 'p42'" compare base.json same.json --threshold p42=3%
+expect 2 "unknown metric 'p42'" compare base.json same.json --noise p42=3%
+expect 2 "--threshold is gone" compare base.json same.json --threshold p99=3%
+expect 2 "'150' is not a percentage from 50 to 99.9" compare base.json same.json --confidence 150
 expect 2 "usage: snapbench compare" compare --frobnicate base.json same.json
 expect 2 "absent.json: unable to open" compare base.json absent.json
 expect 2 "broken.json:1:21: not valid JSON" compare broken.json same.json
 expect 2 "newer.json: schema_version 6 is not supported (this snapbench reads schema_version 3 to 5)" compare base.json newer.json
 expect 2 "older.json: schema_version 2 is not supported (this snapbench reads schema_version 3 to 5); schema 2 has no restore page statistics (full_restores, pages_reset): run the scenarios again" compare older.json base.json
+# definitions must match; machines should
+expect 2 "refusing to compare: 1 scenario option differs, so the runs measured different things: [esc<&>\"name] heap: '256M' in BASE, '512M' in NEW" compare base.json forked.json
+expect 0 "OK: 0 regressions" compare base.json forked.json --force
+expect 0 "warning: the runs differ in kernel: '6.1.0-test' in BASE, '6.9.0-other' in NEW" compare base.json elsewhere.json
+out=$("$sb" compare --force base.json elsewhere.json 2>&1)
+case $out in *warning*) fail=$((fail + 1)); echo "FAIL: --force still warned";; *) pass=$((pass + 1));; esac
 # schema 3 (before restore strategies) is read; what it lacks is not judged
-expect 0 "0 regressions, 0 improved, 0 new" compare schema3.json base.json
-expect 0 "0 regressions, 0 improved, 0 new" compare base.json schema3.json
+expect 0 "OK: 0 regressions" compare schema3.json base.json
+expect 0 "OK: 0 regressions" compare base.json schema3.json
+expect 0 "OK: 0 regressions" compare base.json schema4.json
 expect 0 "report (schema 3)" report schema3.json
 expect 0 "restore:    strategy rewrite" report schema3.json
 # restore page statistics are compared exactly: one full restore more is a regression
-expect 1 "2 regressions" compare base.json full.json
-expect 1 "full_restores (per restore)        0.020        0.021     +5.0%     0%  REGRESSION" compare base.json full.json
-expect 1 "pages_reset (per restore)         3.160        3.168     +0.3%     0%  REGRESSION" compare base.json full.json
-expect 0 "0 regressions" compare base.json full.json --threshold pages=off
-expect 0 "IMPROVED" compare full.json base.json
+expect 1 "REGRESSED: 2 regressions" compare base.json full.json
+expect 1 "full_restores per restore          0.020        0.021     +5.0%  exact" compare base.json full.json
+expect 1 "pages_reset per restore            3.160        3.168     +0.3%  exact" compare base.json full.json
+expect 0 "improved" compare full.json base.json --all
 out=$("$sb" compare -q base.json same.json 2>&1)
-if [ -z "$out" ]; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: --quiet printed: $out"; fi
+case $out in "OK: 0 regressions;"*) pass=$((pass + 1));; *) fail=$((fail + 1)); echo "FAIL: --quiet printed: $out";; esac
 # report
 expect 0 "== scenario restore-64M" report base.json
 expect 0 "latency per step in microseconds (us)" report base.json --text

@@ -166,6 +166,50 @@ static void reproducible(void)
 	CHECK(x.lo < x.change && x.change < x.hi);
 }
 
+static void normal_quantile(void)
+{
+	CHECK(fabs(cmp_normal_quantile(0.975) - 1.959963985) < 1e-8);
+	CHECK(fabs(cmp_normal_quantile(0.999) - 3.090232306) < 1e-8);
+	CHECK(fabs(cmp_normal_quantile(1e-6) + 4.753424309) < 1e-7);
+	CHECK(fabs(cmp_normal_quantile(0.5)) < 1e-12);
+}
+
+/* Family-wise: 20 comparisons of identical distributions at once, 60
+ * times: the share of families where any of the 20 intervals excludes 0
+ * is near 5 %, where 20 intervals of 95 % each would flag ~64 % of them;
+ * and one comparison's family interval (m = 1) is its own. */
+static void family(void)
+{
+	struct hist a, b;
+	const struct hist *pa = &a, *pb = &b;
+	struct cmp_side sa = { &pa, 1 }, sb = { &pb, 1 };
+	unsigned any_single = 0, any_family = 0;
+	for (unsigned t = 0; t < 60; t++) {
+		bool single = false, fam = false;
+		for (unsigned k = 0; k < 20; k++) {
+			fill(&a, 200, 20000, 5000, 1);
+			fill(&b, 200, 20000, 5000, 1);
+			struct cmp_change ch;
+			CHECK(cmp_percentile_change(&sa, &sb, 50, 0.95, 1000, t * 100 + k, &ch) == 0);
+			double lo, hi;
+			cmp_family_interval(&ch, 0.95, 20, &lo, &hi);
+			CHECK(lo <= ch.lo && hi >= ch.hi);
+			single |= ch.lo > 0 || ch.hi < 0;
+			fam |= lo > 0 || hi < 0;
+			if (k == 0) {
+				cmp_family_interval(&ch, 0.95, 1, &lo, &hi);
+				CHECK(fabs(lo - ch.lo) < 1e-12 && fabs(hi - ch.hi) < 1e-12);
+			}
+		}
+		any_single += single;
+		any_family += fam;
+	}
+	printf("families of 20: any flagged %u/60 with 95%% each, %u/60 family-wise\n", any_single,
+	       any_family);
+	CHECK(any_family <= 8);
+	CHECK(any_single >= 20);
+}
+
 int main(void)
 {
 	cmp_rng_seed(&data_rng, 2026);
@@ -174,5 +218,7 @@ int main(void)
 	coverage_and_power();
 	not_enough();
 	reproducible();
+	normal_quantile();
+	family();
 	return check_done();
 }

@@ -124,66 +124,101 @@ static void m_schema3_more_faults(struct run_report *r)
 	r->schema_version = 3;
 }
 
+static void m_slower_p50(struct run_report *r) /* the whole body 30% slower */
+{
+	fixture_fill_restore(&step(r, 0, "restore base (same snapshot)")->hist, 130, FIXTURE_TAIL_NS);
+}
+
+static void m_slightly_slower(struct run_report *r) /* 3%: inside the 5% band */
+{
+	fixture_fill_restore(&step(r, 0, "restore base (same snapshot)")->hist, 103, FIXTURE_TAIL_NS);
+}
+
+static void m_more_errors(struct run_report *r)
+{
+	step(r, 1, "call touch_pages (first after restore)")->errors += 3;
+}
+
+static void m_few_samples(struct run_report *r) /* 3 restores left */
+{
+	struct hist *h = &step(r, 0, "restore base (same snapshot)")->hist;
+	hist_init(h);
+	hist_record_n(h, 22000, 3);
+	step(r, 0, "restore base (same snapshot)")->full_restores = 0;
+	step(r, 0, "restore base (same snapshot)")->pages_reset = 0;
+	step(r, 0, "restore base (same snapshot)")->bytes_copied = 0;
+}
+
+static void m_other_heap(struct run_report *r)
+{
+	free(r->scenarios[1].options[0].value);
+	r->scenarios[1].options[0].value = strdup("512M");
+}
+
+static void m_other_iterations(struct run_report *r) /* not a definition */
+{
+	free(r->scenarios[1].options[0].value);
+	r->scenarios[1].options[0].value = strdup("512M");
+	snprintf(r->scenarios[1].options[0].name, sizeof r->scenarios[1].options[0].name,
+		 "iterations");
+}
+
+static void m_other_kernel(struct run_report *r)
+{
+	snprintf(r->machine.kernel, sizeof r->machine.kernel, "6.9.0-other");
+}
+
 struct cmp_case {
 	const char *what;
 	void (*mutate)(struct run_report *cur);
-	const char *thresholds[3]; /* --threshold specs, NULL-terminated */
-	int want;                  /* regressions */
-	const char *want_text;     /* in the table */
+	const char *noise[3];   /* --noise specs, NULL-terminated */
+	int want;               /* regressions */
+	const char *want_text;  /* in the text with --all */
+	bool force;
 };
 
 static const struct cmp_case cases[] = {
-	{ "identical", m_none, { 0 }, 0, "0 regressions, 0 improved, 0 new" },
-	{ "p99 +30% over 25%", m_p99_up_30, { 0 }, 1,
-	  "restore base (same snapshot)           p99 (us)                         40.000       52.000    "
-	  "+30.0%    25%  REGRESSION" },
-	{ "p99 +30% within 40%", m_p99_up_30, { "p99=40%" }, 0, "p99 (us)" },
-	{ "all=5% turns max on", m_p99_up_30, { "all=5%" }, 3, "max (us)" },
-	{ "max on alone", m_p99_up_30, { "p99=off", "max=29" }, 1, "  off  OK" },
-	{ "faster", m_faster, { 0 }, 0, "IMPROVED" },
-	{ "missing step", m_missing_step, { 0 }, 1, "snapshot as base                       step" },
-	{ "new step", m_new_step, { 0 }, 1 /* the destroy step went */, "call new_thing (steady)" },
-	{ "missing scenario", m_missing_scenario, { 0 }, 1,
-	  "esc<&>\"name              -                                      scenario                        present       absent                   MISSING" },
-	{ "new scenario", m_missing_scenario, { 0 }, 1, "1 regression, 0 improved, 1 new" },
-	{ "failed expectation", m_failed_expect, { 0 }, 1, "REGRESSION (expectation failed)" },
-	{ "failed run", m_failed_run, { 0 }, 1, "REGRESSION (the run failed)" },
+	{ "identical", m_none, { 0 }, 0, "OK: 0 regressions; 0 improved, 11 within noise, 3 not "
+					 "enough data, 23 unchanged, 0 new (bootstrap intervals, 95% for all 11 together", false },
+	{ "p50 +30% (and p90)", m_slower_p50, { 0 }, 2,
+	  "regressed       restore-64M  restore base (same snapshot)            p50 us        "
+	  "                    21.695       28.224    +30.1%  [+28.", false },
+	{ "p50 +30% inside a 40% band", m_slower_p50, { "40%" }, 0, "within noise", false },
+	{ "p50 +30%, the row's band", m_slower_p50, { "restore base:all=40%" }, 0, "noise 40%", false },
+	{ "p50 +30%, another row's band", m_slower_p50, { "destroy:all=40%" }, 2, "noise 5%", false },
+	{ "p50 +30%, a band for p50 alone", m_slower_p50, { "restore base:p50=40%" }, 1, "noise 5%", false },
+	{ "+3% is noise", m_slightly_slower, { 0 }, 0, "within noise", false },
+	{ "+3% is a regression in a 1% band", m_slightly_slower, { "p50=1%" }, 1, "noise 1%", false },
+	{ "faster", m_faster, { 0 }, 0, "improved", false },
+	{ "p99 +30%: 20 samples beyond it", m_p99_up_30, { 0 }, 1,
+	  "restore base (same snapshot)            p99", false },
+	{ "three samples", m_few_samples, { 0 }, 0, "new: 3 samples (need 5)", false },
+	{ "missing step", m_missing_step, { 0 }, 1, "row missing from NEW", false },
+	{ "new step", m_new_step, { 0 }, 1 /* the destroy step went */, "row only in NEW", false },
+	{ "missing scenario", m_missing_scenario, { 0 }, 1, "scenario missing from NEW", false },
+	{ "new scenario", m_missing_scenario, { 0 }, 1, "scenario only in NEW", false },
+	{ "failed expectation", m_failed_expect, { 0 }, 1, "expectation failed", false },
+	{ "failed run", m_failed_run, { 0 }, 1, "the run failed", false },
 	{ "new scenario, failed expectation", m_new_scenario_failed_expect, { 0 }, 2,
-	  "brand-new                restore base.p99 < 50us                expectation" },
-	{ "one more scratch page", m_more_pages, { 0 }, 1, "scratch_pages (per call)" },
-	{ "pages allowed", m_more_pages, { "pages=1%" }, 0, "1%  OK" },
-	{ "fewer pages copied", m_fewer_copies, { 0 }, 0, "pages_copied (per snapshot)" },
+	  "regressed       brand-new    restore base.p99 < 50us", false },
+	{ "more errors", m_more_errors, { 0 }, 1,
+	  "errors per execution               0.010        0.038   +288.5%  exact", false },
+	{ "one more scratch page", m_more_pages, { 0 }, 1, "scratch_pages", false },
+	{ "fewer pages copied", m_fewer_copies, { 0 }, 0, "improved", false },
 	{ "one more full restore", m_one_more_full, { 0 }, 1,
-	  "restore base (same snapshot)           full_restores (per restore)        0.020        "
-	  "0.021     +5.0%     0%  REGRESSION" },
-	{ "full restores allowed", m_one_more_full, { "full_restores=10%" }, 0, "10%  OK" },
-	{ "full restores under pages", m_one_more_full, { "pages=off" }, 0, "off  OK" },
-	{ "fewer full restores", m_fewer_full, { 0 }, 0,
-	  "restore (other snapshot)               full_restores (per restore)        1.000        "
-	  "0.500    -50.0%     0%  IMPROVED" },
-	{ "one more page reset", m_more_reset, { 0 }, 1,
-	  "restore (other snapshot)               pages_reset (per restore)        17.000       "
-	  "17.010     +0.1%     0%  REGRESSION" },
-	{ "unchanged restores", m_none, { 0 }, 0,
-	  "restore base (same snapshot)           pages_reset (per restore)         3.160        "
-	  "3.160     +0.0%     0%  OK" },
-	/* the counters of the restore strategies, exact */
-	{ "more CoW faults", m_more_faults, { 0 }, 1,
-	  "call touch_pages (first after restore) cow_faults (per call)             3.000        "
-	  "4.000    +33.3%     0%  REGRESSION" },
-	{ "CoW faults allowed", m_more_faults, { "cow_faults=50%" }, 0, "50%  OK" },
-	{ "more bytes copied", m_more_bytes, { 0 }, 1,
-	  "restore base (same snapshot)           bytes_copied (per restore)    12943.360    "
-	  "12947.456     +0.0%     0%  REGRESSION" },
-	{ "fewer pages retained", m_fewer_retained, { 0 }, 1,
-	  "restore (other snapshot)               pages_retained (per restore)       12.000       "
-	  "11.000     -8.3%     0%  REGRESSION" },
-	{ "more pages retained", m_more_retained, { 0 }, 0,
-	  "restore (other snapshot)               pages_retained (per restore)       12.000       "
-	  "13.000     +8.3%     0%  IMPROVED" },
-	{ "retained under pages", m_fewer_retained, { "pages=off" }, 0, "off  OK" },
-	{ "schema 3: not judged", m_schema3_more_faults, { 0 }, 0,
-	  "0 regressions, 0 improved, 0 new" },
+	  "full_restores per restore          0.020        0.021     +5.0%  exact", false },
+	{ "fewer full restores", m_fewer_full, { 0 }, 0, "improved", false },
+	{ "one more page reset", m_more_reset, { 0 }, 1, "pages_reset", false },
+	{ "more CoW faults", m_more_faults, { 0 }, 1, "cow_faults", false },
+	{ "more bytes copied", m_more_bytes, { 0 }, 1, "bytes_copied", false },
+	{ "fewer pages retained", m_fewer_retained, { 0 }, 1, "pages_retained", false },
+	{ "more pages retained", m_more_retained, { 0 }, 0, "improved", false },
+	{ "schema 3: not judged", m_schema3_more_faults, { 0 }, 0, "OK: 0 regressions", false },
+	{ "another kernel: a warning", m_other_kernel, { 0 }, 0,
+	  "warning: the runs differ in kernel: '6.1.0-test' in BASE, '6.9.0-other' in NEW", false },
+	{ "another kernel, forced: no warning", m_other_kernel, { 0 }, 0, "OK", true },
+	{ "another heap, forced", m_other_heap, { 0 }, 0, "OK", true },
+	{ "iterations are not the definition", m_other_iterations, { 0 }, 0, "OK", false },
 };
 
 static void test_cases(void)
@@ -194,29 +229,67 @@ static void test_cases(void)
 		fixture_report(&base, false);
 		fixture_report(&cur, false);
 		c->mutate(&cur);
-		struct compare_thresholds th;
-		compare_thresholds_default(&th);
+		struct compare_options o = { .force = c->force };
 		struct sb_err err = { 0 };
-		for (size_t k = 0; c->thresholds[k]; k++)
-			CHECK_I64(compare_threshold_parse(&th, c->thresholds[k], &err), 0);
+		for (size_t k = 0; c->noise[k]; k++)
+			CHECK_I64(compare_noise_parse(&o, c->noise[k], &err), 0);
+		struct compare_result r;
+		if (!check_i64_at(report_compare(&base, &cur, &o, &r, &err), 0, c->what, __FILE__,
+				  __LINE__)) {
+			fprintf(stderr, "  %s\n", err.msg);
+			continue;
+		}
 		char *buf = NULL;
 		size_t len = 0;
 		FILE *f = open_memstream(&buf, &len);
-		int n = report_compare(&base, &cur, &th, f);
+		CHECK_I64(compare_write_text(&r, f, true), 0);
 		fclose(f);
-		if (!check_i64_at(n, c->want, c->what, __FILE__, __LINE__))
+		if (!check_i64_at((int64_t)r.count[CMP_REGRESSED], c->want, c->what, __FILE__, __LINE__))
 			fprintf(stderr, "%s", buf);
-		check_contains_at(buf, c->want_text, c->what, __FILE__, __LINE__);
-		CHECK_I64(report_compare(&base, &cur, &th, NULL), n); /* quiet: same count */
+		if (!check_contains_at(buf, c->want_text, c->what, __FILE__, __LINE__))
+			fprintf(stderr, "%s", buf);
 		if (i == 1)
-			golden_check("report_compare_p99.txt", buf);
+			golden_check("report_compare.txt", buf);
 		if (c->mutate == m_schema3_more_faults)
-			CHECK(strstr(buf, "cow_faults (per call)") == NULL &&
-			      strstr(buf, "bytes_copied (per restore)") == NULL);
+			CHECK(strstr(buf, "cow_faults") == NULL && strstr(buf, "bytes_copied") == NULL);
+		if (c->force)
+			CHECK(strstr(buf, "warning") == NULL);
 		free(buf);
+		compare_result_free(&r);
 		run_report_free(&base);
 		run_report_free(&cur);
 	}
+}
+
+/* Definitions that differ are refused, naming the option; the same
+ * comparison again is the same (seeded: reproducible). */
+static void test_refusal_and_reproducible(void)
+{
+	struct run_report base, cur;
+	fixture_report(&base, false);
+	fixture_report(&cur, false);
+	m_other_heap(&cur);
+	struct compare_result r;
+	struct sb_err err = { 0 };
+	CHECK_I64(report_compare(&base, &cur, NULL, &r, &err), -1);
+	CHECK_CONTAINS(err.msg, "refusing to compare: 1 scenario option differs, so the runs "
+				"measured different things: [esc<&>\"name] heap: '256M' in BASE, '512M' in "
+				"NEW (run both from the same scenario files, or pass --force)");
+	CHECK(r.items == NULL && r.n_items == 0);
+	run_report_free(&cur);
+	fixture_report(&cur, false);
+	m_slower_p50(&cur);
+	struct compare_result a, b;
+	if (CHECK_I64(report_compare(&base, &cur, NULL, &a, &err), 0) &&
+	    CHECK_I64(report_compare(&base, &cur, NULL, &b, &err), 0)) {
+		CHECK(a.n_items == b.n_items);
+		for (size_t i = 0; i < a.n_items && i < b.n_items; i++)
+			CHECK(a.items[i].lo == b.items[i].lo && a.items[i].hi == b.items[i].hi);
+		compare_result_free(&a);
+		compare_result_free(&b);
+	}
+	run_report_free(&base);
+	run_report_free(&cur);
 }
 
 static void test_fixture_with_failures(void)
@@ -225,7 +298,68 @@ static void test_fixture_with_failures(void)
 	fixture_report(&base, true);
 	fixture_report(&cur, true);
 	/* identical, but the new run failed and an expectation failed */
-	CHECK_I64(report_compare(&base, &cur, NULL, NULL), 2);
+	struct compare_result r;
+	struct sb_err err = { 0 };
+	if (CHECK_I64(report_compare(&base, &cur, NULL, &r, &err), 0)) {
+		CHECK_U64(r.count[CMP_REGRESSED], 2);
+		compare_result_free(&r);
+	}
+	run_report_free(&base);
+	run_report_free(&cur);
+}
+
+/* Repeated runs: BASE's five runs sit at 0.8 .. 1.2 of one body, NEW's
+ * at the same scales in another order. Pooled, nothing changed; each
+ * side's runs spread 40 %, so even a one-run-a-side pair of the extremes
+ * would read +50 %: with the runs resampled the verdict is not a
+ * regression. One run a side of those extremes is one (the intervals
+ * cannot see the spread). */
+static void test_runs(void)
+{
+	static const unsigned scale_b[5] = { 80, 90, 100, 110, 120 }, scale_c[5] = { 120, 100, 80, 110, 90 };
+	struct run_report base, cur;
+	fixture_report(&base, false);
+	fixture_report(&cur, false);
+	struct run_report *rs[2] = { &base, &cur };
+	const unsigned *scales[2] = { scale_b, scale_c };
+	for (int k = 0; k < 2; k++) {
+		struct scenario_result *s = &rs[k]->scenarios[0];
+		struct step_stats *st = step(rs[k], 0, "restore base (same snapshot)");
+		s->runs = 5;
+		st->runs = calloc(5, sizeof *st->runs);
+		st->n_runs = 5;
+		hist_init(&st->hist);
+		for (int i = 0; i < 5; i++) {
+			fixture_fill_restore(&st->runs[i], scales[k][i], FIXTURE_TAIL_NS);
+			hist_merge(&st->hist, &st->runs[i]);
+		}
+		st->full_restores *= 5;
+		st->pages_reset *= 5;
+		st->bytes_copied *= 5;
+	}
+	struct compare_result r;
+	struct sb_err err = { 0 };
+	if (CHECK_I64(report_compare(&base, &cur, NULL, &r, &err), 0)) {
+		CHECK_U64(r.count[CMP_REGRESSED], 0);
+		CHECK_U64(r.base_runs, 5);
+		compare_result_free(&r);
+	}
+	/* one run a side: BASE's fastest against NEW's slowest */
+	for (int k = 0; k < 2; k++) {
+		struct step_stats *st = step(rs[k], 0, "restore base (same snapshot)");
+		st->hist = st->runs[k == 0 ? 0 : 0]; /* run 0: 0.8 in BASE, 1.2 in NEW */
+		free(st->runs);
+		st->runs = NULL;
+		st->n_runs = 0;
+		rs[k]->scenarios[0].runs = 1;
+		st->full_restores /= 5;
+		st->pages_reset /= 5;
+		st->bytes_copied /= 5;
+	}
+	if (CHECK_I64(report_compare(&base, &cur, NULL, &r, &err), 0)) {
+		CHECK(r.count[CMP_REGRESSED] >= 1);
+		compare_result_free(&r);
+	}
 	run_report_free(&base);
 	run_report_free(&cur);
 }
@@ -233,61 +367,50 @@ static void test_fixture_with_failures(void)
 static const struct {
 	const char *spec;
 	int rc;
-	enum compare_metric m;
+	const char *row;
+	int metric;
 	double pct;
 	const char *err;
 } specs[] = {
-	{ "p99=20%", 0, COMPARE_P99, 20, 0 },
-	{ "p99.9=7.5", 0, COMPARE_P99_9, 7.5, 0 },
-	{ "max=off", 0, COMPARE_MAX, -1, 0 },
-	{ "pages=3%", 0, COMPARE_PAGES_COPIED, 3, 0 },
-	{ "pages=4%", 0, COMPARE_FULL_RESTORES, 4, 0 },
-	{ "pages=off", 0, COMPARE_PAGES_RESET, -1, 0 },
-	{ "full_restores=2%", 0, COMPARE_FULL_RESTORES, 2, 0 },
-	{ "pages_reset=off", 0, COMPARE_PAGES_RESET, -1, 0 },
-	{ "pages=6%", 0, COMPARE_PAGES_RETAINED, 6, 0 },
-	{ "cow_faults=1%", 0, COMPARE_COW_FAULTS, 1, 0 },
-	{ "bytes_copied=off", 0, COMPARE_BYTES_COPIED, -1, 0 },
-	{ "all=5%", 0, COMPARE_MAX, 5, 0 },
-	{ "p99", -1, 0, 0, "expected METRIC=PERCENT%" },
-	{ "p42=3%", -1, 0, 0, "unknown metric 'p42'" },
-	{ "p99=-3%", -1, 0, 0, "'-3%' is not a percentage >= 0" },
-	{ "p99=3%x", -1, 0, 0, "is not a percentage" },
-	{ "p99=", -1, 0, 0, "is not a percentage" },
-	{ "p9=1", -1, 0, 0, "unknown metric 'p9'" },
+	{ "7%", 0, "", -1, 7, 0 },
+	{ "p99=20%", 0, "", COMPARE_P99, 20, 0 },
+	{ "p99.9=7.5", 0, "", COMPARE_P99_9, 7.5, 0 },
+	{ "all=3%", 0, "", -1, 3, 0 },
+	{ "restore base (same snapshot):p50=10%", 0, "restore base (same snapshot)", COMPARE_P50, 10, 0 },
+	{ "a:b:p90=1%", 0, "a:b", COMPARE_P90, 1, 0 },
+	{ "p42=3%", -1, 0, 0, 0, "unknown metric 'p42'" },
+	{ "scratch_pages=3%", -1, 0, 0, 0, "counters are compared exactly" },
+	{ "p99=-3%", -1, 0, 0, 0, "'-3%' is not a percentage from 0 to 999" },
+	{ "p99=3%x", -1, 0, 0, 0, "is not a percentage" },
+	{ "p99=", -1, 0, 0, 0, "is not a percentage" },
+	{ ":p50=3%", -1, 0, 0, 0, "the row before ':' is empty" },
 };
 
 static void test_parse(void)
 {
 	for (size_t i = 0; i < sizeof specs / sizeof specs[0]; i++) {
-		struct compare_thresholds th;
-		compare_thresholds_default(&th);
+		struct compare_options o = { 0 };
 		struct sb_err err = { 0 };
-		int rc = compare_threshold_parse(&th, specs[i].spec, &err);
+		int rc = compare_noise_parse(&o, specs[i].spec, &err);
 		check_i64_at(rc, specs[i].rc, specs[i].spec, __FILE__, __LINE__);
 		if (rc == 0)
-			check_true_at(th.pct[specs[i].m] == specs[i].pct, specs[i].spec, __FILE__,
-				      __LINE__);
+			check_true_at(o.n_noise == 1 && o.noise[0].pct == specs[i].pct &&
+					      o.noise[0].metric == specs[i].metric &&
+					      strcmp(o.noise[0].row, specs[i].row) == 0,
+				      specs[i].spec, __FILE__, __LINE__);
 		else
 			check_contains_at(err.msg, specs[i].err, specs[i].spec, __FILE__, __LINE__);
 	}
-	struct compare_thresholds d;
-	compare_thresholds_default(&d);
-	CHECK(d.pct[COMPARE_P50] == 10 && d.pct[COMPARE_P90] == 15 && d.pct[COMPARE_P99] == 25 &&
-	      d.pct[COMPARE_P99_9] == 50 && d.pct[COMPARE_MEAN] == 10 && d.pct[COMPARE_MAX] < 0 &&
-	      d.pct[COMPARE_SCRATCH_PAGES] == 0 && d.pct[COMPARE_PAGES_COPIED] == 0 &&
-	      d.pct[COMPARE_FULL_RESTORES] == 0 && d.pct[COMPARE_PAGES_RESET] == 0 &&
-	      d.pct[COMPARE_COW_FAULTS] == 0 && d.pct[COMPARE_BYTES_COPIED] == 0 &&
-	      d.pct[COMPARE_PAGES_RETAINED] == 0);
 	CHECK_STR(compare_metric_name(COMPARE_PAGES_RETAINED), "pages_retained");
-	CHECK_STR(compare_metric_name(COMPARE_FULL_RESTORES), "full_restores");
-	CHECK_STR(compare_metric_name(COMPARE_PAGES_RESET), "pages_reset");
+	CHECK_STR(compare_verdict_name(CMP_NOT_ENOUGH_DATA), "not enough data");
 }
 
 int main(void)
 {
 	test_parse();
 	test_cases();
+	test_refusal_and_reproducible();
 	test_fixture_with_failures();
+	test_runs();
 	return check_done();
 }

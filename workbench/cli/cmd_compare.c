@@ -1,9 +1,14 @@
-/* cmd_compare.c — `snapbench compare`: a run against a baseline. */
+/* cmd_compare.c — `snapbench compare`: a run against a baseline, decided
+ * with statistics (reports.h, compare). */
+#include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "compare_stats.h"
 #include "reports.h"
 
 /* Exit status of compare (1 is not "failure" here but "regression"). */
@@ -13,51 +18,66 @@
 
 static void usage(FILE *f)
 {
-	struct compare_thresholds d;
-	compare_thresholds_default(&d);
 	fprintf(f,
-		"usage: snapbench compare BASE.json NEW.json [--threshold METRIC=P%%]... [--quiet]\n\n"
-		"Compare the run in NEW.json with the baseline BASE.json: scenarios by name,\n"
-		"steps by label. Prints one row per step and metric: base, new, change, limit\n"
-		"and a verdict (OK, REGRESSION, IMPROVED, NEW, MISSING).\n\n"
-		"A regression is a metric more than its limit above the baseline (for\n"
-		"pages_retained: below it), a scenario or step of the baseline missing from\n"
-		"NEW, a scenario that failed in NEW, or a failed expectation in NEW. New\n"
-		"scenarios and steps are only reported. A scenario run per restore strategy\n"
-		"is one scenario per strategy, 'NAME [STRATEGY]'. A report of schema 3 has no\n"
-		"cow_faults, bytes_copied or pages_retained: they are not judged against it.\n\n"
+		"usage: snapbench compare BASE.json NEW.json [OPTIONS]\n\n"
+		"Is NEW slower than BASE? Scenarios are matched by name, rows by label.\n"
+		"Prints one verdict line (OK or REGRESSED), then the regressions, the surest\n"
+		"first, each with its interval; --all lists every other comparison too.\n\n"
+		"Latency of each row: the change of the median (and of p90, p99, p99.9 when\n"
+		"at least %d samples of every run lie beyond them) with a %g%% bootstrap\n"
+		"interval computed from the histograms in the reports. 'regressed' when the\n"
+		"whole interval lies above +noise (default %g%%), 'improved' when it lies below\n"
+		"-noise, 'within noise' otherwise, 'not enough data' under %d samples.\n"
+		"With one run a side the interval sees only the spread inside each run, not\n"
+		"how much a second run on the same machine would move: for a gate, run both\n"
+		"sides with 'snapbench run --repeat 5' and the runs are resampled too.\n\n"
+		"Exact, per execution: errors (every row), scratch_pages and cow_faults (calls),\n"
+		"full_restores, pages_reset, bytes_copied and pages_retained (restores; fewer\n"
+		"pages_retained is the regression), pages_copied (snapshots): any increase\n"
+		"is a regression. A row or scenario of BASE missing from NEW, a scenario that\n"
+		"failed in NEW and a failed expectation in NEW are regressions; rows and\n"
+		"scenarios only NEW has are listed as new.\n\n"
+		"Refused (exit 2) when the scenarios' definitions differ (any option but\n"
+		"description, expect, iterations and duration); a warning when the machines,\n"
+		"kernels or hypervisors differ. --force compares anyway, without warnings.\n\n"
 		"options:\n"
-		"  --threshold METRIC=P%%  allowed increase of METRIC in percent (of\n"
-		"                         pages_retained: decrease), or 'off'\n"
-		"                         (repeatable; later ones win). METRIC is one of\n"
-		"                         p50 p90 p99 p99.9 mean max (latency),\n"
-		"                         scratch_pages (per call), pages_copied (per\n"
-		"                         snapshot), full_restores (share of restores\n"
-		"                         that were full), pages_reset (per restore),\n"
-		"                         cow_faults (per call), bytes_copied and\n"
-		"                         pages_retained (per restore), pages (these\n"
-		"                         seven), all (every metric).\n"
-		"                         Defaults:");
-	for (size_t m = 0; m < COMPARE__COUNT; m++) {
-		if (d.pct[m] < 0)
-			fprintf(f, " %s=off", compare_metric_name((enum compare_metric)m));
-		else
-			fprintf(f, " %s=%g%%", compare_metric_name((enum compare_metric)m), d.pct[m]);
-		if (m == COMPARE_MEAN || m == COMPARE_PAGES_COPIED || m == COMPARE_COW_FAULTS)
-			fprintf(f, "\n                        ");
-	}
-	fprintf(f,
-		"\n"
-		"  -q, --quiet            no table; print only the number of regressions\n"
-		"  -h, --help             this text\n\n"
-		"exit status: 0 no regression, 1 regression found, 2 bad usage or a report\n"
-		"that cannot be read\n");
+		"  --noise [ROW:]METRIC=P%%  the noise band of METRIC (p50, p90, p99, p99.9 or\n"
+		"                          all) of every row, or of ROW (a row name such as\n"
+		"                          'restore base (same snapshot)', or a step label for\n"
+		"                          all its rows); '--noise P%%' sets every latency\n"
+		"                          metric. Repeatable, later ones win. Default %g%%.\n"
+		"  --confidence P%%         the intervals' confidence (50 to 99.9; default %g%%)\n"
+		"  --all                   list every comparison, not only the regressions\n"
+		"  --json                  print the comparison as JSON instead (every item)\n"
+		"  --force                 compare different definitions; no warnings\n"
+		"  -q, --quiet             print only the verdict line\n"
+		"  -h, --help              this text\n\n"
+		"exit status: 0 no regression, 1 regression found, 2 bad usage, a report that\n"
+		"cannot be read, or definitions that differ (without --force)\n",
+		CMP_MIN_BEYOND, COMPARE_CONFIDENCE_DEFAULT * 100, COMPARE_NOISE_DEFAULT_PCT,
+		CMP_MIN_SAMPLES, COMPARE_NOISE_DEFAULT_PCT, COMPARE_CONFIDENCE_DEFAULT * 100);
+}
+
+static int parse_confidence(const char *s, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || end == s || (*end && strcmp(end, "%") != 0) || !(v >= 50 && v <= 99.9))
+		return -1;
+	*out = v / 100;
+	return 0;
 }
 
 int cmd_compare(int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "noise", required_argument, 0, 'N' },
 		{ "threshold", required_argument, 0, 'T' },
+		{ "confidence", required_argument, 0, 'C' },
+		{ "all", no_argument, 0, 'a' },
+		{ "json", no_argument, 0, 'j' },
+		{ "force", no_argument, 0, 'f' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
@@ -68,19 +88,34 @@ int cmd_compare(int argc, char **argv)
 		args[i + 1] = argv[i];
 	args[argc + 1] = NULL;
 	optind = 1;
-	struct compare_thresholds th;
-	compare_thresholds_default(&th);
-	bool quiet = false;
+	struct compare_options o = { 0 };
+	bool all = false, json = false, quiet = false;
 	struct sb_err err = { 0 };
 	int c;
 	while ((c = getopt_long(argc + 1, args, "qh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'T':
-			if (compare_threshold_parse(&th, optarg, &err)) {
-				fprintf(stderr, "snapbench compare: --threshold: %s\n", err.msg);
+		case 'N':
+			if (compare_noise_parse(&o, optarg, &err)) {
+				fprintf(stderr, "snapbench compare: --noise: %s\n", err.msg);
 				return COMPARE_EXIT_ERROR;
 			}
 			break;
+		case 'T':
+			fprintf(stderr, "snapbench compare: --threshold is gone: compare decides with "
+					"bootstrap intervals now; '--noise %s' sets a noise band\n",
+				optarg);
+			return COMPARE_EXIT_ERROR;
+		case 'C':
+			if (parse_confidence(optarg, &o.confidence)) {
+				fprintf(stderr, "snapbench compare: --confidence: '%s' is not a percentage "
+						"from 50 to 99.9 (like 95%%)\n",
+					optarg);
+				return COMPARE_EXIT_ERROR;
+			}
+			break;
+		case 'a': all = true; break;
+		case 'j': json = true; break;
+		case 'f': o.force = true; break;
 		case 'q': quiet = true; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return COMPARE_EXIT_ERROR;
@@ -102,14 +137,27 @@ int cmd_compare(int argc, char **argv)
 		run_report_free(&base);
 		return COMPARE_EXIT_ERROR;
 	}
-	int n = report_compare(&base, &cur, &th, quiet ? NULL : stdout);
+	struct compare_result r;
+	int rc = report_compare(&base, &cur, &o, &r, &err);
 	run_report_free(&base);
 	run_report_free(&cur);
-	if (n < 0) {
+	if (rc) {
+		fprintf(stderr, "snapbench compare: %s\n", err.msg);
+		return COMPARE_EXIT_ERROR;
+	}
+	int wrc;
+	if (json) {
+		wrc = compare_write_json(&r, stdout, &err);
+	} else if (quiet) {
+		wrc = compare_write_verdict(&r, stdout);
+	} else {
+		wrc = compare_write_text(&r, stdout, all);
+	}
+	size_t regressions = r.count[CMP_REGRESSED];
+	compare_result_free(&r);
+	if (wrc) {
 		fprintf(stderr, "snapbench compare: writing the comparison failed\n");
 		return COMPARE_EXIT_ERROR;
 	}
-	if (quiet && n > 0)
-		printf("%d regression%s\n", n, n == 1 ? "" : "s");
-	return n > 0 ? COMPARE_EXIT_REGRESSION : COMPARE_EXIT_SAME;
+	return regressions ? COMPARE_EXIT_REGRESSION : COMPARE_EXIT_SAME;
 }
