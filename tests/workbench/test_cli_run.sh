@@ -27,6 +27,33 @@ if [ "$2" = kvm ]; then
 	printf '[p]\niterations = 3\nwarmup = 1\nstep = create\nstep = snapshot as s\n' >p.ini
 	printf 'step = restore s\nstep = call add(1, 2)\nstep = call add(1, 2)\n' >>p.ini
 	printf 'step = restore s\nstep = call echo(bytes(8)) as e8\n' >>p.ini
+	# --repeat: one report, the set run 3 times, a histogram per run of
+	# every row, expectations judged on all runs together
+	printf 'expect = call add (steady).count == 6\n' >>p.ini
+	"$sb" run -q --repeat 3 -o rep p.ini 2>err.txt
+	rc=$?
+	check "--repeat 3: exit 0 (got $rc): $(tail -2 err.txt)" [ "$rc" -eq 0 ]
+	check "--repeat 3: runs, iterations and per-run histograms in the report" python3 -c '
+import json, sys
+s = json.load(open("rep/report.json"))["scenarios"][0]
+assert s["runs"] == 3 and s["iterations"] == 6, (s["runs"], s["iterations"])
+for st in s["steps"]:
+    assert len(st["runs"]) == 3, st["label"]
+    assert sum(r["count"] for r in st["runs"]) == st["count"], st["label"]
+    assert all(r["count"] == st["count"] // 3 for r in st["runs"]), st["label"]
+assert s["expects"][0]["passed"], s["expects"]'
+	"$sb" run -q --repeat 1 -o rep1 p.ini 2>/dev/null
+	rc=$?
+	check "--repeat 1: the pooled expectation (6 steady calls) fails on 2: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+	check "--repeat 1: no per-run histograms" python3 -c '
+import json
+s = json.load(open("rep1/report.json"))["scenarios"][0]
+assert s["runs"] == 1 and all("runs" not in st for st in s["steps"])'
+	"$sb" compare rep/report.json rep/report.json >cmp.txt
+	rc=$?
+	check "compare of a repeated run with itself: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+	check "compare says 3 runs a side" grep -q "BASE 3 runs, NEW 3 runs" cmp.txt
+	sed -i '$d' p.ini
 	"$sb" run -o out3 p.ini >p.txt 2>err.txt
 	rc=$?
 	check "run with restores: exit 0 (got $rc): $(tail -2 err.txt)" [ "$rc" -eq 0 ]
@@ -52,7 +79,7 @@ if [ "$2" = kvm ]; then
 import json, sys
 r = json.load(open("out4/report.json"))
 got = [(s["name"], s["restore_strategy"], s["options"]["restore_strategy"]) for s in r["scenarios"]]
-sys.exit(0 if r["schema_version"] == 4 and got == [("p [rewrite]", "rewrite", "rewrite"),
+sys.exit(0 if r["schema_version"] == 5 and got == [("p [rewrite]", "rewrite", "rewrite"),
     ("p [host-cow]", "host-cow", "host-cow")] else 1)'
 	check "report.html: the strategies section" grep -q "Restore strategies side by side" out4/report.html
 	# the live view says which strategy a scenario runs
@@ -98,4 +125,8 @@ long=/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/s.sn
 printf '[s]\nstep = create\nstep = snapshot\nstep = save %s\n' "$long" >f.ini
 expect 2 "f.ini:4: [s] step 'save $long': its label" run f.ini
 expect 0 "iterations/s per sandbox" help scenario
+expect 2 "--repeat: '0' is not a number of runs from 1 to 1000" run --repeat 0 a.ini
+expect 2 "--repeat: 'x' is not a number of runs from 1 to 1000" run --repeat x a.ini
+expect 2 "--repeat: '1001' is not a number of runs from 1 to 1000" run --repeat 1001 a.ini
+expect 0 "--repeat N" run --help
 finish
