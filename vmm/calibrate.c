@@ -54,19 +54,30 @@ static int run_one_out(struct vcpu *vcpu, struct sb_err *err)
 int vmm_measure_exit_roundtrip_ns(struct kvm *kvm, uint32_t exits, struct vmm_cost_ns *out,
 				  struct sb_err *err)
 {
-	int ret = -1;
 	if (exits == 0)
 		return sb_errf(err, SB_E_INVAL, "exit round trip: need at least one exit");
-
 	uint64_t *samples = calloc(exits, sizeof *samples);
 	if (!samples)
 		return sb_errf(err, SB_E_NOMEM, "allocating %u samples", exits);
+	int ret = vmm_sample_exit_roundtrip_ns(kvm, exits, samples, err);
+	if (ret == 0)
+		vmm_cost_from_samples(samples, exits, out);
+	free(samples);
+	return ret;
+}
+
+int vmm_sample_exit_roundtrip_ns(struct kvm *kvm, uint32_t exits, uint64_t *samples,
+				 struct sb_err *err)
+{
+	int ret = -1;
+	if (exits == 0)
+		return sb_errf(err, SB_E_INVAL, "exit round trip: need at least one exit");
 
 	void *mem = mmap(NULL, SB_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			 -1, 0);
 	if (mem == MAP_FAILED) {
 		sb_errf(err, SB_E_NOMEM, "mmap of the calibration guest page failed");
-		goto err_samples;
+		goto err_out;
 	}
 	memcpy(mem, cal_guest, sizeof cal_guest);
 
@@ -90,7 +101,6 @@ int vmm_measure_exit_roundtrip_ns(struct kvm *kvm, uint32_t exits, struct vmm_co
 			goto err_vcpu;
 		samples[i] = vmm_now_ns() - t0;
 	}
-	vmm_cost_from_samples(samples, exits, out);
 	ret = 0;
 
 err_vcpu:
@@ -99,8 +109,7 @@ err_vm:
 	vm_destroy(vm);
 err_mem:
 	munmap(mem, SB_PAGE_SIZE);
-err_samples:
-	free(samples);
+err_out:
 	if (ret < 0)
 		sb_err_prefix(err, "measuring the exit round trip: ");
 	return ret;

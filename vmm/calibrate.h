@@ -26,6 +26,9 @@ struct vmm_cost_ns {
  * trip guest → host user space → guest. */
 int vmm_measure_exit_roundtrip_ns(struct kvm *kvm, uint32_t exits, struct vmm_cost_ns *out,
 				  struct sb_err *err);
+/* The same, keeping each round trip: samples_ns[exits], in run order. */
+int vmm_sample_exit_roundtrip_ns(struct kvm *kvm, uint32_t exits, uint64_t *samples_ns,
+				 struct sb_err *err);
 
 /* Time the KVM_CREATE_VM ioctl and, in each VM, the KVM_CREATE_VCPU ioctl
  * (ioctls only: no mmap, no CPUID), `iterations` times each. */
