@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_html.h"
+#include "report_trace.h"
 #include "report_util.h"
 #include "reports.h"
 
@@ -68,6 +69,11 @@ static void meta(FILE *f, const struct scenario_result *s)
 	if (s->file[0]) {
 		fputs("<dt>file</dt><dd>", f);
 		esc(f, s->file);
+		if (s->file_digest[0]) {
+			fputs(" (XXH3-128 <code>", f);
+			esc(f, s->file_digest);
+			fputs("</code>)", f);
+		}
 		fputs("</dd>", f);
 	}
 	fputs("<dt>restore strategy</dt><dd>", f);
@@ -258,6 +264,7 @@ static void calibration(FILE *f, const struct scenario_result *s)
 		!s->cal.exit_sandbox_ns || !s->cal.exit_real_mode_ns
 			? " A ratio shown as – had no calibration to divide by."
 			: "");
+	report_html_calibration_spread(f, s);
 }
 
 static void expectations(FILE *f, const struct scenario_result *s)
@@ -298,7 +305,14 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 	esc(f, r->machine.kernel[0] ? r->machine.kernel : "unknown");
 	fputs("; hypervisor ", f);
 	esc(f, r->machine.hypervisor[0] ? r->machine.hypervisor : "none");
-	fputs("</dd></dl>\n", f);
+	if (r->machine.hypervisor_version[0]) {
+		fputs(" (", f);
+		esc(f, r->machine.hypervisor_version);
+		fputs(")", f);
+	}
+	fputs("</dd>", f);
+	report_html_trace(f, r);
+	fputs("</dl>\n", f);
 
 	fputs("<nav><h2>Scenarios</h2>\n<ul>\n", f);
 	for (size_t i = 0; i < r->n_scenarios; i++) {

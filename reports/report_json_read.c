@@ -7,16 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_json.h"
 #include "reports.h"
+
+#define fail report_jr_fail
+#define field report_jr_field
+#define get_u64 report_jr_get_u64
+#define get_str report_jr_get_str
+#define get_typed report_jr_get_typed
 
 typedef unsigned __int128 u128;
 
-struct jr {
-	const char *file;
-	struct sb_err *err;
-};
-
-#define PATH_MAX_LEN 160
 
 /* "file: path.key: what" */
 static int failv(struct jr *c, const char *path, const char *key, const char *fmt, va_list ap)
@@ -27,8 +28,7 @@ static int failv(struct jr *c, const char *path, const char *key, const char *fm
 		       path[0] && key[0] ? "." : "", key, what);
 }
 
-__attribute__((format(printf, 4, 5))) static int fail(struct jr *c, const char *path,
-						      const char *key, const char *fmt, ...)
+int report_jr_fail(struct jr *c, const char *path, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -47,7 +47,7 @@ __attribute__((format(printf, 3, 4))) static void subpath(char *dst, size_t cap,
 	va_end(ap);
 }
 
-static json_t *field(struct jr *c, json_t *obj, const char *path, const char *key)
+json_t *report_jr_field(struct jr *c, json_t *obj, const char *path, const char *key)
 {
 	json_t *v = json_object_get(obj, key);
 	if (!v)
@@ -68,7 +68,7 @@ static int as_u64(struct jr *c, json_t *v, const char *path, const char *key, ui
 	return 0;
 }
 
-static int get_u64(struct jr *c, json_t *obj, const char *path, const char *key, uint64_t *out)
+int report_jr_get_u64(struct jr *c, json_t *obj, const char *path, const char *key, uint64_t *out)
 {
 	json_t *v = field(c, obj, path, key);
 	return v ? as_u64(c, v, path, key, out) : -1;
@@ -110,15 +110,15 @@ static int as_str(struct jr *c, json_t *v, const char *path, const char *key, ch
 	return 0;
 }
 
-static int get_str(struct jr *c, json_t *obj, const char *path, const char *key, char *buf,
-		   size_t cap)
+int report_jr_get_str(struct jr *c, json_t *obj, const char *path, const char *key, char *buf,
+		      size_t cap)
 {
 	json_t *v = field(c, obj, path, key);
 	return v ? as_str(c, v, path, key, buf, cap) : -1;
 }
 
-static json_t *get_typed(struct jr *c, json_t *obj, const char *path, const char *key,
-			 json_type type)
+json_t *report_jr_get_typed(struct jr *c, json_t *obj, const char *path, const char *key,
+			    json_type type)
 {
 	json_t *v = field(c, obj, path, key);
 	if (v && json_typeof(v) != type) {
@@ -128,13 +128,15 @@ static json_t *get_typed(struct jr *c, json_t *obj, const char *path, const char
 	return v;
 }
 
-static int read_machine(struct jr *c, json_t *root, struct machine_facts *m)
+static int read_machine(struct jr *c, json_t *root, struct machine_facts *m, int schema)
 {
 	json_t *o = get_typed(c, root, "", "machine", JSON_OBJECT);
 	uint64_t cpus;
 	if (!o || get_str(c, o, "machine", "cpu", m->cpu, sizeof m->cpu) ||
 	    get_str(c, o, "machine", "kernel", m->kernel, sizeof m->kernel) ||
 	    get_str(c, o, "machine", "hypervisor", m->hypervisor, sizeof m->hypervisor) ||
+	    (schema >= 5 && get_str(c, o, "machine", "hypervisor_version", m->hypervisor_version,
+				    sizeof m->hypervisor_version)) ||
 	    get_u64(c, o, "machine", "cpus", &cpus) ||
 	    get_u64(c, o, "machine", "mem_bytes", &m->mem_bytes))
 		return -1;
@@ -495,6 +497,8 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 	if (get_str(c, o, path, "name", s->name, sizeof s->name) ||
 	    get_str(c, o, path, "description", s->description, sizeof s->description) ||
 	    get_str(c, o, path, "file", s->file, sizeof s->file) ||
+	    (schema >= 5 &&
+	     get_str(c, o, path, "file_digest", s->file_digest, sizeof s->file_digest)) ||
 	    read_strategy(c, o, path, s, schema))
 		return -1;
 
@@ -544,7 +548,8 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 	subpath(sub, sizeof sub, "%s.calibration", path);
 	if (!cal || get_u64(c, cal, sub, "exit_real_mode_ns", &s->cal.exit_real_mode_ns) ||
 	    get_u64(c, cal, sub, "exit_sandbox_ns", &s->cal.exit_sandbox_ns) ||
-	    get_real(c, cal, sub, "memset_gib_per_s", &s->cal.memset_gib_per_s))
+	    get_real(c, cal, sub, "memset_gib_per_s", &s->cal.memset_gib_per_s) ||
+	    (schema >= 5 && report_json_read_calibration5(c, cal, sub, &s->cal)))
 		return -1;
 	if (get_bool(c, o, path, "failed", &s->failed) ||
 	    get_str(c, o, path, "error", s->error, sizeof s->error))
@@ -602,7 +607,8 @@ static int read_root(struct jr *c, json_t *root, struct run_report *r)
 	r->schema_version = (int)schema;
 	if (get_str(c, root, "", "tool_version", r->tool_version, sizeof r->tool_version) ||
 	    get_str(c, root, "", "started", r->started, sizeof r->started) ||
-	    read_machine(c, root, &r->machine))
+	    (r->schema_version >= 5 && report_json_read_trace(c, root, r)) ||
+	    read_machine(c, root, &r->machine, r->schema_version))
 		return -1;
 	json_t *arr = get_typed(c, root, "", "scenarios", JSON_ARRAY);
 	if (!arr)

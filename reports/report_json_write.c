@@ -4,20 +4,16 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "report_json.h"
 #include "report_util.h"
 #include "reports.h"
 
-/* Building state: the first problem wins. */
-struct jw {
-	bool oom;
-	char too_big[96]; /* key of a value JSON cannot hold */
-};
-
-static void put(struct jw *w, json_t *obj, const char *key, json_t *v)
+void report_jw_put(struct jw *w, json_t *obj, const char *key, json_t *v)
 {
 	if (!v || json_object_set_new(obj, key, v))
 		w->oom = true;
 }
+#define put report_jw_put
 
 static void push(struct jw *w, json_t *arr, json_t *v)
 {
@@ -35,22 +31,24 @@ static json_t *ju64(struct jw *w, const char *key, uint64_t v)
 	return json_integer((json_int_t)v);
 }
 
-static void put_u64(struct jw *w, json_t *obj, const char *key, uint64_t v)
+void report_jw_put_u64(struct jw *w, json_t *obj, const char *key, uint64_t v)
 {
 	put(w, obj, key, ju64(w, key, v));
 }
+#define put_u64 report_jw_put_u64
 
-static void put_str(struct jw *w, json_t *obj, const char *key, const char *s)
+void report_jw_put_str(struct jw *w, json_t *obj, const char *key, const char *s)
 {
 	put(w, obj, key, json_string(s));
 }
+#define put_str report_jw_put_str
 
 static void put_real3(struct jw *w, json_t *obj, const char *key, double v)
 {
 	put(w, obj, key, json_real(report_round3(v)));
 }
 
-static json_t *machine_json(struct jw *w, const struct machine_facts *m)
+static json_t *machine_json(struct jw *w, const struct machine_facts *m, int schema)
 {
 	json_t *o = json_object();
 	if (!o)
@@ -58,6 +56,8 @@ static json_t *machine_json(struct jw *w, const struct machine_facts *m)
 	put_str(w, o, "cpu", m->cpu);
 	put_str(w, o, "kernel", m->kernel);
 	put_str(w, o, "hypervisor", m->hypervisor);
+	if (schema >= 5)
+		put_str(w, o, "hypervisor_version", m->hypervisor_version);
 	put_u64(w, o, "cpus", m->cpus);
 	put_u64(w, o, "mem_bytes", m->mem_bytes);
 	return o;
@@ -207,6 +207,8 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc, int
 	put_str(w, o, "name", sc->name);
 	put_str(w, o, "description", sc->description);
 	put_str(w, o, "file", sc->file);
+	if (schema >= 5)
+		put_str(w, o, "file_digest", sc->file_digest);
 	if (schema >= 4) {
 		put_str(w, o, "restore_strategy", sc->restore_strategy);
 		put(w, o, "dirtied_pages",
@@ -233,6 +235,8 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc, int
 		put_u64(w, cal, "exit_real_mode_ns", sc->cal.exit_real_mode_ns);
 		put_u64(w, cal, "exit_sandbox_ns", sc->cal.exit_sandbox_ns);
 		put_real3(w, cal, "memset_gib_per_s", sc->cal.memset_gib_per_s);
+		if (schema >= 5)
+			report_json_calibration5(w, cal, &sc->cal);
 	}
 	put(w, o, "failed", json_boolean(sc->failed));
 	put_str(w, o, "error", sc->error);
@@ -268,7 +272,9 @@ int report_write_json(const struct run_report *r, FILE *f, struct sb_err *err)
 	put_str(&w, root, "tool_version", r->tool_version);
 	put_u64(&w, root, "schema_version", (uint64_t)r->schema_version);
 	put_str(&w, root, "started", r->started);
-	put(&w, root, "machine", machine_json(&w, &r->machine));
+	if (r->schema_version >= 5)
+		report_json_trace(&w, root, r);
+	put(&w, root, "machine", machine_json(&w, &r->machine, r->schema_version));
 	json_t *arr = json_array();
 	put(&w, root, "scenarios", arr);
 	for (size_t i = 0; arr && i < r->n_scenarios; i++)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_trace.h"
 #include "report_util.h"
 #include "reports.h"
 
@@ -19,7 +20,8 @@ static void header(FILE *f, const struct scenario_result *s)
 	snprintf(wall, sizeof wall, "%.3f", (double)s->wall_ns / 1e9);
 	fprintf(f, "== scenario %s%s%s\n", s->name, s->description[0] ? ": " : "", s->description);
 	if (s->file[0])
-		fprintf(f, "   file:       %s\n", s->file);
+		fprintf(f, "   file:       %s%s%s%s\n", s->file, s->file_digest[0] ? " (XXH3-128 " : "",
+			s->file_digest, s->file_digest[0] ? ")" : "");
 	fprintf(f,
 		"   run:        %" PRIu64 " iterations recorded (+%" PRIu64 " warm-up), %" PRIu64
 		" sandbox%s\n"
@@ -223,6 +225,7 @@ static void calibration(FILE *f, const struct scenario_result *s)
 		"\n   calibration: bare VM exit %s us (real mode), %s us (sandbox); memset %.3f "
 		"GiB/s\n",
 		a, b, s->cal.memset_gib_per_s);
+	report_text_calibration_spread(f, s);
 	if (s->n_steps == 0)
 		return;
 	int sw = step_width(s);
@@ -329,6 +332,9 @@ int report_write_text(const struct run_report *r, FILE *f, bool distrib)
 		r->machine.cpu[0] ? r->machine.cpu : "unknown cpu", r->machine.cpus, mem,
 		r->machine.kernel[0] ? r->machine.kernel : "unknown",
 		r->machine.hypervisor[0] ? r->machine.hypervisor : "none");
+	if (r->machine.hypervisor_version[0])
+		fprintf(f, "hypervisor module version: %s\n", r->machine.hypervisor_version);
+	report_text_trace(f, r);
 	int rc = 0;
 	for (size_t i = 0; i < r->n_scenarios && rc == 0; i++) {
 		const struct scenario_result *s = &r->scenarios[i];

@@ -6,14 +6,31 @@
  *
  * JSON (schema RESULTS_SCHEMA_VERSION; units in the keys; keys in this
  * order, always all present):
- *   tool_version, schema_version, started,
- *   machine {cpu, kernel, hypervisor, cpus, mem_bytes},
+ *   tool_version (`git describe --always --dirty` after the project
+ *     version, or the project version alone: the build's), schema_version,
+ *   started,
+ *   command_line (schema 5: argv joined by spaces, each word shell-quoted
+ *     where it needs it), working_dir (schema 5),
+ *   build {compiler ("gcc 12.2.0"), buildtype, optimization, sanitize
+ *     ("none", "address,undefined"), c_args}  (schema 5: meson's options),
+ *   machine {cpu, kernel, hypervisor, hypervisor_version (schema 5: the
+ *     module's /sys/module/NAME/version or srcversion, "built-in", or ""),
+ *     cpus, mem_bytes},
  *   scenarios [ {name ("NAME" or "NAME [STRATEGY]"), description, file,
- *     restore_strategy ("rewrite", "host-cow": every sandbox's), dirtied_pages
+ *     file_digest (schema 5: XXH3-128 of the file as parsed, 32 hex digits;
+ *     "" for the built-in scenarios), restore_strategy ("rewrite", "host-cow": every sandbox's), dirtied_pages
  *     (as the scenario declares it, or null), options {NAME: VALUE, ...},
  *     iterations, warmup, sandboxes, heap_bytes, scratch_bytes, wall_ns,
  *     rss_bytes,
- *     calibration {exit_real_mode_ns, exit_sandbox_ns, memset_gib_per_s},
+ *     calibration {exit_real_mode_ns, exit_sandbox_ns (medians of every
+ *       sample before and after pooled: what ratios divide by),
+ *       memset_gib_per_s, and from schema 5: exit_sandbox_p25_ns,
+ *       exit_sandbox_p75_ns (its interquartile range), exit_sandbox_before_ns,
+ *       exit_sandbox_after_ns (the median of each half; after 0: not
+ *       measured), exit_sandbox_samples (pooled), exit_real_mode_before_ns,
+ *       exit_real_mode_after_ns, timer_overhead_ns (vmm_now_ns() back to
+ *       back, median, once per run), warning ("" or why the calibration is
+ *       doubtful: results.h's bounds)},
  *     failed, error, expects [ {text, passed, got, why} ],
  *     steps [ {label (the row name), step (the step label), kind,
  *       variant ("" or a row of scenario.h: "first after create", "first
@@ -53,7 +70,11 @@
  * checks it, and checks that the bucket counts add up to count.
  * Derived values (ratios, post_restore_penalties) are checked for type
  * (the penalties also against the rows: one per label, same order) and
- * recomputed. Schema 3 (before restore strategies) is read too: without
+ * recomputed. Schema 4 (before the run's record and the calibration's
+ * spread) is read too: command_line and working_dir NULL, build,
+ * hypervisor_version, file_digest and warning "", the new calibration
+ * numbers 0; it keeps schema_version 4 and is written back byte for byte.
+ * Schema 3 (before restore strategies) is read too: without
  * restore_strategy (read as "rewrite", the only restore then), dirtied_pages
  * (none), cow_faults, bytes_copied and pages_retained (0); the report keeps
  * schema_version 3, and writing it gives schema 3 again, byte for byte

@@ -26,6 +26,9 @@ void run_report_free(struct run_report *r)
 	free(r->scenarios);
 	r->scenarios = NULL;
 	r->n_scenarios = 0;
+	free(r->command_line);
+	free(r->working_dir);
+	r->command_line = r->working_dir = NULL;
 }
 
 const struct step_stats *scenario_result_step(const struct scenario_result *s, const char *label)

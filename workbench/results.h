@@ -28,7 +28,10 @@
  * (pages.full_restores, pages.pages_reset); 4: restore strategies
  * (restore_strategy, dirtied_pages per scenario; pages.cow_faults,
  * pages.bytes_copied, pages.pages_retained per row); 5: repeated runs
- * (runs per scenario, a histogram per run of each row) */
+ * (runs per scenario, a histogram per run of each row), traceable runs
+ * (command_line, working_dir, build, machine.hypervisor_version,
+ * file_digest per scenario) and the calibration's spread (quartiles,
+ * before and after, timer overhead, warning) */
 #define RESULTS_SCHEMA_VERSION 5
 /* The oldest schema report_read_json() reads. */
 #define RESULTS_SCHEMA_OLDEST 3
@@ -75,13 +78,35 @@ struct step_stats {
 	uint64_t snapshot_bytes; /* image bytes (guest-visible + page tables) */
 };
 
-/* The machine's own units of cost, measured in the same run: before and
- * after (each scenario for the sandbox exit, the whole run for the others),
- * keeping the better of the two (runner.c). */
+/* The machine's own units of cost, measured in the same run, before and
+ * after (each scenario for the sandbox exit, the whole run for the real-mode
+ * exit), every sample of both pooled: the medians are the medians of the
+ * pooled samples (runner_calibration.c). Ratios divide by the medians.
+ *
+ * The sandbox exit: CALIBRATION_SANDBOX_ROUNDS samples before the scenario
+ * and as many after it, each (time of CALIBRATION_SANDBOX_EXITS exits - time
+ * of none) / CALIBRATION_SANDBOX_EXITS in one call. A calibration is flagged
+ * (`warning`) when its interquartile range exceeds CALIBRATION_IQR_WARN_PCT
+ * percent of its median, or its before and after medians differ by more
+ * than CALIBRATION_DRIFT_WARN_PCT percent of the median (the real-mode exit
+ * too, against its own). */
+#define CALIBRATION_SANDBOX_ROUNDS 101
+#define CALIBRATION_SANDBOX_EXITS 10
+#define CALIBRATION_REAL_MODE_EXITS 5000
+#define CALIBRATION_IQR_WARN_PCT 20
+#define CALIBRATION_DRIFT_WARN_PCT 15
 struct calibration {
 	uint64_t exit_real_mode_ns; /* median bare exit, real-mode throwaway VM */
 	uint64_t exit_sandbox_ns;   /* median bare exit from a sandbox in the scenario's call mode */
-	double memset_gib_per_s;    /* memset bandwidth, one core */
+	double memset_gib_per_s;    /* memset bandwidth, one core (the better of before and after) */
+	/* schema 5 (0 / "" in reports of older schemas) */
+	uint64_t exit_sandbox_p25_ns, exit_sandbox_p75_ns; /* its interquartile range */
+	uint64_t exit_sandbox_before_ns, exit_sandbox_after_ns; /* medians of each half; after
+								 * 0: not measured (failed) */
+	uint64_t exit_sandbox_samples; /* samples pooled (before + after) */
+	uint64_t exit_real_mode_before_ns, exit_real_mode_after_ns;
+	uint64_t timer_overhead_ns; /* vmm_now_ns() back to back, median, once per run */
+	char warning[256];          /* "" or what makes the calibration doubtful */
 };
 
 /* One expectation of a regression scenario, judged. */
@@ -110,6 +135,9 @@ struct scenario_result {
 	uint64_t dirtied_pages;
 	char description[256];
 	char file[256];
+	/* schema 5: XXH3-128 of the scenario file as parsed, 32 hex digits;
+	 * "" for the built-in scenarios and in older reports */
+	char file_digest[33];
 	struct option_echo *options;
 	size_t n_options;
 	struct step_stats *steps; /* one per distinct label, in first-use order */
@@ -143,8 +171,21 @@ struct machine_facts {
 	char cpu[128];
 	char kernel[128];
 	char hypervisor[64]; /* the KVM module under us, e.g. "kvm_pvm", or "" */
+	/* schema 5: its /sys/module/NAME/version, else its srcversion, else
+	 * "built-in" (a module built into the kernel has neither), else "" */
+	char hypervisor_version[64];
 	unsigned cpus;
 	uint64_t mem_bytes;
+};
+
+/* How the snapbench that ran was built (schema 5; "" in older reports):
+ * meson's view of the compiler and the options that change timings. */
+struct build_facts {
+	char compiler[64];     /* "gcc 12.2.0" */
+	char buildtype[24];    /* "debugoptimized" */
+	char optimization[8];  /* "2" */
+	char sanitize[48];     /* "none", "address,undefined" */
+	char c_args[128];      /* extra C flags, space-separated ("" for none) */
 };
 
 struct run_report {
@@ -153,6 +194,11 @@ struct run_report {
 			      * version a report was read from (then the
 			      * fields newer schemas added are 0 / defaults) */
 	char started[32];    /* UTC, ISO 8601 */
+	/* schema 5: the command that ran (argv joined, shell-quoted where
+	 * needed) and where; malloc'd, NULL = not recorded */
+	char *command_line;
+	char *working_dir;
+	struct build_facts build;
 	struct machine_facts machine;
 	struct scenario_result *scenarios;
 	size_t n_scenarios;

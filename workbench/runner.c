@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "build_info.h"
 #include "runner_internal.h"
 #include "sandbox.h"
 #include "testguest_blob.h"
@@ -142,25 +143,6 @@ static bool have_hooks(const struct runner_hooks *h)
 	return h->between_steps || h->on_progress;
 }
 
-/* Calibration is measured before a scenario and again after it, and the
- * lower median kept: on a shared machine a burst of noise during one
- * short calibration window (0.1 s) would otherwise move every ratio of the
- * scenario (seen: 58 us one time, 80 us the next). The lower value is the
- * machine's limit, and it makes our ratios larger, never flattering. */
-static void keep_lower(uint64_t *have, uint64_t again)
-{
-	if (again && (!*have || again < *have))
-		*have = again;
-}
-
-static void calibrate_again(struct snapshot *base, const struct scenario *sc,
-			    struct calibration *cal)
-{
-	struct calibration after = *cal;
-	runner_calibrate_sandbox(base, sc, &after);
-	keep_lower(&cal->exit_sandbox_ns, after.exit_sandbox_ns);
-}
-
 /* Returns 1 if a between_steps hook stopped it (the run ends), else 0. */
 static int run_scenario(const struct scenario *sc, const struct runner_options *o,
 			const struct calibration *cal_real, struct scenario_result *r)
@@ -171,6 +153,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	struct worker *ws = NULL;
 	_Atomic uint64_t done = 0;
 	struct runner_live live = { 0 };
+	struct exit_samples cal_before = { .n = 0 }, cal_after = { .n = 0 };
 	bool hooked = have_hooks(&o->hooks);
 	uint64_t t0 = vmm_now_ns();
 	snprintf(r->name, sizeof r->name, "%s", sc->name);
@@ -179,6 +162,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	r->dirtied_pages = c->dirtied_pages;
 	snprintf(r->description, sizeof r->description, "%s", c->description);
 	snprintf(r->file, sizeof r->file, "%s", sc->file);
+	snprintf(r->file_digest, sizeof r->file_digest, "%s", sc->file_digest);
 	r->warmup = c->warmup;
 	r->sandboxes = c->sandboxes;
 	r->heap_bytes = c->heap_bytes;
@@ -194,7 +178,8 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	if (collect_rows(r, sc, &err) || scenario_check_files(sc, &err) ||
 	    build_base(sc, &base, &err))
 		goto fail;
-	runner_calibrate_sandbox(base, sc, &r->cal);
+	runner_sample_sandbox_exit(base, sc, &cal_before);
+	runner_calibration_sandbox(&r->cal, &cal_before, NULL);
 	if (hooked && runner_live_init(&live, &o->hooks, sc, r, &done,
 				       c->duration_ns ? 0 : c->iterations * c->sandboxes, &err))
 		goto fail;
@@ -254,7 +239,8 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	r->iterations = r->iterations > c->warmup * c->sandboxes ? r->iterations - c->warmup * c->sandboxes : 0;
 	if (err.msg[0])
 		goto fail;
-	calibrate_again(base, sc, &r->cal);
+	runner_sample_sandbox_exit(base, sc, &cal_after);
+	runner_calibration_sandbox(&r->cal, &cal_before, &cal_after);
 	if (hooked && atomic_load(&live.stop)) {
 		r->stopped = true;
 		snprintf(r->error, sizeof r->error, "%s", live.where);
@@ -287,12 +273,27 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 	time_t now = time(NULL);
 	strftime(out->started, sizeof out->started, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
 	runner_machine_facts(&out->machine);
-	struct calibration cal = { 0 };
-	if (runner_calibrate(&cal, err))
+	build_facts_fill(&out->build);
+	/* the run's units, before the scenarios and again after them */
+	struct run_calibration *before = malloc(sizeof *before), *after = malloc(sizeof *after);
+	if (!before || !after) {
+		free(before);
+		free(after);
+		return sb_errf(err, SB_E_NOMEM, "cannot allocate the calibration");
+	}
+	if (runner_calibrate(before, err)) {
+		free(before);
+		free(after);
 		return -1;
+	}
+	struct calibration cal = { 0 };
+	runner_calibration_run(&cal, before, NULL, runner_timer_overhead_ns());
 	out->scenarios = calloc(set->n ? set->n : 1, sizeof *out->scenarios);
-	if (!out->scenarios)
+	if (!out->scenarios) {
+		free(before);
+		free(after);
 		return sb_errf(err, SB_E_NOMEM, "cannot allocate results");
+	}
 	unsigned runs = o->repeat > 1 ? o->repeat : 1;
 	bool stopped = false;
 	for (unsigned run = 0; run < runs && !stopped; run++) {
@@ -316,19 +317,19 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 			scenario_result_free(&again);
 			if (rc) {
 				run_report_free(out);
+				free(before);
+				free(after);
 				return -1;
 			}
 			runner_judge(&set->items[i], &out->scenarios[i]);
 		}
 	}
-	struct calibration after = { 0 };
 	struct sb_err ignored;
-	if (out->n_scenarios && runner_calibrate(&after, &ignored) == 0) {
-		for (size_t i = 0; i < out->n_scenarios; i++) {
-			keep_lower(&out->scenarios[i].cal.exit_real_mode_ns, after.exit_real_mode_ns);
-			if (after.memset_gib_per_s > out->scenarios[i].cal.memset_gib_per_s)
-				out->scenarios[i].cal.memset_gib_per_s = after.memset_gib_per_s;
-		}
-	}
+	if (out->n_scenarios && runner_calibrate(after, &ignored) == 0)
+		for (size_t i = 0; i < out->n_scenarios; i++)
+			runner_calibration_run(&out->scenarios[i].cal, before, after,
+					       cal.timer_overhead_ns);
+	free(before);
+	free(after);
 	return 0;
 }

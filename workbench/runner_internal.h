@@ -12,13 +12,34 @@
 
 /* Read a whole file (for init data). */
 int runner_read_file(const char *path, uint8_t **out, size_t *n, struct sb_err *err);
-/* The machine's units, once per run: real-mode exit round trip, memset. */
-int runner_calibrate(struct calibration *cal, struct sb_err *err);
-/* The exit round trip from a sandbox of this snapshot in `mode` with the
- * scenario's restore strategy (needs the guest's debug_exits; left 0 for
- * guests without it). */
-void runner_calibrate_sandbox(struct snapshot *base, const struct scenario *sc,
-			      struct calibration *cal);
+/* ---- calibration (runner_calibration.c; struct calibration) ---- */
+/* One measurement of the run's units: real-mode exit round trips, memset. */
+struct run_calibration {
+	uint64_t real_mode_ns[CALIBRATION_REAL_MODE_EXITS];
+	double memset_gib_per_s;
+};
+int runner_calibrate(struct run_calibration *rc, struct sb_err *err);
+/* The run's units into a scenario's calibration: before and after pooled
+ * (after NULL: not measured), the timer overhead; the warning redone. */
+void runner_calibration_run(struct calibration *cal, const struct run_calibration *before,
+			    const struct run_calibration *after, uint64_t timer_overhead_ns);
+/* vmm_now_ns() back to back: the median of many. */
+uint64_t runner_timer_overhead_ns(void);
+/* One measurement of the exit round trip from a sandbox of this snapshot
+ * with the scenario's mode and restore strategy: CALIBRATION_SANDBOX_ROUNDS
+ * samples, or none (n = 0) for a guest without debug_exits. */
+struct exit_samples {
+	uint64_t ns[CALIBRATION_SANDBOX_ROUNDS];
+	unsigned n;
+};
+void runner_sample_sandbox_exit(struct snapshot *base, const struct scenario *sc,
+				struct exit_samples *out);
+/* Pool before and after (either may be NULL or empty) into cal's sandbox
+ * exit fields; the warning redone. */
+void runner_calibration_sandbox(struct calibration *cal, const struct exit_samples *before,
+				const struct exit_samples *after);
+/* cal->warning from its fields (the bounds in results.h). */
+void runner_calibration_warn(struct calibration *cal);
 /* The sandbox configuration of every sandbox of scenario sc. */
 struct sandbox_config runner_sandbox_config(const struct scenario *sc);
 /* Add one sandbox's statistics into the scenario's (rows by index). */

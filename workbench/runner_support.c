@@ -1,5 +1,5 @@
-/* runner_support.c — calibration, machine facts and other helpers of the
- * runner. */
+/* runner_support.c — machine facts and other helpers of the runner
+ * (calibration: runner_calibration.c). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "build_info.h"
 #include "runner.h"
 #include "runner_internal.h"
 #include "sandbox.h"
@@ -35,41 +36,6 @@ int runner_read_file(const char *path, uint8_t **out, size_t *n, struct sb_err *
 	return 0;
 }
 
-static double memset_gib_per_s(void)
-{
-	const size_t bytes = 64 << 20;
-	uint8_t *buf = malloc(bytes);
-	if (!buf)
-		return 0;
-	memset(buf, 1, bytes); /* fault the pages in first */
-	uint64_t best = UINT64_MAX;
-	for (int i = 0; i < 5; i++) {
-		uint64_t t0 = vmm_now_ns();
-		memset(buf, i, bytes);
-		__asm__ volatile("" : : "r"(buf) : "memory");
-		uint64_t d = vmm_now_ns() - t0;
-		if (d < best)
-			best = d;
-	}
-	free(buf);
-	return best ? (double)bytes / (double)best * 1e9 / (double)(1ull << 30) : 0;
-}
-
-int runner_calibrate(struct calibration *cal, struct sb_err *err)
-{
-	struct kvm *kvm = kvm_open(err);
-	if (!kvm)
-		return -1;
-	struct vmm_cost_ns c;
-	int rc = vmm_measure_exit_roundtrip_ns(kvm, 5000, &c, err);
-	kvm_close(kvm);
-	if (rc)
-		return -1;
-	cal->exit_real_mode_ns = c.median_ns;
-	cal->memset_gib_per_s = memset_gib_per_s();
-	return 0;
-}
-
 struct sandbox_config runner_sandbox_config(const struct scenario *sc)
 {
 	struct sandbox_config cfg = sandbox_config_default();
@@ -78,40 +44,6 @@ struct sandbox_config runner_sandbox_config(const struct scenario *sc)
 	cfg.restore_strategy = scenario_strategy(sc);
 	cfg.retain_max_pages = (uint32_t)sc->cfg.retain_max_pages;
 	return cfg;
-}
-
-void runner_calibrate_sandbox(struct snapshot *base, const struct scenario *sc,
-			      struct calibration *cal)
-{
-	struct sandbox_config cfg = runner_sandbox_config(sc);
-	cfg.deadline_ns = sandbox_config_default().deadline_ns;
-	struct sandbox *sb;
-	struct sb_err err;
-	cal->exit_sandbox_ns = 0;
-	if (sandbox_create(&sb, base, &cfg, &err))
-		return;
-	/* median over rounds of (100 exits - 0 exits) / 100 */
-	uint64_t samples[21];
-	unsigned n = 0;
-	struct sb_value k0 = { .type = SB_T_U64, .as.u64 = 0 }, k100 = { .type = SB_T_U64, .as.u64 = 100 };
-	struct sb_value ret;
-	for (unsigned i = 0; i < 21; i++) {
-		uint64_t t0 = vmm_now_ns();
-		if (sandbox_call(sb, "debug_exits", &k0, 1, &ret, &err))
-			break;
-		uint64_t t1 = vmm_now_ns();
-		if (sandbox_call(sb, "debug_exits", &k100, 1, &ret, &err))
-			break;
-		uint64_t t2 = vmm_now_ns();
-		int64_t d = (int64_t)(t2 - t1) - (int64_t)(t1 - t0);
-		samples[n++] = d > 0 ? (uint64_t)d / 100 : 0;
-	}
-	sandbox_destroy(sb);
-	if (n == 21) {
-		struct vmm_cost_ns c;
-		vmm_cost_from_samples(samples, n, &c);
-		cal->exit_sandbox_ns = c.median_ns;
-	}
 }
 
 uint64_t runner_rss_bytes(void)
@@ -153,6 +85,8 @@ void runner_machine_facts(struct machine_facts *m)
 		snprintf(path, sizeof path, "/sys/module/%s", modules[i]);
 		if (access(path, F_OK) == 0) {
 			snprintf(m->hypervisor, sizeof m->hypervisor, "%s", modules[i]);
+			build_module_version(modules[i], m->hypervisor_version,
+					     sizeof m->hypervisor_version);
 			break;
 		}
 	}

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "build_info.h"
+
 #define FILE_MAX_BYTES (16u << 20)
 
 struct parse {
@@ -587,6 +589,10 @@ int scenario_set_parse_file(struct scenario_set *set, const char *path, struct s
 		return sb_errf(err, SB_E_INVAL, "%s:%u: NUL byte in a text file", path, line);
 	}
 	int rc = scenario_set_parse_string(set, path, buf, err);
+	char digest[33];
+	build_text_digest(buf, n, digest);
+	for (size_t i = 0; rc == 0 && i < set->n; i++)
+		memcpy(set->items[i].file_digest, digest, sizeof digest);
 	free(buf);
 	return rc;
 }

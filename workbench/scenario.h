@@ -370,6 +370,9 @@ struct scenario {
 	char *name;    /* the run name: the section, or "SECTION [STRATEGY]" */
 	char *section; /* the [section] it comes from (messages name it) */
 	char *file;    /* as given for messages */
+	/* XXH3-128 of the file's text as parsed (32 hex digits), "" for a
+	 * string (the built-in scenarios): what the report records */
+	char file_digest[33];
 	unsigned line; /* of the [name] header */
 	struct scenario_config cfg;
 	struct scenario_step *steps; /* top level, in order */

@@ -7,7 +7,9 @@
 
 #include "results.h"
 
-/* Two scenarios:
+/* Schema 5's record of the run: a command line with a quoted argument, a
+ * working directory with a space, build facts, hypervisor_version
+ * "built-in". Two scenarios:
  *  [0] "restore-64M": create, "call touch_pages (first after restore)"
  *      (1000 values 40000 + (i * 7919) % 3000 ns: p50 41.727 us),
  *      "call touch_pages (steady)" (1002 values, p50 6.559 us: a
@@ -16,13 +18,15 @@
  *      tail at `FIXTURE_TAIL_NS`; the tail's 20 restores full, the others
  *      light, 3160 pages reset in all: 3.160 per restore, as many bytes
  *      copied), all calibrations, one passing expectation; strategy
- *      rewrite, 3 pages declared dirtied, 3 CoW faults per first call;
+ *      rewrite, 3 pages declared dirtied, 3 CoW faults per first call; a file
+ *      digest; a calibration with quartiles, before and after, no warning;
  *  [1] `esc<&>"name` (a name that needs HTML escaping): a call (first
  *      after restore only: no steady call, no penalty), "restore (other
  *      snapshot)" (100, all full, 1700 pages reset, as many bytes copied,
  *      1200 pages retained), an empty step and one clamped value; strategy
  *      host-cow, no dirtied pages declared;
- *      exit_real_mode_ns = 0 (its ratios are null). With `failures` it
+ *      exit_real_mode_ns = 0 (its ratios are null), no file digest (as the
+ *      built-in scenarios), a calibration warning with markup. With `failures` it
  *      failed (error text with markup) and its expectation failed;
  *      without, it passed.
  * Free with run_report_free(). Aborts the test if memory runs out. */

@@ -1,9 +1,9 @@
 /* test_report_json.c — the JSON report: golden file, write → read → write
- * gives the same bytes and the same summaries, a report of the previous
- * schema (3) is read and written back as it was, and every kind of
+ * gives the same bytes and the same summaries, reports of the previous
+ * schemas (3, 4) are read and written back as they were, and every kind of
  * malformed input gives a message naming the file and the JSON path.
  *
- * argv[1]: tests/reports (report_schema3.json). */
+ * argv[1]: tests/reports (report_schema3.json, report_schema4.json). */
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +15,7 @@
 #include "reports.h"
 
 static char dir[] = "/tmp/test_report_json.XXXXXX";
-static const char *src_dir; /* tests/reports: report_schema3.json */
+static const char *src_dir; /* tests/reports: report_schema3.json, report_schema4.json */
 
 static bool write_file(const char *path, const char *text)
 {
@@ -142,9 +142,47 @@ static void test_golden_and_roundtrip(void)
 			     "            \"pages_retained\": 1200,\n");
 	CHECK_CONTAINS(json, "\"exits\": 4000,\n            \"cow_faults\": 3000,\n");
 	CHECK_CONTAINS(json, "\"schema_version\": 5,\n");
+	/* schema 5: the run's record, read back as written */
+	CHECK_STR(back.command_line, r.command_line);
+	CHECK_STR(back.working_dir, "/home/ci/snap bench");
+	CHECK_STR(back.build.compiler, "gcc 12.2.0");
+	CHECK_STR(back.build.buildtype, "debugoptimized");
+	CHECK_STR(back.build.optimization, "2");
+	CHECK_STR(back.build.sanitize, "none");
+	CHECK_STR(back.machine.hypervisor_version, "built-in");
+	CHECK_CONTAINS(json, "\"command_line\": \"build/workbench/cli/snapbench run -o 'my results' "
+			     "scenarios/restore.ini\",\n  \"working_dir\": \"/home/ci/snap bench\",\n");
+	CHECK_CONTAINS(json, "\"file\": \"scenarios/restore.ini\",\n      \"file_digest\": "
+			     "\"0123456789abcdef0123456789abcdef\",\n");
+	CHECK_CONTAINS(json, "\"memset_gib_per_s\": 12.5,\n        \"exit_sandbox_p25_ns\": 1420,\n"
+			     "        \"exit_sandbox_p75_ns\": 1610,\n"
+			     "        \"exit_sandbox_before_ns\": 1480,\n"
+			     "        \"exit_sandbox_after_ns\": 1530,\n"
+			     "        \"exit_sandbox_samples\": 202,\n"
+			     "        \"exit_real_mode_before_ns\": 1190,\n"
+			     "        \"exit_real_mode_after_ns\": 1215,\n"
+			     "        \"timer_overhead_ns\": 27,\n        \"warning\": \"\"\n");
+	for (size_t i = 0; i < 2 && back.n_scenarios == 2; i++) {
+		const struct calibration *a = &r.scenarios[i].cal, *b = &back.scenarios[i].cal;
+		CHECK_STR(back.scenarios[i].file_digest, r.scenarios[i].file_digest);
+		CHECK_U64(b->exit_sandbox_ns, a->exit_sandbox_ns);
+		CHECK_U64(b->exit_sandbox_p25_ns, a->exit_sandbox_p25_ns);
+		CHECK_U64(b->exit_sandbox_p75_ns, a->exit_sandbox_p75_ns);
+		CHECK_U64(b->exit_sandbox_before_ns, a->exit_sandbox_before_ns);
+		CHECK_U64(b->exit_sandbox_after_ns, a->exit_sandbox_after_ns);
+		CHECK_U64(b->exit_sandbox_samples, a->exit_sandbox_samples);
+		CHECK_U64(b->exit_real_mode_before_ns, a->exit_real_mode_before_ns);
+		CHECK_U64(b->exit_real_mode_after_ns, a->exit_real_mode_after_ns);
+		CHECK_U64(b->timer_overhead_ns, a->timer_overhead_ns);
+		CHECK_STR(b->warning, a->warning);
+	}
+	if (back.n_scenarios == 2) {
+		CHECK_STR(back.scenarios[1].file_digest, "");
+		CHECK_CONTAINS(back.scenarios[1].cal.warning, "sandbox exit spread: IQR");
+	}
 	/* the strategy and the declared pages of each scenario */
-	CHECK_CONTAINS(json, "\"file\": \"scenarios/restore.ini\",\n      \"restore_strategy\": "
-			     "\"rewrite\",\n      \"dirtied_pages\": 3,\n");
+	CHECK_CONTAINS(json, "\"file_digest\": \"0123456789abcdef0123456789abcdef\",\n      "
+			     "\"restore_strategy\": \"rewrite\",\n      \"dirtied_pages\": 3,\n");
 	CHECK_CONTAINS(json, "\"restore_strategy\": \"host-cow\",\n      \"dirtied_pages\": null,\n");
 	if (back.n_scenarios == 2) {
 		CHECK_STR(back.scenarios[0].restore_strategy, "rewrite");
@@ -190,6 +228,22 @@ static const struct bad_case bad_cases[] = {
 	{ "schema as text", 0, "", "schema_version", "\"1\"",
 	  "base.json: schema_version: not a number" },
 	{ "machine not an object", 0, "", "machine", "[]", "base.json: machine: not an object" },
+	/* schema 5: what makes a run traceable, the calibration's spread */
+	{ "command line missing", 0, "", "command_line", 0, "base.json: command_line: missing" },
+	{ "working dir a number", 0, "", "working_dir", "3", "base.json: working_dir: not a string" },
+	{ "build not an object", 0, "", "build", "\"gcc\"", "base.json: build: not an object" },
+	{ "compiler missing", 0, "build", "compiler", 0, "base.json: build.compiler: missing" },
+	{ "module version missing", 0, "machine", "hypervisor_version", 0,
+	  "base.json: machine.hypervisor_version: missing" },
+	{ "file digest missing", 0, "scenarios.0", "file_digest", 0,
+	  "base.json: scenarios[0].file_digest: missing" },
+	{ "timer overhead missing", 0, "scenarios.0.calibration", "timer_overhead_ns", 0,
+	  "base.json: scenarios[0].calibration.timer_overhead_ns: missing" },
+	{ "calibration warning a number", 0, "scenarios.1.calibration", "warning", "1",
+	  "base.json: scenarios[1].calibration.warning: not a string" },
+	{ "median outside its quartiles", 0, "scenarios.0.calibration", "exit_sandbox_p75_ns", "1499",
+	  "base.json: scenarios[0].calibration.exit_sandbox_ns: the median is outside its "
+	  "quartiles" },
 	{ "cpus negative", 0, "machine", "cpus", "-1", "base.json: machine.cpus: negative (-1)" },
 	{ "missing started", 0, "", "started", 0, "base.json: started: missing" },
 	{ "scenarios not an array", 0, "", "scenarios", "{}", "base.json: scenarios: not an array" },
@@ -370,21 +424,34 @@ static void test_malformed(void)
 	CHECK_CONTAINS(err.msg, "absent.json: unable to open");
 }
 
-/* A report of schema 3 (before restore strategies: a copy of the fixture's
- * JSON as schema 3 wrote it) is read, as rewrite with no new counters, and
- * written back as schema 3, byte for byte. */
-static void test_schema3(void)
+/* A report of schema 3 (before restore strategies) or 4 (before the run's
+ * record and the calibration's spread), a copy of the fixture's JSON as
+ * that schema wrote it, is read with what it lacks at its defaults, and
+ * written back as that schema, byte for byte. */
+static void test_older_schema(int schema)
 {
 	char path[600];
-	snprintf(path, sizeof path, "%s/report_schema3.json", src_dir);
+	snprintf(path, sizeof path, "%s/report_schema%d.json", src_dir, schema);
 	struct run_report r;
 	struct sb_err err = { 0 };
 	if (!CHECK_I64(report_read_json(&r, path, &err), 0)) {
 		fprintf(stderr, "  %s\n", err.msg);
 		return;
 	}
-	CHECK_I64(r.schema_version, 3);
+	CHECK_I64(r.schema_version, schema);
+	/* schema 5's fields: absent, at their defaults */
+	CHECK(r.command_line == NULL && r.working_dir == NULL);
+	CHECK_STR(r.build.compiler, "");
+	CHECK_STR(r.machine.hypervisor_version, "");
 	for (size_t i = 0; i < r.n_scenarios; i++) {
+		const struct calibration *c = &r.scenarios[i].cal;
+		CHECK_STR(r.scenarios[i].file_digest, "");
+		CHECK(c->exit_sandbox_p25_ns == 0 && c->exit_sandbox_p75_ns == 0 &&
+		      c->exit_sandbox_before_ns == 0 && c->exit_sandbox_after_ns == 0 &&
+		      c->exit_sandbox_samples == 0 && c->timer_overhead_ns == 0 && !c->warning[0]);
+		CHECK(c->exit_sandbox_ns != 0); /* what it has is read */
+	}
+	for (size_t i = 0; schema == 3 && i < r.n_scenarios; i++) {
 		CHECK_STR(r.scenarios[i].restore_strategy, "rewrite");
 		CHECK_U64(r.scenarios[i].dirtied_pages, SCENARIO_NONE);
 		for (size_t k = 0; k < r.scenarios[i].n_steps; k++) {
@@ -392,6 +459,8 @@ static void test_schema3(void)
 			CHECK(st->cow_faults == 0 && st->bytes_copied == 0 && st->pages_retained == 0);
 		}
 	}
+	if (schema == 4 && r.n_scenarios == 2)
+		CHECK_STR(r.scenarios[1].restore_strategy, "host-cow");
 	CHECK_U64(r.n_scenarios, 2);
 	if (r.n_scenarios == 2 && CHECK_U64(r.scenarios[0].n_steps, 5))
 		CHECK_U64(r.scenarios[0].steps[4].pages_reset, FIXTURE_PAGES_RESET);
@@ -515,7 +584,8 @@ int main(int argc, char **argv)
 	}
 	test_golden_and_roundtrip();
 	test_malformed();
-	test_schema3();
+	test_older_schema(3);
+	test_older_schema(4);
 	test_long_option();
 	test_runs();
 	char path[300];

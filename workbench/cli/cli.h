@@ -20,6 +20,15 @@ struct cli_command {
 
 const struct cli_command *cli_commands(size_t *n);
 
+/* The whole command line main() was given (the program as invoked, the
+ * subcommand and its arguments): what a report records as the command
+ * that ran. */
+extern int cli_argc;
+extern char **cli_argv;
+
+/* `snapbench report --command FILE.json` (cmd_report_command.c). */
+int cmd_report_command(const char *path);
+
 int cmd_layout(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_bench(int argc, char **argv);

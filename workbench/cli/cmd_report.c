@@ -10,7 +10,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: snapbench report FILE.json [--text] [--distribution] [--html OUT.html]\n"
-		"                        [--json OUT.json]\n\n"
+		"                        [--json OUT.json]\n"
+		"       snapbench report --command FILE.json\n\n"
 		"Read a report written by 'snapbench run' and print it as text, or write it\n"
 		"as HTML or JSON. Without --html or --json the text report goes to stdout.\n\n"
 		"options:\n"
@@ -20,6 +21,9 @@ static void usage(FILE *f)
 		"  --html OUT.html   write one self-contained HTML page (tables and SVG plots,\n"
 		"                    no scripts, no external files); '-' = stdout\n"
 		"  --json OUT.json   write the report again as JSON; '-' = stdout\n"
+		"  --command         print only the shell command that redoes the run: 'cd DIR\n"
+		"                    && ' when the run's working directory is not this one,\n"
+		"                    then its command line as recorded (reports of schema 5)\n"
 		"  -h, --help        this text\n\n"
 		"exit status: 0 done, 1 the report could not be read or written, 2 bad usage\n");
 }
@@ -47,6 +51,7 @@ int cmd_report(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "text", no_argument, 0, 't' },      { "distribution", no_argument, 0, 'd' },
 		{ "html", required_argument, 0, 'H' }, { "json", required_argument, 0, 'j' },
+		{ "command", no_argument, 0, 'c' },
 		{ "help", no_argument, 0, 'h' },      { 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -55,7 +60,7 @@ int cmd_report(int argc, char **argv)
 		args[i + 1] = argv[i];
 	args[argc + 1] = NULL;
 	optind = 1;
-	bool text = false, distribution = false;
+	bool text = false, distribution = false, command = false;
 	const char *html = NULL, *json = NULL;
 	int c;
 	while ((c = getopt_long(argc + 1, args, "h", opts, NULL)) != -1) {
@@ -64,6 +69,7 @@ int cmd_report(int argc, char **argv)
 		case 'd': text = distribution = true; break;
 		case 'H': html = optarg; break;
 		case 'j': json = optarg; break;
+		case 'c': command = true; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return CLI_EXIT_USAGE;
 		}
@@ -75,6 +81,14 @@ int cmd_report(int argc, char **argv)
 	if (optind + 1 < argc + 1) {
 		fprintf(stderr, "snapbench report: unexpected argument '%s'\n", args[optind + 1]);
 		return CLI_EXIT_USAGE;
+	}
+	if (command) {
+		if (text || html || json) {
+			fprintf(stderr, "snapbench report: --command goes alone (no --text, "
+					"--distribution, --html or --json)\n");
+			return CLI_EXIT_USAGE;
+		}
+		return cmd_report_command(args[optind]);
 	}
 	if (!html && !json)
 		text = true;

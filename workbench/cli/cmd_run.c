@@ -8,9 +8,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "build_info.h"
 #include "cli.h"
 #include "reports.h"
 #include "runner.h"
+#include "version.h"
 
 extern const char sb_builtin_scenarios[]; /* scenarios/builtin.ini, embedded */
 
@@ -272,10 +274,22 @@ int cmd_run(int argc, char **argv)
 			fprintf(stderr, "snapbench run: %s\n", err.msg);
 			goto out;
 		}
+		for (size_t k = 0; k < r.n_scenarios; k++)
+			if (r.scenarios[k].cal.warning[0])
+				fprintf(stderr, "snapbench run: %s: calibration: %s\n",
+					r.scenarios[k].name, r.scenarios[k].cal.warning);
 		if (append(&all, &r)) {
 			run_report_free(&r);
 			goto out;
 		}
+	}
+	/* what ran and where: `snapbench report --command` redoes it */
+	all.command_line = build_shell_join(cli_argc, cli_argv);
+	all.working_dir = getcwd(NULL, 0);
+	if (!all.command_line || !all.working_dir) {
+		fprintf(stderr, "snapbench run: cannot record the command line or the working "
+				"directory: %s\n", strerror(errno ? errno : ENOMEM));
+		goto out;
 	}
 	/* The reports are written even when the summary cannot be: they are
 	 * the run's record. Either failing fails the command. */

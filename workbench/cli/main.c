@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "version.h"
 
 static const struct cli_command commands[] = {
 	{ "run", "run scenario files (or the built-in set) and write reports", cmd_run },
@@ -21,8 +22,13 @@ const struct cli_command *cli_commands(size_t *n)
 	return commands;
 }
 
+int cli_argc;
+char **cli_argv;
+
 int main(int argc, char **argv)
 {
+	cli_argc = argc;
+	cli_argv = argv;
 	/* No subcommand: the main job on built-in defaults. */
 	if (argc < 2)
 		return cmd_run(0, NULL);
