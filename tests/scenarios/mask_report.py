@@ -8,7 +8,8 @@ import json
 import os
 import sys
 
-MASKED_KEYS = {"tool_version", "started", "machine", "wall_ns", "rss_bytes",
+MASKED_KEYS = {"tool_version", "started", "command_line", "working_dir", "build",
+               "machine", "wall_ns", "rss_bytes",
                "calibration", "histogram_buckets", "percentiles_ns", "ratios",
                "mean_ns", "stddev_ns", "min_ns", "max_ns", "overflow"}
 

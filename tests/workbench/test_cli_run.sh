@@ -82,6 +82,56 @@ got = [(s["name"], s["restore_strategy"], s["options"]["restore_strategy"]) for 
 sys.exit(0 if r["schema_version"] == 5 and got == [("p [rewrite]", "rewrite", "rewrite"),
     ("p [host-cow]", "host-cow", "host-cow")] else 1)'
 	check "report.html: the strategies section" grep -q "Restore strategies side by side" out4/report.html
+	# the calibration: pooled median inside its quartiles, before and after
+	# both measured, 2 x 101 samples, the timer's cost under 1 us; the run's
+	# record: command line, working directory, build, the file's digest
+	check "report.json: calibration and record sane" python3 -c '
+import json, os, re, sys
+r = json.load(open("out4/report.json"))
+bad = []
+for s in r["scenarios"]:
+    c = s["calibration"]
+    if not (0 < c["exit_sandbox_p25_ns"] <= c["exit_sandbox_ns"] <= c["exit_sandbox_p75_ns"]):
+        bad.append("quartiles %s" % c)
+    if c["exit_sandbox_p75_ns"] - c["exit_sandbox_p25_ns"] > c["exit_sandbox_ns"]:
+        bad.append("IQR above the median %s" % c)
+    if not (c["exit_sandbox_before_ns"] > 0 and c["exit_sandbox_after_ns"] > 0):
+        bad.append("before/after %s" % c)
+    if c["exit_sandbox_samples"] != 202:
+        bad.append("samples %s" % c)
+    if not (c["exit_real_mode_before_ns"] > 0 and c["exit_real_mode_after_ns"] > 0 and c["exit_real_mode_ns"] > 0):
+        bad.append("real mode %s" % c)
+    if not (0 < c["timer_overhead_ns"] < 1000):
+        bad.append("timer %s" % c)
+    if not isinstance(c["warning"], str):
+        bad.append("warning")
+    if not re.fullmatch("[0-9a-f]{32}", s["file_digest"]):
+        bad.append("digest %r" % s["file_digest"])
+if not r["command_line"].endswith("run -o out4 --html --restore-strategy rewrite,host-cow p.ini"):
+    bad.append("command_line %r" % r["command_line"])
+if r["working_dir"] != os.getcwd():
+    bad.append("working_dir %r" % r["working_dir"])
+if not (r["build"]["compiler"] and r["build"]["buildtype"] and r["build"]["sanitize"]):
+    bad.append("build %s" % r["build"])
+if r["scenarios"][0]["file_digest"] != r["scenarios"][1]["file_digest"]:
+    bad.append("one file, two digests")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)'
+	check "summary: the calibration's spread" grep -qE "^   sandbox exit: median [0-9.]+ us of 202 samples, IQR [0-9.]+\.\.[0-9.]+ us; before [0-9.]+ us, after [0-9.]+ us$" s.txt
+	check "summary: the calibration's bounds" grep -q "flagged when its interquartile range exceeds 20% of its median" s.txt
+	check "summary: the timer overhead" grep -qE "timer overhead [0-9]+ ns$" s.txt
+	check "report.html: the calibration's spread" grep -q "Sandbox exit: median" out4/report.html
+	# the command that redoes it: here, as recorded; elsewhere, a cd first
+	out=$("$sb" report --command out4/report.json)
+	check "report --command here: the command line ($out)" [ "$out" = "$sb run -o out4 --html --restore-strategy rewrite,host-cow p.ini" ]
+	out=$(cd / && "$sb" report --command "$dir/out4/report.json")
+	check "report --command elsewhere: cd first ($out)" [ "$out" = "cd $dir && $sb run -o out4 --html --restore-strategy rewrite,host-cow p.ini" ]
+	# a built-in scenario has no file to digest
+	"$sb" run -q -o out5 --only call-latency 2>err.txt
+	check "built-in: no file digest" python3 -c '
+import json, sys
+r = json.load(open("out5/report.json"))
+sys.exit(0 if r["scenarios"] and all(s["file_digest"] == "" for s in r["scenarios"]) else 1)'
 	# the live view says which strategy a scenario runs
 	expect 0 "p: done, 3/3 iterations, restore host-cow" tui --dump live --restore-strategy host-cow p.ini
 	finish
