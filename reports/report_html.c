@@ -9,6 +9,7 @@
 
 #include "report_html.h"
 #include "report_trace.h"
+#include "report_units.h"
 #include "report_util.h"
 #include "reports.h"
 
@@ -31,7 +32,8 @@ static const char css[] =
 	"svg .grid{stroke:#ddd;stroke-width:1}svg .frame{fill:none;stroke:#333}\n"
 	"svg .ptitle{font-weight:bold;font-size:14px}svg .axis{font-size:13px}\n"
 	"svg .plabel{font-size:11px}\n"
-	".none{font-style:italic}\n";
+	".none{font-style:italic}\n"
+	"td.few{color:#6b6b6b;font-style:italic}p.few{font-size:.9em}\n";
 
 static void esc(FILE *f, const char *s)
 {
@@ -48,6 +50,31 @@ static void td_us(FILE *f, double ns)
 	char b[32];
 	report_fmt_us(b, sizeof b, ns);
 	fprintf(f, "<td class=\"n\">%s</td>", b);
+}
+
+/* A percentile's cell, greyed and marked when it rests on few samples
+ * (report_units.h): *few is set then. */
+static void td_pct(FILE *f, uint64_t ns, uint64_t count, double pct, bool *few)
+{
+	if (!count || !report_pct_few(count, pct)) {
+		td_us(f, (double)ns);
+		return;
+	}
+	char b[32];
+	report_fmt_us(b, sizeof b, (double)ns);
+	fprintf(f, "<td class=\"n few\" title=\"fewer than %d samples beyond this percentile\">%s"
+		   REPORT_FEW_MARK "</td>",
+		REPORT_FEW_SAMPLES, b);
+	*few = true;
+}
+
+static void few_note(FILE *f, bool few)
+{
+	if (!few)
+		return;
+	fputs("<p class=\"note few\">", f);
+	report_html_escape(f, REPORT_FEW_NOTE);
+	fputs(".</p>\n", f);
 }
 
 static void td_ratio(FILE *f, uint64_t p50, uint64_t cal)
@@ -107,6 +134,7 @@ static void summary_table(FILE *f, const struct scenario_result *s)
 	      "<th scope=\"col\">p50 / sandbox exit</th>"
 	      "<th scope=\"col\">p50 / real-mode exit</th></tr>\n",
 	      f);
+	bool few = false;
 	for (size_t i = 0; i < s->n_steps; i++) {
 		const struct step_stats *st = &s->steps[i];
 		struct hist_summary h;
@@ -116,10 +144,10 @@ static void summary_table(FILE *f, const struct scenario_result *s)
 		fprintf(f, "</th><td>%s</td>", scenario_step_kind_name(st->kind));
 		td_u64(f, h.count);
 		td_us(f, (double)h.min_ns);
-		td_us(f, (double)h.p50_ns);
-		td_us(f, (double)h.p90_ns);
-		td_us(f, (double)h.p99_ns);
-		td_us(f, (double)h.p99_9_ns);
+		td_pct(f, h.p50_ns, h.count, 50, &few);
+		td_pct(f, h.p90_ns, h.count, 90, &few);
+		td_pct(f, h.p99_ns, h.count, 99, &few);
+		td_pct(f, h.p99_9_ns, h.count, 99.9, &few);
 		td_us(f, (double)h.max_ns);
 		td_us(f, h.mean_ns);
 		td_us(f, h.stddev_ns);
@@ -129,6 +157,7 @@ static void summary_table(FILE *f, const struct scenario_result *s)
 		fputs("</tr>\n", f);
 	}
 	fputs("</table></div>\n", f);
+	few_note(f, few);
 	if (report_has_kind(s, SCENARIO_STEP_RESTORE)) {
 		fputs("<p class=\"note\">", f);
 		esc(f, REPORT_RESTORE_NOTE);
@@ -139,7 +168,7 @@ static void summary_table(FILE *f, const struct scenario_result *s)
 /* One row per call label with first calls after a restore recorded. */
 static void penalty_table(FILE *f, const struct scenario_result *s)
 {
-	bool any = false;
+	bool any = false, few = false;
 	for (size_t i = 0; i < s->n_steps; i++) {
 		struct post_restore_penalty p;
 		if (!scenario_result_penalty(s, &s->steps[i], &p))
@@ -157,14 +186,14 @@ static void penalty_table(FILE *f, const struct scenario_result *s)
 		fputs("<tr><th scope=\"row\">", f);
 		esc(f, p.first->step);
 		fputs("</th>", f);
-		td_us(f, (double)p.first_p50_ns);
+		td_pct(f, p.first_p50_ns, hist_count(&p.first->hist), 50, &few);
 		if (!p.steady) {
 			fputs("<td colspan=\"3\" class=\"none\">no steady call of this label was "
 			      "recorded: no penalty</td></tr>\n",
 			      f);
 			continue;
 		}
-		td_us(f, (double)p.steady_p50_ns);
+		td_pct(f, p.steady_p50_ns, hist_count(&p.steady->hist), 50, &few);
 		td_us(f, (double)p.penalty_ns);
 		double x;
 		if (report_ratio_signed(p.penalty_ns, s->cal.exit_sandbox_ns, &x))
@@ -175,6 +204,7 @@ static void penalty_table(FILE *f, const struct scenario_result *s)
 	}
 	if (any)
 		fputs("</table></div>\n", f);
+	few_note(f, few);
 }
 
 static void pages_table(FILE *f, const struct scenario_result *s)
@@ -277,7 +307,11 @@ static void expectations(FILE *f, const struct scenario_result *s)
 		fprintf(f, "<li><span class=\"%s\">%s</span> <code>", e->passed ? "pass" : "fail",
 			e->passed ? "PASS" : "FAIL");
 		esc(f, e->text);
-		fprintf(f, "</code> (got %.3f)", e->got);
+		char got[48];
+		report_fmt_expect_got(got, sizeof got, e);
+		fputs("</code> (got ", f);
+		esc(f, got);
+		fputs(")", f);
 		if (!e->passed && e->why[0]) {
 			fputs(": ", f);
 			esc(f, e->why);

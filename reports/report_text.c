@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_trace.h"
+#include "report_units.h"
 #include "report_util.h"
 #include "reports.h"
 
@@ -73,8 +74,10 @@ static int step_width(const struct scenario_result *s)
 static void summary(FILE *f, const struct scenario_result *s)
 {
 	int sw = step_width(s);
+	bool any_few = false;
 	fprintf(f, "\n   latency per step in microseconds (us)\n");
-	fprintf(f, "   %-*s %8s %10s %10s %10s %10s %10s %10s %10s %10s %6s\n", sw, "step", "count",
+	/* a percentile's column keeps its last character for the few-samples mark */
+	fprintf(f, "   %-*s %8s %10s %9s  %9s  %9s  %9s  %10s %10s %10s %6s\n", sw, "step", "count",
 		"min", "p50", "p90", "p99", "p99.9", "max", "mean", "stddev", "errors");
 	for (size_t i = 0; i < s->n_steps; i++) {
 		const struct step_stats *st = &s->steps[i];
@@ -83,11 +86,18 @@ static void summary(FILE *f, const struct scenario_result *s)
 		const double v[] = { (double)h.min_ns,  (double)h.p50_ns,   (double)h.p90_ns,
 				     (double)h.p99_ns,  (double)h.p99_9_ns, (double)h.max_ns,
 				     h.mean_ns,         h.stddev_ns };
+		/* the percentile of each column (0: not a percentile) */
+		static const double pct[] = { 0, 50, 90, 99, 99.9, 0, 0, 0 };
 		fprintf(f, "   %-*s %8" PRIu64, sw, st->label, h.count);
 		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
 			char us[32];
 			report_fmt_us(us, sizeof us, v[k]);
-			fprintf(f, " %10s", us);
+			bool few = pct[k] && h.count && report_pct_few(h.count, pct[k]);
+			any_few |= few;
+			if (pct[k])
+				fprintf(f, " %9s%s", us, few ? REPORT_FEW_MARK : " ");
+			else
+				fprintf(f, " %10s", us);
 		}
 		fprintf(f, " %6" PRIu64 "\n", st->errors);
 		if (h.overflow)
@@ -96,6 +106,8 @@ static void summary(FILE *f, const struct scenario_result *s)
 	}
 	if (s->n_steps == 0)
 		fprintf(f, "   (no steps recorded)\n");
+	if (any_few)
+		wrapped(f, REPORT_FEW_NOTE);
 	if (report_has_kind(s, SCENARIO_STEP_RESTORE))
 		wrapped(f, REPORT_RESTORE_NOTE);
 }
@@ -103,7 +115,7 @@ static void summary(FILE *f, const struct scenario_result *s)
 static void penalties(FILE *f, const struct scenario_result *s)
 {
 	int sw = step_width(s);
-	bool any = false;
+	bool any = false, any_few = false;
 	for (size_t i = 0; i < s->n_steps; i++) {
 		struct post_restore_penalty p;
 		if (!scenario_result_penalty(s, &s->steps[i], &p))
@@ -117,6 +129,10 @@ static void penalties(FILE *f, const struct scenario_result *s)
 		}
 		char first[32], steady[32], pen[32];
 		report_fmt_us(first, sizeof first, (double)p.first_p50_ns);
+		if (report_pct_few(hist_count(&p.first->hist), 50)) {
+			strcat(first, REPORT_FEW_MARK);
+			any_few = true;
+		}
 		if (!p.steady) {
 			fprintf(f, "   %-*s %20s %12s %12s %21s   no steady call of this label was recorded: no penalty\n",
 				sw, p.first->step, first, "-", "-", "-");
@@ -124,6 +140,10 @@ static void penalties(FILE *f, const struct scenario_result *s)
 		}
 		report_fmt_us(steady, sizeof steady, (double)p.steady_p50_ns);
 		report_fmt_us(pen, sizeof pen, (double)p.penalty_ns);
+		if (report_pct_few(hist_count(&p.steady->hist), 50)) {
+			strcat(steady, REPORT_FEW_MARK);
+			any_few = true;
+		}
 		double x;
 		fprintf(f, "   %-*s %20s %12s %12s", sw, p.first->step, first, steady, pen);
 		if (report_ratio_signed(p.penalty_ns, s->cal.exit_sandbox_ns, &x))
@@ -131,6 +151,8 @@ static void penalties(FILE *f, const struct scenario_result *s)
 		else
 			fprintf(f, " %21s\n", "-");
 	}
+	if (any_few)
+		wrapped(f, REPORT_FEW_NOTE);
 }
 
 static bool has_pages(const struct step_stats *st)
@@ -248,7 +270,9 @@ static void expectations(FILE *f, const struct scenario_result *s)
 	fprintf(f, "\n   expectations\n");
 	for (size_t i = 0; i < s->n_expects; i++) {
 		const struct expect_result *e = &s->expects[i];
-		fprintf(f, "   %s %s (got %.3f)", e->passed ? "PASS" : "FAIL", e->text, e->got);
+		char got[48];
+		report_fmt_expect_got(got, sizeof got, e);
+		fprintf(f, "   %s %s (got %s)", e->passed ? "PASS" : "FAIL", e->text, got);
 		if (!e->passed && e->why[0])
 			fprintf(f, ": %s", e->why);
 		fputc('\n', f);

@@ -139,14 +139,6 @@ static double metric_value(enum scenario_metric m, const struct step_stats *s)
 	}
 }
 
-static void format_value(char *buf, size_t n, enum scenario_metric m, double v)
-{
-	if (scenario_metric_is_time(m))
-		snprintf(buf, n, "%.3f us", v / 1e3);
-	else
-		snprintf(buf, n, "%.2f", v);
-}
-
 void runner_judge(const struct scenario *sc, struct scenario_result *r)
 {
 	free(r->expects); /* judged again after every run of a repeat */
@@ -177,8 +169,8 @@ void runner_judge(const struct scenario *sc, struct scenario_result *r)
 		x->passed = scenario_cmp_eval(e->op, x->got, (double)e->value);
 		if (!x->passed) {
 			char got[48], want[48];
-			format_value(got, sizeof got, e->metric, x->got);
-			format_value(want, sizeof want, e->metric, (double)e->value);
+			scenario_metric_fmt(got, sizeof got, e->metric, x->got);
+			scenario_metric_fmt(want, sizeof want, e->metric, (double)e->value);
 			char row[RESULTS_LABEL_MAX];
 			scenario_row_name(row, sizeof row, e->step, e->variant);
 			snprintf(x->why, sizeof x->why, "%s.%s is %s, expected %s %s", row,

@@ -350,6 +350,10 @@ enum scenario_cmp {
 const char *scenario_metric_name(enum scenario_metric m); /* "p99.9" */
 /* True for metrics measured in ns (min..p99.99). */
 bool scenario_metric_is_time(enum scenario_metric m);
+/* A value of metric m as an expectation line prints it (units_fmt.c):
+ * latencies with a unit ("303 ns", "1.234 us"), per-execution averages
+ * with theirs ("3 pages/call", "0.020 pages/restore"), counts plain. */
+void scenario_metric_fmt(char *buf, size_t bytes, enum scenario_metric m, double v);
 const char *scenario_cmp_name(enum scenario_cmp c);       /* "<=" */
 bool scenario_cmp_eval(enum scenario_cmp c, double got, double want);
 

@@ -2,6 +2,7 @@
 #ifndef SNAPBENCH_WORKBENCH_UNITS_H
 #define SNAPBENCH_WORKBENCH_UNITS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -9,5 +10,10 @@
 /* Parse "4096", "64K", "64k", "64KiB", "8M", "1G" (binary units: K = 2^10).
  * Rejects empty input, junk after the unit, negative numbers and overflow. */
 int units_parse_bytes(const char *s, uint64_t *out, struct sb_err *err);
+
+/* Nanoseconds with a unit, four significant digits past 1 us: "303 ns",
+ * "1.234 us", "12.35 us", "123.5 ms", "2.500 s"; negative values keep their
+ * sign (units_fmt.c). */
+void units_fmt_ns(char *buf, size_t bytes, double ns);
 
 #endif

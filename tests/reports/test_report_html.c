@@ -162,6 +162,29 @@ int main(void)
 		CHECK_CONTAINS(buf, "latency (µs");
 		CHECK_CONTAINS(buf, "stroke-dasharray"); /* readable without colour */
 		CHECK_CONTAINS(buf, "<span class=\"fail\">FAIL</span>");
+		/* expectations: the measured value with its unit */
+		CHECK_CONTAINS(buf, "<code>restore base.p99 &lt; 50us</code> (got 40.00 us)");
+		CHECK_CONTAINS(buf, "<code>restore.p99 &lt; 200us</code> (got 156.4 us)");
+		/* percentiles on few samples: greyed, marked, explained */
+		CHECK_CONTAINS(buf, "<td class=\"n\">42.997</td><td class=\"n few\" title=\"fewer than "
+				    "10 samples beyond this percentile\">42.997~</td>");
+		CHECK_CONTAINS(buf, "<p class=\"note few\">~ marks a percentile that rests on fewer "
+				    "than 10 samples beyond it");
+		CHECK_CONTAINS(buf, "td.few{");
+		/* the run's record and the calibration's spread */
+		CHECK_CONTAINS(buf, "<dt>command</dt><dd><code>build/workbench/cli/snapbench run -o "
+				    "&#39;my results&#39; scenarios/restore.ini</code></dd>");
+		CHECK_CONTAINS(buf, "<dt>working directory</dt><dd><code>/home/ci/snap bench</code>");
+		CHECK_CONTAINS(buf, "<dt>build</dt><dd>gcc 12.2.0, buildtype debugoptimized, "
+				    "optimization 2, sanitize none</dd>");
+		CHECK_CONTAINS(buf, "hypervisor kvm_intel (built-in)");
+		CHECK_CONTAINS(buf, "(XXH3-128 <code>0123456789abcdef0123456789abcdef</code>)");
+		CHECK_CONTAINS(buf, "Sandbox exit: median 1.500 µs of 202 samples, IQR 1.420–1.610 µs; "
+				    "before 1.480 µs, after 1.530 µs. Real-mode exit: before 1.190 µs, "
+				    "after 1.215 µs. Timer overhead 27 ns.");
+		CHECK_CONTAINS(buf, "<p class=\"failed\"><strong>Calibration warning:</strong> sandbox "
+				    "exit spread: IQR 1.100..2.100 us is 71% of its median 1.400 us "
+				    "(bound 20%) &lt;&amp;&gt;</p>");
 		/* rows by variant; the post-restore penalty, or why there is none */
 		CHECK_CONTAINS(buf, "<tr><th scope=\"row\">call touch_pages (first after restore)</th>"
 				    "<td>call</td>");

@@ -7,6 +7,7 @@
 #include "check.h"
 #include "fixture.h"
 #include "golden.h"
+#include "report_units.h"
 #include "reports.h"
 
 static char *render(const struct run_report *r, bool distribution)
@@ -23,6 +24,12 @@ static char *render(const struct run_report *r, bool distribution)
 
 int main(void)
 {
+	/* few samples beyond a percentile: fewer than 10, at the edges */
+	CHECK(report_pct_few(19, 50) && !report_pct_few(20, 50));
+	CHECK(report_pct_few(99, 90) && !report_pct_few(100, 90));
+	CHECK(report_pct_few(999, 99) && !report_pct_few(1000, 99));
+	CHECK(report_pct_few(9999, 99.9) && !report_pct_few(10000, 99.9));
+	CHECK(report_pct_few(99999, 99.99) && !report_pct_few(100000, 99.99));
 	struct run_report r;
 	fixture_report(&r, true);
 	char *plain = render(&r, false), *dist = render(&r, true);
@@ -32,16 +39,41 @@ int main(void)
 		CHECK_CONTAINS(plain, "latency per step in microseconds (us)");
 		/* restore base: p50 of 980 values 20000 + (i*7)%5000 and a 2% tail */
 		CHECK_CONTAINS(plain, "FAILED:     sandbox 1: guest aborted: <oops>");
-		CHECK_CONTAINS(plain, "PASS restore base.p99 < 50us (got 40000.000)");
-		CHECK_CONTAINS(plain, "FAIL restore.p99 < 200us (got 156410.000): p99 = 156.410us");
+		/* the calibration's spread, its bounds, a warning */
+		CHECK_CONTAINS(plain, "\n   sandbox exit: median 1.500 us of 202 samples, IQR "
+				      "1.420..1.610 us; before 1.480 us, after 1.530 us\n"
+				      "   real-mode exit: before 1.190 us, after 1.215 us; timer overhead "
+				      "27 ns\n   (ratios divide by the medians of every sample before and "
+				      "after; a calibration is flagged when its interquartile range "
+				      "exceeds 20% of its median or its before and after medians differ "
+				      "by more than 15% of it)\n");
+		CHECK_CONTAINS(plain, "\n   WARNING calibration: sandbox exit spread: IQR 1.100..2.100 "
+				      "us is 71% of its median 1.400 us (bound 20%) <&>\n");
+		/* the run's record */
+		CHECK_CONTAINS(plain, "\ncommand: build/workbench/cli/snapbench run -o 'my results' "
+				      "scenarios/restore.ini\nin:      /home/ci/snap bench\n");
+		/* expectations: the measured value with its unit */
+		CHECK_CONTAINS(plain, "PASS restore base.p99 < 50us (got 40.00 us)");
+		CHECK_CONTAINS(plain, "FAIL restore.p99 < 200us (got 156.4 us): p99 = 156.410us");
 		CHECK_CONTAINS(plain, "values above the histogram range (clamped)");
 		CHECK(strstr(plain, "Percentile TotalCount") == NULL);
 		CHECK_CONTAINS(dist, "Value     Percentile TotalCount 1/(1-Percentile)");
 		CHECK_CONTAINS(dist, "percentile distribution of 'restore base (same snapshot)'");
 		/* rows by variant, the restore rows read as restore-to-ready */
-		CHECK_CONTAINS(plain, "\n   call touch_pages (first after restore)     1000     40.000     41.727");
-		CHECK_CONTAINS(plain, "\n   call touch_pages (steady)                  1002      5.000      6.559");
-		CHECK_CONTAINS(plain, "\n   restore (other snapshot)                    100     60.000     84.479");
+		CHECK_CONTAINS(plain, "\n   call touch_pages (first after restore)     1000     40.000    41.727 ");
+		CHECK_CONTAINS(plain, "\n   call touch_pages (steady)                  1002      5.000     6.559 ");
+		CHECK_CONTAINS(plain, "\n   restore (other snapshot)                    100     60.000    84.479 ");
+		/* percentiles on few samples marked, with the legend: every one of
+		 * 2 values; p99.9 of 1000 (1 beyond it); p90 of 100 (10: not few) */
+		CHECK_CONTAINS(plain, "\n   create                                        2   2000.000  "
+				      "2007.039~  2100.000~  2100.000~  2100.000~   2100.000 ");
+		CHECK_CONTAINS(plain, "\n   call touch_pages (first after restore)     1000     40.000    "
+				      "41.727     42.751     42.997     42.997~ ");
+		CHECK_CONTAINS(plain, "\n   restore (other snapshot)                    100     60.000    "
+				      "84.479    139.263    156.671~   158.010~ ");
+		CHECK_CONTAINS(plain, "\n   ~ marks a percentile that rests on fewer than 10 samples "
+				      "beyond it (count x (1 - p/100) < 10; a\n   p50 of fewer than 20 "
+				      "samples): a rough value, not one to gate on\n");
 		CHECK_CONTAINS(plain, "restore rows are restore-to-ready: sandbox_restore() until it");
 		/* the penalty: 41.727 - 6.559 us, / 1.5 us; none without a steady call */
 		CHECK_CONTAINS(plain, "post-restore penalty in microseconds (us): p50 of the first call");

@@ -22,7 +22,7 @@ if [ "$2" = kvm ]; then
 		# (4 rounds: a near-zero figure can come out below zero, the first
 		# call's median under the steady one's)
 		check "the 3-page summary for $s" \
-			sh -c "printf '%s\n' \"\$1\" | grep -qE '^  $s +128 KiB heap -?[0-9.]+  256 MiB heap -?[0-9.]+$'" - "$out"
+			sh -c "printf '%s\n' \"\$1\" | grep -qE '^  $s +128 KiB heap -?[0-9.]+ x  256 MiB heap -?[0-9.]+ x$'" - "$out"
 	done
 	check "the us table ends with the ratio to the sandbox exit" \
 		sh -c "printf '%s\n' \"\$1\" | grep -q 'ready + penalty   / sandbox exit'" - "$out"

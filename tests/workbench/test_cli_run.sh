@@ -64,9 +64,27 @@ assert s["runs"] == 1 and all("runs" not in st for st in s["steps"])'
 	check "summary: restore rows read as restore-to-ready" grep -q "restore rows are restore-to-ready" p.txt
 	check "summary: the penalty section" grep -q "post-restore penalty in microseconds (us)" p.txt
 	check "summary: a penalty for call add" \
-		grep -qE "^   call add +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3} +-?[0-9]+\.[0-9]{3} +-?[0-9]+\.[0-9]{3}$" p.txt
+		grep -qE "^   call add +[0-9]+\.[0-9]{3}~ +[0-9]+\.[0-9]{3}~ +-?[0-9]+\.[0-9]{3} +-?[0-9]+\.[0-9]{3}$" p.txt
 	check "summary: none invented for e8" \
-		grep -qE "^   e8 +[0-9]+\.[0-9]{3} +- +- +-   no steady call of this label was recorded: no penalty$" p.txt
+		grep -qE "^   e8 +[0-9]+\.[0-9]{3}~ +- +- +-   no steady call of this label was recorded: no penalty$" p.txt
+	# 2 calls of a row: every percentile rests on few samples, marked and explained
+	check "summary: percentiles of 2 samples marked" \
+		grep -qE "^   call add \(steady\) +2 +[0-9.]+ +[0-9.]+~ +[0-9.]+~ +[0-9.]+~ +[0-9.]+~ " p.txt
+	check "summary: the mark explained" grep -q "^   ~ marks a percentile that rests on fewer than 10 samples" p.txt
+	# expectations print what they measured with its unit
+	printf '[u]\niterations = 3\nstep = create\nstep = call add(1, 2)\n' >u.ini
+	printf 'expect = call add.p50 < 1s\nexpect = call add.count == 3\n' >>u.ini
+	printf 'expect = call add.scratch_pages < 100\nexpect = call add.p50 < 1ns\n' >>u.ini
+	"$sb" run -o out6 u.ini >u.txt 2>err.txt
+	rc=$?
+	check "a failed expectation: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+	check "expectation: a latency with its unit" \
+		grep -qE "^   PASS call add\.p50 < 1s \(got [0-9.]+ (ns|us|ms)\)$" u.txt
+	check "expectation: a count plain" grep -q "^   PASS call add.count == 3 (got 3)$" u.txt
+	check "expectation: pages per call" \
+		grep -qE "^   PASS call add\.scratch_pages < 100 \(got [0-9.]+ pages/call\)$" u.txt
+	check "expectation: why, with units" \
+		grep -qE "^   FAIL call add\.p50 < 1ns \(got [0-9.]+ (us|ms)\): call add\.p50 is [0-9.]+ (us|ms), expected < 1 ns$" u.txt
 	# restore strategies: one run each, named apart, echoed in every report
 	"$sb" run -o out4 --html --restore-strategy rewrite,host-cow p.ini >s.txt 2>err.txt
 	rc=$?

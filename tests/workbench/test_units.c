@@ -1,5 +1,7 @@
-/* test_units.c — sizes with units. */
+/* test_units.c — sizes with units; latencies and expectation values
+ * printed with theirs. */
 #include "check.h"
+#include "scenario.h"
 #include "units.h"
 
 int main(void)
@@ -44,6 +46,43 @@ int main(void)
 		CHECK_U64(err.code, bad[i].code);
 		CHECK_CONTAINS(err.msg, bad[i].msg);
 		CHECK_U64(v, 7); /* untouched on error */
+	}
+	/* one formatter for latencies: ns below 1 us, then 4 significant digits */
+	static const struct {
+		double ns;
+		const char *want;
+	} fmt[] = {
+		{ 0, "0 ns" },           { 303, "303 ns" },          { 999.4, "999 ns" },
+		{ 999.6, "1.000 us" },   { 1234, "1.234 us" },       { 12345, "12.35 us" },
+		{ 123456, "123.5 us" },  { 999960, "1.000 ms" },     { 12500000, "12.50 ms" },
+		{ 2.5e9, "2.500 s" },    { 1.2e12, "1200.0 s" },     { -35168, "-35.17 us" },
+	};
+	for (size_t i = 0; i < sizeof fmt / sizeof fmt[0]; i++) {
+		char buf[32];
+		units_fmt_ns(buf, sizeof buf, fmt[i].ns);
+		CHECK_STR(buf, fmt[i].want);
+	}
+	/* an expectation's value: latencies with a unit, averages with theirs,
+	 * counts plain */
+	static const struct {
+		enum scenario_metric m;
+		double v;
+		const char *want;
+	} met[] = {
+		{ SCENARIO_METRIC_P50, 303, "303 ns" },
+		{ SCENARIO_METRIC_P99_9, 100000, "100.0 us" },
+		{ SCENARIO_METRIC_COUNT, 1000, "1000" },
+		{ SCENARIO_METRIC_FULL_RESTORES, 20, "20" },
+		{ SCENARIO_METRIC_SCRATCH_PAGES, 3, "3 pages/call" },
+		{ SCENARIO_METRIC_PAGES_RESET, 3.16, "3.160 pages/restore" },
+		{ SCENARIO_METRIC_COW_FAULTS, 0, "0 faults/call" },
+		{ SCENARIO_METRIC_BYTES_COPIED, 4096, "4096 bytes/restore" },
+		{ SCENARIO_METRIC_EXITS, 1.5, "1.500 exits/call" },
+	};
+	for (size_t i = 0; i < sizeof met / sizeof met[0]; i++) {
+		char buf[48];
+		scenario_metric_fmt(buf, sizeof buf, met[i].m, met[i].v);
+		CHECK_STR(buf, met[i].want);
 	}
 	return check_done();
 }

@@ -395,7 +395,7 @@ static void ready_report(const struct ready_row *rows, size_t n, uint64_t exit_n
 			any = true;
 			char heap[32];
 			fmt_heap(heap, sizeof heap, rows[i].heap_bytes);
-			printf("  %s heap %.3f", heap,
+			printf("  %s heap %.3f x", heap,
 			       (double)ready_plus_penalty_ns(&rows[i]) / (double)exit_ns);
 		}
 		if (any)
@@ -513,9 +513,9 @@ int cmd_bench(int argc, char **argv)
 	row("call add(i64, i64)", &call);
 	row("create + init sandbox", &create);
 	row("copy-on-write fault", &cow);
-	printf("\ncall / bare exit in the same mode (medians): %.2f   (target <= 1.5)\n",
+	printf("\ncall / bare exit in the same mode (medians): %.2f x   (target <= 1.5 x)\n",
 	       (double)call.median_ns / (double)sb_exit.median_ns);
-	printf("call / bare exit in real mode (medians):     %.2f\n",
+	printf("call / bare exit in real mode (medians):     %.2f x\n",
 	       (double)call.median_ns / (double)real_exit.median_ns);
 
 	ready_report(rows, N_HEAPS * per_heap, sb_exit.median_ns, label);
