@@ -211,13 +211,13 @@ void runner_calibration_warn(struct calibration *cal)
 		double iqr = (double)(cal->exit_sandbox_p75_ns - cal->exit_sandbox_p25_ns) * 100.0 /
 			     (double)m;
 		if (iqr > CALIBRATION_IQR_WARN_PCT)
-			ADD("sandbox exit spread: IQR %.3f..%.3f us is %.0f%% of its median %.3f us "
+			ADD("sandbox exit spread: IQR %.3f..%.3f us is %.1f%% of its median %.3f us "
 			    "(bound %d%%)",
 			    (double)cal->exit_sandbox_p25_ns / 1e3, (double)cal->exit_sandbox_p75_ns / 1e3,
 			    iqr, (double)m / 1e3, CALIBRATION_IQR_WARN_PCT);
 		double d = drift_pct(cal->exit_sandbox_before_ns, cal->exit_sandbox_after_ns, m);
 		if (d > CALIBRATION_DRIFT_WARN_PCT)
-			ADD("sandbox exit drift: %.3f us before, %.3f us after, %.0f%% of the median "
+			ADD("sandbox exit drift: %.3f us before, %.3f us after, %.1f%% of the median "
 			    "(bound %d%%)",
 			    (double)cal->exit_sandbox_before_ns / 1e3,
 			    (double)cal->exit_sandbox_after_ns / 1e3, d, CALIBRATION_DRIFT_WARN_PCT);
@@ -225,7 +225,7 @@ void runner_calibration_warn(struct calibration *cal)
 	double d = drift_pct(cal->exit_real_mode_before_ns, cal->exit_real_mode_after_ns,
 			     cal->exit_real_mode_ns);
 	if (d > CALIBRATION_DRIFT_WARN_PCT)
-		ADD("real-mode exit drift: %.3f us before the run, %.3f us after, %.0f%% of the "
+		ADD("real-mode exit drift: %.3f us before the run, %.3f us after, %.1f%% of the "
 		    "median (bound %d%%)",
 		    (double)cal->exit_real_mode_before_ns / 1e3,
 		    (double)cal->exit_real_mode_after_ns / 1e3, d, CALIBRATION_DRIFT_WARN_PCT);

@@ -135,7 +135,7 @@ static void scenario1(struct scenario_result *s, bool failures)
 				       .exit_sandbox_before_ns = 1200, .exit_sandbox_after_ns = 1900,
 				       .exit_sandbox_samples = 202, .timer_overhead_ns = 27 };
 	snprintf(s->cal.warning, sizeof s->cal.warning,
-		 "sandbox exit spread: IQR 1.100..2.100 us is 71%% of its median 1.400 us "
+		 "sandbox exit spread: IQR 1.100..2.100 us is 71.4%% of its median 1.400 us "
 		 "(bound 20%%) <&>");
 	if (failures) {
 		s->failed = true;

@@ -183,7 +183,7 @@ int main(void)
 				    "before 1.480 µs, after 1.530 µs. Real-mode exit: before 1.190 µs, "
 				    "after 1.215 µs. Timer overhead 27 ns.");
 		CHECK_CONTAINS(buf, "<p class=\"failed\"><strong>Calibration warning:</strong> sandbox "
-				    "exit spread: IQR 1.100..2.100 us is 71% of its median 1.400 us "
+				    "exit spread: IQR 1.100..2.100 us is 71.4% of its median 1.400 us "
 				    "(bound 20%) &lt;&amp;&gt;</p>");
 		/* rows by variant; the post-restore penalty, or why there is none */
 		CHECK_CONTAINS(buf, "<tr><th scope=\"row\">call touch_pages (first after restore)</th>"

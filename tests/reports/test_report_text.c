@@ -48,7 +48,7 @@ int main(void)
 				      "exceeds 20% of its median or its before and after medians differ "
 				      "by more than 15% of it)\n");
 		CHECK_CONTAINS(plain, "\n   WARNING calibration: sandbox exit spread: IQR 1.100..2.100 "
-				      "us is 71% of its median 1.400 us (bound 20%) <&>\n");
+				      "us is 71.4% of its median 1.400 us (bound 20%) <&>\n");
 		/* the run's record */
 		CHECK_CONTAINS(plain, "\ncommand: build/workbench/cli/snapbench run -o 'my results' "
 				      "scenarios/restore.ini\nin:      /home/ci/snap bench\n");

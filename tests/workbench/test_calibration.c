@@ -52,7 +52,7 @@ static void test_pooled(void)
 	CHECK_U64(cal.exit_sandbox_ns, 30000);
 	CHECK_U64(cal.exit_sandbox_p25_ns, 22500);
 	CHECK_U64(cal.exit_sandbox_p75_ns, 37500);
-	CHECK_CONTAINS(cal.warning, "sandbox exit spread: IQR 22.500..37.500 us is 50% of its median "
+	CHECK_CONTAINS(cal.warning, "sandbox exit spread: IQR 22.500..37.500 us is 50.0% of its median "
 				    "30.000 us (bound 20%)");
 	CHECK(strstr(cal.warning, "drift") == NULL);
 
