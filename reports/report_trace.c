@@ -2,6 +2,7 @@
 #include "report_trace.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include "report_util.h"
 
@@ -46,6 +47,26 @@ static double us(uint64_t ns)
 	return (double)ns / 1e3;
 }
 
+/* Text wrapped at 100 columns, each line indented by 3 (as report_text.c). */
+static void wrap3(FILE *f, const char *text)
+{
+	const char *p = text;
+	while (*p) {
+		size_t n = strlen(p);
+		if (n > 97) {
+			n = 97;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (n == 0)
+				n = strcspn(p, " ");
+		}
+		fprintf(f, "   %.*s\n", (int)n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 void report_text_calibration_spread(FILE *f, const struct scenario_result *s)
 {
 	const struct calibration *c = &s->cal;
@@ -53,17 +74,26 @@ void report_text_calibration_spread(FILE *f, const struct scenario_result *s)
 		return;
 	if (c->exit_sandbox_samples)
 		fprintf(f,
-			"   sandbox exit: median %.3f us of %" PRIu64 " samples, IQR %.3f..%.3f us; "
-			"before %.3f us, after %.3f us\n",
+			"   sandbox exit: median %.3f us of %" PRIu64 " samples, IQR %.3f..%.3f us\n"
+			"   sandbox exit before the scenario %.3f us, after it %.3f us\n",
 			us(c->exit_sandbox_ns), c->exit_sandbox_samples, us(c->exit_sandbox_p25_ns),
 			us(c->exit_sandbox_p75_ns), us(c->exit_sandbox_before_ns),
 			us(c->exit_sandbox_after_ns));
-	fprintf(f, "   real-mode exit: before %.3f us, after %.3f us; timer overhead %" PRIu64 " ns\n",
-		us(c->exit_real_mode_before_ns), us(c->exit_real_mode_after_ns), c->timer_overhead_ns);
-	fprintf(f, "   (" REPORT_CALIBRATION_BOUNDS_NOTE ")\n", CALIBRATION_IQR_WARN_PCT,
-		CALIBRATION_DRIFT_WARN_PCT);
-	if (c->warning[0])
-		fprintf(f, "   WARNING calibration: %s\n", c->warning);
+	if (c->exit_real_mode_before_ns)
+		fprintf(f, "   real-mode exit before the run %.3f us, after it %.3f us; ",
+			us(c->exit_real_mode_before_ns), us(c->exit_real_mode_after_ns));
+	else
+		fputs("   real-mode exit not measured; ", f);
+	fprintf(f, "timer overhead %" PRIu64 " ns\n", c->timer_overhead_ns);
+	char note[512];
+	snprintf(note, sizeof note, "(" REPORT_CALIBRATION_BOUNDS_NOTE ")", CALIBRATION_IQR_WARN_PCT,
+		 CALIBRATION_DRIFT_WARN_PCT);
+	wrap3(f, note);
+	if (c->warning[0]) {
+		char w[sizeof c->warning + 32];
+		snprintf(w, sizeof w, "WARNING calibration: %s", c->warning);
+		wrap3(f, w);
+	}
 }
 
 void report_html_calibration_spread(FILE *f, const struct scenario_result *s)
@@ -79,11 +109,13 @@ void report_html_calibration_spread(FILE *f, const struct scenario_result *s)
 			us(c->exit_sandbox_ns), c->exit_sandbox_samples, us(c->exit_sandbox_p25_ns),
 			us(c->exit_sandbox_p75_ns), us(c->exit_sandbox_before_ns),
 			us(c->exit_sandbox_after_ns));
-	fprintf(f,
-		"Real-mode exit: before %.3f µs, after %.3f µs. Timer overhead %" PRIu64 " ns. "
-		"(" REPORT_CALIBRATION_BOUNDS_NOTE ".)</p>\n",
-		us(c->exit_real_mode_before_ns), us(c->exit_real_mode_after_ns), c->timer_overhead_ns,
-		CALIBRATION_IQR_WARN_PCT, CALIBRATION_DRIFT_WARN_PCT);
+	if (c->exit_real_mode_before_ns)
+		fprintf(f, "Real-mode exit: before %.3f µs, after %.3f µs. ",
+			us(c->exit_real_mode_before_ns), us(c->exit_real_mode_after_ns));
+	else
+		fputs("Real-mode exit: not measured. ", f);
+	fprintf(f, "Timer overhead %" PRIu64 " ns. (" REPORT_CALIBRATION_BOUNDS_NOTE ".)</p>\n",
+		c->timer_overhead_ns, CALIBRATION_IQR_WARN_PCT, CALIBRATION_DRIFT_WARN_PCT);
 	if (c->warning[0]) {
 		fputs("<p class=\"failed\"><strong>Calibration warning:</strong> ", f);
 		report_html_escape(f, c->warning);
