@@ -100,5 +100,15 @@ int compare_check(const struct run_report *base, const struct run_report *cur,
 	    warn(out, "kernel", mb->kernel, mc->kernel) ||
 	    warn(out, "hypervisor (KVM module)", mb->hypervisor, mc->hypervisor))
 		return sb_errf(err, SB_E_NOMEM, "compare: out of memory");
+	/* the build (schema 5 on: a report of 4 knows none of it) */
+	const struct build_facts *bb = &base->build, *bc = &cur->build;
+	if (base->schema_version >= 5 && cur->schema_version >= 5 &&
+	    (warn(out, "KVM module version", mb->hypervisor_version, mc->hypervisor_version) ||
+	     warn(out, "compiler", bb->compiler, bc->compiler) ||
+	     warn(out, "build type", bb->buildtype, bc->buildtype) ||
+	     warn(out, "optimization level", bb->optimization, bc->optimization) ||
+	     warn(out, "sanitizers", bb->sanitize, bc->sanitize) ||
+	     warn(out, "extra C flags", bb->c_args, bc->c_args)))
+		return sb_errf(err, SB_E_NOMEM, "compare: out of memory");
 	return 0;
 }

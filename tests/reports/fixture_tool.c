@@ -14,7 +14,8 @@
  *   sweep.json   a restore-strategy sweep (fixture_sweep)
  *   forked.json  the fixture with another heap in scenario 1 (a definition
  *                that differs: compare refuses it)
- *   elsewhere.json the fixture run on another kernel (compare warns) */
+ *   elsewhere.json the fixture run on another kernel with another build
+ *                (compare warns) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,7 @@ int main(int argc, char **argv)
 	run_report_free(&r);
 	fixture_report(&r, false);
 	snprintf(r.machine.kernel, sizeof r.machine.kernel, "6.9.0-other");
+	snprintf(r.build.sanitize, sizeof r.build.sanitize, "address,undefined");
 	rc |= save(argv[1], "elsewhere.json", &r);
 	run_report_free(&r);
 	fixture_report(&r, true);

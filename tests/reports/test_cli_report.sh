@@ -43,6 +43,7 @@ expect 2 "older.json: schema_version 2 is not supported (this snapbench reads sc
 expect 2 "refusing to compare: 1 scenario option differs, so the runs measured different things: [esc<&>\"name] heap: '256M' in BASE, '512M' in NEW" compare base.json forked.json
 expect 0 "OK: 0 regressions" compare base.json forked.json --force
 expect 0 "warning: the runs differ in kernel: '6.1.0-test' in BASE, '6.9.0-other' in NEW" compare base.json elsewhere.json
+expect 0 "warning: the runs differ in sanitizers: 'none' in BASE, 'address,undefined' in NEW" compare base.json elsewhere.json
 out=$("$sb" compare --force base.json elsewhere.json 2>&1)
 case $out in *warning*) fail=$((fail + 1)); echo "FAIL: --force still warned";; *) pass=$((pass + 1));; esac
 # schema 3 (before restore strategies) is read; what it lacks is not judged
