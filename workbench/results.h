@@ -46,14 +46,23 @@ struct step_stats {
 	char step[RESULTS_LABEL_MAX];  /* the step label: "call add" */
 	enum scenario_step_kind kind;
 	enum scenario_variant variant;
-	struct hist hist;        /* latency of each execution (ns): every run pooled */
+	struct hist hist;        /* latency of each execution that succeeded (ns):
+				  * every run pooled */
 	/* With repeated runs (scenario_result.runs > 1): the latencies of each
 	 * run apart, runs[i] of run i (malloc'd, n_runs == runs; NULL and 0
 	 * with one run, whose only histogram is `hist`). What compare resamples
 	 * to see the variance between runs. Freed by run_report_free. */
 	struct hist *runs;
 	size_t n_runs;
-	uint64_t errors;         /* executions that failed */
+	/* executions that failed: calls whose guest function reported an
+	 * error (SB_E_CALL: the run goes on; not in hist nor in the page
+	 * counters), or the step that stopped the scenario */
+	uint64_t errors;
+	/* the first failure's message (sb_err text, cut to fit), "" if none;
+	 * and the scenario file line of its step (0 when read from a report:
+	 * not in the JSON) */
+	char first_error[160];
+	unsigned first_error_line;
 	/* calls */
 	uint64_t scratch_pages;  /* scratch pages the guest took during the calls */
 	uint64_t exits;          /* VM exits the calls took */
@@ -108,6 +117,10 @@ struct calibration {
 	uint64_t timer_overhead_ns; /* vmm_now_ns() back to back, median, once per run */
 	char warning[256];          /* "" or what makes the calibration doubtful */
 };
+
+/* The text of the expectation the runner adds, failed, when executions
+ * failed that the scenario does not allow (runner.h, "Failed calls"). */
+#define RESULTS_NO_ERRORS_EXPECT "errors == 0 for every step (implied)"
 
 /* One expectation of a regression scenario, judged. */
 struct expect_result {

@@ -261,6 +261,7 @@ done:
 	r->rss_bytes = runner_rss_bytes();
 	runner_drop_unused_rows(r);
 	runner_judge(sc, r);
+	runner_report_errors(sc, r, o->failures);
 	return stopped ? 1 : 0;
 }
 

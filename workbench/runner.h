@@ -37,13 +37,28 @@
  *             already late when due has its first step timed from when it
  *             was due, so waiting behind a slow iteration is counted
  *             (coordinated-omission correction)
- * A step that fails stops the scenario (its result says why); a call whose
- * guest function reports an error is counted in `errors` and the run goes on.
+ *
+ * Failed calls: a call whose guest function reports an error (SB_E_CALL:
+ * no such function, wrong arguments, the function said no; the sandbox
+ * is fine) is counted in its row's `errors`, its first message kept in
+ * `first_error`; it is not timed (not in the histogram, nor in the page
+ * counters) and the run goes on. Any other failure of a step (a guest
+ * fault, a restore that fails) stops the scenario: `failed`, `error`
+ * says where and why, and the row counts it too. When the scenario ends,
+ * each distinct failure (a step label and its first message) is printed
+ * once on runner_options.failures: "FILE:LINE: [SCENARIO] step 'LABEL':
+ * call 'NAME' failed N times: MESSAGE". Failed calls fail the scenario
+ * unless it allows them (option allow_errors = true, or an expectation on
+ * the errors of their row, which then judges them): the runner adds a
+ * failed expectation RESULTS_NO_ERRORS_EXPECT to its result, whose `why`
+ * says how many failed and the first message, so `snapbench run` exits 1
+ * and `compare` counts a regression.
  */
 #ifndef SNAPBENCH_WORKBENCH_RUNNER_H
 #define SNAPBENCH_WORKBENCH_RUNNER_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "results.h"
@@ -104,6 +119,9 @@ struct runner_options {
 	 * histogram per run of each row (results.h, runs). */
 	unsigned repeat;
 	struct runner_hooks hooks; /* zeroed = none */
+	/* where each scenario's failures are printed at its end (see "Failed
+	 * calls"); NULL = not printed (they are in the results either way) */
+	FILE *failures;
 };
 
 /* Run every scenario of the set; one scenario_result each (a failed

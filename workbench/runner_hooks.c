@@ -64,13 +64,13 @@ static void report_locked(struct runner_live *l)
 }
 
 void runner_live_step(struct runner_live *l, size_t index, enum scenario_step_kind kind,
-		      const struct step_record *rec, bool error)
+		      const struct step_record *rec, const char *error, unsigned line)
 {
 	if (!l->hooks.on_progress || index >= l->partial.n_steps)
 		return;
 	pthread_mutex_lock(&l->lock);
 	if (error)
-		l->partial.steps[index].errors++;
+		runner_note_error(&l->partial.steps[index], error, line);
 	if (rec)
 		runner_account(&l->partial.steps[index], kind, rec);
 	report_locked(l);

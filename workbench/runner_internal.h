@@ -57,7 +57,9 @@ int runner_repeat_add(struct scenario_result *into, const struct scenario_result
 /* What one execution of a step measured. */
 struct step_record {
 	uint64_t ns;
-	bool call_error;             /* the guest function said no */
+	bool call_error;             /* the guest function said no: counted, not timed */
+	const char *error;           /* call_error: the message (sb_err text) */
+	unsigned line;               /* call_error: the step's line */
 	uint64_t scratch_pages, exits, cow_faults; /* calls */
 	bool full_restore;           /* restores: sandbox_last_restore() */
 	uint64_t pages_reset, bytes_copied, pages_retained, retain_dropped;
@@ -65,6 +67,19 @@ struct step_record {
 };
 /* Add one execution to a label's statistics. */
 void runner_account(struct step_stats *st, enum scenario_step_kind kind, const struct step_record *rec);
+
+/* ---- failures (runner_errors.c) ---- */
+
+/* Count one failed execution in st; the first one's message and line are kept. */
+void runner_note_error(struct step_stats *st, const char *msg, unsigned line);
+/* Whether expectation e names row s (its label or kind, and its variant
+ * unless e names every row). */
+bool runner_expect_names_row(const struct scenario_expect *e, const struct step_stats *s);
+/* After the judging: print each distinct failure once on `to` (NULL:
+ * not printed), and when calls failed that the scenario does not allow
+ * (option allow_errors, expectations on errors) and the run did not stop
+ * early, add a failed expectation saying so (results.h). */
+void runner_report_errors(const struct scenario *sc, struct scenario_result *r, FILE *to);
 
 /* ---- hooks (runner_hooks.c): one per scenario, only when the caller set
  * hooks; shared by the scenario's workers. */
@@ -85,9 +100,10 @@ void runner_live_free(struct runner_live *l);
 /* The between_steps hook before `next`; false = stop. *hook_ns: time spent. */
 bool runner_live_between(struct runner_live *l, unsigned sandbox, uint64_t iteration,
 			 const struct scenario_step *next, struct sandbox *sb, uint64_t *hook_ns);
-/* After a step of label `index`: rec when recorded, or NULL; error = it failed. */
+/* After a step of label `index`: rec when recorded, or NULL; error: it
+ * failed (the message; the step's line), else NULL. */
 void runner_live_step(struct runner_live *l, size_t index, enum scenario_step_kind kind,
-		      const struct step_record *rec, bool error);
+		      const struct step_record *rec, const char *error, unsigned line);
 /* After an iteration: on_progress with the new `done`. */
 void runner_live_report(struct runner_live *l);
 

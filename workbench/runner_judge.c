@@ -9,9 +9,11 @@
 
 void runner_account(struct step_stats *st, enum scenario_step_kind kind, const struct step_record *rec)
 {
+	if (rec->call_error) { /* counted, not timed: its latency is not a call's */
+		runner_note_error(st, rec->error, rec->line);
+		return;
+	}
 	hist_record(&st->hist, rec->ns);
-	if (rec->call_error)
-		st->errors++;
 	if (kind == SCENARIO_STEP_CALL) {
 		st->scratch_pages += rec->scratch_pages;
 		st->exits += rec->exits;
@@ -40,6 +42,10 @@ void runner_merge_row(struct step_stats *d, const struct step_stats *s)
 {
 	hist_merge(&d->hist, &s->hist);
 	d->errors += s->errors;
+	if (!d->first_error[0] && s->first_error[0]) {
+		memcpy(d->first_error, s->first_error, sizeof d->first_error);
+		d->first_error_line = s->first_error_line;
+	}
 	d->scratch_pages += s->scratch_pages;
 	d->exits += s->exits;
 	d->full_restores += s->full_restores;
@@ -101,9 +107,7 @@ static bool gather(const struct scenario_expect *e, const struct scenario_result
 	bool any = false;
 	for (size_t i = 0; i < r->n_steps; i++) {
 		const struct step_stats *s = &r->steps[i];
-		bool match = e->step_is_kind ? strcmp(scenario_step_kind_name(s->kind), e->step) == 0
-					     : strcmp(s->step, e->step) == 0;
-		if (!match || (e->variant != SCENARIO_VARIANT_NONE && s->variant != e->variant))
+		if (!runner_expect_names_row(e, s))
 			continue;
 		runner_merge_row(out, s);
 		any = true;
@@ -135,6 +139,7 @@ static double metric_value(enum scenario_metric m, const struct step_stats *s)
 	case SCENARIO_METRIC_BYTES_COPIED: return count ? (double)s->bytes_copied / (double)count : 0;
 	case SCENARIO_METRIC_PAGES_RETAINED:
 		return count ? (double)s->pages_retained / (double)count : 0;
+	case SCENARIO_METRIC_ERRORS: return (double)s->errors;
 	default: return 0;
 	}
 }
@@ -159,7 +164,9 @@ void runner_judge(const struct scenario *sc, struct scenario_result *r)
 					   : "not judged: the run was stopped before its end");
 			continue;
 		}
-		if (!gather(e, r, merged) || hist_count(&merged->hist) == 0) {
+		/* errors count the executions the histogram leaves out */
+		if (!gather(e, r, merged) ||
+		    (hist_count(&merged->hist) == 0 && e->metric != SCENARIO_METRIC_ERRORS)) {
 			char row[RESULTS_LABEL_MAX];
 			scenario_row_name(row, sizeof row, e->step, e->variant);
 			snprintf(x->why, sizeof x->why, "no execution of '%s' was recorded", row);

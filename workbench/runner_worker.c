@@ -238,20 +238,23 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 		}
 	}
 	if (rc) {
-		st->errors++;
+		runner_note_error(st, w->err.msg, s->line);
 		if (w->live)
-			runner_live_step(w->live, (size_t)(st - w->stats), s->kind, NULL, true);
+			runner_live_step(w->live, (size_t)(st - w->stats), s->kind, NULL, w->err.msg,
+					 s->line);
 		snap_unref(snap);
 		return sb_err_prefix(&w->err, "%s:%u: step '%s': ", w->sc->file, s->line, s->label);
 	}
 	after_step(w, s);
 	rec.call_error = call_error;
+	rec.error = call_error ? w->err.msg : NULL;
+	rec.line = s->line;
 	rec.snap = snap;
 	if (w->recording)
 		runner_account(st, s->kind, &rec);
 	if (w->live)
 		runner_live_step(w->live, (size_t)(st - w->stats), s->kind, w->recording ? &rec : NULL,
-				 false);
+				 NULL, 0);
 	snap_unref(snap);
 	return 0;
 }

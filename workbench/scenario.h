@@ -137,7 +137,11 @@
  *           call: sandbox_last_call_cow_faults()); for restores also
  *           bytes_copied (bytes the restore wrote into guest memory) and
  *           pages_retained (host-cow: snapshot pages the guest writes in
- *           place with no fault; 0 under rewrite), per restore, averaged
+ *           place with no fault; 0 under rewrite), per restore, averaged;
+ *           for any step, errors (executions that failed: calls whose
+ *           guest function reported an error; a count). An expectation
+ *           on errors allows the failures of the rows it names: they do
+ *           not fail the run, the expectation judges them
  *   OP      < <= > >= ==
  *
  * Errors: parsing stops at the FIRST error; the message names the file,
@@ -199,6 +203,11 @@ struct scenario_config {
 	 * (reports: the x of the restore-to-ready plot); SCENARIO_NONE = not
 	 * declared. Not measured, not checked. */
 	uint64_t dirtied_pages;
+	/* 1: calls that fail (the guest function reports an error) are
+	 * expected; they are counted and printed, but do not fail the run
+	 * (runner.h, "Failed calls"). 0 = each is a failure, unless an
+	 * expectation on the row's errors allows it. */
+	uint64_t allow_errors;
 };
 
 enum scenario_opt_type {
@@ -336,6 +345,7 @@ enum scenario_metric {
 	SCENARIO_METRIC_COW_FAULTS,    /* calls only: copy-on-write faults, per call */
 	SCENARIO_METRIC_BYTES_COPIED,  /* restores only: bytes written, per restore */
 	SCENARIO_METRIC_PAGES_RETAINED, /* restores only: pages kept writable, per restore */
+	SCENARIO_METRIC_ERRORS,        /* any step: executions that failed (a count) */
 	SCENARIO_METRIC__COUNT
 };
 

@@ -69,6 +69,7 @@ static const char *const metric_names[SCENARIO_METRIC__COUNT] = {
 	[SCENARIO_METRIC_PAGES_RESET] = "pages_reset", [SCENARIO_METRIC_COW_FAULTS] = "cow_faults",
 	[SCENARIO_METRIC_BYTES_COPIED] = "bytes_copied",
 	[SCENARIO_METRIC_PAGES_RETAINED] = "pages_retained",
+	[SCENARIO_METRIC_ERRORS] = "errors",
 };
 
 const char *scenario_metric_name(enum scenario_metric m)
@@ -159,7 +160,7 @@ int scenario_expect_parse(const char *text, struct scenario_expect *out, struct 
 		sb_errf(err, SB_E_INVAL,
 			"'%s' is not STEP.METRIC (METRIC one of count min max mean p50 p90 p99 "
 			"p99.9 p99.99 scratch_pages exits cow_faults full_restores pages_reset "
-			"bytes_copied pages_retained)",
+			"bytes_copied pages_retained errors)",
 			lhs);
 		goto out;
 	}

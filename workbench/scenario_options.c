@@ -20,6 +20,7 @@
 #define STR(x) STR_(x)
 
 static const char *const mode_choices[] = { "user", "kernel", NULL };
+static const char *const bool_choices[] = { "false", "true", NULL };
 /* sandbox_restore_strategy_name() of each strategy, in enum order
  * (test_scenario_strategy checks they agree). */
 static const char *const strategy_choices[] = { "rewrite", "host-cow", "retain", "rewind", NULL };
@@ -76,6 +77,9 @@ static const struct scenario_option options[] = {
 	{ "dirtied_pages", SCENARIO_OPT_COUNT, "none", 0, 1ull << 40, 0, NULL, SCENARIO_OPT_NONE_OK,
 	  CFG(dirtied_pages),
 	  "pages a call re-dirties after a restore, as declared for the reports' plots" },
+	{ "allow_errors", SCENARIO_OPT_ENUM, "false", 0, 0, 0, bool_choices, 0, CFG(allow_errors),
+	  "true: calls whose guest function reports an error are counted and printed but do "
+	  "not fail the run (see Failed calls)" },
 	{ "step", SCENARIO_OPT_STEP, NULL, 0, 0, 0, NULL,
 	  SCENARIO_OPT_REPEATABLE | SCENARIO_OPT_NOT_GLOBAL, 0,
 	  "one step per line, in order (see Steps)" },
@@ -451,7 +455,16 @@ void scenario_print_help(FILE *f)
 	      "  wrote into guest memory) and pages_retained (host-cow: snapshot pages the\n"
 	      "  guest writes in place, with no fault; retain: copies kept mapped; 0 under\n"
 	      "  rewrite), per restore\n"
+	      "  METRIC errors, for any step: executions that failed (a count); an\n"
+	      "  expectation on it allows the failures of the rows it names\n"
 	      "  OP: < <= > >= ==    e.g. expect = restore base (same snapshot).p99 < 50us\n"
+	      "Failed calls: a call whose guest function reports an error (no such\n"
+	      "  function, wrong arguments, the function says no) is counted in its row's\n"
+	      "  errors, not timed, and the run goes on; each failing row is printed once\n"
+	      "  on stderr at the scenario's end (file:line, the first message, how many),\n"
+	      "  and the run fails (exit 1) unless allow_errors = true or an expectation on\n"
+	      "  that row's errors allows them. A step that fails otherwise (the guest\n"
+	      "  faults) stops the scenario, which fails.\n"
 	      "Restore strategies (restore_strategy = ..., in [global] or a section):\n"
 	      "  rewrite   the snapshot is mapped read-only, its writable data copy-on-write:\n"
 	      "            a call's first write to a page faults and copies it into scratch;\n"

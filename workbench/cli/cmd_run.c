@@ -45,8 +45,13 @@ static void usage(FILE *f)
 		"  -q, --quiet          no progress line and no summary on stdout\n"
 		"  -h, --help           this text\n\n"
 		"Scenario file syntax and options: 'snapbench help scenario'.\n"
+		"Each step that failed (a call whose guest function reported an error, a\n"
+		"guest fault) is printed on stderr when its scenario ends, once per step\n"
+		"and message: FILE:LINE, the message, how many times.\n"
 		"exit codes: 0 every scenario ran and met its expectations, 1 a scenario\n"
-		"failed or an expectation was not met, 2 bad usage or a bad scenario file\n");
+		"failed, an expectation was not met, or calls failed that the scenario\n"
+		"does not allow (allow_errors, STEP.errors), 2 bad usage or a bad\n"
+		"scenario file\n");
 }
 
 struct run_args {
@@ -266,7 +271,8 @@ int cmd_run(int argc, char **argv)
 	}
 
 	struct runner_options ro = { .progress = !a.quiet && isatty(STDERR_FILENO),
-				     .tool_version = SNAPBENCH_VERSION, .repeat = a.repeat };
+				     .tool_version = SNAPBENCH_VERSION, .repeat = a.repeat,
+				     .failures = stderr };
 	rc = CLI_EXIT_FAIL;
 	for (size_t i = 0; i < nsets; i++) {
 		struct run_report r;
