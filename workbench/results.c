@@ -13,6 +13,8 @@ void scenario_result_free(struct scenario_result *s)
 		free(s->steps[k].runs);
 	free(s->steps);
 	free(s->expects);
+	free(s->open_loop);
+	s->open_loop = NULL;
 	s->options = NULL;
 	s->steps = NULL;
 	s->expects = NULL;

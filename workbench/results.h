@@ -137,6 +137,20 @@ struct option_echo {
 	char *value;
 };
 
+/* An open-loop scenario (option rate > 0, runner.h): how the schedule held.
+ * Recorded iterations only (warm-up excluded), all sandboxes. */
+struct open_loop_stats {
+	uint64_t rate_per_sandbox;   /* the option: iterations/s each sandbox is asked for */
+	double rate_target_per_s;    /* rate x sandboxes: the scenario's target */
+	/* recorded iterations / recording time (the longest of the sandboxes'
+	 * spans from the start of their first recorded iteration to the end of
+	 * their last, time paused by a between_steps hook taken out) */
+	double rate_achieved_per_s;
+	struct hist iteration;       /* end to end: from when it was due to its last step's end */
+	struct hist queueing_delay;  /* start - due (0 when on time): waiting behind earlier ones */
+	struct hist sleep_overshoot; /* on-time iterations: woken - due (the scheduler's lateness) */
+};
+
 struct scenario_result {
 	char name[64];            /* the run name: "NAME" or "NAME [STRATEGY]" */
 	/* the strategy every sandbox of the scenario ran with:
@@ -171,6 +185,9 @@ struct scenario_result {
 	struct calibration cal;
 	struct expect_result *expects;
 	size_t n_expects;
+	/* open loop (rate > 0): the schedule's statistics; NULL for a closed
+	 * loop (and in reports of schema < 5). malloc'd, freed by run_report_free */
+	struct open_loop_stats *open_loop;
 	bool failed;              /* the run stopped early; `error` says why */
 	/* Stopped on purpose by the caller's between_steps hook (runner.h),
 	 * not a failure: `iterations` counts the completed ones, `error` says

@@ -201,6 +201,10 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 		}
 		memcpy(w->stats, r->steps, r->n_steps * sizeof *w->stats);
 		w->n_stats = r->n_steps;
+		if (runner_open_loop_init(w)) {
+			err = w->err;
+			goto fail;
+		}
 	}
 	unsigned started = 0;
 	for (; started < c->sandboxes; started++)
@@ -237,6 +241,8 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	}
 	r->iterations = atomic_load(&done);
 	r->iterations = r->iterations > c->warmup * c->sandboxes ? r->iterations - c->warmup * c->sandboxes : 0;
+	if (!err.msg[0])
+		runner_open_loop_merge(r, sc, ws, c->sandboxes, &err);
 	if (err.msg[0])
 		goto fail;
 	runner_sample_sandbox_exit(base, sc, &cal_after);
@@ -251,8 +257,10 @@ fail:
 	snprintf(r->error, sizeof r->error, "%s", err.msg[0] ? err.msg : "failed");
 done:
 	if (ws)
-		for (unsigned i = 0; i < c->sandboxes; i++)
+		for (unsigned i = 0; i < c->sandboxes; i++) {
 			free(ws[i].stats);
+			runner_open_loop_free(&ws[i]);
+		}
 	free(ws);
 	snap_unref(base);
 	bool stopped = hooked && atomic_load(&live.stop);

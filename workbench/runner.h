@@ -31,12 +31,21 @@
  *   end       a sandbox still alive when the step list ends is destroyed
  *             there, untimed (the next iteration starts with none)
  *   rate > 0  open loop, `rate` iterations per second per sandbox:
- *             iteration i of a sandbox is due at start + i/rate. An
- *             iteration that is on time sleeps until it is due and its
- *             first step is timed from when it really starts; one that is
- *             already late when due has its first step timed from when it
- *             was due, so waiting behind a slow iteration is counted
- *             (coordinated-omission correction)
+ *             iteration i of a sandbox is due at start + i/rate. One that
+ *             is on time sleeps until it is due; one that is late (the
+ *             iterations before it overran) starts at once. Every step,
+ *             the first one too, is timed from when it really starts: a
+ *             step's row holds what the step cost, never the wait. What
+ *             the schedule did is recorded apart (results.h, struct
+ *             open_loop_stats; runner_open_loop.c), recorded iterations
+ *             only: the queueing delay (start - due, 0 when on time: the
+ *             coordinated-omission part, what a client waiting at the
+ *             due time would have seen on top of the steps), the time
+ *             from due to the iteration's end (end to end), the on-time
+ *             sleeps' overshoot (woken - due: the scheduler, not the
+ *             sandbox), the target rate (rate x sandboxes) and the rate
+ *             achieved. Below 95 % of the target the reports warn that
+ *             the rate is unsustainable.
  *
  * Failed calls: a call whose guest function reports an error (SB_E_CALL:
  * no such function, wrong arguments, the function said no; the sandbox

@@ -132,7 +132,7 @@ struct worker {
 	struct snapshot *last_loaded; /* in this iteration, for create */
 	bool recording;
 	enum scenario_variant next_call; /* the row of the next call (runner_worker.c) */
-	uint64_t due_ns;              /* open loop: when a late iteration was due, else 0 */
+	struct open_loop_worker *open_loop; /* rate > 0 (runner_open_loop.c), else NULL */
 	_Atomic uint64_t *done;       /* iterations finished, for progress */
 	atomic_bool finished;
 	int failed;
@@ -143,6 +143,33 @@ struct worker {
 	bool stopped;                 /* between_steps said stop */
 	struct sb_err err;
 };
+
+/* ---- open loop (runner_open_loop.c): option rate > 0 ---- */
+
+/* One worker's share: the schedule's histograms and its recording span. */
+struct open_loop_worker {
+	struct open_loop_stats stats; /* histograms; the rates are set by the merge */
+	uint64_t period_ns;           /* 1 s / rate */
+	bool slept;                   /* the current iteration was on time */
+	bool recorded;                /* a recorded iteration ended */
+	uint64_t first_start_ns;      /* when its first recorded iteration started */
+	uint64_t last_end_ns;         /* when its last recorded one ended, or the next was due */
+	uint64_t held_ns;             /* hook time within the span */
+};
+/* Allocate w->open_loop when the scenario has a rate; 0 or -1 (memory, in w->err). */
+int runner_open_loop_init(struct worker *w);
+void runner_open_loop_free(struct worker *w);
+/* Before iteration i (the schedule started at `start`): sleep until it
+ * is due, recording the sleep's overshoot; returns when it was due. */
+uint64_t runner_open_loop_wait(struct worker *w, uint64_t start, uint64_t i);
+/* After an iteration that ran from `started` to `ended` (`held`: hook
+ * time within it): its queueing delay and end-to-end time, when recorded. */
+void runner_open_loop_iteration(struct worker *w, uint64_t due, uint64_t started, uint64_t ended,
+				uint64_t held);
+/* The scenario's open_loop from its workers' (r->iterations set); 0 or
+ * -1 (memory). Nothing for a closed loop. */
+int runner_open_loop_merge(struct scenario_result *r, const struct scenario *sc,
+			   const struct worker *ws, size_t n, struct sb_err *err);
 
 /* The thread of one worker (arg: struct worker *). */
 void *runner_worker_main(void *arg);

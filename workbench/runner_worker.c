@@ -194,8 +194,6 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 		}
 		/* the hook's time is not the step's, nor the schedule's */
 		w->held_ns += held;
-		if (w->due_ns)
-			w->due_ns += held;
 	}
 	struct step_prep prep = { 0 };
 	struct snapshot *snap = NULL;
@@ -212,12 +210,10 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 			       w->sc->file, s->line, s->label, scenario_variant_name(variant));
 	if (!rc) {
 		uint64_t pages_before = s->kind == SCENARIO_STEP_CALL ? sandbox_scratch_pages_used(w->sb) : 0;
+		/* Every step, the first of an open-loop iteration too, is timed
+		 * from when it starts; the wait of a late iteration is its
+		 * queueing delay (runner_open_loop.c). */
 		uint64_t t0 = vmm_now_ns();
-		/* Open loop: the first step of a late iteration is timed from
-		 * when the iteration was due (due_ns is set only then). */
-		if (w->due_ns && w->due_ns < t0)
-			t0 = w->due_ns;
-		w->due_ns = 0;
 		rc = operate(w, s, &prep, &snap, &call_error);
 		rec.ns = vmm_now_ns() - t0;
 		if (!rc && snap)
@@ -291,27 +287,17 @@ void *runner_worker_main(void *arg)
 	for (uint64_t i = 0; end ? vmm_now_ns() < end + w->held_ns : i < c->iterations; i++) {
 		w->recording = i >= c->warmup;
 		w->iteration = i;
-		if (c->rate) {
-			uint64_t due = start + w->held_ns + i * 1000000000ull / c->rate;
-			uint64_t now = vmm_now_ns();
-			if (now < due) {
-				/* On time: sleep, and time the first step from when
-				 * it really starts; the sleep's overshoot is the
-				 * scheduler's, not the step's. */
-				struct timespec ts = { (time_t)((due - now) / 1000000000ull),
-						       (long)((due - now) % 1000000000ull) };
-				nanosleep(&ts, NULL);
-				w->due_ns = 0;
-			} else {
-				w->due_ns = due; /* late: the wait is counted (runner.h) */
-			}
-		}
+		/* open loop: wait until the iteration is due (runner_open_loop.c) */
+		uint64_t due = c->rate ? runner_open_loop_wait(w, start, i) : 0;
+		uint64_t started = vmm_now_ns(), held = w->held_ns;
 		snap_unref(w->last_loaded);
 		w->last_loaded = NULL;
 		if (run_steps(w, w->sc->steps, w->sc->n_steps)) {
 			w->failed = !w->stopped;
 			break;
 		}
+		if (c->rate)
+			runner_open_loop_iteration(w, due, started, vmm_now_ns(), w->held_ns - held);
 		/* A step list that does not end with destroy leaves its sandbox
 		 * alive; the next iteration's create would replace (and leak)
 		 * it. Destroy it here, outside every timed step. */

@@ -60,8 +60,7 @@ static const struct scenario_option options[] = {
 	{ "sandboxes", SCENARIO_OPT_COUNT, "1", 1, 64, 0, NULL, 0, CFG(sandboxes),
 	  "sandboxes run in parallel, one thread each" },
 	{ "rate", SCENARIO_OPT_COUNT, "0", 0, 10000000, 0, NULL, 0, CFG(rate),
-	  "iterations/s per sandbox; 0 = closed loop, > 0 = open loop (coordinated-omission "
-	  "corrected)" },
+	  "iterations/s per sandbox; 0 = closed loop, > 0 = open loop (see Open loop)" },
 	{ "deadline", SCENARIO_OPT_TIME, "1s", 0, 3600 * NS_PER_S, 0, NULL, 0, CFG(deadline_ns),
 	  "per-call deadline; 0 = none" },
 	{ "mode", SCENARIO_OPT_ENUM, "user", 0, 0, 0, mode_choices, 0, CFG(mode),
@@ -465,6 +464,11 @@ void scenario_print_help(FILE *f)
 	      "  and the run fails (exit 1) unless allow_errors = true or an expectation on\n"
 	      "  that row's errors allows them. A step that fails otherwise (the guest\n"
 	      "  faults) stops the scenario, which fails.\n"
+	      "Open loop (rate = N > 0): each sandbox starts iteration i at start + i/N\n"
+	      "  (or as soon as the one before ends, when late); every step is timed from\n"
+	      "  when it starts; the reports add the target and achieved rates and, per\n"
+	      "  iteration, the queueing delay (start - due), the time from due to end,\n"
+	      "  and how late the on-time sleeps woke (the scheduler's overshoot).\n"
 	      "Restore strategies (restore_strategy = ..., in [global] or a section):\n"
 	      "  rewrite   the snapshot is mapped read-only, its writable data copy-on-write:\n"
 	      "            a call's first write to a page faults and copies it into scratch;\n"
