@@ -10,6 +10,7 @@
 #include "report_html.h"
 #include "report_trace.h"
 #include "report_units.h"
+#include "report_sections.h"
 #include "report_util.h"
 #include "reports.h"
 
@@ -158,6 +159,7 @@ static void summary_table(FILE *f, const struct scenario_result *s)
 	}
 	fputs("</table></div>\n", f);
 	few_note(f, few);
+	report_html_failures(f, s);
 	if (report_has_kind(s, SCENARIO_STEP_RESTORE)) {
 		fputs("<p class=\"note\">", f);
 		esc(f, REPORT_RESTORE_NOTE);
@@ -373,6 +375,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 		}
 		meta(f, s);
 		summary_table(f, s);
+		report_html_open_loop(f, s);
 		penalty_table(f, s);
 		pages_table(f, s);
 		restores_table(f, s);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_json.h"
+#include "report_json_internal.h"
 #include "reports.h"
 
 #define fail report_jr_fail
@@ -276,6 +277,11 @@ static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
 	return 0;
 }
 
+int report_json_read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
+{
+	return read_hist(c, o, path, h);
+}
+
 /* Schema 5: a histogram per run, present when the scenario ran more than
  * once; their counts add up to the row's. */
 static int read_runs(struct jr *c, json_t *o, const char *path, struct step_stats *st,
@@ -352,6 +358,9 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 			    st->label, st->step, row);
 	if (get_u64(c, o, path, "errors", &st->errors) || read_hist(c, o, path, &st->hist) ||
 	    read_runs(c, o, path, st, runs))
+		return -1;
+	if (schema >= 5 &&
+	    get_str(c, o, path, "first_error", st->first_error, sizeof st->first_error))
 		return -1;
 
 	char pp[PATH_MAX_LEN];
@@ -585,7 +594,12 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 				return fail(c, sub, "label", "'%s' repeats steps[%zu]",
 					    s->steps[i].label, j);
 	}
-	return read_penalties(c, o, path, s);
+	if (read_penalties(c, o, path, s))
+		return -1;
+	if (schema < 5)
+		return 0; /* before the open loop's statistics */
+	json_t *ol = field(c, o, path, "open_loop");
+	return ol ? report_json_read_open_loop(c, ol, path, &s->open_loop) : -1;
 }
 
 static int read_root(struct jr *c, json_t *root, struct run_report *r)

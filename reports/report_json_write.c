@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "report_json.h"
+#include "report_json_internal.h"
 #include "report_util.h"
 #include "reports.h"
 
@@ -97,6 +98,8 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 	put_str(w, o, "variant", scenario_variant_name(st->variant));
 	put_u64(w, o, "count", s.count);
 	put_u64(w, o, "errors", st->errors);
+	if (schema >= 5)
+		put_str(w, o, "first_error", st->first_error);
 	put_u64(w, o, "overflow", s.overflow);
 	put_u64(w, o, "min_ns", s.min_ns);
 	put_u64(w, o, "max_ns", s.max_ns);
@@ -260,6 +263,8 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc, int
 	for (size_t i = 0; steps && i < sc->n_steps; i++)
 		push(w, steps, step_json(w, &sc->steps[i], &sc->cal, schema));
 	put(w, o, "post_restore_penalties", penalties_json(w, sc));
+	if (schema >= 5)
+		put(w, o, "open_loop", sc->open_loop ? report_json_open_loop(sc->open_loop) : json_null());
 	return o;
 }
 

@@ -9,6 +9,7 @@
 
 #include "report_trace.h"
 #include "report_units.h"
+#include "report_sections.h"
 #include "report_util.h"
 #include "reports.h"
 
@@ -108,6 +109,7 @@ static void summary(FILE *f, const struct scenario_result *s)
 		fprintf(f, "   (no steps recorded)\n");
 	if (any_few)
 		wrapped(f, REPORT_FEW_NOTE);
+	report_text_failures(f, s);
 	if (report_has_kind(s, SCENARIO_STEP_RESTORE))
 		wrapped(f, REPORT_RESTORE_NOTE);
 }
@@ -365,6 +367,7 @@ int report_write_text(const struct run_report *r, FILE *f, bool distrib)
 		fputc('\n', f);
 		header(f, s);
 		summary(f, s);
+		report_text_open_loop(f, s);
 		penalties(f, s);
 		pages(f, s);
 		calibration(f, s);

@@ -35,7 +35,11 @@
  *     steps [ {label (the row name), step (the step label), kind,
  *       variant ("" or a row of scenario.h: "first after create", "first
  *       after restore", "steady", "same snapshot", "other snapshot"),
- *       count, errors, overflow, min_ns, max_ns, mean_ns, stddev_ns,
+ *       count (executions that succeeded: the histogram's), errors
+ *       (executions that failed: calls whose guest function reported an
+ *       error, not in the histogram; or the step that stopped the
+ *       scenario), first_error (the first failure's message, "" when
+ *       none; schema 5), overflow, min_ns, max_ns, mean_ns, stddev_ns,
  *       percentiles_ns {"p50", "p90", "p99", "p99.9", "p99.99"},
  *       histogram_buckets [ [lower_ns, upper_ns, count], ... ]  (non-empty
  *         buckets, increasing; values in [lower_ns, upper_ns] inclusive),
@@ -54,9 +58,22 @@
  *       ratios {penalty_over_exit_sandbox}} ]  (one per call label with
  *       first calls after a restore recorded, in row order; steady_p50_ns,
  *       penalty_p50_ns and the ratio are null when no steady call of that
- *       label was recorded: no penalty is invented) } ]
+ *       label was recorded: no penalty is invented),
+ *     open_loop (schema 5; null for a closed loop) {rate_per_sandbox (the
+ *       option rate), rate_target_per_s (rate x sandboxes),
+ *       rate_achieved_per_s (recorded iterations / the longest sandbox's
+ *       recording span: from the start of its first recorded iteration to
+ *       the end of its last, or to when the next was due if later),
+ *       iteration (due to the end of its last step), queueing_delay
+ *       (start - due; 0 when on time), sleep_overshoot (on-time
+ *       iterations: woken - due): each a histogram with a step's keys
+ *       count, overflow, min_ns, max_ns, mean_ns, stddev_ns,
+ *       percentiles_ns, histogram_buckets} } ]
+ * Failed calls that a scenario does not allow add a failed expectation
+ * "errors == 0 for every step (implied)" (RESULTS_NO_ERRORS_EXPECT) to its
+ * expects, its why giving the count and the first message.
  * Integers are JSON integers (below 2^63). Reals (mean_ns, stddev_ns,
- * got, memset_gib_per_s, ratios) are rounded to 3 decimals for ns and
+ * got, memset_gib_per_s, ratios, open_loop's rates) are rounded to 3 decimals for ns and
  * ratios and printed with 15 significant digits, so writing what was read
  * gives the same bytes.
  *
@@ -70,14 +87,15 @@
  * checks it, and checks that the bucket counts add up to count.
  * Derived values (ratios, post_restore_penalties) are checked for type
  * (the penalties also against the rows: one per label, same order) and
- * recomputed. Schema 4 (before the run's record and the calibration's
- * spread) is read too: command_line and working_dir NULL, build,
- * hypervisor_version, file_digest and warning "", the new calibration
- * numbers 0; it keeps schema_version 4 and is written back byte for byte.
- * Schema 3 (before restore strategies) is read too: without
+ * recomputed. Schema 4 (before the run's record, the calibration's spread,
+ * failed executions, the open loop and repeated runs) is read too:
+ * command_line and working_dir NULL, build, hypervisor_version,
+ * file_digest, warning and first_error "", the new calibration numbers 0,
+ * open_loop NULL, runs 1; it keeps schema_version 4 and is written back
+ * byte for byte. Schema 3 (before restore strategies) is read too: without
  * restore_strategy (read as "rewrite", the only restore then), dirtied_pages
  * (none), cow_faults, bytes_copied and pages_retained (0); the report keeps
- * schema_version 3, and writing it gives schema 3 again, byte for byte
+ * its schema_version, and writing it gives that schema again, byte for byte
  * (report_compare does not judge the counters schema 3 lacks). Older
  * schemas are not read, and the message says what they lack: schema 1 (rows
  * not split by variant, no penalties: its "restore base" row mixed restore

@@ -31,7 +31,8 @@
  * (runs per scenario, a histogram per run of each row), traceable runs
  * (command_line, working_dir, build, machine.hypervisor_version,
  * file_digest per scenario) and the calibration's spread (quartiles,
- * before and after, timer overhead, warning) */
+ * before and after, timer overhead, warning), first_error per row
+ * (failed calls no longer in the histogram), open_loop per scenario */
 #define RESULTS_SCHEMA_VERSION 5
 /* The oldest schema report_read_json() reads. */
 #define RESULTS_SCHEMA_OLDEST 3

@@ -166,7 +166,7 @@ static void test_errors(void)
 		{ S "expect = create.full_restore == 0\n",
 		  "'create.full_restore' is not STEP.METRIC (METRIC one of count min max mean p50 p90 "
 		  "p99 p99.9 p99.99 scratch_pages exits cow_faults full_restores pages_reset "
-		  "bytes_copied pages_retained)" },
+		  "bytes_copied pages_retained errors)" },
 		/* rows: STEP (VARIANT) */
 		{ S "step = snapshot as b\nstep = restore b\nexpect = restore b (steady).p50 < 1ms\n",
 		  "t.ini:5: [s] expect: 'restore b (steady)': restore steps have no 'steady' row "

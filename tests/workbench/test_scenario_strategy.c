@@ -50,7 +50,7 @@ static void test_errors(void)
 		  "t.ini:4: [s] expect: pages_retained are counted for restore steps only, not 'call'" },
 		{ S "expect = create.cow_fault == 0\n",
 		  "scratch_pages exits cow_faults full_restores pages_reset bytes_copied "
-		  "pages_retained)" },
+		  "pages_retained errors)" },
 		{ R "expect = restore.bytes_copied < 4K\n",
 		  "t.ini:5: [s] expect: bytes_copied: '4K' is not a whole number (no unit)" },
 		/* a scenario copied per strategy keeps the file's checks: the
