@@ -62,6 +62,21 @@ static void row_name(char *out, size_t n, const struct step_stats *s, int w)
 	snprintf(out, n, "%-*.*s %s", w - tail, w - tail, s->step, shorts[s->variant]);
 }
 
+/* Rows with failed executions: how many and the first message, one line
+ * each (the errors column counts them; they are not in the latencies). */
+static void tui_live_failures(FILE *f, const struct live_scenario *ls, int width)
+{
+	for (size_t i = 0; i < ls->n_steps; i++) {
+		const struct step_stats *s = &ls->steps[i];
+		if (!s->errors)
+			continue;
+		char line[320];
+		snprintf(line, sizeof line, "  failed: %s (line %u): %s", s->step, s->first_error_line,
+			 s->first_error);
+		fprintf(f, "%.*s\n", width, line);
+	}
+}
+
 static void scenario_block(FILE *f, const struct live_scenario *ls, bool selected, int width)
 {
 	char t[160];
@@ -80,16 +95,16 @@ static void scenario_block(FILE *f, const struct live_scenario *ls, bool selecte
 	if (!selected)
 		return;
 	int label_w = tui_wide(width) ? 32 : 22;
-	int spark = width - (label_w + 2 + 7 + 4 * 9 + 2);
-	fprintf(f, "  %-*s %6s %8s %8s %8s %8s  %s\n", label_w, "step", "count", "p50", "p90", "p99",
-		"max", spark >= 8 ? "histogram (log time)" : "");
+	int spark = width - (label_w + 2 + 7 + 7 + 4 * 9 + 2);
+	fprintf(f, "  %-*s %6s %6s %8s %8s %8s %8s  %s\n", label_w, "step", "count", "errors", "p50",
+		"p90", "p99", "max", spark >= 8 ? "histogram (log time)" : "");
 	for (size_t i = 0; i < ls->n_steps; i++) {
 		const struct step_stats *s = &ls->steps[i];
 		const struct hist *h = &s->hist;
 		char a[16], b[16], c[16], d[16], name[64];
 		row_name(name, sizeof name, s, label_w);
-		fprintf(f, "  %-*s %6" PRIu64 " %8s %8s %8s %8s", label_w, name, hist_count(h),
-			tui_human_ns(hist_value_at_percentile(h, 50), a, sizeof a),
+		fprintf(f, "  %-*s %6" PRIu64 " %6" PRIu64 " %8s %8s %8s %8s", label_w, name,
+			hist_count(h), s->errors, tui_human_ns(hist_value_at_percentile(h, 50), a, sizeof a),
 			tui_human_ns(hist_value_at_percentile(h, 90), b, sizeof b),
 			tui_human_ns(hist_value_at_percentile(h, 99), c, sizeof c),
 			tui_human_ns(hist_max(h), d, sizeof d));
@@ -101,6 +116,7 @@ static void scenario_block(FILE *f, const struct live_scenario *ls, bool selecte
 	}
 	if (!ls->n_steps)
 		fprintf(f, "  (no results yet)\n");
+	tui_live_failures(f, ls, width);
 }
 
 /* The run's state: one line, then while paused where it waits. */
