@@ -114,12 +114,14 @@ static void scenario0(struct scenario_result *s)
 	hist_init(&ol->iteration);
 	hist_init(&ol->queueing_delay);
 	hist_init(&ol->sleep_overshoot);
-	for (uint64_t i = 0; i < 1000; i++) {
-		hist_record(&ol->iteration, 3000000 + i * 1000);
-		hist_record(&ol->queueing_delay, i < 600 ? 0 : (i - 600) * 5000);
-		if (i < 600)
-			hist_record(&ol->sleep_overshoot, 50000 + i * 10);
-	}
+	hist_record_n(&ol->iteration, 3000000, 500);
+	hist_record_n(&ol->iteration, 3500000, 400);
+	hist_record_n(&ol->iteration, 5000000, 100);
+	hist_record_n(&ol->queueing_delay, 0, 600);
+	hist_record_n(&ol->queueing_delay, 500000, 300);
+	hist_record_n(&ol->queueing_delay, 2000000, 100);
+	hist_record_n(&ol->sleep_overshoot, 50000, 500);
+	hist_record_n(&ol->sleep_overshoot, 120000, 100);
 	s->open_loop = ol;
 	s->expects = must(calloc(1, sizeof *s->expects));
 	s->n_expects = 1;

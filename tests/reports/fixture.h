@@ -21,8 +21,9 @@
  *      rewrite, 3 pages declared dirtied, 3 CoW faults per first call; a file
  *      digest; a calibration with quartiles, before and after, no warning;
  *      an open loop (FIXTURE_RATE per sandbox, FIXTURE_RATE_ACHIEVED
- *      achieved: below 95 %, unsustainable; 1000 iterations of 3 to 4 ms,
- *      400 of them queued 0 to 2 ms, 600 sleeps overshooting 50 to 56 us);
+ *      achieved: below 95 %, unsustainable; 1000 iterations: 500 of 3 ms,
+ *      400 of 3.5 ms, 100 of 5 ms; queued: 600 0, 300 0.5 ms, 100 2 ms;
+ *      600 sleeps: 500 overshooting 50 us, 100 120 us);
  *  [1] `esc<&>"name` (a name that needs HTML escaping): a call (first
  *      after restore only: no steady call, no penalty; one error,
  *      FIXTURE_FIRST_ERROR, with markup), a closed loop, "restore (other
