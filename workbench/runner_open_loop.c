@@ -2,6 +2,7 @@
  * each iteration is due, how late it starts (queueing delay), how long
  * it takes from due to end, how late an on-time sleep wakes, and the
  * rate the scenario achieved against the one it asked for. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -43,8 +44,8 @@ uint64_t runner_open_loop_wait(struct worker *w, uint64_t start, uint64_t i)
 	if (now >= due)
 		return due; /* late: no sleep; its wait is the queueing delay */
 	struct timespec ts = { (time_t)((due - now) / NS_PER_S), (long)((due - now) % NS_PER_S) };
-	while (nanosleep(&ts, &ts) != 0)
-		; /* EINTR: sleep the rest */
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		; /* interrupted: sleep the rest */
 	uint64_t woke = vmm_now_ns();
 	if (w->recording && w->open_loop)
 		hist_record(&w->open_loop->stats.sleep_overshoot, woke > due ? woke - due : 0);
