@@ -3,6 +3,7 @@
  * when it was not sustained, and per iteration the time from when it was
  * due to its end, the queueing delay and the sleep overshoot. */
 #include <inttypes.h>
+#include <string.h>
 
 #include "report_sections.h"
 #include "report_util.h"
@@ -16,8 +17,8 @@ bool report_open_loop_unsustainable(const struct open_loop_stats *ol)
 void report_open_loop_warning(const struct open_loop_stats *ol, char *buf, size_t bytes)
 {
 	snprintf(buf, bytes,
-		 "unsustainable rate: achieved %.3f iterations/s, %.1f %% of the %.3f asked (below "
-		 "%.0f %%): iterations started late and queued (see the queueing delay); the "
+		 "unsustainable rate: achieved %.3f iterations/s, %.1f%% of the %.3f asked (below "
+		 "%.0f%%): iterations started late and queued (see the queueing delay); the "
 		 "latencies are those of a saturated system",
 		 ol->rate_achieved_per_s, 100.0 * ol->rate_achieved_per_s / ol->rate_target_per_s,
 		 ol->rate_target_per_s, REPORT_RATE_SUSTAINED_PCT);
@@ -40,6 +41,27 @@ static double pct_of_target(const struct open_loop_stats *ol)
 					 : 0;
 }
 
+/* `text` after `first`, wrapped at 100 columns, later lines indented as far. */
+static void wrap(FILE *f, const char *first, const char *text)
+{
+	int indent = (int)strlen(first), width = 100 - indent;
+	const char *p = text;
+	for (bool head = true; *p; head = false) {
+		int n = (int)strlen(p);
+		if (n > width) {
+			n = width;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (n == 0)
+				n = (int)strcspn(p, " ");
+		}
+		fprintf(f, "%*s%.*s\n", indent, head ? first : "", n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+}
+
 void report_text_open_loop(FILE *f, const struct scenario_result *s)
 {
 	const struct open_loop_stats *ol = s->open_loop;
@@ -53,7 +75,7 @@ void report_text_open_loop(FILE *f, const struct scenario_result *s)
 	if (report_open_loop_unsustainable(ol)) {
 		char w[320];
 		report_open_loop_warning(ol, w, sizeof w);
-		fprintf(f, "   WARNING: %s\n", w);
+		wrap(f, "   WARNING: ", w);
 	}
 	fprintf(f, "   %-30s %8s %10s %10s %10s %10s %10s %10s %10s\n", "per iteration (us)", "count",
 		"min", "p50", "p90", "p99", "p99.9", "max", "mean");
