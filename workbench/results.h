@@ -145,7 +145,9 @@ struct open_loop_stats {
 	double rate_target_per_s;    /* rate x sandboxes: the scenario's target */
 	/* recorded iterations / recording time (the longest of the sandboxes'
 	 * spans from the start of their first recorded iteration to the end of
-	 * their last, time paused by a between_steps hook taken out) */
+	 * their last, or to when the next one was due if that is later, so
+	 * that N on-time iterations span N periods; time paused by a
+	 * between_steps hook taken out); 0 when none was recorded */
 	double rate_achieved_per_s;
 	struct hist iteration;       /* end to end: from when it was due to its last step's end */
 	struct hist queueing_delay;  /* start - due (0 when on time): waiting behind earlier ones */

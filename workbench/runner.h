@@ -4,7 +4,8 @@
  * an ELF) is laid out with the scenario's sizes; `sandboxes` threads each
  * run the step list `iterations` times (or for `duration`), the first
  * `warmup` iterations unrecorded. Every step's latency goes into the
- * histogram of its row (scenario.h, "Rows"); calls also count the scratch
+ * histogram of its row (scenario.h, "Rows"; a failed call's does not: see
+ * "Failed calls" below); calls also count the scratch
  * pages the guest took during the call and the VM exits, restores whether
  * they were full and the scratch pages they reset (sandbox_last_restore(),
  * read after the clock stopped), snapshots their page statistics. Then
