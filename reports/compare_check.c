@@ -12,7 +12,8 @@
  * against, not what is measured. */
 static bool ignored(const char *name)
 {
-	static const char *const names[] = { "description", "expect", "iterations", "duration" };
+	static const char *const names[] = { "description", "expect", "iterations", "duration",
+					      "allow_errors" };
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (strcmp(name, names[i]) == 0)
 			return true;

@@ -178,8 +178,8 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err);
  *
  * Before any of it: the definitions of the scenarios both runs have must
  * be the same (every option as the run echoed it, but description, expect,
- * iterations and duration, which change how many samples there are, not
- * what they measure): else compare refuses (report_compare returns -1 and
+ * allow_errors, iterations and duration, which change how many samples
+ * there are or how they are judged, not what they measure): else compare refuses (report_compare returns -1 and
  * says which option of which scenario differs) unless `force`. Different
  * machines, kernels, hypervisors or builds give a warning each (none with
  * `force`).

@@ -178,7 +178,7 @@ struct scenario_result {
 	 * run a fresh start of it, the runs of a set interleaved (the whole
 	 * set once, then again). Rows, counters, iterations and wall time are
 	 * sums over the runs; each row keeps a histogram per run. 1: once. */
-	unsigned runs;
+	unsigned runs;            /* (the calibration is the first run's) */
 	uint64_t warmup;
 	uint64_t sandboxes;
 	uint64_t heap_bytes;      /* the layout it ran with (for plots across scenarios) */

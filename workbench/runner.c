@@ -305,6 +305,10 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 	}
 	unsigned runs = o->repeat > 1 ? o->repeat : 1;
 	bool stopped = false;
+	/* repeated: each run's failures are printed once, for all runs, below */
+	struct runner_options each = *o;
+	if (runs > 1)
+		each.failures = NULL;
 	for (unsigned run = 0; run < runs && !stopped; run++) {
 		for (size_t i = 0; i < set->n && !stopped; i++) {
 			if (o->progress && runs > 1)
@@ -314,14 +318,14 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 				fprintf(stderr, "running %s (%zu of %zu)\n", set->items[i].name, i + 1,
 					set->n);
 			if (run == 0) {
-				stopped = run_scenario(&set->items[i], o, &cal, &out->scenarios[i]);
+				stopped = run_scenario(&set->items[i], &each, &cal, &out->scenarios[i]);
 				out->scenarios[i].runs = 1;
 				out->n_scenarios++;
 				continue;
 			}
 			/* a later run: added into the first's result, judged again */
 			struct scenario_result again = { 0 };
-			stopped = run_scenario(&set->items[i], o, &cal, &again);
+			stopped = run_scenario(&set->items[i], &each, &cal, &again);
 			int rc = runner_repeat_add(&out->scenarios[i], &again, run, runs, err);
 			scenario_result_free(&again);
 			if (rc) {
@@ -330,8 +334,12 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 				free(after);
 				return -1;
 			}
-			runner_judge(&set->items[i], &out->scenarios[i]);
 		}
+	}
+	/* repeated: the expectations judged on every run together */
+	for (size_t i = 0; runs > 1 && i < out->n_scenarios; i++) {
+		runner_judge(&set->items[i], &out->scenarios[i]);
+		runner_report_errors(&set->items[i], &out->scenarios[i], o->failures);
 	}
 	struct sb_err ignored;
 	if (out->n_scenarios && runner_calibrate(after, &ignored) == 0)

@@ -63,6 +63,16 @@ int runner_repeat_add(struct scenario_result *into, const struct scenario_result
 		runner_merge_row(d, &from->steps[i]);
 		d->runs[run] = from->steps[i].hist;
 	}
+	if (into->open_loop && from->open_loop) {
+		struct open_loop_stats *d = into->open_loop;
+		const struct open_loop_stats *s = from->open_loop;
+		hist_merge(&d->iteration, &s->iteration);
+		hist_merge(&d->queueing_delay, &s->queueing_delay);
+		hist_merge(&d->sleep_overshoot, &s->sleep_overshoot);
+		/* the mean over the runs */
+		d->rate_achieved_per_s = (d->rate_achieved_per_s * run + s->rate_achieved_per_s) /
+					 (run + 1);
+	}
 	into->runs = run + 1;
 	into->iterations += from->iterations;
 	into->wall_ns += from->wall_ns;

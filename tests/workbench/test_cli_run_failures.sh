@@ -34,6 +34,12 @@ check "stderr: the run fails for it" grep -qF \
 	"snapbench run: typo: expectation 'errors == 0 for every step (implied)' not met: 3 executions failed" err.txt
 check "summary: the first message under the step table" grep -qF \
 	"   call ad (first after create): 3 failed: ad: guest function failed (code 1): no such guest function" typo.txt
+# repeated: printed once for all the runs, and the run still fails for it
+"$sb" run -q --repeat 3 -o rep typo.ini 2>rerr.txt
+rc=$?
+check "--repeat 3: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+check "--repeat 3: one line for all runs: $(head -2 rerr.txt)" [ "$(grep -c "call 'ad' failed 9 times" rerr.txt)" -eq 1 ]
+check "--repeat 3: the implied expectation fails" grep -qF "9 executions failed" rerr.txt
 check "report.json: errors counted, not timed, the first message kept" python3 -c '
 import json, sys
 s = json.load(open("out/report.json"))["scenarios"][0]
@@ -53,7 +59,7 @@ expect 1 "args.ini:4: [args] step 'call add': call 'add' failed 2 times: guest f
 expect 0 "call 'ad' failed 3 times: guest function failed (code 1): no such guest function (allowed)" \
 	run -q -o out3 expect.ini
 { cat typo.ini; echo "expect = call ad.errors == 2"; } >wrong.ini
-expect 1 "expectation 'call ad.errors == 2' not met: call ad.errors is 3.00, expected == 2.00" \
+expect 1 "expectation 'call ad.errors == 2' not met: call ad.errors is 3, expected == 2" \
 	run -q -o out4 wrong.ini
 { echo "[global]"; echo "allow_errors = true"; cat typo.ini; } >allow.ini
 expect 0 "(allowed)" run -q -o out5 allow.ini
