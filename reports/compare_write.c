@@ -60,21 +60,24 @@ static void line(FILE *f, const struct widths *w, const struct compare_item *it)
 	snprintf(metric, sizeof metric, "%s %s", compare_metric_name(it->metric), unit_of(it->metric));
 	fmt_value(b, sizeof b, it, it->base);
 	fmt_value(c, sizeof c, it, it->cur);
-	tail[0] = '\0';
 	if (it->metric == COMPARE_STRUCTURE) {
 		snprintf(tail, sizeof tail, "%s", it->why);
 		b[0] = c[0] = ch[0] = '\0';
-	} else {
+	} else if (it->latency && it->verdict != CMP_NOT_ENOUGH_DATA) {
 		fmt_pct(ch, sizeof ch, it->change);
-		if (it->latency && it->verdict != CMP_NOT_ENOUGH_DATA) {
-			fmt_pct(lo, sizeof lo, it->lo);
-			fmt_pct(hi, sizeof hi, it->hi);
-			snprintf(tail, sizeof tail, "[%s, %s] noise %g%%", lo, hi, it->noise_pct);
-		} else if (it->latency) {
-			snprintf(tail, sizeof tail, "%s", it->why);
-		} else {
-			snprintf(tail, sizeof tail, "exact");
-		}
+		fmt_pct(lo, sizeof lo, it->lo);
+		fmt_pct(hi, sizeof hi, it->hi);
+		snprintf(tail, sizeof tail, "[%s, %s] noise %g%%", lo, hi, it->noise_pct);
+	} else if (it->latency) {
+		fmt_pct(ch, sizeof ch, it->change);
+		snprintf(tail, sizeof tail, "%s", it->why);
+	} else {
+		/* a counter that was 0 has no relative change */
+		if (it->base == 0 && it->cur != 0)
+			snprintf(ch, sizeof ch, "from 0");
+		else
+			fmt_pct(ch, sizeof ch, it->change);
+		snprintf(tail, sizeof tail, "exact");
 	}
 	fprintf(f, "%-15s %-*s  %-*s  %-27s %12s %12s %9s  %s\n", compare_verdict_name(it->verdict),
 		w->scenario, it->scenario, w->row, it->row, metric, b, c, ch, tail);

@@ -276,6 +276,17 @@ int report_compare(const struct run_report *base, const struct run_report *cur,
 		   const struct compare_options *o, struct compare_result *out, struct sb_err *err);
 void compare_result_free(struct compare_result *r);
 
+/* One side made of n reports (`compare A1 A2 --vs B1 B2`): the scenarios
+ * of r[0], each row's counters summed over the reports and its runs those
+ * of every report in order, so that runs taken in turns with the other
+ * side's are resampled together. Every report must have r[0]'s scenarios,
+ * defined alike (else -1, err names the file from `names`). *out borrows
+ * from r (names, options, expectations): free it with compare_side_free
+ * before r. */
+int compare_side_merge(const struct run_report *r, size_t n, const char *const *names,
+		       struct run_report *out, struct sb_err *err);
+void compare_side_free(struct run_report *out);
+
 /* The verdict line, then the regressions (sorted: structure, exact
  * counters, then latency by the lower end of the interval, largest
  * first), each with its interval; with `all` then every other item in

@@ -39,6 +39,14 @@ expect 2 "absent.json: unable to open" compare base.json absent.json
 expect 2 "broken.json:1:21: not valid JSON" compare broken.json same.json
 expect 2 "newer.json: schema_version 6 is not supported (this snapbench reads schema_version 3 to 5)" compare base.json newer.json
 expect 2 "older.json: schema_version 2 is not supported (this snapbench reads schema_version 3 to 5); schema 2 has no restore page statistics (full_restores, pages_reset): run the scenarios again" compare older.json base.json
+# several reports a side (runs taken in turns): pooled as runs
+expect 0 "BASE 2 runs, NEW 2 runs" compare base.json same.json --vs same.json base.json
+expect 0 "BASE 1 run, NEW 3 runs" compare --all base.json --vs same.json base.json same.json
+expect 1 "REGRESSED" compare base.json same.json --vs slow.json slow.json
+expect 2 "BASE: forked.json against base.json: refusing to compare" compare base.json forked.json --vs same.json
+expect 2 "need two reports, BASE.json and NEW.json, or BASE.json... --vs NEW.json... (got 1 and --vs)" compare base.json --vs
+expect 2 "need two reports" compare base.json same.json slow.json
+expect 0 "BASE.json... --vs NEW.json..." compare --help
 # definitions must match; machines should
 expect 2 "refusing to compare: 1 scenario option differs, so the runs measured different things: [esc<&>\"name] heap: '256M' in BASE, '512M' in NEW" compare base.json forked.json
 expect 0 "OK: 0 regressions" compare base.json forked.json --force

@@ -364,6 +364,44 @@ static void test_runs(void)
 	run_report_free(&cur);
 }
 
+/* A side of several reports: each report's rows become runs of one row,
+ * counters summed; a report without the first one's scenarios is refused. */
+static void test_side_merge(void)
+{
+	struct run_report r[2], m;
+	fixture_report(&r[0], false);
+	fixture_report(&r[1], false);
+	m_slower_p50(&r[1]);
+	const char *names[] = { "a.json", "b.json" };
+	struct sb_err err = { 0 };
+	if (CHECK_I64(compare_side_merge(r, 2, names, &m, &err), 0)) {
+		const struct step_stats *st = scenario_result_step(&m.scenarios[0],
+								   "restore base (same snapshot)");
+		const struct step_stats *one = step(&r[0], 0, "restore base (same snapshot)");
+		CHECK_U64(m.scenarios[0].runs, 2);
+		if (CHECK(st != NULL) && CHECK_U64(st->n_runs, 2)) {
+			CHECK_U64(hist_count(&st->hist), 2 * hist_count(&one->hist));
+			CHECK_U64(hist_count(&st->runs[1]), hist_count(&one->hist));
+			CHECK_U64(st->pages_reset, 2 * one->pages_reset);
+			CHECK(hist_value_at_percentile(&st->runs[1], 50) >
+			      hist_value_at_percentile(&st->runs[0], 50));
+		}
+		/* merged against itself: nothing regressed */
+		struct compare_result cr;
+		if (CHECK_I64(report_compare(&m, &m, NULL, &cr, &err), 0)) {
+			CHECK_U64(cr.count[CMP_REGRESSED], 0);
+			CHECK_U64(cr.base_runs, 2);
+			compare_result_free(&cr);
+		}
+		compare_side_free(&m);
+	}
+	snprintf(r[1].scenarios[0].name, sizeof r[1].scenarios[0].name, "other");
+	CHECK_I64(compare_side_merge(r, 2, names, &m, &err), -1);
+	CHECK_CONTAINS(err.msg, "b.json has no scenario 'restore-64M' (a.json has)");
+	run_report_free(&r[0]);
+	run_report_free(&r[1]);
+}
+
 static const struct {
 	const char *spec;
 	int rc;
@@ -412,5 +450,6 @@ int main(void)
 	test_refusal_and_reproducible();
 	test_fixture_with_failures();
 	test_runs();
+	test_side_merge();
 	return check_done();
 }

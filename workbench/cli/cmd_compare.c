@@ -19,7 +19,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: snapbench compare BASE.json NEW.json [OPTIONS]\n\n"
+		"usage: snapbench compare BASE.json NEW.json [OPTIONS]\n"
+		"       snapbench compare BASE.json... --vs NEW.json... [OPTIONS]\n\n"
 		"Is NEW slower than BASE? Scenarios are matched by name, rows by label.\n"
 		"Prints one verdict line (OK or REGRESSED), then the regressions, the surest\n"
 		"first, each with its interval; --all lists every other comparison too.\n\n"
@@ -30,7 +31,11 @@ static void usage(FILE *f)
 		"-noise, 'within noise' otherwise, 'not enough data' under %d samples.\n"
 		"With one run a side the interval sees only the spread inside each run, not\n"
 		"how much a second run on the same machine would move: for a gate, run both\n"
-		"sides with 'snapbench run --repeat 5' and the runs are resampled too.\n\n"
+		"sides with 'snapbench run --repeat 5' and the runs are resampled too; better,\n"
+		"run each side several times in turns (base, new, base, new, ...) and give\n"
+		"every report: 'compare b1.json b2.json ... --vs n1.json n2.json ...' pools\n"
+		"each side's reports as its runs, so a slow minute of the machine falls on\n"
+		"both sides and into the intervals (README, \"Gating a pull request\").\n\n"
 		"Exact, per execution: errors (every row), scratch_pages and cow_faults (calls),\n"
 		"full_restores, pages_reset, bytes_copied and pages_retained (restores; fewer\n"
 		"pages_retained is the regression), pages_copied (snapshots): any increase\n"
@@ -70,7 +75,16 @@ static int parse_confidence(const char *s, double *out)
 	return 0;
 }
 
-int cmd_compare(int argc, char **argv)
+struct parsed {
+	struct compare_options o;
+	bool all, json, quiet;
+	const char *files[RESULTS_RUNS_MAX];
+	size_t n_files;
+};
+
+/* Options and files of argv[0..argc-1] (one side of --vs, or all of it).
+ * Returns -1 to go on, or an exit status. */
+static int parse(int argc, char **argv, struct parsed *p)
 {
 	static const struct option opts[] = {
 		{ "noise", required_argument, 0, 'N' },
@@ -89,14 +103,12 @@ int cmd_compare(int argc, char **argv)
 		args[i + 1] = argv[i];
 	args[argc + 1] = NULL;
 	optind = 1;
-	struct compare_options o = { 0 };
-	bool all = false, json = false, quiet = false;
 	struct sb_err err = { 0 };
 	int c;
 	while ((c = getopt_long(argc + 1, args, "qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'N':
-			if (compare_noise_parse(&o, optarg, &err)) {
+			if (compare_noise_parse(&p->o, optarg, &err)) {
 				fprintf(stderr, "snapbench compare: --noise: %s\n", err.msg);
 				return COMPARE_EXIT_ERROR;
 			}
@@ -107,58 +119,130 @@ int cmd_compare(int argc, char **argv)
 				optarg);
 			return COMPARE_EXIT_ERROR;
 		case 'C':
-			if (parse_confidence(optarg, &o.confidence)) {
+			if (parse_confidence(optarg, &p->o.confidence)) {
 				fprintf(stderr, "snapbench compare: --confidence: '%s' is not a percentage "
 						"from 50 to 99.9 (like 95%%)\n",
 					optarg);
 				return COMPARE_EXIT_ERROR;
 			}
 			break;
-		case 'a': all = true; break;
-		case 'j': json = true; break;
-		case 'f': o.force = true; break;
-		case 'q': quiet = true; break;
+		case 'a': p->all = true; break;
+		case 'j': p->json = true; break;
+		case 'f': p->o.force = true; break;
+		case 'q': p->quiet = true; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return COMPARE_EXIT_ERROR;
 		}
 	}
-	if (argc + 1 - optind != 2) {
-		fprintf(stderr, "snapbench compare: need two reports, BASE.json and NEW.json "
-				"(got %d)\n",
-			argc + 1 - optind);
+	for (int i = optind; i < argc + 1; i++) {
+		if (p->n_files == RESULTS_RUNS_MAX) {
+			fprintf(stderr, "snapbench compare: more than %d reports\n", RESULTS_RUNS_MAX);
+			return COMPARE_EXIT_ERROR;
+		}
+		p->files[p->n_files++] = args[i];
+	}
+	return -1;
+}
+
+/* Read n reports into r (all or none). */
+static int read_all(const char *const *files, size_t n, struct run_report *r)
+{
+	struct sb_err err = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		if (report_read_json(&r[i], files[i], &err)) {
+			fprintf(stderr, "snapbench compare: %s\n", err.msg);
+			for (size_t k = 0; k < i; k++)
+				run_report_free(&r[k]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void free_all(struct run_report *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		run_report_free(&r[i]);
+	free(r);
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	/* BASE... --vs NEW...: options may stand on either side */
+	int vs = -1;
+	for (int i = 0; i < argc; i++)
+		if (strcmp(argv[i], "--vs") == 0)
+			vs = i;
+	struct parsed *p = calloc(1, sizeof *p);
+	if (!p)
+		return COMPARE_EXIT_ERROR;
+	int rc = parse(vs < 0 ? argc : vs, argv, p);
+	size_t n_base = p->n_files;
+	if (rc < 0 && vs >= 0)
+		rc = parse(argc - vs - 1, argv + vs + 1, p);
+	if (rc >= 0) {
+		free(p);
+		return rc;
+	}
+	size_t n_new = p->n_files - n_base;
+	if (vs < 0 && p->n_files == 2) {
+		n_base = n_new = 1;
+	} else if (vs < 0 || !n_base || !n_new) {
+		fprintf(stderr, "snapbench compare: need two reports, BASE.json and NEW.json, or "
+				"BASE.json... --vs NEW.json... (got %zu%s)\n",
+			p->n_files, vs < 0 ? "" : " and --vs");
+		free(p);
 		return COMPARE_EXIT_ERROR;
 	}
-	struct run_report base, cur;
-	if (report_read_json(&base, args[optind], &err)) {
-		fprintf(stderr, "snapbench compare: %s\n", err.msg);
+	struct run_report *rb = calloc(n_base, sizeof *rb), *rn = calloc(n_new, sizeof *rn);
+	if (!rb || !rn || read_all(p->files, n_base, rb)) {
+		free(rb);
+		free(rn);
+		free(p);
 		return COMPARE_EXIT_ERROR;
 	}
-	if (report_read_json(&cur, args[optind + 1], &err)) {
-		fprintf(stderr, "snapbench compare: %s\n", err.msg);
-		run_report_free(&base);
+	if (read_all(p->files + n_base, n_new, rn)) {
+		free_all(rb, n_base);
+		free(rn);
+		free(p);
 		return COMPARE_EXIT_ERROR;
 	}
+	struct sb_err err = { 0 };
+	struct run_report mb, mn;
 	struct compare_result r;
-	int rc = report_compare(&base, &cur, &o, &r, &err);
-	run_report_free(&base);
-	run_report_free(&cur);
-	if (rc) {
+	rc = COMPARE_EXIT_ERROR;
+	if (compare_side_merge(rb, n_base, p->files, &mb, &err)) {
+		fprintf(stderr, "snapbench compare: BASE: %s\n", err.msg);
+		goto out;
+	}
+	if (compare_side_merge(rn, n_new, p->files + n_base, &mn, &err)) {
+		fprintf(stderr, "snapbench compare: NEW: %s\n", err.msg);
+		compare_side_free(&mb);
+		goto out;
+	}
+	int crc = report_compare(&mb, &mn, &p->o, &r, &err);
+	compare_side_free(&mb);
+	compare_side_free(&mn);
+	if (crc) {
 		fprintf(stderr, "snapbench compare: %s\n", err.msg);
-		return COMPARE_EXIT_ERROR;
+		goto out;
 	}
 	int wrc;
-	if (json) {
+	if (p->json)
 		wrc = compare_write_json(&r, stdout, &err);
-	} else if (quiet) {
+	else if (p->quiet)
 		wrc = compare_write_verdict(&r, stdout);
-	} else {
-		wrc = compare_write_text(&r, stdout, all);
-	}
+	else
+		wrc = compare_write_text(&r, stdout, p->all);
 	size_t regressions = r.count[CMP_REGRESSED];
 	compare_result_free(&r);
-	if (wrc) {
+	if (wrc)
 		fprintf(stderr, "snapbench compare: writing the comparison failed\n");
-		return COMPARE_EXIT_ERROR;
-	}
-	return regressions ? COMPARE_EXIT_REGRESSION : COMPARE_EXIT_SAME;
+	else
+		rc = regressions ? COMPARE_EXIT_REGRESSION : COMPARE_EXIT_SAME;
+out:
+	free_all(rb, n_base);
+	free_all(rn, n_new);
+	free(p);
+	return rc;
 }
