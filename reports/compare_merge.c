@@ -42,6 +42,7 @@ static int merge_row(struct step_stats *d, const struct step_stats *first,
 	d->bytes_copied = d->pages_retained = d->retain_dropped = d->cow_faults = 0;
 	d->snapshots = d->pages_mapped = d->pages_copied = d->pages_aliased = 0;
 	d->pt_pages = d->zero_pages = d->snapshot_bytes = 0;
+	d->first_error[0] = '\0';
 	size_t at = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct step_stats *s = scenario_result_step(sc[k], first->label);
@@ -51,23 +52,7 @@ static int merge_row(struct step_stats *d, const struct step_stats *first,
 		if (s) {
 			for (size_t i = 0; i < runs && i < runs_in(s); i++)
 				d->runs[at + i] = *run_of(s, i);
-			hist_merge(&d->hist, &s->hist);
-			d->errors += s->errors;
-			d->scratch_pages += s->scratch_pages;
-			d->exits += s->exits;
-			d->full_restores += s->full_restores;
-			d->pages_reset += s->pages_reset;
-			d->bytes_copied += s->bytes_copied;
-			d->pages_retained += s->pages_retained;
-			d->retain_dropped += s->retain_dropped;
-			d->cow_faults += s->cow_faults;
-			d->snapshots += s->snapshots;
-			d->pages_mapped += s->pages_mapped;
-			d->pages_copied += s->pages_copied;
-			d->pages_aliased += s->pages_aliased;
-			d->pt_pages += s->pt_pages;
-			d->zero_pages += s->zero_pages;
-			d->snapshot_bytes += s->snapshot_bytes;
+			step_stats_add(d, s);
 		}
 		at += runs;
 	}

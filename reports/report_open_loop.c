@@ -41,27 +41,6 @@ static double pct_of_target(const struct open_loop_stats *ol)
 					 : 0;
 }
 
-/* `text` after `first`, wrapped at 100 columns, later lines indented as far. */
-static void wrap(FILE *f, const char *first, const char *text)
-{
-	int indent = (int)strlen(first), width = 100 - indent;
-	const char *p = text;
-	for (bool head = true; *p; head = false) {
-		int n = (int)strlen(p);
-		if (n > width) {
-			n = width;
-			while (n > 0 && p[n] != ' ')
-				n--;
-			if (n == 0)
-				n = (int)strcspn(p, " ");
-		}
-		fprintf(f, "%*s%.*s\n", indent, head ? first : "", n, p);
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-}
-
 void report_text_open_loop(FILE *f, const struct scenario_result *s)
 {
 	const struct open_loop_stats *ol = s->open_loop;
@@ -75,7 +54,7 @@ void report_text_open_loop(FILE *f, const struct scenario_result *s)
 	if (report_open_loop_unsustainable(ol)) {
 		char w[320];
 		report_open_loop_warning(ol, w, sizeof w);
-		wrap(f, "   WARNING: ", w);
+		report_wrap(f, "   WARNING: ", w);
 	}
 	fprintf(f, "   %-30s %8s %10s %10s %10s %10s %10s %10s %10s\n", "per iteration (us)", "count",
 		"min", "p50", "p90", "p99", "p99.9", "max", "mean");

@@ -42,26 +42,6 @@ static void header(FILE *f, const struct scenario_result *s)
 		fprintf(f, "   FAILED:     %s\n", s->error[0] ? s->error : "(no reason given)");
 }
 
-/* Text wrapped at 100 columns, each line indented by 3. */
-static void wrapped(FILE *f, const char *text)
-{
-	const char *p = text;
-	while (*p) {
-		size_t n = strlen(p);
-		if (n > 97) {
-			n = 97;
-			while (n > 0 && p[n] != ' ')
-				n--;
-			if (n == 0)
-				n = strcspn(p, " ");
-		}
-		fprintf(f, "   %.*s\n", (int)n, p);
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-}
-
 /* Width of the step column: the longest row name, at least 24. */
 static int step_width(const struct scenario_result *s)
 {
@@ -108,10 +88,10 @@ static void summary(FILE *f, const struct scenario_result *s)
 	if (s->n_steps == 0)
 		fprintf(f, "   (no steps recorded)\n");
 	if (any_few)
-		wrapped(f, REPORT_FEW_NOTE);
+		report_wrap(f, "   ", REPORT_FEW_NOTE);
 	report_text_failures(f, s);
 	if (report_has_kind(s, SCENARIO_STEP_RESTORE))
-		wrapped(f, REPORT_RESTORE_NOTE);
+		report_wrap(f, "   ", REPORT_RESTORE_NOTE);
 }
 
 static void penalties(FILE *f, const struct scenario_result *s)
@@ -124,7 +104,7 @@ static void penalties(FILE *f, const struct scenario_result *s)
 			continue;
 		if (!any) {
 			fputc('\n', f);
-			wrapped(f, REPORT_PENALTY_TITLE);
+			report_wrap(f, "   ", REPORT_PENALTY_TITLE);
 			fprintf(f, "   %-*s %20s %12s %12s %21s\n", sw, "step",
 				"first after restore", "steady", "penalty", "penalty/sandbox_exit");
 			any = true;
@@ -154,7 +134,7 @@ static void penalties(FILE *f, const struct scenario_result *s)
 			fprintf(f, " %21s\n", "-");
 	}
 	if (any_few)
-		wrapped(f, REPORT_FEW_NOTE);
+		report_wrap(f, "   ", REPORT_FEW_NOTE);
 }
 
 static bool has_pages(const struct step_stats *st)
@@ -168,8 +148,8 @@ static bool has_pages(const struct step_stats *st)
  * pages they reset, the bytes they copied and the pages they retained. */
 static void restores(FILE *f, const struct scenario_result *s, int sw)
 {
-	wrapped(f, REPORT_RESTORE_KINDS_NOTE);
-	wrapped(f, REPORT_RESTORE_COPIES_NOTE);
+	report_wrap(f, "   ", REPORT_RESTORE_KINDS_NOTE);
+	report_wrap(f, "   ", REPORT_RESTORE_COPIES_NOTE);
 	fprintf(f, "   %-*s %9s %9s %9s %12s %14s %14s %14s %9s %16s\n", sw, "step", "restores",
 		"full", "light", "pages reset", "reset/restore", "bytes copied", "copied/restore",
 		"retained", "retained/restore");
@@ -313,7 +293,7 @@ static int sweep(FILE *f, const struct run_report *r)
 	if (n) {
 		fprintf(f, "\n== restore strategies side by side (the scenarios that declare "
 			   "dirtied_pages)\n");
-		wrapped(f, "restore-to-ready overhead = p50 of the restores of the same snapshot + p50 "
+		report_wrap(f, "   ", "restore-to-ready overhead = p50 of the restores of the same snapshot + p50 "
 			   "of the first call after a restore - p50 of the steady call of the same "
 			   "label, in microseconds (us); " REPORT_SWEEP_EXIT_NOTE);
 		fprintf(f, "   %8s %6s %-9s %-*s %10s %11s %11s %10s %14s\n", "heap", "pages",
@@ -342,7 +322,7 @@ static int sweep(FILE *f, const struct run_report *r)
 			fprintf(f, " %14s\n", "-");
 	}
 	if (n)
-		wrapped(f, REPORT_STRATEGIES_WHY_NOTE);
+		report_wrap(f, "   ", REPORT_STRATEGIES_WHY_NOTE);
 	free(c);
 	return 0;
 }

@@ -47,26 +47,6 @@ static double us(uint64_t ns)
 	return (double)ns / 1e3;
 }
 
-/* Text wrapped at 100 columns, each line indented by 3 (as report_text.c). */
-static void wrap3(FILE *f, const char *text)
-{
-	const char *p = text;
-	while (*p) {
-		size_t n = strlen(p);
-		if (n > 97) {
-			n = 97;
-			while (n > 0 && p[n] != ' ')
-				n--;
-			if (n == 0)
-				n = strcspn(p, " ");
-		}
-		fprintf(f, "   %.*s\n", (int)n, p);
-		p += n;
-		while (*p == ' ')
-			p++;
-	}
-}
-
 void report_text_calibration_spread(FILE *f, const struct scenario_result *s)
 {
 	const struct calibration *c = &s->cal;
@@ -88,11 +68,11 @@ void report_text_calibration_spread(FILE *f, const struct scenario_result *s)
 	char note[512];
 	snprintf(note, sizeof note, "(" REPORT_CALIBRATION_BOUNDS_NOTE ")", CALIBRATION_IQR_WARN_PCT,
 		 CALIBRATION_DRIFT_WARN_PCT);
-	wrap3(f, note);
+	report_wrap(f, "   ", note);
 	if (c->warning[0]) {
 		char w[sizeof c->warning + 32];
 		snprintf(w, sizeof w, "WARNING calibration: %s", c->warning);
-		wrap3(f, w);
+		report_wrap(f, "   ", w);
 	}
 }
 

@@ -3,6 +3,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <string.h>
 
 double report_round3(double x)
 {
@@ -107,4 +108,25 @@ bool report_pages_per_call(const struct scenario_result *s, double *out)
 		return false;
 	*out = (double)pages / (double)calls;
 	return true;
+}
+
+/* `text` after `first`, wrapped at 100 columns, later lines indented as far. */
+void report_wrap(FILE *f, const char *first, const char *text)
+{
+	int indent = (int)strlen(first), width = 100 - indent;
+	const char *p = text;
+	for (bool head = true; *p; head = false) {
+		int n = (int)strlen(p);
+		if (n > width) {
+			n = width;
+			while (n > 0 && p[n] != ' ')
+				n--;
+			if (n == 0)
+				n = (int)strcspn(p, " ");
+		}
+		fprintf(f, "%*s%.*s\n", indent, head ? first : "", n, p);
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
 }

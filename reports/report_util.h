@@ -25,6 +25,10 @@ void report_fmt_us(char *buf, size_t bytes, double ns);
 /* Bytes as "64 MiB", "4 KiB", "123 B" (exact binary units, else decimals). */
 void report_fmt_bytes(char *buf, size_t bytes, uint64_t b);
 
+/* `text` after `first`, wrapped at 100 columns, later lines indented as
+ * far as `first` is long (a note of the text report: first = "   "). */
+void report_wrap(FILE *f, const char *first, const char *text);
+
 /* Write s with & < > " ' escaped for HTML text and attribute values. */
 void report_html_escape(FILE *f, const char *s);
 

@@ -243,6 +243,10 @@ void run_report_free(struct run_report *r);
 /* Free what one scenario's result owns (options, steps, expectations). */
 void scenario_result_free(struct scenario_result *s);
 
+/* Add s's executions into d: the histogram merged (not the per-run ones),
+ * errors and every counter summed, the first error message kept. */
+void step_stats_add(struct step_stats *d, const struct step_stats *s);
+
 /* The step stats with this row name, or NULL. */
 const struct step_stats *scenario_result_step(const struct scenario_result *s, const char *label);
 /* The row of step label `step` in `variant`, or NULL. */

@@ -40,27 +40,7 @@ void runner_account(struct step_stats *st, enum scenario_step_kind kind, const s
 
 void runner_merge_row(struct step_stats *d, const struct step_stats *s)
 {
-	hist_merge(&d->hist, &s->hist);
-	d->errors += s->errors;
-	if (!d->first_error[0] && s->first_error[0]) {
-		memcpy(d->first_error, s->first_error, sizeof d->first_error);
-		d->first_error_line = s->first_error_line;
-	}
-	d->scratch_pages += s->scratch_pages;
-	d->exits += s->exits;
-	d->full_restores += s->full_restores;
-	d->pages_reset += s->pages_reset;
-	d->bytes_copied += s->bytes_copied;
-	d->pages_retained += s->pages_retained;
-	d->retain_dropped += s->retain_dropped;
-	d->cow_faults += s->cow_faults;
-	d->snapshots += s->snapshots;
-	d->pages_mapped += s->pages_mapped;
-	d->pages_copied += s->pages_copied;
-	d->pages_aliased += s->pages_aliased;
-	d->pt_pages += s->pt_pages;
-	d->zero_pages += s->zero_pages;
-	d->snapshot_bytes += s->snapshot_bytes;
+	step_stats_add(d, s);
 }
 
 void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n)
