@@ -122,7 +122,8 @@ struct dedup_info *dedup_analyze(const struct snapshot *s)
 		free(d);
 		return NULL;
 	}
-	qsort(m.v, m.n, sizeof *m.v, by_page_then_va);
+	if (m.n) /* no mappings (a file can say so): m.v is NULL */
+		qsort(m.v, m.n, sizeof *m.v, by_page_then_va);
 	d->visible_pages = layout_snapshot_bytes(l) / SB_PAGE_SIZE;
 	d->pages = d->visible_pages + layout_pt_bytes(l) / SB_PAGE_SIZE;
 	d->kind = malloc(d->pages ? d->pages : 1);
@@ -188,8 +189,10 @@ struct dedup_compare *dedup_compare(const struct snapshot *a, const struct snaps
 	}
 	if (rc == 0) {
 		/* the walk is in VA order already; sort anyway (hostile tables) */
-		qsort(ma.v, ma.n, sizeof *ma.v, by_va);
-		qsort(mb.v, mb.n, sizeof *mb.v, by_va);
+		if (ma.n)
+			qsort(ma.v, ma.n, sizeof *ma.v, by_va);
+		if (mb.n)
+			qsort(mb.v, mb.n, sizeof *mb.v, by_va);
 		c->pages = malloc((ma.n + mb.n + 1) * sizeof *c->pages);
 		rc = c->pages ? 0 : -1;
 	}
