@@ -191,7 +191,8 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	}
 	for (unsigned i = 0; i < c->sandboxes; i++) {
 		struct worker *w = &ws[i];
-		*w = (struct worker){ .sc = sc, .base = base, .index = i, .done = &done,
+		*w = (struct worker){ .sc = sc, .file_dir = o->file_dir, .base = base, .index = i,
+				      .done = &done,
 				      .next_call = SCENARIO_VARIANT_STEADY,
 				      .live = hooked ? &live : NULL };
 		w->stats = malloc(r->n_steps * sizeof *w->stats);

@@ -27,8 +27,10 @@
  * Step semantics at run time:
  *   create    from the last snapshot loaded before it in this iteration, or
  *             from the scenario's guest (built once per scenario)
- *   save FILE with several sandboxes, sandbox N > 0 writes FILE.N (load
- *             reads FILE.N, or FILE when there is none)
+ *   save FILE relative to runner_options.file_dir when it is set; never
+ *             over a file that is not a snapshot file; with several
+ *             sandboxes, sandbox N > 0 writes FILE.N (load reads FILE.N,
+ *             or FILE when there is none)
  *   end       a sandbox still alive when the step list ends is destroyed
  *             there, untimed (the next iteration starts with none)
  *   rate > 0  open loop, `rate` iterations per second per sandbox:
@@ -132,6 +134,10 @@ struct runner_options {
 	/* where each scenario's failures are printed at its end (see "Failed
 	 * calls"); NULL = not printed (they are in the results either way) */
 	FILE *failures;
+	/* where relative save and load paths resolve (the run's output
+	 * directory); NULL = the current directory. A save never replaces a
+	 * file that is not a snapshot file (nor a symbolic link). */
+	const char *file_dir;
 };
 
 /* Run every scenario of the set; one scenario_result each (a failed

@@ -118,6 +118,7 @@ struct named {
 
 struct worker {
 	const struct scenario *sc;
+	const char *file_dir;         /* runner_options.file_dir */
 	struct snapshot *base;
 	unsigned index;
 	pthread_t thread;

@@ -1,6 +1,8 @@
 /* runner_worker.c — one sandbox's run: a worker thread runs the step
  * list `iterations` times into its own step statistics (runner.c merges
  * them), calling the hooks between steps when the caller set some. */
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "runner_internal.h"
@@ -85,17 +88,50 @@ static int named_put(struct worker *w, const char *name, struct snapshot *s)
 	return 0;
 }
 
-/* The file of a save or load step: sandbox N > 0 uses FILE.N, and loads
- * FILE when there is no FILE.N (what sandbox 0 saved). A path that does
- * not fit is an error: cut short it would name another file. */
+/* The file of a save or load step: relative to the run's output
+ * directory (file_dir) when it has one; sandbox N > 0 uses FILE.N, and
+ * loads FILE when there is no FILE.N (what sandbox 0 saved). A path that
+ * does not fit is an error: cut short it would name another file. */
 static int file_path(struct worker *w, const struct scenario_step *s, char *path, size_t cap)
 {
-	int n = snprintf(path, cap, w->index ? "%s.%u" : "%s", s->as.file.path, w->index);
+	const char *f = s->as.file.path;
+	bool in_dir = w->file_dir && f[0] != '/';
+	int n = snprintf(path, cap, "%s%s%s", in_dir ? w->file_dir : "", in_dir ? "/" : "", f);
+	size_t base = n > 0 ? (size_t)n : 0;
+	if (n >= 0 && (size_t)n < cap && w->index)
+		n = snprintf(path + base, cap - base, ".%u", w->index) + n;
 	if (n < 0 || (size_t)n >= cap)
 		return sb_errf(&w->err, SB_E_TOO_BIG, "file name '%.40s...' is longer than %zu bytes",
-			       s->as.file.path, cap - 1);
+			       f, cap - 1);
 	if (s->kind == SCENARIO_STEP_LOAD && w->index && access(path, R_OK) != 0)
-		snprintf(path, cap, "%s", s->as.file.path); /* shorter: it fits */
+		path[base] = '\0'; /* FILE, what sandbox 0 saved */
+	return 0;
+}
+
+/* A save replaces only a snapshot file: never a text file, a device or a
+ * symbolic link a scenario names (it may come from someone else). */
+static int save_target_ok(struct worker *w, const char *path)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno == ELOOP)
+			return sb_errf(&w->err, SB_E_IO, "refusing to save over '%s': a symbolic link",
+				       path);
+		return 0; /* the save itself says what is wrong */
+	}
+	struct stat st;
+	char magic[sizeof SNAP_FILE_MAGIC - 1] = { 0 };
+	bool ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		  read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+		  memcmp(magic, SNAP_FILE_MAGIC, sizeof magic) == 0;
+	close(fd);
+	if (!ok)
+		return sb_errf(&w->err, SB_E_IO,
+			       "refusing to save over '%s': it is not a snapshot file (a save "
+			       "replaces only a file that starts with \"%s\")",
+			       path, SNAP_FILE_MAGIC);
 	return 0;
 }
 
@@ -119,7 +155,9 @@ static int prepare(struct worker *w, const struct scenario_step *s, struct step_
 		p->target = named_get(w, s->as.file.name);
 		if (!p->target)
 			return sb_errf(&w->err, SB_E_STATE, "nothing to save yet");
-		return file_path(w, s, p->path, sizeof p->path);
+		if (file_path(w, s, p->path, sizeof p->path))
+			return -1;
+		return save_target_ok(w, p->path);
 	case SCENARIO_STEP_LOAD: return file_path(w, s, p->path, sizeof p->path);
 	default: return 0;
 	}

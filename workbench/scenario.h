@@ -453,6 +453,15 @@ int scenario_rows(const struct scenario *sc, struct scenario_row **rows, size_t 
  * (the line that set the value, maybe in [global]). Return 0 or -1. */
 int scenario_check_files(const struct scenario *sc, struct sb_err *err);
 
+/* Every save and load step's path stays inside the directory it is
+ * resolved in (the run's output directory: runner_options.file_dir): no
+ * absolute path, no ".." component. A scenario file may come from someone
+ * else (a pull request in CI); `snapbench run --allow-paths` skips this.
+ * Errors read
+ *   x.ini:7: [s] step 'save /etc/x': '/etc/x' is an absolute path; ...
+ * Return 0 or -1. */
+int scenario_check_paths(const struct scenario *sc, struct sb_err *err);
+
 /* Echo every option with its effective value (for the JSON report): one
  * call per option in table order; scalars give n = 1, repeatables (step,
  * expect) give their values as written in order (n may be 0 for expect).

@@ -52,6 +52,48 @@ static int check_file(const struct scenario *sc, const char *option, const char 
 		       sc->section, option, path, why);
 }
 
+/* A path that leaves the directory it is resolved in: absolute, or with a
+ * ".." component. */
+static const char *escapes(const char *path)
+{
+	if (path[0] == '/')
+		return "an absolute path";
+	for (const char *p = path; *p;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.')
+			return "a path with '..'";
+		p += n;
+		p += *p == '/';
+	}
+	return NULL;
+}
+
+static int check_steps_paths(const struct scenario *sc, const struct scenario_step *steps,
+			     size_t n, struct sb_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct scenario_step *s = &steps[i];
+		if (s->kind == SCENARIO_STEP_REPEAT &&
+		    check_steps_paths(sc, s->as.repeat.steps, s->as.repeat.n, err))
+			return -1;
+		if (s->kind != SCENARIO_STEP_SAVE && s->kind != SCENARIO_STEP_LOAD)
+			continue;
+		const char *why = escapes(s->as.file.path);
+		if (why)
+			return sb_errf(err, SB_E_INVAL,
+				       "%s:%u: [%s] step '%s': '%s' is %s; save and load paths are "
+				       "relative to the run's output directory (-o) and stay inside "
+				       "it (snapbench run --allow-paths lifts this)",
+				       sc->file, s->line, sc->section, s->label, s->as.file.path, why);
+	}
+	return 0;
+}
+
+int scenario_check_paths(const struct scenario *sc, struct sb_err *err)
+{
+	return check_steps_paths(sc, sc->steps, sc->n_steps, err);
+}
+
 int scenario_check_files(const struct scenario *sc, struct sb_err *err)
 {
 	if (check_file(sc, "guest", sc->cfg.guest, err) ||

@@ -151,6 +151,32 @@ sys.exit(1 if bad else 0)'
 import json, sys
 r = json.load(open("out5/report.json"))
 sys.exit(0 if r["scenarios"] and all(s["file_digest"] == "" for s in r["scenarios"]) else 1)'
+	# save and load: inside the output directory; a save replaces only a snapshot
+	printf '[s]\niterations = 2\nstep = create\nstep = snapshot as a\nstep = save x.snap from a\nstep = load x.snap as b\nstep = destroy\nstep = create\n' >sl.ini
+	"$sb" run -q -o slout sl.ini 2>err.txt
+	rc=$?
+	check "save/load relative: exit 0 (got $rc): $(tail -2 err.txt)" [ "$rc" -eq 0 ]
+	check "save/load relative: the file is in the output directory" [ -s slout/x.snap ]
+	check "save/load relative: not in the current directory" [ ! -e x.snap ]
+	"$sb" run -q -o slout sl.ini 2>err.txt
+	rc=$?
+	check "a save replaces its own snapshot file: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+	echo "precious" >victim.txt
+	chmod 644 victim.txt
+	printf '[s]\niterations = 2\nstep = create\nstep = snapshot as a\nstep = save %s/victim.txt from a\n' "$PWD" >abs.ini
+	"$sb" run -q --allow-paths -o absout abs.ini 2>err.txt
+	rc=$?
+	check "--allow-paths, save over a text file: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+	check "the text file is left as it was" [ "$(cat victim.txt)" = precious ]
+	check "and its mode" [ "$(stat -c %a victim.txt)" = 644 ]
+	check "says why" grep -q "refusing to save over '$PWD/victim.txt': it is not a snapshot file" err.txt
+	ln -s ../victim.txt slout/link.snap
+	printf '[s]\niterations = 2\nstep = create\nstep = snapshot as a\nstep = save link.snap from a\n' >ln.ini
+	"$sb" run -q -o slout ln.ini 2>err.txt
+	rc=$?
+	check "save over a symbolic link: exit 1 (got $rc)" [ "$rc" -eq 1 ]
+	check "says it is a link" grep -q "refusing to save over 'slout/link.snap': a symbolic link" err.txt
+	check "the link's target is left as it was" [ "$(cat victim.txt)" = precious ]
 	# the live view says which strategy a scenario runs
 	expect 0 "p: done, 3/3 iterations, restore host-cow" tui --dump live --restore-strategy host-cow p.ini
 	finish
@@ -194,6 +220,15 @@ long=/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/s.sn
 printf '[s]\nstep = create\nstep = snapshot\nstep = save %s\n' "$long" >f.ini
 expect 2 "f.ini:4: [s] step 'save $long': its label" run f.ini
 expect 0 "iterations/s per sandbox" help scenario
+# save and load paths stay in the output directory unless --allow-paths
+printf '[s]\nstep = create\nstep = snapshot\nstep = save /tmp/x.snap\n' >abs.ini
+expect 2 "abs.ini:4: [s] step 'save /tmp/x.snap': '/tmp/x.snap' is an absolute path; save and load paths are relative to the run's output directory (-o)" run abs.ini
+printf '[s]\nstep = load a/../../x.snap as x\nstep = create\n' >dots.ini
+expect 2 "dots.ini:2: [s] step 'load x': 'a/../../x.snap' is a path with '..'" run dots.ini
+printf '[s]\nstep = repeat 2 {\nstep = load /x.snap as x\nstep = }\n' >nested.ini
+expect 2 "is an absolute path" run --list nested.ini
+expect 0 "--allow-paths" run --help
+expect 0 "relative to the run's output directory" help scenario
 expect 2 "--repeat: '0' is not a number of runs from 1 to 1000" run --repeat 0 a.ini
 expect 2 "--repeat: 'x' is not a number of runs from 1 to 1000" run --repeat x a.ini
 expect 2 "--repeat: '1001' is not a number of runs from 1 to 1000" run --repeat 1001 a.ini

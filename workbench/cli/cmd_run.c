@@ -37,6 +37,11 @@ static void usage(FILE *f)
 		"                       a histogram per run of every row, so that\n"
 		"                       'snapbench compare' sees the variance between runs\n"
 		"                       (use it for CI gates: 'snapbench help compare')\n"
+		"      --allow-paths    let save and load steps use absolute paths and '..'\n"
+		"                       (by default their paths are relative to the output\n"
+		"                       directory and stay inside it: a scenario file may come\n"
+		"                       from someone else); a save still replaces only a\n"
+		"                       snapshot file\n"
 		"      --json           write report.json (always done; accepted for scripts)\n"
 		"      --html           also write report.html\n"
 		"      --distribution   print each step's percentile distribution too\n"
@@ -60,6 +65,7 @@ struct run_args {
 	size_t n_only;
 	uint64_t strategies; /* --restore-strategy, packed; 0 = as the files say */
 	bool html, distribution, list, quiet;
+	bool allow_paths; /* --allow-paths: save/load anywhere */
 	unsigned repeat; /* --repeat; 0 = once */
 };
 
@@ -120,7 +126,8 @@ static int write_reports(const struct run_report *r, const struct run_args *a, s
 
 /* Before anything runs: scenario names are unique across all the files
  * (reports key scenarios by name) and the files they name exist. */
-static int check_sets(const struct scenario_set *sets, size_t nsets, struct sb_err *err)
+static int check_sets(const struct scenario_set *sets, size_t nsets, bool allow_paths,
+		      struct sb_err *err)
 {
 	for (size_t i = 0; i < nsets; i++) {
 		for (size_t k = 0; k < sets[i].n; k++) {
@@ -134,7 +141,8 @@ static int check_sets(const struct scenario_set *sets, size_t nsets, struct sb_e
 						       sc->file, sc->line, sc->section, first->file,
 						       first->line);
 			}
-			if (scenario_check_files(sc, err))
+			if (scenario_check_files(sc, err) ||
+			    (!allow_paths && scenario_check_paths(sc, err)))
 				return -1;
 		}
 	}
@@ -171,6 +179,7 @@ int cmd_run(int argc, char **argv)
 		{ "list", no_argument, 0, 'l' },         { "quiet", no_argument, 0, 'q' },
 		{ "restore-strategy", required_argument, 0, 's' },
 		{ "repeat", required_argument, 0, 'r' },
+		{ "allow-paths", no_argument, 0, 'P' },
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -211,6 +220,7 @@ int cmd_run(int argc, char **argv)
 			a.repeat = (unsigned)n;
 			break;
 		}
+		case 'P': a.allow_paths = true; break;
 		case 'H': a.html = true; break;
 		case 'J': break; /* report.json is always written */
 		case 'd': a.distribution = true; break;
@@ -247,7 +257,7 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (check_sets(sets, nsets, &err)) {
+	if (check_sets(sets, nsets, a.allow_paths, &err)) {
 		fprintf(stderr, "snapbench run: %s\n", err.msg);
 		goto out;
 	}
@@ -270,9 +280,14 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
+	/* save and load steps write and read inside it */
+	if (mkdir(a.out_dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "snapbench run: -o %s: %s\n", a.out_dir, strerror(errno));
+		goto out;
+	}
 	struct runner_options ro = { .progress = !a.quiet && isatty(STDERR_FILENO),
 				     .tool_version = SNAPBENCH_VERSION, .repeat = a.repeat,
-				     .failures = stderr };
+				     .failures = stderr, .file_dir = a.out_dir };
 	rc = CLI_EXIT_FAIL;
 	for (size_t i = 0; i < nsets; i++) {
 		struct run_report r;
