@@ -666,6 +666,49 @@ static void test_xcr0(struct sandbox *sb, struct snapshot *s)
 	sandbox_destroy(u);
 }
 
+/* ---- forged_undo --------------------------------------------------------------------- */
+
+/* A forged undo-log entry (issue 12): ring 0 logs "PML4[0] was 0" after a
+ * call that took copy-on-write faults. A restore that trusted the log (or
+ * a rewind that replayed it and stopped there) would leave PML4[0] zero:
+ * every restore "succeeds" and every call after it times out. The host
+ * never reads the log, so every restore and call after it must work, the
+ * sandbox as fresh, each time. */
+static void test_forged_undo(struct sandbox *sb, struct snapshot *s)
+{
+	const gva_t log = sb_undo_log_gva();
+	const uint64_t pml4 = layout_pt_base_gpa(&s->layout);
+	struct sb_err err;
+	uint64_t r;
+	for (int round = 0; round < 3; round++) {
+		if (!CHECK_I64(call_u64s(sb, "touch_pages", (uint64_t[]){ 2 }, 1, &r, &err), 0))
+			return;
+		static const size_t at[] = { 0, 8, 32, 40 }; /* count, overflow, e[0] */
+		const uint64_t v[] = { 1, 0, pml4, 0 };
+		for (size_t i = 0; i < 4; i++)
+			if (!CHECK_I64(call_u64s(sb, "rt2_poke", (uint64_t[]){ log + at[i], v[i] }, 2,
+						 &r, &err),
+				       0))
+				fprintf(stderr, "  forged_undo: poke +%zu: %s\n", at[i], err.msg);
+		/* the forgery is in place: the log names PML4[0] with old value 0 */
+		uint64_t got[2] = { 0, 0 };
+		CHECK_I64(call_u64s(sb, "peek", (uint64_t[]){ log + 32 }, 1, &got[0], &err), 0);
+		CHECK_I64(call_u64s(sb, "peek", (uint64_t[]){ log }, 1, &got[1], &err), 0);
+		CHECK_U64(got[0], pml4);
+		CHECK_U64(got[1], 1);
+		if (!still_restores(sb, s))
+			return;
+		/* touches a page: needs the tables PML4[0] leads through */
+		if (!CHECK_I64(call_u64s(sb, "touch_pages", (uint64_t[]){ 1 }, 1, &r, &err), 0)) {
+			fprintf(stderr, "  forged_undo: the call after restore %d: %s\n", round, err.msg);
+			return;
+		}
+		if (!still_restores(sb, s))
+			return;
+		like_fresh(sb, s, "forged undo log");
+	}
+}
+
 /* ---- dr7_gd ------------------------------------------------------------------------ */
 
 static void test_dr7(struct sandbox *sb, struct snapshot *s)
@@ -800,6 +843,7 @@ int main(int argc, char **argv)
 	FIXTURE_RUN("REDTEAM2_ONLY", "msr_scan", at_snapshot(SANDBOX_MODE_KERNEL, test_msr_scan));
 	FIXTURE_RUN("REDTEAM2_ONLY", "xcr0", at_snapshot(SANDBOX_MODE_KERNEL, test_xcr0));
 	FIXTURE_RUN("REDTEAM2_ONLY", "dr7_gd", at_snapshot(SANDBOX_MODE_KERNEL, test_dr7));
+	FIXTURE_RUN("REDTEAM2_ONLY", "forged_undo", at_snapshot(SANDBOX_MODE_KERNEL, test_forged_undo));
 	FIXTURE_RUN("REDTEAM2_ONLY", "restore_fails", test_restore_fails());
 	FIXTURE_RUN("REDTEAM2_ONLY", "scratch_resize", test_scratch_resize());
 	snap_unref(elf);
