@@ -26,6 +26,11 @@
  * the chain. In ring 3 the tables are supervisor-only, so its first access
  * (reading the PML4 through the scratch window) faults; in ring 0 it runs.
  *
+ * cr3_garbage(v) (ring 0) moves v into CR3: nothing is mapped after it,
+ * not even the fault handlers (tests/sandbox/test_sandbox_hostile.c).
+ * spin_cli() (ring 0) turns interrupts off and spins for ever: only the
+ * host's deadline ends it.
+ *
  * poke(addr, value) writes one word anywhere. pt_leaf(va, what) asks the
  * runtime's gate for the leaf entry mapping `va` and returns, for what 0,
  * the entry's address in the scratch window (which ring 3 must not be able
@@ -209,6 +214,32 @@ static int fn_poke(const struct sb_value *args, struct sb_value *ret, struct sb_
 	return 0;
 }
 
+static int fn_cr3_garbage(const struct sb_value *args, struct sb_value *ret,
+			  struct sb_guest_error *err)
+{
+	(void)ret;
+	if (cpl() != 0) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "cr3_garbage: ring 0 only");
+		return -1;
+	}
+	__asm__ volatile("mov %0, %%cr3" : : "r"(args[0].as.u64) : "memory");
+	return 0; /* not reached: the next fetch has no mapping */
+}
+
+static int fn_spin_cli(const struct sb_value *args, struct sb_value *ret,
+		       struct sb_guest_error *err)
+{
+	(void)args;
+	(void)ret;
+	if (cpl() != 0) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "spin_cli: ring 0 only");
+		return -1;
+	}
+	__asm__ volatile("cli");
+	for (;;)
+		__asm__ volatile("pause");
+}
+
 static int fn_pt_leaf(const struct sb_value *args, struct sb_value *ret,
 		      struct sb_guest_error *err)
 {
@@ -238,8 +269,17 @@ static const struct sb_guest_function def_pt_leaf = {
 	"pt_leaf", 2, { SB_T_U64, SB_T_U64 }, SB_T_U64, fn_pt_leaf,
 };
 
+static const struct sb_guest_function def_cr3_garbage = {
+	"cr3_garbage", 1, { SB_T_U64 }, SB_T_VOID, fn_cr3_garbage,
+};
+static const struct sb_guest_function def_spin_cli = {
+	"spin_cli", 0, { SB_T_VOID }, SB_T_VOID, fn_spin_cli,
+};
+
 void testguest_register_hostile(void)
 {
+	sb_register(&def_cr3_garbage);
+	sb_register(&def_spin_cli);
 	sb_register(&def_scribble);
 	sb_register(&def_scribble_tables);
 	sb_register(&def_peek_hostile);
