@@ -586,8 +586,12 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 		return sb_errf(c->err, SB_E_NOMEM, "%s: out of memory", c->file);
 	json_array_foreach(steps, i, v) {
 		subpath(sub, sizeof sub, "%s.steps[%zu]", path, i);
-		if (read_step(c, v, sub, &s->steps[i], schema, runs))
+		if (read_step(c, v, sub, &s->steps[i], schema, runs)) {
+			/* not counted in n_steps yet: its runs are freed here */
+			free(s->steps[i].runs);
+			s->steps[i].runs = NULL;
 			return -1;
+		}
 		s->n_steps++;
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(s->steps[j].label, s->steps[i].label) == 0)

@@ -570,6 +570,17 @@ static void test_runs(void)
 		CHECK(write_file(path, json));
 		CHECK_I64(report_read_json(&back, path, &err), -1);
 		CHECK_CONTAINS(err.msg, "base.json: scenarios[0].steps[0].runs: not an array of 3 runs");
+		bad[8] = '2';
+	}
+	/* a bad run after the runs were allocated: an error, and no leak
+	 * (under valgrind or ASan) */
+	char *run = json ? strstr(json, "\"runs\": [") : NULL;
+	char *count = run ? strstr(run, "\"count\": ") : NULL;
+	if (CHECK(count != NULL)) {
+		memcpy(count, "\"count\":-", 9);
+		CHECK(write_file(path, json));
+		CHECK_I64(report_read_json(&back, path, &err), -1);
+		CHECK_CONTAINS(err.msg, "base.json: scenarios[0].steps[0].runs[0].count: negative");
 	}
 	free(json);
 	run_report_free(&r);
