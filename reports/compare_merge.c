@@ -82,6 +82,14 @@ int compare_side_merge(const struct run_report *r, size_t n, const char *const *
 					       "%s has no scenario '%s' (%s has): the reports of one side "
 					       "must be runs of the same scenarios",
 					       names[k], r[0].scenarios[i].name, names[0]);
+		/* ... and no others: a scenario only a later report has (one
+		 * that failed, say) would be left out of the comparison */
+		for (size_t i = 0; i < r[k].n_scenarios; i++)
+			if (!compare_find_scenario(&r[0], r[k].scenarios[i].name))
+				return sb_errf(err, SB_E_INVAL,
+					       "%s has scenario '%s' (%s has not): the reports of one side "
+					       "must be runs of the same scenarios",
+					       names[k], r[k].scenarios[i].name, names[0]);
 		int rc = compare_check(&r[0], &r[k], &strict, &scratch, err);
 		compare_result_free(&scratch);
 		if (rc)

@@ -395,6 +395,12 @@ static void test_side_merge(void)
 		}
 		compare_side_free(&m);
 	}
+	/* a scenario only the second report has: refused too, not left out */
+	r[0].n_scenarios--;
+	CHECK_I64(compare_side_merge(r, 2, names, &m, &err), -1);
+	CHECK_CONTAINS(err.msg, "b.json has scenario '");
+	CHECK_CONTAINS(err.msg, "(a.json has not)");
+	r[0].n_scenarios++;
 	snprintf(r[1].scenarios[0].name, sizeof r[1].scenarios[0].name, "other");
 	CHECK_I64(compare_side_merge(r, 2, names, &m, &err), -1);
 	CHECK_CONTAINS(err.msg, "b.json has no scenario 'restore-64M' (a.json has)");
