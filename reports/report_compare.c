@@ -238,6 +238,21 @@ static void compare_row(struct ctx *c, const char *sc, const struct step_stats *
 			  cb);
 		return;
 	}
+	/* a run of NEW without the row, every run of BASE with it (a report of
+	 * a pooled side that lacks the row, a run of --repeat that never got
+	 * there): missing, not "not enough data" */
+	if (cb && n->n_runs > 1) {
+		bool every = true;
+		for (size_t i = 0; b->n_runs > 1 && i < b->n_runs; i++)
+			every = every && hist_count(&b->runs[i]);
+		for (size_t i = 0; every && n->n_runs > 1 && i < n->n_runs; i++)
+			if (!hist_count(&n->runs[i])) {
+				structure(c, sc, b->label, CMP_REGRESSED,
+					  "no executions in run %zu of %zu of NEW (in every run of BASE)",
+					  i + 1, n->n_runs);
+				break;
+			}
+	}
 	/* errors per execution, failed ones included */
 	exact(c, sc, b->label, COMPARE_ERRORS, b->errors, cb + b->errors, n->errors, cc + n->errors);
 	if (cb && cc)

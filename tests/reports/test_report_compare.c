@@ -408,6 +408,43 @@ static void test_side_merge(void)
 	run_report_free(&r[1]);
 }
 
+/* A side of two reports, the second without a row the first has: that
+ * row has an empty run in NEW, and is missing there, not "not enough
+ * data" (which would pass the gate). */
+static void test_side_missing_row(void)
+{
+	struct run_report r[2], m;
+	fixture_report(&r[0], false);
+	fixture_report(&r[1], false);
+	struct scenario_result *s = &r[1].scenarios[0];
+	const char *label = s->steps[s->n_steps - 1].label;
+	s->n_steps--;
+	const char *names[] = { "n1.json", "n2.json" };
+	struct sb_err err = { 0 };
+	if (CHECK_I64(compare_side_merge(r, 2, names, &m, &err), 0)) {
+		struct compare_result cr;
+		if (CHECK_I64(report_compare(&r[0], &m, NULL, &cr, &err), 0)) {
+			bool found = false;
+			for (size_t i = 0; i < cr.n_items; i++)
+				found = found || (cr.items[i].verdict == CMP_REGRESSED &&
+						  cr.items[i].metric == COMPARE_STRUCTURE &&
+						  strcmp(cr.items[i].row, label) == 0 &&
+						  strstr(cr.items[i].why, "no executions in run 2 of 2 of NEW"));
+			CHECK(found);
+			compare_result_free(&cr);
+		}
+		/* the other way round (BASE pooled) it is no regression */
+		if (CHECK_I64(report_compare(&m, &r[0], NULL, &cr, &err), 0)) {
+			CHECK_U64(cr.count[CMP_REGRESSED], 0);
+			compare_result_free(&cr);
+		}
+		compare_side_free(&m);
+	}
+	s->n_steps++;
+	run_report_free(&r[0]);
+	run_report_free(&r[1]);
+}
+
 static const struct {
 	const char *spec;
 	int rc;
@@ -457,5 +494,6 @@ int main(void)
 	test_fixture_with_failures();
 	test_runs();
 	test_side_merge();
+	test_side_missing_row();
 	return check_done();
 }
