@@ -190,6 +190,13 @@ void cmp_family_interval(const struct cmp_change *c, double confidence, size_t m
 	double alpha = 1 - confidence;
 	double f = cmp_normal_quantile(1 - alpha / (2 * (double)(m ? m : 1))) /
 		   cmp_normal_quantile(1 - alpha / 2);
+	if (!(c->change > -1)) {
+		/* NEW is 0 ns: log(new / base) is -inf and widening about it
+		 * gives NaN (hi = -inf + inf); the interval stays as it is */
+		*lo = c->lo;
+		*hi = c->hi;
+		return;
+	}
 	double center = log1p(c->change);
 	/* in log(new / base), where a ratio's interval is about symmetric */
 	*lo = c->lo > -1 ? expm1(center - (center - log1p(c->lo)) * f) : -1;

@@ -178,6 +178,19 @@ static void normal_quantile(void)
  * times: the share of families where any of the 20 intervals excludes 0
  * is near 5 %, where 20 intervals of 95 % each would flag ~64 % of them;
  * and one comparison's family interval (m = 1) is its own. */
+/* NEW all 0 ns: change -100 %; the family interval stays a number (it
+ * was [-100 %, nan], so "within noise" instead of improved). */
+static void family_new_zero(void)
+{
+	struct cmp_change c = { .enough = true, .base = 1000, .cur = 0, .change = -1, .lo = -1, .hi = -1 };
+	double lo, hi;
+	cmp_family_interval(&c, 0.95, 20, &lo, &hi);
+	CHECK(lo == -1 && hi == -1);
+	c.hi = -0.5;
+	cmp_family_interval(&c, 0.95, 20, &lo, &hi);
+	CHECK(!isnan(lo) && !isnan(hi) && hi < -0.05);
+}
+
 static void family(void)
 {
 	struct hist a, b;
@@ -220,5 +233,6 @@ int main(void)
 	reproducible();
 	normal_quantile();
 	family();
+	family_new_zero();
 	return check_done();
 }
