@@ -274,6 +274,68 @@ done:
 	return stopped ? 1 : 0;
 }
 
+/* Repeated runs: the counts an expectation can name (count, full_restores,
+ * errors) add up over the runs, so they are judged per run, every run
+ * against the expectation ("call add.count == 500" holds for each run of
+ * --repeat 5, not for their sum of 2500); latencies and per-execution
+ * averages are judged on the runs together. */
+static bool counted_per_run(enum scenario_metric m)
+{
+	return m == SCENARIO_METRIC_COUNT || m == SCENARIO_METRIC_FULL_RESTORES ||
+	       m == SCENARIO_METRIC_ERRORS;
+}
+
+struct per_run {
+	struct expect_result *first_failed; /* per expectation: its first failure */
+	unsigned *failed_run;               /* ... in this run (0: none yet; run + 1) */
+	double *sum;                        /* of the values the runs got */
+};
+
+/* One run's judgement of scenario sc (r, judged by run_scenario). */
+static void per_run_note(struct per_run *p, const struct scenario *sc,
+			 const struct scenario_result *r, unsigned run)
+{
+	for (size_t e = 0; p->sum && e < sc->n_expects && e < r->n_expects; e++) {
+		if (!counted_per_run(sc->expects[e].metric))
+			continue;
+		p->sum[e] += r->expects[e].got;
+		if (!r->expects[e].passed && !p->failed_run[e]) {
+			p->first_failed[e] = r->expects[e];
+			p->failed_run[e] = run + 1;
+		}
+	}
+}
+
+/* After the judgement on the runs together: the per-run ones instead. */
+static void per_run_apply(const struct per_run *p, const struct scenario *sc,
+			  struct scenario_result *r, unsigned runs)
+{
+	if (!p->sum || r->failed || r->stopped)
+		return;
+	for (size_t e = 0; e < sc->n_expects && e < r->n_expects; e++) {
+		if (!counted_per_run(sc->expects[e].metric))
+			continue;
+		struct expect_result *x = &r->expects[e];
+		if (p->failed_run[e]) {
+			x->passed = false;
+			x->got = p->first_failed[e].got;
+			snprintf(x->why, sizeof x->why, "run %u of %u: %.200s", p->failed_run[e], runs,
+				 p->first_failed[e].why);
+		} else {
+			x->passed = true;
+			x->got = p->sum[e] / runs; /* per run, on average */
+			x->why[0] = '\0';
+		}
+	}
+}
+
+static void per_run_free(struct per_run *p)
+{
+	free(p->first_failed);
+	free(p->failed_run);
+	free(p->sum);
+}
+
 int runner_run(const struct scenario_set *set, const struct runner_options *o,
 	       struct run_report *out, struct sb_err *err)
 {
@@ -306,6 +368,25 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 	}
 	unsigned runs = o->repeat > 1 ? o->repeat : 1;
 	bool stopped = false;
+	struct per_run *pr = calloc(set->n ? set->n : 1, sizeof *pr);
+	for (size_t i = 0; pr && runs > 1 && i < set->n; i++) {
+		size_t n = set->items[i].n_expects ? set->items[i].n_expects : 1;
+		pr[i].first_failed = calloc(n, sizeof *pr[i].first_failed);
+		pr[i].failed_run = calloc(n, sizeof *pr[i].failed_run);
+		pr[i].sum = calloc(n, sizeof *pr[i].sum);
+		if (!pr[i].first_failed || !pr[i].failed_run || !pr[i].sum) {
+			for (size_t k = 0; k <= i; k++)
+				per_run_free(&pr[k]);
+			free(pr);
+			pr = NULL;
+		}
+	}
+	if (!pr) {
+		free(before);
+		free(after);
+		run_report_free(out);
+		return sb_errf(err, SB_E_NOMEM, "cannot allocate results");
+	}
 	/* repeated: each run's failures are printed once, for all runs, below */
 	struct runner_options each = *o;
 	if (runs > 1)
@@ -320,6 +401,7 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 					set->n);
 			if (run == 0) {
 				stopped = run_scenario(&set->items[i], &each, &cal, &out->scenarios[i]);
+				per_run_note(&pr[i], &set->items[i], &out->scenarios[i], run);
 				out->scenarios[i].runs = 1;
 				out->n_scenarios++;
 				continue;
@@ -327,9 +409,13 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 			/* a later run: added into the first's result, judged again */
 			struct scenario_result again = { 0 };
 			stopped = run_scenario(&set->items[i], &each, &cal, &again);
+			per_run_note(&pr[i], &set->items[i], &again, run);
 			int rc = runner_repeat_add(&out->scenarios[i], &again, run, runs, err);
 			scenario_result_free(&again);
 			if (rc) {
+				for (size_t k = 0; k < set->n; k++)
+					per_run_free(&pr[k]);
+				free(pr);
 				run_report_free(out);
 				free(before);
 				free(after);
@@ -340,8 +426,12 @@ int runner_run(const struct scenario_set *set, const struct runner_options *o,
 	/* repeated: the expectations judged on every run together */
 	for (size_t i = 0; runs > 1 && i < out->n_scenarios; i++) {
 		runner_judge(&set->items[i], &out->scenarios[i]);
+		per_run_apply(&pr[i], &set->items[i], &out->scenarios[i], runs);
 		runner_report_errors(&set->items[i], &out->scenarios[i], o->failures);
 	}
+	for (size_t i = 0; i < set->n; i++)
+		per_run_free(&pr[i]);
+	free(pr);
 	struct sb_err ignored;
 	if (out->n_scenarios && runner_calibrate(after, &ignored) == 0)
 		for (size_t i = 0; i < out->n_scenarios; i++)

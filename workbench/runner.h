@@ -128,7 +128,9 @@ struct runner_options {
 	const char *tool_version;
 	/* Run the whole set this many times (0 or 1: once): the set once,
 	 * then again, each scenario's runs added into one result with a
-	 * histogram per run of each row (results.h, runs). */
+	 * histogram per run of each row (results.h, runs). Expectations on
+	 * counts (count, full_restores, errors) are judged in every run, the
+	 * others on the runs together. */
 	unsigned repeat;
 	struct runner_hooks hooks; /* zeroed = none */
 	/* where each scenario's failures are printed at its end (see "Failed
