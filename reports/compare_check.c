@@ -69,7 +69,8 @@ static int warn(struct compare_result *out, const char *what, const char *b, con
 	if (!n)
 		return -1;
 	out->warnings = n;
-	if (asprintf(&n[out->n_warnings], "the runs differ in %s: '%s' in BASE, '%s' in NEW", what, b,
+	if (asprintf(&n[out->n_warnings],
+		     "the runs differ in %s: '%s' in BASE, '%s' in NEW (--force: no warning)", what, b,
 		     c) < 0)
 		return -1;
 	out->n_warnings++;

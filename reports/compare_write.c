@@ -108,7 +108,7 @@ int compare_write_text(const struct compare_result *r, FILE *f, bool all)
 	if (compare_write_verdict(r, f))
 		return -1;
 	for (size_t i = 0; i < r->n_warnings; i++)
-		fprintf(f, "warning: %s (--force: no warning)\n", r->warnings[i]);
+		fprintf(f, "warning: %s\n", r->warnings[i]);
 	if (r->base_runs < 2 || r->cur_runs < 2)
 		fprintf(f, "note: with one run a side the intervals cannot see how much a second run "
 			   "would move; a gate should compare 'snapbench run --repeat 5' reports\n");

@@ -386,6 +386,21 @@ int report_compare(const struct run_report *base, const struct run_report *cur,
 		return sb_errf(err, SB_E_NOMEM, "compare: out of memory");
 	}
 	judge_latency(out);
+	/* a gate that judged no latency at all must not pass quietly */
+	if (!out->family && out->count[CMP_NOT_ENOUGH_DATA]) {
+		char **n = realloc(out->warnings, (out->n_warnings + 1) * sizeof *n);
+		if (!n || asprintf(&n[out->n_warnings],
+				   "no latency row had enough samples to be judged (%zu had too few): "
+				   "only counters and structure were compared; run more iterations",
+				   out->count[CMP_NOT_ENOUGH_DATA]) < 0) {
+			if (n)
+				out->warnings = n;
+			compare_result_free(out);
+			return sb_errf(err, SB_E_NOMEM, "compare: out of memory");
+		}
+		out->warnings = n;
+		out->n_warnings++;
+	}
 	return 0;
 }
 

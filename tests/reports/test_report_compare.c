@@ -445,6 +445,38 @@ static void test_side_missing_row(void)
 	run_report_free(&r[1]);
 }
 
+/* Nothing judged (every latency row too small) is said, not passed quietly. */
+static void test_nothing_judged(void)
+{
+	struct run_report base, cur;
+	fixture_report(&base, false);
+	fixture_report(&cur, false);
+	m_few_samples(&base);
+	m_few_samples(&cur);
+	for (int k = 0; k < 2; k++) {
+		struct run_report *r = k ? &cur : &base;
+		for (size_t i = 0; i < r->n_scenarios; i++)
+			for (size_t j = 0; j < r->scenarios[i].n_steps; j++) {
+				struct hist *h = &r->scenarios[i].steps[j].hist;
+				if (hist_count(h) > 3) {
+					uint64_t v = hist_value_at_percentile(h, 50);
+					hist_init(h);
+					hist_record_n(h, v, 3);
+				}
+			}
+	}
+	struct compare_result r;
+	struct sb_err err = { 0 };
+	if (CHECK_I64(report_compare(&base, &cur, NULL, &r, &err), 0)) {
+		CHECK_U64(r.family, 0);
+		CHECK(r.n_warnings == 1 &&
+		      strstr(r.warnings[0], "no latency row had enough samples to be judged"));
+		compare_result_free(&r);
+	}
+	run_report_free(&base);
+	run_report_free(&cur);
+}
+
 static const struct {
 	const char *spec;
 	int rc;
@@ -494,6 +526,7 @@ int main(void)
 	test_fixture_with_failures();
 	test_runs();
 	test_side_merge();
+	test_nothing_judged();
 	test_side_missing_row();
 	return check_done();
 }
