@@ -41,9 +41,10 @@ static void test_sustainable(void)
 {
 	struct scenario_set set;
 	struct run_report rep;
-	/* ~5 ms of work per 40 ms period, 2 sandboxes: 50/s asked */
+	/* ~5 ms of work per 100 ms period, 2 sandboxes: 20/s asked (a period
+	 * long enough for a loaded machine, where create was seen at 20+ ms) */
 	if (!run_text("[closed]\niterations = 3\nstep = create\nstep = call add(1, 2)\n"
-		      "[open]\niterations = 22\nwarmup = 2\nsandboxes = 2\nrate = 25\n"
+		      "[open]\niterations = 12\nwarmup = 2\nsandboxes = 2\nrate = 10\n"
 		      "step = create\nstep = call add(1, 2)\n",
 		      &set, &rep))
 		return;
@@ -55,14 +56,14 @@ static void test_sustainable(void)
 		       ol->rate_target_per_s, ol->rate_achieved_per_s,
 		       (double)hist_value_at_percentile(&ol->queueing_delay, 50) / 1e6,
 		       (double)hist_value_at_percentile(&ol->sleep_overshoot, 50) / 1e6);
-		CHECK_U64(ol->rate_per_sandbox, 25);
-		CHECK(ol->rate_target_per_s == 50.0);
-		CHECK(ol->rate_achieved_per_s > 25.0 && ol->rate_achieved_per_s < 100.0);
+		CHECK_U64(ol->rate_per_sandbox, 10);
+		CHECK(ol->rate_target_per_s == 20.0);
+		CHECK(ol->rate_achieved_per_s > 10.0 && ol->rate_achieved_per_s < 40.0);
 		/* recorded iterations only, all sandboxes */
-		CHECK_U64(hist_count(&ol->iteration), 40);
-		CHECK_U64(hist_count(&ol->queueing_delay), 40);
+		CHECK_U64(hist_count(&ol->iteration), 20);
+		CHECK_U64(hist_count(&ol->queueing_delay), 20);
 		/* on time: most iterations slept, most did not queue */
-		CHECK(hist_count(&ol->sleep_overshoot) >= 20);
+		CHECK(hist_count(&ol->sleep_overshoot) >= 10);
 		CHECK(hist_value_at_percentile(&ol->queueing_delay, 50) < 20000000);
 		/* an iteration ends after its steps: at least the create's p50 */
 		CHECK(hist_value_at_percentile(&ol->iteration, 50) >= p50(&rep.scenarios[1], "create"));
