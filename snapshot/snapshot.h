@@ -140,17 +140,22 @@ struct snap_live_input {
 	size_t n_extra;
 	/* Largest guest-visible image to build (0: SB_SNAPSHOT_MAX_BYTES, the
 	 * most a snapshot can hold; more is refused). The guest decides what
-	 * gets copied, so the copy stops with SB_E_GUEST as soon as it would
-	 * pass this, before the host has spent memory or time on the rest. */
+	 * gets copied (at most each page of its memory once), so the copy
+	 * stops with SB_E_GUEST as soon as it would pass this, before the host
+	 * has spent memory or time on the rest. */
 	uint64_t max_snapshot_bytes;
 };
 
 /* Snapshot a running sandbox: copy every distinct mapped page once into a
  * dense image (aliases share their copy, zero pages share one page),
  * writable pages become copy-on-write, and the page tables are rebuilt
- * at their scratch GPA. The result is a CALL snapshot. A large page is
- * copied whole for every mapping of it; mappings that need more pages
- * than in->max_snapshot_bytes allows are an SB_E_GUEST error. */
+ * at their scratch GPA. The result is a CALL snapshot. Large pages are
+ * rebuilt as 4 KiB leaves whose pages are placed like any other (once per
+ * distinct guest-physical page, however many entries map them; entries
+ * mapping the same large page share its rebuilt table), so the image is
+ * bounded by the guest memory mapped, not by the number of mappings.
+ * Mappings that need more pages than in->max_snapshot_bytes allows are an
+ * SB_E_GUEST error. */
 int snap_from_live(struct snapshot **out, const struct snap_live_input *in, struct sb_err *err);
 
 struct snapshot *snap_ref(struct snapshot *s);
