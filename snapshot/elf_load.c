@@ -396,9 +396,11 @@ int elf_image_load(const struct elf_image *img, uint8_t *dst, uint64_t dst_bytes
 			       img->name, (unsigned long)img->span_bytes, (unsigned long)dst_bytes);
 	for (unsigned i = 0; i < img->nsegments; i++) {
 		const struct elf_segment *s = &img->segments[i];
+		/* Only the bytes the file carries: the rest of the segment (its
+		 * .bss) is zero already (dst comes zero-filled) and stays
+		 * untouched, so a fresh anonymous mapping keeps no page for it. */
 		uint8_t *at = dst + (s->vaddr - img->base_vaddr);
 		memcpy(at, img->bytes + s->file_offset, s->file_bytes);
-		memset(at + s->file_bytes, 0, s->mem_bytes - s->file_bytes);
 	}
 	uint64_t delta = load_addr - img->base_vaddr;
 	for (uint64_t i = 0; i < img->rela_count; i++) {
@@ -408,4 +410,25 @@ int elf_image_load(const struct elf_image *img, uint8_t *dst, uint64_t dst_bytes
 		memcpy(dst + (r.r_offset - img->base_vaddr), &v, sizeof v);
 	}
 	return 0;
+}
+
+static void mark_pages(uint64_t *bits, uint64_t npages, uint64_t off, uint64_t n)
+{
+	if (n == 0)
+		return;
+	for (uint64_t p = off / PAGE; p <= (off + n - 1) / PAGE && p < npages; p++)
+		bits[p / 64] |= 1ull << (p % 64);
+}
+
+void elf_image_written_pages(const struct elf_image *img, uint64_t *bits, uint64_t npages)
+{
+	for (unsigned i = 0; i < img->nsegments; i++) {
+		const struct elf_segment *s = &img->segments[i];
+		mark_pages(bits, npages, s->vaddr - img->base_vaddr, s->file_bytes);
+	}
+	for (uint64_t i = 0; i < img->rela_count; i++) {
+		Elf64_Rela r;
+		memcpy(&r, img->bytes + img->rela_offset + i * sizeof r, sizeof r);
+		mark_pages(bits, npages, r.r_offset - img->base_vaddr, 8);
+	}
 }

@@ -63,9 +63,18 @@ int elf_image_check_version(const struct elf_image *img, const char *host_versio
 
 /* Copy the PT_LOAD segments into dst (span_bytes long, zero-filled by the
  * caller) as if loaded at `load_addr`, and apply the RELATIVE relocations.
+ * Writes only the file-backed bytes of each segment and the relocated
+ * slots (elf_image_written_pages): a segment's zero part (.bss) is left as
+ * the caller's zeros, never written, so loading costs what the file
+ * carries, not what the segments span.
  * An ET_EXEC guest not linked at load_addr is refused (SB_E_INVAL). */
 int elf_image_load(const struct elf_image *img, uint8_t *dst, uint64_t dst_bytes, gva_t load_addr,
 		   struct sb_err *err);
+
+/* Mark in `bits` (one bit per 4 KiB page of dst, from dst's first page;
+ * `npages` of them) every page elf_image_load may write: pages with
+ * file-backed bytes of a segment and pages of relocated slots. */
+void elf_image_written_pages(const struct elf_image *img, uint64_t *bits, uint64_t npages);
 
 /* Entry point once loaded at load_addr. */
 static inline gva_t elf_image_entry(const struct elf_image *img, gva_t load_addr)

@@ -1,5 +1,6 @@
 /* snap_elf.c — the INIT snapshot of a guest ELF (DESIGN.md §5). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "snapshot_internal.h"
@@ -104,6 +105,39 @@ static int map_snapshot_regions(struct pt_hostbuf *hb, const struct layout *layo
 	return 0;
 }
 
+/* The image pages nothing below writes: the code region beyond the
+ * pages elf_image_load writes (the segments' .bss) and the heap. The rest
+ * (the file's bytes, relocated slots, PEB, init data) may be non-zero. */
+static int mark_zero_known(struct snapshot *s, const struct elf_image *img, struct sb_err *err)
+{
+	const struct layout *l = &s->layout;
+	uint64_t npages = layout_snapshot_bytes(l) / SB_PAGE_SIZE, words = (npages + 63) / 64;
+	uint64_t code_pages = sb_page_round_up(img->span_bytes) / SB_PAGE_SIZE;
+	uint64_t *written = calloc(words ? words : 1, sizeof *written);
+	s->zero_known = calloc(words ? words : 1, sizeof *s->zero_known);
+	if (!written || !s->zero_known) {
+		free(written);
+		return sb_errf(err, SB_E_NOMEM, "%s: cannot allocate the zero-page map", img->name);
+	}
+	elf_image_written_pages(img, written, code_pages);
+	struct layout_region r[LAYOUT_MAX_REGIONS];
+	size_t n = layout_snapshot_regions(l, r);
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].kind != LAYOUT_REGION_CODE && r[i].kind != LAYOUT_REGION_HEAP)
+			continue;
+		uint64_t first = (r[i].gpa - SB_BASE_ADDRESS) / SB_PAGE_SIZE;
+		uint64_t pages = sb_page_round_up(r[i].bytes) / SB_PAGE_SIZE;
+		for (uint64_t p = 0; p < pages && first + p < npages; p++) {
+			bool w = r[i].kind == LAYOUT_REGION_CODE &&
+				 (p >= code_pages || (written[p / 64] >> (p % 64) & 1));
+			if (!w)
+				s->zero_known[(first + p) / 64] |= 1ull << ((first + p) % 64);
+		}
+	}
+	free(written);
+	return 0;
+}
+
 int snap_from_elf(struct snapshot **out, const struct elf_image *img,
 		  const struct layout_config *config, const void *init_data, uint64_t init_bytes,
 		  unsigned init_flags, struct sb_err *err)
@@ -122,6 +156,8 @@ int snap_from_elf(struct snapshot **out, const struct elf_image *img,
 	    snap_hide_pt_area(&hb, &layout, err) || snap_alloc(&s, &layout, err))
 		goto fail;
 
+	if (mark_zero_known(s, img, err))
+		goto fail;
 	gva_t load = layout_code_gva(&layout);
 	uint64_t image_bytes = layout_image_bytes(&layout);
 	if (elf_image_load(img, s->image + layout.code_offset, img->span_bytes, load, err) ||

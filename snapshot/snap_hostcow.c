@@ -178,8 +178,10 @@ static int build_nonzero(struct snap_hostcow *hc, const struct snapshot *s, stru
 	hc->nonzero = calloc((pages + 63) / 64 ? (pages + 63) / 64 : 1, sizeof *hc->nonzero);
 	if (!hc->nonzero)
 		return sb_errf(err, SB_E_NOMEM, "host-cow: cannot allocate a page map");
+	/* Known-zero pages (an ELF's .bss, the heap) are not read: reading
+	 * them would only fault them in. */
 	for (uint64_t p = 0; p < pages; p++)
-		if (!snap_page_is_zero(s->image + p * SB_PAGE_SIZE)) {
+		if (!snap_page_known_zero(s, p) && !snap_page_is_zero(s->image + p * SB_PAGE_SIZE)) {
 			hc->nonzero[p / 64] |= 1ull << (p % 64);
 			hc->nonzero_pages++;
 		}

@@ -10,7 +10,13 @@
  *                                every build and restore, never mapped.
  *
  * Identity: `digest` is XXH3-128 over the image, the layout and the entry;
- * two snapshots are equal iff their digests are equal.
+ * two snapshots are equal iff their digests are equal. Its value depends
+ * only on those bytes: pages the builder knows are zero and never wrote
+ * (`zero_known`: an ELF's .bss beyond its file bytes, the heap) are fed to
+ * the hash from a static buffer of zeros instead of being read, so a
+ * large zero region costs hashing time but no page of memory, and the
+ * digest is the one a plain hash of the whole image gives (files written
+ * before verify as they did).
  */
 #ifndef SNAPBENCH_SNAPSHOT_SNAPSHOT_H
 #define SNAPBENCH_SNAPSHOT_SNAPSHOT_H
@@ -60,6 +66,12 @@ struct snapshot {
 	gva_t stack_top_gva; /* initial RSP: exception stack (INIT), main stack (CALL) */
 	uint64_t generation; /* Nth snapshot along a sandbox's history; 0 from an ELF */
 	uint8_t digest[16];
+	/* One bit per page of the guest-visible image: set = zero and never
+	 * written since the image was mapped (fresh anonymous memory), so
+	 * readers that only need to know it is zero (the digest, the
+	 * host-cow non-zero map) skip it without faulting it in. NULL: nothing
+	 * known (every page may be non-zero). Owned; freed with the snapshot. */
+	uint64_t *zero_known;
 	struct snap_stats stats;
 	/* CALL snapshots: the vCPU's special registers when taken (CR3 is
 	 * replaced by the page-table copy's GPA on restore). */
@@ -174,6 +186,13 @@ static inline bool snap_page_is_zero(const uint8_t *p)
 	for (size_t i = 0; i < SB_PAGE_SIZE / 8; i++)
 		acc |= w[i];
 	return acc == 0;
+}
+
+/* Is page p of the guest-visible image known zero (snapshot.zero_known)? */
+static inline bool snap_page_known_zero(const struct snapshot *s, uint64_t p)
+{
+	return s->zero_known && p < layout_snapshot_bytes(&s->layout) / SB_PAGE_SIZE &&
+	       (s->zero_known[p / 64] >> (p % 64) & 1);
 }
 
 bool snap_equal(const struct snapshot *a, const struct snapshot *b);

@@ -1,13 +1,18 @@
 /* test_snap_elf.c — the INIT snapshot of the test guest: image contents,
  * initial page tables (the window's page-table area supervisor-only),
- * identity, read-only mapping.
+ * identity, read-only mapping; and a hostile 512-byte ELF with a 2 GiB
+ * .bss, whose load must cost what the file carries.
  * Usage: test_snap_elf TESTGUEST_ELF */
+#include <elf.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "files.h"
 #include "pt_host.h"
-#include "snapshot.h"
+#include "snapshot_internal.h"
 
 static struct elf_image img;
 
@@ -183,6 +188,127 @@ static void test_errors(void)
 	CHECK_CONTAINS(err.msg, "heap");
 }
 
+/* A 512-byte static PIE: one RWX PT_LOAD of the whole file (headers,
+ * then `hlt` and a marker) whose memory size is `mem_bytes`: the rest is
+ * .bss. */
+struct bss_elf {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	uint8_t code[512 - sizeof(Elf64_Ehdr) - sizeof(Elf64_Phdr)];
+};
+
+static void bss_elf_init(struct bss_elf *x, uint64_t mem_bytes)
+{
+	memset(x, 0, sizeof *x);
+	memcpy(x->eh.e_ident, ELFMAG, SELFMAG);
+	x->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	x->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	x->eh.e_ident[EI_VERSION] = EV_CURRENT;
+	x->eh.e_type = ET_DYN;
+	x->eh.e_machine = EM_X86_64;
+	x->eh.e_version = EV_CURRENT;
+	x->eh.e_entry = offsetof(struct bss_elf, code);
+	x->eh.e_phoff = offsetof(struct bss_elf, ph);
+	x->eh.e_ehsize = sizeof x->eh;
+	x->eh.e_phentsize = sizeof x->ph;
+	x->eh.e_phnum = 1;
+	x->ph.p_type = PT_LOAD;
+	x->ph.p_flags = PF_R | PF_W | PF_X;
+	x->ph.p_filesz = sizeof *x;
+	x->ph.p_memsz = mem_bytes;
+	x->ph.p_align = SB_PAGE_SIZE;
+	x->code[0] = 0xF4; /* hlt */
+	memcpy(x->code + 1, "bss-marker", 10);
+}
+
+/* Resident set of this process, bytes (/proc/self/statm, second field). */
+static uint64_t rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/statm", "r");
+	unsigned long long size = 0, res = 0;
+	if (f) {
+		if (fscanf(f, "%llu %llu", &size, &res) != 2)
+			res = 0;
+		fclose(f);
+	}
+	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The snapshot of a bss_elf of `mem_bytes`, with a scratch that holds its
+ * page tables; NULL (a failed check) on error. */
+static struct snapshot *bss_snapshot(uint64_t mem_bytes)
+{
+	struct bss_elf x;
+	bss_elf_init(&x, mem_bytes);
+	struct elf_image bi;
+	struct sb_err err;
+	struct snapshot *s = NULL;
+	if (!CHECK_I64(elf_image_from_memory(&bi, &x, sizeof x, "bss.elf", &err), 0)) {
+		fprintf(stderr, "  %s\n", err.msg);
+		return NULL;
+	}
+	struct layout_config cfg = layout_config_default();
+	cfg.scratch_bytes = 8ull << 20; /* 2 GiB mapped: 4 MiB of page tables */
+	if (!CHECK_I64(snap_from_elf(&s, &bi, &cfg, NULL, 0, 0, &err), 0))
+		fprintf(stderr, "  %s\n", err.msg);
+	elf_image_free(&bi);
+	return s;
+}
+
+/* The digest as a plain hash of every image byte gives it: known-zero
+ * pages hashed from a buffer of zeros must not change the value. */
+static bool digest_is_plain(struct snapshot *s)
+{
+	uint8_t d[16];
+	uint64_t *z = s->zero_known;
+	s->zero_known = NULL;
+	snap_compute_digest(s, d);
+	s->zero_known = z;
+	return memcmp(d, s->digest, 16) == 0;
+}
+
+/* A 512-byte ELF with a 2 GiB .bss took 12.9 s and 2.1 GB RSS in
+ * `snapbench inspect`: the loader wrote zeros over fresh anonymous memory
+ * and the digest read all of it. The .bss now stays untouched: RSS grows
+ * by far less than the .bss (a bound, not a timing). */
+static void test_huge_bss(void)
+{
+	uint64_t rss0 = rss_bytes();
+	struct snapshot *s = bss_snapshot(2ull << 30);
+	uint64_t rss1 = rss_bytes();
+	if (!s)
+		return;
+	fprintf(stderr, "  2 GiB .bss: RSS +%llu KiB, image %llu bytes\n",
+		(unsigned long long)((rss1 - rss0) >> 10),
+		(unsigned long long)layout_image_bytes(&s->layout));
+	CHECK(rss1 < rss0 + (64ull << 20));
+	CHECK(layout_snapshot_bytes(&s->layout) > (2ull << 30));
+	const uint8_t *code = s->image + s->layout.code_offset;
+	CHECK(memcmp(code + offsetof(struct bss_elf, code) + 1, "bss-marker", 10) == 0);
+	CHECK(s->zero_known && !snap_page_known_zero(s, s->layout.code_offset / SB_PAGE_SIZE));
+	CHECK(snap_page_known_zero(s, s->layout.code_offset / SB_PAGE_SIZE + 1));
+	CHECK(!snap_page_known_zero(s, s->layout.peb_offset / SB_PAGE_SIZE));
+	snap_unref(s);
+
+	/* Same digest as a plain hash of the image, on a smaller one (the
+	 * plain hash reads every page) and on the test guest (heap known
+	 * zero, relocated slots in its .data). */
+	s = bss_snapshot(64ull << 20);
+	if (s) {
+		CHECK(digest_is_plain(s));
+		const uint8_t *code = s->image + s->layout.code_offset;
+		CHECK(code[(32ull << 20) + 5] == 0);
+		snap_unref(s);
+	}
+	struct layout_config cfg = layout_config_default();
+	struct sb_err err;
+	if (CHECK_I64(snap_from_elf(&s, &img, &cfg, NULL, 0, 0, &err), 0)) {
+		CHECK(digest_is_plain(s));
+		CHECK(snap_page_known_zero(s, s->layout.heap_offset / SB_PAGE_SIZE));
+		snap_unref(s);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sb_err err;
@@ -193,6 +319,7 @@ int main(int argc, char **argv)
 	test_default();
 	test_init_data();
 	test_errors();
+	test_huge_bss();
 	elf_image_free(&img);
 	return check_done();
 }
