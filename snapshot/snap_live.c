@@ -120,6 +120,8 @@ _Static_assert(SB_SNAPSHOT_MAX_BYTES / SB_PAGE_SIZE <= UINT32_MAX / 2,
 
 struct live_ctx {
 	struct pt_regions rr;
+	const struct snapshot *base;
+	bool private_snapshot_mem; /* the snapshot region is not base->image */
 	gva_t scratch_gva;
 	struct page_map map;    /* source GPA page -> new page index */
 	/* A large leaf already rebuilt (its page, size and final attributes)
@@ -203,7 +205,13 @@ static int place_page(struct live_ctx *c, gpa_t gpa, uint32_t *index)
 		return sb_errf(c->err, SB_E_GUEST,
 			       "snapshot: the guest maps GPA 0x%llx, which is not guest memory",
 			       (unsigned long long)gpa);
-	if (page_is_zero(src)) {
+	/* A page of the shared read-only snapshot region that its builder
+	 * never wrote (a heap, a .bss) is zero: the guest cannot write that
+	 * region (its copies go to scratch), so it is not read, which would
+	 * only fault it in. Not so for a host-cow sandbox's private copy. */
+	bool known_zero = !c->private_snapshot_mem && gpa >= SB_BASE_ADDRESS &&
+			  snap_page_known_zero(c->base, (gpa - SB_BASE_ADDRESS) / SB_PAGE_SIZE);
+	if (known_zero || page_is_zero(src)) {
 		c->stats.zero_pages++;
 		if (c->zero_index == UINT32_MAX && new_page(c, NULL, &c->zero_index))
 			return -1;
@@ -348,7 +356,9 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 			       "a snapshot holds, %llu bytes", (unsigned long long)max_bytes,
 			       (unsigned long long)SB_SNAPSHOT_MAX_BYTES);
 	/* max_bytes / page <= UINT32_MAX / 2 (the assert above): not truncated. */
-	struct live_ctx c = { .scratch_gva = layout_scratch_base_gva(&layout),
+	struct live_ctx c = { .base = base,
+			      .private_snapshot_mem = in->snapshot_mem && in->snapshot_mem != base->image,
+			      .scratch_gva = layout_scratch_base_gva(&layout),
 			      .max_pages = (uint32_t)(max_bytes / SB_PAGE_SIZE),
 			      .max_bytes = max_bytes,
 			      .zero_index = UINT32_MAX, .err = err };
