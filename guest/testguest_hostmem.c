@@ -17,6 +17,8 @@
  *                   HM_ALIAS_VA, written straight into new page tables
  *                   (ceil(n / 512) of them). Returns the page's GPA.
  *   hm_peek(va)     the u64 at va (any ring).
+ *   hm_poke(va, v)  write v at va (any ring; a copy-on-write fault on the
+ *                   way is the runtime's business); returns 0.
  */
 #include "arch.h"
 #include "internal.h"
@@ -109,8 +111,18 @@ static int fn_hm_peek(const struct sb_value *args, struct sb_value *ret,
 	return 0;
 }
 
+static int fn_hm_poke(const struct sb_value *args, struct sb_value *ret,
+		      struct sb_guest_error *err)
+{
+	(void)err;
+	*(volatile uint64_t *)(uintptr_t)args[0].as.u64 = args[1].as.u64;
+	ret->as.u64 = 0;
+	return 0;
+}
+
 #define U SB_T_U64
 static const struct sb_guest_function hm_defs[] = {
+	{ "hm_poke", 2, { U, U }, U, fn_hm_poke },
 	{ "hm_fanout", 1, { U }, U, fn_hm_fanout },
 	{ "hm_aliases", 1, { U }, U, fn_hm_aliases },
 	{ "hm_peek", 1, { U }, U, fn_hm_peek },

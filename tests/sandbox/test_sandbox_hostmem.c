@@ -114,8 +114,16 @@ static void test_fanout(void)
 				CHECK_I64(sum, 5);
 			else
 				fprintf(stderr, "  add: %s\n", err.msg);
-			/* And again after another restore. */
+			/* A write through one of the entries (copy-on-write in a
+			 * table the 512 entries share) reads back, and the next
+			 * restore brings the snapshot's value back. */
 			uint64_t va = HM_FANOUT_VA + 100 * (2ull << 20) + 42 * SB_PAGE_SIZE, got = 0;
+			uint64_t pv[2] = { va, 0x5EC0DE };
+			if (CHECK_I64(call_u64s(sb, "hm_poke", pv, 2, NULL, &err), 0) &&
+			    CHECK_I64(call_u64s(sb, "hm_peek", &va, 1, &got, &err), 0))
+				CHECK_U64(got, 0x5EC0DE);
+			else
+				fprintf(stderr, "  hm_poke/peek: %s\n", err.msg);
 			if (fixture_restore(sb, s) &&
 			    CHECK_I64(call_u64s(sb, "hm_peek", &va, 1, &got, &err), 0))
 				CHECK_U64(got, 0x4D0000 + 42);
