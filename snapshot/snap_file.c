@@ -12,12 +12,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "proto.h" /* enum sb_type, SB_CALL_MAX_ARGS */
 #include "snapshot_internal.h"
 
 #define HDR_FIXED_BYTES 792u /* everything up to the host-function list */
 #define HOST_FN_BYTES 274u
-#define HDR_MAX_BYTES (HDR_FIXED_BYTES + SNAP_MAX_HOST_FNS * HOST_FN_BYTES)
+#define HDR_SUM_BYTES 16u    /* version 2: the header checksum ends the header */
+#define HDR_MAX_BYTES (HDR_FIXED_BYTES + SNAP_MAX_HOST_FNS * HOST_FN_BYTES + HDR_SUM_BYTES)
 #define MAGIC_BYTES 8u
 
 _Static_assert(sizeof SNAP_FILE_MAGIC == MAGIC_BYTES + 1, "magic is 8 bytes");
@@ -144,9 +147,16 @@ static void host_fn_fields(struct codec *c, struct snap_host_fn *f)
 	bytes(c, f->params, sizeof f->params);
 }
 
-static uint64_t header_bytes_for(uint64_t n_host_fns)
+static uint64_t header_bytes_for(uint32_t version, uint64_t n_host_fns)
 {
-	return HDR_FIXED_BYTES + n_host_fns * HOST_FN_BYTES;
+	return HDR_FIXED_BYTES + n_host_fns * HOST_FN_BYTES + (version >= 2 ? HDR_SUM_BYTES : 0);
+}
+
+void snap_file_header_sum(const uint8_t *hdr, size_t bytes, uint8_t out[16])
+{
+	XXH128_canonical_t c;
+	XXH128_canonicalFromHash(&c, XXH3_128bits(hdr, bytes));
+	memcpy(out, c.digest, 16);
 }
 
 /* --- saving --------------------------------------------------------------- */
@@ -169,9 +179,12 @@ static int write_all(int fd, const uint8_t *p, uint64_t n)
 }
 
 /* The header and its zero padding up to the image offset. */
-static int encode_header(const struct snapshot *src, uint8_t **out, uint64_t *out_bytes,
-			 const char *path, struct sb_err *err)
+static int encode_header(const struct snapshot *src, uint32_t version, uint8_t **out,
+			 uint64_t *out_bytes, const char *path, struct sb_err *err)
 {
+	if (version < SNAP_FILE_VERSION_MIN || version > SNAP_FILE_VERSION)
+		return sb_errf(err, SB_E_INVAL, "%s: not saved: format version %u (this build writes "
+			       "%u to %u)", path, version, SNAP_FILE_VERSION_MIN, SNAP_FILE_VERSION);
 	if (src->n_host_fns > SNAP_MAX_HOST_FNS)
 		return sb_errf(err, SB_E_INVAL, "%s: not saved: %u host functions (at most %u)", path,
 			       src->n_host_fns, SNAP_MAX_HOST_FNS);
@@ -182,8 +195,8 @@ static int encode_header(const struct snapshot *src, uint8_t **out, uint64_t *ou
 		return sb_errf(err, SB_E_INVAL, "%s: not saved: a string is not NUL-terminated", path);
 	struct snapshot s = *src; /* the codec wants non-const fields */
 	struct file_hdr h = {
-		.version = SNAP_FILE_VERSION,
-		.header_bytes = (uint32_t)header_bytes_for(s.n_host_fns),
+		.version = version,
+		.header_bytes = (uint32_t)header_bytes_for(version, s.n_host_fns),
 		.image_bytes = layout_image_bytes(&s.layout),
 		.init_data_flags = s.layout.init_data_flags,
 		.entry_kind = s.entry_kind,
@@ -199,6 +212,11 @@ static int encode_header(const struct snapshot *src, uint8_t **out, uint64_t *ou
 	fixed_fields(&c, &h, &s);
 	for (unsigned i = 0; i < s.n_host_fns; i++)
 		host_fn_fields(&c, &s.host_fns[i]);
+	if (version >= 2 && !c.overrun && c.off + HDR_SUM_BYTES <= h.header_bytes) {
+		uint8_t sum[HDR_SUM_BYTES];
+		snap_file_header_sum(buf, c.off, sum);
+		bytes(&c, sum, sizeof sum);
+	}
 	if (c.overrun || c.off != h.header_bytes) { /* the field list and the sizes disagree */
 		free(buf);
 		return sb_errf(err, SB_E_INVAL, "%s: not saved: header encoding is %zu bytes, not %u",
@@ -211,9 +229,15 @@ static int encode_header(const struct snapshot *src, uint8_t **out, uint64_t *ou
 
 int snap_save(const struct snapshot *s, const char *path, struct sb_err *err)
 {
+	return snap_save_version(s, path, SNAP_FILE_VERSION, err);
+}
+
+int snap_save_version(const struct snapshot *s, const char *path, unsigned version,
+		      struct sb_err *err)
+{
 	uint8_t *hdr = NULL;
 	uint64_t hdr_bytes = 0;
-	if (encode_header(s, &hdr, &hdr_bytes, path, err))
+	if (encode_header(s, version, &hdr, &hdr_bytes, path, err))
 		return -1;
 	char tmp[PATH_MAX];
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= sizeof tmp) {
@@ -285,10 +309,10 @@ static int decode_header(struct file_hdr *h, struct snapshot *s, uint8_t *buf, s
 	fixed_fields(&c, h, s); /* may overrun; only version is trusted until checked */
 	uint32_t version = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 |
 			   (uint32_t)buf[11] << 24;
-	if (version != SNAP_FILE_VERSION)
+	if (version < SNAP_FILE_VERSION_MIN || version > SNAP_FILE_VERSION)
 		return sb_errf(err, SB_E_INVAL,
-			       "%s: snapshot file format version %u, this build reads version %u",
-			       path, version, SNAP_FILE_VERSION);
+			       "%s: snapshot file format version %u, this build reads versions %u to %u",
+			       path, version, SNAP_FILE_VERSION_MIN, SNAP_FILE_VERSION);
 	if (c.overrun)
 		return sb_errf(err, SB_E_INVAL,
 			       "%s: truncated header: file is %llu bytes, the header is at least %u",
@@ -296,7 +320,7 @@ static int decode_header(struct file_hdr *h, struct snapshot *s, uint8_t *buf, s
 	if (h->n_host_fns > SNAP_MAX_HOST_FNS)
 		return sb_errf(err, SB_E_INVAL, "%s: %u host functions (at most %u)", path,
 			       h->n_host_fns, SNAP_MAX_HOST_FNS);
-	uint64_t want = header_bytes_for(h->n_host_fns);
+	uint64_t want = header_bytes_for(version, h->n_host_fns);
 	if (h->header_bytes != want)
 		return sb_errf(err, SB_E_INVAL,
 			       "%s: header size %u bytes, expected %llu for %u host functions", path,
@@ -309,6 +333,16 @@ static int decode_header(struct file_hdr *h, struct snapshot *s, uint8_t *buf, s
 		host_fn_fields(&c, &s->host_fns[i]);
 	if (c.overrun)
 		return sb_errf(err, SB_E_INVAL, "%s: truncated header while reading it", path);
+	if (version >= 2) { /* before any field is believed */
+		uint8_t want_sum[HDR_SUM_BYTES];
+		snap_file_header_sum(buf, c.off, want_sum);
+		if (memcmp(want_sum, buf + c.off, HDR_SUM_BYTES) != 0)
+			return sb_errf(err, SB_E_INVAL,
+				       "%s: header checksum mismatch: a header field (layout, entry, "
+				       "generation, digest, registers, source or host functions) was "
+				       "changed or is corrupt",
+				       path);
+	}
 	if (h->image_offset != sb_page_round_up(want))
 		return sb_errf(err, SB_E_INVAL, "%s: image offset %llu, expected %llu", path,
 			       (unsigned long long)h->image_offset,
@@ -455,6 +489,10 @@ int snap_load(struct snapshot **out, const char *path, enum snap_load_mode mode,
 	struct file_hdr h;
 	if (decode_header(&h, s, buf, got, file_bytes, path, err) || check_fields(&h, s, path, err))
 		goto fail;
+	if (snap_sregs_check(s, err)) { /* a valid checksum proves nothing about them */
+		sb_err_prefix(err, "%s: ", path);
+		goto fail;
+	}
 	uint64_t want = h.image_offset + h.image_bytes; /* both bounded: no wrap */
 	if (file_bytes != want) {
 		sb_errf(err, SB_E_INVAL, "%s: %s image: file is %llu bytes, header says %llu", path,

@@ -1,11 +1,11 @@
 /* snap_file.h — a snapshot in one file, loaded without copying its image.
  *
- * Format (version 1; every field little-endian, fixed size, written field by
+ * Format (version 2; every field little-endian, fixed size, written field by
  * field; offsets in bytes):
  *
  *   0    8  magic "SNAPBNCH"            136  8  entry GVA
- *   8    4  format version (1)          144  8  stack top GVA
- *   12   4  header size (792 + 274 n)   152  8  generation
+ *   8    4  format version (2)          144  8  stack top GVA
+ *   12   4  header size (808 + 274 n)   152  8  generation
  *   16   8  image offset (header size   160 16  digest (XXH3-128)
  *           rounded up to 4096)         176 40  stats: pages mapped, copied,
  *   24   8  image bytes                          aliased, pt pages, zero pages
@@ -24,8 +24,31 @@
  *           bytes                       792 274n host functions: name 256
  *                                                (NUL-terminated), ret 1,
  *                                                nparams 1, params 16
+ *   792+274n 16  header checksum: XXH3-128 (canonical, big-endian bytes) of
+ *                bytes [0, 792 + 274 n): every field above
  *   zero padding to the image offset, then the image: image bytes =
  *   layout_image_bytes (guest-visible part + page-table tail), nothing after.
+ *
+ * What covers what. The digest (XXH3-128, snap_compute_digest) covers the
+ * image, the layout sizes, the entry kind, the entry and the stack top: it
+ * is the snapshot's identity, recomputed on SNAP_LOAD_VERIFY. The header
+ * checksum covers every header byte before it -- magic, version, sizes,
+ * offsets, layout, init data flags, entry kind, entry, stack top,
+ * generation, the digest itself, the statistics, the has-sregs flag and
+ * the special registers, the source, the host functions and every reserved
+ * byte between them -- and is checked on every load, VERIFY or FAST, before
+ * any field is believed. So a header changed after the save (CR0 = 0 with
+ * the digest left as it was) is refused, and with VERIFY so is a changed
+ * image. Neither is a signature: whoever edits a field can recompute both,
+ * so the loader also checks every field against what it can know (the
+ * layout against its sizes, the special registers against what this VMM
+ * runs a sandbox in: snap_sregs_check in snapshot.h). Only the zero
+ * padding before the image offset is covered by nothing (it is never read).
+ *
+ * Version 1 (written by builds before the checksum) is the same without the
+ * checksum: header size 792 + 274 n. It is still read, with every check
+ * except the header checksum; snap_save_version writes it, for tests and
+ * for older readers.
  *
  * Functions return 0 on success, -1 with *err filled in (naming the file).
  */
@@ -35,7 +58,8 @@
 #include "snapshot.h"
 
 #define SNAP_FILE_MAGIC "SNAPBNCH"
-#define SNAP_FILE_VERSION 1u
+#define SNAP_FILE_VERSION 2u     /* what snap_save writes */
+#define SNAP_FILE_VERSION_MIN 1u /* the oldest version snap_load reads */
 
 enum snap_load_mode {
 	SNAP_LOAD_VERIFY, /* recompute the digest over the image and compare */
@@ -46,6 +70,14 @@ enum snap_load_mode {
  * fsync'd, then renamed over path. On failure path is left as it was and
  * the temporary file is removed. */
 int snap_save(const struct snapshot *s, const char *path, struct sb_err *err);
+/* The same in format `version` (SNAP_FILE_VERSION_MIN..SNAP_FILE_VERSION). */
+int snap_save_version(const struct snapshot *s, const char *path, unsigned version,
+		      struct sb_err *err);
+
+/* The version-2 header checksum of the first `bytes` bytes of a header
+ * (bytes = header size - 16): what a tool that edits a header, or a fuzz
+ * target playing the attacker, writes into the last 16 header bytes. */
+void snap_file_header_sum(const uint8_t *hdr, size_t bytes, uint8_t out[16]);
 
 /* Read a snapshot file. The image is mapped read-only (PROT_READ,
  * MAP_PRIVATE) straight from the file; *out has one reference. Every

@@ -170,6 +170,16 @@ struct snap_live_input {
  * SB_E_GUEST error. */
 int snap_from_live(struct snapshot **out, const struct snap_live_input *in, struct sb_err *err);
 
+/* Are the snapshot's special registers (and an INIT snapshot's stack top)
+ * what this VMM runs a sandbox in: long mode with paging, PAE and NX, a
+ * 64-bit code segment in ring 0 or 3 with a matching stack segment, a busy
+ * 64-bit TSS, canonical table and segment bases, CR3 in guest memory, no
+ * pending interrupt (the rules in snap_sregs.c)? 0, or -1 with err saying
+ * "special register X is Y, must be ...". snap_load checks every file with
+ * it, whatever its checksum says: KVM refuses most of what it refuses, but
+ * later and without naming anything. */
+int snap_sregs_check(const struct snapshot *s, struct sb_err *err);
+
 struct snapshot *snap_ref(struct snapshot *s);
 void snap_unref(struct snapshot *s);
 

@@ -26,8 +26,28 @@ enum {
 	OFF_INIT_FLAGS = 80, OFF_ENTRY_KIND = 84, OFF_PT_BYTES = 88, OFF_PEB_OFFSET = 104,
 	OFF_SNAPSHOT_BYTES = 128, OFF_ENTRY = 136, OFF_STACK_TOP = 144, OFF_GENERATION = 152,
 	OFF_DIGEST = 160, OFF_HAS_SREGS = 216, OFF_N_HOST_FNS = 220, OFF_SREGS = 224,
-	OFF_SOURCE = 536, OFF_HOST_FNS = 792, HOST_FN_BYTES = 274,
+	OFF_SOURCE = 536, OFF_HOST_FNS = 792, HOST_FN_BYTES = 274, SUM_BYTES = 16,
+	/* special registers: 8 segments of 24 bytes, gdt, idt, then the CRs */
+	OFF_CS = OFF_SREGS, OFF_FS = OFF_SREGS + 3 * 24, OFF_SS = OFF_SREGS + 5 * 24,
+	OFF_TR = OFF_SREGS + 6 * 24, OFF_GDT = OFF_SREGS + 8 * 24, OFF_CR0 = OFF_SREGS + 224,
+	OFF_CR3 = OFF_CR0 + 16, OFF_CR4 = OFF_CR0 + 24, OFF_CR8 = OFF_CR0 + 32,
+	OFF_EFER = OFF_CR0 + 40, OFF_IRQ_BITMAP = OFF_CR0 + 56,
+	/* inside a segment */
+	SEG_SELECTOR = 12, SEG_TYPE = 14, SEG_DPL = 16, SEG_L = 19,
 };
+
+/* A version-2 header's size and checksum offset for n host functions. */
+static uint64_t header_bytes_v2(unsigned n)
+{
+	return OFF_HOST_FNS + (uint64_t)n * HOST_FN_BYTES + SUM_BYTES;
+}
+
+/* Recompute a version-2 header checksum as an attacker would. */
+static void refix_sum(uint8_t *f, size_t n, uint64_t header_bytes)
+{
+	if (n >= header_bytes)
+		snap_file_header_sum(f, header_bytes - SUM_BYTES, f + header_bytes - SUM_BYTES);
+}
 
 static void spit(const char *path, const uint8_t *p, size_t n)
 {
@@ -80,15 +100,30 @@ static struct snapshot *make_call(const struct snapshot *init)
 	s->generation = 7;
 	s->stats = (struct snap_stats){ 101, 102, 103, 104, 105 };
 	s->has_sregs = true;
-	uint8_t *b = (uint8_t *)&s->sregs;
-	for (size_t i = 0; i < sizeof s->sregs; i++)
-		b[i] = (uint8_t)(i * 7 + 1);
-	struct kvm_segment *segs[] = { &s->sregs.cs, &s->sregs.ds, &s->sregs.es, &s->sregs.fs,
-				       &s->sregs.gs, &s->sregs.ss, &s->sregs.tr, &s->sregs.ldt };
-	for (size_t i = 0; i < 8; i++)
-		segs[i]->padding = 0; /* not stored */
-	memset(s->sregs.gdt.padding, 0, sizeof s->sregs.gdt.padding);
-	memset(s->sregs.idt.padding, 0, sizeof s->sregs.idt.padding);
+	/* What a guest in ring 3 leaves (snap_sregs.c checks them at load),
+	 * each field with a value of its own. */
+	struct kvm_sregs *r = &s->sregs;
+	memset(r, 0, sizeof *r);
+	struct kvm_segment code = { .limit = 0xfffff, .selector = 0x33, .type = 0xb, .present = 1,
+				    .dpl = 3, .s = 1, .l = 1, .g = 1 };
+	struct kvm_segment data = { .limit = 0xfffff, .selector = 0x2b, .type = 0x3, .present = 1,
+				    .dpl = 3, .db = 1, .s = 1, .g = 1, .avl = 1 };
+	r->cs = code;
+	r->ss = r->ds = r->es = r->fs = r->gs = data;
+	r->fs.base = 0x7f0000001000ull;
+	r->gs.base = 0xffff800000002000ull;
+	r->tr = (struct kvm_segment){ .base = 0x2300, .limit = 0x2067, .selector = 0x38,
+				      .type = 0xb, .present = 1 };
+	r->ldt = (struct kvm_segment){ .selector = 0, .unusable = 1 };
+	r->gdt = (struct kvm_dtable){ .base = 0x2200, .limit = 9 * 8 - 1 };
+	r->idt = (struct kvm_dtable){ .base = 0x2400, .limit = 0xfff };
+	r->cr0 = 0x80010033ull; /* PE MP ET NE WP PG */
+	r->cr2 = 0xdeadbeef000ull;
+	r->cr3 = layout_pt_base_gpa(&init->layout);
+	r->cr4 = 0x40620ull;    /* PAE OSFXSR OSXMMEXCPT OSXSAVE */
+	r->cr8 = 3;
+	r->efer = 0xd01ull;     /* SCE LME LMA NXE */
+	r->apic_base = 0xfee00900ull;
 	s->n_host_fns = 3;
 	const char *names[] = { "host_add", "host_print", "h" };
 	for (unsigned i = 0; i < 3; i++) {
@@ -157,8 +192,12 @@ static void test_round_trip(struct snapshot *const *snaps, size_t n)
 		/* Size: header padded to a page, then exactly the image. */
 		size_t bytes = 0;
 		uint8_t *f = test_slurp(path, &bytes);
-		uint64_t hdr = OFF_HOST_FNS + (uint64_t)snaps[i]->n_host_fns * HOST_FN_BYTES;
+		uint64_t hdr = header_bytes_v2(snaps[i]->n_host_fns);
+		CHECK_U64(get_le(f + OFF_VERSION, 4), 2);
 		CHECK_U64(get_le(f + OFF_HEADER_BYTES, 4), hdr);
+		uint8_t sum[SUM_BYTES];
+		snap_file_header_sum(f, hdr - SUM_BYTES, sum);
+		CHECK(memcmp(f + hdr - SUM_BYTES, sum, SUM_BYTES) == 0);
 		CHECK_U64(get_le(f + OFF_IMAGE_OFFSET, 8), sb_page_round_up(hdr));
 		CHECK_U64(bytes, sb_page_round_up(hdr) + layout_image_bytes(&snaps[i]->layout));
 		CHECK_U64(get_le(f + OFF_GENERATION, 8), snaps[i]->generation);
@@ -187,69 +226,125 @@ struct corrupt {
 	bool init_file; /* corrupt the INIT snapshot's file, else the CALL one */
 	bool fast_ok;   /* FAST mode loads it anyway */
 	const char *msg;
+	bool keep_sum;  /* leave the header checksum as it was; else re-fix it, as an
+			 * attacker who edits a field would */
 };
 
 static void test_corrupt(const struct snapshot *init, const struct snapshot *call)
 {
 	const uint64_t snap_bytes = call->layout.snapshot_bytes, pt = call->layout.pt_bytes;
-	const uint64_t image_off = sb_page_round_up(OFF_HOST_FNS + 3 * HOST_FN_BYTES);
+	const uint64_t image_off = sb_page_round_up(header_bytes_v2(3));
+	const struct kvm_sregs *r = &call->sregs;
+	const uint64_t scratch_end = layout_scratch_base_gpa(&call->layout) +
+				     call->layout.config.scratch_bytes;
 	const uint64_t fn1 = OFF_HOST_FNS + HOST_FN_BYTES; /* the second host function */
 	const struct corrupt cases[] = {
-		{ "magic", OFF_MAGIC, 1, 'X', 0, 0, false, false, "not a snapbench snapshot" },
-		{ "text file", 0, 0, 'h', 100, 100, false, false, "not a snapbench snapshot" },
-		{ "version", OFF_VERSION, 4, 2, 0, 0, false, false,
-		  "format version 2, this build reads version 1" },
-		{ "header 10 bytes", 0, 0, 0, 0, 10, false, false, "truncated header" },
-		{ "header 500 bytes", 0, 0, 0, 0, 500, false, false, "truncated header" },
-		{ "host fns cut", 0, 0, 0, 0, OFF_HOST_FNS + 300, false, false, "truncated header" },
-		{ "empty", 0, 0, 0, 0, -1000000000, false, false, "truncated header" },
+		{ "magic", OFF_MAGIC, 1, 'X', 0, 0, false, false, "not a snapbench snapshot", false },
+		{ "text file", 0, 0, 'h', 100, 100, false, false, "not a snapbench snapshot", false },
+		{ "version", OFF_VERSION, 4, 3, 0, 0, false, false,
+		  "format version 3, this build reads versions 1 to 2", false },
+		{ "header 10 bytes", 0, 0, 0, 0, 10, false, false, "truncated header", false },
+		{ "header 500 bytes", 0, 0, 0, 0, 500, false, false, "truncated header", false },
+		{ "host fns cut", 0, 0, 0, 0, OFF_HOST_FNS + 300, false, false, "truncated header", false },
+		{ "empty", 0, 0, 0, 0, -1000000000, false, false, "truncated header", false },
 		{ "header size", OFF_HEADER_BYTES, 4, OFF_HOST_FNS + 2 * HOST_FN_BYTES, 0, 0, false,
-		  false, "header size" },
+		  false, "header size", false },
 		{ "image offset", OFF_IMAGE_OFFSET, 8, image_off + 4096, 0, 0, false, false,
-		  "image offset" },
+		  "image offset", false },
 		{ "image size", OFF_IMAGE_BYTES, 8, snap_bytes + pt + 4096, 0, 0, false, false,
-		  "image size" },
-		{ "image cut", 0, 0, 0, 0, -4096, false, false, "truncated image" },
-		{ "image cut 1 byte", 0, 0, 0, 0, -1, false, false, "truncated image" },
-		{ "trailing", -1, 0, 0, 0, 4096, false, false, "trailing bytes" },
-		{ "heap unaligned", OFF_HEAP, 8, 4097, 0, 0, false, false, "heap size" },
-		{ "scratch small", OFF_SCRATCH, 8, 4096, 0, 0, false, false, "scratch size" },
-		{ "code 0", OFF_CODE_BYTES, 8, 0, 0, 0, false, false, "code size" },
-		{ "init flags 8", OFF_INIT_FLAGS, 4, 8, 0, 0, false, false, "init data flags" },
-		{ "init flags 0", OFF_INIT_FLAGS, 4, 0, 0, 0, false, false, "init data flags" },
-		{ "entry kind", OFF_ENTRY_KIND, 4, 7, 0, 0, false, false, "unknown entry kind 7" },
-		{ "pt unaligned", OFF_PT_BYTES, 8, pt + 1, 0, 0, false, false, "page-table size" },
-		{ "pt 0", OFF_PT_BYTES, 8, 0, 0, 0, false, false, "page-table size" },
+		  "image size", false },
+		{ "image cut", 0, 0, 0, 0, -4096, false, false, "truncated image", false },
+		{ "image cut 1 byte", 0, 0, 0, 0, -1, false, false, "truncated image", false },
+		{ "trailing", -1, 0, 0, 0, 4096, false, false, "trailing bytes", false },
+		{ "heap unaligned", OFF_HEAP, 8, 4097, 0, 0, false, false, "heap size", false },
+		{ "scratch small", OFF_SCRATCH, 8, 4096, 0, 0, false, false, "scratch size", false },
+		{ "code 0", OFF_CODE_BYTES, 8, 0, 0, 0, false, false, "code size", false },
+		{ "init flags 8", OFF_INIT_FLAGS, 4, 8, 0, 0, false, false, "init data flags", false },
+		{ "init flags 0", OFF_INIT_FLAGS, 4, 0, 0, 0, false, false, "init data flags", false },
+		{ "entry kind", OFF_ENTRY_KIND, 4, 7, 0, 0, false, false, "unknown entry kind 7", false },
+		{ "pt unaligned", OFF_PT_BYTES, 8, pt + 1, 0, 0, false, false, "page-table size", false },
+		{ "pt 0", OFF_PT_BYTES, 8, 0, 0, 0, false, false, "page-table size", false },
 		{ "PEB offset", OFF_PEB_OFFSET, 8, call->layout.peb_offset + 4096, 0, 0, false, false,
-		  "do not match the sizes" },
+		  "do not match the sizes", false },
 		{ "snapshot unaligned", OFF_SNAPSHOT_BYTES, 8, snap_bytes + 1, 0, 0, false, false,
-		  "not a multiple of the page size" },
+		  "not a multiple of the page size", false },
 		{ "snapshot size (CALL)", OFF_SNAPSHOT_BYTES, 8, snap_bytes + 4096, 0, 0, false, false,
-		  "image size" },
+		  "image size", false },
 		{ "snapshot size (INIT)", OFF_SNAPSHOT_BYTES, 8, snap_bytes - 4096, 0, 0, true, false,
-		  "snapshot size" },
+		  "snapshot size", false },
 		{ "INIT entry past end", OFF_ENTRY, 8, SB_BASE_ADDRESS + init->layout.snapshot_bytes, 0,
-		  0, true, false, "outside the snapshot" },
-		{ "INIT entry 0", OFF_ENTRY, 8, 0, 0, 0, true, false, "outside the snapshot" },
-		{ "CALL entry 0", OFF_ENTRY, 8, 0, 0, 0, false, false, "entry point is zero" },
+		  0, true, false, "outside the snapshot", false },
+		{ "INIT entry 0", OFF_ENTRY, 8, 0, 0, 0, true, false, "outside the snapshot", false },
+		{ "CALL entry 0", OFF_ENTRY, 8, 0, 0, 0, false, false, "entry point is zero", false },
 		{ "CALL entry hole", OFF_ENTRY, 8, 0x0000800000000000ull, 0, 0, false, false,
-		  "not a canonical address" },
+		  "not a canonical address", false },
 		{ "stack top", OFF_STACK_TOP, 8, 0x1234800000000000ull, 0, 0, false, false,
-		  "stack top" },
-		{ "has sregs 2", OFF_HAS_SREGS, 4, 2, 0, 0, false, false, "has-sregs flag is 2" },
+		  "stack top", false },
+		{ "has sregs 2", OFF_HAS_SREGS, 4, 2, 0, 0, false, false, "has-sregs flag is 2", false },
 		{ "33 host fns", OFF_N_HOST_FNS, 4, SNAP_MAX_HOST_FNS + 1, 0, 0, false, false,
-		  "33 host functions (at most 32)" },
-		{ "host fn count", OFF_N_HOST_FNS, 4, 2, 0, 0, false, false, "header size" },
-		{ "source", OFF_SOURCE, 0, 'A', 256, 0, false, false, "source string is not NUL" },
+		  "33 host functions (at most 32)", false },
+		{ "host fn count", OFF_N_HOST_FNS, 4, 2, 0, 0, false, false, "header size", false },
+		{ "source", OFF_SOURCE, 0, 'A', 256, 0, false, false, "source string is not NUL", false },
 		{ "fn name", fn1, 0, 'B', 256, 0, false, false,
-		  "host function 1: name is not NUL-terminated" },
-		{ "nparams", fn1 + 257, 1, 17, 0, 0, false, false, "17 parameters (at most 16)" },
-		{ "ret type", fn1 + 256, 1, 200, 0, 0, false, false, "unknown type" },
-		{ "param type", fn1 + 258, 1, SB_T__COUNT, 0, 0, false, false, "unknown type" },
-		{ "image byte", (long)image_off + 100, 1, call->image[100] ^ 0xffu, 0, 0, false, true, "digest mismatch" },
-		{ "PT tail byte", -1, 1, call->image[snap_bytes + pt - 1] ^ 0xffu, 0, 0, false, true, "digest mismatch" },
-		{ "digest", OFF_DIGEST + 15, 1, call->digest[15] ^ 0xffu, 0, 0, false, true, "digest mismatch" },
-		{ "generation (not digested)", OFF_GENERATION, 8, 8, 0, 0, false, true, NULL },
+		  "host function 1: name is not NUL-terminated", false },
+		{ "nparams", fn1 + 257, 1, 17, 0, 0, false, false, "17 parameters (at most 16)", false },
+		{ "ret type", fn1 + 256, 1, 200, 0, 0, false, false, "unknown type", false },
+		{ "param type", fn1 + 258, 1, SB_T__COUNT, 0, 0, false, false, "unknown type", false },
+		{ "image byte", (long)image_off + 100, 1, call->image[100] ^ 0xffu, 0, 0, false, true, "digest mismatch", false },
+		{ "PT tail byte", -1, 1, call->image[snap_bytes + pt - 1] ^ 0xffu, 0, 0, false, true, "digest mismatch", false },
+		{ "digest", OFF_DIGEST + 15, 1, call->digest[15] ^ 0xffu, 0, 0, false, true, "digest mismatch", false },
+		/* Outside the digest, inside the header checksum: refused unless
+		 * the checksum is re-fixed (then nothing can tell). */
+		{ "generation, sum re-fixed", OFF_GENERATION, 8, 8, 0, 0, false, true, NULL, false },
+		{ "generation", OFF_GENERATION, 8, 8, 0, 0, false, false, "header checksum mismatch", true },
+		{ "CR0 0", OFF_CR0, 8, 0, 0, 0, false, false, "header checksum mismatch", true },
+		{ "stats", OFF_DIGEST + 16, 8, 1, 0, 0, false, false, "header checksum mismatch", true },
+		{ "source", OFF_SOURCE + 1, 1, 'Z', 0, 0, false, false, "header checksum mismatch", true },
+		{ "host fn type", fn1 + 256, 1, 0, 0, 0, false, false, "header checksum mismatch", true },
+		{ "segment pad", OFF_CS + 23, 1, 1, 0, 0, false, false, "header checksum mismatch", true },
+		{ "checksum", (long)header_bytes_v2(3) - 1, 1, 0x5a, 0, 0, false, false,
+		  "header checksum mismatch", true },
+		{ "INIT generation", OFF_GENERATION, 8, 1, 0, 0, true, false, "header checksum mismatch", true },
+		/* Registers KVM would refuse (or fail on later), checksum re-fixed. */
+		{ "CR0 0, sum re-fixed", OFF_CR0, 8, 0, 0, 0, false, false,
+		  "special register cr0 is 0x0, must have PE (bit 0) and PG (bit 31) set", false },
+		{ "CR0 no PG", OFF_CR0, 8, r->cr0 & ~(1ull << 31), 0, 0, false, false,
+		  "special register cr0 is 0x10033, must have PE", false },
+		{ "CR0 reserved", OFF_CR0, 8, r->cr0 | (1ull << 40), 0, 0, false, false,
+		  "reserved bits 0x10000000000 set", false },
+		{ "CR0 NW", OFF_CR0, 8, r->cr0 | (1ull << 29), 0, 0, false, false, "NW (bit 29)", false },
+		{ "CR0 EM", OFF_CR0, 8, r->cr0 | 4, 0, 0, false, false, "must have EM (bit 2) clear", false },
+		{ "CR4 no PAE", OFF_CR4, 8, r->cr4 & ~(1ull << 5), 0, 0, false, false,
+		  "special register cr4 is 0x40600, must have PAE", false },
+		{ "CR4 LA57", OFF_CR4, 8, r->cr4 | (1ull << 12), 0, 0, false, false, "LA57", false },
+		{ "CR4 VMXE", OFF_CR4, 8, r->cr4 | (1ull << 13), 0, 0, false, false,
+		  "special register cr4 is 0x42620, must have no bit set outside", false },
+		{ "EFER 0", OFF_EFER, 8, 0, 0, 0, false, false,
+		  "special register efer is 0x0, must have LME (bit 8), LMA (bit 10) and NXE", false },
+		{ "EFER no NXE", OFF_EFER, 8, r->efer & ~(1ull << 11), 0, 0, false, false, "NXE", false },
+		{ "EFER SVME", OFF_EFER, 8, r->efer | (1ull << 12), 0, 0, false, false,
+		  "special register efer is 0x1d01, must have no bit set outside SCE LME LMA NXE", false },
+		{ "CR8 16", OFF_CR8, 8, 16, 0, 0, false, false, "special register cr8 is 0x10", false },
+		{ "CR3 past scratch", OFF_CR3, 8, scratch_end, 0, 0, false, false,
+		  "special register cr3", false },
+		{ "CR3 page 0", OFF_CR3, 8, 0, 0, 0, false, false, "must point into guest memory", false },
+		{ "interrupt pending", OFF_IRQ_BITMAP + 8, 8, 1ull << 3, 0, 0, false, false,
+		  "special register interrupt_bitmap word 1 is 0x8, must be 0", false },
+		{ "CS 32-bit", OFF_CS + SEG_L, 1, 0, 0, 0, false, false,
+		  "special register cs is selector 0x33 type 0xb s 1 dpl 3 present 1 l 0", false },
+		{ "CS data", OFF_CS + SEG_TYPE, 1, 3, 0, 0, false, false, "must be a present code segment", false },
+		{ "CS ring 1", OFF_CS + SEG_DPL, 1, 1, 0, 0, false, false, "ring 0 or ring 3", false },
+		{ "CS RPL", OFF_CS + SEG_SELECTOR, 2, 0x30, 0, 0, false, false, "RPL equal to its dpl", false },
+		{ "CS past GDT", OFF_CS + SEG_SELECTOR, 2, 0x4b, 0, 0, false, false, "inside the GDT", false },
+		{ "SS ring 0", OFF_SS + SEG_DPL, 1, 0, 0, 0, false, false,
+		  "special register ss is selector 0x2b type 0x3 s 1 dpl 0", false },
+		{ "SS code", OFF_SS + SEG_TYPE, 1, 0xb, 0, 0, false, false, "writable data segment", false },
+		{ "TR available", OFF_TR + SEG_TYPE, 1, 0x9, 0, 0, false, false, "busy 64-bit TSS", false },
+		{ "GDT base", OFF_GDT, 8, 0x0000900000000000ull, 0, 0, false, false,
+		  "special register gdt.base is 0x900000000000, must be a canonical address", false },
+		{ "FS base", OFF_FS, 8, 0x0000900000000000ull, 0, 0, false, false, "canonical base", false },
+		{ "INIT stack top", OFF_STACK_TOP, 8, 0x10000, 0, 0, true, false,
+		  "must be the exception stack's top", false },
 	};
 	char good[2][128], bad[128];
 	snprintf(good[0], sizeof good[0], "%s/good-call.snap", dir);
@@ -263,6 +358,7 @@ static void test_corrupt(const struct snapshot *init, const struct snapshot *cal
 		const struct corrupt *c = &cases[i];
 		size_t n = 0;
 		uint8_t *f = test_slurp(good[c->init_file], &n);
+		uint64_t sum_end = get_le(f + OFF_HEADER_BYTES, 4);
 		if (c->truncate > 0 && c->off < 0) { /* append */
 			f = realloc(f, n + (size_t)c->truncate);
 			memset(f + n, 0, (size_t)c->truncate);
@@ -277,6 +373,8 @@ static void test_corrupt(const struct snapshot *init, const struct snapshot *cal
 			put_le(f + at, c->value, c->width);
 		else if (c->fill)
 			memset(f + at, (int)c->value, c->fill);
+		if (!c->keep_sum)
+			refix_sum(f, n, sum_end);
 		spit(bad, f, n);
 		free(f);
 		for (int mode = SNAP_LOAD_VERIFY; mode <= SNAP_LOAD_FAST; mode++) {
@@ -306,6 +404,52 @@ static void test_corrupt(const struct snapshot *init, const struct snapshot *cal
 	CHECK_I64(snap_load(&s, bad, SNAP_LOAD_FAST, &err), -1);
 	CHECK_CONTAINS(err.msg, "cannot open");
 	CHECK_CONTAINS(err.msg, bad);
+}
+
+/* Version 1 files (no header checksum) are still read, with every other
+ * check: the registers too. */
+static void test_v1(const struct snapshot *init, const struct snapshot *call)
+{
+	char path[128];
+	struct sb_err err;
+	snprintf(path, sizeof path, "%s/v1.snap", dir);
+	const struct snapshot *both[] = { init, call };
+	for (size_t i = 0; i < 2; i++) {
+		if (!CHECK_I64(snap_save_version(both[i], path, 1, &err), 0)) {
+			fprintf(stderr, "  %s\n", err.msg);
+			continue;
+		}
+		size_t n = 0;
+		uint8_t *f = test_slurp(path, &n);
+		uint64_t hdr = OFF_HOST_FNS + (uint64_t)both[i]->n_host_fns * HOST_FN_BYTES;
+		CHECK_U64(get_le(f + OFF_VERSION, 4), 1);
+		CHECK_U64(get_le(f + OFF_HEADER_BYTES, 4), hdr);
+		CHECK_U64(get_le(f + OFF_IMAGE_OFFSET, 8), sb_page_round_up(hdr));
+		CHECK_U64(n, sb_page_round_up(hdr) + layout_image_bytes(&both[i]->layout));
+		for (int mode = SNAP_LOAD_VERIFY; mode <= SNAP_LOAD_FAST; mode++) {
+			struct snapshot *l = NULL;
+			if (!CHECK_I64(snap_load(&l, path, (enum snap_load_mode)mode, &err), 0)) {
+				fprintf(stderr, "  v1 %zu: %s\n", i, err.msg);
+				continue;
+			}
+			check_same(both[i], l);
+			snap_unref(l);
+		}
+		if (both[i] == call) {
+			/* No checksum to stop it: the register check does. */
+			put_le(f + OFF_CR0, 0, 8);
+			spit(path, f, n);
+			struct snapshot *l = NULL;
+			CHECK_I64(snap_load(&l, path, SNAP_LOAD_VERIFY, &err), -1);
+			CHECK(l == NULL);
+			CHECK_CONTAINS(err.msg, path);
+			CHECK_CONTAINS(err.msg, "special register cr0 is 0x0, must have PE");
+		}
+		free(f);
+	}
+	CHECK_I64(snap_save_version(call, path, 3, &err), -1);
+	CHECK_CONTAINS(err.msg, "format version 3");
+	unlink(path);
 }
 
 /* The test links with -Wl,--wrap=mmap,--wrap=mmap64 (meson.build; with
@@ -510,6 +654,7 @@ int main(int argc, char **argv)
 		struct snapshot *all[] = { init, with_data, call };
 		test_round_trip(all, 3);
 		test_corrupt(init, call);
+		test_v1(init, call);
 		test_atomic(init, call);
 		test_map_errors(init);
 	}
