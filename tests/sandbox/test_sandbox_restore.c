@@ -457,24 +457,29 @@ static void test_extra_regions(void)
 }
 
 /* save -> load -> create -> call gives what the in-memory snapshot gives,
- * and a loaded snapshot restores into a running sandbox. */
-static void test_files(void)
+ * and a loaded snapshot restores into a running sandbox; in both rings,
+ * whose registers the loader's checks (snap_sregs_check) must accept. */
+static void test_files_in(enum sandbox_guest_mode mode)
 {
 	char dir[] = "/tmp/snapbench-test-XXXXXX";
 	if (!CHECK(mkdtemp(dir) != NULL))
 		return;
 	char path[sizeof dir + 16];
 	snprintf(path, sizeof path, "%s/s.snap", dir);
-	struct sandbox *sb = fixture_sandbox(elf_snap, NULL);
+	struct sandbox_config cfg = fixture_config_in(mode);
+	struct sandbox *sb = fixture_sandbox(elf_snap, &cfg);
 	u64_call(sb, "touch_pages", 9);
 	uint64_t sum = u64_call(sb, "heap_sum", 32);
 	struct snapshot *s = fixture_snapshot_of(sb), *loaded = NULL;
 	struct sb_err err;
-	if (s && CHECK_I64(snap_save(s, path, &err), 0) &&
+	if (s && !CHECK_I64(snap_sregs_check(s, &err), 0))
+		fprintf(stderr, "  mode %d: %s\n", (int)mode, err.msg);
+	if (s && CHECK(s->has_sregs) && CHECK_I64(snap_save(s, path, &err), 0) &&
 	    CHECK_I64(snap_load(&loaded, path, SNAP_LOAD_VERIFY, &err), 0)) {
 		CHECK(snap_equal(s, loaded));
 		CHECK_U64(loaded->generation, s->generation);
-		struct sandbox *from_file = fixture_sandbox(loaded, NULL);
+		CHECK_U64(loaded->sregs.cs.dpl, mode == SANDBOX_MODE_USER ? 3 : 0);
+		struct sandbox *from_file = fixture_sandbox(loaded, &cfg);
 		CHECK_U64(u64_call(from_file, "heap_sum", 32), sum);
 		CHECK_U64(generation(from_file), 1);
 		sandbox_destroy(from_file);
@@ -482,13 +487,19 @@ static void test_files(void)
 		if (fixture_restore(sb, loaded))
 			CHECK_U64(u64_call(sb, "heap_sum", 32), sum);
 	} else {
-		fprintf(stderr, "  files: %s\n", err.msg);
+		fprintf(stderr, "  files (mode %d): %s\n", (int)mode, err.msg);
 	}
 	snap_unref(loaded);
 	snap_unref(s);
 	sandbox_destroy(sb);
 	unlink(path);
 	rmdir(dir);
+}
+
+static void test_files(void)
+{
+	test_files_in(SANDBOX_MODE_USER);
+	test_files_in(SANDBOX_MODE_KERNEL);
 }
 
 int main(int argc, char **argv)
