@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -232,6 +233,38 @@ int snap_save(const struct snapshot *s, const char *path, struct sb_err *err)
 	return snap_save_version(s, path, SNAP_FILE_VERSION, err);
 }
 
+/* The directory of path, for O_TMPFILE and the final fsync. */
+static void dir_of(const char *path, char dir[PATH_MAX])
+{
+	snprintf(dir, PATH_MAX, ".");
+	const char *slash = strrchr(path, '/');
+	if (slash)
+		snprintf(dir, PATH_MAX, "%.*s", (int)(slash == path ? 1 : slash - path), path);
+}
+
+/* Give the unnamed file fd the name tmp ("PATH.tmp-XXXXXX", unique): only
+ * now, written and synced, does it appear in the directory, for the one
+ * rename that follows. linkat cannot replace a file, hence the temporary
+ * name and the rename over path. */
+static int link_unnamed(int fd, const char *path, char tmp[PATH_MAX])
+{
+	char proc[64];
+	snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+	static unsigned counter;
+	unsigned seed = (unsigned)getpid() * 2654435761u ^ (unsigned)time(NULL);
+	for (int tries = 0; tries < 100; tries++) {
+		unsigned r = (seed + __atomic_add_fetch(&counter, 1, __ATOMIC_RELAXED) * 40503u) &
+			     0xffffffu;
+		snprintf(tmp, PATH_MAX, "%s.tmp-%06x", path, r);
+		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
+			return 0;
+		if (errno != EEXIST)
+			break;
+	}
+	tmp[0] = '\0';
+	return -1;
+}
+
 int snap_save_version(const struct snapshot *s, const char *path, unsigned version,
 		      struct sb_err *err)
 {
@@ -239,15 +272,26 @@ int snap_save_version(const struct snapshot *s, const char *path, unsigned versi
 	uint64_t hdr_bytes = 0;
 	if (encode_header(s, version, &hdr, &hdr_bytes, path, err))
 		return -1;
-	char tmp[PATH_MAX];
+	char tmp[PATH_MAX] = "", dir[PATH_MAX];
 	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path) >= sizeof tmp) {
 		free(hdr);
 		return sb_errf(err, SB_E_INVAL, "%s: not saved: path too long", path);
 	}
+	dir_of(path, dir);
+	/* An unnamed file first: a save killed before the rename leaves
+	 * nothing behind (a named temporary file of up to the whole image
+	 * would stay forever). A file system without O_TMPFILE gets the named
+	 * temporary file, removed on every failure this process lives through. */
 	const char *step = "creating a temporary file";
-	int fd = mkstemp(tmp);
-	bool made = fd >= 0;
-	if (!made)
+	bool named = false, linked = false;
+	int fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+		fd = mkstemp(tmp);
+		named = fd >= 0;
+	}
+	if (!named)
+		tmp[0] = '\0'; /* until link_unnamed names it */
+	if (fd < 0)
 		goto fail;
 	step = "writing the header";
 	if (write_all(fd, hdr, hdr_bytes))
@@ -258,6 +302,12 @@ int snap_save_version(const struct snapshot *s, const char *path, unsigned versi
 	step = "syncing";
 	if (fsync(fd))
 		goto fail;
+	if (!named) {
+		step = "naming the temporary file";
+		if (link_unnamed(fd, path, tmp))
+			goto fail;
+		linked = true;
+	}
 	step = "closing";
 	int rc = close(fd);
 	fd = -1;
@@ -268,10 +318,6 @@ int snap_save_version(const struct snapshot *s, const char *path, unsigned versi
 		goto fail;
 	free(hdr);
 	/* Make the rename durable; a directory that cannot be synced is not an error. */
-	char dir[PATH_MAX] = ".";
-	const char *slash = strrchr(path, '/');
-	if (slash)
-		snprintf(dir, sizeof dir, "%.*s", (int)(slash == path ? 1 : slash - path), path);
 	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd >= 0) {
 		fsync(dfd);
@@ -282,10 +328,11 @@ fail:;
 	int e = errno;
 	if (fd >= 0)
 		close(fd);
-	if (made)
+	if (named || linked)
 		unlink(tmp);
 	free(hdr);
-	return sb_errf(err, SB_E_IO, "%s: not saved: %s (%s): %s", path, step, tmp, strerror(e));
+	return sb_errf(err, SB_E_IO, "%s: not saved: %s (%s%s): %s", path, step,
+		       tmp[0] ? "" : "in ", tmp[0] ? tmp : dir, strerror(e));
 }
 
 /* --- loading -------------------------------------------------------------- */

@@ -66,9 +66,14 @@ enum snap_load_mode {
 	SNAP_LOAD_FAST,   /* trust the stored digest (the image is not read) */
 };
 
-/* Write s to path atomically: a temporary file in the same directory,
- * fsync'd, then renamed over path. On failure path is left as it was and
- * the temporary file is removed. */
+/* Write s to path atomically: an unnamed temporary file in the same
+ * directory (O_TMPFILE), written and fsync'd, then linked as
+ * PATH.tmp-XXXXXX and renamed over path at once. On failure path is left
+ * as it was and nothing else remains; a save killed (kill -9) before the
+ * link leaves nothing either, between link and rename (no I/O) a named
+ * temporary file. Where the file system refuses O_TMPFILE, a named
+ * temporary file is written instead, removed on every failure the process
+ * lives through. */
 int snap_save(const struct snapshot *s, const char *path, struct sb_err *err);
 /* The same in format `version` (SNAP_FILE_VERSION_MIN..SNAP_FILE_VERSION). */
 int snap_save_version(const struct snapshot *s, const char *path, unsigned version,

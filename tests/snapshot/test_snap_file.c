@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -615,6 +616,91 @@ static void test_atomic(const struct snapshot *init, const struct snapshot *call
 	}
 }
 
+/* The test also links with -Wl,--wrap=write: in a child that sets
+ * stall_fd, the second write (snap_save writes the header, then the image)
+ * writes half its bytes, tells the parent through stall_fd and waits to be
+ * killed -- a save killed in the middle of the image, every time. */
+ssize_t __real_write(int fd, const void *p, size_t n);
+ssize_t __wrap_write(int fd, const void *p, size_t n);
+static int stall_fd = -1;
+static unsigned writes_seen;
+
+ssize_t __wrap_write(int fd, const void *p, size_t n)
+{
+	if (stall_fd < 0 || fd == stall_fd || ++writes_seen < 2)
+		return __real_write(fd, p, n);
+	__real_write(fd, p, n / 2);
+	char c = 'w';
+	__real_write(stall_fd, &c, 1);
+	for (;;)
+		pause();
+}
+
+static unsigned dir_entries(const char *d)
+{
+	unsigned n = 0;
+	DIR *dp = opendir(d);
+	struct dirent *e;
+	while (dp && (e = readdir(dp)))
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	if (dp)
+		closedir(dp);
+	return n;
+}
+
+/* A save killed with SIGKILL half-way through the image leaves the
+ * directory as it was: the old file intact, no temporary file (issue 12:
+ * NAME.tmp-XXXXXX of up to the whole image stayed forever). */
+static void test_killed_save(const struct snapshot *init, const struct snapshot *call)
+{
+	char sub[128], path[160];
+	snprintf(sub, sizeof sub, "%s/killed", dir);
+	mkdir(sub, 0755);
+	snprintf(path, sizeof path, "%s/k.snap", sub);
+	struct sb_err err;
+	if (!CHECK_I64(snap_save(init, path, &err), 0))
+		return;
+	size_t old_n = 0;
+	uint8_t *old = test_slurp(path, &old_n);
+	int p[2];
+	if (!CHECK_I64(pipe(p), 0)) {
+		free(old);
+		return;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		stall_fd = p[1];
+		snap_save(call, path, &err);
+		_exit(3); /* never reached: the save stalls until killed */
+	}
+	close(p[1]);
+	char c = 0;
+	bool stalled = CHECK(pid > 0) && CHECK_I64(read(p[0], &c, 1), 1);
+	close(p[0]);
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		int st = 0;
+		waitpid(pid, &st, 0);
+		CHECK(stalled && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+	}
+	if (!CHECK_U64(dir_entries(sub), 1))
+		fprintf(stderr, "  a killed save left %u files in %s\n", dir_entries(sub) - 1, sub);
+	CHECK_U64(temp_files(sub), 0);
+	CHECK(same_file(path, old, old_n));
+	/* and the next save works */
+	struct snapshot *l = NULL;
+	if (CHECK_I64(snap_save(call, path, &err), 0) &&
+	    CHECK_I64(snap_load(&l, path, SNAP_LOAD_VERIFY, &err), 0))
+		CHECK(snap_equal(l, call));
+	snap_unref(l);
+	CHECK_U64(dir_entries(sub), 1);
+	unlink(path);
+	rmdir(sub);
+	free(old);
+}
+
 static void remove_dir(const char *d)
 {
 	DIR *dp = opendir(d);
@@ -656,6 +742,7 @@ int main(int argc, char **argv)
 		test_corrupt(init, call);
 		test_v1(init, call);
 		test_atomic(init, call);
+		test_killed_save(init, call);
 		test_map_errors(init);
 	}
 	snap_unref(call);
