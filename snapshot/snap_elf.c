@@ -185,5 +185,7 @@ int snap_from_elf(struct snapshot **out, const struct elf_image *img,
 fail:
 	snap_unref(s);
 	pt_hostbuf_free(&hb);
-	return -1;
+	/* Name the guest: "scratch size ... is below the minimum" once the
+	 * page tables are known says nothing about which one otherwise. */
+	return sb_err_prefix(err, "%s: ", img->name);
 }

@@ -186,6 +186,19 @@ static void test_errors(void)
 	CHECK_U64(err.code, SB_E_TOO_BIG);
 	CHECK_CONTAINS(err.msg, img.name);
 	CHECK_CONTAINS(err.msg, "heap");
+
+	/* Scratch big enough for the I/O buffers, too small once the page
+	 * tables are known: the message names the ELF too (issue 12). */
+	cfg = layout_config_default();
+	cfg.scratch_bytes = sb_page_round_up(layout_config_min_scratch_bytes(&cfg, 0));
+	s = NULL;
+	CHECK_I64(snap_from_elf(&s, &img, &cfg, NULL, 0, 0, &err), -1);
+	CHECK(s == NULL);
+	CHECK_U64(err.code, SB_E_TOO_SMALL);
+	CHECK_CONTAINS(err.msg, "scratch size");
+	CHECK_CONTAINS(err.msg, "below the minimum");
+	if (!CHECK_CONTAINS(err.msg, img.name))
+		fprintf(stderr, "  %s\n", err.msg);
 }
 
 /* A 512-byte static PIE: one RWX PT_LOAD of the whole file (headers,
