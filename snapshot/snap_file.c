@@ -560,6 +560,7 @@ int snap_load(struct snapshot **out, const char *path, enum snap_load_mode mode,
 	}
 	s->image = p;
 	s->map_bytes = h.image_bytes; /* a page multiple, as snap_alloc would map */
+	snprintf(s->file, sizeof s->file, "%s", path);
 	s->refs = 1;
 	if (mode == SNAP_LOAD_VERIFY) {
 		uint8_t d[16];

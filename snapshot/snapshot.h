@@ -80,6 +80,10 @@ struct snapshot {
 	unsigned n_host_fns;
 	struct snap_host_fn host_fns[SNAP_MAX_HOST_FNS];
 	char source[256];    /* where it came from, for messages and reports */
+	/* The file snap_load read it from ("" when it was built in memory):
+	 * errors of sandboxes created or restored from it name the file. Not
+	 * part of the file or of the digest. */
+	char file[256];
 	struct snap_hostcow *hostcow; /* built on first use: snap_hostcow() */
 	int ring0_guard;     /* snap_ring0_only_by_exception_stack: 0 not known, 1 yes, 2 no */
 };

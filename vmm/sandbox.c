@@ -220,8 +220,8 @@ static int run_init(struct sandbox *sb, struct sb_err *err)
 	return 0;
 }
 
-int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct sandbox_config *cfg,
-		   struct sb_err *err)
+static int create(struct sandbox **out, struct snapshot *snap, const struct sandbox_config *cfg,
+		  struct sb_err *err)
 {
 	struct kvm *kvm = sandbox_kvm(err);
 	if (!kvm)
@@ -303,6 +303,18 @@ fail_vm:
 	vm_destroy(sb->vm);
 fail_free:
 	free(sb);
+	return -1;
+}
+
+int sandbox_create(struct sandbox **out, struct snapshot *snap, const struct sandbox_config *cfg,
+		   struct sb_err *err)
+{
+	if (create(out, snap, cfg, err) == 0)
+		return 0;
+	/* A KVM error (KVM_SET_SREGS refusing the file's registers, a guest
+	 * initialisation that fails) names the file the snapshot came from. */
+	if (snap->file[0])
+		sb_err_prefix(err, "%s (%s): ", snap->file, snap->source);
 	return -1;
 }
 

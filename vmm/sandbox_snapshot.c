@@ -360,6 +360,8 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 	    (!(stub = sandbox_entry_usable(sb, snap, snap->sregs.cr4)) || full
 		     ? vcpu_reset_fpu(sb->vcpu, &sb->fresh, err) : 0) ||
 	    (full && vcpu_reset_ring0_state(sb->vcpu, &sb->fresh, sb->sync_events, err))) {
+		if (snap->file[0]) /* a snapshot from a file: name it */
+			sb_err_prefix(err, "%s: ", snap->file);
 		sb_err_prefix(err, "restore: ");
 		return sandbox_fail(sb, SANDBOX_BROKEN, err);
 	}
