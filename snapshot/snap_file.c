@@ -258,6 +258,9 @@ static int link_unnamed(int fd, const char *path, char tmp[PATH_MAX])
 		snprintf(tmp, PATH_MAX, "%s.tmp-%06x", path, r);
 		if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
 			return 0;
+		/* No /proc: the same by the descriptor (needs CAP_DAC_READ_SEARCH). */
+		if (errno == ENOENT && linkat(fd, "", AT_FDCWD, tmp, AT_EMPTY_PATH) == 0)
+			return 0;
 		if (errno != EEXIST)
 			break;
 	}
