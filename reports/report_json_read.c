@@ -650,21 +650,37 @@ static int read_root(struct jr *c, json_t *root, struct run_report *r)
 	return 0;
 }
 
-int report_read_json(struct run_report *r, const char *path, struct sb_err *err)
+/* The parsed document (or NULL, its error in je) into r. */
+static int read_document(struct run_report *r, const char *name, json_t *root,
+			 const json_error_t *je, struct sb_err *err)
 {
-	memset(r, 0, sizeof *r);
-	struct jr c = { .file = path, .err = err };
-	json_error_t je;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
-		if (je.line < 0) /* could not open or read */
-			return sb_errf(err, SB_E_IO, "%s: %s", path, je.text);
-		return sb_errf(err, SB_E_INVAL, "%s:%d:%d: not valid JSON: %s", path, je.line,
-			       je.column, je.text);
+		if (je->line < 0) /* could not open or read */
+			return sb_errf(err, SB_E_IO, "%s: %s", name, je->text);
+		return sb_errf(err, SB_E_INVAL, "%s:%d:%d: not valid JSON: %s", name, je->line,
+			       je->column, je->text);
 	}
+	struct jr c = { .file = name, .err = err };
 	int rc = read_root(&c, root, r);
 	json_decref(root);
 	if (rc)
 		run_report_free(r);
 	return rc;
+}
+
+int report_read_json(struct run_report *r, const char *path, struct sb_err *err)
+{
+	memset(r, 0, sizeof *r);
+	json_error_t je;
+	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
+	return read_document(r, path, root, &je, err);
+}
+
+int report_read_json_buffer(struct run_report *r, const char *name, const char *text,
+			    size_t len, struct sb_err *err)
+{
+	memset(r, 0, sizeof *r);
+	json_error_t je;
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+	return read_document(r, name, root, &je, err);
 }

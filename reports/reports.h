@@ -123,6 +123,10 @@ int report_write_json(const struct run_report *r, FILE *f, struct sb_err *err);
  *   base.json: scenarios[2].steps[0].percentiles_ns.p99: not a number
  * and a schema mismatch states both versions. */
 int report_read_json(struct run_report *r, const char *path, struct sb_err *err);
+/* The same from len bytes of memory (not NUL-terminated); `name` stands
+ * for the file in messages. */
+int report_read_json_buffer(struct run_report *r, const char *name, const char *text,
+			    size_t len, struct sb_err *err);
 
 /* ---- text and HTML ------------------------------------------------------------ */
 
