@@ -156,14 +156,21 @@ static void restore_sums(struct hist *h, double mean, double stddev)
 	h->sums_saturated = false;
 	if (h->count == 0)
 		return;
+	/* Past 2^128 a sum is not an unsigned __int128 (converting it would
+	 * be undefined): hist.c would have saturated long before. */
+	const long double u128_end = ldexpl(1.0L, 128);
 	long double n = (long double)h->count;
 	long double s = roundl((long double)mean * n);
+	if (!(s < u128_end)) {
+		h->sums_saturated = true;
+		return;
+	}
 	u128 sum = s > 0 ? (u128)s : 0;
 	u128 q = sum / h->count, r = sum % h->count;
 	long double sq = roundl(n * (long double)stddev * (long double)stddev +
 				(long double)r * (long double)r / n);
 	u128 nqq, sum_sq;
-	if (__builtin_mul_overflow(q * q, (u128)h->count, &nqq) ||
+	if (!(sq < u128_end) || __builtin_mul_overflow(q * q, (u128)h->count, &nqq) ||
 	    __builtin_add_overflow(nqq, 2 * q * r, &sum_sq) ||
 	    __builtin_add_overflow(sum_sq, sq > 0 ? (u128)sq : 0, &sum_sq)) {
 		h->sums_saturated = true; /* as hist.c would have: moments from buckets */
@@ -228,6 +235,29 @@ static int set_min_max(struct jr *c, const char *path, struct hist *h, uint64_t 
 	return 0;
 }
 
+/* A mean and a standard deviation of values in [min, max]: the mean in
+ * that range and the deviation at most its width, give or take the
+ * buckets of min and max (hist.c falls back to bucket moments when its
+ * sums saturate) and the writer's rounding. Anything else is not what
+ * report_write_json wrote, and would make restore_sums() invent sums. */
+static int check_moments(struct jr *c, const char *path, uint64_t min, uint64_t max, double mean,
+			 double stddev)
+{
+	uint64_t lo, hi, unused;
+	hist_bucket_bounds(hist_bucket_index(min), &lo, &unused);
+	hist_bucket_bounds(hist_bucket_index(max), &unused, &hi);
+	double slack = 1.0 + (double)hi * 1e-12;
+	if (!(mean >= (double)lo - slack && mean <= (double)hi + slack))
+		return fail(c, path, "mean_ns",
+			    "%g cannot be the mean of values in [%" PRIu64 ", %" PRIu64
+			    "] (min_ns, max_ns)", mean, min, max);
+	if (!(stddev >= 0 && stddev <= (double)(hi - lo) + slack))
+		return fail(c, path, "stddev_ns",
+			    "%g cannot be the standard deviation of values in [%" PRIu64 ", %" PRIu64
+			    "] (min_ns, max_ns)", stddev, min, max);
+	return 0;
+}
+
 static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
 {
 	uint64_t count, overflow, min, max;
@@ -261,7 +291,7 @@ static int read_hist(struct jr *c, json_t *o, const char *path, struct hist *h)
 			return fail(c, path, min ? "min_ns" : "max_ns", "not 0 with count 0");
 		hist_init(h);
 	} else {
-		if (set_min_max(c, path, h, min, max))
+		if (set_min_max(c, path, h, min, max) || check_moments(c, path, min, max, mean, stddev))
 			return -1;
 		h->overflow = overflow;
 		restore_sums(h, mean, stddev);

@@ -327,6 +327,16 @@ static const struct bad_case bad_cases[] = {
 	/* post-restore penalties: derived, checked against the rows */
 	{ "penalties missing", 0, "scenarios.0", "post_restore_penalties", 0,
 	  "base.json: scenarios[0].post_restore_penalties: missing" },
+	/* issue 12: a mean no histogram can have was converted to an integer
+	 * sum (undefined behaviour) and read as mean 0.000 */
+	{ "mean far above max", 0, "scenarios.0.steps.0", "mean_ns", "1.8e302",
+	  "base.json: scenarios[0].steps[0].mean_ns: 1.8e+302 cannot be the mean of values in [" },
+	{ "mean below min", 0, "scenarios.0.steps.0", "mean_ns", "0.5",
+	  "base.json: scenarios[0].steps[0].mean_ns: 0.5 cannot be the mean of values in [" },
+	{ "stddev far above the range", 0, "scenarios.0.steps.0", "stddev_ns", "1.8e302",
+	  "base.json: scenarios[0].steps[0].stddev_ns: 1.8e+302 cannot be the standard deviation" },
+	{ "negative stddev", 0, "scenarios.0.steps.0", "stddev_ns", "-1.0",
+	  "base.json: scenarios[0].steps[0].stddev_ns: -1 cannot be the standard deviation" },
 	{ "penalty entry missing", 0, "scenarios.0", "post_restore_penalties", "[]",
 	  "base.json: scenarios[0].post_restore_penalties: has no entry for 'call touch_pages'" },
 	{ "penalty of another step", 0, "scenarios.0.post_restore_penalties.0", "step",
