@@ -13,9 +13,18 @@
 # timeout-*, oom-* (copy one into tests/fuzz/regressions/NAME/ with a
 # name that says what it is), and corpus/ (inputs that reached new code;
 # kept between runs).
+#
+# run_fuzz.sh --build SOURCE_ROOT only configures and builds the libFuzzer
+# binaries (what scripts/setup.sh fuzz calls).
 set -uo pipefail
-name=$1 src=$2 corpus=$3 regressions=$4
-shift 4
+build_only=0
+if [ "${1:-}" = --build ]; then
+	build_only=1 name=all src=$2
+	shift 2
+else
+	name=$1 src=$2 corpus=$3 regressions=$4
+	shift 4
+fi
 seconds=${SB_FUZZ_SECONDS:-30}
 build=${SB_FUZZ_BUILD:-$src/build-fuzz}
 
@@ -44,6 +53,7 @@ mkdir -p "$build"
 	ninja -C "$build" $targets >"$build/fuzz-ninja.log" 2>&1 ||
 		{ cat "$build/fuzz-ninja.log"; exit 1; }
 ) 9>"$build/fuzz.lock" || exit 1
+[ $build_only = 1 ] && exit 0
 
 out=$build/fuzz-out/$name
 mkdir -p "$out/corpus" "$out/artifacts"
