@@ -65,10 +65,12 @@ dirs=("$out/corpus" "$corpus")
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}:abort_on_error=1:allocator_may_return_null=1
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+opts=()
+[ -f "$src/tests/fuzz/$name.dict" ] && opts+=(-dict="$src/tests/fuzz/$name.dict")
 echo "fuzz-$name: ${seconds}s from ${dirs[*]}"
 "$build/tests/fuzz/fuzz-$name" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 \
 	-error_exitcode=1 -timeout_exitcode=1 -print_final_stats=1 \
-	-artifact_prefix="$out/artifacts/" "${dirs[@]}" 2>"$out/log"
+	-artifact_prefix="$out/artifacts/" "${opts[@]}" "${dirs[@]}" 2>"$out/log"
 rc=$?
 grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|#[0-9]+ *DONE)' "$out/log"
 if [ $rc -ne 0 ]; then
