@@ -1,9 +1,10 @@
 /* fuzz_snap_file.c — the snapshot-file loader (snapshot/snap_file.c) on a
  * file from another machine. An attacker who edits a file also fixes its
- * digest, so each input is first loaded trusting its digest, the digest
- * is recomputed over what the file now says (fix_digest, the one place to
- * adapt when the format adds a header checksum), and the fixed file is
- * loaded as `snapbench` loads it (SNAP_LOAD_VERIFY). A snapshot that
+ * integrity fields, so each input gets its version-2 header checksum
+ * recomputed, is loaded trusting its digest, gets the digest recomputed
+ * over what the file now says and the checksum again over the new digest
+ * (fix_integrity), and the fixed file is loaded as `snapbench` loads it
+ * (SNAP_LOAD_VERIFY): so the fuzzer reaches every check behind them. A snapshot that
  * loads is then read as its users read it: its page tables walked (the
  * host-cow view, the ring-0 reachability check, a dump). */
 #include <stdint.h>
@@ -19,9 +20,12 @@
 #include "snap_file.h"
 #include "snapshot_internal.h"
 
-/* Where version 1 keeps the digest (snap_file.h). */
+/* Where versions 1 and 2 keep the digest, the version, the header size
+ * (snap_file.h). */
 #define DIGEST_OFFSET 160u
 #define DIGEST_BYTES 16u
+#define VERSION_OFFSET 8u
+#define HEADER_SIZE_OFFSET 12u
 
 static int fd = -1;
 static char path[64];
@@ -41,13 +45,32 @@ static int put_file(const uint8_t *data, size_t size)
 	return 0;
 }
 
+static uint32_t u32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* A version-2 file's header checksum over what its header now says (the
+ * header size as the file states it, when it fits). */
+static void fix_checksum(uint8_t *file, size_t size)
+{
+	if (size < HEADER_SIZE_OFFSET + 4 || u32_at(file + VERSION_OFFSET) != 2)
+		return;
+	uint32_t hdr = u32_at(file + HEADER_SIZE_OFFSET);
+	if (hdr < DIGEST_OFFSET + DIGEST_BYTES + 16 || hdr > size)
+		return;
+	snap_file_header_sum(file, hdr - 16, file + hdr - 16);
+}
+
 /* Make the file's integrity fields match its content, as an attacker
- * would: here, the digest over the image and layout. Returns whether
- * anything could be fixed (the header must read first). */
-static bool fix_digest(uint8_t *file, size_t size)
+ * would: the header checksum, the digest over the image and layout, and
+ * the checksum again over the new digest. Returns whether the digest
+ * could be fixed (the header must read first). */
+static bool fix_integrity(uint8_t *file, size_t size)
 {
 	struct snapshot *s;
 	struct sb_err err;
+	fix_checksum(file, size);
 	put_file(file, size);
 	if (size < DIGEST_OFFSET + DIGEST_BYTES)
 		return false;
@@ -57,6 +80,7 @@ static bool fix_digest(uint8_t *file, size_t size)
 		return false;
 	snap_compute_digest(s, file + DIGEST_OFFSET);
 	snap_unref(s);
+	fix_checksum(file, size);
 	return true;
 }
 
@@ -82,7 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!file)
 		return 0;
 	memcpy(file, data, size);
-	fix_digest(file, size);
+	fix_integrity(file, size);
 	put_file(file, size);
 	struct snapshot *s;
 	struct sb_err err;
