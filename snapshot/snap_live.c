@@ -455,7 +455,8 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 		s->sregs = *in->sregs;
 	}
 	s->n_host_fns = in->n_host_fns;
-	memcpy(s->host_fns, in->host_fns, s->n_host_fns * sizeof *s->host_fns);
+	if (s->n_host_fns) /* host_fns may be NULL with none */
+		memcpy(s->host_fns, in->host_fns, s->n_host_fns * sizeof *s->host_fns);
 	snprintf(s->source, sizeof s->source, "generation %llu of %.200s",
 		 (unsigned long long)in->generation, base->source);
 	if (snap_seal(s, err))
