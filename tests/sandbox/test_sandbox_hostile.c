@@ -17,7 +17,9 @@
  * The forged undo log is test_sandbox_redteam2.c's forged_undo and the
  * scribble tests'; large-page fan-out and one page at many addresses are
  * in test_snap_live.c. Runs once per restore strategy (meson).
- * Usage: test_sandbox_hostile TESTGUEST_ELF (HOSTILE_ONLY=name,... picks). */
+ * Usage: test_sandbox_hostile TESTGUEST_REDTEAM_ELF (any test guest with the
+ * hostile functions: meson passes the red-team guest, its own ELF;
+ * HOSTILE_ONLY=name,... picks). */
 #include <sys/resource.h>
 
 #include "fixture.h"
