@@ -13,4 +13,8 @@ uint8_t *test_slurp(const char *path, size_t *n);
  * p, from /proc/self/maps; "?" if there is none. */
 void test_mapping_perms(const void *p, char perms[5]);
 
+/* The resident set of this process in bytes (/proc/self/statm); 0 if it
+ * cannot be read. */
+uint64_t test_rss_bytes(void);
+
 #endif

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "fixture.h"
 #include "snapshot.h"
 
@@ -36,29 +37,16 @@ static double now_s(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-/* Resident set of this process, bytes (/proc/self/statm, second field). */
-static uint64_t rss_bytes(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long long size = 0, res = 0;
-	if (f) {
-		if (fscanf(f, "%llu %llu", &size, &res) != 2)
-			res = 0;
-		fclose(f);
-	}
-	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 /* The snapshot of `sb` after its last call, checked against the guest
  * memory that exists; NULL if it failed. */
 static struct snapshot *bounded_snapshot(struct sandbox *sb, const char *name)
 {
 	uint64_t mem_bytes = layout_snapshot_bytes(&elf->layout) + SCRATCH_BYTES;
-	uint64_t rss0 = rss_bytes();
+	uint64_t rss0 = test_rss_bytes();
 	double t0 = now_s();
 	struct snapshot *s = fixture_snapshot_of(sb);
 	double dt = now_s() - t0;
-	uint64_t rss1 = rss_bytes();
+	uint64_t rss1 = test_rss_bytes();
 	if (!s)
 		return NULL;
 	uint64_t image = layout_image_bytes(&s->layout);

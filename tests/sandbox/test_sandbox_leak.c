@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "fixture.h"
 
 static unsigned count_fds(void)
@@ -20,18 +21,6 @@ static unsigned count_fds(void)
 	if (d)
 		closedir(d);
 	return n;
-}
-
-static uint64_t rss_bytes(void)
-{
-	unsigned long size = 0, rss = 0;
-	FILE *f = fopen("/proc/self/statm", "r");
-	if (f) {
-		if (fscanf(f, "%lu %lu", &size, &rss) != 2)
-			rss = 0;
-		fclose(f);
-	}
-	return (uint64_t)rss * (uint64_t)sysconf(_SC_PAGESIZE);
 }
 
 static unsigned count_maps(void)
@@ -84,7 +73,7 @@ int main(int argc, char **argv)
 		unsigned fds0 = 0, good = 0;
 		for (int i = 0; i < 10000; i++) {
 			if (i == 1000) {
-				rss0 = rss_bytes();
+				rss0 = test_rss_bytes();
 				fds0 = count_fds();
 			}
 			/* every 10th call re-dirties 3 pages (a full restore under
@@ -96,7 +85,7 @@ int main(int argc, char **argv)
 			else if (good == (unsigned)i) /* the first failure only */
 				fprintf(stderr, "  cycle %d: %s\n", i, err.msg);
 		}
-		uint64_t rss1 = rss_bytes();
+		uint64_t rss1 = test_rss_bytes();
 		CHECK_U64(good, 10000);
 		CHECK_U64(count_fds(), fds0);
 		CHECK(rss1 <= rss0 + (1u << 20));

@@ -234,19 +234,6 @@ static void bss_elf_init(struct bss_elf *x, uint64_t mem_bytes)
 	memcpy(x->code + 1, "bss-marker", 10);
 }
 
-/* Resident set of this process, bytes (/proc/self/statm, second field). */
-static uint64_t rss_bytes(void)
-{
-	FILE *f = fopen("/proc/self/statm", "r");
-	unsigned long long size = 0, res = 0;
-	if (f) {
-		if (fscanf(f, "%llu %llu", &size, &res) != 2)
-			res = 0;
-		fclose(f);
-	}
-	return (uint64_t)res * (uint64_t)sysconf(_SC_PAGESIZE);
-}
-
 /* The snapshot of a bss_elf of `mem_bytes`, with a scratch that holds its
  * page tables; NULL (a failed check) on error. */
 static struct snapshot *bss_snapshot(uint64_t mem_bytes)
@@ -286,9 +273,9 @@ static bool digest_is_plain(struct snapshot *s)
  * by far less than the .bss (a bound, not a timing). */
 static void test_huge_bss(void)
 {
-	uint64_t rss0 = rss_bytes();
+	uint64_t rss0 = test_rss_bytes();
 	struct snapshot *s = bss_snapshot(2ull << 30);
-	uint64_t rss1 = rss_bytes();
+	uint64_t rss1 = test_rss_bytes();
 	if (!s)
 		return;
 	fprintf(stderr, "  2 GiB .bss: RSS +%llu KiB, image %llu bytes\n",
