@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "report_json.h"
 #include "report_json_internal.h"
@@ -701,6 +702,13 @@ static int read_document(struct run_report *r, const char *name, json_t *root,
 int report_read_json(struct run_report *r, const char *path, struct sb_err *err)
 {
 	memset(r, 0, sizeof *r);
+	/* a directory (say `run -o DIR` given for its report.json) reads as
+	 * "not valid JSON near end of file" to jansson: say what it is */
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return sb_errf(err, SB_E_IO,
+			       "%s: a directory, not a report (its report is %s/report.json)", path,
+			       path);
 	json_error_t je;
 	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
 	return read_document(r, path, root, &je, err);

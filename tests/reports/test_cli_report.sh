@@ -46,6 +46,10 @@ expect 1 "REGRESSED" compare base.json same.json --vs slow.json slow.json
 expect 2 "BASE: forked.json against base.json: refusing to compare" compare base.json forked.json --vs same.json
 expect 2 "need two reports, BASE.json and NEW.json, or BASE.json... --vs NEW.json... (got 1 and --vs)" compare base.json --vs
 expect 2 "need two reports" compare base.json same.json slow.json
+expect 2 "--vs given twice" compare base.json --vs same.json --vs slow.json
+mkdir -p adir
+expect 2 "adir: a directory, not a report (its report is adir/report.json)" compare adir same.json
+expect 1 "adir: a directory, not a report" report adir
 expect 0 "BASE.json... --vs NEW.json..." compare --help
 # definitions must match; machines should
 expect 2 "refusing to compare: 1 scenario option differs, so the runs measured different things: [esc<&>\"name] heap: '256M' in BASE, '512M' in NEW" compare base.json forked.json

@@ -170,9 +170,16 @@ int cmd_compare(int argc, char **argv)
 {
 	/* BASE... --vs NEW...: options may stand on either side */
 	int vs = -1;
-	for (int i = 0; i < argc; i++)
-		if (strcmp(argv[i], "--vs") == 0)
-			vs = i;
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--vs") != 0)
+			continue;
+		if (vs >= 0) {
+			fprintf(stderr, "snapbench compare: --vs given twice: BASE.json... --vs "
+					"NEW.json... has two sides\n");
+			return COMPARE_EXIT_ERROR;
+		}
+		vs = i;
+	}
 	struct parsed *p = calloc(1, sizeof *p);
 	if (!p)
 		return COMPARE_EXIT_ERROR;
