@@ -31,18 +31,17 @@ static int merge_row(struct step_stats *d, const struct step_stats *first,
 		     const struct scenario_result *const *sc, size_t n, size_t total_runs,
 		     struct sb_err *err)
 {
-	*d = *first;
-	memset(&d->hist, 0, sizeof d->hist);
+	/* the row's identity; counters and histograms from step_stats_add */
+	memset(d, 0, sizeof *d);
+	memcpy(d->label, first->label, sizeof d->label);
+	memcpy(d->step, first->step, sizeof d->step);
+	d->kind = first->kind;
+	d->variant = first->variant;
 	hist_init(&d->hist);
 	d->runs = calloc(total_runs, sizeof *d->runs);
 	if (!d->runs)
 		return sb_errf(err, SB_E_NOMEM, "compare: out of memory merging '%s'", first->label);
 	d->n_runs = total_runs;
-	d->errors = d->scratch_pages = d->exits = d->full_restores = d->pages_reset = 0;
-	d->bytes_copied = d->pages_retained = d->retain_dropped = d->cow_faults = 0;
-	d->snapshots = d->pages_mapped = d->pages_copied = d->pages_aliased = 0;
-	d->pt_pages = d->zero_pages = d->snapshot_bytes = 0;
-	d->first_error[0] = '\0';
 	size_t at = 0;
 	for (size_t k = 0; k < n; k++) {
 		const struct step_stats *s = scenario_result_step(sc[k], first->label);

@@ -155,16 +155,21 @@ static uint64_t seed_of(const char *scenario, const char *row, enum compare_metr
 	return (h ^ (uint64_t)m) * 1099511628211ull;
 }
 
-/* The runs of a row: its per-run histograms, or its own one. */
+/* The runs of a row: its per-run histograms that have samples (a run
+ * without the row says nothing of its latency: NEW's is a structure
+ * finding, compare_row), or its own one. */
 static const struct hist **runs_of(const struct step_stats *st, size_t *n)
 {
 	size_t k = st->n_runs > 1 ? st->n_runs : 1;
 	const struct hist **v = malloc(k * sizeof *v);
 	if (!v)
 		return NULL;
+	*n = 0;
 	for (size_t i = 0; i < k; i++)
-		v[i] = st->n_runs > 1 ? &st->runs[i] : &st->hist;
-	*n = k;
+		if (st->n_runs <= 1 || hist_count(&st->runs[i]))
+			v[(*n)++] = st->n_runs > 1 ? &st->runs[i] : &st->hist;
+	if (!*n) /* no run has it: the empty pooled one, "not enough data" */
+		v[(*n)++] = &st->hist;
 	return v;
 }
 
@@ -229,8 +234,12 @@ static void exact(struct ctx *c, const char *sc, const char *row, enum compare_m
 	it->change = b > 0 ? n / b - 1 : 0;
 }
 
+/* counters4: both reports have schema 4's counters; timed_errors_b/_n:
+ * that side's report is of a schema before 5, where a failed call was also
+ * in the histogram (so its executions are the count alone). */
 static void compare_row(struct ctx *c, const char *sc, const struct step_stats *b,
-			const struct step_stats *n, bool counters4)
+			const struct step_stats *n, bool counters4, bool timed_errors_b,
+			bool timed_errors_n)
 {
 	uint64_t cb = hist_count(&b->hist), cc = hist_count(&n->hist);
 	if ((cb || b->errors) && !cc && !n->errors) {
@@ -254,9 +263,18 @@ static void compare_row(struct ctx *c, const char *sc, const struct step_stats *
 			}
 	}
 	/* errors per execution, failed ones included */
-	exact(c, sc, b->label, COMPARE_ERRORS, b->errors, cb + b->errors, n->errors, cc + n->errors);
+	/* executions, failed ones included */
+	uint64_t eb = timed_errors_b ? cb : cb + b->errors, en = timed_errors_n ? cc : cc + n->errors;
+	exact(c, sc, b->label, COMPARE_ERRORS, b->errors, eb, n->errors, en);
 	if (cb && cc)
 		latency(c, sc, b, n);
+	/* Counters per execution. Before schema 5 a failed call was counted
+	 * with the others (its pages too): across that line both sides divide
+	 * by every execution, failed ones included. */
+	if (timed_errors_b != timed_errors_n) {
+		cb = eb;
+		cc = en;
+	}
 	if (b->kind == SCENARIO_STEP_CALL) {
 		exact(c, sc, b->label, COMPARE_SCRATCH_PAGES, b->scratch_pages, cb, n->scratch_pages,
 		      cc);
@@ -291,14 +309,41 @@ static void failures(struct ctx *c, const struct scenario_result *n)
 				  n->expects[i].why);
 }
 
+/* The open loop's end-to-end iteration (from when each was due), judged as
+ * a latency row: a change that makes a scenario fall behind its rate shows
+ * here, in the queueing the step rows no longer carry. */
+static void compare_open_loop(struct ctx *c, const struct scenario_result *b,
+			      const struct scenario_result *n)
+{
+	if (!b->open_loop || !n->open_loop)
+		return;
+	struct step_stats *rb = calloc(1, sizeof *rb), *rn = calloc(1, sizeof *rn);
+	if (!rb || !rn) {
+		c->oom = true;
+	} else {
+		snprintf(rb->label, sizeof rb->label, "(open loop) iteration");
+		snprintf(rb->step, sizeof rb->step, "(open loop)");
+		*rn = *rb;
+		rb->hist = b->open_loop->iteration;
+		rn->hist = n->open_loop->iteration;
+		if (hist_count(&rb->hist) && hist_count(&rn->hist))
+			latency(c, b->name, rb, rn);
+	}
+	free(rb);
+	free(rn);
+}
+
 static void compare_scenario(struct ctx *c, const struct scenario_result *b,
-			     const struct scenario_result *n, bool counters4)
+			     const struct scenario_result *n, bool counters4, bool timed_errors_b,
+			     bool timed_errors_n)
 {
 	failures(c, n);
+	compare_open_loop(c, b, n);
 	for (size_t i = 0; i < b->n_steps; i++) {
 		const struct step_stats *ns = scenario_result_step(n, b->steps[i].label);
 		if (ns)
-			compare_row(c, b->name, &b->steps[i], ns, counters4);
+			compare_row(c, b->name, &b->steps[i], ns, counters4, timed_errors_b,
+				    timed_errors_n);
 		else
 			structure(c, b->name, b->steps[i].label, CMP_REGRESSED, "row missing from NEW");
 	}
@@ -370,7 +415,8 @@ int report_compare(const struct run_report *base, const struct run_report *cur,
 		const struct scenario_result *b = &base->scenarios[i];
 		const struct scenario_result *n = compare_find_scenario(cur, b->name);
 		if (n)
-			compare_scenario(&c, b, n, counters4);
+			compare_scenario(&c, b, n, counters4, base->schema_version < 5,
+					 cur->schema_version < 5);
 		else
 			structure(&c, b->name, "-", CMP_REGRESSED, "scenario missing from NEW");
 	}

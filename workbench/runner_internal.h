@@ -44,8 +44,6 @@ void runner_calibration_warn(struct calibration *cal);
 struct sandbox_config runner_sandbox_config(const struct scenario *sc);
 /* Add one sandbox's statistics into the scenario's (rows by index). */
 void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n);
-/* Add one row's statistics (histogram and counters) into another's. */
-void runner_merge_row(struct step_stats *d, const struct step_stats *s);
 /* Repeated runs (runner_repeat.c): `into` holds runs 0 .. run-1 of a
  * scenario (run 0 as runner ran it), `from` run `run` of `runs`; add it:
  * rows by label (a row only some runs have gets empty histograms for the

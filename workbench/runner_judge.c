@@ -38,15 +38,10 @@ void runner_account(struct step_stats *st, enum scenario_step_kind kind, const s
 	}
 }
 
-void runner_merge_row(struct step_stats *d, const struct step_stats *s)
-{
-	step_stats_add(d, s);
-}
-
 void runner_merge_stats(struct scenario_result *r, const struct step_stats *s, size_t n)
 {
 	for (size_t i = 0; i < n && i < r->n_steps; i++)
-		runner_merge_row(&r->steps[i], &s[i]);
+		step_stats_add(&r->steps[i], &s[i]);
 }
 
 static bool row_used(const struct step_stats *st)
@@ -89,7 +84,7 @@ static bool gather(const struct scenario_expect *e, const struct scenario_result
 		const struct step_stats *s = &r->steps[i];
 		if (!runner_expect_names_row(e, s))
 			continue;
-		runner_merge_row(out, s);
+		step_stats_add(out, s);
 		any = true;
 	}
 	return any;

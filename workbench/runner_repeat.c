@@ -60,7 +60,7 @@ int runner_repeat_add(struct scenario_result *into, const struct scenario_result
 		struct step_stats *d = row_for(into, &from->steps[i], runs, err);
 		if (!d)
 			return -1;
-		runner_merge_row(d, &from->steps[i]);
+		step_stats_add(d, &from->steps[i]);
 		d->runs[run] = from->steps[i].hist;
 	}
 	if (into->open_loop && from->open_loop) {

@@ -51,10 +51,17 @@ int main(int argc, char **argv)
 	rc |= save(argv[1], "newer.json", &r);
 	r.schema_version = 2;
 	rc |= save(argv[1], "older.json", &r);
+	/* before schema 5 a failed call was timed too: the fixture's one
+	 * failed call is in its row's histogram in the older reports */
+	struct step_stats *failing = (struct step_stats *)scenario_result_step(
+		&r.scenarios[1], "call touch_pages (first after restore)");
+	struct hist timed = failing->hist;
+	hist_record(&failing->hist, 6000);
 	r.schema_version = 3;
 	rc |= save(argv[1], "schema3.json", &r);
 	r.schema_version = 4;
 	rc |= save(argv[1], "schema4.json", &r);
+	failing->hist = timed;
 	r.schema_version = RESULTS_SCHEMA_VERSION;
 	struct step_stats *st = (struct step_stats *)scenario_result_step(&r.scenarios[0],
 									  "restore base (same snapshot)");

@@ -24,8 +24,8 @@ expect 1 "REGRESSED: 1 regression;" compare --quiet base.json slow.json
 expect 1 '"verdict": "regressed"' compare --json base.json slow.json
 expect 0 '"verdict": "ok"' compare --json base.json same.json
 expect 0 "within noise" compare --all base.json same.json
-expect 0 "bootstrap intervals, 95% for all 11 together" compare base.json same.json
-expect 0 "bootstrap intervals, 99% for all 11 together" compare base.json same.json --confidence 99
+expect 0 "bootstrap intervals, 95% for all 14 together" compare base.json same.json
+expect 0 "bootstrap intervals, 99% for all 14 together" compare base.json same.json --confidence 99
 expect 0 "usage: snapbench compare" compare --help
 expect 0 "exit status: 0 no regression, 1 regression found, 2 bad usage" compare --help
 expect 0 "for a gate, run both" compare --help

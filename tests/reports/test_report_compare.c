@@ -122,6 +122,8 @@ static void m_schema3_more_faults(struct run_report *r)
 {
 	m_more_faults(r);
 	r->schema_version = 3;
+	/* before schema 5 a failed call was timed too: in its row's count */
+	hist_record(&step(r, 1, "call touch_pages (first after restore)")->hist, 6000);
 }
 
 static void m_slower_p50(struct run_report *r) /* the whole body 30% slower */
@@ -178,8 +180,8 @@ struct cmp_case {
 };
 
 static const struct cmp_case cases[] = {
-	{ "identical", m_none, { 0 }, 0, "OK: 0 regressions; 0 improved, 11 within noise, 3 not "
-					 "enough data, 23 unchanged, 0 new (bootstrap intervals, 95% for all 11 together", false },
+	{ "identical", m_none, { 0 }, 0, "OK: 0 regressions; 0 improved, 14 within noise, 3 not "
+					 "enough data, 23 unchanged, 0 new (bootstrap intervals, 95% for all 14 together", false },
 	{ "p50 +30% (and p90)", m_slower_p50, { 0 }, 2,
 	  "regressed       restore-64M  restore base (same snapshot)            p50 us        "
 	  "                    21.695       28.224    +30.1%  [+28.", false },
@@ -347,7 +349,7 @@ static void test_runs(void)
 	/* one run a side: BASE's fastest against NEW's slowest */
 	for (int k = 0; k < 2; k++) {
 		struct step_stats *st = step(rs[k], 0, "restore base (same snapshot)");
-		st->hist = st->runs[k == 0 ? 0 : 0]; /* run 0: 0.8 in BASE, 1.2 in NEW */
+		st->hist = st->runs[0]; /* run 0: 0.8 in BASE, 1.2 in NEW */
 		free(st->runs);
 		st->runs = NULL;
 		st->n_runs = 0;
@@ -433,9 +435,13 @@ static void test_side_missing_row(void)
 			CHECK(found);
 			compare_result_free(&cr);
 		}
-		/* the other way round (BASE pooled) it is no regression */
+		/* the other way round (BASE pooled) it is no regression, and the
+		 * row's latency is still judged on the runs that have it */
 		if (CHECK_I64(report_compare(&m, &r[0], NULL, &cr, &err), 0)) {
 			CHECK_U64(cr.count[CMP_REGRESSED], 0);
+			for (size_t i = 0; i < cr.n_items; i++)
+				if (cr.items[i].metric == COMPARE_P50 && strcmp(cr.items[i].row, label) == 0)
+					CHECK_I64(cr.items[i].verdict, CMP_WITHIN_NOISE);
 			compare_result_free(&cr);
 		}
 		compare_side_free(&m);
@@ -443,6 +449,66 @@ static void test_side_missing_row(void)
 	s->n_steps++;
 	run_report_free(&r[0]);
 	run_report_free(&r[1]);
+}
+
+/* The open loop's iterations are judged: a scenario that falls behind
+ * its rate (each iteration twice as long, end to end) regresses even
+ * though its step rows, timed from their starts, did not move. */
+static void test_open_loop(void)
+{
+	struct run_report base, cur;
+	fixture_report(&base, false);
+	fixture_report(&cur, false);
+	struct hist *h = &cur.scenarios[0].open_loop->iteration, twice;
+	hist_init(&twice);
+	struct hist_iter it;
+	struct hist_bucket b;
+	for (hist_iter_init(&it, h); hist_iter_next(&it, &b);)
+		hist_record_n(&twice, 2 * b.lower_ns, b.count);
+	*h = twice;
+	struct compare_result r;
+	struct sb_err err = { 0 };
+	if (CHECK_I64(report_compare(&base, &cur, NULL, &r, &err), 0)) {
+		bool found = false;
+		for (size_t i = 0; i < r.n_items; i++)
+			found = found || (r.items[i].verdict == CMP_REGRESSED &&
+					  strcmp(r.items[i].row, "(open loop) iteration") == 0);
+		CHECK(found);
+		compare_result_free(&r);
+	}
+	/* identical: judged, within noise */
+	run_report_free(&cur);
+	fixture_report(&cur, false);
+	if (CHECK_I64(report_compare(&base, &cur, NULL, &r, &err), 0)) {
+		CHECK_U64(r.count[CMP_REGRESSED], 0);
+		compare_result_free(&r);
+	}
+	run_report_free(&base);
+	run_report_free(&cur);
+}
+
+/* A schema-4 report timed its failed calls too: its executions are its
+ * count. The same failures in a schema-5 report (count without them) are
+ * the same rate, not a regression. */
+static void test_errors_across_schemas(void)
+{
+	struct run_report base, cur;
+	fixture_report(&base, false);
+	fixture_report(&cur, false);
+	base.schema_version = 4;
+	struct step_stats *st = step(&base, 1, "call touch_pages (first after restore)");
+	hist_record(&st->hist, 6000); /* the failed call, timed then */
+	struct compare_result r;
+	struct sb_err err = { 0 };
+	if (CHECK_I64(report_compare(&base, &cur, NULL, &r, &err), 0)) {
+		for (size_t i = 0; i < r.n_items; i++)
+			if (r.items[i].metric == COMPARE_ERRORS &&
+			    strcmp(r.items[i].scenario, cur.scenarios[1].name) == 0)
+				CHECK_I64(r.items[i].verdict, CMP_UNCHANGED);
+		compare_result_free(&r);
+	}
+	run_report_free(&base);
+	run_report_free(&cur);
 }
 
 /* Nothing judged (every latency row too small) is said, not passed quietly. */
@@ -455,6 +521,8 @@ static void test_nothing_judged(void)
 	m_few_samples(&cur);
 	for (int k = 0; k < 2; k++) {
 		struct run_report *r = k ? &cur : &base;
+		free(r->scenarios[0].open_loop); /* its iterations would be judged */
+		r->scenarios[0].open_loop = NULL;
 		for (size_t i = 0; i < r->n_scenarios; i++)
 			for (size_t j = 0; j < r->scenarios[i].n_steps; j++) {
 				struct hist *h = &r->scenarios[i].steps[j].hist;
@@ -527,6 +595,8 @@ int main(void)
 	test_runs();
 	test_side_merge();
 	test_nothing_judged();
+	test_open_loop();
+	test_errors_across_schemas();
 	test_side_missing_row();
 	return check_done();
 }
