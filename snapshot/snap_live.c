@@ -299,6 +299,17 @@ static enum pt_status place_leaf(void *arg, size_t space, struct pt_mapping *m, 
 		*keep = false;
 		return PT_OK;
 	}
+	/* A large leaf reaching into the scratch window: its rebuilt table
+	 * may be shared by every alias (place_large), and the window's own
+	 * mappings written into it later would show through all of them. The
+	 * runtime never maps one there; a guest that does gets an error. */
+	if (m->len_bytes > SB_PAGE_SIZE && m->virt + m->len_bytes > c->scratch_gva) {
+		sb_errf(c->err, SB_E_GUEST,
+			"snapshot: a %llu KiB page at 0x%llx reaches into the scratch window at 0x%llx",
+			(unsigned long long)(m->len_bytes >> 10), (unsigned long long)m->virt,
+			(unsigned long long)c->scratch_gva);
+		return PT_E_HOOK;
+	}
 	uint64_t pages = m->len_bytes / SB_PAGE_SIZE;
 	c->stats.pages_mapped += pages;
 	c->leaf = m;

@@ -34,7 +34,8 @@ void snap_compute_digest(const struct snapshot *s, uint8_t out[16])
 	XXH3_128bits_reset(&st);
 	/* Known-zero pages come from a buffer of zeros, not from the image:
 	 * the same bytes, so the same digest, without faulting them in. */
-	static const uint8_t zeros[64 * SB_PAGE_SIZE];
+	/* not const: in .bss, not 256 KiB of .rodata in every binary */
+	static uint8_t zeros[64 * SB_PAGE_SIZE];
 	uint64_t total = layout_image_bytes(&s->layout), off = 0;
 	while (off < total) {
 		uint64_t p = off / SB_PAGE_SIZE;
