@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "guest_abi.h"
+
 #define PAGE SB_PAGE_SIZE
 
 static const char *reloc_name(uint64_t type)
@@ -113,6 +115,21 @@ static int sort_and_check_overlap(struct elf_image *img, struct sb_err *err)
 	return 0;
 }
 
+/* The note's descriptor as text for messages: up to its NUL or its end,
+ * printable ASCII kept, anything else '?' (the guest chose these bytes). */
+static int note_version(const struct elf_image *img, const char *desc, size_t desc_bytes,
+			char out[ELF_VERSION_MAX], struct sb_err *err)
+{
+	size_t len = strnlen(desc, desc_bytes);
+	if (len >= ELF_VERSION_MAX)
+		return sb_errf(err, SB_E_INVAL, "%s: version note longer than %d bytes",
+			       img->name, ELF_VERSION_MAX - 1);
+	for (size_t i = 0; i < len; i++)
+		out[i] = desc[i] >= 0x20 && desc[i] < 0x7f ? desc[i] : '?';
+	out[len] = '\0';
+	return 0;
+}
+
 static int read_notes(struct elf_image *img, Elf *elf, const GElf_Phdr *ph, struct sb_err *err)
 {
 	if (ph->p_offset > img->file_bytes || ph->p_filesz > img->file_bytes - ph->p_offset)
@@ -130,13 +147,18 @@ static int read_notes(struct elf_image *img, Elf *elf, const GElf_Phdr *ph, stru
 		    nh.n_namesz != sizeof ELF_NOTE_SNAPBENCH_NAME ||
 		    memcmp(name, ELF_NOTE_SNAPBENCH_NAME, sizeof ELF_NOTE_SNAPBENCH_NAME) != 0)
 			continue;
-		const char *desc = (const char *)d->d_buf + desc_off;
-		size_t len = strnlen(desc, nh.n_descsz);
-		if (len >= ELF_VERSION_MAX)
-			return sb_errf(err, SB_E_INVAL, "%s: version note longer than %d bytes",
-				       img->name, ELF_VERSION_MAX - 1);
-		memcpy(img->version, desc, len);
-		img->version[len] = '\0';
+		char v[ELF_VERSION_MAX];
+		if (note_version(img, (const char *)d->d_buf + desc_off, nh.n_descsz, v, err))
+			return -1;
+		/* Two notes (in one PT_NOTE or two) must agree: checking only
+		 * the last would let a guest show the host the version it wants
+		 * while carrying another. */
+		if (img->has_version_note && strcmp(v, img->version) != 0)
+			return sb_errf(err, SB_E_INVAL,
+				       "%s: carries two snapbench version notes that disagree "
+				       "(ABI %s and %s)", img->name, img->version, v);
+		memcpy(img->version, v, sizeof v);
+		img->has_version_note = true;
 	}
 	return 0;
 }
@@ -287,7 +309,7 @@ static int parse(struct elf_image *img, Elf *elf, struct sb_err *err)
 			       (unsigned long)eh.e_entry);
 	if (has_dyn && read_dynamic(img, elf, &dyn_ph, err))
 		return -1;
-	return 0;
+	return elf_image_check_version(img, SB_GUEST_ABI_VERSION, err);
 }
 
 int elf_image_from_memory(struct elf_image *img, const void *bytes, size_t n, const char *name,
@@ -366,13 +388,16 @@ void elf_image_free(struct elf_image *img)
 	img->bytes = NULL;
 }
 
-int elf_image_check_version(const struct elf_image *img, const char *host_version,
+int elf_image_check_version(const struct elf_image *img, const char *host_abi,
 			    struct sb_err *err)
 {
-	if (img->version[0] && strcmp(img->version, host_version) != 0)
+	if (img->has_version_note && strcmp(img->version, host_abi) != 0)
 		return sb_errf(err, SB_E_INVAL,
-			       "%s: guest was built for snapbench %s, this host is %s", img->name,
-			       img->version, host_version);
+			       "%s: built for snapbench guest ABI %s%s%s, this snapbench runs ABI %s; "
+			       "rebuild the guest against this snapbench's SDK (pkg-config "
+			       "snapbench-guest)",
+			       img->name, img->version[0] ? "" : "\"", img->version,
+			       img->version[0] ? "" : "\"", host_abi);
 	return 0;
 }
 

@@ -10,15 +10,20 @@
  * loads only if it was linked at the load address (checked by
  * elf_image_load, which is the first to know that address).
  *
- * A guest may carry a version note (PT_NOTE, name "snapbench", type
- * ELF_NOTE_SNAPBENCH_VERSION, descriptor = version string); if present it
- * must equal the host's version.
+ * A guest carries a version note (PT_NOTE, name "snapbench", type
+ * ELF_NOTE_SNAPBENCH_VERSION, descriptor = the guest ABI version it was
+ * built for, a NUL-terminated string; guest/version_note.S). Opening
+ * checks it: a note naming another version than SB_GUEST_ABI_VERSION
+ * (common/guest_abi.h), or two notes that disagree, is an error that names
+ * both versions. A guest without a note is accepted, with has_version_note
+ * false: the caller warns (this library prints nothing).
  *
  * Every check names the file and what is wrong with it.
  */
 #ifndef SNAPBENCH_SNAPSHOT_ELF_LOAD_H
 #define SNAPBENCH_SNAPSHOT_ELF_LOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,18 +52,23 @@ struct elf_image {
 	struct elf_segment segments[ELF_MAX_SEGMENTS];
 	uint64_t rela_offset;   /* file offset of the RELA table (0 if none) */
 	uint64_t rela_count;
-	char version[ELF_VERSION_MAX]; /* "" if the guest carries no note */
+	/* The note's version, printable ASCII only (other bytes read '?': it
+	 * is the guest's text, printed in messages); "" without a note. */
+	char version[ELF_VERSION_MAX];
+	bool has_version_note;
 };
 
-/* Read and check `path`. On error nothing is allocated. */
+/* Read and check `path`, its version note included. On error nothing is
+ * allocated. */
 int elf_image_open(struct elf_image *img, const char *path, struct sb_err *err);
 /* Check an ELF already in memory (copied; `name` is used in messages). */
 int elf_image_from_memory(struct elf_image *img, const void *bytes, size_t n, const char *name,
 			  struct sb_err *err);
 void elf_image_free(struct elf_image *img);
 
-/* The guest's version note must match `host_version` (no note: accepted). */
-int elf_image_check_version(const struct elf_image *img, const char *host_version,
+/* The guest's version note must name `host_abi` (no note: accepted). The
+ * open functions call it with SB_GUEST_ABI_VERSION. */
+int elf_image_check_version(const struct elf_image *img, const char *host_abi,
 			    struct sb_err *err);
 
 /* Copy the PT_LOAD segments into dst (span_bytes long, zero-filled by the

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "files.h"
 #include "elf_load.h"
+#include "guest_abi.h"
 
 static uint8_t *orig;
 static size_t orig_bytes;
@@ -39,11 +40,12 @@ static void test_good(const char *path)
 	CHECK_U64(img.span_bytes % SB_PAGE_SIZE, 0);
 	CHECK(img.entry_vaddr >= img.base_vaddr && img.entry_vaddr < img.base_vaddr + img.span_bytes);
 	CHECK(img.rela_count > 32); /* at least the exception stub table */
-	CHECK(img.version[0] != '\0');
+	CHECK(img.has_version_note);
+	CHECK_STR(img.version, SB_GUEST_ABI_VERSION);
 	CHECK_I64(elf_image_check_version(&img, img.version, &err), 0);
 	CHECK_I64(elf_image_check_version(&img, "0.0.0-other", &err), -1);
-	CHECK_CONTAINS(err.msg, "was built for snapbench");
-	CHECK_CONTAINS(err.msg, "0.0.0-other");
+	CHECK_CONTAINS(err.msg, "built for snapbench guest ABI " SB_GUEST_ABI_VERSION ",");
+	CHECK_CONTAINS(err.msg, "this snapbench runs ABI 0.0.0-other");
 
 	/* Load at 0x1000: every relocated slot = load + addend - base, and the
 	 * file bytes of each segment are where they belong. */
@@ -253,6 +255,154 @@ static void test_exec_link_address(void)
 	free(dst);
 }
 
+/* A minimal static PIE with notes: one PT_LOAD over the whole file and a
+ * PT_NOTE over the notes, which note_add appends. */
+struct note_elf {
+	uint8_t b[1024];
+	size_t n;
+};
+
+static void note_elf_init(struct note_elf *x)
+{
+	memset(x, 0, sizeof *x);
+	struct mini_exec m;
+	mini_exec_init(&m, ET_DYN, 0);
+	Elf64_Phdr note = { .p_type = PT_NOTE, .p_flags = PF_R, .p_align = 4 };
+	m.eh.e_phnum = 2;
+	memcpy(x->b, &m.eh, sizeof m.eh);
+	memcpy(x->b + sizeof m.eh, &m.ph, sizeof m.ph);
+	memcpy(x->b + sizeof m.eh + sizeof m.ph, &note, sizeof note);
+	x->n = sizeof m.eh + 2 * sizeof m.ph;
+	memcpy(x->b + x->n, m.code, sizeof m.code);
+	ehdr(x->b)->e_entry = x->n;
+	x->n += sizeof m.code;
+	phdr(x->b, 0)->p_filesz = phdr(x->b, 0)->p_memsz = x->n;
+	phdr(x->b, 1)->p_offset = phdr(x->b, 1)->p_vaddr = x->n;
+}
+
+/* Append a note: `desc` is desc_bytes long (a NUL only if it holds one). */
+static void note_add(struct note_elf *x, const char *name, uint32_t type, const char *desc,
+		     uint32_t desc_bytes)
+{
+	Elf64_Nhdr nh = { (uint32_t)strlen(name) + 1, desc_bytes, type };
+	memcpy(x->b + x->n, &nh, sizeof nh);
+	x->n += sizeof nh;
+	memcpy(x->b + x->n, name, nh.n_namesz);
+	x->n += (nh.n_namesz + 3) & ~3u;
+	memcpy(x->b + x->n, desc, desc_bytes);
+	x->n += (desc_bytes + 3) & ~3u;
+	phdr(x->b, 1)->p_filesz = phdr(x->b, 1)->p_memsz = x->n - phdr(x->b, 1)->p_offset;
+	phdr(x->b, 0)->p_filesz = phdr(x->b, 0)->p_memsz = x->n;
+}
+
+static int note_open(struct note_elf *x, struct elf_image *img, struct sb_err *err)
+{
+	int rc = elf_image_from_memory(img, x->b, x->n, "g.elf", err);
+	if (rc == 0)
+		elf_image_free(img);
+	return rc;
+}
+
+#define SNOTE(x, desc) note_add(x, "snapbench", 1, desc, sizeof desc)
+
+/* The guest ABI note: a guest built for another ABI is refused when it is
+ * opened, naming both versions; a guest without a note is accepted and
+ * says so (has_version_note) for the caller's warning. */
+static void test_version_note(void)
+{
+	struct note_elf x;
+	struct elf_image img;
+	struct sb_err err = { 0 };
+
+	note_elf_init(&x);
+	CHECK_I64(note_open(&x, &img, &err), 0);
+	CHECK(!img.has_version_note);
+	CHECK_STR(img.version, "");
+
+	note_elf_init(&x);
+	SNOTE(&x, SB_GUEST_ABI_VERSION);
+	CHECK_I64(note_open(&x, &img, &err), 0);
+	CHECK(img.has_version_note);
+	CHECK_STR(img.version, SB_GUEST_ABI_VERSION);
+
+	note_elf_init(&x);
+	SNOTE(&x, "9.9.9");
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_U64(err.code, SB_E_INVAL);
+	CHECK_CONTAINS(err.msg, "g.elf: built for snapbench guest ABI 9.9.9, this snapbench runs "
+				"ABI " SB_GUEST_ABI_VERSION "; rebuild the guest against this "
+				"snapbench's SDK");
+	CHECK(img.bytes == NULL);
+
+	/* Not NUL-terminated inside its descriptor: the descriptor's bytes. */
+	note_elf_init(&x);
+	note_add(&x, "snapbench", 1, "9.9.9", 5);
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_CONTAINS(err.msg, "guest ABI 9.9.9,");
+
+	/* An empty version is a version, and not ours. */
+	note_elf_init(&x);
+	note_add(&x, "snapbench", 1, "", 0);
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_CONTAINS(err.msg, "guest ABI \"\",");
+
+	/* The guest's bytes reach the terminal only as printable ASCII. */
+	note_elf_init(&x);
+	SNOTE(&x, "1\033[2J\n");
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_CONTAINS(err.msg, "guest ABI 1?[2J?,");
+	CHECK(strchr(err.msg, '\033') == NULL && strchr(err.msg, '\n') == NULL);
+
+	char longv[100];
+	memset(longv, '7', sizeof longv);
+	note_elf_init(&x);
+	note_add(&x, "snapbench", 1, longv, sizeof longv);
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_CONTAINS(err.msg, "version note longer than 63 bytes");
+
+	/* Two notes must agree, whichever comes first. */
+	note_elf_init(&x);
+	SNOTE(&x, SB_GUEST_ABI_VERSION);
+	SNOTE(&x, "9.9.9");
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_CONTAINS(err.msg, "two snapbench version notes that disagree");
+	note_elf_init(&x);
+	SNOTE(&x, "9.9.9");
+	SNOTE(&x, SB_GUEST_ABI_VERSION);
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_CONTAINS(err.msg, "(ABI 9.9.9 and " SB_GUEST_ABI_VERSION ")");
+	note_elf_init(&x);
+	SNOTE(&x, SB_GUEST_ABI_VERSION);
+	SNOTE(&x, SB_GUEST_ABI_VERSION);
+	CHECK_I64(note_open(&x, &img, &err), 0);
+
+	/* Other owners' notes and other types are not ours: no note. */
+	note_elf_init(&x);
+	note_add(&x, "snapbenc", 1, "9.9.9", 6);
+	note_add(&x, "snapbench", 2, "9.9.9", 6);
+	note_add(&x, "GNU", 1, "9.9.9", 6);
+	CHECK_I64(note_open(&x, &img, &err), 0);
+	CHECK(!img.has_version_note);
+
+	/* The real test guest with its note's version changed in place. */
+	uint8_t *b = malloc(orig_bytes);
+	memcpy(b, orig, orig_bytes);
+	uint8_t *v = NULL;
+	for (unsigned i = 0; i < ehdr(b)->e_phnum && !v; i++) {
+		Elf64_Phdr *ph = phdr(b, i);
+		uint8_t *p = b + ph->p_offset;
+		if (ph->p_type == PT_NOTE && ph->p_filesz >= sizeof(Elf64_Nhdr) + 12 &&
+		    memcmp(p + sizeof(Elf64_Nhdr), "snapbench", 10) == 0)
+			v = p + sizeof(Elf64_Nhdr) + 12;
+	}
+	if (CHECK(v != NULL) && CHECK_STR((char *)v, SB_GUEST_ABI_VERSION)) {
+		v[0] = '0';
+		CHECK_I64(elf_image_from_memory(&img, b, orig_bytes, "testguest", &err), -1);
+		CHECK_CONTAINS(err.msg, "testguest: built for snapbench guest ABI 0");
+	}
+	free(b);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -265,6 +415,7 @@ int main(int argc, char **argv)
 	test_good(argv[1]);
 	test_bad(argv[1]);
 	test_exec_link_address();
+	test_version_note();
 	free(orig);
 	return check_done();
 }
