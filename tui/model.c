@@ -6,7 +6,7 @@
 
 #include "elf_load.h"
 #include "snap_file.h"
-#include "testguest_blob.h"
+#include "guest_elf.h"
 #include "tui_model.h"
 
 /* What tui_model_load was given. */
@@ -86,8 +86,7 @@ void tui_model_free(struct tui_model *m)
 int tui_builtin_snapshot(struct snapshot **out, const struct layout_config *cfg, struct sb_err *err)
 {
 	struct elf_image img;
-	if (elf_image_from_memory(&img, sb_testguest_elf, sb_testguest_elf_bytes(),
-				  "(embedded test guest)", err))
+	if (guest_elf_open(&img, NULL, err))
 		return -1;
 	struct layout_config def = layout_config_default();
 	int rc = snap_from_elf(out, &img, cfg ? cfg : &def, NULL, 0, 0, err);
@@ -101,7 +100,7 @@ static int elf_snapshot(const char *path, const struct layout_config *cfg, struc
 	if (!path || !path[0])
 		return tui_builtin_snapshot(out, cfg, err);
 	struct elf_image img;
-	if (elf_image_open(&img, path, err))
+	if (guest_elf_open(&img, path, err))
 		return -1;
 	int rc = snap_from_elf(out, &img, cfg, NULL, 0, 0, err);
 	elf_image_free(&img);

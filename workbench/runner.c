@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "build_info.h"
+#include "guest_elf.h"
 #include "runner_internal.h"
 #include "sandbox.h"
-#include "testguest_blob.h"
 #include "vmm.h"
 
 /* ---- rows: one step_stats per row (scenario_rows()), found by index ------ */
@@ -65,10 +65,7 @@ static int load_base(const struct scenario *sc, struct snapshot **out, struct sb
 		.scratch_bytes = c->scratch_bytes,
 	};
 	struct elf_image img;
-	int rc = c->guest[0] ? elf_image_open(&img, c->guest, err)
-			     : elf_image_from_memory(&img, sb_testguest_elf, sb_testguest_elf_bytes(),
-						     "(embedded test guest)", err);
-	if (rc)
+	if (guest_elf_open(&img, c->guest, err))
 		return -1;
 	uint8_t *init = NULL;
 	size_t init_bytes = 0;
@@ -76,7 +73,7 @@ static int load_base(const struct scenario *sc, struct snapshot **out, struct sb
 		elf_image_free(&img);
 		return -1;
 	}
-	rc = snap_from_elf(out, &img, &lc, init, init_bytes, 0, err);
+	int rc = snap_from_elf(out, &img, &lc, init, init_bytes, 0, err);
 	free(init);
 	elf_image_free(&img);
 	return rc;

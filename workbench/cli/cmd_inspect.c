@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "guest_elf.h"
 #include "pt_dump.h"
 #include "pt_host.h"
 #include "snap_file.h"
 #include "snapshot.h"
-#include "testguest_blob.h"
 #include "units.h"
 
 static void usage(FILE *f)
@@ -47,12 +47,9 @@ static int load(const char *path, const struct layout_config *cfg, struct snapsh
 	if (path && is_snapshot_file(path))
 		return snap_load(out, path, SNAP_LOAD_VERIFY, err);
 	struct elf_image img;
-	int rc = path ? elf_image_open(&img, path, err)
-		      : elf_image_from_memory(&img, sb_testguest_elf, sb_testguest_elf_bytes(),
-					      "(embedded test guest)", err);
-	if (rc)
+	if (guest_elf_open(&img, path, err))
 		return -1;
-	rc = snap_from_elf(out, &img, cfg, NULL, 0, 0, err);
+	int rc = snap_from_elf(out, &img, cfg, NULL, 0, 0, err);
 	elf_image_free(&img);
 	return rc;
 }
