@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(meson ninja-build gcc pkg-config libelf-dev libncurses-dev linux-libc-dev libxxhash-dev libinih-dev libjansson-dev python3)
+packages=(meson ninja-build gcc make pkg-config libelf-dev libncurses-dev linux-libc-dev libxxhash-dev libinih-dev libjansson-dev python3)
 
 # The tests also render the HTML report in headless Chromium and drive the
 # curses UI under tmux (scripts/test.sh sets SB_TEST_TOOLS=1).

@@ -1,0 +1,76 @@
+#!/bin/sh
+# test_sdk.sh MESON BUILD_DIR SOURCE_DIR — the guest SDK as a user meets it
+# (README, "Writing your own guest"): `meson install` into a temporary
+# DESTDIR; the hello example copied out of the tree and built with its
+# Makefile against that install only (PKG_CONFIG_PATH); then the installed
+# snapbench runs it through the example's scenario (every call must
+# succeed, no ABI warning), and runs hello_check.c, the example plus a
+# function that fails unless greet and add return what they should.
+# The build half needs no KVM; without /dev/kvm the run half is skipped
+# (exit 77 after the build passed).
+meson=$1 build=$(cd "$2" && pwd) src=$(cd "$3" && pwd)
+here=$src/tests/sdk
+sb=/nonexistent # cli_expect.sh's snapbench: set once installed
+. "$src/tests/cli_expect.sh"
+# must WHAT CMD...: check, and stop here if it failed (what follows needs it)
+must() { f=$fail; check "$@"; [ "$fail" -eq "$f" ] || finish; }
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+
+"$meson" install -C "$build" --destdir "$dir/root" --no-rebuild --quiet >install.txt 2>&1
+rc=$?
+must "meson install: exit 0 (got $rc): $(tail -3 install.txt)" [ "$rc" -eq 0 ]
+pc=$(find root -name snapbench-guest.pc)
+sb=$(find "$dir/root" -path '*/bin/snapbench' -type f)
+must "snapbench-guest.pc installed" [ -n "$pc" ]
+must "snapbench installed" [ -x "$sb" ]
+PKG_CONFIG_PATH=$dir/$(dirname "$pc")
+export PKG_CONFIG_PATH
+for h in guest.h proto.h pt.h addr.h; do
+	check "include/snapbench/$h installed" [ -n "$(find root -path "*/include/snapbench/$h")" ]
+done
+check "the .pc names the guest ABI" [ "$(pkg-config --variable=guest_abi snapbench-guest)" = 1 ]
+# Nothing from the source or build tree: the flags name only the install.
+flags="$(pkg-config --cflags --libs snapbench-guest)"
+check "pkg-config flags name only the install: $flags" \
+	sh -c 'case "$1" in *"$2"*|*"$3"*) exit 1;; esac' - "$flags" "$src" "$build"
+
+cp -r "$src/examples/hello-guest" hello || exit 1
+rm -f hello/hello.elf
+make -C hello >make.txt 2>&1
+rc=$?
+must "make in the example: exit 0 (got $rc): $(tail -5 make.txt)" [ "$rc" -eq 0 ]
+check "the link printed no warning: $(grep -i warning make.txt)" [ "$(grep -ci warning make.txt)" -eq 0 ]
+# The check guest: the example's source plus check_hello(), same flags.
+cc -O2 -Wall -Werror -I hello $(pkg-config --cflags snapbench-guest) -o check.elf \
+	"$here/hello_check.c" $(pkg-config --libs snapbench-guest) >cc.txt 2>&1
+rc=$?
+must "hello_check.c builds against the SDK (got $rc): $(tail -5 cc.txt)" [ "$rc" -eq 0 ]
+
+[ -e /dev/kvm ] || { echo "$pass passed; skipped the runs: /dev/kvm is missing"; exit 77; }
+(cd hello && "$sb" run -q hello.ini >../run.txt 2>&1)
+rc=$?
+check "snapbench run hello.ini: exit 0 (got $rc): $(tail -5 run.txt)" [ "$rc" -eq 0 ]
+check "no warning about the guest: $(grep warning run.txt)" [ "$(grep -c warning run.txt)" -eq 0 ]
+check "every call of the example ran, none failed" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+rows = {r["label"]: r for r in s["steps"]}
+for label in ("call greet (first after create)", "call add (steady)",
+              "greet-again (first after restore)", "add-again (steady)"):
+    assert label in rows, (label, sorted(rows))
+    assert rows[label]["count"] == 95 and rows[label]["errors"] == 0, rows[label]
+' hello/snapbench-results/report.json
+
+printf '[check]\nguest = check.elf\niterations = 3\nstep = create\nstep = call check_hello()\n' >check.ini
+printf 'step = call greet("x")\nstep = call add(1, 2)\n' >>check.ini
+expect 0 "" run -q -o check check.ini
+# and the check does fail on a wrong result: a guest whose add is off by one
+sed 's/args\[0\]\.as\.i64 + args\[1\]\.as\.i64/args[0].as.i64 + args[1].as.i64 + 1/' \
+	hello/hello.c >bad_hello.c
+mkdir bad && cp bad_hello.c bad/hello.c
+cc -I bad $(pkg-config --cflags snapbench-guest) -o check.elf "$here/hello_check.c" \
+	$(pkg-config --libs snapbench-guest) || exit 1
+expect 1 "add(40, -42) returned 0xffffffffffffffff" run -q -o check-bad check.ini
+finish
