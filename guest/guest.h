@@ -5,6 +5,12 @@
  * faults, the call protocol with the host). Functions take decoded
  * arguments and fill a result; strings and bytes are views into the input
  * buffer, valid until the function returns.
+ *
+ * The public header of the guest SDK: `meson install` puts it, with the
+ * three headers it includes (proto.h, pt.h, addr.h), in include/snapbench/,
+ * and a guest written outside the tree includes <snapbench/guest.h> and
+ * nothing else (README, "Writing your own guest"). So it includes only
+ * headers that are installed with it; internal.h is the runtime's.
  */
 #ifndef SNAPBENCH_GUEST_GUEST_H
 #define SNAPBENCH_GUEST_GUEST_H
