@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "elf_load.h"
-#include "snap_file.h"
 #include "guest_elf.h"
+#include "snap_file.h"
 #include "tui_model.h"
 
 /* What tui_model_load was given. */
