@@ -67,6 +67,17 @@ void pt_regions_init(struct pt_regions *rr, const struct pt_format *fmt,
  * (use it to copy guest pages the walk reported). */
 const void *pt_regions_host_ptr(const struct pt_regions *rr, gpa_t gpa, uint64_t len_bytes);
 
+/* Copy what the guest sees at [va, va + len_bytes) under `root` into buf:
+ * page by page through pt_lookup, each page's GPA served only from inside
+ * one region (pt_read.c). 0, or -1 with err naming the address: "VA 0x...
+ * not mapped", "VA 0x... maps GPA 0x... outside guest memory", a
+ * non-canonical VA or a range that wraps; `memory` names the regions in
+ * that message (NULL: "guest memory"). *done_bytes (may be NULL): bytes
+ * copied before the error (all of them on success). */
+int pt_regions_read_va(const struct pt_regions *rr, gpa_t root, gva_t va, void *buf,
+		       uint64_t len_bytes, const char *memory, uint64_t *done_bytes,
+		       struct sb_err *err);
+
 /* Record a page-table status as an sb_err ("what: text"); returns -1 if
  * s != PT_OK, else 0. */
 int pt_status_err(struct sb_err *err, enum pt_status s, const char *what);

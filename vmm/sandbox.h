@@ -195,6 +195,18 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
  * sandbox_snapshot.c for the mechanism and its costs. */
 int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err);
 
+/* Read what the guest sees at [va, va + len) into buf, between calls:
+ * translated through the vCPU's current CR3 (after a create or restore,
+ * the snapshot's root; after a call, whatever root the guest left), page
+ * by page, over the memory the sandbox maps (snapshot region or its
+ * host-cow copy, scratch, the entry page, extra regions). The tables are
+ * the guest's and may be hostile: they never make this read host memory
+ * outside those regions. Permissions are not checked (ring 0 could read
+ * it). Allowed on a poisoned sandbox (post-mortem), not on a broken one.
+ * 0, or -1 with err naming the address ("VA 0x... not mapped", "VA 0x...
+ * maps GPA 0x... outside guest memory"); buf is then partly written. */
+int sandbox_read_gva(struct sandbox *sb, gva_t va, void *buf, size_t len, struct sb_err *err);
+
 /* What the last successful restore did (page statistics). */
 struct sandbox_restore_info {
 	bool same_snapshot;  /* restored the snapshot it already ran from */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "dump_va.h"
 #include "guest_elf.h"
 #include "pt_dump.h"
 #include "pt_host.h"
@@ -25,6 +26,9 @@ static void usage(FILE *f)
 		"  --layout        only the layout\n"
 		"  --pt            only the page tables\n"
 		"  --va ADDR       only the page-table entries on the way to ADDR (hex)\n"
+		"  --dump-va ADDR LEN\n"
+		"                  only the memory at ADDR (hex VA), LEN bytes (units: 4K),\n"
+		"                  as 'hexdump -C' shows it, read through the page tables\n"
 		"  --heap SIZE     (ELF) heap size (default 128K)\n"
 		"  --scratch SIZE  (ELF) scratch size (default 288K)\n"
 		"  -h, --help      this text\n");
@@ -74,10 +78,12 @@ int cmd_inspect(int argc, char **argv)
 	struct layout_config cfg = layout_config_default();
 	bool only_layout = false, only_pt = false, have_va = false;
 	uint64_t va = 0;
+	const char *dump_addr = NULL, *dump_len = NULL;
 	static const struct option opts[] = {
 		{ "layout", no_argument, 0, 'l' },       { "pt", no_argument, 0, 'p' },
 		{ "va", required_argument, 0, 'v' },     { "heap", required_argument, 0, 'H' },
 		{ "scratch", required_argument, 0, 'S' }, { "help", no_argument, 0, 'h' },
+		{ "dump-va", required_argument, 0, 'D' },
 		{ 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -109,6 +115,14 @@ int cmd_inspect(int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			break;
+		case 'D': /* ADDR LEN: LEN is the next word, taken before getopt sees it */
+			dump_addr = optarg;
+			if (optind >= argc + 1) {
+				fprintf(stderr, "snapbench inspect: --dump-va: want ADDR LEN\n");
+				return CLI_EXIT_USAGE;
+			}
+			dump_len = args[optind++];
+			break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
 		default: usage(stderr); return CLI_EXIT_USAGE;
 		}
@@ -118,10 +132,23 @@ int cmd_inspect(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	const char *path = optind < argc + 1 ? args[optind] : NULL;
+	gva_t dump_va_at = 0;
+	uint64_t dump_bytes = 0;
+	if (dump_addr && dump_va_parse(dump_addr, dump_len, &dump_va_at, &dump_bytes, &err)) {
+		fprintf(stderr, "snapbench inspect: --dump-va: %s\n", err.msg);
+		return CLI_EXIT_USAGE;
+	}
 	struct snapshot *s;
 	if (load(path, &cfg, &s, &err)) {
 		fprintf(stderr, "snapbench inspect: %s\n", err.msg);
 		return CLI_EXIT_FAIL;
+	}
+	if (dump_addr) {
+		int drc = dump_va(stdout, s, dump_va_at, dump_bytes, &err);
+		if (drc)
+			fprintf(stderr, "snapbench inspect: --dump-va: %s\n", err.msg);
+		snap_unref(s);
+		return drc ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 	}
 	if (!only_pt) {
 		print_summary(stdout, s);
