@@ -22,6 +22,9 @@ int dump_va_parse(const char *addr, const char *len, gva_t *va, uint64_t *len_by
 		return sb_err_prefix(err, "LEN: ");
 	if (*len_bytes == 0)
 		return sb_errf(err, SB_E_INVAL, "LEN '%s' is zero: dump at least one byte", len);
+	if (*va + (*len_bytes - 1) < *va)
+		return sb_errf(err, SB_E_RANGE, "VA 0x%" PRIx64 " + %" PRIu64 " bytes wraps around "
+			       "the address space", *va, *len_bytes);
 	return 0;
 }
 

@@ -1,0 +1,46 @@
+#!/bin/sh
+# test_cli_dump_va.sh SNAPBENCH TESTGUEST — `snapbench inspect --dump-va`:
+# hexdump -C rows of the embedded guest's INIT snapshot (the PEB and the
+# heap: bytes the layout decides, not the compiler), "*" for repeats, the
+# end VA, errors naming the address, bad arguments.
+sb=$1
+elf=$2
+. "$(dirname "$0")/../cli_expect.sh"
+# The PEB: {input size 16K, input GVA}, {output size, GVA}, no init data, heap.
+expect 0 "000000000000b000  00 40 00 00 00 00 00 00  00 70 fb ff ff ff ff ff  |.@.......p......|" \
+	inspect --dump-va b000 64
+expect 0 "000000000000b030  00 00 02 00 00 00 00 00  00 c0 00 00 00 00 00 00  |................|" \
+	inspect --dump-va 0xb000 64
+expect 0 "000000000000b040" inspect --dump-va b000 64
+# unaligned start, short last row
+expect 0 "000000000000b031  00 02 00                                          |...|" \
+	inspect --dump-va b031 3
+# a zero heap page: one row, "*", the end
+out=$("$sb" inspect --dump-va c000 4K)
+check "4K of zero heap is one row, '*', the end VA" [ "$out" = "000000000000c000  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
+*
+000000000000d000" ]
+# FILE before or after the option, an ELF with sizes
+expect 0 "000000000000b030  00 00 02 00" inspect "$elf" --dump-va b000 64
+expect 0 "000000000000b030  00 00 01 00" inspect --heap 64K --dump-va b000 64 "$elf"
+# the page-table area through the scratch window: a PML4 entry
+expect 0 "fffffffffffbf000  27 10 fc ff 0f 00 00 00" inspect --dump-va fffffffffffbf000 8
+# errors name the address; what was read is printed first
+expect 1 "VA 0x2c000 not mapped" inspect --dump-va 2bff0 32
+expect 0 "000000000002bff0  00 00" inspect --dump-va 2bff0 16
+out=$("$sb" inspect --dump-va 2bff0 32 2>/dev/null)
+check "rows before an unmapped page are printed" [ "$out" = "000000000002bff0  00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|
+000000000002c000" ]
+expect 1 "VA 0x0 not mapped" inspect --dump-va 0 1
+expect 1 "VA 0x800000000000: non-canonical address" inspect --dump-va 800000000000 1
+expect 1 "VA 0xfffffffffffb7000 maps GPA 0xffffb8000 outside the snapshot" \
+	inspect --dump-va fffffffffffb7000 16
+expect 2 "wraps around" inspect --dump-va ffffffffffffffff 2
+# bad arguments
+expect 2 "--dump-va: want ADDR LEN" inspect --dump-va 1000
+expect 2 "ADDR 'zz' is not a hex address" inspect --dump-va zz 16
+expect 2 "ADDR '-1' is not a hex address" inspect --dump-va -1 16
+expect 2 "LEN: size '4X' has an unknown unit 'X'" inspect --dump-va 1000 4X
+expect 2 "LEN '0' is zero" inspect --dump-va 1000 0
+expect 0 "--dump-va ADDR LEN" inspect --help
+finish
