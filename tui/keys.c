@@ -8,6 +8,7 @@
 #define KEY_TAB '\t'
 #define KEY_ENTER_CR '\r'
 #define KEY_ENTER_LF '\n'
+#define KEY_ESC 27
 
 /* Order matters: the first binding of an action in a view names it in the
  * bar; later ones are alternatives shown only on the help screen. */
@@ -28,13 +29,16 @@ static const struct tui_binding bindings[] = {
 	{ KEY_NPAGE, "PgDn", ANY, TUI_ACT_PAGE_DOWN, "page down", NULL },
 	{ KEY_HOME, "Home", ANY, TUI_ACT_HOME, "first row", NULL },
 	{ KEY_END, "End", ANY, TUI_ACT_END, "last row", NULL },
-	{ KEY_ENTER_LF, "Enter", TUI_VIEW_PT, TUI_ACT_TOGGLE, "expand / collapse the entry", "Expand" },
+	{ KEY_ENTER_LF, "Enter", TUI_VIEW_PT, TUI_ACT_TOGGLE,
+	  "expand / collapse the entry; on a page: its bytes (hex view)", "Expand" },
 	{ KEY_ENTER_CR, "Enter", TUI_VIEW_PT, TUI_ACT_TOGGLE, "expand / collapse the entry", NULL },
 	{ KEY_ENTER, "Enter", TUI_VIEW_PT, TUI_ACT_TOGGLE, "expand / collapse the entry", NULL },
 	{ KEY_RIGHT, "Right", TUI_VIEW_PT, TUI_ACT_EXPAND, "expand the entry", NULL },
 	{ KEY_LEFT, "Left", TUI_VIEW_PT, TUI_ACT_COLLAPSE, "collapse (or go to the parent)", NULL },
 	{ 'g', "g", TUI_VIEW_PT, TUI_ACT_GOTO, "go to a VA: show its translation path", "GotoVA" },
 	{ 'f', "f", TUI_VIEW_PT, TUI_ACT_FILTER, "filter: all / CoW / writable / executable", "Filter" },
+	{ KEY_ESC, "Esc", TUI_VIEW_PT, TUI_ACT_BACK,
+	  "hex view: back to the tree (q too; arrows, PgUp/PgDn scroll)", NULL },
 	{ 'c', "c", TUI_VIEW_DEDUP, TUI_ACT_MODE, "pages of one snapshot / compare A and B", "Compare" },
 	{ 'p', "p", TUI_VIEW_LIVE, TUI_ACT_PAUSE, "pause / resume (between steps)", "Pause" },
 	{ 's', "s", TUI_VIEW_LIVE, TUI_ACT_STEP, "paused: run one step of the first waiting sandbox; running: pause", "Step" },

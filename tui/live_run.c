@@ -73,13 +73,16 @@ static void inspect(struct live_run *r, const struct scenario *sc, unsigned sand
 	struct snapshot *snap = NULL;
 	struct sb_err err = { 0 };
 	int rc = sandbox_snapshot(sb, &snap, &err);
+	struct snapshot *origin = rc ? NULL : snap_ref(sandbox_current_snapshot(sb));
 	pthread_mutex_lock(&r->lock);
 	if (rc) {
 		snprintf(r->msg, sizeof r->msg, "inspect failed: %.150s", err.msg);
 		return;
 	}
 	snap_unref(r->inspected); /* one the UI never took */
+	snap_unref(r->inspected_origin);
 	r->inspected = snap;
+	r->inspected_origin = origin;
 	snprintf(r->inspected_what, sizeof r->inspected_what, "%s", what);
 	r->inspections++;
 	snprintf(r->msg, sizeof r->msg, "inspected sandbox %u (generation %llu): see views 1-3", sandbox,
@@ -253,11 +256,19 @@ void live_run_inspect(struct live_run *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-struct snapshot *live_run_take_inspected(struct live_run *r, char *what, size_t what_bytes)
+struct snapshot *live_run_take_inspected(struct live_run *r, char *what, size_t what_bytes,
+					 struct snapshot **origin)
 {
 	pthread_mutex_lock(&r->lock);
 	struct snapshot *s = r->inspected;
 	r->inspected = NULL;
+	struct snapshot *o = s ? r->inspected_origin : NULL;
+	if (s)
+		r->inspected_origin = NULL;
+	if (origin)
+		*origin = o;
+	else
+		snap_unref(o);
 	if (s)
 		snprintf(what, what_bytes, "%s", r->inspected_what);
 	pthread_mutex_unlock(&r->lock);
@@ -288,6 +299,7 @@ void live_run_stop(struct live_run *r)
 	free(r->scn);
 	free(r->waiter);
 	snap_unref(r->inspected);
+	snap_unref(r->inspected_origin);
 	pthread_mutex_destroy(&r->lock);
 	pthread_cond_destroy(&r->cond);
 	free(r);

@@ -64,6 +64,7 @@ struct live_run {
 	bool inspect_wanted;   /* snapshot the focus's sandbox */
 	/* the last snapshot inspected, until taken by live_run_take_inspected */
 	struct snapshot *inspected;
+	struct snapshot *inspected_origin; /* the snapshot that sandbox ran from */
 	char inspected_what[200]; /* "live: scenario X, sandbox 0, before step 'Y'" */
 	uint64_t inspections;     /* taken so far */
 	char msg[200];            /* feedback of the last key ("" = none) */
@@ -80,8 +81,10 @@ void live_run_step(struct live_run *r);
 /* Ask the first waiting sandbox for a snapshot (only while paused). */
 void live_run_inspect(struct live_run *r);
 /* The new inspected snapshot (a reference for the caller) and what it is,
- * or NULL if none arrived since the last call. */
-struct snapshot *live_run_take_inspected(struct live_run *r, char *what, size_t what_bytes);
+ * or NULL if none arrived since the last call; *origin (may be NULL) gets
+ * a reference to the snapshot the sandbox ran from (NULL if not known). */
+struct snapshot *live_run_take_inspected(struct live_run *r, char *what, size_t what_bytes,
+					 struct snapshot **origin);
 /* The sandbox a step or inspect would act on, LIVE_NOBODY if none waits
  * (caller holds r->lock). */
 int live_run_focus(const struct live_run *r);

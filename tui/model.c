@@ -64,6 +64,7 @@ void tui_model_show_live(struct tui_model *m, struct snapshot *snap, const char 
 	}
 	m->snap = snap_ref(snap);
 	m->live = true;
+	tui_model_set_origin(m, NULL, NULL); /* the caller says where snap came from */
 	/* the bookkeeping words of the sandbox's scratch are not ours to keep */
 	free(m->owned_scratch);
 	m->owned_scratch = NULL;
@@ -73,8 +74,17 @@ void tui_model_show_live(struct tui_model *m, struct snapshot *snap, const char 
 	attach_pt(m);
 }
 
+void tui_model_set_origin(struct tui_model *m, struct snapshot *origin, const char *what)
+{
+	struct snapshot *old = m->origin; /* may be `origin` itself */
+	m->origin = origin ? snap_ref(origin) : NULL;
+	snap_unref(old);
+	snprintf(m->origin_source, sizeof m->origin_source, "%s", origin && what ? what : "");
+}
+
 void tui_model_free(struct tui_model *m)
 {
+	snap_unref(m->origin);
 	snap_unref(m->snap);
 	snap_unref(m->cmp_a);
 	snap_unref(m->cmp_b);

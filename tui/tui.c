@@ -190,6 +190,9 @@ static int loop(struct tui *t, struct sb_err *err)
 				t->help_top += (a == TUI_ACT_PAGE_UP ? -1 : 1) * (h - 2);
 			continue;
 		}
+		/* q / Esc close a view's sub-view (the hex view) before quitting */
+		if ((a == TUI_ACT_QUIT || a == TUI_ACT_BACK) && p->ops->back && p->ops->back(p))
+			continue;
 		switch (a) {
 		case TUI_ACT_QUIT: return 0;
 		case TUI_ACT_HELP: t->help = true; t->help_top = 0; continue;

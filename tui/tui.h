@@ -89,6 +89,39 @@ void tui_render_pt(FILE *f, const struct tui_model *m, const struct pt_state *st
  * panel knows how many tree rows fit. */
 int tui_render_pt_chrome(const struct pt_state *st);
 
+/* ---- memory: the hex view of one page (Enter on a leaf) ------------- */
+
+/* The 4 KiB page at a VA of m->snap, read through its page tables
+ * (snap_read_gva), and, when m->origin maps that VA to other bytes (the
+ * page is a copy-on-write copy that was written), the origin's page to
+ * show beside it with the differing bytes marked. */
+struct hex_state {
+	gva_t va;           /* page shown, 4 KiB aligned */
+	gva_t cursor_va;    /* the VA asked for (inside the page) */
+	bool readable;      /* page[] holds the page; else msg says why not */
+	gpa_t pa;
+	uint8_t page[4096];
+	bool compare;       /* orig[] differs from page[] in ndiff bytes */
+	gpa_t orig_pa;
+	uint8_t orig[4096];
+	unsigned ndiff;
+	char note[200];     /* about the origin ("" = no origin) */
+	char msg[SB_ERR_MSG_MAX];
+	int top;            /* first body line shown */
+};
+/* Open the page holding `va`. Never fails: an unreadable page is shown
+ * as its error. */
+void hex_state_open(struct hex_state *st, const struct tui_model *m, gva_t va);
+/* Scroll by delta body lines (clamped), `rows` body lines on screen. */
+void hex_state_scroll(struct hex_state *st, int delta, int rows, int width);
+/* Body lines at `width`: one per row of bytes, runs of rows equal to the
+ * one above folded into one line. */
+int tui_hex_body_lines(const struct hex_state *st, int width);
+void tui_render_hex(FILE *f, const struct tui_model *m, const struct hex_state *st, int width,
+		    int height);
+/* Rows the hex renderer spends around the body. */
+int tui_render_hex_chrome(const struct hex_state *st);
+
 /* ---- dedup -------------------------------------------------------------- */
 
 enum dedup_mode { DEDUP_MODE_PAGES, DEDUP_MODE_COMPARE };
@@ -141,6 +174,7 @@ enum tui_action {
 	TUI_ACT_PAUSE,
 	TUI_ACT_STEP,
 	TUI_ACT_INSPECT,
+	TUI_ACT_BACK, /* close what a view has open (the hex view); q does it too */
 	TUI_ACT__COUNT
 };
 

@@ -30,6 +30,10 @@ struct tui_panel_ops {
 	 * (their state was derived from the old snapshot). NULL = never. */
 	bool (*update_model)(struct tui_panel *p, struct tui_model *m);
 	void (*free)(struct tui_panel *p);
+	/* q or Esc: close what the panel has open over its view (the page-table
+	 * view's hex view); true = closed, false = nothing open (q then quits).
+	 * NULL = never anything. */
+	bool (*back)(struct tui_panel *p);
 };
 
 struct tui_panel {
@@ -63,5 +67,10 @@ typedef attr_t (*tui_decorate_fn)(const char *line, int col);
  * starting with '>' is visible, and clamped), cut to width. The '>' line
  * is reversed, "-- " rules are bold. */
 void tui_draw_text(const char *text, int y, int h, int width, int *top, tui_decorate_fn decorate);
+
+/* ---- view_hex.c ---- */
+
+/* The hex view of `st` in rows [y, y + h), differing bytes reversed. */
+void tui_hex_draw(const struct tui_model *m, struct hex_state *st, int y, int h, int width);
 
 #endif

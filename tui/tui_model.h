@@ -37,6 +37,11 @@ struct tui_model {
 	struct pt_regions pt;
 	gpa_t pt_root;
 	uint8_t *owned_scratch; /* freed with the model */
+	/* The snapshot `snap`'s memory started from (a live sandbox's: the one
+	 * it ran from), or NULL: the hex view shows its page beside a page of
+	 * `snap` whose bytes differ (a copy-on-write copy). One reference. */
+	struct snapshot *origin;
+	char origin_source[256];
 	bool live;              /* `snap` is a snapshot of a live sandbox */
 };
 
@@ -58,6 +63,10 @@ void tui_model_free(struct tui_model *m);
  * nothing to be compared with: cmp_a and cmp_b become NULL. The scenarios
  * are untouched (a live run reads them). */
 void tui_model_show_live(struct tui_model *m, struct snapshot *snap, const char *what);
+
+/* Set (or with NULL clear) the model's origin (a reference is taken),
+ * named `what` in the hex view. */
+void tui_model_set_origin(struct tui_model *m, struct snapshot *origin, const char *what);
 
 /* The INIT snapshot of the embedded test guest with the default layout. */
 int tui_builtin_snapshot(struct snapshot **out, const struct layout_config *cfg, struct sb_err *err);

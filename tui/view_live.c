@@ -66,10 +66,19 @@ static bool update_model(struct tui_panel *p, struct tui_model *m)
 {
 	struct live_run *r = ((struct live_panel *)p)->st.run;
 	char what[sizeof r->inspected_what];
-	struct snapshot *s = r ? live_run_take_inspected(r, what, sizeof what) : NULL;
+	struct snapshot *origin = NULL;
+	struct snapshot *s = r ? live_run_take_inspected(r, what, sizeof what, &origin) : NULL;
 	if (!s)
 		return false;
 	tui_model_show_live(m, s, what);
+	/* the hex view shows a page the sandbox copied beside the original */
+	if (origin) {
+		char name[64];
+		snprintf(name, sizeof name, "the snapshot it ran from, generation %llu",
+			 (unsigned long long)origin->generation);
+		tui_model_set_origin(m, origin, name);
+	}
+	snap_unref(origin);
 	snap_unref(s);
 	return true;
 }

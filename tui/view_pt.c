@@ -1,5 +1,6 @@
 /* view_pt.c — the page-table panel: tree with expand/collapse, jump to a
- * VA (prompt), filter. */
+ * VA (prompt), filter; Enter on a leaf opens the hex view of its page over
+ * the tree (view_hex.c), q or Esc close it. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 struct pt_panel {
 	struct tui_panel p;
 	struct pt_state st;
+	struct hex_state *hex; /* the hex view, open over the tree; NULL = closed */
 };
 
 static void render(FILE *f, const void *arg, int width, int height)
@@ -21,6 +23,10 @@ static void render(FILE *f, const void *arg, int width, int height)
 static void draw(struct tui_panel *p, int y, int h, int width)
 {
 	struct pt_panel *pp = (struct pt_panel *)p;
+	if (pp->hex) {
+		tui_hex_draw(p->m, pp->hex, y, h, width);
+		return;
+	}
 	/* keep the cursor inside the rows the renderer shows */
 	pt_state_move(&pp->st, 0, h - tui_render_pt_chrome(&pp->st));
 	char *text = tui_render_string(render, p, width, h);
@@ -30,9 +36,61 @@ static void draw(struct tui_panel *p, int y, int h, int width)
 	free(text);
 }
 
+/* The hex view's keys: scrolling (q and Esc come through back()). */
+static void hex_key(struct hex_state *hx, enum tui_action a, int page_rows)
+{
+	int rows = page_rows - tui_render_hex_chrome(hx), width = getmaxx(stdscr);
+	if (rows < 1)
+		rows = 1;
+	switch (a) {
+	case TUI_ACT_UP: hex_state_scroll(hx, -1, rows, width); break;
+	case TUI_ACT_DOWN: hex_state_scroll(hx, 1, rows, width); break;
+	case TUI_ACT_PAGE_UP: hex_state_scroll(hx, -rows, rows, width); break;
+	case TUI_ACT_PAGE_DOWN: hex_state_scroll(hx, rows, rows, width); break;
+	case TUI_ACT_HOME: hex_state_scroll(hx, -hx->top, rows, width); break;
+	case TUI_ACT_END: hex_state_scroll(hx, 4096, rows, width); break;
+	default: break;
+	}
+}
+
+/* Enter on a leaf: its page (a large page: the 4 KiB page of the VA last
+ * jumped to if it lies inside, else its first). */
+static void open_hex(struct pt_panel *pp)
+{
+	const struct pt_state *st = &pp->st;
+	if (!st->n_rows)
+		return;
+	const struct pt_entry_info *e = &st->tree.nodes[st->rows[st->cursor]].e;
+	if (e->what != PT_ENTRY_LEAF)
+		return;
+	gva_t va = e->va;
+	if (st->jumped && st->jump_va - e->va < e->span_bytes)
+		va = st->jump_va;
+	struct hex_state *hx = malloc(sizeof *hx);
+	if (!hx)
+		return;
+	hex_state_open(hx, pp->p.m, va);
+	pp->hex = hx;
+}
+
+static bool back(struct tui_panel *p)
+{
+	struct pt_panel *pp = (struct pt_panel *)p;
+	if (!pp->hex)
+		return false;
+	free(pp->hex);
+	pp->hex = NULL;
+	return true;
+}
+
 static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 {
-	struct pt_state *st = &((struct pt_panel *)p)->st;
+	struct pt_panel *pp = (struct pt_panel *)p;
+	struct pt_state *st = &pp->st;
+	if (pp->hex) {
+		hex_key(pp->hex, a, page_rows);
+		return false;
+	}
 	int rows = page_rows - tui_render_pt_chrome(st);
 	if (rows < 1)
 		rows = 1;
@@ -46,7 +104,9 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 	case TUI_ACT_EXPAND: pt_state_expand(st, true); break;
 	case TUI_ACT_COLLAPSE: pt_state_expand(st, false); break;
 	case TUI_ACT_TOGGLE:
-		if (st->n_rows)
+		if (st->n_rows && st->tree.nodes[st->rows[st->cursor]].e.what == PT_ENTRY_LEAF)
+			open_hex(pp);
+		else if (st->n_rows)
 			pt_state_expand(st, !st->tree.nodes[st->rows[st->cursor]].expanded);
 		break;
 	case TUI_ACT_FILTER: pt_state_set_filter(st, (enum pt_filter)((st->filter + 1) % PT_FILTER__COUNT)); break;
@@ -73,12 +133,13 @@ static void prompt(struct tui_panel *p, const char *text)
 static void panel_free(struct tui_panel *p)
 {
 	pt_state_free(&((struct pt_panel *)p)->st);
+	free(((struct pt_panel *)p)->hex);
 	free(p);
 }
 
 static const struct tui_panel_ops ops = {
 	.draw = draw, .key = key, .prompt_question = "Go to VA (hex): ", .prompt = prompt,
-	.free = panel_free,
+	.free = panel_free, .back = back,
 };
 
 struct tui_panel *tui_pt_panel(const struct tui_model *m, struct sb_err *err)

@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "golden.h"
+#include "mgr.h"
 #include "tui.h"
 
 static char *render(void (*fn)(FILE *, const void *, int), const void *arg, int width)
@@ -34,6 +35,10 @@ static void r_pt(FILE *f, const void *arg, int width)
 static void r_dedup(FILE *f, const void *arg, int width)
 {
 	tui_render_dedup(f, g_model, arg, width, 0);
+}
+static void r_hex(FILE *f, const void *arg, int width)
+{
+	tui_render_hex(f, g_model, arg, width, 0);
 }
 static void r_help(FILE *f, const void *arg, int width)
 {
@@ -102,6 +107,88 @@ static void test_pt(const struct tui_model *m)
 	CHECK_I64(pt_state_jump(&st, 0x0000700000000000ull), -1);
 	CHECK_CONTAINS(st.msg, "not mapped");
 	pt_state_free(&st);
+}
+
+/* A snapshot of a sandbox over `base` whose heap page 0 is a copy (as the
+ * guest's copy-on-write handler makes it) with a string at 0x40 and a word
+ * at 0xff8 written: 25 bytes differ from base's page. */
+static struct snapshot *heap_copy(struct snapshot *base)
+{
+	struct mem_mgr mm;
+	struct sb_err err;
+	if (!CHECK_I64(mgr_init(&mm, base, &err), 0))
+		return NULL;
+	const struct layout *l = &base->layout;
+	gva_t va = layout_heap_gva(l);
+	gpa_t pa = 0, root = layout_pt_base_gpa(l);
+	struct snapshot *out = NULL;
+	if (CHECK_U64(mgr_alloc_page(&mm, &pa), PT_OK)) {
+		uint8_t *p = mgr_scratch_at(&mm, pa, SB_PAGE_SIZE);
+		memcpy(p, base->image + (va - SB_BASE_ADDRESS), SB_PAGE_SIZE);
+		memcpy(p + 0x40, "snapbench memview", 17);
+		uint64_t w = 0xdeadbeefcafef00dull;
+		memcpy(p + 0xff8, &w, 8);
+		struct pt pt = mgr_scratch_pt(&mm);
+		struct pt_mapping map = { pa, va, SB_PAGE_SIZE, pt_kind_basic(true, true, false), true };
+		struct kvm_sregs sregs = { .cr0 = 0x80010033 };
+		struct snap_live_input in = {
+			.base = base, .scratch = mm.scratch, .scratch_bytes = mm.scratch_bytes,
+			.roots = &root, .nroots = 1, .sregs = &sregs,
+			.dispatch_gva = base->entry_gva, .stack_top_gva = sb_call_stack_top_gva(),
+			.generation = base->generation + 1,
+		};
+		if (CHECK_U64(pt_map(&pt, &map), PT_OK) && !CHECK_I64(snap_from_live(&out, &in, &err), 0))
+			fprintf(stderr, "  %s\n", err.msg);
+	}
+	mgr_fini(&mm);
+	return out;
+}
+
+/* The hex view: a page as it is; a copy beside its original, the bytes
+ * that differ marked; a page the same as the original; an unreadable VA. */
+static void test_hex(struct tui_model *m, struct snapshot *base)
+{
+	static struct hex_state hx;
+	const struct layout *l = &base->layout;
+	g_model = m;
+	hex_state_open(&hx, m, layout_peb_gva(l) + 0x10);
+	CHECK(hx.readable && !hx.compare);
+	CHECK_U64(hx.va, layout_peb_gva(l));
+	CHECK_U64(hx.pa, layout_peb_gva(l)); /* identity mapped */
+	CHECK(memcmp(hx.page, base->image + (layout_peb_gva(l) - SB_BASE_ADDRESS), SB_PAGE_SIZE) == 0);
+	golden("tui_hex_peb_80.txt", r_hex, &hx, 80);
+	golden("tui_hex_peb_120.txt", r_hex, &hx, 120);
+	/* scrolling stops at the last screenful */
+	int lines = tui_hex_body_lines(&hx, 80);
+	CHECK_I64(lines, 6); /* 5 rows, then 251 like the last one */
+	hex_state_scroll(&hx, 1000, 4, 80);
+	CHECK_I64(hx.top, lines - 4);
+	hex_state_scroll(&hx, -1000, 4, 80);
+	CHECK_I64(hx.top, 0);
+	hex_state_open(&hx, m, 0x0000700000000000ull);
+	CHECK(!hx.readable);
+	CHECK_CONTAINS(hx.msg, "VA 0x700000000000 not mapped");
+
+	struct snapshot *c = heap_copy(base);
+	if (!c)
+		return;
+	struct tui_model mc;
+	tui_model_from_snapshots(&mc, c, "hand-made: heap page 0 copied and written", NULL, NULL);
+	tui_model_set_origin(&mc, base, "INIT");
+	g_model = &mc;
+	hex_state_open(&hx, &mc, layout_heap_gva(l));
+	CHECK(hx.readable && hx.compare);
+	CHECK_U64(hx.ndiff, 17 + 8);
+	CHECK(memcmp(hx.page + 0x40, "snapbench memview", 17) == 0);
+	golden("tui_hex_cow_80.txt", r_hex, &hx, 80);
+	golden("tui_hex_cow_160.txt", r_hex, &hx, 160);
+	/* the PEB was not copied: same bytes, nothing side by side */
+	hex_state_open(&hx, &mc, layout_peb_gva(l));
+	CHECK(hx.readable && !hx.compare);
+	CHECK_CONTAINS(hx.note, "same bytes as the original (INIT)");
+	tui_model_free(&mc);
+	snap_unref(c);
+	g_model = m;
 }
 
 static void test_dedup(struct snapshot *base)
@@ -181,6 +268,7 @@ int main(void)
 	g_model = &m;
 	test_layout(&m);
 	test_pt(&m);
+	test_hex(&m, s);
 	golden("tui_help_80.txt", r_help, NULL, 80);
 	/* every binding's view and action are in range; keys resolve per view */
 	size_t n;
