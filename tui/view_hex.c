@@ -55,8 +55,8 @@ void hex_state_open(struct hex_state *st, const struct tui_model *m, gva_t va)
 		st->ndiff += st->page[i] != st->orig[i];
 	st->compare = st->ndiff > 0;
 	if (st->compare)
-		snprintf(st->note, sizeof st->note, "original (%.100s) at PA %09" PRIx64
-			 ": %u bytes differ", what, st->orig_pa, st->ndiff);
+		snprintf(st->note, sizeof st->note, "%u bytes differ from the original at PA %09"
+			 PRIx64 " (%.100s)", st->ndiff, st->orig_pa, what);
 	else
 		snprintf(st->note, sizeof st->note, "same bytes as the original (%.100s) at PA %09"
 			 PRIx64, what, st->orig_pa);

@@ -74,7 +74,7 @@ static bool update_model(struct tui_panel *p, struct tui_model *m)
 	/* the hex view shows a page the sandbox copied beside the original */
 	if (origin) {
 		char name[64];
-		snprintf(name, sizeof name, "the snapshot it ran from, generation %llu",
+		snprintf(name, sizeof name, "the snapshot run from, gen. %llu",
 			 (unsigned long long)origin->generation);
 		tui_model_set_origin(m, origin, name);
 	}
