@@ -104,6 +104,25 @@ static void test_hostile(void)
 	/* the page before it still reads */
 	CHECK_I64(sandbox_read_gva(sb, va - 8, buf, 8, &err), 0);
 
+	/* PML4[2] at a table 512 GiB up (nothing there: not present), PML4[1]
+	 * at the PML4 itself (a loop: four reads, then a "page" that is a
+	 * table of scratch, which is guest memory) */
+	gva_t pml4 = sb_scratch_gpa_to_gva(layout_pt_base_gpa(l));
+	poke(sb, pml4 + 16, (1ull << 39) | 0x3);
+	poke(sb, pml4 + 8, layout_pt_base_gpa(l) | 0x3);
+	CHECK_I64(sandbox_read_gva(sb, 2ull << 39, buf, 8, &err), -1);
+	CHECK_CONTAINS(err.msg, "VA 0x10000000000 not mapped");
+	gva_t loop_va = 1ull << 39 | 1ull << 30 | 1ull << 21 | 1ull << 12;
+	if (CHECK_I64(sandbox_read_gva(sb, loop_va, buf, 8, &err), 0)) {
+		/* PML4[1] -> PML4 as PDPT, [1] -> PML4 as PD, [1] -> PML4 as PT,
+		 * [1] -> the PML4 page itself: its entry 0 first */
+		pt_entry_t e0;
+		memcpy(&e0, buf, 8);
+		CHECK(e0 & PT_P);
+	} else {
+		fprintf(stderr, "  loop: %s\n", err.msg);
+	}
+
 	/* CR3 moved to nothing: the call fails, the sandbox is poisoned, and
 	 * a read through that CR3 finds nothing mapped */
 	CHECK(call_u64s(sb, "cr3_garbage", (uint64_t[]){ 0x7FFF0000000ull }, 1, NULL, &err) != 0);
