@@ -12,13 +12,17 @@
  * Every entry is attacker-controlled: loops, aliases, large pages, tables
  * outside memory. The snapshot is capped at 8 MiB (the guest chooses the
  * work; the cap makes it stop early). The INIT snapshot's own tables are
- * the seed (tests/fuzz/seedgen.c). */
+ * the seed (tests/fuzz/seedgen.c). The same tables are then read by
+ * address (vmem's pt_regions_read_va, as sandbox_read_gva reads a live
+ * sandbox), and the snapshot taken by address too (snap_read_gva): reads
+ * that must stay inside guest memory whatever the entries say. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "elf_load.h"
 #include "fuzz_note.h"
+#include "pt_host.h"
 #include "proto.h"
 #include "snapshot.h"
 #include "testguest_blob.h"
@@ -78,6 +82,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sb_err err;
 	int rc = snap_from_live(&s, &in, &err);
 	fuzz_note("snapshot", rc, &err);
+
+	/* Memory by address through the hostile root: a page and a bit around
+	 * each place a guest has something, and the first page of each
+	 * PML4 slot the input's first bytes name. */
+	static uint8_t page[SB_PAGE_SIZE + 32];
+	const struct pt_region regions[2] = {
+		{ SB_BASE_ADDRESS, base->image, layout_snapshot_bytes(l) },
+		{ layout_scratch_base_gpa(l), scratch, scratch_bytes },
+	};
+	struct pt_regions rr;
+	pt_regions_init(&rr, &pt_format_x86_64, regions, 2, roots[0]);
+	gva_t vas[8] = {
+		layout_heap_gva(l) - 16, SB_BASE_ADDRESS, layout_peb_gva(l),
+		sb_scratch_gpa_to_gva(layout_pt_base_gpa(l)), 0xFFFFFFFFFFFFF000ull - 16,
+	};
+	for (size_t i = 0; i < 3 && 2 + i < size; i++)
+		vas[5 + i] = pt_lin_to_va(&pt_format_x86_64, (uint64_t)data[2 + i] << 39);
+	for (size_t i = 0; i < 8; i++) {
+		uint64_t done;
+		int r = pt_regions_read_va(&rr, roots[0], vas[i], page, sizeof page, NULL, &done, &err);
+		if (done > sizeof page || (r == 0 && done != sizeof page))
+			abort();
+		if (rc == 0 && vas[i] <= UINT64_MAX - sizeof page) {
+			r = snap_read_gva(s, vas[i], page, sizeof page, &done, &err);
+			if (done > sizeof page || (r == 0 && done != sizeof page))
+				abort();
+		}
+	}
 	if (rc == 0) {
 		if (layout_snapshot_bytes(&s->layout) > MAX_SNAPSHOT_BYTES)
 			abort(); /* past the cap it was given */
