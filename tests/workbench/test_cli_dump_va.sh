@@ -1,11 +1,29 @@
 #!/bin/sh
-# test_cli_dump_va.sh SNAPBENCH TESTGUEST — `snapbench inspect --dump-va`:
-# hexdump -C rows of the embedded guest's INIT snapshot (the PEB and the
-# heap: bytes the layout decides, not the compiler), "*" for repeats, the
-# end VA, errors naming the address, bad arguments.
+# test_cli_dump_va.sh SNAPBENCH TESTGUEST [kvm] — `snapbench inspect
+# --dump-va`: hexdump -C rows of the embedded guest's INIT snapshot (the PEB
+# and the heap: bytes the layout decides, not the compiler), "*" for
+# repeats, the end VA, errors naming the address, bad arguments. With
+# "kvm": a snapshot file saved after a call wrote heap page 0 (a CALL
+# snapshot: pages relocated into a dense image) shows the written word.
 sb=$1
 elf=$2
 . "$(dirname "$0")/../cli_expect.sh"
+if [ "${3:-}" = kvm ]; then
+	[ -e /dev/kvm ] || { echo "skipped: /dev/kvm is missing"; exit 77; }
+	dir=$(mktemp -d) || exit 1
+	trap 'rm -rf "$dir"' EXIT
+	printf '[s]\niterations = 1\nwarmup = 0\nstep = create\nstep = call touch_pages(2u)\nstep = snapshot as a\nstep = save x.snap from a\nstep = destroy\n' >"$dir/s.ini"
+	"$sb" run -q -o "$dir/out" "$dir/s.ini" >/dev/null 2>"$dir/err.txt"
+	check "the scenario saved a snapshot: $(tail -2 "$dir/err.txt")" [ -s "$dir/out/x.snap" ]
+	# touch_pages(2) wrote (i + 1) * 0x9E3779B97F4A7C15 at the start of heap pages 0 and 1
+	expect 0 "000000000000c000  15 7c 4a 7f b9 79 37 9e  00 00 00 00 00 00 00 00  |.|J..y7.........|" \
+		inspect "$dir/out/x.snap" --dump-va c000 16
+	expect 0 "000000000000d000  2a f8 94 fe 72 f3 6e 3c  00 00 00 00 00 00 00 00  |*...r.n<........|" \
+		inspect --dump-va c000 8K "$dir/out/x.snap"
+	# the page after the two: untouched heap, the zero page every such page shares
+	expect 0 "000000000000e000  00 00 00 00 00 00 00 00" inspect "$dir/out/x.snap" --dump-va e000 16
+	finish
+fi
 # The PEB: {input size 16K, input GVA}, {output size, GVA}, no init data, heap.
 expect 0 "000000000000b000  00 40 00 00 00 00 00 00  00 70 fb ff ff ff ff ff  |.@.......p......|" \
 	inspect --dump-va b000 64
