@@ -202,7 +202,8 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
  * host-cow copy, scratch, the entry page, extra regions). The tables are
  * the guest's and may be hostile: they never make this read host memory
  * outside those regions. Permissions are not checked (ring 0 could read
- * it). Allowed on a poisoned sandbox (post-mortem), not on a broken one.
+ * it). Each call costs one KVM_GET_SREGS (~13 us here): read in large
+ * pieces. Allowed on a poisoned sandbox (post-mortem), not on a broken one.
  * 0, or -1 with err naming the address ("VA 0x... not mapped", "VA 0x...
  * maps GPA 0x... outside guest memory"); buf is then partly written. */
 int sandbox_read_gva(struct sandbox *sb, gva_t va, void *buf, size_t len, struct sb_err *err);
