@@ -122,6 +122,41 @@
  * rewind entry (faults it takes use the top of the exception stack). */
 #define SB_SCRATCH_TOP_RESTORE_STACK 0x1030ull
 
+/* Address spaces (page-table roots): the slot at the bottom of the top
+ * scratch page, GVA SB_SCRATCH_END_GVA - SB_SCRATCH_TOP_ROOTS. The host
+ * writes it on every build and restore: magic, count = the snapshot's
+ * roots, gpa[i] = root i's page-table copy (rebuilt at a new GPA by every
+ * snapshot, so a guest never keeps its own root GPAs), current = the root
+ * CR3 holds. The runtime appends a root it creates (guest/ptgate.c) and
+ * updates `current` when it switches. The exception stack grows down
+ * towards it from SB_SCRATCH_TOP_EXN_STACK and would reach it only ~3.9 KiB
+ * deep.
+ *
+ * Everything here is guest-written, so a hint: the host keeps the roots it
+ * lists (with CR3 always) only after checking each (snapshot/snap_roots.c),
+ * and refuses the snapshot otherwise; a slot without the magic (a guest
+ * that scribbled it, or a runtime from before the slot) declares nothing.
+ * Root 0 is the space the runtime started in. */
+#define SB_SCRATCH_TOP_ROOTS 0x1000ull
+#define SB_ROOTS_MAGIC 0x53544f4f52425300ull /* "\0SBROOTS" */
+#define SB_MAX_ROOTS 16
+struct sb_roots_slot {
+	uint64_t magic;   /* SB_ROOTS_MAGIC, or the slot declares nothing */
+	uint64_t count;   /* roots in gpa[] (root 0 included), 1..SB_MAX_ROOTS */
+	uint64_t current; /* index of the root CR3 holds */
+	uint64_t reserved;
+	uint64_t gpa[SB_MAX_ROOTS];
+};
+_Static_assert(sizeof(struct sb_roots_slot) == 160, "the roots slot is 20 words");
+static inline uint64_t sb_roots_slot_offset(uint64_t scratch_bytes)
+{
+	return scratch_bytes - SB_SCRATCH_TOP_ROOTS;
+}
+static inline gva_t sb_roots_slot_gva(void)
+{
+	return SB_SCRATCH_END_GVA - SB_SCRATCH_TOP_ROOTS;
+}
+
 /* Page-table undo log. Every page-table entry the runtime writes is first
  * logged here with its old value; the runtime's rewind entry (dispatch with
  * `pending` set, on the restore stack, in ring 0) writes them back. The

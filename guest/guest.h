@@ -87,6 +87,22 @@ enum pt_status sb_map_pages(uint64_t va, uint64_t gpa, uint64_t pages, unsigned 
 /* The present leaf mapping `va` (entry, level, the entry's GPA). */
 enum pt_status sb_lookup_page(uint64_t va, struct pt_leaf *out);
 
+/* Address spaces (one page-table root each; guest/ptgate.c, and the design
+ * in snapshot/snap_roots.c). Root 0 is the space the runtime started in.
+ * sb_address_space_new makes a root whose top-level table is a copy of the
+ * current one (every lower table shared: map new things under a top-level
+ * slot the current space leaves empty to keep them apart), declares it to
+ * the host (a snapshot keeps every declared root) and gives its index.
+ * sb_address_space_switch loads root i (PT_E_DENIED: the slot names a page
+ * that is no root the runtime may load). Snapshots move the tables, so
+ * roots are known by index; sb_address_space_root reads root i's current
+ * GPA from the slot the host rewrites at every restore (0: no such root). */
+enum pt_status sb_address_space_new(unsigned *index);
+enum pt_status sb_address_space_switch(unsigned index);
+unsigned sb_address_space_count(void);
+unsigned sb_address_space_current(void);
+uint64_t sb_address_space_root(unsigned index);
+
 /* Scratch pages handed out so far (allocator word minus its start). */
 uint64_t sb_scratch_next_free_gpa(void);
 

@@ -30,6 +30,8 @@
 #define SB_VEC_PT_GATE 3
 #define SB_PT_GATE_LOOKUP 0x5054474154450001ull /* "PTGATE" 01 */
 #define SB_PT_GATE_MAP 0x5054474154450002ull
+#define SB_PT_GATE_SPACE_NEW 0x5054474154450003ull    /* address spaces: ptgate.c */
+#define SB_PT_GATE_SPACE_SWITCH 0x5054474154450004ull
 #define SB_PT_GATE_MAX_PAGES 512ull /* per trap: bounds one ring-0 stay */
 
 /* Registers as the exception stubs lay them out (exceptions.S). */
@@ -72,6 +74,28 @@ enum pt_status sb_window_hide(gpa_t gpa);
 /* The gate's handler (ring 0, from sb_exception on vector 3): registers
  * in, out. false: RAX names no operation (a real breakpoint). */
 bool sb_pt_gate(struct sb_frame *f);
+/* Its address-space operations (aspace.c): weak, absent from guests that
+ * do not use them. The gate's rule for pages and its caller's side. */
+bool sb_pt_gate_spaces(struct sb_frame *f) __attribute__((weak, visibility("hidden")));
+
+/* One request: INT3 from ring 3. From ring 0 (calls in SANDBOX_MODE_KERNEL)
+ * the handler is called directly: there is no privilege to gain, and ring 0
+ * is emulated here, where KVM's emulator cannot run INT3 in protected mode
+ * (measured: an emulation-failure exit). */
+static inline void sb_gate_request(struct sb_frame *f)
+{
+	uint16_t cs;
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	if ((cs & 3) == 0) {
+		sb_pt_gate(f);
+		return;
+	}
+	__asm__ volatile("int3"
+			 : "+a"(f->rax), "+D"(f->rdi), "+S"(f->rsi), "+d"(f->rdx), "+c"(f->rcx)
+			 :
+			 : "memory", "cc");
+}
+
 
 /* Scratch page allocator (atomic add on the bookkeeping word). Returns the
  * GPA of a zeroed page (the host zeroes free scratch, see sandbox_abi.h),

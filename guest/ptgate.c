@@ -33,6 +33,18 @@
  *         Pages outside scratch (the read-only snapshot slot, extra
  *         read-only regions, GPAs with no memory) are allowed: no table
  *         lives there (the CPU writes A/D bits, tables must be writable).
+ *         It edits the tables of the current root (CR3), whichever it is.
+ *   RAX = SB_PT_GATE_SPACE_NEW, SB_PT_GATE_SPACE_SWITCH: address spaces,
+ *         in aspace.c (linked only into guests that use them). SPACE_NEW:
+ *         Out: RAX = status, RDX = the new root's
+ *         index. A new table (rt_alloc_table: hidden from ring 3 first)
+ *         gets the current root's top-level entries, so every lower table
+ *         is shared, and is appended to the roots slot (sandbox_abi.h),
+ *         which declares it to the host. PT_E_NOMEM: SB_MAX_ROOTS already,
+ *         or no scratch; PT_E_INVAL: the slot was scribbled.
+ *   RAX = SB_PT_GATE_SPACE_SWITCH: RDI = index.  Out: RAX = status. CR3 =
+ *         the slot's root `index`. The slot is ring-3 writable, so the
+ *         root must pass root_loadable: PT_E_DENIED otherwise.
  *
  * Ring-0 code is emulated instruction by instruction on our machines
  * (~0.5 us each), and this is the general page-table code, so an edit is
@@ -131,7 +143,7 @@ bool sb_pt_gate(struct sb_frame *f)
 		f->rsi = leaf.entry_gpa;
 	} else if (f->rax == SB_PT_GATE_MAP) {
 		f->rax = gate_map(f->rdi, f->rsi, f->rdx, f->rcx);
-	} else {
+	} else if (!sb_pt_gate_spaces || !sb_pt_gate_spaces(f)) {
 		return false;
 	}
 	return true;
@@ -139,28 +151,11 @@ bool sb_pt_gate(struct sb_frame *f)
 
 /* ---- the callers' side (any ring) --------------------------------------- */
 
-/* One request: INT3 from ring 3. From ring 0 (calls in SANDBOX_MODE_KERNEL)
- * the handler is called directly: there is no privilege to gain, and ring 0
- * is emulated here, where KVM's emulator cannot run INT3 in protected mode
- * (measured: an emulation-failure exit). */
-static void gate_request(struct sb_frame *f)
-{
-	uint16_t cs;
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	if ((cs & 3) == 0) {
-		sb_pt_gate(f);
-		return;
-	}
-	__asm__ volatile("int3"
-			 : "+a"(f->rax), "+D"(f->rdi), "+S"(f->rsi), "+d"(f->rdx), "+c"(f->rcx)
-			 :
-			 : "memory", "cc");
-}
-
+/* One request: sb_gate_request (internal.h). */
 enum pt_status sb_lookup_page(gva_t va, struct pt_leaf *out)
 {
 	struct sb_frame f = { .rax = SB_PT_GATE_LOOKUP, .rdi = va };
-	gate_request(&f);
+	sb_gate_request(&f);
 	out->entry = f.rdx;
 	out->level = (unsigned)f.rcx;
 	out->entry_gpa = f.rsi;
@@ -173,7 +168,7 @@ enum pt_status sb_map_pages(gva_t va, gpa_t gpa, uint64_t pages, unsigned flags)
 		uint64_t n = pages < SB_PT_GATE_MAX_PAGES ? pages : SB_PT_GATE_MAX_PAGES;
 		struct sb_frame f = { .rax = SB_PT_GATE_MAP, .rdi = va, .rsi = gpa, .rdx = n,
 				      .rcx = flags };
-		gate_request(&f);
+		sb_gate_request(&f);
 		if (f.rax != PT_OK)
 			return (enum pt_status)f.rax;
 		va += n * SB_PAGE_SIZE;

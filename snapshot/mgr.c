@@ -343,6 +343,7 @@ void mgr_restore(struct mem_mgr *m, struct snapshot *snap, struct mgr_reset *r)
 	sb_stack_reset(mgr_output(m), layout_output_bytes(l));
 	/* Cannot fail: the scratch mapping has the layout's size. */
 	layout_write_bookkeeping(l, m->scratch, m->scratch_bytes, m->snap->generation, NULL);
+	snap_roots_write_slot(m->snap, m->scratch, m->scratch_bytes); /* the same page */
 	mgr_retain_bookkeeping(m);
 }
 

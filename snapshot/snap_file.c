@@ -21,7 +21,9 @@
 #define HDR_FIXED_BYTES 792u /* everything up to the host-function list */
 #define HOST_FN_BYTES 274u
 #define HDR_SUM_BYTES 16u    /* version 2: the header checksum ends the header */
-#define HDR_MAX_BYTES (HDR_FIXED_BYTES + SNAP_MAX_HOST_FNS * HOST_FN_BYTES + HDR_SUM_BYTES)
+#define ROOTS_BYTES (8u + 8u * SNAP_MAX_ROOTS) /* version 3: the address spaces */
+#define HDR_MAX_BYTES \
+	(HDR_FIXED_BYTES + SNAP_MAX_HOST_FNS * HOST_FN_BYTES + ROOTS_BYTES + HDR_SUM_BYTES)
 #define MAGIC_BYTES 8u
 
 _Static_assert(sizeof SNAP_FILE_MAGIC == MAGIC_BYTES + 1, "magic is 8 bytes");
@@ -148,9 +150,19 @@ static void host_fn_fields(struct codec *c, struct snap_host_fn *f)
 	bytes(c, f->params, sizeof f->params);
 }
 
+/* Version 3: root count, current root, then SNAP_MAX_ROOTS root GPAs
+ * (unused ones zero). */
+static void roots_fields(struct codec *c, struct snapshot *s)
+{
+	F(c, s->nroots), F(c, s->cur_root);
+	for (unsigned i = 0; i < SNAP_MAX_ROOTS; i++)
+		F(c, s->roots[i]);
+}
+
 static uint64_t header_bytes_for(uint32_t version, uint64_t n_host_fns)
 {
-	return HDR_FIXED_BYTES + n_host_fns * HOST_FN_BYTES + (version >= 2 ? HDR_SUM_BYTES : 0);
+	return HDR_FIXED_BYTES + n_host_fns * HOST_FN_BYTES + (version >= 3 ? ROOTS_BYTES : 0) +
+	       (version >= 2 ? HDR_SUM_BYTES : 0);
 }
 
 void snap_file_header_sum(const uint8_t *hdr, size_t bytes, uint8_t out[16])
@@ -194,7 +206,14 @@ static int encode_header(const struct snapshot *src, uint32_t version, uint8_t *
 		terminated &= memchr(src->host_fns[i].name, '\0', SNAP_HOST_FN_NAME_MAX + 1) != NULL;
 	if (!terminated)
 		return sb_errf(err, SB_E_INVAL, "%s: not saved: a string is not NUL-terminated", path);
+	/* Before version 3 a file has root 0 only: refused rather than dropped. */
+	if (version < 3 && (src->nroots > 1 || src->cur_root))
+		return sb_errf(err, SB_E_INVAL, "%s: not saved: the snapshot has %u address spaces; "
+			       "format version %u holds one (version 3 holds them all)", path,
+			       src->nroots, version);
 	struct snapshot s = *src; /* the codec wants non-const fields */
+	for (unsigned i = s.nroots; i < SNAP_MAX_ROOTS; i++)
+		s.roots[i] = 0; /* unused: written as zero */
 	struct file_hdr h = {
 		.version = version,
 		.header_bytes = (uint32_t)header_bytes_for(version, s.n_host_fns),
@@ -213,6 +232,8 @@ static int encode_header(const struct snapshot *src, uint32_t version, uint8_t *
 	fixed_fields(&c, &h, &s);
 	for (unsigned i = 0; i < s.n_host_fns; i++)
 		host_fn_fields(&c, &s.host_fns[i]);
+	if (version >= 3)
+		roots_fields(&c, &s);
 	if (version >= 2 && !c.overrun && c.off + HDR_SUM_BYTES <= h.header_bytes) {
 		uint8_t sum[HDR_SUM_BYTES];
 		snap_file_header_sum(buf, c.off, sum);
@@ -381,6 +402,8 @@ static int decode_header(struct file_hdr *h, struct snapshot *s, uint8_t *buf, s
 			       (unsigned long long)file_bytes, (unsigned long long)want);
 	for (unsigned i = 0; i < h->n_host_fns; i++)
 		host_fn_fields(&c, &s->host_fns[i]);
+	if (version >= 3)
+		roots_fields(&c, s);
 	if (c.overrun)
 		return sb_errf(err, SB_E_INVAL, "%s: truncated header while reading it", path);
 	if (version >= 2) { /* before any field is believed */
@@ -465,6 +488,16 @@ static int check_fields(const struct file_hdr *h, struct snapshot *s, const char
 	const struct layout *l = &s->layout;
 	if (check_layout(l, s->entry_kind == SNAP_ENTRY_INIT, path, err))
 		return -1;
+	if (h->version < 3) { /* one address space, at the page-table copy */
+		s->nroots = 1;
+		s->cur_root = 0;
+		s->roots[0] = layout_pt_base_gpa(l);
+	}
+	if (snap_roots_check(s, err))
+		return sb_err_prefix(err, "%s: address spaces: ", path);
+	if (s->entry_kind == SNAP_ENTRY_INIT && s->nroots > 1)
+		return sb_errf(err, SB_E_INVAL, "%s: a snapshot from an ELF with %u address spaces",
+			       path, s->nroots);
 	if (h->image_bytes != layout_image_bytes(l))
 		return sb_errf(err, SB_E_INVAL,
 			       "%s: image size %llu bytes does not match the layout's %llu "

@@ -1,6 +1,7 @@
 /* snap_file.h — a snapshot in one file, loaded without copying its image.
  *
- * Format (version 2; every field little-endian, fixed size, written field by
+ * Format (version 3 = version 2 plus the address spaces, below; every
+ * field little-endian, fixed size, written field by
  * field; offsets in bytes):
  *
  *   0    8  magic "SNAPBNCH"            136  8  entry GVA
@@ -45,6 +46,18 @@
  * runs a sandbox in: snap_sregs_check in snapshot.h). Only the zero
  * padding before the image offset is covered by nothing (it is never read).
  *
+ * Version 3 adds, between the host functions and the checksum (which
+ * covers it; header size 808 + 274 n + 136):
+ *
+ *   792+274n       4  root count (1 to 16)
+ *   796+274n       4  current root (the one CR3 holds on restore)
+ *   800+274n   16 x 8 root GPAs: root 0 at the page-table copy, each a
+ *                     page of the tail, unused ones zero
+ *
+ * and the digest covers the roots when there is more than root 0
+ * (snapshot.c). Versions 1 and 2 have root 0 alone, and a snapshot with
+ * more is not saved in them (refused, not dropped).
+ *
  * Version 1 (written by builds before the checksum) is the same without the
  * checksum: header size 792 + 274 n. It is still read, with every check
  * except the header checksum; snap_save_version writes it, for tests and
@@ -58,7 +71,7 @@
 #include "snapshot.h"
 
 #define SNAP_FILE_MAGIC "SNAPBNCH"
-#define SNAP_FILE_VERSION 2u     /* what snap_save writes */
+#define SNAP_FILE_VERSION 3u     /* what snap_save writes */
 #define SNAP_FILE_VERSION_MIN 1u /* the oldest version snap_load reads */
 
 enum snap_load_mode {
@@ -79,7 +92,7 @@ int snap_save(const struct snapshot *s, const char *path, struct sb_err *err);
 int snap_save_version(const struct snapshot *s, const char *path, unsigned version,
 		      struct sb_err *err);
 
-/* The version-2 header checksum of the first `bytes` bytes of a header
+/* The version-2 (and 3) header checksum of the first `bytes` bytes of a header
  * (bytes = header size - 16): what a tool that edits a header, or a fuzz
  * target playing the attacker, writes into the last 16 header bytes. */
 void snap_file_header_sum(const uint8_t *hdr, size_t bytes, uint8_t out[16]);

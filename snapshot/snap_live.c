@@ -381,9 +381,9 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 	struct snapshot *s = NULL;
 	gpa_t out_roots[SNAP_MAX_ROOTS];
 	int rc = -1;
-	if (in->nroots == 0 || in->nroots > SNAP_MAX_ROOTS)
-		return sb_errf(err, SB_E_INVAL, "snapshot: %zu page-table roots (1 to %d)", in->nroots,
-			       SNAP_MAX_ROOTS);
+	if (in->nroots == 0 || in->nroots > SNAP_MAX_ROOTS || in->cur_root >= in->nroots)
+		return sb_errf(err, SB_E_INVAL, "snapshot: %zu page-table roots (1 to %d), current "
+			       "%zu", in->nroots, SNAP_MAX_ROOTS, in->cur_root);
 	/* A restore checks the sandbox offers every host function the guest
 	 * could call: dropping some would let a restore succeed without them. */
 	if (in->n_host_fns > SNAP_MAX_HOST_FNS)
@@ -454,6 +454,10 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 	memcpy(s->image + layout_pt_tail_offset(&layout), pt_hostbuf_bytes(&hb),
 	       pt_hostbuf_size_bytes(&hb));
 
+	/* Root 0 is the buffer's first table, the page-table copy's GPA. */
+	s->nroots = (unsigned)in->nroots;
+	s->cur_root = (unsigned)in->cur_root;
+	memcpy(s->roots, out_roots, in->nroots * sizeof out_roots[0]);
 	s->entry_kind = SNAP_ENTRY_CALL;
 	s->entry_gva = in->dispatch_gva;
 	s->stack_top_gva = in->stack_top_gva;

@@ -99,7 +99,9 @@ bool snap_ring0_only_by_exception_stack(struct snapshot *s)
 {
 	int v = __atomic_load_n(&s->ring0_guard, __ATOMIC_RELAXED);
 	if (v == 0) {
-		v = compute(s) ? 1 : 2; /* the same answer for every thread */
+		/* Several address spaces: this reads root 0 only, and another
+		 * root may map ring 0's tables otherwise (snap_roots.c). */
+		v = s->nroots <= 1 && compute(s) ? 1 : 2; /* the same answer for every thread */
 		__atomic_store_n(&s->ring0_guard, v, __ATOMIC_RELAXED);
 	}
 	return v == 1;

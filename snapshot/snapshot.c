@@ -24,6 +24,8 @@ int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err
 	s->layout = *layout;
 	s->image = p;
 	s->map_bytes = bytes;
+	s->nroots = 1; /* one address space unless the builder says more */
+	s->roots[0] = layout_pt_base_gpa(layout);
 	*out = s;
 	return 0;
 }
@@ -57,6 +59,15 @@ void snap_compute_digest(const struct snapshot *s, uint8_t out[16])
 		s->stack_top_gva,
 	};
 	XXH3_128bits_update(&st, meta, sizeof meta);
+	/* Several address spaces: which roots and which is current. Not
+	 * hashed for root 0 alone, so digests of one-root snapshots (every
+	 * file before version 3) are what they were. */
+	if (s->nroots > 1 || s->cur_root) {
+		uint64_t roots[2 + SNAP_MAX_ROOTS] = { s->nroots, s->cur_root };
+		for (unsigned i = 0; i < s->nroots && i < SNAP_MAX_ROOTS; i++)
+			roots[2 + i] = s->roots[i];
+		XXH3_128bits_update(&st, roots, sizeof roots);
+	}
 	XXH128_canonical_t c;
 	XXH128_canonicalFromHash(&c, XXH3_128bits_digest(&st));
 	memcpy(out, c.digest, 16);

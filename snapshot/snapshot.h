@@ -56,6 +56,10 @@ struct snap_host_fn {
 	uint8_t params[16];             /* enum sb_type; SB_CALL_MAX_ARGS */
 };
 
+/* Page-table roots a snapshot keeps (address spaces, snap_roots.c). */
+#define SNAP_MAX_ROOTS 16
+_Static_assert(SNAP_MAX_ROOTS == SB_MAX_ROOTS, "the roots slot holds every root");
+
 struct snapshot {
 	unsigned refs; /* atomic; see snap_ref / snap_unref */
 	struct layout layout;
@@ -73,8 +77,16 @@ struct snapshot {
 	 * known (every page may be non-zero). Owned; freed with the snapshot. */
 	uint64_t *zero_known;
 	struct snap_stats stats;
+	/* Address spaces (snapshot/snap_roots.c): the page-table roots in the
+	 * tail, root 0 at the page-table copy's GPA (the only one of a
+	 * snapshot from an ELF or a file before version 3), and the one CR3
+	 * holds when a sandbox starts from the snapshot. The digest covers
+	 * them when there is more than root 0. */
+	unsigned nroots;
+	unsigned cur_root;
+	gpa_t roots[SNAP_MAX_ROOTS];
 	/* CALL snapshots: the vCPU's special registers when taken (CR3 is
-	 * replaced by the page-table copy's GPA on restore). */
+	 * replaced by roots[cur_root] on restore). */
 	bool has_sregs;
 	struct kvm_sregs sregs;
 	unsigned n_host_fns;
@@ -134,7 +146,6 @@ struct snap_extra_region {
 };
 
 /* What a running sandbox's memory looks like, for snap_from_live. */
-#define SNAP_MAX_ROOTS 16
 #define SNAP_MAX_EXTRA 16
 struct snap_live_input {
 	const struct snapshot *base;  /* the snapshot the sandbox runs from */
@@ -145,6 +156,7 @@ struct snap_live_input {
 	uint64_t scratch_bytes;
 	const gpa_t *roots;           /* page-table roots (CR3 of each address space) */
 	size_t nroots;
+	size_t cur_root;              /* the one CR3 holds: restores start in it */
 	const struct kvm_sregs *sregs;
 	gva_t dispatch_gva, stack_top_gva;
 	uint64_t generation;          /* the new snapshot's */
@@ -195,6 +207,28 @@ int snap_read_gva(const struct snapshot *s, gva_t va, void *buf, uint64_t len_by
 
 struct snapshot *snap_ref(struct snapshot *s);
 void snap_unref(struct snapshot *s);
+
+/* Address spaces (snap_roots.c). What a sandbox's guest declared in its
+ * roots slot (common/sandbox_abi.h) plus CR3, checked: *nroots roots in
+ * the slot's order (CR3 appended when the slot does not list it), *cur the
+ * index of CR3. A slot without the magic declares nothing (roots = CR3).
+ * -1 with SB_E_GUEST naming the bad entry and what is allowed: a root
+ * must be a page-aligned page of the page-table area or the free pages of
+ * scratch, at most SNAP_MAX_ROOTS in all. */
+int snap_roots_declared(const struct layout *l, const uint8_t *scratch, uint64_t scratch_bytes,
+			gpa_t cr3, gpa_t roots[SNAP_MAX_ROOTS], size_t *nroots, size_t *cur,
+			struct sb_err *err);
+/* Write the snapshot's roots into the slot of `scratch` (build, restore). */
+void snap_roots_write_slot(const struct snapshot *s, uint8_t *scratch, uint64_t scratch_bytes);
+/* Are the stored roots sound (a file's: 1..SNAP_MAX_ROOTS distinct
+ * page-aligned tables of the tail, root 0 at its start, cur_root one of
+ * them)? 0 or -1 with err. */
+int snap_roots_check(const struct snapshot *s, struct sb_err *err);
+/* The root CR3 gets when a sandbox starts from `s`. */
+static inline gpa_t snap_cur_root(const struct snapshot *s)
+{
+	return s->roots[s->cur_root < s->nroots ? s->cur_root : 0];
+}
 
 static inline const uint8_t *snap_pt_tail(const struct snapshot *s)
 {

@@ -74,7 +74,9 @@ static bool tables_map_entry_page(struct sandbox *sb, const struct snapshot *sna
 	pt_regions_init(&rr, &pt_format_x86_64, &r, 1, r.gpa);
 	struct pt_walk w;
 	struct pt_mapping m;
-	bool ok = pt_walk_begin_at(&w, &rr.pt, r.gpa, SB_ENTRY_PAGE_GVA, SB_PAGE_SIZE) == PT_OK &&
+	/* In the root the sandbox starts in (several address spaces). */
+	bool ok = pt_walk_begin_at(&w, &rr.pt, snap_cur_root(snap), SB_ENTRY_PAGE_GVA,
+				   SB_PAGE_SIZE) == PT_OK &&
 		  pt_walk_next(&w, &m) && m.len_bytes == SB_PAGE_SIZE &&
 		  m.phys == SB_ENTRY_PAGE_GPA && m.user && m.kind.executable;
 	sb->entry_checked_snap = snap;

@@ -57,7 +57,7 @@ int sandbox_load_sregs(struct sandbox *sb, const struct snapshot *snap, struct s
 	 * restore. */
 	struct kvm_run *run = sb->vcpu->run;
 	struct kvm_sregs s = snap->sregs;
-	s.cr3 = layout_pt_base_gpa(&snap->layout);
+	s.cr3 = snap_cur_root(snap); /* the space the snapshot was taken in */
 	/* Calls resume in the ring the snapshot was taken in. */
 	sb->call_rflags = s.cs.dpl == 3 ? SANDBOX_USER_RFLAGS : SANDBOX_KERNEL_RFLAGS;
 	if (!sb->sync_sregs)
@@ -125,14 +125,21 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
 	struct snap_host_fn fns[SNAP_MAX_HOST_FNS];
 	for (unsigned i = 0; i < sb->n_host_fns; i++)
 		host_fn_record(&sb->host_fns[i], &fns[i]);
-	gpa_t root = sregs.cr3 & PT_X86_64_ADDR_MASK;
+	/* Every address space: CR3 and the roots the guest declared
+	 * (snapshot/snap_roots.c checks them; a bad one refuses the snapshot). */
+	gpa_t roots[SNAP_MAX_ROOTS];
+	size_t nroots, cur;
+	if (snap_roots_declared(mgr_layout(&sb->mem), sb->mem.scratch, sb->mem.scratch_bytes,
+				sregs.cr3 & PT_X86_64_ADDR_MASK, roots, &nroots, &cur, err))
+		return -1;
 	struct snap_live_input in = {
 		.base = sb->mem.snap,
 		.snapshot_mem = mgr_snapshot_mem(&sb->mem),
 		.scratch = sb->mem.scratch,
 		.scratch_bytes = sb->mem.scratch_bytes,
-		.roots = &root,
-		.nroots = 1,
+		.roots = roots,
+		.nroots = nroots,
+		.cur_root = cur,
 		.sregs = &sregs,
 		.dispatch_gva = sb->dispatch_gva,
 		.stack_top_gva = sb->stack_top_gva,
