@@ -45,6 +45,17 @@ static uint64_t header_bytes_v2(unsigned n)
 	return OFF_HOST_FNS + (uint64_t)n * HOST_FN_BYTES + SUM_BYTES;
 }
 
+/* Version 3: the address spaces (count, current, 16 roots) before the sum. */
+#define ROOTS_BYTES (8u + 16u * 8u)
+static uint64_t off_roots(unsigned n)
+{
+	return OFF_HOST_FNS + (uint64_t)n * HOST_FN_BYTES;
+}
+static uint64_t header_bytes_v3(unsigned n)
+{
+	return header_bytes_v2(n) + ROOTS_BYTES;
+}
+
 /* Recompute a version-2 header checksum as an attacker would. */
 static void refix_sum(uint8_t *f, size_t n, uint64_t header_bytes)
 {
@@ -158,6 +169,9 @@ static void check_same(const struct snapshot *a, const struct snapshot *b)
 	CHECK_U64(y->heap_offset, x->heap_offset);
 	CHECK_U64(y->init_data_offset, x->init_data_offset);
 	CHECK_U64(y->snapshot_bytes, x->snapshot_bytes);
+	CHECK_U64(b->nroots, a->nroots);
+	CHECK_U64(b->cur_root, a->cur_root);
+	CHECK(memcmp(a->roots, b->roots, sizeof a->roots) == 0);
 	CHECK_U64(b->refs, 1);
 	CHECK_U64(b->map_bytes, a->map_bytes);
 	CHECK_U64(b->entry_kind, a->entry_kind);
@@ -195,8 +209,14 @@ static void test_round_trip(struct snapshot *const *snaps, size_t n)
 		/* Size: header padded to a page, then exactly the image. */
 		size_t bytes = 0;
 		uint8_t *f = test_slurp(path, &bytes);
-		uint64_t hdr = header_bytes_v2(snaps[i]->n_host_fns);
-		CHECK_U64(get_le(f + OFF_VERSION, 4), 2);
+		uint64_t hdr = header_bytes_v3(snaps[i]->n_host_fns);
+		CHECK_U64(get_le(f + OFF_VERSION, 4), 3);
+		/* One address space, root 0 at the page-table copy, the rest zero. */
+		uint64_t roots = off_roots(snaps[i]->n_host_fns);
+		CHECK_U64(get_le(f + roots, 4), 1);
+		CHECK_U64(get_le(f + roots + 4, 4), 0);
+		CHECK_U64(get_le(f + roots + 8, 8), layout_pt_base_gpa(&snaps[i]->layout));
+		CHECK_U64(get_le(f + roots + 16, 8), 0);
 		CHECK_U64(get_le(f + OFF_HEADER_BYTES, 4), hdr);
 		uint8_t sum[SUM_BYTES];
 		snap_file_header_sum(f, hdr - SUM_BYTES, sum);
@@ -236,7 +256,8 @@ struct corrupt {
 static void test_corrupt(const struct snapshot *init, const struct snapshot *call)
 {
 	const uint64_t snap_bytes = call->layout.snapshot_bytes, pt = call->layout.pt_bytes;
-	const uint64_t image_off = sb_page_round_up(header_bytes_v2(3));
+	const uint64_t image_off = sb_page_round_up(header_bytes_v3(3));
+	const uint64_t roots = off_roots(3), pt_base = layout_pt_base_gpa(&call->layout);
 	const struct kvm_sregs *r = &call->sregs;
 	const uint64_t scratch_end = layout_scratch_base_gpa(&call->layout) +
 				     call->layout.config.scratch_bytes;
@@ -244,8 +265,8 @@ static void test_corrupt(const struct snapshot *init, const struct snapshot *cal
 	const struct corrupt cases[] = {
 		{ "magic", OFF_MAGIC, 1, 'X', 0, 0, false, false, "not a snapbench snapshot", false },
 		{ "text file", 0, 0, 'h', 100, 100, false, false, "not a snapbench snapshot", false },
-		{ "version", OFF_VERSION, 4, 3, 0, 0, false, false,
-		  "format version 3, this build reads versions 1 to 2", false },
+		{ "version", OFF_VERSION, 4, 4, 0, 0, false, false,
+		  "format version 4, this build reads versions 1 to 3", false },
 		{ "header 10 bytes", 0, 0, 0, 0, 10, false, false, "truncated header", false },
 		{ "header 500 bytes", 0, 0, 0, 0, 500, false, false, "truncated header", false },
 		{ "host fns cut", 0, 0, 0, 0, OFF_HOST_FNS + 300, false, false, "truncated header", false },
@@ -305,8 +326,21 @@ static void test_corrupt(const struct snapshot *init, const struct snapshot *cal
 		{ "source", OFF_SOURCE + 1, 1, 'Z', 0, 0, false, false, "header checksum mismatch", true },
 		{ "host fn type", fn1 + 256, 1, 0, 0, 0, false, false, "header checksum mismatch", true },
 		{ "segment pad", OFF_CS + 23, 1, 1, 0, 0, false, false, "header checksum mismatch", true },
-		{ "checksum", (long)header_bytes_v2(3) - 1, 1, 0x5a, 0, 0, false, false,
+		{ "checksum", (long)header_bytes_v3(3) - 1, 1, 0x5a, 0, 0, false, false,
 		  "header checksum mismatch", true },
+		{ "root count", (long)roots, 4, 2, 0, 0, false, false, "header checksum mismatch", true },
+		/* Address spaces (version 3), checksum re-fixed. */
+		{ "no root", (long)roots, 4, 0, 0, 0, false, false,
+		  "address spaces: 0 page-table roots (1 to 16)", false },
+		{ "17 roots", (long)roots, 4, 17, 0, 0, false, false,
+		  "address spaces: 17 page-table roots", false },
+		{ "current root 1 of 1", (long)roots + 4, 4, 1, 0, 0, false, false,
+		  "address spaces: current root 1 of 1 roots", false },
+		{ "root 0 moved", (long)roots + 8, 8, pt_base + 4096, 0, 0, false, false,
+		  "not at the page-table copy", false },
+		{ "root 1 zero", (long)roots, 4, 2, 0, 0, false, false,
+		  "root 1 at GPA 0x0 is not a page of the page-table tail", false },
+
 		{ "INIT generation", OFF_GENERATION, 8, 1, 0, 0, true, false, "header checksum mismatch", true },
 		/* Registers KVM would refuse (or fail on later), checksum re-fixed. */
 		{ "CR0 0, sum re-fixed", OFF_CR0, 8, 0, 0, 0, false, false,
@@ -450,8 +484,51 @@ static void test_v1(const struct snapshot *init, const struct snapshot *call)
 		}
 		free(f);
 	}
-	CHECK_I64(snap_save_version(call, path, 3, &err), -1);
-	CHECK_CONTAINS(err.msg, "format version 3");
+	CHECK_I64(snap_save_version(call, path, 4, &err), -1);
+	CHECK_CONTAINS(err.msg, "format version 4");
+	unlink(path);
+}
+
+/* Version 2 files (checksum, no address spaces) are still read: one
+ * address space at the page-table copy; a snapshot with more is refused
+ * rather than saved without them. */
+static void test_v2(const struct snapshot *init, const struct snapshot *call)
+{
+	char path[128];
+	struct sb_err err;
+	snprintf(path, sizeof path, "%s/v2.snap", dir);
+	const struct snapshot *both[] = { init, call };
+	for (size_t i = 0; i < 2; i++) {
+		if (!CHECK_I64(snap_save_version(both[i], path, 2, &err), 0)) {
+			fprintf(stderr, "  %s\n", err.msg);
+			continue;
+		}
+		size_t n = 0;
+		uint8_t *f = test_slurp(path, &n);
+		uint64_t hdr = header_bytes_v2(both[i]->n_host_fns);
+		CHECK_U64(get_le(f + OFF_VERSION, 4), 2);
+		CHECK_U64(get_le(f + OFF_HEADER_BYTES, 4), hdr);
+		CHECK_U64(n, sb_page_round_up(hdr) + layout_image_bytes(&both[i]->layout));
+		free(f);
+		for (int mode = SNAP_LOAD_VERIFY; mode <= SNAP_LOAD_FAST; mode++) {
+			struct snapshot *l = NULL;
+			if (!CHECK_I64(snap_load(&l, path, (enum snap_load_mode)mode, &err), 0)) {
+				fprintf(stderr, "  v2 %zu: %s\n", i, err.msg);
+				continue;
+			}
+			check_same(both[i], l);
+			CHECK_U64(l->nroots, 1);
+			CHECK_U64(l->cur_root, 0);
+			CHECK_U64(l->roots[0], layout_pt_base_gpa(&l->layout));
+			snap_unref(l);
+		}
+	}
+	struct snapshot two = *call;
+	two.nroots = 2;
+	two.roots[1] = two.roots[0] + SB_PAGE_SIZE;
+	CHECK_I64(snap_save_version(&two, path, 2, &err), -1);
+	CHECK_CONTAINS(err.msg, "2 address spaces; format version 2 holds one");
+	CHECK_I64(snap_save_version(&two, path, 1, &err), -1);
 	unlink(path);
 }
 
@@ -786,6 +863,7 @@ int main(int argc, char **argv)
 		test_round_trip(all, 3);
 		test_corrupt(init, call);
 		test_v1(init, call);
+		test_v2(init, call);
 		test_atomic(init, call);
 		test_killed_save(init, call);
 		/* The same where the file system refuses O_TMPFILE: the named
