@@ -1,12 +1,12 @@
 /* fuzz_snap_file.c — the snapshot-file loader (snapshot/snap_file.c) on a
  * file from another machine. An attacker who edits a file also fixes its
- * integrity fields, so each input gets its version-2 header checksum
+ * integrity fields, so each input gets its version-2 or -3 header checksum
  * recomputed, is loaded trusting its digest, gets the digest recomputed
  * over what the file now says and the checksum again over the new digest
  * (fix_integrity), and the fixed file is loaded as `snapbench` loads it
  * (SNAP_LOAD_VERIFY): so the fuzzer reaches every check behind them. A snapshot that
  * loads is then read as its users read it: its page tables walked (the
- * host-cow view, the ring-0 reachability check, a dump). */
+ * host-cow view, the ring-0 reachability check, a dump of every root). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +20,7 @@
 #include "snap_file.h"
 #include "snapshot_internal.h"
 
-/* Where versions 1 and 2 keep the digest, the version, the header size
+/* Where versions 1 to 3 keep the digest, the version, the header size
  * (snap_file.h). */
 #define DIGEST_OFFSET 160u
 #define DIGEST_BYTES 16u
@@ -50,11 +50,14 @@ static uint32_t u32_at(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* A version-2 file's header checksum over what its header now says (the
- * header size as the file states it, when it fits). */
+/* A version-2 or -3 file's header checksum over what its header now says
+ * (the header size as the file states it, when it fits). */
 static void fix_checksum(uint8_t *file, size_t size)
 {
-	if (size < HEADER_SIZE_OFFSET + 4 || u32_at(file + VERSION_OFFSET) != 2)
+	if (size < HEADER_SIZE_OFFSET + 4)
+		return;
+	uint32_t version = u32_at(file + VERSION_OFFSET);
+	if (version != 2 && version != 3)
 		return;
 	uint32_t hdr = u32_at(file + HEADER_SIZE_OFFSET);
 	if (hdr < DIGEST_OFFSET + DIGEST_BYTES + 16 || hdr > size)
@@ -95,7 +98,8 @@ static void use_snapshot(struct snapshot *s)
 			       layout_pt_bytes(&s->layout) };
 	struct pt_regions rr;
 	pt_regions_init(&rr, &pt_format_x86_64, &r, 1, r.gpa);
-	pt_dump(devnull, &rr.pt, r.gpa);
+	for (unsigned i = 0; i < s->nroots; i++)
+		pt_dump(devnull, &rr.pt, s->roots[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
