@@ -67,10 +67,18 @@ static void print_summary(FILE *f, const struct snapshot *s)
 									 : "CALL (initialised)",
 		(unsigned long long)s->generation, (unsigned long long)s->entry_gva);
 	fprintf(f, "  pages: %llu mapped, %llu in the image (%llu aliased, %llu all-zero), "
-		   "%llu page-table pages\n\n",
+		   "%llu page-table pages\n",
 		(unsigned long long)s->stats.pages_mapped, (unsigned long long)s->stats.pages_copied,
 		(unsigned long long)s->stats.pages_aliased, (unsigned long long)s->stats.zero_pages,
 		(unsigned long long)s->stats.pt_pages);
+	if (s->nroots > 1) { /* several address spaces (snapshot/snap_roots.c) */
+		fprintf(f, "  address spaces: %u, restores start in root %u; roots at GPA", s->nroots,
+			s->cur_root);
+		for (unsigned i = 0; i < s->nroots; i++)
+			fprintf(f, " 0x%llx", (unsigned long long)s->roots[i]);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
 }
 
 int cmd_inspect(int argc, char **argv)
@@ -161,11 +169,20 @@ int cmd_inspect(int argc, char **argv)
 		struct pt_region r = { layout_pt_base_gpa(l), snap_pt_tail(s), layout_pt_bytes(l) };
 		struct pt_regions rr;
 		pt_regions_init(&rr, &pt_format_x86_64, &r, 1, r.gpa);
-		enum pt_status st = have_va ? pt_dump_range(stdout, &rr.pt, r.gpa, va & ~0xfffull, 4096)
-					    : pt_dump(stdout, &rr.pt, r.gpa);
-		if (st != PT_OK) {
-			fprintf(stderr, "snapbench inspect: page tables: %s\n", pt_strerror(st));
-			rc = CLI_EXIT_FAIL;
+		/* Every root, each under a heading when there are several. */
+		for (unsigned i = 0; i < s->nroots && rc == CLI_EXIT_OK; i++) {
+			gpa_t root = s->roots[i];
+			if (s->nroots > 1)
+				printf("%s== root %u/%u at GPA 0x%llx%s\n", i ? "\n" : "", i, s->nroots,
+				       (unsigned long long)root, i == s->cur_root ? " (current)" : "");
+			enum pt_status st = have_va
+				? pt_dump_range(stdout, &rr.pt, root, va & ~0xfffull, 4096)
+				: pt_dump(stdout, &rr.pt, root);
+			if (st != PT_OK) {
+				fprintf(stderr, "snapbench inspect: page tables of root %u: %s\n", i,
+					pt_strerror(st));
+				rc = CLI_EXIT_FAIL;
+			}
 		}
 	}
 	snap_unref(s);
