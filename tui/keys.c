@@ -39,6 +39,7 @@ static const struct tui_binding bindings[] = {
 	{ 'f', "f", TUI_VIEW_PT, TUI_ACT_FILTER, "filter: all / CoW / writable / executable", "Filter" },
 	{ KEY_ESC, "Esc", TUI_VIEW_PT, TUI_ACT_BACK,
 	  "hex view: back to the tree (q too; arrows, PgUp/PgDn scroll)", NULL },
+	{ 'r', "r", TUI_VIEW_PT, TUI_ACT_ROOT, "next address space (page-table root)", NULL },
 	{ 'c', "c", TUI_VIEW_DEDUP, TUI_ACT_MODE, "pages of one snapshot / compare A and B", "Compare" },
 	{ 'p', "p", TUI_VIEW_LIVE, TUI_ACT_PAUSE, "pause / resume (between steps)", "Pause" },
 	{ 's', "s", TUI_VIEW_LIVE, TUI_ACT_STEP, "paused: run one step of the first waiting sandbox; running: pause", "Step" },

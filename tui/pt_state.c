@@ -67,8 +67,28 @@ static void refresh(struct pt_state *st, int keep)
 int pt_state_init(struct pt_state *st, const struct tui_model *m)
 {
 	memset(st, 0, sizeof *st);
+	st->nroots = m->snap && m->snap->nroots ? m->snap->nroots : 1;
 	if (pt_tree_init(&st->tree, &m->pt.pt, m->pt_root))
 		return -1;
+	refresh(st, 0);
+	return 0;
+}
+
+int pt_state_set_root(struct pt_state *st, const struct tui_model *m, unsigned i)
+{
+	if (i >= st->nroots || !m->snap || i >= m->snap->nroots)
+		return -1;
+	struct pt_tree t;
+	if (pt_tree_init(&t, &m->pt.pt, m->snap->roots[i])) {
+		snprintf(st->msg, sizeof st->msg, "root %u: out of memory", i);
+		return -1;
+	}
+	pt_tree_free(&st->tree);
+	st->tree = t;
+	st->root = i;
+	st->jumped = false;
+	st->top = 0;
+	st->msg[0] = '\0';
 	refresh(st, 0);
 	return 0;
 }

@@ -81,8 +81,13 @@ void tui_render_pt(FILE *f, const struct tui_model *m, const struct pt_state *st
 	const struct pt_tree *t = &st->tree;
 	bool wide = tui_wide(width);
 	fprintf(f, "%.*s\n", width, m->source);
-	fprintf(f, "page tables (%s), root GPA %09" PRIx64 ", filter: %s, %zu rows\n", t->pt->fmt->name,
-		t->root, pt_filter_name(st->filter), st->n_rows);
+	if (st->nroots > 1) /* several address spaces: which one (`r` cycles) */
+		fprintf(f, "page tables (%s), root %u/%u at GPA %09" PRIx64 ", filter: %s, %zu rows\n",
+			t->pt->fmt->name, st->root, st->nroots, t->root, pt_filter_name(st->filter),
+			st->n_rows);
+	else
+		fprintf(f, "page tables (%s), root GPA %09" PRIx64 ", filter: %s, %zu rows\n",
+			t->pt->fmt->name, t->root, pt_filter_name(st->filter), st->n_rows);
 	fprintf(f, "  level idx VA %s   PA        flags      ents  %s\n",
 		wide ? "first-last (hex bytes)           " : "first (hex bytes)",
 		st->filter == PT_FILTER_ALL ? "pages" : "match");

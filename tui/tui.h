@@ -74,8 +74,11 @@ struct pt_state {
 	unsigned path_len;
 	bool jump_mapped;
 	char msg[128];       /* one line of feedback, "" = none */
+	unsigned root, nroots; /* the address space shown (`r` cycles), of the snapshot's */
 };
 int pt_state_init(struct pt_state *st, const struct tui_model *m);
+/* Show root `i` of the snapshot's address spaces (a fresh tree). */
+int pt_state_set_root(struct pt_state *st, const struct tui_model *m, unsigned i);
 void pt_state_free(struct pt_state *st);
 /* Expand / collapse the node under the cursor (no-op on leaves). */
 void pt_state_expand(struct pt_state *st, bool expand);
@@ -170,6 +173,7 @@ enum tui_action {
 	TUI_ACT_TOGGLE,
 	TUI_ACT_GOTO,
 	TUI_ACT_FILTER,
+	TUI_ACT_ROOT,
 	TUI_ACT_MODE,
 	TUI_ACT_PAUSE,
 	TUI_ACT_STEP,

@@ -110,6 +110,10 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 			pt_state_expand(st, !st->tree.nodes[st->rows[st->cursor]].expanded);
 		break;
 	case TUI_ACT_FILTER: pt_state_set_filter(st, (enum pt_filter)((st->filter + 1) % PT_FILTER__COUNT)); break;
+	case TUI_ACT_ROOT:
+		if (st->nroots > 1)
+			pt_state_set_root(st, p->m, (st->root + 1) % st->nroots);
+		break;
 	case TUI_ACT_GOTO: return true; /* ask for the VA */
 	default: break;
 	}

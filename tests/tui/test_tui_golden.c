@@ -225,6 +225,71 @@ static void test_dedup(struct snapshot *base)
 	snap_unref(b);
 }
 
+/* Two address spaces, made without KVM as the guest runtime would: root 1
+ * a copy of root 0's PML4 (lower tables shared), each mapping its own page
+ * at VA 0x10000000000 (PML4 slot 2); the snapshot of that. The pt view
+ * shows root 0, `r` shows root 1 with its own slot-2 tables, and wraps. */
+#define TWO_ROOTS_VA 0x0000010000000000ull
+static void test_two_roots(struct snapshot *base)
+{
+	struct mem_mgr mm;
+	struct sb_err err;
+	if (!CHECK_I64(mgr_init(&mm, base, &err), 0))
+		return;
+	struct pt pt = mgr_scratch_pt(&mm);
+	gpa_t r0 = layout_pt_base_gpa(mgr_layout(&mm)), r1 = 0, pa[2] = { 0, 0 };
+	struct snapshot *s = NULL;
+	if (CHECK_I64(mgr_alloc_page(&mm, &r1), PT_OK) &&
+	    CHECK_I64(mgr_alloc_page(&mm, &pa[0]), PT_OK) &&
+	    CHECK_I64(mgr_alloc_page(&mm, &pa[1]), PT_OK)) {
+		memcpy(mgr_scratch_at(&mm, r1, SB_PAGE_SIZE), mgr_scratch_at(&mm, r0, SB_PAGE_SIZE),
+		       SB_PAGE_SIZE);
+		gpa_t roots[2] = { r0, r1 };
+		for (int i = 0; i < 2; i++) {
+			memset(mgr_scratch_at(&mm, pa[i], SB_PAGE_SIZE), 0xA0 + i, SB_PAGE_SIZE);
+			struct pt_mapping map = { pa[i], TWO_ROOTS_VA, SB_PAGE_SIZE,
+						  pt_kind_basic(true, true, false), true };
+			CHECK_I64(pt_map_at(&pt, roots[i], &map), PT_OK);
+		}
+		struct kvm_sregs sregs = { .cr0 = 0x80010033 };
+		struct snap_live_input in = {
+			.base = base, .scratch = mm.scratch, .scratch_bytes = mm.scratch_bytes,
+			.roots = roots, .nroots = 2, .cur_root = 1, .sregs = &sregs,
+			.dispatch_gva = base->entry_gva, .stack_top_gva = sb_call_stack_top_gva(),
+			.generation = 1,
+		};
+		if (!CHECK_I64(snap_from_live(&s, &in, &err), 0))
+			fprintf(stderr, "  %s\n", err.msg);
+	}
+	mgr_fini(&mm);
+	if (!s)
+		return;
+	CHECK_U64(s->nroots, 2);
+	CHECK_U64(s->cur_root, 1);
+	struct tui_model m;
+	tui_model_from_snapshots(&m, s, "hand-made, two address spaces", NULL, NULL);
+	g_model = &m;
+	struct pt_state st;
+	if (CHECK_I64(pt_state_init(&st, &m), 0)) {
+		CHECK_U64(st.nroots, 2);
+		CHECK_U64(st.tree.root, s->roots[0]);
+		CHECK_U64(st.n_rows, 3); /* PML4 0, 2 and 511 */
+		CHECK_I64(pt_state_set_root(&st, &m, 1), 0);
+		CHECK_U64(st.tree.root, s->roots[1]);
+		CHECK_I64(pt_state_jump(&st, TWO_ROOTS_VA), 0);
+		golden("tui_pt_root1_80.txt", r_pt, &st, 80);
+		/* each root translates the VA to its own page */
+		gpa_t in1 = st.path[st.path_len - 1].phys;
+		CHECK_I64(pt_state_set_root(&st, &m, 0), 0);
+		CHECK_I64(pt_state_jump(&st, TWO_ROOTS_VA), 0);
+		CHECK(st.path[st.path_len - 1].phys != in1);
+		CHECK_I64(pt_state_set_root(&st, &m, 2), -1);
+		pt_state_free(&st);
+	}
+	tui_model_free(&m);
+	snap_unref(s);
+}
+
 /* A snapshot whose page tables map nothing (a file can say so): the dedup
  * analysis has no mappings to sort, and says so rather than handing qsort
  * a NULL array (UBSan: nonnull). */
@@ -280,6 +345,7 @@ int main(void)
 	CHECK_U64(tui_key_action('q', TUI_VIEW_DEDUP), TUI_ACT_QUIT);
 	test_dedup(s);
 	test_dedup_no_mappings(s);
+	test_two_roots(s);
 	tui_model_free(&m);
 	snap_unref(s);
 	return check_done();
