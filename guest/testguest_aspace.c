@@ -11,6 +11,7 @@
  *
  *   as_setup()          create root 1, map and write AS_VA in both spaces,
  *                       end in root 0; returns root 1's index
+ *   as_new()            sb_address_space_new: status | index << 8
  *   as_switch(i)        load root i; returns the gate's status
  *   as_read()           the u64 at AS_VA in the current space
  *   as_write(v)         write v at AS_VA in the current space; returns 0
@@ -76,6 +77,16 @@ static int fn_as_setup(const struct sb_value *args, struct sb_value *ret,
 	if ((st = sb_address_space_switch(0)) != PT_OK)
 		return as_fail(err, "switching to root 0", st);
 	ret->as.u64 = one;
+	return 0;
+}
+
+static int fn_as_new(const struct sb_value *args, struct sb_value *ret,
+		     struct sb_guest_error *err)
+{
+	(void)args, (void)err;
+	unsigned index = 0;
+	enum pt_status st = sb_address_space_new(&index);
+	ret->as.u64 = (uint64_t)st | (uint64_t)index << 8;
 	return 0;
 }
 
@@ -160,6 +171,7 @@ static int fn_as_loop_root(const struct sb_value *args, struct sb_value *ret,
 #define U SB_T_U64
 static const struct sb_guest_function as_defs[] = {
 	{ "as_setup", 0, { 0 }, U, fn_as_setup },
+	{ "as_new", 0, { 0 }, U, fn_as_new },
 	{ "as_switch", 1, { U }, U, fn_as_switch },
 	{ "as_read", 0, { 0 }, U, fn_as_read },
 	{ "as_write", 1, { U }, U, fn_as_write },

@@ -13,7 +13,9 @@
  *   hostile  garbage in the roots slot: the snapshot refuses it with a
  *            message naming it (or ignores a slot without the magic), the
  *            sandbox goes on; the switch gate refuses pages that are no
- *            root; a ring-0 guest declares a table that loops into itself
+ *            root; a ring-0 guest declares a table that loops into itself;
+ *            16 roots of whatever sits in the page-table area and free
+ *            pages are walked, bounded; the gate makes no 17th root
  *
  * Usage: test_sandbox_aspace build/guest/testguest_aspace
  * ASPACE_ONLY=name[,name] runs a subset. */
@@ -226,19 +228,25 @@ static void test_file(void)
 	snap_unref(s);
 }
 
-/* A snapshot of sb must fail naming `want`; the sandbox then still calls. */
-static void refused(struct sandbox *sb, const char *want)
+/* A snapshot of sb must fail with `code` naming `want`; the sandbox then
+ * still calls. */
+static void refused_code(struct sandbox *sb, const char *want, enum sb_errcode code)
 {
 	struct snapshot *s = NULL;
 	struct sb_err err;
 	if (CHECK_I64(sandbox_snapshot(sb, &s, &err), -1)) {
-		CHECK_I64(err.code, SB_E_GUEST);
+		CHECK_I64(err.code, code);
 		CHECK_CONTAINS(err.msg, want);
 		fprintf(stderr, "  refused: %s\n", err.msg);
 	} else {
 		snap_unref(s);
 	}
 	check_calls(sb);
+}
+
+static void refused(struct sandbox *sb, const char *want)
+{
+	refused_code(sb, want, SB_E_GUEST);
 }
 
 static void test_hostile(void)
@@ -280,11 +288,83 @@ static void test_hostile(void)
 		sandbox_destroy(sb);
 	}
 
-	/* No magic: nothing declared, CR3 alone kept. */
+	/* 16 declared roots, none of them CR3: refused (17 in all). */
 	struct sandbox *sb = setup(SANDBOX_MODE_USER);
+	gpa_t area = base + layout_pt_scratch_offset(el);
+	poke(sb, 1, SB_MAX_ROOTS);
+	for (unsigned i = 0; i < SB_MAX_ROOTS; i++)
+		poke(sb, 4 + i, area + (i + 1) * SB_PAGE_SIZE);
+	refused(sb, "CR3 (0x");
+	sandbox_destroy(sb);
+
+	/* 16 roots: the three real ones and 13 zero free pages (empty
+	 * PML4s). The gate makes no 17th and loads none of the pretenders.
+	 * Each empty root gets the scratch window's tables of its own in the
+	 * snapshot: 16 of them do not fit this small scratch (refused, saying
+	 * so), 6 do. (A lower table declared as a root reads its pages as
+	 * tables: the snapshot is refused at the first GPA outside guest
+	 * memory, as for the data page below.) */
+	sb = setup(SANDBOX_MODE_USER);
+	CHECK_U64(call0(sb, "as_new"), 2 << 8); /* root 2, PT_OK */
+	uint64_t real[3] = { call1(sb, "as_root", 0), call1(sb, "as_root", 1),
+			     call1(sb, "as_root", 2) };
+	gpa_t top_free = base + layout_top_scratch_offset(el); /* never handed out: zero */
+	for (unsigned i = 3; i < SB_MAX_ROOTS; i++) {
+		gpa_t g = top_free - (i - 2) * SB_PAGE_SIZE;
+		CHECK(g != real[0] && g != real[1] && g != real[2]);
+		poke(sb, 4 + i, g);
+	}
+	poke(sb, 1, SB_MAX_ROOTS);
+	CHECK_U64(call0(sb, "as_new"), PT_E_NOMEM);
+	CHECK_U64(call1(sb, "as_switch", 15), PT_E_DENIED);
+	CHECK_U64(call1(sb, "as_switch", 2), PT_OK);
+	CHECK_U64(call0(sb, "as_read"), AS_VALUE0); /* a copy of root 0 */
+	CHECK_U64(call1(sb, "as_switch", 0), PT_OK);
+	refused_code(sb, "page tables", SB_E_TOO_SMALL); /* the layout's error */
+	poke(sb, 1, 6);
+	struct snapshot *s = fixture_snapshot_of(sb);
+	if (s) {
+		fprintf(stderr, "  6 roots kept: %llu pages mapped, %llu copied, %llu page-table "
+			"pages\n", (unsigned long long)s->stats.pages_mapped,
+			(unsigned long long)s->stats.pages_copied, (unsigned long long)s->stats.pt_pages);
+		CHECK_U64(s->nroots, 6);
+		CHECK(layout_image_bytes(&s->layout) <
+		      layout_snapshot_bytes(el) + layout_scratch_bytes(el));
+		if (fixture_restore(sb, s)) {
+			CHECK_U64(call0(sb, "as_info"), 6);
+			CHECK_U64(call1(sb, "as_switch", 5), PT_E_DENIED);
+			CHECK_U64(call0(sb, "as_read"), AS_VALUE0);
+			CHECK_U64(read_in(sb, 1), AS_VALUE1);
+			CHECK_U64(read_in(sb, 2), AS_VALUE0);
+			check_calls(sb);
+		}
+		snap_unref(s);
+	}
+	/* The magic scribbled: the gate makes and loads nothing. */
+	poke(sb, 0, 0);
+	CHECK_U64(call0(sb, "as_new"), PT_E_INVAL);
+	CHECK_U64(call1(sb, "as_switch", 1), PT_E_INVAL);
+	sandbox_destroy(sb);
+
+	/* A free page ring 3 wrote as a root: a 1 GiB page at a GPA outside
+	 * guest memory (PML4[5] -> a second page whose PDPT[0] has PS). */
+	sb = setup(SANDBOX_MODE_USER);
+	gpa_t f1 = top_free - 4 * SB_PAGE_SIZE, f2 = f1 + SB_PAGE_SIZE;
+	uint64_t w1[2] = { sb_scratch_gpa_to_gva(f1) + 5 * 8, f2 | 0x27 };
+	uint64_t w2[2] = { sb_scratch_gpa_to_gva(f2), 0x7FC0000000ull | 0xA7 };
+	struct sb_err err;
+	CHECK_I64(call_u64s(sb, "poke", w1, 2, NULL, &err), 0);
+	CHECK_I64(call_u64s(sb, "poke", w2, 2, NULL, &err), 0);
+	poke(sb, 4 + 1, f1);
+	refused(sb, "which is not guest memory");
+	CHECK_U64(call1(sb, "as_switch", 1), PT_E_DENIED);
+	sandbox_destroy(sb);
+
+	/* No magic: nothing declared, CR3 alone kept. */
+	sb = setup(SANDBOX_MODE_USER);
 	poke(sb, 0, 0);
 	poke(sb, 1, 1000);
-	struct snapshot *s = fixture_snapshot_of(sb);
+	s = fixture_snapshot_of(sb);
 	if (s) {
 		CHECK_U64(s->nroots, 1);
 		if (fixture_restore(sb, s)) {
@@ -309,7 +389,6 @@ static void test_hostile(void)
 	sb = setup(SANDBOX_MODE_KERNEL);
 	uint64_t loop = call0(sb, "as_loop_root");
 	CHECK_U64(call0(sb, "as_info") & 0xff, 3);
-	struct sb_err err;
 	s = NULL;
 	if (sandbox_snapshot(sb, &s, &err) == 0) {
 		fprintf(stderr, "  loop root 0x%llx kept: %u roots, %llu pages mapped\n",
