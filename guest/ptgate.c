@@ -34,9 +34,8 @@
  *         read-only regions, GPAs with no memory) are allowed: no table
  *         lives there (the CPU writes A/D bits, tables must be writable).
  *         It edits the tables of the current root (CR3), whichever it is.
- *   RAX = SB_PT_GATE_SPACE_NEW, SB_PT_GATE_SPACE_SWITCH: address spaces,
- *         in aspace.c (linked only into guests that use them). SPACE_NEW:
- *         Out: RAX = status, RDX = the new root's
+ * Address spaces (in aspace.c, linked only into guests that use them):
+ *   RAX = SB_PT_GATE_SPACE_NEW.  Out: RAX = status, RDX = the new root's
  *         index. A new table (rt_alloc_table: hidden from ring 3 first)
  *         gets the current root's top-level entries, so every lower table
  *         is shared, and is appended to the roots slot (sandbox_abi.h),
