@@ -7,13 +7,16 @@
  * AS_VA sits in a top-level slot (PML4 index 2) nothing else uses, so each
  * space gets its own tables under it: after as_setup, AS_VA maps a page
  * holding AS_VALUE0 in root 0 and another holding AS_VALUE1 in root 1
- * (each a copy-on-write copy of a heap page, written through AS_VA).
+ * (each a copy-on-write copy of a heap page, written through AS_VA), and
+ * AS_VA + 4 KiB in root 1 maps root 0's page read-only: one page in two
+ * spaces, through tables of their own.
  *
  *   as_setup()          create root 1, map and write AS_VA in both spaces,
  *                       end in root 0; returns root 1's index
  *   as_new()            sb_address_space_new: status | index << 8
  *   as_switch(i)        load root i; returns the gate's status
  *   as_read()           the u64 at AS_VA in the current space
+ *   as_read_alias()     the u64 at AS_VA + 4 KiB in the current space
  *   as_write(v)         write v at AS_VA in the current space; returns 0
  *   as_info()           count | current << 8 (the roots slot)
  *   as_root(i)          root i's GPA as the slot has it (0: none)
@@ -70,10 +73,16 @@ static int fn_as_setup(const struct sb_value *args, struct sb_value *ret,
 		return as_fail(err, "sb_address_space_new", st);
 	if ((st = as_map_write(0, AS_VALUE0)) != PT_OK)
 		return as_fail(err, "mapping in root 0", st);
+	struct pt_leaf page0;
+	if ((st = sb_lookup_page(AS_VA, &page0)) != PT_OK)
+		return as_fail(err, "looking up root 0's page", st);
 	if ((st = sb_address_space_switch(one)) != PT_OK)
 		return as_fail(err, "switching to root 1", st);
 	if ((st = as_map_write(1, AS_VALUE1)) != PT_OK)
 		return as_fail(err, "mapping in root 1", st);
+	st = sb_map_pages(AS_VA + SB_PAGE_SIZE, page0.entry & PT_X86_64_ADDR_MASK, 1, 0);
+	if (st != PT_OK)
+		return as_fail(err, "aliasing root 0's page in root 1", st);
 	if ((st = sb_address_space_switch(0)) != PT_OK)
 		return as_fail(err, "switching to root 0", st);
 	ret->as.u64 = one;
@@ -103,6 +112,14 @@ static int fn_as_read(const struct sb_value *args, struct sb_value *ret,
 {
 	(void)args, (void)err;
 	ret->as.u64 = *(volatile uint64_t *)(uintptr_t)AS_VA;
+	return 0;
+}
+
+static int fn_as_read_alias(const struct sb_value *args, struct sb_value *ret,
+			    struct sb_guest_error *err)
+{
+	(void)args, (void)err;
+	ret->as.u64 = *(volatile uint64_t *)(uintptr_t)(AS_VA + SB_PAGE_SIZE);
 	return 0;
 }
 
@@ -174,6 +191,7 @@ static const struct sb_guest_function as_defs[] = {
 	{ "as_new", 0, { 0 }, U, fn_as_new },
 	{ "as_switch", 1, { U }, U, fn_as_switch },
 	{ "as_read", 0, { 0 }, U, fn_as_read },
+	{ "as_read_alias", 0, { 0 }, U, fn_as_read_alias },
 	{ "as_write", 1, { U }, U, fn_as_write },
 	{ "as_info", 0, { 0 }, U, fn_as_info },
 	{ "as_root", 1, { U }, U, fn_as_root },

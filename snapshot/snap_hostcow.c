@@ -12,6 +12,10 @@
  *    copies just those into its private copy; the rest stay the kernel's
  *    zero page until written.
  *
+ * Every root counts (several address spaces, snap_roots.c): a page that
+ * one space maps writable and another maps too stays copy-on-write, and a
+ * table two spaces share counts its pages twice, so they stay too.
+ *
  * The tables come from the snapshot's own tail (our builders wrote it; a
  * file's tail is covered by its digest) and are read through a bounded
  * region reader, so a malformed tail gives odd permissions, never a read
@@ -141,19 +145,21 @@ static int build_tables(struct snap_hostcow *hc, const struct snapshot *s, struc
 	struct pt_region region = { base, hc->pt, pt_bytes };
 	struct pt_regions rr;
 	pt_regions_init(&rr, &pt_format_x86_64, &region, 1, base);
-	struct pt_walk w;
-	pt_walk_begin_all(&w, &rr.pt, base);
-	pt_walk_set_visitor(&w, visit, &b);
-	struct pt_mapping m;
-	while (pt_walk_next(&w, &m))
-		;
 	int rc = 0;
-	if (b.nomem)
-		rc = sb_errf(err, SB_E_NOMEM, "host-cow: out of memory walking %s's page tables",
-			     s->source);
-	else if (pt_walk_status(&w) != PT_OK)
-		rc = sb_errf(err, SB_E_INVAL, "host-cow: walking %s's page tables: %s", s->source,
-			     pt_strerror(pt_walk_status(&w)));
+	for (unsigned r = 0; rc == 0 && r < (s->nroots ? s->nroots : 1); r++) {
+		struct pt_walk w;
+		pt_walk_begin_all(&w, &rr.pt, s->nroots ? s->roots[r] : base);
+		pt_walk_set_visitor(&w, visit, &b);
+		struct pt_mapping m;
+		while (pt_walk_next(&w, &m))
+			;
+		if (b.nomem)
+			rc = sb_errf(err, SB_E_NOMEM, "host-cow: out of memory walking %s's page "
+				     "tables", s->source);
+		else if (pt_walk_status(&w) != PT_OK)
+			rc = sb_errf(err, SB_E_INVAL, "host-cow: walking %s's page tables (root %u): %s",
+				     s->source, r, pt_strerror(pt_walk_status(&w)));
+	}
 	if (rc == 0)
 		keep_ring0_tables(&b, s);
 	for (size_t i = 0; rc == 0 && i < b.ncow; i++) {
