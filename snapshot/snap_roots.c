@@ -43,10 +43,15 @@
  *    neither have written nor forged it) whose runtime slots (the guest
  *    image, the runtime page, the scratch window) are the current root's.
  *
- * A snapshot with more than one root has every restore full: the analyses
- * behind light restores and the host-side restore strategies read root 0
- * (snap_ring0.c, snap_hostcow.c, mgr_retain.c), and another root could map
- * ring 0's tables otherwise.
+ * A snapshot with more than one root has every restore full: the analysis
+ * behind light restores (snap_ring0.c) reads root 0, and another root could
+ * map ring 0's tables otherwise. Host copy-on-write counts every root's
+ * mappings before it makes a page writable in place (snap_hostcow.c: a page
+ * another space maps stays copy-on-write). Retain (mgr_retain.c) patches
+ * the leaves of the tables root 0 reaches; a leaf only another space's own
+ * table holds stays copy-on-write of the snapshot page, which is what a
+ * fresh sandbox has (tested: tests/sandbox/test_sandbox_aspace.c under
+ * every restore strategy).
  */
 #include <stdio.h>
 #include <string.h>
