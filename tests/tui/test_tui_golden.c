@@ -341,6 +341,7 @@ int main(void)
 	for (size_t i = 0; i < n; i++)
 		CHECK(b[i].view >= TUI_VIEW_ANY && b[i].view < TUI_VIEW__COUNT && b[i].action < TUI_ACT__COUNT);
 	CHECK_U64(tui_key_action('g', TUI_VIEW_PT), TUI_ACT_GOTO);
+	CHECK_U64(tui_key_action('r', TUI_VIEW_PT), TUI_ACT_ROOT);
 	CHECK_U64(tui_key_action('g', TUI_VIEW_LAYOUT), TUI_ACT_NONE);
 	CHECK_U64(tui_key_action('q', TUI_VIEW_DEDUP), TUI_ACT_QUIT);
 	test_dedup(s);
