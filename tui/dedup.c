@@ -52,7 +52,11 @@ static int maps_push(struct maps *m, uint64_t page, gva_t va)
 	return 0;
 }
 
-/* Every 4 KiB mapping into the guest-visible image, in VA order. */
+static int by_page_then_va(const void *a, const void *b);
+
+/* Every 4 KiB mapping into the guest-visible image, in VA order; with
+ * several address spaces, of every root, each (page, VA) once (a subtree
+ * two spaces share maps the same pages at the same VAs in both). */
 static int collect(const struct snapshot *s, struct maps *out)
 {
 	const struct layout *l = &s->layout;
@@ -67,21 +71,34 @@ static int collect(const struct snapshot *s, struct maps *out)
 	struct pt_mapping m;
 	uint64_t visible = layout_snapshot_bytes(l) / SB_PAGE_SIZE;
 	memset(out, 0, sizeof *out);
-	pt_walk_begin_all(&w, &rr.pt, root);
-	while (pt_walk_next(&w, &m)) {
-		for (uint64_t off = 0; off < m.len_bytes; off += SB_PAGE_SIZE) {
-			if (out->n + out->outside >= DEDUP_MAX_MAPS)
-				break;
-			gpa_t pa = m.phys + off;
-			if (pa < SB_BASE_ADDRESS || (pa - SB_BASE_ADDRESS) / SB_PAGE_SIZE >= visible) {
-				out->outside++;
-				continue;
+	unsigned nroots = s->nroots ? s->nroots : 1;
+	for (unsigned r = 0; r < nroots; r++) {
+		pt_walk_begin_all(&w, &rr.pt, s->nroots ? s->roots[r] : root);
+		while (pt_walk_next(&w, &m)) {
+			for (uint64_t off = 0; off < m.len_bytes; off += SB_PAGE_SIZE) {
+				if (out->n + out->outside >= DEDUP_MAX_MAPS)
+					break;
+				gpa_t pa = m.phys + off;
+				if (pa < SB_BASE_ADDRESS ||
+				    (pa - SB_BASE_ADDRESS) / SB_PAGE_SIZE >= visible) {
+					out->outside++;
+					continue;
+				}
+				if (maps_push(out, (pa - SB_BASE_ADDRESS) / SB_PAGE_SIZE, m.virt + off))
+					return -1;
 			}
-			if (maps_push(out, (pa - SB_BASE_ADDRESS) / SB_PAGE_SIZE, m.virt + off))
-				return -1;
 		}
+		if (r == 0 || pt_walk_status(&w) != PT_OK)
+			out->status = pt_walk_status(&w);
 	}
-	out->status = pt_walk_status(&w);
+	if (nroots > 1 && out->n) {
+		qsort(out->v, out->n, sizeof *out->v, by_page_then_va);
+		size_t k = 0;
+		for (size_t i = 0; i < out->n; i++)
+			if (!k || out->v[i].page != out->v[k - 1].page || out->v[i].va != out->v[k - 1].va)
+				out->v[k++] = out->v[i];
+		out->n = k;
+	}
 	return 0;
 }
 
