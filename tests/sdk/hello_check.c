@@ -46,6 +46,10 @@ static int check_hello(const struct sb_value *args, struct sb_value *ret,
 		size_t n = sb_fmt_u64(v, (uint64_t)r.as.i64, 16);
 		return fail(err, "add(40, -42) returned 0x", v, n);
 	}
+	/* The address-space operations come from their own archive
+	 * (libsnapbench-guest-aspace.a): this links only if the .pc names it. */
+	if (sb_address_space_count() > 16)
+		return fail(err, "sb_address_space_count() above 16", "", 0);
 	ret->as.b = true;
 	return 0;
 }
