@@ -205,8 +205,10 @@ static int run_init(struct sandbox *sb, struct sb_err *err)
 	set_entry_regs(sb, snap->entry_gva, snap->stack_top_gva, layout_peb_gva(&snap->layout),
 		       flags, SANDBOX_KERNEL_RFLAGS);
 	sandbox_arm_deadline(sb);
-	if (sandbox_run_until_done(sb, err))
+	if (sandbox_run_until_done(sb, err)) {
+		sandbox_crash_auto(sb, "init", err);
 		return sb_err_prefix(err, "guest initialisation: ");
+	}
 	struct sb_record rec;
 	if (pop_output(sb, &rec, err))
 		return sb_err_prefix(err, "guest initialisation: ");
@@ -384,8 +386,10 @@ int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *ar
 		return sb_errf(err, SB_E_TOO_BIG, "call to %s does not fit the %llu-byte input buffer",
 			       name, (unsigned long long)layout_input_bytes(l));
 
-	if (run_call(sb, err))
+	if (run_call(sb, err)) {
+		sandbox_crash_auto(sb, name, err);
 		return sb_err_prefix(err, "%s: ", name);
+	}
 
 	struct sb_record r;
 	if (pop_output(sb, &r, err))

@@ -124,6 +124,14 @@ struct sandbox_config {
 	void (*on_log)(void *ctx, uint8_t level, const char *msg, size_t len);
 	void (*on_debug_char)(void *ctx, char c);
 	void *callback_ctx;
+	/* Write an ELF core file (sandbox_write_core) into this directory
+	 * whenever a call (or the guest's initialisation) ends in a guest
+	 * fault, an abort or a cancellation; the error message then says
+	 * "core written to PATH" or "core not written: why". NULL = none. The
+	 * string must outlive the sandbox. */
+	const char *crashdump_dir;
+	/* Most bytes of guest memory a core holds (0 = SANDBOX_CORE_MAX_BYTES). */
+	uint64_t crashdump_max_bytes;
 };
 
 /* Defaults: 1 s deadline, no host functions, logs dropped. */
@@ -254,5 +262,25 @@ uint64_t sandbox_last_call_exits(const struct sandbox *sb);
  * copies pages itself (sandbox_config.guest_copies_pages). */
 uint64_t sandbox_last_call_cow_faults(const struct sandbox *sb);
 enum sandbox_restore_strategy sandbox_restore_strategy(const struct sandbox *sb);
+
+/* Crash dumps (vmm/crashdump.c). After a call failed inside the guest (a
+ * fault, an abort, a cancellation: the sandbox is poisoned) and before it
+ * is restored, write an ELF core file of the guest at `path` that
+ * `gdb GUEST.elf path` opens: the faulting registers as NT_PRSTATUS, every
+ * page the guest's page tables map, by virtual address, as PT_LOAD
+ * segments (snapshot memory, copy-on-write copies, scratch, extra
+ * regions: what the guest saw), an NT_AUXV that tells gdb where the guest
+ * image was loaded, and a "SNAPBENCH" note saying what failed and where
+ * the registers come from. For a fault or an abort raised by the guest's
+ * exception handler the registers are those of the exception frame on the
+ * exception stack (guest-written memory, like everything in the core);
+ * for a cancellation and any other failure, the vCPU's. At most
+ * crashdump_max_bytes (default SANDBOX_CORE_MAX_BYTES) of mapped memory
+ * are written (zero pages as holes); past that only the pages at the faulting RIP and stack are, and
+ * the note counts what was left out. The file is written beside `path`
+ * and renamed into place; an existing file is never replaced.
+ * SB_E_STATE when no failed call is there to dump. */
+#define SANDBOX_CORE_MAX_BYTES (256ull << 20)
+int sandbox_write_core(struct sandbox *sb, const char *path, struct sb_err *err);
 
 #endif

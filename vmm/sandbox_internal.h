@@ -23,6 +23,19 @@ struct abort_stream {
 	char msg[SB_ABORT_MSG_MAX + 1];
 };
 
+/* The guest's state when a run failed, kept for a crash dump
+ * (crashdump.c) until the next run. */
+struct sandbox_crash {
+	bool valid;
+	bool from_frame;    /* registers from the guest's exception frame */
+	int signo;          /* what NT_PRSTATUS reports (SIGSEGV, SIGINT, ...) */
+	gva_t frame_gva;    /* where that frame was */
+	uint64_t vector, error_code; /* the frame's */
+	char call[SB_NAME_MAX + 1];  /* the call that failed ("init": the guest's initialisation) */
+	struct kvm_regs regs;
+	struct kvm_sregs sregs;
+};
+
 struct sandbox {
 	struct vm *vm;
 	struct vcpu *vcpu;
@@ -63,6 +76,7 @@ struct sandbox {
 	bool entry_checked_ok;
 	struct snap_extra_region extra[SNAP_MAX_EXTRA];
 	size_t n_extra;
+	struct sandbox_crash crash;
 };
 
 /* The process-wide /dev/kvm handle, opened on first use. */
@@ -110,6 +124,15 @@ int sandbox_rewind(struct sandbox *sb, struct sb_err *err);
 
 /* Merge KVM's dirty logs into the memory manager's (sandbox_snapshot.c). */
 void sandbox_collect_dirty(struct sandbox *sb);
+
+/* Crash dumps (crashdump.c). capture: keep the registers of the run that
+ * just failed with err (before anything changes them); signo 0 = judge
+ * from err and the registers (cancel, exception frame, abort). auto: after a
+ * failed call or initialisation, note the call's name, write a core into
+ * cfg.crashdump_dir if set, and say so at the end of err's message and the sandbox's reason;
+ * `what` names the call. */
+void sandbox_crash_capture(struct sandbox *sb, const struct sb_err *err, int signo);
+void sandbox_crash_auto(struct sandbox *sb, const char *what, struct sb_err *err);
 
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);

@@ -2,6 +2,7 @@
  * ports (proto.h). Everything read from guest memory is bounds-checked by
  * the protocol code; anything unexpected poisons the sandbox with a message
  * that says what the guest did. */
+#include <signal.h>
 #include <string.h>
 
 #include "sandbox_internal.h"
@@ -241,6 +242,7 @@ static int memory_violation(struct sandbox *sb, const struct vcpu_exit *x, struc
 		x->mmio.is_write ? "write" : "read", x->mmio.len, (unsigned long long)a,
 		in_snapshot && x->mmio.is_write ? "read-only snapshot memory"
 						: "no memory there");
+	sandbox_crash_capture(sb, err, SIGSEGV); /* at the faulting RIP, before the flush */
 	struct sb_err flush;
 	if (vcpu_complete_pending(sb->vcpu, &flush)) { /* before a restore sets registers */
 		if (err) {
@@ -253,7 +255,7 @@ static int memory_violation(struct sandbox *sb, const struct vcpu_exit *x, struc
 	return sandbox_fail(sb, SANDBOX_POISONED, err);
 }
 
-int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
+static int run_loop(struct sandbox *sb, struct sb_err *err)
 {
 	struct vcpu_exit x;
 	memset(&sb->abort, 0, sizeof sb->abort);
@@ -290,4 +292,15 @@ int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
 			return sandbox_fail(sb, SANDBOX_POISONED, err);
 		}
 	}
+}
+
+int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
+{
+	sb->crash.valid = false;
+	int rc = run_loop(sb, err);
+	/* The guest's doing (not a host-side failure, not the rewind replay):
+	 * keep its registers for a crash dump while nothing has moved them. */
+	if (rc && sb->state == SANDBOX_POISONED && !sb->replaying && !sb->crash.valid)
+		sandbox_crash_capture(sb, err, 0);
+	return rc;
 }

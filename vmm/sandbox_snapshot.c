@@ -353,6 +353,7 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 		return -1;
 	sb->state = SANDBOX_BROKEN;
 	snprintf(sb->reason, sizeof sb->reason, "a restore failed half-way");
+	sb->crash.valid = false; /* the memory a core would show is going */
 
 	/* An access the last call left open (an MMIO access, an IN) would be
 	 * finished by the next KVM_RUN over the registers set here. */

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# test_crashdump_gdb.sh — gdb opens snapbench's crash dumps: for a null
+# dereference, `bt` names fn_null_deref in frame 0 and $pc is the faulting
+# RIP the guest reported; for a cancelled spin, frame 0 is fn_spin.
+# Usage: test_crashdump_gdb.sh TEST_CRASHDUMP TESTGUEST_ELF
+# Exits 77 (skipped) without gdb or /dev/kvm.
+set -u
+test_bin=$1 guest=$2
+if ! command -v gdb >/dev/null; then
+	echo "gdb not installed (SB_TEST_TOOLS=1 scripts/setup.sh installs it): skipped"
+	exit 77
+fi
+if [ ! -e /dev/kvm ]; then
+	echo "/dev/kvm missing: skipped"
+	exit 77
+fi
+dir=$(mktemp -d /tmp/snapbench-gdb-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+out=$("$test_bin" "$guest" --cores "$dir") || { echo "writing the cores failed: $out"; exit 1; }
+rip=$(sed -n 's/^null_deref rip \(0x[0-9a-f]*\)$/\1/p' <<<"$out")
+fail=0
+check() { # what, output, pattern
+	if grep -Eq -- "$3" <<<"$2"; then
+		echo "ok: $1"
+	else
+		echo "FAIL: $1: no /$3/ in:"
+		sed 's/^/  | /' <<<"$2"
+		fail=1
+	fi
+}
+gdb_out=$(gdb -nx -batch -ex 'bt' -ex 'p/x $pc' -ex 'info symbol $pc' "$guest" "$dir/null_deref.core" 2>&1)
+check "null_deref: frame 0 is fn_null_deref" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_null_deref '
+check "null_deref: \$pc is the faulting rip $rip" "$gdb_out" "^\\\$1 = $rip\$"
+check "null_deref: SIGSEGV" "$gdb_out" 'terminated with signal SIGSEGV'
+check "null_deref: a caller in frame 1" "$gdb_out" '^#1 '
+gdb_out=$(gdb -nx -batch -ex 'bt' "$guest" "$dir/spin.core" 2>&1)
+check "spin: frame 0 is fn_spin" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_spin '
+exit $fail
