@@ -14,10 +14,11 @@ cd "$(dirname "$0")/.."
 
 packages=(meson ninja-build gcc make pkg-config libelf-dev libncurses-dev linux-libc-dev libxxhash-dev libinih-dev libjansson-dev python3)
 
-# The tests also render the HTML report in headless Chromium and drive the
-# curses UI under tmux (scripts/test.sh sets SB_TEST_TOOLS=1).
+# The tests also render the HTML report in headless Chromium, drive the
+# curses UI under tmux and open crash dumps in gdb (scripts/test.sh sets
+# SB_TEST_TOOLS=1).
 if [ "${SB_TEST_TOOLS:-0}" = 1 ]; then
-	packages+=(chromium tmux)
+	packages+=(chromium tmux gdb)
 fi
 
 missing=()

@@ -71,7 +71,7 @@ static void tui_live_failures(FILE *f, const struct live_scenario *ls, int width
 		if (!s->errors)
 			continue;
 		char line[320];
-		snprintf(line, sizeof line, "  failed: %s (line %u): %s", s->step, s->first_error_line,
+		snprintf(line, sizeof line, "  failed: %s (line %u): %.159s", s->step, s->first_error_line,
 			 s->first_error);
 		fprintf(f, "%.*s\n", width, line);
 	}

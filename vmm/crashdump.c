@@ -579,6 +579,11 @@ void sandbox_crash_auto(struct sandbox *sb, const char *what, struct sb_err *err
 	name[k] = '\0';
 	struct sb_err e = { 0 };
 	int rc = -1;
+	if (sb->crashdumps >= SANDBOX_CRASHDUMP_MAX_FILES) {
+		snprintf(suffix, sizeof suffix, " (core not written: this sandbox wrote %u already)",
+			 sb->crashdumps);
+		goto out;
+	}
 	/* <call>.<pid>.<n>.core: unique in the process; another process's
 	 * file of the same name is skipped, never replaced. */
 	for (int tries = 0; tries < 100; tries++) {
@@ -592,10 +597,13 @@ void sandbox_crash_auto(struct sandbox *sb, const char *what, struct sb_err *err
 		if (rc == 0 || e.code != SB_E_STATE)
 			break;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		sb->crashdumps++;
 		snprintf(suffix, sizeof suffix, " (core written to %s)", path);
-	else
+	} else {
 		snprintf(suffix, sizeof suffix, " (core not written: %s)", e.msg);
+	}
+out:
 	if (err)
 		append_note(err->msg, sizeof err->msg, suffix);
 	append_note(sb->reason, sizeof sb->reason, suffix);

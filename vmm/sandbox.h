@@ -128,7 +128,8 @@ struct sandbox_config {
 	 * whenever a call (or the guest's initialisation) ends in a guest
 	 * fault, an abort or a cancellation; the error message then says
 	 * "core written to PATH" or "core not written: why". NULL = none. The
-	 * string must outlive the sandbox. */
+	 * string must outlive the sandbox. At most SANDBOX_CRASHDUMP_MAX_FILES
+	 * per sandbox (a benchmark of a faulting call would fill the disk). */
 	const char *crashdump_dir;
 	/* Most bytes of guest memory a core holds (0 = SANDBOX_CORE_MAX_BYTES). */
 	uint64_t crashdump_max_bytes;
@@ -281,6 +282,7 @@ enum sandbox_restore_strategy sandbox_restore_strategy(const struct sandbox *sb)
  * and renamed into place; an existing file is never replaced.
  * SB_E_STATE when no failed call is there to dump. */
 #define SANDBOX_CORE_MAX_BYTES (256ull << 20)
+#define SANDBOX_CRASHDUMP_MAX_FILES 16
 int sandbox_write_core(struct sandbox *sb, const char *path, struct sb_err *err);
 
 #endif

@@ -77,6 +77,7 @@ struct sandbox {
 	struct snap_extra_region extra[SNAP_MAX_EXTRA];
 	size_t n_extra;
 	struct sandbox_crash crash;
+	unsigned crashdumps; /* cores written into cfg.crashdump_dir */
 };
 
 /* The process-wide /dev/kvm handle, opened on first use. */

@@ -62,7 +62,7 @@ struct step_stats {
 	/* the first failure's message (sb_err text, cut to fit), "" if none;
 	 * and the scenario file line of its step (0 when read from a report:
 	 * not in the JSON) */
-	char first_error[160];
+	char first_error[SB_ERR_MSG_MAX]; /* whole: a crash dump's path ends it */
 	unsigned first_error_line;
 	/* calls */
 	uint64_t scratch_pages;  /* scratch pages the guest took during the calls */

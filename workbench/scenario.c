@@ -87,6 +87,7 @@ static void config_free(struct scenario_config *cfg)
 	free(cfg->description);
 	free(cfg->guest);
 	free(cfg->init_data);
+	free(cfg->crashdump);
 	memset(cfg, 0, sizeof *cfg);
 }
 
@@ -115,7 +116,8 @@ static int config_copy(struct scenario_config *dst, const struct scenario_config
 	dst->description = strdup(src->description);
 	dst->guest = strdup(src->guest);
 	dst->init_data = strdup(src->init_data);
-	if (!dst->description || !dst->guest || !dst->init_data) {
+	dst->crashdump = strdup(src->crashdump);
+	if (!dst->description || !dst->guest || !dst->init_data || !dst->crashdump) {
 		config_free(dst);
 		return -1;
 	}

@@ -186,6 +186,7 @@ struct scenario_config {
 	char *description; /* "" if none */
 	char *guest;       /* "" = the embedded test guest */
 	char *init_data;   /* "" = none */
+	char *crashdump;   /* directory for a core of each failed call; "" = none */
 	uint64_t heap_bytes, scratch_bytes, input_bytes, output_bytes;
 	uint64_t iterations;  /* runs of the step list (when duration_ns == 0) */
 	uint64_t duration_ns; /* run for this long instead; 0 = use iterations */

@@ -343,6 +343,28 @@ static void test_unwritable(void)
 	sandbox_destroy(sb);
 }
 
+/* A benchmark of a faulting call writes SANDBOX_CRASHDUMP_MAX_FILES cores
+ * per sandbox, then says it stopped. */
+static void test_max_files(void)
+{
+	struct sandbox_config cfg = dump_config(SANDBOX_MODE_USER);
+	struct sandbox *sb = fixture_sandbox(snap, &cfg);
+	struct snapshot *s = fixture_snapshot_of(sb);
+	struct sb_err err = { 0 };
+	uint64_t r;
+	unsigned written = 0;
+	for (unsigned i = 0; s && i <= SANDBOX_CRASHDUMP_MAX_FILES; i++) {
+		if (!CHECK_I64(call_u64_1(sb, "null_deref", 0, &r, &err), -1) ||
+		    !fixture_restore(sb, s))
+			break;
+		written += strstr(err.msg, "(core written to ") != NULL;
+	}
+	CHECK_U64(written, SANDBOX_CRASHDUMP_MAX_FILES);
+	CHECK_CONTAINS(err.msg, "(core not written: this sandbox wrote 16 already)");
+	snap_unref(s);
+	sandbox_destroy(sb);
+}
+
 static int poke(struct sandbox *sb, uint64_t addr, uint64_t v)
 {
 	uint64_t a[2] = { addr, v };
@@ -506,6 +528,7 @@ int main(int argc, char **argv)
 	FIXTURE_RUN("CRASHDUMP_TESTS", "cancel", test_cancel());
 	FIXTURE_RUN("CRASHDUMP_TESTS", "snapshot", test_from_snapshot());
 	FIXTURE_RUN("CRASHDUMP_TESTS", "unwritable", test_unwritable());
+	FIXTURE_RUN("CRASHDUMP_TESTS", "max_files", test_max_files());
 	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_tables", test_hostile_tables());
 	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_frame", test_hostile_frame());
 	if (getenv("CRASHDUMP_KEEP"))

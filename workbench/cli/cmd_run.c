@@ -39,6 +39,10 @@ static void usage(FILE *f)
 		"                       (use it for CI gates: 'snapbench help compare');\n"
 		"                       expectations on count, full_restores and errors\n"
 		"                       hold in every run, the others on all runs together\n"
+		"      --crashdump DIR  write an ELF core file (gdb GUEST CORE) of each call\n"
+		"                       that faults, aborts or is cancelled into DIR (made if\n"
+		"                       missing), whatever the files' crashdump says; the\n"
+		"                       failure's message names the core\n"
 		"      --allow-paths    let save and load steps use absolute paths and '..'\n"
 		"                       (by default their paths are relative to the output\n"
 		"                       directory and stay inside it: a scenario file may come\n"
@@ -68,6 +72,7 @@ struct run_args {
 	uint64_t strategies; /* --restore-strategy, packed; 0 = as the files say */
 	bool html, distribution, list, quiet;
 	bool allow_paths; /* --allow-paths: save/load anywhere */
+	const char *crashdump; /* --crashdump DIR; NULL = as the files say */
 	unsigned repeat; /* --repeat; 0 = once */
 };
 
@@ -151,6 +156,26 @@ static int check_sets(const struct scenario_set *sets, size_t nsets, bool allow_
 	return 0;
 }
 
+/* --crashdump DIR: a directory, made if missing (one level). */
+static int crashdump_dir(const char *dir)
+{
+	struct stat st;
+	if (!dir[0]) {
+		fprintf(stderr, "snapbench run: --crashdump: empty directory name\n");
+		return -1;
+	}
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "snapbench run: --crashdump %s: not a directory\n", dir);
+		return -1;
+	}
+	if (stat(dir, &st) && mkdir(dir, 0777) && errno != EEXIST) {
+		fprintf(stderr, "snapbench run: --crashdump %s: cannot make it: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 /* Append `add`'s scenarios to `all` (moving them). */
 static int append(struct run_report *all, struct run_report *add)
 {
@@ -182,6 +207,7 @@ int cmd_run(int argc, char **argv)
 		{ "restore-strategy", required_argument, 0, 's' },
 		{ "repeat", required_argument, 0, 'r' },
 		{ "allow-paths", no_argument, 0, 'P' },
+		{ "crashdump", required_argument, 0, 'C' },
 		{ "help", no_argument, 0, 'h' },         { 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -223,6 +249,11 @@ int cmd_run(int argc, char **argv)
 			break;
 		}
 		case 'P': a.allow_paths = true; break;
+		case 'C':
+			if (crashdump_dir(optarg))
+				return CLI_EXIT_USAGE;
+			a.crashdump = optarg;
+			break;
 		case 'H': a.html = true; break;
 		case 'J': break; /* report.json is always written */
 		case 'd': a.distribution = true; break;
@@ -253,6 +284,15 @@ int cmd_run(int argc, char **argv)
 							    sb_builtin_scenarios, &err);
 		if (prc == 0 && a.strategies)
 			prc = scenario_set_restore_strategies(&sets[i], a.strategies, &err);
+		for (size_t k = 0; prc == 0 && a.crashdump && k < sets[i].n; k++) {
+			char *d = strdup(a.crashdump);
+			if (!d) {
+				prc = sb_errf(&err, SB_E_NOMEM, "out of memory");
+				break;
+			}
+			free(sets[i].items[k].cfg.crashdump);
+			sets[i].items[k].cfg.crashdump = d;
+		}
 		parsed[i] = sets[i].n;
 		if (prc) {
 			fprintf(stderr, "snapbench run: %s\n", err.msg);

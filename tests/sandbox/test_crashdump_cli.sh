@@ -1,0 +1,43 @@
+#!/bin/sh
+# test_crashdump_cli.sh SNAPBENCH — crash dumps from `snapbench run`:
+# `crashdump = DIR` in a scenario and `--crashdump DIR` (which overrides
+# it) write one core per faulting call, and the failure's message on
+# stderr and in report.json names it; a bad --crashdump is a usage error.
+# Needs /dev/kvm (exit 77 without).
+sb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
+. "$(dirname "$0")/../cli_expect.sh"
+[ -e /dev/kvm ] || { echo "skipped: /dev/kvm is missing"; exit 77; }
+dir=$(mktemp -d) || exit 1
+trap 'rm -rf "$dir"' EXIT
+cd "$dir" || exit 1
+
+printf '[fault]\niterations = 2\ncrashdump = fromfile\nstep = create\nstep = call add(1, 2)\nstep = call null_deref(0u64)\n' >fault.ini
+mkdir fromfile
+expect 1 "fault.ini:6: [fault] step 'call null_deref': call 'null_deref' failed 1 time: guest aborted" \
+	run -q -o out fault.ini
+check "crashdump = fromfile: one core there" [ "$(ls fromfile | grep -c '^null_deref\..*\.core$')" -eq 1 ]
+check "stderr names it" sh -c "printf '%s' \"\$1\" | grep -qF '(core written to fromfile/null_deref.'" sh "$out"
+check "report.json's first_error names it" python3 -c '
+import json, os, sys
+s = json.load(open("out/report.json"))["scenarios"][0]
+row = [x for x in s["steps"] if x["errors"]][0]
+msg = row["first_error"]
+path = msg[msg.index("(core written to ") + len("(core written to "):-1]
+sys.exit(0 if msg.endswith(".core)") and os.path.isfile(path) else 1)'
+
+# --crashdump replaces the file's directory, and is made if missing
+expect 1 "(core written to cli/null_deref." run -q -o out2 --crashdump cli fault.ini
+check "--crashdump cli: the core there, none more in fromfile" \
+	sh -c '[ "$(ls cli | grep -c "\.core$")" -eq 1 ] && [ "$(ls fromfile | wc -l)" -eq 1 ]'
+check "the core is an ELF core" sh -c 'head -c 18 cli/*.core | od -An -tx1 | tr -d " \n" | grep -q "^7f454c46020101000000000000000000"0400'
+
+# a directory that is not there (the file's option is not checked before
+# the run): the fault is still reported, with why there is no core
+sed 's/^crashdump = fromfile/crashdump = missing/' fault.ini >missing.ini
+expect 1 "page fault (vector 14) at rip 0x" run -q -o out3 missing.ini
+check "the message says why there is no core" sh -c "printf '%s' \"\$1\" | grep -qF '(core not written: cannot create a file beside missing/null_deref.'" sh "$out"
+expect 2 "--crashdump fault.ini/x: cannot make it: Not a directory" run -q -o out3 --crashdump fault.ini/x fault.ini
+touch plain
+expect 2 "--crashdump plain: not a directory" run -q -o out4 --crashdump plain fault.ini
+expect 2 "--crashdump: empty directory name" run -q -o out4 --crashdump '' fault.ini
+finish
