@@ -86,8 +86,10 @@ struct core {
 	size_t len;
 	const Elf64_Ehdr *eh;
 	const Elf64_Phdr *ph;
-	const struct elf_prstatus *st;
-	const uint64_t *auxv;
+	/* Copies: a note's descriptor is only 4-byte aligned in the file. */
+	const struct elf_prstatus *st; /* &prstatus once found */
+	struct elf_prstatus prstatus;
+	uint64_t auxv[64];
 	size_t auxv_words;
 	const char *text; /* the SNAPBENCH note */
 };
@@ -137,10 +139,12 @@ static bool core_open(struct core *c, const char *path)
 		const char *name = (const char *)(c->p + n->p_offset + name_off);
 		const uint8_t *desc = c->p + n->p_offset + desc_off;
 		if (strcmp(name, "CORE") == 0 && h[2] == NT_PRSTATUS &&
-		    CHECK_U64(h[1], sizeof(struct elf_prstatus)))
-			c->st = (const struct elf_prstatus *)desc;
-		if (strcmp(name, "CORE") == 0 && h[2] == NT_AUXV) {
-			c->auxv = (const uint64_t *)desc;
+		    CHECK_U64(h[1], sizeof(struct elf_prstatus))) {
+			memcpy(&c->prstatus, desc, sizeof c->prstatus);
+			c->st = &c->prstatus;
+		}
+		if (strcmp(name, "CORE") == 0 && h[2] == NT_AUXV && CHECK(h[1] <= sizeof c->auxv)) {
+			memcpy(c->auxv, desc, h[1]);
 			c->auxv_words = h[1] / 8;
 		}
 		if (strcmp(name, "SNAPBENCH") == 0 && h[1] > 0 && desc[h[1] - 1] == '\0')
@@ -171,7 +175,7 @@ static const Elf64_Phdr *core_seg(const struct core *c, uint64_t va)
 
 static uint64_t auxv_get(const struct core *c, uint64_t type)
 {
-	for (size_t i = 0; c->auxv && i + 1 < c->auxv_words; i += 2)
+	for (size_t i = 0; i + 1 < c->auxv_words; i += 2)
 		if (c->auxv[i] == type)
 			return c->auxv[i + 1];
 	return 0;
