@@ -157,15 +157,7 @@ static bool kept(const struct core_mem *m, gva_t va)
 
 static void add_page(struct core_mem *m, gva_t va, gpa_t gpa, uint32_t flags)
 {
-	if (m->npages >= m->max_pages && !kept(m, va)) {
-		m->capped++;
-		return;
-	}
 	const uint8_t *host = pt_regions_host_ptr(&m->rr, gpa, SB_PAGE_SIZE);
-	if (!host) {
-		m->outside++;
-		return;
-	}
 	if (m->shared && gpa >= SB_BASE_ADDRESS &&
 	    gpa - SB_BASE_ADDRESS < layout_snapshot_bytes(&m->shared->layout) &&
 	    snap_page_known_zero(m->shared, (gpa - SB_BASE_ADDRESS) / SB_PAGE_SIZE))
@@ -203,30 +195,58 @@ static void add_page(struct core_mem *m, gva_t va, gpa_t gpa, uint32_t flags)
 	s->pages++;
 }
 
-/* One leaf: its pages while under the cap; past it (a large leaf can be a
- * GiB) only the kept ones, found by intersection, the rest counted. */
+/* Pages from `gpa` (at most max) that are not guest memory: 0 if gpa is,
+ * else up to where the next region starts, so a 1 GiB leaf out there is
+ * one step, not 262144. */
+static uint64_t pages_outside(const struct core_mem *m, gpa_t gpa, uint64_t max)
+{
+	if (pt_regions_host_ptr(&m->rr, gpa, SB_PAGE_SIZE))
+		return 0;
+	uint64_t n = max;
+	for (size_t r = 0; r < m->rr.count; r++) {
+		gpa_t start = m->rr.regions[r].gpa;
+		if (start > gpa && (start - gpa + SB_PAGE_SIZE - 1) / SB_PAGE_SIZE < n)
+			n = (start - gpa + SB_PAGE_SIZE - 1) / SB_PAGE_SIZE;
+	}
+	return n ? n : 1;
+}
+
+/* Past the cap: pages from `va` (at most max) before the next kept one. */
+static uint64_t pages_to_kept(const struct core_mem *m, gva_t va, uint64_t max)
+{
+	uint64_t n = max;
+	for (int k = 0; k < 2; k++)
+		if (m->keep_hi[k] > m->keep_lo[k] && m->keep_lo[k] > va &&
+		    (m->keep_lo[k] - va) / SB_PAGE_SIZE < n)
+			n = (m->keep_lo[k] - va) / SB_PAGE_SIZE;
+	return n ? n : 1;
+}
+
+/* One leaf, page by page in address order; what is outside guest memory
+ * or past the cap is counted in steps, not pages (a large leaf can be a
+ * GiB, and the walk may yield millions of them). */
 static void add_leaf(struct core_mem *m, const struct pt_mapping *l)
 {
 	uint32_t flags = PF_R | (l->kind.writable ? PF_W : 0) | (l->kind.executable ? PF_X : 0);
-	uint64_t pages = l->len_bytes / SB_PAGE_SIZE, i = 0;
-	for (; i < pages && m->npages < m->max_pages && !m->nomem; i++)
-		add_page(m, l->virt + i * SB_PAGE_SIZE, l->phys + i * SB_PAGE_SIZE, flags);
-	if (i == pages || m->nomem)
-		return;
-	uint64_t kept_pages = 0;
-	for (int k = 0; k < 2; k++) {
-		gva_t lo = l->virt + i * SB_PAGE_SIZE, hi = l->virt + l->len_bytes - 1;
-		gva_t a = m->keep_lo[k] > lo ? m->keep_lo[k] : lo;
-		gva_t b = m->keep_hi[k] - 1 < hi ? m->keep_hi[k] - 1 : hi;
-		for (; a <= b && m->keep_hi[k] > m->keep_lo[k]; a += SB_PAGE_SIZE) {
-			/* Overlapping keep ranges: the second skips what the first took. */
-			if (k == 1 && a >= m->keep_lo[0] && a < m->keep_hi[0])
-				continue;
-			add_page(m, a, l->phys + (a - l->virt), flags);
-			kept_pages++;
+	uint64_t pages = l->len_bytes / SB_PAGE_SIZE;
+	for (uint64_t i = 0; i < pages && !m->nomem;) {
+		gpa_t gpa = l->phys + i * SB_PAGE_SIZE;
+		gva_t va = l->virt + i * SB_PAGE_SIZE;
+		uint64_t skip = pages_outside(m, gpa, pages - i);
+		if (skip) {
+			m->outside += skip;
+			i += skip;
+			continue;
 		}
+		if (m->npages >= m->max_pages && !kept(m, va)) {
+			skip = pages_to_kept(m, va, pages - i);
+			m->capped += skip;
+			i += skip;
+			continue;
+		}
+		add_page(m, va, gpa, flags);
+		i++;
 	}
-	m->capped += pages - i - kept_pages;
 }
 
 static int collect(struct core_mem *m, struct sandbox *sb, struct sb_err *err)
@@ -253,6 +273,13 @@ static int collect(struct core_mem *m, struct sandbox *sb, struct sb_err *err)
 	m->keep_lo[1] = rsp;
 	m->keep_hi[1] = rsp + CORE_STACK_KEEP_PAGES * SB_PAGE_SIZE < rsp
 				? rsp : rsp + CORE_STACK_KEEP_PAGES * SB_PAGE_SIZE;
+	if (m->keep_hi[0] > m->keep_lo[0] && m->keep_hi[1] > m->keep_lo[1] &&
+	    m->keep_lo[0] < m->keep_hi[1] && m->keep_lo[1] < m->keep_hi[0]) {
+		/* RIP's page on the stack: one range */
+		m->keep_lo[1] = m->keep_lo[0] < m->keep_lo[1] ? m->keep_lo[0] : m->keep_lo[1];
+		m->keep_hi[1] = m->keep_hi[0] > m->keep_hi[1] ? m->keep_hi[0] : m->keep_hi[1];
+		m->keep_hi[0] = m->keep_lo[0];
+	}
 	struct pt_walk w;
 	struct pt_mapping leaf;
 	pt_walk_begin_all(&w, &m->rr.pt, root);
@@ -587,6 +614,8 @@ static int write_core(struct sandbox *sb, const char *path, struct sb_err *err)
 
 int sandbox_write_core(struct sandbox *sb, const char *path, struct sb_err *err)
 {
+	if (!path || !path[0])
+		return sb_errf(err, SB_E_INVAL, "core: no file name");
 	return write_core(sb, path, err);
 }
 
@@ -604,10 +633,9 @@ static void append_note(char *msg, size_t size, const char *suffix)
 
 void sandbox_crash_auto(struct sandbox *sb, const char *what, struct sb_err *err)
 {
-	if (!sb->crash.valid || sb->state == SANDBOX_READY)
-		return;
-	snprintf(sb->crash.call, sizeof sb->crash.call, "%s", what);
-	if (!sb->cfg.crashdump_dir)
+	if (sb->crash.valid)
+		snprintf(sb->crash.call, sizeof sb->crash.call, "%s", what);
+	if (!sb->cfg.crashdump_dir || sb->state == SANDBOX_READY)
 		return;
 	static atomic_uint seq;
 	char name[64], path[4096], suffix[sizeof path + SB_ERR_MSG_MAX + 32];
@@ -618,6 +646,14 @@ void sandbox_crash_auto(struct sandbox *sb, const char *what, struct sb_err *err
 	name[k] = '\0';
 	struct sb_err e = { 0 };
 	int rc = -1;
+	if (!sb->crash.valid) {
+		/* Host-side failures are no crash of the guest's; a guest's
+		 * whose registers KVM would not give is. */
+		if (!err || (err->code != SB_E_GUEST && err->code != SB_E_CANCELLED))
+			return;
+		snprintf(suffix, sizeof suffix, " (core not written: no guest state was kept)");
+		goto out;
+	}
 	if (sb->crashdumps >= SANDBOX_CRASHDUMP_MAX_FILES) {
 		snprintf(suffix, sizeof suffix, " (core not written: this sandbox wrote %u already)",
 			 sb->crashdumps);
