@@ -75,6 +75,7 @@ struct guest_frame {
 	uint64_t vector, error;
 	uint64_t rip, cs, rflags, rsp, ss;
 };
+_Static_assert(sizeof(struct guest_frame) == 22 * 8, "the stub's frame is 22 words");
 
 static int vector_signal(uint64_t v)
 {
@@ -93,7 +94,7 @@ void sandbox_crash_capture(struct sandbox *sb, const struct sb_err *err, int sig
 	memset(c, 0, sizeof *c);
 	struct sb_err e;
 	if (vcpu_get_regs(sb->vcpu, &c->regs, &e) || vcpu_get_sregs(sb->vcpu, &c->sregs, &e))
-		return; /* nothing to dump: sandbox_write_core says so */
+		return; /* no registers: nothing to dump (crash.valid stays false) */
 	c->valid = true;
 	bool cancelled = err && err->code == SB_E_CANCELLED;
 	c->signo = signo ? signo : cancelled ? SIGINT : SIGABRT;

@@ -6,8 +6,9 @@
  *
  * Usage: test_crashdump TESTGUEST_ELF
  *        test_crashdump TESTGUEST_ELF --cores DIR
- *   The second form only writes DIR/null_deref.core and DIR/spin.core and
- *   prints "null_deref rip 0x..." and "spin function fn_spin" for
+ *   The second form only writes DIR/null_deref.core, DIR/from_snapshot.core
+ *   (a null dereference in a sandbox created from a CALL snapshot) and
+ *   DIR/spin.core (cancelled), and prints "null_deref rip 0x...", for
  *   test_crashdump_gdb.sh, which opens them in gdb.
  * CRASHDUMP_TESTS=a,b runs only the named sections. */
 #include <elf.h>
@@ -538,7 +539,7 @@ static void test_big_heap(void)
 	snap_unref(big);
 }
 
-/* --cores DIR: the two cores the gdb script opens, at fixed names. */
+/* --cores DIR: the cores the gdb script opens, at fixed names. */
 static int write_cores_for_gdb(const char *out)
 {
 	struct sandbox_config cfg = fixture_config();
@@ -556,6 +557,22 @@ static int write_cores_for_gdb(const char *out)
 		rc = 0;
 	printf("null_deref rip 0x%llx\n", (unsigned long long)msg_rip(err.msg));
 	sandbox_destroy(sb);
+	/* A sandbox created from a CALL snapshot (the image rebuilt, pages
+	 * deduplicated and moved: only the addresses stay). */
+	struct snapshot *s = NULL;
+	sb = fixture_sandbox_at_snapshot(snap, &cfg, &s);
+	sandbox_destroy(sb);
+	snprintf(path, sizeof path, "%s/from_snapshot.core", out);
+	if (!s)
+		rc = 1;
+	if (s && (sb = fixture_sandbox(s, &cfg))) {
+		if (call_u64_1(sb, "null_deref", 0, &r, &err) == 0 || sandbox_write_core(sb, path, &err)) {
+			fprintf(stderr, "from a snapshot: %s\n", err.msg);
+			rc = 1;
+		}
+		sandbox_destroy(sb);
+		snap_unref(s);
+	}
 	cfg.deadline_ns = 50ull * 1000000;
 	sb = fixture_sandbox(snap, &cfg);
 	snprintf(path, sizeof path, "%s/spin.core", out);

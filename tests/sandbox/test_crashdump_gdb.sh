@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# test_crashdump_gdb.sh — gdb opens snapbench's crash dumps: for a null
-# dereference, `bt` names fn_null_deref in frame 0 and $pc is the faulting
-# RIP the guest reported; for a cancelled spin, frame 0 is fn_spin.
+# test_crashdump_gdb.sh — gdb opens snapbench's crash dumps, under the
+# rewrite and host-cow restore strategies: for a null dereference (in a
+# sandbox from the ELF and in one created from a CALL snapshot), `bt` names
+# fn_null_deref in frame 0 and $pc is the faulting RIP the guest reported;
+# for a cancelled spin, frame 0 is fn_spin.
 # Usage: test_crashdump_gdb.sh TEST_CRASHDUMP TESTGUEST_ELF
 # Exits 77 (skipped) without gdb or /dev/kvm.
 set -u
@@ -16,8 +18,6 @@ if [ ! -e /dev/kvm ]; then
 fi
 dir=$(mktemp -d /tmp/snapbench-gdb-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-out=$("$test_bin" "$guest" --cores "$dir") || { echo "writing the cores failed: $out"; exit 1; }
-rip=$(sed -n 's/^null_deref rip \(0x[0-9a-f]*\)$/\1/p' <<<"$out")
 fail=0
 check() { # what, output, pattern
 	if grep -Eq -- "$3" <<<"$2"; then
@@ -28,11 +28,22 @@ check() { # what, output, pattern
 		fail=1
 	fi
 }
-gdb_out=$(gdb -nx -batch -ex 'bt' -ex 'p/x $pc' -ex 'info symbol $pc' "$guest" "$dir/null_deref.core" 2>&1)
-check "null_deref: frame 0 is fn_null_deref" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_null_deref '
-check "null_deref: \$pc is the faulting rip $rip" "$gdb_out" "^\\\$1 = $rip\$"
-check "null_deref: SIGSEGV" "$gdb_out" 'terminated with signal SIGSEGV'
-check "null_deref: a caller in frame 1" "$gdb_out" '^#1 '
-gdb_out=$(gdb -nx -batch -ex 'bt' "$guest" "$dir/spin.core" 2>&1)
-check "spin: frame 0 is fn_spin" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_spin '
+for strategy in rewrite host-cow; do
+	echo "== $strategy"
+	rm -f "$dir"/*.core
+	out=$(SNAPBENCH_TEST_RESTORE_STRATEGY=$strategy "$test_bin" "$guest" --cores "$dir") ||
+		{ echo "writing the cores failed: $out"; exit 1; }
+	rip=$(sed -n 's/^null_deref rip \(0x[0-9a-f]*\)$/\1/p' <<<"$out")
+	gdb_out=$(gdb -nx -batch -ex 'bt' -ex 'p/x $pc' -ex 'info symbol $pc' "$guest" "$dir/null_deref.core" 2>&1)
+	check "null_deref: frame 0 is fn_null_deref" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_null_deref '
+	check "null_deref: \$pc is the faulting rip $rip" "$gdb_out" "^\\\$1 = $rip\$"
+	check "null_deref: SIGSEGV" "$gdb_out" 'terminated with signal SIGSEGV'
+	check "null_deref: a caller in frame 1" "$gdb_out" '^#1 '
+	gdb_out=$(gdb -nx -batch -ex 'bt' "$guest" "$dir/spin.core" 2>&1)
+	check "spin: frame 0 is fn_spin" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_spin '
+	check "spin: no 'core file may not match' warning" "$(grep -c 'may not match' <<<"$gdb_out")" '^0$'
+	gdb_out=$(gdb -nx -batch -ex 'bt' -ex 'p/x $pc' "$guest" "$dir/from_snapshot.core" 2>&1)
+	check "from a CALL snapshot: frame 0 is fn_null_deref" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_null_deref '
+	check "from a CALL snapshot: \$pc is the faulting rip $rip" "$gdb_out" "^\\\$1 = $rip\$"
+done
 exit $fail
