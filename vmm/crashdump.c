@@ -88,24 +88,23 @@ static int vector_signal(uint64_t v)
 	}
 }
 
-void sandbox_crash_capture(struct sandbox *sb, const struct sb_err *err, int signo)
+/* The registers of the failed run: the vCPU's, or the exception frame's
+ * when the vCPU stands on the exception stack (the file's comment). */
+static int read_regs(struct sandbox *sb, struct sb_err *err)
 {
 	struct sandbox_crash *c = &sb->crash;
-	memset(c, 0, sizeof *c);
-	struct sb_err e;
-	if (vcpu_get_regs(sb->vcpu, &c->regs, &e) || vcpu_get_sregs(sb->vcpu, &c->sregs, &e))
-		return; /* no registers: nothing to dump (crash.valid stays false) */
-	c->valid = true;
-	bool cancelled = err && err->code == SB_E_CANCELLED;
-	c->signo = signo ? signo : cancelled ? SIGINT : SIGABRT;
+	if (vcpu_get_regs(sb->vcpu, &c->regs, err) || vcpu_get_sregs(sb->vcpu, &c->sregs, err))
+		return sb_err_prefix(err, "reading the vCPU's registers: ");
+	c->have_regs = true;
+	c->signo = c->signo ? c->signo : c->cancelled ? SIGINT : SIGABRT;
 	/* On the exception stack (both its pages): the handler's registers;
 	 * the faulting ones are in the frame at the stack's top. */
 	gva_t lo = SB_SCRATCH_END_GVA - SB_SCRATCH_EXN_PAGES * SB_PAGE_SIZE;
 	gva_t frame = sb_exn_stack_top_gva() - sizeof(struct guest_frame);
 	uint64_t off = sb->mem.scratch_bytes - SB_SCRATCH_TOP_EXN_STACK - sizeof(struct guest_frame);
-	if (cancelled || signo || c->regs.rsp < lo || c->regs.rsp > frame ||
+	if (c->cancelled || c->eager || c->regs.rsp < lo || c->regs.rsp > frame ||
 	    sb->mem.scratch_bytes < SB_SCRATCH_EXN_PAGES * SB_PAGE_SIZE)
-		return;
+		return 0;
 	struct guest_frame f;
 	memcpy(&f, sb->mem.scratch + off, sizeof f);
 	struct kvm_regs *r = &c->regs;
@@ -122,6 +121,24 @@ void sandbox_crash_capture(struct sandbox *sb, const struct sb_err *err, int sig
 	/* The guest reports a stack overflow as an abort, not a vector: it is
 	 * still the fault in the frame. */
 	c->signo = vector_signal(f.vector);
+	return 0;
+}
+
+void sandbox_crash_capture(struct sandbox *sb, const struct sb_err *err, int signo)
+{
+	struct sandbox_crash *c = &sb->crash;
+	memset(c, 0, sizeof *c);
+	c->valid = true;
+	c->cancelled = err && err->code == SB_E_CANCELLED;
+	c->signo = signo;
+	/* Nothing moves the registers until the next run or a restore (which
+	 * ends what a core can be written of), so they are read when a core
+	 * is written: a failed call costs two ioctls (~12 us here) only then.
+	 * Except when the caller is about to move them. */
+	c->eager = signo != 0;
+	struct sb_err e;
+	if (c->eager && read_regs(sb, &e))
+		c->valid = false;
 }
 
 /* ---- the memory: runs of mapped pages -------------------------------- */
@@ -593,6 +610,8 @@ static int write_core(struct sandbox *sb, const char *path, struct sb_err *err)
 		return sb_errf(err, SB_E_STATE, "core %s: no failed call to dump (the sandbox is %s; "
 			       "a core is written after a call fails in the guest, before a restore)",
 			       path, sandbox_state_name(sb->state));
+	if (!sb->crash.have_regs && read_regs(sb, err))
+		return sb_err_prefix(err, "core %s: ", path);
 	struct core_mem m = { 0 };
 	struct note_buf notes = { 0 };
 	int rc = collect(&m, sb, err);

@@ -26,7 +26,9 @@ struct abort_stream {
 /* The guest's state when a run failed, kept for a crash dump
  * (crashdump.c) until the next run. */
 struct sandbox_crash {
-	bool valid;
+	bool valid;         /* a failed run's state is there to dump */
+	bool cancelled, eager;
+	bool have_regs;     /* regs and sregs read (eager: at the failure) */
 	bool from_frame;    /* registers from the guest's exception frame */
 	int signo;          /* what NT_PRSTATUS reports (SIGSEGV, SIGINT, ...) */
 	gva_t frame_gva;    /* where that frame was */
@@ -126,9 +128,10 @@ int sandbox_rewind(struct sandbox *sb, struct sb_err *err);
 /* Merge KVM's dirty logs into the memory manager's (sandbox_snapshot.c). */
 void sandbox_collect_dirty(struct sandbox *sb);
 
-/* Crash dumps (crashdump.c). capture: keep the registers of the run that
- * just failed with err (before anything changes them); signo 0 = judge
- * from err and the registers (cancel, exception frame, abort). auto: after a
+/* Crash dumps (crashdump.c). capture: the run just failed with err: its
+ * state may be dumped until the next run or restore; signo 0 = judge from
+ * err and the registers (cancel, exception frame, abort), read when a
+ * core is written; non-zero = read them now, the caller moves them. auto: after a
  * failed call or initialisation, note the call's name, write a core into
  * cfg.crashdump_dir if set, and say so at the end of err's message and the sandbox's reason;
  * `what` names the call. */
