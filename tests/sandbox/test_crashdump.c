@@ -450,6 +450,62 @@ static void hostile_tables(bool alias)
 	sandbox_destroy(sb);
 }
 
+/* Memory-access violations KVM reports (not guest faults): ring 0 points
+ * an untouched heap page somewhere no guest fault catches, and
+ *   read:  at a GPA no memory backs (32 GiB): the core's RIP is fn_peek's
+ *          load, mov (%rax),%rax, as the read left it: the run loop then
+ *          completes the read, which moves RIP, so the registers must be
+ *          taken first;
+ *   write: writable, at its read-only snapshot page: KVM has finished the
+ *          store when it exits, so RIP is the instruction after
+ *          fn_poke's mov %rdx,(%rax), and RAX the address written.
+ * (Under host-cow the snapshot slot is the sandbox's writable copy: the
+ * write case is no violation there.) */
+static void memory_violation(bool write)
+{
+	struct sandbox_config cfg = dump_config(SANDBOX_MODE_KERNEL);
+	if (write && cfg.restore_strategy == SANDBOX_RESTORE_HOST_COW) {
+		fprintf(stderr, "  (host-cow: the snapshot memory is writable; nothing to test)\n");
+		return;
+	}
+	struct sandbox *sb = fixture_sandbox(snap, &cfg);
+	uint64_t va = layout_heap_gva(&snap->layout) + (64u << 10), where, entry;
+	struct sb_err err = { 0 };
+	uint64_t a0[2] = { va, 0 }, a1[2] = { va, 1 };
+	uint64_t leaf = 0;
+	if (CHECK_I64(call_u64s(sb, "pt_leaf", a0, 2, &where, &err), 0) &&
+	    CHECK_I64(call_u64s(sb, "pt_leaf", a1, 2, &entry, &err), 0))
+		leaf = write ? (entry & ~PT_AVL_MASK) | PT_RW
+			     : (entry & ~PT_X86_64_ADDR_MASK) | (32ull << 30);
+	if (leaf && CHECK_I64(poke(sb, where, leaf), 0)) {
+		uint64_t a[2] = { va, 1 };
+		int rc = write ? call_u64s(sb, "poke", a, 2, NULL, &err) : call_u64s(sb, "peek", a, 1, NULL, &err);
+		char path[4096];
+		struct core c;
+		if (CHECK_I64(rc, -1) && CHECK_CONTAINS(err.msg, "memory-access violation") &&
+		    core_path_from(err.msg, path, sizeof path) && core_open(&c, path)) {
+			const struct user_regs_struct *r = core_regs(&c);
+			CHECK_U64(c.st->pr_cursig, SIGSEGV);
+			rip_in_function(r->rip, write ? "fn_poke" : "fn_peek");
+			CHECK_CONTAINS(c.text, "registers: the vCPU's");
+			const Elf64_Phdr *code = core_seg(&c, r->rip);
+			if (CHECK(code != NULL)) {
+				const uint8_t *insn = c.p + code->p_offset + (r->rip - code->p_vaddr);
+				static const uint8_t load[3] = { 0x48, 0x8b, 0x00 }; /* mov (%rax),%rax */
+				static const uint8_t after_store[2] = { 0x31, 0xc0 }; /* xor %eax,%eax */
+				if (write) {
+					CHECK(memcmp(insn, after_store, sizeof after_store) == 0);
+					CHECK_U64(r->rax, va);
+				} else {
+					CHECK(memcmp(insn, load, sizeof load) == 0);
+				}
+			}
+			core_free(&c);
+		}
+	}
+	sandbox_destroy(sb);
+}
+
 /* Ring 0 writes garbage where the exception frame lies and moves IST1
  * elsewhere, then faults: the frame read is stale garbage (RIP and RSP
  * near the top of the address space), and the core is written all the
@@ -612,6 +668,8 @@ int main(int argc, char **argv)
 	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_alias", hostile_tables(true));
 	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_outside", hostile_tables(false));
 	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_frame", test_hostile_frame());
+	FIXTURE_RUN("CRASHDUMP_TESTS", "violation_read", memory_violation(false));
+	FIXTURE_RUN("CRASHDUMP_TESTS", "violation_write", memory_violation(true));
 	if (getenv("CRASHDUMP_KEEP"))
 		fprintf(stderr, "cores kept in %s\n", dir);
 	else
