@@ -458,6 +458,8 @@ int scenario_check_files(const struct scenario *sc, struct sb_err *err);
  * resolved in (the run's output directory: runner_options.file_dir): no
  * absolute path, no ".." component. A scenario file may come from someone
  * else (a pull request in CI); `snapbench run --allow-paths` skips this.
+ * The same for the crashdump directory (relative to the working
+ * directory).
  * Errors read
  *   x.ini:7: [s] step 'save /etc/x': '/etc/x' is an absolute path; ...
  * Return 0 or -1. */

@@ -91,6 +91,15 @@ static int check_steps_paths(const struct scenario *sc, const struct scenario_st
 
 int scenario_check_paths(const struct scenario *sc, struct sb_err *err)
 {
+	/* Cores are new files, never replacing one, but where they go is
+	 * the file's author's choice all the same. */
+	const char *why = escapes(sc->cfg.crashdump);
+	if (why)
+		return sb_errf(err, SB_E_INVAL,
+			       "%s:%u: [%s] crashdump: '%s' is %s; a scenario's crashdump directory "
+			       "is relative to the working directory and stays inside it (snapbench "
+			       "run --crashdump DIR or --allow-paths lifts this)",
+			       sc->file, line_of(sc, "crashdump"), sc->section, sc->cfg.crashdump, why);
 	return check_steps_paths(sc, sc->steps, sc->n_steps, err);
 }
 

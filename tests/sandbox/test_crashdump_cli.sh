@@ -2,7 +2,9 @@
 # test_crashdump_cli.sh SNAPBENCH — crash dumps from `snapbench run`:
 # `crashdump = DIR` in a scenario and `--crashdump DIR` (which overrides
 # it) write one core per faulting call, and the failure's message on
-# stderr and in report.json names it; a bad --crashdump is a usage error.
+# stderr and in report.json names it; a bad --crashdump is a usage error,
+# and so is a file's crashdump outside the working directory (without
+# --allow-paths or --crashdump).
 # Needs /dev/kvm (exit 77 without).
 sb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
 . "$(dirname "$0")/../cli_expect.sh"
@@ -37,6 +39,16 @@ sed 's/^crashdump = fromfile/crashdump = missing/' fault.ini >missing.ini
 expect 1 "page fault (vector 14) at rip 0x" run -q -o out3 missing.ini
 check "the message says why there is no core" sh -c "printf '%s' \"\$1\" | grep -qF '(core not written: cannot create a file beside missing/null_deref.'" sh "$out"
 expect 2 "--crashdump fault.ini/x: cannot make it: Not a directory" run -q -o out3 --crashdump fault.ini/x fault.ini
+# a scenario file's directory stays under the working directory
+sed 's|^crashdump = fromfile|crashdump = /tmp/elsewhere|' fault.ini >abs.ini
+expect 2 "abs.ini:3: [fault] crashdump: '/tmp/elsewhere' is an absolute path; a scenario's crashdump directory is relative" \
+	run -q -o out5 abs.ini
+sed 's|^crashdump = fromfile|crashdump = a/../../up|' fault.ini >up.ini
+expect 2 "up.ini:3: [fault] crashdump: 'a/../../up' is a path with '..'" run -q -o out5 up.ini
+# ... unless the user says otherwise
+expect 1 "(core written to cli/null_deref." run -q -o out5 --crashdump cli abs.ini
+expect 1 "(core not written: cannot create a file beside a/../../up/null_deref." \
+	run -q -o out5 --allow-paths up.ini
 touch plain
 expect 2 "--crashdump plain: not a directory" run -q -o out4 --crashdump plain fault.ini
 expect 2 "--crashdump: empty directory name" run -q -o out4 --crashdump '' fault.ini

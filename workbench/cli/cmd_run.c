@@ -176,6 +176,23 @@ static int crashdump_dir(const char *dir)
 	return 0;
 }
 
+/* Every scenario's crashdump directory (--crashdump). */
+static int set_crashdump(struct scenario_set *sets, size_t nsets, const char *dir)
+{
+	for (size_t i = 0; i < nsets; i++) {
+		for (size_t k = 0; k < sets[i].n; k++) {
+			char *d = strdup(dir);
+			if (!d) {
+				fprintf(stderr, "snapbench run: out of memory\n");
+				return -1;
+			}
+			free(sets[i].items[k].cfg.crashdump);
+			sets[i].items[k].cfg.crashdump = d;
+		}
+	}
+	return 0;
+}
+
 /* Append `add`'s scenarios to `all` (moving them). */
 static int append(struct run_report *all, struct run_report *add)
 {
@@ -284,23 +301,24 @@ int cmd_run(int argc, char **argv)
 							    sb_builtin_scenarios, &err);
 		if (prc == 0 && a.strategies)
 			prc = scenario_set_restore_strategies(&sets[i], a.strategies, &err);
-		for (size_t k = 0; prc == 0 && a.crashdump && k < sets[i].n; k++) {
-			char *d = strdup(a.crashdump);
-			if (!d) {
-				prc = sb_errf(&err, SB_E_NOMEM, "out of memory");
-				break;
-			}
-			free(sets[i].items[k].cfg.crashdump);
-			sets[i].items[k].cfg.crashdump = d;
-		}
 		parsed[i] = sets[i].n;
 		if (prc) {
 			fprintf(stderr, "snapbench run: %s\n", err.msg);
 			goto out;
 		}
 	}
+	if (a.crashdump && set_crashdump(sets, nsets, "")) {
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
 	if (check_sets(sets, nsets, a.allow_paths, &err)) {
 		fprintf(stderr, "snapbench run: %s\n", err.msg);
+		goto out;
+	}
+	/* --crashdump is the user's own choice: set after the files' paths
+	 * were checked (without theirs). */
+	if (a.crashdump && set_crashdump(sets, nsets, a.crashdump)) {
+		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
 	for (size_t i = 0; i < nsets; i++) {
