@@ -277,10 +277,11 @@ enum sandbox_restore_strategy sandbox_restore_strategy(const struct sandbox *sb)
  * exception stack (guest-written memory, like everything in the core);
  * for a cancellation and any other failure, the vCPU's. At most
  * crashdump_max_bytes (default SANDBOX_CORE_MAX_BYTES) of mapped memory
- * are written (zero pages as holes); past that only the pages at the faulting RIP and stack are, and
- * the note counts what was left out. The file is written beside `path`
- * and renamed into place; an existing file is never replaced.
- * SB_E_STATE when no failed call is there to dump. */
+ * are written (zero pages as holes); past that only the pages at the
+ * faulting RIP and stack are, and the note counts what was left out. The
+ * file (mode 0600) is written beside `path` and linked into place; an
+ * existing file is never replaced (SB_E_STATE, "not replaced").
+ * SB_E_STATE too when no failed call is there to dump. */
 #define SANDBOX_CORE_MAX_BYTES (256ull << 20)
 #define SANDBOX_CRASHDUMP_MAX_FILES 16
 int sandbox_write_core(struct sandbox *sb, const char *path, struct sb_err *err);
