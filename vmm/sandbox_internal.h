@@ -36,6 +36,8 @@ struct sandbox_crash {
 	char call[SB_NAME_MAX + 1];  /* the call that failed ("init": the guest's initialisation) */
 	struct kvm_regs regs;
 	struct kvm_sregs sregs;
+	bool have_fpu;       /* x87/SSE state read (KVM_GET_XSAVE's legacy area) */
+	uint8_t fxsave[512]; /* FXSAVE layout: NT_FPREGSET */
 };
 
 struct sandbox {

@@ -92,6 +92,8 @@ struct core {
 	struct elf_prstatus prstatus;
 	uint64_t auxv[64];
 	size_t auxv_words;
+	uint8_t fpregs[512]; /* NT_FPREGSET, FXSAVE layout */
+	bool have_fpregs;
 	const char *text; /* the SNAPBENCH note */
 };
 
@@ -143,6 +145,11 @@ static bool core_open(struct core *c, const char *path)
 		    CHECK_U64(h[1], sizeof(struct elf_prstatus))) {
 			memcpy(&c->prstatus, desc, sizeof c->prstatus);
 			c->st = &c->prstatus;
+		}
+		if (strcmp(name, "CORE") == 0 && h[2] == NT_FPREGSET &&
+		    CHECK_U64(h[1], sizeof c->fpregs)) {
+			memcpy(c->fpregs, desc, sizeof c->fpregs);
+			c->have_fpregs = true;
 		}
 		if (strcmp(name, "CORE") == 0 && h[2] == NT_AUXV && CHECK(h[1] <= sizeof c->auxv)) {
 			memcpy(c->auxv, desc, h[1]);
@@ -295,6 +302,36 @@ static void test_null_deref(enum sandbox_guest_mode mode)
 		CHECK_U64(err.code, SB_E_STATE);
 	}
 	snap_unref(s);
+	sandbox_destroy(sb);
+}
+
+/* The x87 and SSE registers the call left: NT_FPREGSET (ring 3: x87
+ * instructions are not emulated in ring 0 here). */
+static void test_fpu(void)
+{
+	struct sandbox_config cfg = dump_config(SANDBOX_MODE_USER);
+	struct sandbox *sb = fixture_sandbox(snap, &cfg);
+	struct sb_err err = { 0 };
+	uint64_t r, x = 0x1234567800006000ull; /* MXCSR rounding bits 13-14 set */
+	if (CHECK_I64(call_u64_1(sb, "fpu_control", 0x27f, &r, &err), 0) &&
+	    CHECK_I64(call_u64_1(sb, "sse_state", x, &r, &err), 0) &&
+	    CHECK_I64(call_u64_1(sb, "null_deref", 0, &r, &err), -1)) {
+		char path[4096];
+		struct core c;
+		if (core_path_from(err.msg, path, sizeof path) && core_open(&c, path) &&
+		    CHECK(c.have_fpregs)) {
+			uint16_t fcw;
+			uint32_t mxcsr;
+			uint64_t xmm0;
+			memcpy(&fcw, c.fpregs, sizeof fcw);
+			memcpy(&mxcsr, c.fpregs + 24, sizeof mxcsr);
+			memcpy(&xmm0, c.fpregs + 160, sizeof xmm0);
+			CHECK_U64(fcw, 0x27f);
+			CHECK_U64(mxcsr, 0x1f80 | 0x6000);
+			CHECK_U64(xmm0, x);
+			core_free(&c);
+		}
+	}
 	sandbox_destroy(sb);
 }
 
@@ -660,6 +697,7 @@ int main(int argc, char **argv)
 	}
 	FIXTURE_RUN("CRASHDUMP_TESTS", "null_deref", test_null_deref(SANDBOX_MODE_USER);
 		    test_null_deref(SANDBOX_MODE_KERNEL));
+	FIXTURE_RUN("CRASHDUMP_TESTS", "fpu", test_fpu());
 	FIXTURE_RUN("CRASHDUMP_TESTS", "cancel", test_cancel());
 	FIXTURE_RUN("CRASHDUMP_TESTS", "snapshot", test_from_snapshot());
 	FIXTURE_RUN("CRASHDUMP_TESTS", "unwritable", test_unwritable());

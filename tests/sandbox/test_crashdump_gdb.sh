@@ -34,11 +34,12 @@ for strategy in rewrite host-cow; do
 	out=$(SNAPBENCH_TEST_RESTORE_STRATEGY=$strategy "$test_bin" "$guest" --cores "$dir") ||
 		{ echo "writing the cores failed: $out"; exit 1; }
 	rip=$(sed -n 's/^null_deref rip \(0x[0-9a-f]*\)$/\1/p' <<<"$out")
-	gdb_out=$(gdb -nx -batch -ex 'bt' -ex 'p/x $pc' -ex 'info symbol $pc' "$guest" "$dir/null_deref.core" 2>&1)
+	gdb_out=$(gdb -nx -batch -ex 'bt' -ex 'p/x $pc' -ex 'p/x $fctrl' "$guest" "$dir/null_deref.core" 2>&1)
 	check "null_deref: frame 0 is fn_null_deref" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_null_deref '
 	check "null_deref: \$pc is the faulting rip $rip" "$gdb_out" "^\\\$1 = $rip\$"
 	check "null_deref: SIGSEGV" "$gdb_out" 'terminated with signal SIGSEGV'
 	check "null_deref: a caller in frame 1" "$gdb_out" '^#1 '
+	check "null_deref: the x87 control word (NT_FPREGSET)" "$gdb_out" '^\$2 = 0x37f$'
 	gdb_out=$(gdb -nx -batch -ex 'bt' "$guest" "$dir/spin.core" 2>&1)
 	check "spin: frame 0 is fn_spin" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_spin '
 	check "spin: no 'core file may not match' warning" "$(grep -c 'may not match' <<<"$gdb_out")" '^0$'
