@@ -355,6 +355,21 @@ static void test_cancel(void)
 		}
 	}
 	sandbox_destroy(sb);
+	/* Ring 0 with interrupts off: only the host's deadline ends it. */
+	cfg = dump_config(SANDBOX_MODE_KERNEL);
+	cfg.deadline_ns = 200ull * 1000000;
+	sb = fixture_sandbox(snap, &cfg);
+	if (CHECK_I64(call_void(sb, "spin_cli", &err), -1) && CHECK_U64(err.code, SB_E_CANCELLED)) {
+		char path[4096];
+		struct core c;
+		if (core_path_from(err.msg, path, sizeof path) && core_open(&c, path)) {
+			CHECK_U64(c.st->pr_cursig, SIGINT);
+			rip_in_function(core_regs(&c)->rip, "fn_spin_cli");
+			CHECK_U64(core_regs(&c)->eflags & 0x200, 0); /* IF clear */
+			core_free(&c);
+		}
+	}
+	sandbox_destroy(sb);
 }
 
 /* Sandboxes running from a CALL snapshot: the one that took it (after a
@@ -543,6 +558,45 @@ static void memory_violation(bool write)
 	sandbox_destroy(sb);
 }
 
+/* The guest rewrites the ELF header its image carries (the code region is
+ * copy-on-write, ring 3 may): program headers far past the page, then a
+ * count that does not fit it. The core is written without NT_AUXV, saying
+ * why; with a bias that is nonsense but in bounds, with it. */
+static void test_hostile_header(void)
+{
+	static const struct {
+		unsigned off;
+		uint64_t v;
+		bool auxv;
+	} cases[] = {
+		{ 32, 0xFFFFFFFFFFFF0000ull, false }, /* e_phoff */
+		{ 56, 0x0038FFFFull, false },	      /* e_phnum 0xFFFF: past the page */
+		{ 24, 0xFFFFFFFFFFFFFFF0ull, true },  /* e_entry: AT_ENTRY follows it */
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct sandbox_config cfg = dump_config(SANDBOX_MODE_USER);
+		struct sandbox *sb = fixture_sandbox(snap, &cfg);
+		uint64_t old = peek(sb, SB_BASE_ADDRESS + cases[i].off), r;
+		uint64_t v = cases[i].off == 56 ? (old & ~0xFFFFFFFFull) | cases[i].v : cases[i].v;
+		struct sb_err err = { 0 };
+		if (CHECK_I64(poke(sb, SB_BASE_ADDRESS + cases[i].off, v), 0) &&
+		    CHECK_I64(call_u64_1(sb, "null_deref", 0, &r, &err), -1)) {
+			char path[4096];
+			struct core c;
+			if (core_path_from(err.msg, path, sizeof path) && core_open(&c, path)) {
+				rip_in_function(core_regs(&c)->rip, "fn_null_deref");
+				CHECK_U64(c.auxv_words != 0, cases[i].auxv);
+				if (!cases[i].auxv)
+					CHECK_CONTAINS(c.text, "no ELF header at GVA 0x1000");
+				else
+					CHECK_U64(auxv_get(&c, AT_ENTRY), cases[i].v + LOAD_BIAS);
+				core_free(&c);
+			}
+		}
+		sandbox_destroy(sb);
+	}
+}
+
 /* Ring 0 writes garbage where the exception frame lies and moves IST1
  * elsewhere, then faults: the frame read is stale garbage (RIP and RSP
  * near the top of the address space), and the core is written all the
@@ -706,6 +760,7 @@ int main(int argc, char **argv)
 	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_alias", hostile_tables(true));
 	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_outside", hostile_tables(false));
 	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_frame", test_hostile_frame());
+	FIXTURE_RUN("CRASHDUMP_TESTS", "hostile_header", test_hostile_header());
 	FIXTURE_RUN("CRASHDUMP_TESTS", "violation_read", memory_violation(false));
 	FIXTURE_RUN("CRASHDUMP_TESTS", "violation_write", memory_violation(true));
 	if (getenv("CRASHDUMP_KEEP"))
