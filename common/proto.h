@@ -57,7 +57,16 @@
  *            void: nothing.
  *
  * Decoding never copies: strings and bytes are views into the record.
+ *
+ * 4. The reserved call SB_LIST_FUNCTIONS_CALL (no arguments) returns the
+ *    functions the guest registered at init as one bytes value:
+ *        u8 version = SB_LIST_FUNCTIONS_VERSION, u8 count, then per function
+ *        u8 name_len, name bytes, u8 return type, u8 nparams, nparams types
+ *    (`snapbench inspect --functions`). It is the guest's word: the host
+ *    decodes it with bounds checks and uses it for display only.
  */
+#define SB_LIST_FUNCTIONS_CALL "__sb_functions"
+#define SB_LIST_FUNCTIONS_VERSION 1
 #ifndef SNAPBENCH_COMMON_PROTO_H
 #define SNAPBENCH_COMMON_PROTO_H
 

@@ -64,6 +64,49 @@ static __attribute__((noreturn)) void finish(const struct reply *r)
 	halt_forever();
 }
 
+/* The reserved call SB_LIST_FUNCTIONS_CALL (proto.h): every registered
+ * function's name and signature as one bytes result, written straight
+ * into the output buffer (a list of 64 signatures is too big for the call
+ * stack, and a static buffer would grow every guest's .bss). The host only
+ * displays it: the guest may say anything here. */
+static __attribute__((noreturn)) void list_functions(void)
+{
+	uint8_t *p;
+	uint64_t room;
+	struct sb_guest_error err = { SB_CALL_E_FAILED, "function list does not fit the output buffer" };
+	struct reply r = { false, 0, &err };
+	if (sb_stack_reserve(sb_rt.output, sb_rt.output_bytes, &room, &p) != SB_PROTO_OK || room < 8)
+		finish(&r);
+	/* RESULT, bytes, u32 length (filled below), then the list */
+	uint64_t n = 6;
+	p[0] = SB_REC_RESULT;
+	p[1] = SB_T_BYTES;
+	p[n++] = SB_LIST_FUNCTIONS_VERSION;
+	p[n++] = (uint8_t)sb_rt.nfunctions;
+	for (unsigned i = 0; i < sb_rt.nfunctions; i++) {
+		const struct sb_guest_function *f = sb_rt.functions[i];
+		size_t len = strlen(f->name);
+		unsigned np = f->nparams < SB_CALL_MAX_ARGS ? f->nparams : SB_CALL_MAX_ARGS;
+		if (len > SB_NAME_MAX)
+			len = SB_NAME_MAX;
+		if (n + 3 + len + np > room)
+			finish(&r);
+		p[n++] = (uint8_t)len;
+		memcpy(p + n, f->name, len);
+		n += len;
+		p[n++] = (uint8_t)f->ret;
+		p[n++] = (uint8_t)np;
+		for (unsigned k = 0; k < np; k++)
+			p[n++] = (uint8_t)f->params[k];
+	}
+	uint32_t blen = (uint32_t)(n - 6);
+	memcpy(p + 2, &blen, 4);
+	if (sb_stack_commit(sb_rt.output, sb_rt.output_bytes, n) != SB_PROTO_OK)
+		finish(&r);
+	outb(SB_PORT_DONE, 0);
+	halt_forever();
+}
+
 __attribute__((noreturn)) void sb_runtime_dispatch(void)
 {
 	if (sb_undo_log()->pending)
@@ -87,6 +130,9 @@ __attribute__((noreturn)) void sb_runtime_dispatch(void)
 			     rc != SB_PROTO_OK ? sb_proto_strerror(rc) : "input record is not a call");
 		finish(&r);
 	}
+	if (rec.as.call.name_len == sizeof SB_LIST_FUNCTIONS_CALL - 1 &&
+	    memcmp(rec.as.call.name, SB_LIST_FUNCTIONS_CALL, rec.as.call.name_len) == 0)
+		list_functions();
 	const struct sb_guest_function *f = find(rec.as.call.name, rec.as.call.name_len);
 	if (!f) {
 		sb_error_set(&err, SB_CALL_E_NO_SUCH_FUNCTION, "no such guest function");

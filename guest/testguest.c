@@ -405,6 +405,7 @@ DEF(exhaust_scratch, VOID, T(VOID));
 DEF(corrupt_output, VOID, T(U64), T(U64), T(VOID));
 
 void testguest_register_hostile(void); /* testguest_hostile.c */
+void testguest_register_hostcalls(void); /* testguest_hostcalls.c */
 
 void sb_guest_main(void)
 {
@@ -418,4 +419,7 @@ void sb_guest_main(void)
 	for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
 		sb_register(all[i]);
 	testguest_register_hostile();
+#ifdef SB_TESTGUEST_HOSTCALLS /* the embedded guest only: the red-team guests are full */
+	testguest_register_hostcalls();
+#endif
 }

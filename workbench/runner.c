@@ -50,6 +50,14 @@ static int collect_rows(struct scenario_result *r, const struct scenario *sc, st
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = add_row(r, &rows[i], err);
 	free(rows);
+	/* the built-in host functions' round trips: rows the run drops again
+	 * when the guest made none */
+	for (unsigned i = 0; sc->cfg.host_functions && i < HOST_FN__COUNT && rc == 0; i++) {
+		char label[RESULTS_LABEL_MAX];
+		runner_host_row_label((enum host_fn_id)i, label, sizeof label);
+		struct scenario_row row = { label, SCENARIO_STEP_HOST_CALL, SCENARIO_VARIANT_NONE };
+		rc = add_row(r, &row, err);
+	}
 	return rc;
 }
 
@@ -199,6 +207,8 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 		}
 		memcpy(w->stats, r->steps, r->n_steps * sizeof *w->stats);
 		w->n_stats = r->n_steps;
+		if (c->host_functions)
+			runner_host_fns_init(w);
 		if (runner_open_loop_init(w)) {
 			err = w->err;
 			goto fail;

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
+#include "host_fns.h"
 #include "results.h"
 #include "runner.h"
 #include "scenario.h"
@@ -114,6 +115,14 @@ struct named {
 	struct snapshot *snap;
 };
 
+/* A file a map step gave the sandbox: mapped read-only until the sandbox
+ * is destroyed (runner_guest_io.c). */
+struct mapped_file {
+	void *host;
+	uint64_t bytes; /* whole pages */
+	gpa_t gpa;
+};
+
 struct worker {
 	const struct scenario *sc;
 	const char *file_dir;         /* runner_options.file_dir */
@@ -140,8 +149,40 @@ struct worker {
 	uint64_t iteration;           /* for the stop message */
 	uint64_t held_ns;             /* time spent in between_steps so far */
 	bool stopped;                 /* between_steps said stop */
+	/* guest I/O (runner_guest_io.c) */
+	struct mapped_file *maps;     /* the current sandbox's map steps */
+	size_t n_maps, cap_maps;
+	bool cancel_armed;            /* a cancel step ran: the next call is cancelled */
+	uint64_t cancel_after_ns;
+	struct step_stats *cancel_row; /* the cancel step's row */
+	const struct scenario_step *cancel_step;
+	struct host_fns_clock clock;  /* host_functions = builtin */
+	struct sandbox_host_fn_def host_fns[HOST_FN__COUNT];
+	size_t host_rows[HOST_FN__COUNT]; /* index in stats; SIZE_MAX: none */
 	struct sb_err err;
 };
+
+/* ---- guest I/O (runner_guest_io.c) ---- */
+
+/* A map step's file, opened and mapped (before the clock starts). */
+int runner_map_prepare(struct worker *w, const struct scenario_step *s, struct mapped_file *m);
+/* Keep it until the sandbox is destroyed (after sandbox_map_region). */
+int runner_map_keep(struct worker *w, struct mapped_file *m);
+void runner_map_drop(struct mapped_file *m);
+/* Destroy the worker's sandbox, then unmap its files. */
+void runner_sandbox_destroy(struct worker *w);
+/* The call step s, cancelled from another thread after_ns after it
+ * starts: 0 when it returned cancelled (*ns: its time until then). */
+int runner_cancelled_call(struct worker *w, const struct scenario_step *s, uint64_t after_ns,
+			  uint64_t *ns);
+/* A call's result against its `== VALUE`: 0, or -1 with "returned X,
+ * expected Y" in w->err. */
+int runner_check_result(struct worker *w, const struct scenario_step *s, const struct sb_value *got);
+void runner_format_value(const struct sb_value *v, char *buf, size_t bytes);
+/* host_functions = builtin: the definitions and their rows' indexes. */
+void runner_host_fns_init(struct worker *w);
+/* "host call NAME": the step of a host function's row. */
+void runner_host_row_label(enum host_fn_id fn, char *buf, size_t bytes);
 
 /* ---- open loop (runner_open_loop.c): option rate > 0 ---- */
 

@@ -56,6 +56,11 @@ void runner_drop_unused_rows(struct scenario_result *r)
 		return; /* keeping them is harmless: rows of count 0 */
 	for (size_t i = 0; i < r->n_steps; i++) {
 		const struct step_stats *st = &r->steps[i];
+		/* a host function the guest never called twice in a call */
+		if (st->kind == SCENARIO_STEP_HOST_CALL && !row_used(st)) {
+			drop[i] = true;
+			continue;
+		}
 		if (st->variant == SCENARIO_VARIANT_NONE || row_used(st))
 			continue;
 		/* dropped if another row of the step remains: a used one, or

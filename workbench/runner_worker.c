@@ -140,6 +140,7 @@ static int save_target_ok(struct worker *w, const char *path)
 struct step_prep {
 	struct snapshot *target;
 	char path[PATH_MAX];
+	struct mapped_file map; /* map steps */
 };
 
 static int prepare(struct worker *w, const struct scenario_step *s, struct step_prep *p)
@@ -159,6 +160,7 @@ static int prepare(struct worker *w, const struct scenario_step *s, struct step_
 			return -1;
 		return save_target_ok(w, p->path);
 	case SCENARIO_STEP_LOAD: return file_path(w, s, p->path, sizeof p->path);
+	case SCENARIO_STEP_MAP: return runner_map_prepare(w, s, &p->map);
 	default: return 0;
 	}
 }
@@ -178,20 +180,25 @@ static int keep(struct worker *w, const struct scenario_step *s, struct snapshot
 
 /* The operation of a step, and nothing else: the caller times this. */
 static int operate(struct worker *w, const struct scenario_step *s, const struct step_prep *p,
-		   struct snapshot **snap, bool *call_error)
+		   struct snapshot **snap, bool *call_error, struct sb_value *ret)
 {
 	switch (s->kind) {
 	case SCENARIO_STEP_CREATE: {
 		struct sandbox_config cfg = runner_sandbox_config(w->sc);
+		if (w->sc->cfg.host_functions) {
+			cfg.host_fns = w->host_fns;
+			cfg.n_host_fns = HOST_FN__COUNT;
+		}
 		return sandbox_create(&w->sb, w->last_loaded ? w->last_loaded : w->base, &cfg, &w->err);
 	}
 	case SCENARIO_STEP_DESTROY:
-		sandbox_destroy(w->sb);
-		w->sb = NULL;
+		runner_sandbox_destroy(w);
 		return 0;
+	case SCENARIO_STEP_MAP:
+		return sandbox_map_region(w->sb, p->map.gpa, p->map.host, p->map.bytes, &w->err);
 	case SCENARIO_STEP_CALL: {
-		struct sb_value ret;
-		int rc = sandbox_call(w->sb, s->as.call.name, s->as.call.args, s->as.call.nargs, &ret,
+		host_fns_clock_reset(&w->clock);
+		int rc = sandbox_call(w->sb, s->as.call.name, s->as.call.args, s->as.call.nargs, ret,
 				      &w->err);
 		if (rc && w->err.code == SB_E_CALL) {
 			*call_error = true; /* the function said no; the sandbox is fine */
@@ -215,6 +222,31 @@ static int operate(struct worker *w, const struct scenario_step *s, const struct
 
 static int run_steps(struct worker *w, const struct scenario_step *steps, size_t n);
 
+/* `cancel after TIME` and the call it cancels: the call's time until it
+ * returned cancelled goes to the cancel step's row, not the call's. */
+static int run_cancelled(struct worker *w, const struct scenario_step *s)
+{
+	struct step_record rec = { .line = s->line };
+	struct step_stats *st = w->cancel_row;
+	w->cancel_armed = false;
+	host_fns_clock_reset(&w->clock);
+	if (runner_cancelled_call(w, s, w->cancel_after_ns, &rec.ns)) {
+		runner_note_error(st, w->err.msg, s->line);
+		if (w->live)
+			runner_live_step(w->live, (size_t)(st - w->stats), SCENARIO_STEP_CANCEL, NULL,
+					 w->err.msg, s->line);
+		return sb_err_prefix(&w->err, "%s:%u: step '%s' (after '%s' at line %u): ", w->sc->file,
+				     s->line, s->label, w->cancel_step->label, w->cancel_step->line);
+	}
+	after_step(w, s);
+	if (w->recording)
+		runner_account(st, SCENARIO_STEP_CANCEL, &rec);
+	if (w->live)
+		runner_live_step(w->live, (size_t)(st - w->stats), SCENARIO_STEP_CANCEL,
+				 w->recording ? &rec : NULL, NULL, 0);
+	return 0;
+}
+
 /* Run one step; its latency is measured around the operation alone. */
 static int run_step(struct worker *w, const struct scenario_step *s)
 {
@@ -233,10 +265,13 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 		/* the hook's time is not the step's, nor the schedule's */
 		w->held_ns += held;
 	}
+	if (s->kind == SCENARIO_STEP_CALL && w->cancel_armed)
+		return run_cancelled(w, s);
 	struct step_prep prep = { 0 };
 	struct snapshot *snap = NULL;
 	bool call_error = false;
 	struct step_record rec = { 0 };
+	struct sb_value ret = { .type = SB_T_VOID };
 	int rc = prepare(w, s, &prep);
 	/* The parser keeps labels short enough never to be cut (runner.c
 	 * refuses one that would be), and scenario_rows() lists every row the
@@ -246,16 +281,31 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 	if (!st)
 		return sb_errf(&w->err, SB_E_STATE, "%s:%u: step '%s': no statistics for its row (%s)",
 			       w->sc->file, s->line, s->label, scenario_variant_name(variant));
+	if (!rc && s->kind == SCENARIO_STEP_CANCEL) {
+		/* nothing to time yet: the call it cancels is timed into its row */
+		w->cancel_armed = true;
+		w->cancel_after_ns = s->as.cancel_after_ns;
+		w->cancel_row = st;
+		w->cancel_step = s;
+		if (w->live)
+			runner_live_step(w->live, (size_t)(st - w->stats), s->kind, NULL, NULL, 0);
+		return 0;
+	}
 	if (!rc) {
 		uint64_t pages_before = s->kind == SCENARIO_STEP_CALL ? sandbox_scratch_pages_used(w->sb) : 0;
 		/* Every step, the first of an open-loop iteration too, is timed
 		 * from when it starts; the wait of a late iteration is its
 		 * queueing delay (runner_open_loop.c). */
 		uint64_t t0 = vmm_now_ns();
-		rc = operate(w, s, &prep, &snap, &call_error);
+		rc = operate(w, s, &prep, &snap, &call_error, &ret);
 		rec.ns = vmm_now_ns() - t0;
 		if (!rc && snap)
 			rc = keep(w, s, snap);
+		/* after the clock: the result's views stay valid until the next call */
+		if (!rc && s->kind == SCENARIO_STEP_CALL && !call_error)
+			rc = runner_check_result(w, s, &ret);
+		if (!rc && s->kind == SCENARIO_STEP_MAP)
+			rc = runner_map_keep(w, &prep.map);
 		if (!rc && s->kind == SCENARIO_STEP_CALL) {
 			uint64_t after = sandbox_scratch_pages_used(w->sb);
 			rec.scratch_pages = after > pages_before ? after - pages_before : 0;
@@ -271,6 +321,7 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 			rec.retain_dropped = ri.retain_dropped;
 		}
 	}
+	runner_map_drop(&prep.map); /* a map step that failed (kept ones are taken) */
 	if (rc) {
 		runner_note_error(st, w->err.msg, s->line);
 		if (w->live)
@@ -303,8 +354,9 @@ static int run_steps(struct worker *w, const struct scenario_step *steps, size_t
 
 static void worker_cleanup(struct worker *w)
 {
-	sandbox_destroy(w->sb);
-	w->sb = NULL;
+	runner_sandbox_destroy(w);
+	free(w->maps);
+	w->maps = NULL;
 	for (size_t i = 0; i < w->n_named; i++) {
 		free(w->named[i].name);
 		snap_unref(w->named[i].snap);
@@ -339,8 +391,8 @@ void *runner_worker_main(void *arg)
 		/* A step list that does not end with destroy leaves its sandbox
 		 * alive; the next iteration's create would replace (and leak)
 		 * it. Destroy it here, outside every timed step. */
-		sandbox_destroy(w->sb);
-		w->sb = NULL;
+		runner_sandbox_destroy(w);
+		w->cancel_armed = false;
 		atomic_fetch_add(w->done, 1);
 		if (w->live)
 			runner_live_report(w->live);

@@ -55,14 +55,36 @@
  * Steps (one `step =` line each, run in order; `iterations` times)
  *   create                      make the sandbox (layout from the options)
  *   destroy                     destroy it
- *   call NAME(ARG, ...) [as LABEL]
+ *   call NAME(ARG, ...) [== VALUE] [as LABEL]
  *                               call a guest function, 0..SB_CALL_MAX_ARGS args;
+ *                               `== VALUE` (a literal, below) is the result it
+ *                               must return: anything else fails the scenario
+ *                               ("returned 4 (i64), expected 3"); an integer
+ *                               literal without a suffix matches any integer
+ *                               type of the same value, a "string" matches
+ *                               bytes of the same content and x"hex" a string;
  *                               `as LABEL` gives the call its own rows
  *   snapshot [as NAME]          take a snapshot
  *   restore [NAME]              restore NAME, or the last snapshot taken
  *   save FILE [from NAME]       save NAME (or the last snapshot) to FILE
  *   load FILE [as NAME]         load a snapshot file (allowed before create)
  *   sleep TIME                  sleep (time syntax above)
+ *   map FILE at GPA             map FILE read-only into the sandbox at guest-
+ *                               physical GPA (sandbox_map_region: page aligned,
+ *                               in [16G, 48G); a number or a size, 0x4_0000_0000
+ *                               or 16G) for the sandbox's life; the guest maps
+ *                               the pages it wants, a snapshot freezes them.
+ *                               FILE is relative to the scenario file's
+ *                               directory and stays inside it (no absolute
+ *                               path, no '..', unless `run --allow-paths`)
+ *   cancel after TIME           the next step, which must be a call, is
+ *                               cancelled from another thread TIME after it
+ *                               starts (sandbox_cancel); its cancellation is
+ *                               expected, and poisons the sandbox: only restore
+ *                               or destroy may follow. The call's time until it
+ *                               returned cancelled is the cancel step's row; a
+ *                               call that returns before the cancel fails the
+ *                               scenario
  *   repeat N {  ...  }          run the enclosed steps N >= 1 times; nests
  *                               up to SCENARIO_REPEAT_DEPTH deep
  *   NAME, LABEL: [A-Za-z0-9_.-]+ (call names [A-Za-z_][A-Za-z0-9_]*); a LABEL
@@ -99,7 +121,11 @@
  *
  * Labels: create, destroy, "call NAME" (or LABEL with `as LABEL`),
  * "snapshot [NAME]", "restore [NAME]", "save FILE", "load FILE" (or "load
- * NAME" with `as NAME`), "sleep TIME", "repeat N".
+ * NAME" with `as NAME`), "sleep TIME", "repeat N", "map FILE", "cancel
+ * after TIME".
+ * With `host_functions = builtin`, each built-in host function the guest
+ * called at least twice within one call has a row "host call NAME" (kind
+ * "host call"): its round trips (runner.h, "Host calls").
  *
  * Rows: a report gives each label one row, except calls and restores,
  * whose executions are split by what they cost (the runner, runner.h):
@@ -173,6 +199,7 @@
 #define SCENARIO_RUN_NAME_MAX (SCENARIO_NAME_MAX + 3 + SCENARIO_STRATEGY_NAME_MAX)
 /* A count option's "none" (dirtied_pages): no value declared. */
 #define SCENARIO_NONE UINT64_MAX
+#define SCENARIO_CANCEL_MAX_NS (60ull * 1000000000ull) /* cancel after at most 1m */
 
 /* ---- options ------------------------------------------------------------- */
 
@@ -209,6 +236,9 @@ struct scenario_config {
 	 * (runner.h, "Failed calls"). 0 = each is a failure, unless an
 	 * expectation on the row's errors allows it. */
 	uint64_t allow_errors;
+	/* 1 (builtin): every sandbox gets the built-in host functions
+	 * (host_fns.h); 0 (none): no host functions */
+	uint64_t host_functions;
 };
 
 enum scenario_opt_type {
@@ -262,6 +292,10 @@ enum scenario_step_kind {
 	SCENARIO_STEP_LOAD,
 	SCENARIO_STEP_SLEEP,
 	SCENARIO_STEP_REPEAT,
+	SCENARIO_STEP_MAP,
+	SCENARIO_STEP_CANCEL,
+	/* not a step: the kind of the rows of host calls ("host call NAME") */
+	SCENARIO_STEP_HOST_CALL,
 	SCENARIO_STEP__COUNT
 };
 
@@ -306,6 +340,12 @@ struct scenario_step {
 			unsigned nargs;
 			/* strings and bytes point into memory the scenario owns */
 			struct sb_value args[SB_CALL_MAX_ARGS];
+			/* `== VALUE`: the result it must return (when has_expect;
+			 * a string or bytes owned like the arguments);
+			 * expect_any_int: an integer literal without a suffix,
+			 * which matches any integer type of the same value */
+			bool has_expect, expect_any_int;
+			struct sb_value expect;
 		} call;
 		/* snapshot: name or NULL; restore: name or NULL = the last
 		 * snapshot taken (or loaded) at run time */
@@ -319,6 +359,12 @@ struct scenario_step {
 			char *name;
 		} file;
 		uint64_t sleep_ns;
+		/* map: the file (relative to the scenario file's directory) */
+		struct {
+			char *path;
+			uint64_t gpa;
+		} map;
+		uint64_t cancel_after_ns;
 		struct {
 			uint64_t count; /* >= 1 */
 			struct scenario_step *steps;

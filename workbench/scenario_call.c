@@ -350,11 +350,37 @@ static int parse_literal(struct scenario_steps_builder *b, unsigned argi, const 
 	return parse_int_literal(b, argi, tok, v, err);
 }
 
-/* After the ')': nothing, or "as LABEL" (a name that is not a step kind:
- * "create" would merge a call's row with the create step's). */
-static int call_end(struct scenario_steps_builder *b, const char *p, char **label,
-		    struct sb_err *err)
+/* "== VALUE": the result the call must return. An integer literal
+ * without a suffix matches any integer type (scenario.h). */
+static int parse_expected(struct scenario_steps_builder *b, const char **pp,
+			  struct scenario_step *s, struct sb_err *err)
 {
+	const char *p = skip_ws(*pp + 2), *start = p;
+	struct sb_value v = { 0 };
+	struct sb_err lerr;
+	if (parse_literal(b, 0, &p, &v, &lerr)) {
+		/* "argument 0: ..." reads wrong here */
+		const char *what = strstr(lerr.msg, "argument 0");
+		return step_errf(b, err, lerr.code, "expected result%s",
+				 what ? what + strlen("argument 0") : ": not a literal");
+	}
+	s->as.call.expect = v;
+	s->as.call.has_expect = true;
+	size_t n = (size_t)(p - start);
+	s->as.call.expect_any_int = v.type == SB_T_I64 &&
+				    !(n > 3 && strncmp(p - 3, "i64", 3) == 0);
+	*pp = p;
+	return 0;
+}
+
+/* After the ')': nothing, "== VALUE", then "as LABEL" (a name that is not
+ * a step kind: "create" would merge a call's row with the create step's). */
+static int call_end(struct scenario_steps_builder *b, const char *p, struct scenario_step *s,
+		    char **label, struct sb_err *err)
+{
+	p = skip_ws(p);
+	if (p[0] == '=' && p[1] == '=' && parse_expected(b, &p, s, err))
+		return -1;
 	if (lex_keyword(&p, "as")) {
 		if (!*skip_ws(p))
 			return step_errf(b, err, SB_E_INVAL, "'as' needs a label after it");
@@ -391,7 +417,7 @@ int parse_call(struct scenario_steps_builder *b, const char *p, struct scenario_
 		return step_errf(b, err, SB_E_INVAL, "expected '(' after '%s'", s->as.call.name);
 	p = skip_ws(p + 1);
 	if (*p == ')')
-		return call_end(b, p + 1, label, err);
+		return call_end(b, p + 1, s, label, err);
 	for (unsigned i = 0;; i++) {
 		if (i == SB_CALL_MAX_ARGS)
 			return step_errf(b, err, SB_E_TOO_BIG, "more than %d arguments",
@@ -401,7 +427,7 @@ int parse_call(struct scenario_steps_builder *b, const char *p, struct scenario_
 		s->as.call.nargs = i + 1;
 		p = skip_ws(p);
 		if (*p == ')')
-			return call_end(b, p + 1, label, err);
+			return call_end(b, p + 1, s, label, err);
 		if (*p != ',')
 			return step_errf(b, err, SB_E_INVAL,
 					 *p ? "expected ',' or ')' after argument %u, not '%c'"
@@ -430,4 +456,48 @@ uint64_t scenario_call_record_bytes(const struct scenario_step *call)
 		}
 	}
 	return bytes;
+}
+
+/* "FILE at GPA": GPA a number (0x hex or decimal) or a size (16G); page
+ * aligned, in sandbox_map_region()'s window. The file's size is known at
+ * run time only: the runner checks that it fits. */
+int parse_map(struct scenario_steps_builder *b, const char *p, struct scenario_step *s,
+	      struct sb_err *err)
+{
+	if (lex_path(b, &p, &s->as.map.path, err))
+		return -1;
+	if (!lex_keyword(&p, "at"))
+		return step_errf(b, err, SB_E_INVAL, "expected 'map FILE at GPA'");
+	p = skip_ws(p);
+	const char *start = p;
+	while (*p && !isspace((unsigned char)*p))
+		p++;
+	char tok[64];
+	size_t n = (size_t)(p - start);
+	if (n == 0 || n >= sizeof tok)
+		return step_errf(b, err, SB_E_INVAL, "expected a guest-physical address after 'at'");
+	memcpy(tok, start, n);
+	tok[n] = '\0';
+	uint64_t gpa;
+	if (tok[0] == '0' && (tok[1] == 'x' || tok[1] == 'X')) {
+		char *end;
+		errno = 0;
+		gpa = strtoull(tok + 2, &end, 16);
+		if (!tok[2] || *end || errno)
+			return step_errf(b, err, SB_E_INVAL, "'%s' is not a hex address", tok);
+	} else {
+		struct sb_err uerr;
+		if (units_parse_bytes(tok, &gpa, &uerr))
+			return step_errf(b, err, uerr.code, "address: %s", uerr.msg);
+	}
+	if (gpa % SB_PAGE_SIZE)
+		return step_errf(b, err, SB_E_INVAL, "address 0x%" PRIx64 " is not page aligned (4K)",
+				 gpa);
+	if (gpa < SANDBOX_EXTRA_GPA_MIN || gpa >= SANDBOX_EXTRA_GPA_END)
+		return step_errf(b, err, SB_E_RANGE,
+				 "address 0x%" PRIx64 " is outside [16G, 48G) (0x%llx..0x%llx), where "
+				 "extra read-only memory goes",
+				 gpa, SANDBOX_EXTRA_GPA_MIN, SANDBOX_EXTRA_GPA_END);
+	s->as.map.gpa = gpa;
+	return expect_end(b, p, err);
 }

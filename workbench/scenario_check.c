@@ -76,6 +76,17 @@ static int check_steps_paths(const struct scenario *sc, const struct scenario_st
 		if (s->kind == SCENARIO_STEP_REPEAT &&
 		    check_steps_paths(sc, s->as.repeat.steps, s->as.repeat.n, err))
 			return -1;
+		if (s->kind == SCENARIO_STEP_MAP) {
+			const char *why = escapes(s->as.map.path);
+			if (why)
+				return sb_errf(err, SB_E_INVAL,
+					       "%s:%u: [%s] step '%s': '%s' is %s; map paths are "
+					       "relative to the scenario file's directory and stay inside "
+					       "it (snapbench run --allow-paths lifts this)",
+					       sc->file, s->line, sc->section, s->label, s->as.map.path,
+					       why);
+			continue;
+		}
 		if (s->kind != SCENARIO_STEP_SAVE && s->kind != SCENARIO_STEP_LOAD)
 			continue;
 		const char *why = escapes(s->as.file.path);

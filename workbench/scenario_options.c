@@ -21,6 +21,7 @@
 
 static const char *const mode_choices[] = { "user", "kernel", NULL };
 static const char *const bool_choices[] = { "false", "true", NULL };
+static const char *const host_fn_choices[] = { "none", "builtin", NULL };
 /* sandbox_restore_strategy_name() of each strategy, in enum order
  * (test_scenario_strategy checks they agree). */
 static const char *const strategy_choices[] = { "rewrite", "host-cow", "retain", "rewind", NULL };
@@ -82,6 +83,9 @@ static const struct scenario_option options[] = {
 	{ "allow_errors", SCENARIO_OPT_ENUM, "false", 0, 0, 0, bool_choices, 0, CFG(allow_errors),
 	  "true: calls whose guest function reports an error are counted and printed but do "
 	  "not fail the run (see Failed calls)" },
+	{ "host_functions", SCENARIO_OPT_ENUM, "none", 0, 0, 0, host_fn_choices, 0,
+	  CFG(host_functions),
+	  "builtin: sandboxes get the host functions echo, add, sleep_ns, fail (see Host calls)" },
 	{ "step", SCENARIO_OPT_STEP, NULL, 0, 0, 0, NULL,
 	  SCENARIO_OPT_REPEATABLE | SCENARIO_OPT_NOT_GLOBAL, 0,
 	  "one step per line, in order (see Steps)" },
@@ -424,12 +428,22 @@ void scenario_print_help(FILE *f)
 	      "after it; every other [section] is one scenario, run in file order.\n"
 	      "\n"
 	      "Steps (step = ..., in order):\n"
-	      "  create | destroy | call NAME(ARGS) [as LABEL] | snapshot [as NAME]\n"
+	      "  create | destroy | call NAME(ARGS) [== VALUE] [as LABEL] | snapshot [as NAME]\n"
 	      "  restore [NAME] | save FILE [from NAME] | load FILE [as NAME] | sleep TIME\n"
+	      "  map FILE at GPA | cancel after TIME\n"
 	      "  repeat N {   ...   }          (nests; N >= 1)\n"
 	      "  FILE of save and load is relative to the run's output directory (-o) and\n"
 	      "  stays inside it (no absolute path, no '..', unless 'snapbench run\n"
 	      "  --allow-paths'); a save replaces only a snapshot file.\n"
+	      "  call ... == VALUE: the result the call must return, else the scenario fails\n"
+	      "  (an integer literal without a suffix matches any integer type).\n"
+	      "  map FILE at GPA: FILE read-only at guest-physical GPA (page aligned, in\n"
+	      "  [16G, 48G)) for the sandbox's life; FILE is relative to the scenario file's\n"
+	      "  directory and stays inside it (unless --allow-paths). A snapshot freezes\n"
+	      "  the pages the guest mapped: they stay without the mapping.\n"
+	      "  cancel after TIME: the next step, a call, is cancelled from another thread\n"
+	      "  TIME after it starts; the cancel's row is that call's time until it returned\n"
+	      "  cancelled; then only restore or destroy (the sandbox is poisoned).\n"
 	      "  Each iteration runs the list from the top; a sandbox still alive at its\n"
 	      "  end is destroyed there (not timed). Labels: at most " STR(SCENARIO_LABEL_MAX) " characters.\n"
 	      "  A step's label is its report row: \"call NAME\" (LABEL with 'as LABEL', a\n"
@@ -471,6 +485,14 @@ void scenario_print_help(FILE *f)
 	      "  and the run fails (exit 1) unless allow_errors = true or an expectation on\n"
 	      "  that row's errors allows them. A step that fails otherwise (the guest\n"
 	      "  faults) stops the scenario, which fails.\n"
+	      "Host calls (host_functions = builtin): every sandbox gets the host functions\n"
+	      "  echo(bytes) -> bytes, add(i64, i64) -> i64, sleep_ns(u64) -> void (at most\n"
+	      "  1 s) and fail() (always fails). The embedded guest calls them with\n"
+	      "  host_echo, host_add, host_sleep, host_fail and host_loop(NAME, N) (N calls\n"
+	      "  back to back). A row \"host call NAME\" holds each round trip: from one host\n"
+	      "  call's entry on the host to the next one's within the same guest call (exit,\n"
+	      "  the function, the reply, re-entry, the guest's next request), so a call\n"
+	      "  making N host calls gives N - 1 samples.\n"
 	      "Open loop (rate = N > 0): each sandbox starts iteration i at start + i/N\n"
 	      "  (or as soon as the one before ends, when late); every step is timed from\n"
 	      "  when it starts; the reports add the target and achieved rates and, per\n"

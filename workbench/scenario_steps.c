@@ -18,7 +18,8 @@ const char *scenario_step_kind_name(enum scenario_step_kind k)
 		[SCENARIO_STEP_CALL] = "call",         [SCENARIO_STEP_SNAPSHOT] = "snapshot",
 		[SCENARIO_STEP_RESTORE] = "restore",   [SCENARIO_STEP_SAVE] = "save",
 		[SCENARIO_STEP_LOAD] = "load",         [SCENARIO_STEP_SLEEP] = "sleep",
-		[SCENARIO_STEP_REPEAT] = "repeat",
+		[SCENARIO_STEP_REPEAT] = "repeat",     [SCENARIO_STEP_MAP] = "map",
+		[SCENARIO_STEP_CANCEL] = "cancel",     [SCENARIO_STEP_HOST_CALL] = "host call",
 	};
 	return (unsigned)k < SCENARIO_STEP__COUNT ? names[k] : "?";
 }
@@ -42,7 +43,11 @@ static void step_free(struct scenario_step *s)
 			if (v->type == SB_T_STRING || v->type == SB_T_BYTES)
 				free((void *)(uintptr_t)v->as.buf.ptr);
 		}
+		if (s->as.call.has_expect && (s->as.call.expect.type == SB_T_STRING ||
+					      s->as.call.expect.type == SB_T_BYTES))
+			free((void *)(uintptr_t)s->as.call.expect.as.buf.ptr);
 		break;
+	case SCENARIO_STEP_MAP: free(s->as.map.path); break;
 	case SCENARIO_STEP_SNAPSHOT:
 	case SCENARIO_STEP_RESTORE: free(s->as.snap.name); break;
 	case SCENARIO_STEP_SAVE:
@@ -69,6 +74,19 @@ static char *dup_or_null(const char *s, bool *oom)
 	return d;
 }
 
+/* A copy of a string or bytes value's buffer into v (NULL after an
+ * earlier failure: step_free must not free the source's). */
+static void buf_copy(struct sb_value *v, bool *oom)
+{
+	if (v->type != SB_T_STRING && v->type != SB_T_BYTES)
+		return;
+	void *p = *oom ? NULL : malloc(v->as.buf.len ? v->as.buf.len : 1);
+	if (p)
+		memcpy(p, v->as.buf.ptr, v->as.buf.len);
+	*oom |= !p;
+	v->as.buf.ptr = p;
+}
+
 /* *d = a deep copy of *s (on failure what was copied is freed). */
 static int step_copy(struct scenario_step *d, const struct scenario_step *s)
 {
@@ -78,18 +96,12 @@ static int step_copy(struct scenario_step *d, const struct scenario_step *s)
 	switch (s->kind) {
 	case SCENARIO_STEP_CALL:
 		d->as.call.name = dup_or_null(s->as.call.name, &oom);
-		for (unsigned i = 0; i < s->as.call.nargs; i++) {
-			struct sb_value *v = &d->as.call.args[i];
-			if (v->type != SB_T_STRING && v->type != SB_T_BYTES)
-				continue;
-			/* after a failure, NULL: step_free must not free the source's */
-			void *p = oom ? NULL : malloc(v->as.buf.len ? v->as.buf.len : 1);
-			if (p)
-				memcpy(p, v->as.buf.ptr, v->as.buf.len);
-			oom |= !p;
-			v->as.buf.ptr = p;
-		}
+		for (unsigned i = 0; i < s->as.call.nargs; i++)
+			buf_copy(&d->as.call.args[i], &oom);
+		if (s->as.call.has_expect)
+			buf_copy(&d->as.call.expect, &oom);
 		break;
+	case SCENARIO_STEP_MAP: d->as.map.path = dup_or_null(s->as.map.path, &oom); break;
 	case SCENARIO_STEP_SNAPSHOT:
 	case SCENARIO_STEP_RESTORE: d->as.snap.name = dup_or_null(s->as.snap.name, &oom); break;
 	case SCENARIO_STEP_SAVE:
@@ -191,10 +203,40 @@ static int need_snapshot(struct scenario_steps_builder *b, const char *name, str
 	return 0;
 }
 
+/* A cancel step arms the next step, which must be a call; the call it
+ * cancels poisons the sandbox until a restore or destroy. */
+static int check_cancel(struct scenario_steps_builder *b, const struct scenario_step *s,
+			struct sb_err *err)
+{
+	if (b->cancel_line) {
+		if (s->kind != SCENARIO_STEP_CALL)
+			return step_errf(b, err, SB_E_INVAL,
+					 "the cancel at line %u must be followed by the call it cancels",
+					 b->cancel_line);
+		b->poisoned_line = b->cancel_line;
+		b->cancel_line = 0;
+		return 0;
+	}
+	if (b->poisoned_line && s->kind != SCENARIO_STEP_RESTORE &&
+	    s->kind != SCENARIO_STEP_DESTROY && s->kind != SCENARIO_STEP_SLEEP &&
+	    s->kind != SCENARIO_STEP_LOAD && s->kind != SCENARIO_STEP_SAVE)
+		return step_errf(b, err, SB_E_INVAL,
+				 "the call cancelled at line %u poisoned the sandbox: restore or "
+				 "destroy it first",
+				 b->poisoned_line);
+	if (s->kind == SCENARIO_STEP_RESTORE || s->kind == SCENARIO_STEP_DESTROY)
+		b->poisoned_line = 0;
+	if (s->kind == SCENARIO_STEP_CANCEL)
+		b->cancel_line = s->line;
+	return 0;
+}
+
 /* Sandbox state a step needs, and what it leaves. */
 static int check_state(struct scenario_steps_builder *b, const struct scenario_step *s,
 		       struct sb_err *err)
 {
+	if (check_cancel(b, s, err))
+		return -1;
 	if (s->kind == SCENARIO_STEP_LOAD)
 		return snap_add(b, s->as.file.name, err);
 	if (!b->seen_create && s->kind != SCENARIO_STEP_CREATE)
@@ -211,6 +253,8 @@ static int check_state(struct scenario_steps_builder *b, const struct scenario_s
 	case SCENARIO_STEP_CALL:
 	case SCENARIO_STEP_SNAPSHOT:
 	case SCENARIO_STEP_RESTORE:
+	case SCENARIO_STEP_MAP:
+	case SCENARIO_STEP_CANCEL:
 		if (!b->live)
 			return step_errf(b, err, SB_E_INVAL,
 					 "no sandbox here (it was destroyed; create one first)");
@@ -253,6 +297,16 @@ static int close_repeat(struct scenario_steps_builder *b, struct sb_err *err)
 	if (lv->n == 0)
 		return step_errf(b, err, SB_E_INVAL, "the repeat at line %u has an empty body",
 				 lv->line);
+	if (b->cancel_line)
+		return step_errf(b, err, SB_E_INVAL,
+				 "the cancel at line %u must be followed by the call it cancels",
+				 b->cancel_line);
+	if (lv->count > 1 && b->poisoned_line && !lv->poisoned_at_entry)
+		return step_errf(b, err, SB_E_INVAL,
+				 "the body of the repeat at line %u leaves the sandbox poisoned (the "
+				 "call cancelled at line %u), so its second iteration would start with "
+				 "a poisoned one: restore it at the end of the body",
+				 lv->line, b->poisoned_line);
 	if (lv->count > 1 && b->live != lv->live_at_entry)
 		return step_errf(b, err, SB_E_INVAL,
 				 "the body of the repeat at line %u %s the sandbox, so its second "
@@ -300,6 +354,12 @@ static int open_repeat(struct scenario_steps_builder *b, const char *p, const ch
 	lv->line = line;
 	lv->count = count;
 	lv->live_at_entry = b->live;
+	lv->poisoned_at_entry = b->poisoned_line;
+	if (b->cancel_line)
+		return step_errf(b, err, SB_E_INVAL,
+				 "the cancel at line %u must be followed by the call it cancels, "
+				 "not a repeat",
+				 b->cancel_line);
 	if (!(lv->text = strdup(text)))
 		return step_errf(b, err, SB_E_NOMEM, "out of memory");
 	return 0;
@@ -316,7 +376,7 @@ static int parse_step(struct scenario_steps_builder *b, const char *text, struct
 	static const enum scenario_step_kind kinds[] = {
 		SCENARIO_STEP_CREATE, SCENARIO_STEP_DESTROY, SCENARIO_STEP_CALL,
 		SCENARIO_STEP_SNAPSHOT, SCENARIO_STEP_RESTORE, SCENARIO_STEP_SAVE,
-		SCENARIO_STEP_LOAD, SCENARIO_STEP_SLEEP,
+		SCENARIO_STEP_LOAD, SCENARIO_STEP_SLEEP, SCENARIO_STEP_MAP, SCENARIO_STEP_CANCEL,
 	};
 	bool found = false;
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
@@ -329,7 +389,7 @@ static int parse_step(struct scenario_steps_builder *b, const char *text, struct
 	if (!found || (*p && !isspace((unsigned char)*p)))
 		return step_errf(b, err, SB_E_INVAL,
 				 "unknown step (want create, destroy, call, snapshot, restore, "
-				 "save, load, sleep, repeat N {, })");
+				 "save, load, sleep, map, cancel, repeat N {, })");
 	const char *kind = scenario_step_kind_name(s->kind);
 	int rc = 0;
 	switch (s->kind) {
@@ -384,6 +444,25 @@ static int parse_step(struct scenario_steps_builder *b, const char *text, struct
 		rc = asprintf(&s->label, "sleep %s", t);
 		break;
 	}
+	case SCENARIO_STEP_MAP:
+		if (parse_map(b, p, s, err))
+			return -1;
+		rc = asprintf(&s->label, "map %s", s->as.map.path);
+		break;
+	case SCENARIO_STEP_CANCEL: {
+		struct sb_err terr;
+		if (!lex_keyword(&p, "after"))
+			return step_errf(b, err, SB_E_INVAL, "expected 'cancel after TIME'");
+		p = skip_ws(p);
+		if (scenario_parse_time(p, &s->as.cancel_after_ns, &terr))
+			return step_errf(b, err, terr.code, "%s", terr.msg);
+		if (s->as.cancel_after_ns > SCENARIO_CANCEL_MAX_NS)
+			return step_errf(b, err, SB_E_RANGE, "cancel after at most 1m");
+		char t[32];
+		scenario_format_time(s->as.cancel_after_ns, t, sizeof t);
+		rc = asprintf(&s->label, "cancel after %s", t);
+		break;
+	}
 	default: break;
 	}
 	if (rc < 0)
@@ -396,7 +475,8 @@ static int parse_step(struct scenario_steps_builder *b, const char *text, struct
 				 "its label '%s' is %zu characters long, at most %d (%s)", s->label,
 				 len, SCENARIO_LABEL_MAX,
 				 s->kind == SCENARIO_STEP_LOAD ? "name it with 'as NAME'"
-				 : s->kind == SCENARIO_STEP_SAVE ? "use a shorter file name"
+				 : s->kind == SCENARIO_STEP_SAVE || s->kind == SCENARIO_STEP_MAP
+					 ? "use a shorter file name"
 								: "use a shorter name");
 	return 0;
 }
@@ -422,6 +502,12 @@ int scenario_steps_end(struct scenario_steps_builder *b, struct scenario_step **
 		       unsigned *err_line, struct sb_err *err)
 {
 	*err_line = 0;
+	if (b->cancel_line) {
+		*err_line = b->cancel_line;
+		return sb_errf(err, SB_E_INVAL,
+			       "the cancel at line %u must be followed by the call it cancels",
+			       b->cancel_line);
+	}
 	if (b->depth > 0) {
 		struct level *lv = &b->lv[b->depth];
 		*err_line = lv->line;

@@ -13,6 +13,7 @@ struct level {
 	uint64_t count;
 	char *text;
 	bool live_at_entry;
+	unsigned poisoned_at_entry;
 };
 
 struct scenario_steps_builder {
@@ -23,6 +24,8 @@ struct scenario_steps_builder {
 	bool any_snap;    /* a snapshot was taken or loaded earlier */
 	char **snaps;     /* names taken or loaded earlier */
 	size_t n_snaps, cap_snaps;
+	unsigned cancel_line;   /* a cancel step waits for its call (its line) */
+	unsigned poisoned_line; /* a cancelled call poisoned the sandbox (the cancel's line) */
 	/* current step, for messages */
 	const char *text;
 };
@@ -44,5 +47,8 @@ int expect_end(struct scenario_steps_builder *b, const char *p, struct sb_err *e
  * (malloc'd) or left NULL. */
 int parse_call(struct scenario_steps_builder *b, const char *p, struct scenario_step *s,
 	       char **label, struct sb_err *err);
+/* "FILE at GPA" into the map step s. */
+int parse_map(struct scenario_steps_builder *b, const char *p, struct scenario_step *s,
+	      struct sb_err *err);
 
 #endif
