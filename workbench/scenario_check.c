@@ -3,6 +3,7 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -114,10 +115,44 @@ int scenario_check_paths(const struct scenario *sc, struct sb_err *err)
 	return check_steps_paths(sc, sc->steps, sc->n_steps, err);
 }
 
+/* Each map step's file, relative to the scenario file's directory (as
+ * the runner resolves it), exists and is a regular file. */
+static int check_map_files(const struct scenario *sc, const struct scenario_step *steps, size_t n,
+			   struct sb_err *err)
+{
+	const char *slash = strrchr(sc->file, '/');
+	int dir = slash ? (int)(slash - sc->file) : 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct scenario_step *s = &steps[i];
+		if (s->kind == SCENARIO_STEP_REPEAT &&
+		    check_map_files(sc, s->as.repeat.steps, s->as.repeat.n, err))
+			return -1;
+		if (s->kind != SCENARIO_STEP_MAP)
+			continue;
+		char path[4096];
+		const char *f = s->as.map.path;
+		int len = dir && f[0] != '/' ? snprintf(path, sizeof path, "%.*s/%s", dir, sc->file, f)
+					     : snprintf(path, sizeof path, "%s", f);
+		struct stat st;
+		const char *why = NULL;
+		if (len < 0 || (size_t)len >= sizeof path)
+			why = "the path is too long";
+		else if (stat(path, &st) != 0)
+			why = strerror(errno);
+		else if (!S_ISREG(st.st_mode))
+			why = "not a regular file";
+		if (why)
+			return sb_errf(err, SB_E_IO, "%s:%u: [%s] step '%s': '%s': %s", sc->file, s->line,
+				       sc->section, s->label, path, why);
+	}
+	return 0;
+}
+
 int scenario_check_files(const struct scenario *sc, struct sb_err *err)
 {
 	if (check_file(sc, "guest", sc->cfg.guest, err) ||
-	    check_file(sc, "init_data", sc->cfg.init_data, err))
+	    check_file(sc, "init_data", sc->cfg.init_data, err) ||
+	    check_map_files(sc, sc->steps, sc->n_steps, err))
 		return -1;
 	return 0;
 }

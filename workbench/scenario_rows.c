@@ -17,9 +17,11 @@
  *
  * Also here: the STEP of an expectation resolved against the rows, the
  * labels and the kinds of the step list (grammar: scenario.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "host_fns.h"
 #include "scenario.h"
 
 #define BIT(v) (1u << (v))
@@ -191,6 +193,17 @@ static int resolve_step(const struct scenario *sc, struct scenario_expect *e,
 	if (label_used(sc->steps, sc->n_steps, e->step, true, k)) {
 		e->step_is_kind = true;
 		return 0;
+	}
+	/* the rows of the built-in host functions (runner.h, "Host calls") */
+	for (unsigned i = 0; sc->cfg.host_functions && i <= HOST_FN__COUNT; i++) {
+		char name[32];
+		snprintf(name, sizeof name, i < HOST_FN__COUNT ? "host call %s" : "host call",
+			 host_fn_name((enum host_fn_id)i));
+		if (strcmp(name, e->step) == 0) {
+			*k = SCENARIO_STEP_HOST_CALL;
+			e->step_is_kind = i == HOST_FN__COUNT;
+			return 0;
+		}
 	}
 	/* STEP (VARIANT): a kind with a row suffix, or a row no step reaches */
 	size_t len = strlen(e->step);

@@ -8,8 +8,11 @@
 #include "cli.h"
 #include "dump_va.h"
 #include "guest_elf.h"
+#include "guest_fns.h"
+#include "host_fns.h"
 #include "pt_dump.h"
 #include "pt_host.h"
+#include "sandbox.h"
 #include "snap_file.h"
 #include "snapshot.h"
 #include "units.h"
@@ -29,6 +32,9 @@ static void usage(FILE *f)
 		"  --dump-va ADDR LEN\n"
 		"                  only the memory at ADDR (hex VA), LEN bytes (units: 4K),\n"
 		"                  as 'hexdump -C' shows it, read through the page tables\n"
+		"  --functions     only the functions the guest registered at init, one per\n"
+		"                  line as 'add(i64, i64) -> i64' (runs the guest in a sandbox:\n"
+		"                  needs /dev/kvm; the guest's own word, printed, not trusted)\n"
 		"  --heap SIZE     (ELF) heap size (default 128K)\n"
 		"  --scratch SIZE  (ELF) scratch size (default 288K)\n"
 		"  -h, --help      this text\n");
@@ -58,6 +64,40 @@ static int load(const char *path, const struct layout_config *cfg, struct snapsh
 	return rc;
 }
 
+/* The guest's functions, as its runtime lists them (guest_fns.h): a
+ * sandbox runs the snapshot (an INIT snapshot runs the guest's init) with
+ * the built-in host functions, which a snapshot saved by a scenario with
+ * host_functions = builtin expects. */
+static int print_functions(FILE *f, struct snapshot *s)
+{
+	struct sandbox_host_fn_def fns[HOST_FN__COUNT];
+	host_fns_builtin(fns, NULL);
+	struct sandbox_config cfg = sandbox_config_default();
+	cfg.host_fns = fns;
+	cfg.n_host_fns = HOST_FN__COUNT;
+	struct sandbox *sb;
+	struct sb_err err;
+	struct guest_fn_sig *list = NULL;
+	size_t n = 0;
+	if (sandbox_create(&sb, s, &cfg, &err)) {
+		fprintf(stderr, "snapbench inspect: --functions: %s\n", err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	int rc = guest_fns_list(sb, &list, &n, &err);
+	sandbox_destroy(sb);
+	if (rc) {
+		fprintf(stderr, "snapbench inspect: --functions: %s\n", err.msg);
+		return CLI_EXIT_FAIL;
+	}
+	char line[SB_NAME_MAX + 1 + SB_CALL_MAX_ARGS * 10 + 32];
+	for (size_t i = 0; i < n; i++) {
+		guest_fn_format(&list[i], line, sizeof line);
+		fprintf(f, "%s\n", line);
+	}
+	free(list);
+	return CLI_EXIT_OK;
+}
+
 static void print_summary(FILE *f, const struct snapshot *s)
 {
 	char digest[33];
@@ -84,7 +124,7 @@ static void print_summary(FILE *f, const struct snapshot *s)
 int cmd_inspect(int argc, char **argv)
 {
 	struct layout_config cfg = layout_config_default();
-	bool only_layout = false, only_pt = false, have_va = false;
+	bool only_layout = false, only_pt = false, have_va = false, functions = false;
 	uint64_t va = 0;
 	const char *dump_addr = NULL, *dump_len = NULL;
 	static const struct option opts[] = {
@@ -92,6 +132,7 @@ int cmd_inspect(int argc, char **argv)
 		{ "va", required_argument, 0, 'v' },     { "heap", required_argument, 0, 'H' },
 		{ "scratch", required_argument, 0, 'S' }, { "help", no_argument, 0, 'h' },
 		{ "dump-va", required_argument, 0, 'D' },
+		{ "functions", no_argument, 0, 'F' },
 		{ 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -105,6 +146,7 @@ int cmd_inspect(int argc, char **argv)
 		switch (c) {
 		case 'l': only_layout = true; break;
 		case 'p': only_pt = true; break;
+		case 'F': functions = true; break;
 		case 'v': {
 			char *end;
 			va = strtoull(optarg, &end, 16);
@@ -157,6 +199,11 @@ int cmd_inspect(int argc, char **argv)
 			fprintf(stderr, "snapbench inspect: --dump-va: %s\n", err.msg);
 		snap_unref(s);
 		return drc ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+	}
+	if (functions) {
+		int frc = print_functions(stdout, s);
+		snap_unref(s);
+		return frc;
 	}
 	if (!only_pt) {
 		print_summary(stdout, s);
