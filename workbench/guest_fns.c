@@ -49,11 +49,11 @@ int guest_fns_decode(const uint8_t *p, size_t len, struct guest_fn_sig **out, si
 		f->ret = p[at++];
 		f->nparams = p[at++];
 		if (f->nparams > SB_CALL_MAX_ARGS) {
+			sb_errf(err, SB_E_GUEST,
+				"guest function list: function %u ('%.64s') has %u parameters, at most %d",
+				i + 1, f->name, f->nparams, SB_CALL_MAX_ARGS);
 			free(fs);
-			return sb_errf(err, SB_E_GUEST,
-				       "guest function list: function %u ('%s') has %u parameters, at "
-				       "most %d",
-				       i + 1, f->name, f->nparams, SB_CALL_MAX_ARGS);
+			return -1;
 		}
 		if (len - at < f->nparams) {
 			what = "parameter types";
