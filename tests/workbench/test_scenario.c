@@ -858,7 +858,7 @@ static void test_table_and_help(void)
 	CHECK_CONTAINS(help, "mode             enum    user     user|kernel");
 	CHECK_CONTAINS(help, "deadline         time    1s       0..60m");
 	/* labelled calls, rows and how expectations name them */
-	CHECK_CONTAINS(help, "call NAME(ARGS) [as LABEL]");
+	CHECK_CONTAINS(help, "call NAME(ARGS) [== VALUE] [as LABEL]");
 	CHECK_CONTAINS(help, "LABEL (first after restore)  the first call step run after a restore");
 	CHECK_CONTAINS(help, "LABEL (same snapshot)        a restore of the snapshot the sandbox runs");
 	CHECK_CONTAINS(help, "A restore row is restore-to-ready");
