@@ -85,12 +85,14 @@ int guest_fns_list(struct sandbox *sb, struct guest_fn_sig **out, size_t *n, str
 	*out = NULL;
 	*n = 0;
 	if (sandbox_call(sb, SB_LIST_FUNCTIONS_CALL, NULL, 0, &ret, err)) {
-		if (err->code == SB_E_CALL && strstr(err->msg, "no such"))
-			return sb_errf(err, SB_E_CALL,
-				       "the guest does not list its functions (its runtime has no "
-				       "'%s' call): %s",
-				       SB_LIST_FUNCTIONS_CALL, err->msg);
-		return -1;
+		if (err->code != SB_E_CALL || !strstr(err->msg, "no such"))
+			return -1;
+		char why[SB_ERR_MSG_MAX];
+		snprintf(why, sizeof why, "%s", err->msg); /* err is the output too */
+		return sb_errf(err, SB_E_CALL,
+			       "the guest does not list its functions (its runtime has no '%s' "
+			       "call): %.200s",
+			       SB_LIST_FUNCTIONS_CALL, why);
 	}
 	if (ret.type != SB_T_BYTES)
 		return sb_errf(err, SB_E_GUEST, "guest function list: the guest returned %s, not bytes",

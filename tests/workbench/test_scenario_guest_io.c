@@ -269,7 +269,8 @@ static size_t put_fn(uint8_t *p, const char *name, uint8_t ret, unsigned np, con
 	n += nl;
 	p[n++] = ret;
 	p[n++] = (uint8_t)np;
-	memcpy(p + n, params, np);
+	if (np)
+		memcpy(p + n, params, np);
 	return n + np;
 }
 
