@@ -8,7 +8,8 @@
 # expectation on the row's errors or allow_errors = true lets it exit 0;
 # a guest fault exits 1 with FILE:LINE; the live view has an errors
 # column; an open-loop scenario has its rates in report.json and the text
-# summary, and a warning at an impossible rate.
+# summary, and a warning at an impossible rate; a call's result against
+# its `== VALUE`; the rows of the built-in host functions.
 sb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
 . "$(dirname "$0")/../cli_expect.sh"
 [ -e /dev/kvm ] || { echo "skipped: /dev/kvm is missing"; exit 77; }
@@ -98,4 +99,18 @@ ok = (ol["rate_per_sandbox"] == 50 and ol["rate_target_per_s"] == 50
       and fl["rate_achieved_per_s"] < 0.95 * fl["rate_target_per_s"]
       and fl["queueing_delay"]["percentiles_ns"]["p50"] > 0)
 sys.exit(0 if ok else 1)'
+
+# a call that returns another result than its `== VALUE`: exit 1, both values
+printf '[result]\nstep = create\nstep = call add(1, 2) == 4\n' >result.ini
+expect 1 "result.ini:3: step 'call add': returned 3 (i64), expected 4 (i64)" \
+	run -q -o out8 result.ini
+# the built-in host functions' round trips: their rows in the summary and the JSON
+printf '[hc]\nhost_functions = builtin\nstep = create\nstep = call host_loop("add", 5u) == 5\n' >hc.ini
+"$sb" run -o out9 hc.ini >hc.txt 2>/dev/null
+check "summary: the host call row" grep -qE "^   host call add +4 " hc.txt
+check "report.json: the host call row, kind 'host call'" python3 -c '
+import json, sys
+rows = json.load(open("out9/report.json"))["scenarios"][0]["steps"]
+r = [x for x in rows if x["label"] == "host call add"]
+sys.exit(0 if r and r[0]["kind"] == "host call" and r[0]["count"] == 4 else 1)'
 finish
