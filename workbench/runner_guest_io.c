@@ -59,13 +59,35 @@ int runner_map_prepare(struct worker *w, const struct scenario_step *s, struct m
 		close(fd);
 		return sb_errf(&w->err, SB_E_IO, "'%s': %s", path, why);
 	}
-	/* whole pages: the tail of the last page reads as zeros */
+	/* Whole pages, the tail of the last one zero. A copy, not a mapping
+	 * of the file: a file truncated while mapped would turn the host's
+	 * reads of it (a snapshot freezing its pages) into SIGBUS. */
 	m->bytes = ((uint64_t)st.st_size + SB_PAGE_SIZE - 1) & ~(SB_PAGE_SIZE - 1);
-	void *p = mmap(NULL, m->bytes, PROT_READ, MAP_PRIVATE, fd, 0);
-	int e = errno;
+	uint8_t *p = mmap(NULL, m->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED) {
+		int e = errno;
+		close(fd);
+		return sb_errf(&w->err, SB_E_NOMEM, "'%s': %llu bytes: %s", path,
+			       (unsigned long long)m->bytes, strerror(e));
+	}
+	uint64_t got = 0, want = (uint64_t)st.st_size;
+	while (got < want) {
+		ssize_t r = read(fd, p + got, want - got > (1u << 30) ? (1u << 30) : want - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int e = r < 0 ? errno : 0;
+			close(fd);
+			munmap(p, m->bytes);
+			return sb_errf(&w->err, SB_E_IO, "'%s': read %llu of %llu bytes%s%s", path,
+				       (unsigned long long)got, (unsigned long long)want,
+				       e ? ": " : " (it shrank)", e ? strerror(e) : "");
+		}
+		got += (uint64_t)r;
+	}
 	close(fd);
-	if (p == MAP_FAILED)
-		return sb_errf(&w->err, SB_E_IO, "'%s': mmap: %s", path, strerror(e));
+	/* read-only from here: the guest's memory slot is, and so is ours */
+	mprotect(p, m->bytes, PROT_READ);
 	m->host = p;
 	return 0;
 }

@@ -3,7 +3,9 @@
 #include "scenario.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -69,6 +71,30 @@ static const char *escapes(const char *path)
 	return NULL;
 }
 
+/* Whether FILE, resolved as the runner resolves it (relative to the
+ * scenario file's directory), is somewhere else once its symbolic links
+ * are followed: a scenario's directory may come with a link to a secret,
+ * and a map step hands the file to the guest (whose results a failed
+ * `== VALUE` prints). A file that does not exist is check_files' to
+ * report. */
+static bool links_out(const struct scenario *sc, const char *file)
+{
+	const char *slash = strrchr(sc->file, '/');
+	char dir[PATH_MAX], path[PATH_MAX], real_dir[PATH_MAX], real[PATH_MAX];
+	snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - sc->file) : 1,
+		 slash ? sc->file : ".");
+	if (slash == sc->file)
+		snprintf(dir, sizeof dir, "/");
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, file) >= sizeof path)
+		return true;
+	if (!realpath(dir, real_dir) || !realpath(path, real))
+		return false;
+	size_t n = strlen(real_dir);
+	if (n == 1) /* "/" */
+		return false;
+	return strncmp(real, real_dir, n) != 0 || real[n] != '/';
+}
+
 static int check_steps_paths(const struct scenario *sc, const struct scenario_step *steps,
 			     size_t n, struct sb_err *err)
 {
@@ -79,6 +105,9 @@ static int check_steps_paths(const struct scenario *sc, const struct scenario_st
 			return -1;
 		if (s->kind == SCENARIO_STEP_MAP) {
 			const char *why = escapes(s->as.map.path);
+			if (!why && links_out(sc, s->as.map.path))
+				why = "a path whose symbolic links lead out of the scenario file's "
+				      "directory";
 			if (why)
 				return sb_errf(err, SB_E_INVAL,
 					       "%s:%u: [%s] step '%s': '%s' is %s; map paths are "

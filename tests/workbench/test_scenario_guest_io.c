@@ -9,6 +9,7 @@
  * (guest_fns.h): every truncation and overflow is refused, never read. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "guest_fns.h"
 #include "scenario_parse.h"
@@ -124,6 +125,40 @@ static void test_map(void)
 		CHECK_CONTAINS(err.msg, "t.ini:3: [s] step 'map ");
 		CHECK_CONTAINS(err.msg, "map paths are relative to the scenario file's directory");
 		scenario_set_free(&set);
+	}
+	/* nor out of it through a symbolic link (one inside it is fine) */
+	char dir[] = "/tmp/snapbench-map-XXXXXX";
+	if (CHECK(mkdtemp(dir) != NULL)) {
+		char name[256], link[256], target[256];
+		snprintf(name, sizeof name, "%s/t.ini", dir);
+		snprintf(target, sizeof target, "%s/in.bin", dir);
+		FILE *f = fopen(target, "w");
+		if (f)
+			fclose(f);
+		snprintf(link, sizeof link, "%s/out.bin", dir);
+		CHECK_I64(symlink("/etc/hostname", link), 0);
+		snprintf(link, sizeof link, "%s/in-link.bin", dir);
+		CHECK_I64(symlink("in.bin", link), 0);
+		struct sb_err err = { 0 };
+		if (CHECK_I64(scenario_set_parse_string(&set, name,
+							S "step = map out.bin at 16G\n", &err), 0)) {
+			CHECK_I64(scenario_check_paths(&set.items[0], &err), -1);
+			CHECK_CONTAINS(err.msg, "'out.bin' is a path whose symbolic links lead out of "
+						"the scenario file's directory");
+		}
+		scenario_set_free(&set);
+		if (CHECK_I64(scenario_set_parse_string(&set, name,
+							S "step = map in-link.bin at 16G\n"
+							"step = map in.bin at 17G\n", &err), 0)) {
+			CHECK_I64(scenario_check_paths(&set.items[0], &err), 0);
+			CHECK_I64(scenario_check_files(&set.items[0], &err), 0);
+		}
+		scenario_set_free(&set);
+		unlink(link);
+		snprintf(link, sizeof link, "%s/out.bin", dir);
+		unlink(link);
+		unlink(target);
+		rmdir(dir);
 	}
 	/* and the file must exist, seen from the scenario file's directory */
 	if (parse_good(&set, S "step = map no-such-file.bin at 16G\n")) {
