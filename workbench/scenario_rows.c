@@ -16,7 +16,9 @@
  * the one never taken.
  *
  * Also here: the STEP of an expectation resolved against the rows, the
- * labels and the kinds of the step list (grammar: scenario.h). */
+ * labels and the kinds of the step list (grammar: scenario.h).
+ * A call a cancel step cancels has no row of its own: its time is the
+ * cancel step's row. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,15 +83,19 @@ static void collect(struct acc *a, const struct scenario_step *steps, size_t n)
 static unsigned walk(struct acc *a, const struct scenario_step *steps, size_t n, unsigned in)
 {
 	unsigned st = in;
+	bool cancelled = false; /* the call after a cancel step (the parser keeps them together) */
 	for (size_t i = 0; i < n; i++) {
 		const struct scenario_step *s = &steps[i];
 		switch (s->kind) {
 		case SCENARIO_STEP_CREATE: st = BIT(SCENARIO_VARIANT_FIRST_AFTER_CREATE); break;
 		case SCENARIO_STEP_RESTORE: st = BIT(SCENARIO_VARIANT_FIRST_AFTER_RESTORE); break;
+		case SCENARIO_STEP_CANCEL: cancelled = true; break;
 		case SCENARIO_STEP_CALL: {
-			struct label_acc *l = find(a, s->label);
+			/* a cancelled call is timed into its cancel step's row */
+			struct label_acc *l = cancelled ? NULL : find(a, s->label);
 			if (l)
 				l->mask |= st;
+			cancelled = false;
 			st = BIT(SCENARIO_VARIANT_STEADY);
 			break;
 		}

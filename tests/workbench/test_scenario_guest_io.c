@@ -196,6 +196,28 @@ static void test_cancel(void)
 		CHECK_STR(step(&set, 9)->label, "cancel after 2500us");
 	}
 	scenario_set_free(&set);
+	/* rows: the cancel step's; the call it cancels has none, the same
+	 * label called normally has its own */
+	if (parse_good(&set, S "step = snapshot as s\nstep = cancel after 1ms\nstep = call spin()\n"
+			     "step = restore s\nstep = call add(1, 2)\nstep = cancel after 1ms\n"
+			     "step = call add(1, 2)\n")) {
+		struct scenario_row *rows;
+		size_t n;
+		struct sb_err err = { 0 };
+		if (CHECK_I64(scenario_rows(&set.items[0], &rows, &n, &err), 0)) {
+			char names[512] = "";
+			for (size_t i = 0; i < n; i++) {
+				char one[SCENARIO_ROW_NAME_MAX + 1];
+				scenario_row_name(one, sizeof one, rows[i].label, rows[i].variant);
+				strcat(names, one);
+				strcat(names, "; ");
+			}
+			CHECK_STR(names, "create; snapshot s; cancel after 1ms; restore s (same snapshot); "
+					 "restore s (other snapshot); call add (first after restore); ");
+			free(rows);
+		}
+	}
+	scenario_set_free(&set);
 	/* a poisoned sandbox at the end of the list is fine: it is destroyed */
 	if (parse_good(&set, S "step = cancel after 1ms\nstep = call spin()\n"))
 		CHECK_U64(set.items[0].n_steps, 3);
