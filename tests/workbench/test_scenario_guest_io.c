@@ -416,8 +416,30 @@ static void test_guest_fns(void)
 	}
 }
 
-int main(void)
+/* The shipped scenarios/guest-io.ini parses, and its map file is found
+ * from its own directory, inside it. */
+static void test_shipped(const char *path)
 {
+	struct scenario_set set = { 0 };
+	struct sb_err err = { 0 };
+	if (!CHECK_I64(scenario_set_parse_file(&set, path, &err), 0)) {
+		fprintf(stderr, "  %s\n", err.msg);
+		return;
+	}
+	CHECK_U64(set.n, 4);
+	for (size_t i = 0; i < set.n; i++) {
+		CHECK_U64(set.items[i].cfg.host_functions, 1);
+		if (!CHECK_I64(scenario_check_files(&set.items[i], &err), 0) ||
+		    !CHECK_I64(scenario_check_paths(&set.items[i], &err), 0))
+			fprintf(stderr, "  %s\n", err.msg);
+	}
+	scenario_set_free(&set);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1)
+		test_shipped(argv[1]);
 	test_expected_results();
 	test_map();
 	test_cancel();
