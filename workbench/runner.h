@@ -33,6 +33,18 @@
  *             or FILE when there is none)
  *   end       a sandbox still alive when the step list ends is destroyed
  *             there, untimed (the next iteration starts with none)
+ *   map       FILE (relative to the scenario file's directory) is read into
+ *             read-only memory before the clock starts (a copy: a file
+ *             truncated meanwhile cannot fault the host) and kept until
+ *             the sandbox is destroyed; the row times sandbox_map_region()
+ *   cancel    arms the next call: a thread started before the clock cancels
+ *             it (sandbox_cancel) TIME after it starts; its time until it
+ *             returned SB_E_CANCELLED goes to the cancel step's row (arming
+ *             the thread, a lock and a signal, is inside). A call that
+ *             returns first, or fails otherwise, fails the scenario
+ *   call ... == VALUE
+ *             the result is compared after the clock stopped; a mismatch
+ *             fails the scenario ("returned X, expected Y")
  *   rate > 0  open loop, `rate` iterations per second per sandbox:
  *             iteration i of a sandbox is due at start + i/rate. One that
  *             is on time sleeps until it is due; one that is late (the
@@ -65,6 +77,15 @@
  * failed expectation RESULTS_NO_ERRORS_EXPECT to its result, whose `why`
  * says how many failed and the first message, so `snapbench run` exits 1
  * and `compare` counts a regression.
+ *
+ * Host calls (host_functions = builtin): every sandbox of the scenario gets
+ * the built-in host functions (host_fns.h). Each one the guest calls
+ * notes the host's clock at its entry; the time from one host call's
+ * entry to the next's within the same guest call is one round trip (the
+ * guest's exit, the host's dispatch and function, the reply, the re-entry,
+ * the guest's next request), recorded, when the iteration is, in the row
+ * "host call NAME" of the earlier call's function (kind
+ * SCENARIO_STEP_HOST_CALL). A row no round trip went to is dropped.
  */
 #ifndef SNAPBENCH_WORKBENCH_RUNNER_H
 #define SNAPBENCH_WORKBENCH_RUNNER_H
