@@ -19,6 +19,7 @@
 
 #include "runner_internal.h"
 #include "sandbox.h"
+#include "units.h"
 #include "vmm.h"
 
 /* ---- map FILE at GPA ---------------------------------------------------------- */
@@ -196,7 +197,7 @@ int runner_cancelled_call(struct worker *w, const struct scenario_step *s, uint6
 	pthread_cond_destroy(&c.cond);
 	pthread_mutex_destroy(&c.lock);
 	char took[32];
-	scenario_format_time(*ns, took, sizeof took);
+	units_fmt_ns(took, sizeof took, (double)*ns);
 	if (rc && w->err.code == SB_E_CANCELLED)
 		return 0;
 	if (rc)
