@@ -333,6 +333,8 @@ static void on_round_trip(void *ctx, enum host_fn_id fn, uint64_t ns)
 		return;
 	struct step_record rec = { .ns = ns };
 	runner_account(&w->stats[w->host_rows[fn]], SCENARIO_STEP_HOST_CALL, &rec);
+	if (w->live) /* the call step's own report shows it */
+		runner_live_account(w->live, w->host_rows[fn], SCENARIO_STEP_HOST_CALL, &rec);
 }
 
 void runner_host_fns_init(struct worker *w)

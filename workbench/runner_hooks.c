@@ -77,6 +77,16 @@ void runner_live_step(struct runner_live *l, size_t index, enum scenario_step_ki
 	pthread_mutex_unlock(&l->lock);
 }
 
+void runner_live_account(struct runner_live *l, size_t index, enum scenario_step_kind kind,
+			 const struct step_record *rec)
+{
+	if (!l->hooks.on_progress || index >= l->partial.n_steps)
+		return;
+	pthread_mutex_lock(&l->lock);
+	runner_account(&l->partial.steps[index], kind, rec);
+	pthread_mutex_unlock(&l->lock);
+}
+
 void runner_live_report(struct runner_live *l)
 {
 	if (!l->hooks.on_progress)

@@ -103,6 +103,11 @@ bool runner_live_between(struct runner_live *l, unsigned sandbox, uint64_t itera
  * failed (the message; the step's line), else NULL. */
 void runner_live_step(struct runner_live *l, size_t index, enum scenario_step_kind kind,
 		      const struct step_record *rec, const char *error, unsigned line);
+/* A sample of a row that is not a step's (a host call's round trip), into
+ * the partial statistics without calling on_progress: the step that made
+ * it reports it. */
+void runner_live_account(struct runner_live *l, size_t index, enum scenario_step_kind kind,
+			 const struct step_record *rec);
 /* After an iteration: on_progress with the new `done`. */
 void runner_live_report(struct runner_live *l);
 

@@ -153,6 +153,44 @@ static void test_host_calls(void)
 	}
 }
 
+/* A watching caller (the curses UI's live view) sees the host call rows
+ * fill in its partial statistics, as the step rows do. */
+struct seen {
+	uint64_t host_add;
+};
+
+static void on_progress(void *ctx, const struct scenario *sc, const struct scenario_result *partial,
+			uint64_t done_, uint64_t total)
+{
+	(void)sc, (void)done_, (void)total;
+	struct seen *s = ctx;
+	for (size_t i = 0; i < partial->n_steps; i++)
+		if (strcmp(partial->steps[i].label, "host call add") == 0)
+			s->host_add = hist_count(&partial->steps[i].hist);
+}
+
+static void test_host_calls_live(void)
+{
+	struct scenario_set set = { 0 };
+	struct sb_err err = { 0 };
+	if (!CHECK_I64(scenario_set_parse_string(&set, "t.ini",
+						 "[live]\nhost_functions = builtin\niterations = 2\n"
+						 "step = create\nstep = call host_loop(\"add\", 6u) == 6\n",
+						 &err),
+		       0))
+		return;
+	struct seen seen = { 0 };
+	struct runner_options o = { .tool_version = "test",
+				    .hooks = { .ctx = &seen, .on_progress = on_progress } };
+	struct run_report rep;
+	if (CHECK_I64(runner_run(&set, &o, &rep, &err), 0)) {
+		not_failed(&rep.scenarios[0]);
+		CHECK_U64(seen.host_add, 10);
+		run_report_free(&rep);
+	}
+	scenario_set_free(&set);
+}
+
 static bool write_file(const char *path, const void *data, size_t n)
 {
 	FILE *f = fopen(path, "wb");
@@ -293,6 +331,7 @@ int main(void)
 	}
 	test_results();
 	test_host_calls();
+	test_host_calls_live();
 	test_map();
 	test_cancel();
 	return check_done();
