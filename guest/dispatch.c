@@ -8,6 +8,10 @@ void sb_register(const struct sb_guest_function *f)
 {
 	if (sb_rt.nfunctions >= SB_GUEST_MAX_FUNCTIONS)
 		sb_abort(SB_ABORT_GUEST_PANIC, "too many guest functions registered");
+	/* the dispatcher answers this name itself: such a function could never run */
+	if (strlen(f->name) == sizeof SB_LIST_FUNCTIONS_CALL - 1 &&
+	    memcmp(f->name, SB_LIST_FUNCTIONS_CALL, sizeof SB_LIST_FUNCTIONS_CALL - 1) == 0)
+		sb_abort(SB_ABORT_GUEST_PANIC, "'" SB_LIST_FUNCTIONS_CALL "' is a reserved name");
 	sb_rt.functions[sb_rt.nfunctions++] = f;
 }
 

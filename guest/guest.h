@@ -45,7 +45,9 @@ struct sb_guest_function {
 /* Provided by the guest program: register functions, set up state. */
 void sb_guest_main(void);
 
-/* Register a function (the struct must outlive the sandbox: static). */
+/* Register a function (the struct must outlive the sandbox: static). The
+ * name SB_LIST_FUNCTIONS_CALL is the runtime's (it lists the registered
+ * functions to the host, proto.h): registering it aborts. */
 void sb_register(const struct sb_guest_function *f);
 
 /* Call a host function by name; returns 0 and fills *ret (views into the
