@@ -5,6 +5,9 @@
  *   echo(bytes) -> bytes     its argument back
  *   add(i64, i64) -> i64     the sum (wrapping, as the guest's add)
  *   sleep_ns(u64) -> void    sleeps that long, at most HOST_FNS_SLEEP_MAX_NS
+ *                            (a cancel or a deadline takes effect when a host
+ *                            function returns: the kick interrupts KVM_RUN
+ *                            only, so the cap bounds how late)
  *   fail() -> void           always fails: the guest gets an SB_CALL_E_HOST
  *                            error with the message HOST_FNS_FAIL_MSG
  *
