@@ -84,7 +84,9 @@
  *                               or destroy may follow. The call's time until it
  *                               returned cancelled is the cancel step's row; a
  *                               call that returns before the cancel fails the
- *                               scenario
+ *                               scenario. With crashdump = DIR the cancelled
+ *                               call also writes a core (a cancellation is one
+ *                               of its triggers), inside the row's time
  *   repeat N {  ...  }          run the enclosed steps N >= 1 times; nests
  *                               up to SCENARIO_REPEAT_DEPTH deep
  *   NAME, LABEL: [A-Za-z0-9_.-]+ (call names [A-Za-z_][A-Za-z0-9_]*); a LABEL
