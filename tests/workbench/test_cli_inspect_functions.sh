@@ -44,4 +44,10 @@ expect 0 "host_add(i64, i64) -> i64" inspect --functions out/s.snap
 expect 1 "snapbench inspect: " inspect --functions "$dir/no-such.elf"
 printf 'not an elf' >junk.bin
 expect 1 "snapbench inspect: " inspect --functions junk.bin
+# a FIFO is refused, not waited on (timeout: a hang fails the check)
+mkfifo fifo
+out=$(timeout 20 "$sb" inspect --functions fifo 2>&1)
+rc=$?
+check "a FIFO: exit 1 at once (got $rc): $out" [ "$rc" -eq 1 ]
+check "a FIFO: said so" [ "$out" = "snapbench inspect: 'fifo': not a regular file" ]
 finish

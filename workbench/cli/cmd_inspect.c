@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "dump_va.h"
@@ -187,6 +188,12 @@ int cmd_inspect(int argc, char **argv)
 	if (dump_addr && dump_va_parse(dump_addr, dump_len, &dump_va_at, &dump_bytes, &err)) {
 		fprintf(stderr, "snapbench inspect: --dump-va: %s\n", err.msg);
 		return CLI_EXIT_USAGE;
+	}
+	/* a FIFO or a device would block the reads below (or never end) */
+	struct stat st;
+	if (path && stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fprintf(stderr, "snapbench inspect: '%s': not a regular file\n", path);
+		return CLI_EXIT_FAIL;
 	}
 	struct snapshot *s;
 	if (load(path, &cfg, &s, &err)) {
