@@ -11,4 +11,4 @@ scripts/setup.sh plain
 if [ $# -eq 0 ]; then
 	set -- run --html
 fi
-exec build/workbench/cli/snapbench "$@"
+exec build/cli/snapbench "$@"

@@ -7,7 +7,7 @@
 
 #include "tui_internal.h"
 
-#define EXIT_OK 0   /* workbench/cli/cli.h's CLI_EXIT_* */
+#define EXIT_OK 0   /* cli/cli.h's CLI_EXIT_* */
 #define EXIT_FAIL 1
 #define EXIT_USAGE 2
 #define MIN_WIDTH 40

@@ -198,7 +198,7 @@ void fixture_report(struct run_report *r, bool failures)
 	snprintf(r->machine.kernel, sizeof r->machine.kernel, "6.1.0-test");
 	snprintf(r->machine.hypervisor, sizeof r->machine.hypervisor, "kvm_intel");
 	snprintf(r->machine.hypervisor_version, sizeof r->machine.hypervisor_version, "built-in");
-	r->command_line = must(strdup("build/workbench/cli/snapbench run -o 'my results' "
+	r->command_line = must(strdup("build/cli/snapbench run -o 'my results' "
 				      "scenarios/restore.ini"));
 	r->working_dir = must(strdup("/home/ci/snap bench"));
 	r->build = (struct build_facts){ .compiler = "gcc 12.2.0", .buildtype = "debugoptimized",

@@ -100,14 +100,14 @@ if [ -z "$out" ] && cmp -s out2.json base.json; then pass=$((pass + 1)); else fa
 expect 1 "/nonexistent/x.html" report base.json --html /nonexistent/x.html
 # the command that redoes the run (schema 5): a cd first, its working
 # directory being another one; reports of older schemas have none
-expect 0 "cd '/home/ci/snap bench' && build/workbench/cli/snapbench run -o 'my results' scenarios/restore.ini" report --command base.json
+expect 0 "cd '/home/ci/snap bench' && build/cli/snapbench run -o 'my results' scenarios/restore.ini" report --command base.json
 out=$("$sb" report --command base.json | wc -l)
 check "report --command: one line (got $out)" [ "$out" -eq 1 ]
 expect 1 "schema3.json: records no command line (schema 3; reports of schema 5 and later do)" report --command schema3.json
 expect 2 "--command goes alone" report --command --text base.json
 expect 0 "--command         print only the shell command that redoes the run" report --help
 # the run's record in the text header
-expect 0 "command: build/workbench/cli/snapbench run -o 'my results' scenarios/restore.ini" report base.json
+expect 0 "command: build/cli/snapbench run -o 'my results' scenarios/restore.ini" report base.json
 expect 0 "build:   gcc 12.2.0, buildtype debugoptimized, optimization 2, sanitize none" report base.json
 expect 0 "file:       scenarios/restore.ini (XXH3-128 0123456789abcdef0123456789abcdef)" report base.json
 finish

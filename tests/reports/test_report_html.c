@@ -172,7 +172,7 @@ int main(void)
 				    "than 10 samples beyond it");
 		CHECK_CONTAINS(buf, "td.few{");
 		/* the run's record and the calibration's spread */
-		CHECK_CONTAINS(buf, "<dt>command</dt><dd><code>build/workbench/cli/snapbench run -o "
+		CHECK_CONTAINS(buf, "<dt>command</dt><dd><code>build/cli/snapbench run -o "
 				    "&#39;my results&#39; scenarios/restore.ini</code></dd>");
 		CHECK_CONTAINS(buf, "<dt>working directory</dt><dd><code>/home/ci/snap bench</code>");
 		CHECK_CONTAINS(buf, "<dt>build</dt><dd>gcc 12.2.0, buildtype debugoptimized, "

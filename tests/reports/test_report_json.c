@@ -150,7 +150,7 @@ static void test_golden_and_roundtrip(void)
 	CHECK_STR(back.build.optimization, "2");
 	CHECK_STR(back.build.sanitize, "none");
 	CHECK_STR(back.machine.hypervisor_version, "built-in");
-	CHECK_CONTAINS(json, "\"command_line\": \"build/workbench/cli/snapbench run -o 'my results' "
+	CHECK_CONTAINS(json, "\"command_line\": \"build/cli/snapbench run -o 'my results' "
 			     "scenarios/restore.ini\",\n  \"working_dir\": \"/home/ci/snap bench\",\n");
 	CHECK_CONTAINS(json, "\"file\": \"scenarios/restore.ini\",\n      \"file_digest\": "
 			     "\"0123456789abcdef0123456789abcdef\",\n");

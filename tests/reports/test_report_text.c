@@ -52,7 +52,7 @@ int main(void)
 		CHECK_CONTAINS(plain, "\n   WARNING calibration: sandbox exit spread: IQR 1.100..2.100 "
 				      "us is 71.4% of its median 1.400 us\n   (bound 20%) <&>\n");
 		/* the run's record */
-		CHECK_CONTAINS(plain, "\ncommand: build/workbench/cli/snapbench run -o 'my results' "
+		CHECK_CONTAINS(plain, "\ncommand: build/cli/snapbench run -o 'my results' "
 				      "scenarios/restore.ini\nin:      /home/ci/snap bench\n");
 		/* expectations: the measured value with its unit */
 		CHECK_CONTAINS(plain, "PASS restore base.p99 < 50us (got 40.00 us)");
