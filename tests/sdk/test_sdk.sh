@@ -61,6 +61,8 @@ for label in ("call greet (first after create)", "call add (steady)",
               "greet-again (first after restore)", "add-again (steady)"):
     assert label in rows, (label, sorted(rows))
     assert rows[label]["count"] == 95 and rows[label]["errors"] == 0, rows[label]
+# the sandbox exit is measured for a guest without debug_exits too
+assert s["calibration"]["exit_sandbox_ns"] > 0, s["calibration"]
 ' hello/snapbench-results/report.json
 
 printf '[check]\nguest = check.elf\niterations = 3\nstep = create\nstep = call check_hello()\n' >check.ini
