@@ -13,30 +13,39 @@
 	.globl sb_guest_entry
 	.type sb_guest_entry, @function
 sb_guest_entry:
+	.cfi_startproc
+	.cfi_undefined rip /* the outermost frame: a debugger's backtrace ends here */
 	andq $-16, %rsp
 	xorl %ebp, %ebp
 	call sb_runtime_init
 	ud2
+	.cfi_endproc
 
 	.globl sb_guest_dispatch
 	.type sb_guest_dispatch, @function
 sb_guest_dispatch:
+	.cfi_startproc
+	.cfi_undefined rip /* as above: gdb on a crash dump showed junk frames past it */
 	andq $-16, %rsp
 	xorl %ebp, %ebp
 	call sb_runtime_dispatch
 	ud2
+	.cfi_endproc
 
 /* void sb_call_on_stack(uint64_t stack_top, void (*fn)(void *), void *arg)
  * Switch to a new stack and call fn(arg); fn must not return. */
 	.globl sb_call_on_stack
 	.type sb_call_on_stack, @function
 sb_call_on_stack:
+	.cfi_startproc
+	.cfi_undefined rip /* a new stack: nothing above fn's frame */
 	movq %rdi, %rsp
 	andq $-16, %rsp
 	movq %rdx, %rdi    /* arg */
 	xorl %ebp, %ebp
 	call *%rsi         /* fn */
 	ud2
+	.cfi_endproc
 
 /* void sb_enter_user(uint64_t rip, uint64_t rsp): iretq into ring 3 with
  * interrupts enabled (no interrupt source exists; the hypervisor runs user

@@ -38,6 +38,8 @@ for strategy in rewrite host-cow; do
 	check "null_deref: frame 0 is fn_null_deref" "$gdb_out" '^#0 +(0x[0-9a-f]+ in )?fn_null_deref '
 	check "null_deref: \$pc is the faulting rip $rip" "$gdb_out" "^\\\$1 = $rip\$"
 	check "null_deref: SIGSEGV" "$gdb_out" 'terminated with signal SIGSEGV'
+	check "null_deref: the backtrace ends at the dispatch entry, no junk frames past it" \
+		"$(grep '^#' <<<"$gdb_out" | tail -1)" ' in sb_guest_dispatch \(\)'
 	check "null_deref: a caller in frame 1" "$gdb_out" '^#1 '
 	check "null_deref: the x87 control word (NT_FPREGSET)" "$gdb_out" '^\$2 = 0x37f$'
 	gdb_out=$(gdb -nx -batch -ex 'bt' "$guest" "$dir/spin.core" 2>&1)
