@@ -34,7 +34,9 @@ static const char css[] =
 	"svg .ptitle{font-weight:bold;font-size:14px}svg .axis{font-size:13px}\n"
 	"svg .plabel{font-size:11px}\n"
 	".none{font-style:italic}\n"
-	"td.few{color:#6b6b6b;font-style:italic}p.few{font-size:.9em}\n";
+	"td.few{color:#6b6b6b;font-style:italic}p.few{font-size:.9em}\n"
+	"tr.bad td,tr.bad th{background:#fde0dd}p.verdict{font-size:1.15em}\n"
+	"pre.cmd{background:#f4f4f4;padding:.5em;overflow-x:auto}\n";
 
 static void esc(FILE *f, const char *s)
 {
@@ -349,6 +351,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 	fputs("</dd>", f);
 	report_html_trace(f, r);
 	fputs("</dl>\n", f);
+	report_html_summary(f, r);
 
 	fputs("<nav><h2>Scenarios</h2>\n<ul>\n", f);
 	for (size_t i = 0; i < r->n_scenarios; i++) {
@@ -363,6 +366,8 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 		rc = html_restore_strategies(f, r);
 	}
 
+	double ylo = 0, yhi = 0;
+	html_latency_range(r, &ylo, &yhi);
 	for (size_t i = 0; rc == 0 && i < r->n_scenarios; i++) {
 		const struct scenario_result *s = &r->scenarios[i];
 		fprintf(f, "<section id=\"s%zu\">\n<h2>Scenario ", i);
@@ -381,7 +386,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 		restores_table(f, s);
 		calibration(f, s);
 		expectations(f, s);
-		rc = html_plot_percentiles(f, s, i);
+		rc = html_plot_percentiles(f, s, i, ylo, yhi);
 		fputs("</section>\n", f);
 	}
 	fputs("</body>\n</html>\n", f);

@@ -2,15 +2,25 @@
 #ifndef SNAPBENCH_REPORTS_REPORT_HTML_H
 #define SNAPBENCH_REPORTS_REPORT_HTML_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "results.h"
 
-/* (a) percentile curves of the steps of scenario `index`. 0 or -1 (memory). */
-int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index);
+/* The range (µs) of every latency the run recorded: each scenario's
+ * percentile plot has this y axis, so their scales match. false: none. */
+bool html_latency_range(const struct run_report *r, double *lo_us, double *hi_us);
 
-/* (b) restore p50/p99 against heap size and (c) pages dirtied per call
- * against restore p50, one point per scenario. 0 or -1 (memory). */
+/* (a) percentile curves of the steps of scenario `index`, latency in
+ * [ylo, yhi] µs (log when it spans more than PLOT_LOG_SPAN). 0 or -1
+ * (memory). */
+int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index, double ylo,
+			  double yhi);
+
+/* (b) restore-to-ready p50 and the post-restore penalty against heap size
+ * (log2 axis) and against the pages dirtied per call, one line per restore
+ * strategy, one point per scenario; the plots of one quantity share its
+ * axis. 0 or -1 (memory). */
 int html_plots_across(FILE *f, const struct run_report *r);
 
 /* (d) the restore strategies side by side: per heap size, restore-to-ready

@@ -20,6 +20,12 @@ void report_html_failures(FILE *f, const struct scenario_result *s);
 void report_text_open_loop(FILE *f, const struct scenario_result *s);
 void report_html_open_loop(FILE *f, const struct scenario_result *s);
 
+/* The summary at the top of the HTML report (report_summary.c): the
+ * verdict, every expectation with PASS/FAIL, the steps with errors
+ * highlighted, each scenario's calibration with its spread, and the
+ * command that reproduces the run. */
+void report_html_summary(FILE *f, const struct run_report *r);
+
 /* Achieved below this share of the target: the rate is unsustainable. */
 #define REPORT_RATE_SUSTAINED_PCT 95.0
 /* Whether the scenario achieved less than REPORT_RATE_SUSTAINED_PCT of its target. */
