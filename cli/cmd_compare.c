@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "compare_stats.h"
@@ -55,6 +56,8 @@ static void usage(FILE *f)
 		"  --confidence P%%         the intervals' confidence (50 to 99.9; default %g%%)\n"
 		"  --all                   list every comparison, not only the regressions\n"
 		"  --json                  print the comparison as JSON instead (every item)\n"
+		"  --html FILE             also write it as a page: per row both distributions\n"
+		"                          on one percentile plot, its verdicts and intervals\n"
 		"  --force                 compare different definitions; no warnings\n"
 		"  -q, --quiet             print only the verdict line\n"
 		"  -h, --help              this text\n\n"
@@ -78,6 +81,7 @@ static int parse_confidence(const char *s, double *out)
 struct parsed {
 	struct compare_options o;
 	bool all, json, quiet;
+	const char *html; /* --html FILE, or NULL */
 	const char *files[RESULTS_RUNS_MAX];
 	size_t n_files;
 };
@@ -92,6 +96,7 @@ static int parse(int argc, char **argv, struct parsed *p)
 		{ "confidence", required_argument, 0, 'C' },
 		{ "all", no_argument, 0, 'a' },
 		{ "json", no_argument, 0, 'j' },
+		{ "html", required_argument, 0, 'H' },
 		{ "force", no_argument, 0, 'f' },
 		{ "quiet", no_argument, 0, 'q' },
 		{ "help", no_argument, 0, 'h' },
@@ -128,6 +133,13 @@ static int parse(int argc, char **argv, struct parsed *p)
 			break;
 		case 'a': p->all = true; break;
 		case 'j': p->json = true; break;
+		case 'H':
+			if (!optarg[0]) {
+				fprintf(stderr, "snapbench compare: --html needs a file name\n");
+				return COMPARE_EXIT_ERROR;
+			}
+			p->html = optarg;
+			break;
 		case 'f': p->o.force = true; break;
 		case 'q': p->quiet = true; break;
 		case 'h': usage(stdout); return CLI_EXIT_OK;
@@ -201,16 +213,33 @@ int cmd_compare(int argc, char **argv)
 		free(p);
 		return COMPARE_EXIT_ERROR;
 	}
+	/* the page's file is opened before any work: a place that cannot be
+	 * written is said at once; it is removed again when nothing is compared */
+	FILE *html = NULL;
+	if (p->html && !(html = fopen(p->html, "w"))) {
+		fprintf(stderr, "snapbench compare: --html: cannot write '%s': %s\n", p->html,
+			strerror(errno));
+		free(p);
+		return COMPARE_EXIT_ERROR;
+	}
 	struct run_report *rb = calloc(n_base, sizeof *rb), *rn = calloc(n_new, sizeof *rn);
 	if (!rb || !rn || read_all(p->files, n_base, rb)) {
 		free(rb);
 		free(rn);
+		if (html) {
+			fclose(html);
+			unlink(p->html);
+		}
 		free(p);
 		return COMPARE_EXIT_ERROR;
 	}
 	if (read_all(p->files + n_base, n_new, rn)) {
 		free_all(rb, n_base);
 		free(rn);
+		if (html) {
+			fclose(html);
+			unlink(p->html);
+		}
 		free(p);
 		return COMPARE_EXIT_ERROR;
 	}
@@ -228,12 +257,31 @@ int cmd_compare(int argc, char **argv)
 		goto out;
 	}
 	int crc = report_compare(&mb, &mn, &p->o, &r, &err);
-	compare_side_free(&mb);
-	compare_side_free(&mn);
 	if (crc) {
+		compare_side_free(&mb);
+		compare_side_free(&mn);
 		fprintf(stderr, "snapbench compare: %s\n", err.msg);
 		goto out;
 	}
+	if (html) {
+		struct compare_html_sides sides = { .base = p->files, .n_base = n_base,
+						    .cur = p->files + n_base, .n_cur = n_new };
+		int hrc = compare_write_html(&r, &mb, &mn, &sides, html, &err);
+		if (fclose(html) && !hrc)
+			hrc = sb_errf(&err, SB_E_IO, "writing the comparison page: %s",
+				      strerror(errno));
+		html = NULL;
+		if (hrc) {
+			fprintf(stderr, "snapbench compare: --html '%s': %s\n", p->html, err.msg);
+			unlink(p->html);
+			compare_side_free(&mb);
+			compare_side_free(&mn);
+			compare_result_free(&r);
+			goto out;
+		}
+	}
+	compare_side_free(&mb);
+	compare_side_free(&mn);
 	int wrc;
 	if (p->json)
 		wrc = compare_write_json(&r, stdout, &err);
@@ -248,6 +296,10 @@ int cmd_compare(int argc, char **argv)
 	else
 		rc = regressions ? COMPARE_EXIT_REGRESSION : COMPARE_EXIT_SAME;
 out:
+	if (html) { /* nothing compared */
+		fclose(html);
+		unlink(p->html);
+	}
 	free_all(rb, n_base);
 	free_all(rn, n_new);
 	free(p);

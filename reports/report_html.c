@@ -14,7 +14,7 @@
 #include "report_util.h"
 #include "reports.h"
 
-static const char css[] =
+const char report_html_css[] =
 	"body{font-family:system-ui,sans-serif;margin:1.5em auto;max-width:80em;color:#111;"
 	"background:#fff;line-height:1.4}\n"
 	"h1{font-size:1.5em}h2{font-size:1.25em;border-top:2px solid #444;padding-top:.5em}\n"
@@ -332,7 +332,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 		   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		   "<title>snapbench report</title>\n<style>\n%s</style>\n</head>\n<body>\n",
-		css);
+		report_html_css);
 	fputs("<h1>snapbench report</h1>\n<dl class=\"meta\"><dt>tool</dt><dd>snapbench ", f);
 	esc(f, r->tool_version);
 	fprintf(f, " (report schema %d)</dd><dt>started</dt><dd>", r->schema_version);

@@ -7,6 +7,25 @@
 
 #include "results.h"
 
+#include "svg_plot.h"
+
+/* The page's style sheet (report_html.c): the compare page shares it. */
+extern const char report_html_css[];
+
+/* A histogram as a percentile curve: x = 1/(1-p), y = µs, with tooltips. */
+#define HTML_TIP_MAX 160
+struct html_curve {
+	struct plot_point *pts;
+	char (*tips)[HTML_TIP_MAX];
+	size_t n;
+};
+/* 0 (c->n 0 for an empty histogram) or -1 (memory); free with html_curve_free. */
+int html_curve_of(const struct hist *h, struct html_curve *c);
+void html_curve_free(struct html_curve *c);
+/* The percentile ticks ("0%", "90%", "99%", ...) up to 1/(1-p) = xmax;
+ * returns how many (at most cap). */
+size_t html_pct_ticks(double xmax, double *ticks, char (*labels)[24], const char **lp, size_t cap);
+
 /* The range (µs) of every latency the run recorded: each scenario's
  * percentile plot has this y axis, so their scales match. false: none. */
 bool html_latency_range(const struct run_report *r, double *lo_us, double *hi_us);

@@ -34,13 +34,7 @@ static void pct_label(char *buf, size_t bytes, int k)
 	snprintf(buf + n, bytes - n, "%%");
 }
 
-struct curve {
-	struct plot_point *pts;
-	char (*tips)[TIP_MAX];
-	size_t n;
-};
-
-static int curve_of(const struct hist *h, struct curve *c)
+int html_curve_of(const struct hist *h, struct html_curve *c)
 {
 	memset(c, 0, sizeof *c);
 	size_t n = hist_percentile_rows(h, 0, NULL, 0);
@@ -51,6 +45,7 @@ static int curve_of(const struct hist *h, struct curve *c)
 	c->tips = calloc(n, sizeof *c->tips);
 	if (!rows || !c->pts || !c->tips) {
 		free(rows);
+		html_curve_free(c);
 		return -1;
 	}
 	hist_percentile_rows(h, 0, rows, n);
@@ -60,12 +55,31 @@ static int curve_of(const struct hist *h, struct curve *c)
 		struct plot_point *p = &c->pts[c->n];
 		p->x = rows[i].inverse;
 		p->y = (double)rows[i].value_ns / 1000.0;
-		snprintf(c->tips[c->n], TIP_MAX, "p%.4g: %.3f us", rows[i].percentile, p->y);
+		snprintf(c->tips[c->n], HTML_TIP_MAX, "p%.4g: %.3f us", rows[i].percentile, p->y);
 		p->tip = c->tips[c->n];
 		c->n++;
 	}
 	free(rows);
 	return 0;
+}
+
+void html_curve_free(struct html_curve *c)
+{
+	free(c->pts);
+	free(c->tips);
+	memset(c, 0, sizeof *c);
+}
+
+size_t html_pct_ticks(double xmax, double *ticks, char (*labels)[24], const char **lp, size_t cap)
+{
+	int decades = (int)ceil(log10(xmax) - 1e-9);
+	size_t nt = 0;
+	for (int k = 0; k <= decades && nt < cap; k++, nt++) {
+		ticks[nt] = pow(10, k);
+		pct_label(labels[nt], sizeof labels[nt], k);
+		lp[nt] = labels[nt];
+	}
+	return nt;
 }
 
 bool html_latency_range(const struct run_report *r, double *lo_us, double *hi_us)
@@ -88,12 +102,12 @@ int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index
 			  double yhi)
 {
 	struct plot_series *series = calloc(s->n_steps + 1, sizeof *series);
-	struct curve *curves = calloc(s->n_steps + 1, sizeof *curves);
+	struct html_curve *curves = calloc(s->n_steps + 1, sizeof *curves);
 	int rc = series && curves ? 0 : -1;
 	size_t ns = 0;
 	double xmax = 1e4;
 	for (size_t i = 0; rc == 0 && i < s->n_steps; i++) {
-		if (curve_of(&s->steps[i].hist, &curves[ns])) {
+		if (html_curve_of(&s->steps[i].hist, &curves[ns])) {
 			rc = -1;
 			break;
 		}
@@ -114,16 +128,10 @@ int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index
 	if (rc == 0 && ns == 0) {
 		fputs("<p class=\"none\">No latencies recorded: no percentile plot.</p>\n", f);
 	} else if (rc == 0) {
-		int decades = (int)ceil(log10(xmax) - 1e-9);
 		double ticks[20];
 		char labels[20][24];
 		const char *lp[20];
-		size_t nt = 0;
-		for (int k = 0; k <= decades && nt < 20; k++, nt++) {
-			ticks[nt] = pow(10, k);
-			pct_label(labels[nt], sizeof labels[nt], k);
-			lp[nt] = labels[nt];
-		}
+		size_t nt = html_pct_ticks(xmax, ticks, labels, lp, 20);
 		char id[32];
 		snprintf(id, sizeof id, "pct-%zu", index);
 		struct plot p = {

@@ -301,4 +301,18 @@ int compare_write_verdict(const struct compare_result *r, FILE *f);
 /* The same as one JSON document (every item, with its verdict). */
 int compare_write_json(const struct compare_result *r, FILE *f, struct sb_err *err);
 
+/* The files of each side, as the page names them. */
+struct compare_html_sides {
+	const char *const *base, *const *cur;
+	size_t n_base, n_cur;
+};
+/* The same as one self-contained HTML page (compare_html.c): the verdict
+ * line, every comparison (regressions first, highlighted), and per row of
+ * every scenario both sides' distributions on one percentile plot with the
+ * row's verdicts and intervals. base and cur are the sides as compared
+ * (compare_side_merge's output). Returns 0, or -1 with err set. */
+int compare_write_html(const struct compare_result *r, const struct run_report *base,
+		       const struct run_report *cur, const struct compare_html_sides *sides,
+		       FILE *f, struct sb_err *err);
+
 #endif
