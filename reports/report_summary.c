@@ -37,12 +37,12 @@ static void shell_word(FILE *f, const char *w)
 		report_html_escape(f, w);
 		return;
 	}
-	fputc('\'', f);
+	report_html_escape(f, "'");
 	for (const char *c = w; *c; c++) {
 		char one[2] = { *c, 0 };
 		report_html_escape(f, *c == '\'' ? "'\\''" : one);
 	}
-	fputc('\'', f);
+	report_html_escape(f, "'");
 }
 
 static void expectations(FILE *f, const struct run_report *r)
@@ -54,7 +54,7 @@ static void expectations(FILE *f, const struct run_report *r)
 		fputs("<p class=\"none\">No scenario states an expectation.</p>\n", f);
 		return;
 	}
-	fputs("<div class=\"wide\"><table class=\"expects\">\n<caption>Expectations</caption>\n<tr>"
+	fputs("<div class=\"wide\"><table>\n<caption>Expectations</caption>\n<tr>"
 	      "<th scope=\"col\">result</th><th scope=\"col\">scenario</th>"
 	      "<th scope=\"col\">expectation</th><th scope=\"col\">got</th></tr>\n",
 	      f);
@@ -95,7 +95,7 @@ static void errors(FILE *f, const struct run_report *r)
 			if (!st->errors)
 				continue;
 			if (!any)
-				fputs("<div class=\"wide\"><table class=\"errors\">\n<caption>Steps with "
+				fputs("<div class=\"wide\"><table>\n<caption>Steps with "
 				      "errors (failed executions are not in the latencies)</caption>\n"
 				      "<tr><th scope=\"col\">scenario</th><th scope=\"col\">step</th>"
 				      "<th scope=\"col\">errors</th><th scope=\"col\">first message"
@@ -120,7 +120,7 @@ static void errors(FILE *f, const struct run_report *r)
 
 static void calibrations(FILE *f, const struct run_report *r)
 {
-	fputs("<div class=\"wide\"><table class=\"cal\">\n<caption>Calibration per scenario (µs): "
+	fputs("<div class=\"wide\"><table>\n<caption>Calibration per scenario (µs): "
 	      "the sandbox exit the ratios divide by, with its spread</caption>\n<tr>"
 	      "<th scope=\"col\">scenario</th><th scope=\"col\">sandbox exit median</th>"
 	      "<th scope=\"col\">IQR</th><th scope=\"col\">IQR / median</th>"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # test_html_render.sh SNAPBENCH FIXTURE_TOOL — render the HTML report in
 # headless Chromium: a screenshot that is not blank, the SVG plots in the
-# DOM, no console errors. Exit 77 (skipped) without chromium.
+# DOM, no console errors; the same for `compare --html`; and no two text
+# labels of any plot overlap as rendered (html_overlap.sh). Exit 77
+# (skipped) without chromium.
 sb=$1
 tool=$2
 case $sb in /*) ;; *) sb=$PWD/$sb ;; esac # meson passes build-relative paths
@@ -74,6 +76,33 @@ if [ "$plots" -ne 2 ]; then
 	echo "FAIL: the sweep renders $plots restore-to-ready plots (want 2, one per heap)"
 	fail=1
 fi
+# compare --html: a plot per row with both sides, the regression highlighted
+"$sb" compare "$dir/base.json" "$dir/slow.json" --html "$dir/cmp.html" > /dev/null
+if [ $? -ne 1 ]; then
+	echo "FAIL: compare base slow --html did not report the regression (exit 1)"
+	fail=1
+fi
+run_chromium --dump-dom "file://$dir/cmp.html" > "$dir/cmp-dom.html" 2>> "$dir/dom.err"
+rows=$(grep -o '<title id="cmp-[0-9]*-t"' "$dir/cmp-dom.html" | wc -l)
+both=$(grep -c '>BASE (circle)</text>' "$dir/cmp-dom.html")
+if [ "$rows" -lt 5 ] || [ "$both" -ne "$rows" ]; then
+	echo "FAIL: the compare page has $rows row plots, $both with BASE in the legend"
+	fail=1
+fi
+if ! grep -q '<tr class="bad"><td class="fail">regressed</td>' "$dir/cmp-dom.html"; then
+	echo "FAIL: the compare page does not highlight the regression"
+	fail=1
+fi
+# pooled sides
+"$sb" compare "$dir/base.json" "$dir/same.json" --vs "$dir/slow.json" --html "$dir/cmp-vs.html" \
+	> /dev/null
+if ! grep -q 'pooled: each report a run' "$dir/cmp-vs.html"; then
+	echo "FAIL: compare --vs --html does not name the pooled side"
+	fail=1
+fi
+# no two labels of any plot overlap, as Chromium renders them
+sh "$(dirname "$0")/html_overlap.sh" "$chromium" "$dir" "$dir/report.html" "$dir/sweep.html" \
+	"$dir/cmp.html" "$dir/cmp-vs.html" || fail=1
 if grep -E "Uncaught|ERROR:CONSOLE|CONSOLE\(" "$dir/shot.err" "$dir/dom.err"; then
 	echo "FAIL: console errors while rendering"
 	fail=1

@@ -8,6 +8,7 @@
 #include "fixture.h"
 #include "golden.h"
 #include "reports.h"
+#include "svg_plot.h"
 
 static size_t count(const char *hay, const char *needle)
 {
@@ -33,14 +34,16 @@ static double tick_x(const char *html, const char *id, const char *label)
 {
 	char open[64], want[64];
 	snprintf(open, sizeof open, "<title id=\"%s-t\">", id);
-	snprintf(want, sizeof want, " text-anchor=\"middle\">%s</text>", label);
+	snprintf(want, sizeof want, ">%s</text>", label);
 	const char *p = strstr(html, open), *end = p ? strstr(p, "</svg>") : NULL;
 	for (const char *t = p; t && (t = strstr(t, want)) && t < end; t++) {
 		const char *x = t;
 		while (x > p && strncmp(x, "<text x=\"", 9) != 0)
 			x--;
 		double v;
-		if (sscanf(x, "<text x=\"%lf\"", &v) == 1)
+		/* an x tick: centred under its grid line */
+		if (sscanf(x, "<text x=\"%lf\"", &v) == 1 &&
+		    strstr(x, " text-anchor=\"middle\"") < t)
 			return v;
 	}
 	return NAN;
@@ -100,7 +103,7 @@ static void test_strategies(void)
 				    "and a steady call</td></tr>");
 		CHECK_U64(count(buf, "<tr><td class=\"n\">256 MiB</td>"), 6);
 		CHECK_U64(count(buf, "<table>"), count(buf, "</table>"));
-		CHECK_U64(count(buf, "<tr>"), count(buf, "</tr>"));
+		CHECK_U64(count(buf, "<tr"), count(buf, "</tr>")); /* <tr class=...> too */
 	}
 	free(buf);
 	/* no scenario declares its pages: said, no plot */
@@ -115,8 +118,257 @@ static void test_strategies(void)
 	run_report_free(&r);
 }
 
+/* Every text box (data-box) of every plot of html, pairwise: none may
+ * touch another. Returns how many boxes were checked. */
+static size_t check_boxes_apart(const char *html)
+{
+	size_t checked = 0;
+	for (const char *svg = html; (svg = strstr(svg, "<svg ")); svg++) {
+		const char *end = strstr(svg, "</svg>");
+		struct plot_box b[1024];
+		size_t n = 0;
+		for (const char *t = svg; (t = strstr(t, "data-box=\"")) && t < end && n < 1024; t++)
+			if (sscanf(t, "data-box=\"%lf %lf %lf %lf\"", &b[n].x0, &b[n].y0, &b[n].x1,
+				   &b[n].y1) == 4)
+				n++;
+		for (size_t i = 0; i < n; i++)
+			for (size_t k = i + 1; k < n; k++)
+				if (!CHECK(!plot_boxes_overlap(&b[i], &b[k])))
+					fprintf(stderr, "  boxes %zu and %zu of a plot overlap\n", i, k);
+		checked += n;
+		/* every <text> of the plot has its box */
+		size_t texts = 0;
+		for (const char *t = svg; (t = strstr(t, "<text")) && t < end; t++)
+			texts++;
+		CHECK_U64(texts, n);
+	}
+	return checked;
+}
+
+static char *plot_to_string(const struct plot *p)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	plot_svg(f, p);
+	fclose(f);
+	return buf;
+}
+
+/* The layout: log decided per plot; labels above/below their point, or
+ * in the legend when they would collide; no two boxes overlap. */
+static void test_layout(void)
+{
+	struct plot_point a[3] = { { 1, 1, "a1", NULL }, { 2, 3, "a2", NULL }, { 3, 5, "a3", NULL } };
+	struct plot_point b[2] = { { 1, 100, "b1", NULL }, { 3, 200, "b2", NULL } };
+	struct plot_series two[2] = { { "small", a, 3, true }, { "large", b, 2, true } };
+	struct plot p = { .id = "t", .title = "t", .desc = "d",
+			  .x = { .label = "x", .scale = PLOT_AUTO },
+			  .y = { .label = "y (µs)", .scale = PLOT_AUTO },
+			  .series = two, .n_series = 1 };
+	/* one series spanning 5x: linear; with a second, 200x: log for both */
+	char *buf = plot_to_string(&p);
+	CHECK_CONTAINS(buf, ">y (µs)</text>");
+	CHECK(strstr(buf, "log scale") == NULL);
+	free(buf);
+	p.n_series = 2;
+	buf = plot_to_string(&p);
+	CHECK_CONTAINS(buf, ">y (µs), log scale</text>");
+	CHECK(strstr(buf, ">x, log scale") == NULL); /* x spans 3x */
+	check_boxes_apart(buf);
+	free(buf);
+	/* labels far apart: printed by their points */
+	struct plot_point far[3] = { { 1, 1, "tip one", "first point" },
+				     { 50, 50, "tip two", "second point" },
+				     { 100, 100, "tip three", "third point" } };
+	struct plot_series one = { "s", far, 3, true };
+	p.series = &one, p.n_series = 1;
+	buf = plot_to_string(&p);
+	CHECK_U64(count(buf, "class=\"plabel\""), 3);
+	CHECK(strstr(buf, "legend point") == NULL);
+	check_boxes_apart(buf);
+	free(buf);
+	/* five labels on nearly one spot: four places around it (above and
+	 * below, left and right), so none is printed there and the legend
+	 * lists the points (by their tips) */
+	struct plot_point near[5] = { { 50, 50, "tip one", "first point" },
+				      { 50.5, 50.5, "tip two", "second point" },
+				      { 51, 50, "tip three", "third point" },
+				      { 50, 49.5, "tip four", "fourth point" },
+				      { 50.5, 50, "tip five", "fifth point" } };
+	one.pts = near, one.n = 5;
+	buf = plot_to_string(&p);
+	CHECK(strstr(buf, "class=\"plabel\"") == NULL);
+	CHECK_U64(count(buf, "<g class=\"legend point\">"), 5);
+	CHECK_CONTAINS(buf, ">tip two</text></g>");
+	check_boxes_apart(buf);
+	free(buf);
+	/* many ticks on a log2 axis: the layout leaves out labels that would
+	 * touch, never the first and last */
+	struct plot_point wide[2] = { { 1, 1, NULL, NULL }, { 1099511627776.0, 2, NULL, NULL } };
+	one.pts = wide, one.n = 2;
+	p.x.scale = PLOT_LOG2;
+	buf = plot_to_string(&p);
+	CHECK_CONTAINS(buf, ">1</text>");
+	CHECK_CONTAINS(buf, ">1.09951e+12</text>");
+	CHECK(count(buf, "<line class=\"grid\"") > count(buf, "text-anchor=\"middle\"") - 2);
+	check_boxes_apart(buf);
+	free(buf);
+}
+
+/* Summary at the top; heap on log2; one y scale for every percentile plot;
+ * restore-to-ready and penalty per strategy against heap and pages. */
+static void test_summary_and_series(void)
+{
+	struct run_report r;
+	fixture_report(&r, true);
+	char *buf = render(&r);
+	if (CHECK(buf != NULL)) {
+		const char *sum = strstr(buf, "<h2>Summary</h2>"), *nav = strstr(buf, "<nav>");
+		CHECK(sum && nav && sum < nav);
+		CHECK_CONTAINS(buf, "<p class=\"verdict\"><span class=\"fail\">FAIL</span>: 1 of 2 "
+				    "expectations passed; 1 of 2 scenarios failed; 1 steps with errors.</p>");
+		/* the failed expectation first, highlighted */
+		const char *failed = strstr(buf, "<tr class=\"bad\"><td class=\"fail\">FAIL</td><td><a "
+						 "href=\"#s1\">esc&lt;&amp;&gt;&quot;name</a></td><td><code>"
+						 "restore.p99 &lt; 200us</code>");
+		const char *passed = strstr(buf, "<tr><td class=\"pass\">PASS</td><td><a href=\"#s0\">"
+						 "restore-64M</a>");
+		CHECK(failed && passed && failed < passed);
+		CHECK_CONTAINS(buf, "<tr class=\"bad\"><td><a href=\"#s1\">esc&lt;&amp;&gt;&quot;name"
+				    "</a></td><th scope=\"row\">call touch_pages (first after restore)</th>"
+				    "<td class=\"n\">1</td><td><code>touch_pages: guest function failed "
+				    "(code 3): &lt;no&gt; &amp; &quot;pages&quot;</code>");
+		CHECK_CONTAINS(buf, "<td class=\"n\">1.420–1.610</td><td class=\"n\">12.7%</td>");
+		CHECK_CONTAINS(buf, "<pre class=\"cmd\"><code>cd &#39;/home/ci/snap bench&#39; &amp;&amp; "
+				    "build/cli/snapbench run -o &#39;my results&#39; scenarios/restore.ini"
+				    "</code></pre>");
+		/* heap on a log2 axis, ticks at powers of 2 evenly spaced */
+		CHECK_CONTAINS(buf, "heap (log2 scale)");
+		double x64 = tick_x(buf, "restore-heap", "64 MiB"),
+		       x128 = tick_x(buf, "restore-heap", "128 MiB"),
+		       x256 = tick_x(buf, "restore-heap", "256 MiB");
+		if (CHECK(x64 < x128 && x128 < x256))
+			CHECK(fabs((x128 - x64) - (x256 - x128)) < 0.2);
+		/* the same y axis for every scenario's percentile plot */
+		const char *p0 = strstr(buf, "<title id=\"pct-0-t\">"),
+			   *p1 = strstr(buf, "<title id=\"pct-1-t\">");
+		if (CHECK(p0 && p1)) {
+			char y0[512] = "", y1[512] = "";
+			const char *q[2] = { p0, p1 };
+			char *out[2] = { y0, y1 };
+			for (int k = 0; k < 2; k++) {
+				const char *end = strstr(q[k], "</svg>");
+				for (const char *t = q[k]; (t = strstr(t, "text-anchor=\"end\" data-box")) &&
+							   t < end; t++) {
+					const char *v = strchr(t, '>') + 1;
+					strncat(out[k], v, (size_t)(strchr(v, '<') - v));
+					strcat(out[k], "|");
+				}
+			}
+			CHECK(y0[0] != '\0');
+			CHECK_STR(y0, y1);
+		}
+		check_boxes_apart(buf);
+	}
+	free(buf);
+	run_report_free(&r);
+
+	/* the sweep: a line per strategy in each plot against heap and pages */
+	fixture_sweep(&r);
+	buf = render(&r);
+	if (CHECK(buf != NULL)) {
+		const char *ids[] = { "restore-heap", "penalty-heap", "pages-restore", "penalty-pages" };
+		for (size_t i = 0; i < 4; i++) {
+			char open[64];
+			snprintf(open, sizeof open, "<title id=\"%s-t\">", ids[i]);
+			const char *p = strstr(buf, open), *end = p ? strstr(p, "</svg>") : NULL;
+			if (!CHECK(p && end))
+				continue;
+			size_t lines = 0, rew = 0, cow = 0;
+			for (const char *t = p; (t = strstr(t, "<g class=\"legend\">")) && t < end; t++) {
+				lines++;
+				const char *txt = strstr(t, "\">rewrite"), *c = strstr(t, "\">host-cow");
+				rew += txt && txt < strstr(t, "</g>");
+				cow += c && c < strstr(t, "</g>");
+			}
+			CHECK(rew >= 1 && cow >= 1 && lines == rew + cow);
+		}
+		CHECK_CONTAINS(buf, "Post-restore penalty against heap size</title>");
+		CHECK_CONTAINS(buf, "Post-restore penalty against dirtied pages</title>");
+		/* pages 0..64 span more than 10x: log, 0 a decade left */
+		CHECK_CONTAINS(buf, "pages dirtied per call (pages of 4 KiB), log scale; 0 drawn a "
+				    "decade left");
+		check_boxes_apart(buf);
+	}
+	free(buf);
+	run_report_free(&r);
+}
+
+/* compare --html: both sides per row, verdicts and intervals. */
+static void test_compare_html(void)
+{
+	struct run_report b, c;
+	fixture_report(&b, false);
+	fixture_report(&c, false);
+	/* NEW's restores all 50% slower */
+	struct step_stats *st = &c.scenarios[0].steps[0];
+	for (size_t i = 0; i < c.scenarios[0].n_steps; i++)
+		if (strcmp(c.scenarios[0].steps[i].label, "restore base (same snapshot)") == 0)
+			st = &c.scenarios[0].steps[i];
+	struct hist h;
+	hist_init(&h);
+	for (uint64_t i = 0; i < 1000; i++)
+		hist_record(&h, 33000 + (i * 7919) % 3000);
+	st->hist = h;
+	if (st->runs && st->n_runs == 1)
+		st->runs[0] = h;
+	struct compare_options o = { 0 };
+	struct compare_result r;
+	struct sb_err err = { 0 };
+	if (!CHECK_I64(report_compare(&b, &c, &o, &r, &err), 0)) {
+		fprintf(stderr, "  %s\n", err.msg);
+		return;
+	}
+	const char *bf[] = { "base.json" }, *cf[] = { "new <1>.json" };
+	struct compare_html_sides sides = { .base = bf, .n_base = 1, .cur = cf, .n_cur = 1 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	CHECK_I64(compare_write_html(&r, &b, &c, &sides, f, &err), 0);
+	fclose(f);
+	if (CHECK(buf != NULL)) {
+		CHECK_CONTAINS(buf, "<p class=\"verdict\"><span class=\"fail\">REGRESSED: ");
+		CHECK_CONTAINS(buf, "<code>new &lt;1&gt;.json</code>");
+		CHECK(strstr(buf, "<script") == NULL && strstr(buf, "http") == NULL);
+		/* a plot per row with both sides */
+		size_t rows = 0;
+		for (size_t i = 0; i < c.n_scenarios; i++)
+			rows += c.scenarios[i].n_steps;
+		/* a plot per row but the one that never ran, which says so */
+		CHECK_U64(count(buf, "<title id=\"cmp-"), rows - 1);
+		CHECK_U64(count(buf, "No latencies recorded on either side: no plot."), 1);
+		CHECK_U64(count(buf, ">BASE (circle)</text>"), rows - 1);
+		CHECK_U64(count(buf, ">NEW (square)</text>"), rows - 1);
+		CHECK_CONTAINS(buf, "<h3>restore base (same snapshot)</h3>\n<svg");
+		/* its verdicts with intervals, the regression highlighted */
+		CHECK_CONTAINS(buf, "<tr class=\"bad\"><td class=\"fail\">regressed</td><td>p50 (µs)"
+				    "</td>");
+		CHECK_CONTAINS(buf, "], noise ±5%</td></tr>");
+		CHECK_CONTAINS(buf, "<caption>What changed (regressions first)</caption>");
+		check_boxes_apart(buf);
+	}
+	free(buf);
+	compare_result_free(&r);
+	run_report_free(&b);
+	run_report_free(&c);
+}
+
 int main(void)
 {
+	test_layout();
+	test_summary_and_series();
+	test_compare_html();
 	test_strategies();
 	struct run_report r;
 	fixture_report(&r, true);
@@ -143,13 +395,14 @@ int main(void)
 		CHECK(strstr(buf, "<oops>") == NULL);
 		CHECK_CONTAINS(buf, "guest aborted: &lt;oops&gt; &amp; &quot;more&quot;");
 		CHECK(strstr(buf, "<markup>") == NULL);
-		/* plots: 2 across scenarios + 1 of restore strategies (one
+		/* plots: 4 across scenarios (restore-to-ready and penalty
+		 * against heap and pages) + 1 of restore strategies (one
 		 * scenario declares its dirtied pages) + 1 per scenario, each with
 		 * a title, a description, axis labels with units and the
 		 * percentile ticks */
-		CHECK_U64(count(buf, "<svg "), 5);
-		CHECK_U64(count(buf, "</svg>"), 5);
-		CHECK_U64(count(buf, "<desc id="), 5);
+		CHECK_U64(count(buf, "<svg "), 7);
+		CHECK_U64(count(buf, "</svg>"), 7);
+		CHECK_U64(count(buf, "<desc id="), 7);
 		CHECK_CONTAINS(buf, "<th scope=\"row\">restore-64M</th><td class=\"n\">21.759</td>"
 				    "<td class=\"n\">41.727</td><td class=\"n\">6.559</td>"
 				    "<td class=\"n\">56.927</td><td class=\"n\">1.500</td>"
@@ -157,8 +410,8 @@ int main(void)
 		CHECK_CONTAINS(buf, ">99.99%</text>");
 		CHECK_CONTAINS(buf, ">0%</text>");
 		CHECK_CONTAINS(buf, ">90%</text>");
-		CHECK_CONTAINS(buf, "heap (MiB)");
-		CHECK_CONTAINS(buf, "scratch pages dirtied per call (pages of 4 KiB)");
+		CHECK_CONTAINS(buf, "heap (log2 scale)");
+		CHECK_CONTAINS(buf, "pages dirtied per call (pages of 4 KiB)");
 		CHECK_CONTAINS(buf, "latency (µs");
 		CHECK_CONTAINS(buf, "stroke-dasharray"); /* readable without colour */
 		CHECK_CONTAINS(buf, "<span class=\"fail\">FAIL</span>");
@@ -223,7 +476,7 @@ int main(void)
 				    "state; a full one also rewrites the page tables");
 		/* tables balanced */
 		CHECK_U64(count(buf, "<table>"), count(buf, "</table>"));
-		CHECK_U64(count(buf, "<tr>"), count(buf, "</tr>"));
+		CHECK_U64(count(buf, "<tr"), count(buf, "</tr>")); /* <tr class=...> too */
 	}
 	free(buf);
 
