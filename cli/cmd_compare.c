@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -216,6 +217,17 @@ int cmd_compare(int argc, char **argv)
 	/* the page's file is opened before any work: a place that cannot be
 	 * written is said at once; it is removed again when nothing is compared */
 	FILE *html = NULL;
+	struct stat hs, is;
+	for (size_t i = 0; p->html && i < p->n_files; i++)
+		if (strcmp(p->html, p->files[i]) == 0 ||
+		    (stat(p->html, &hs) == 0 && stat(p->files[i], &is) == 0 &&
+		     hs.st_dev == is.st_dev && hs.st_ino == is.st_ino)) {
+			fprintf(stderr, "snapbench compare: --html '%s' is one of the reports "
+					"compared: name another file for the page\n",
+				p->html);
+			free(p);
+			return COMPARE_EXIT_ERROR;
+		}
 	if (p->html && !(html = fopen(p->html, "w"))) {
 		fprintf(stderr, "snapbench compare: --html: cannot write '%s': %s\n", p->html,
 			strerror(errno));

@@ -12,6 +12,7 @@ trap 'rm -rf "$dir"' EXIT
 printf '{"schema_version": 1,' > "$dir/broken.json"
 . "$(dirname "$0")/../cli_expect.sh"
 cd "$dir" || exit 1
+cp same.json same.json.keep
 # compare
 expect 0 "OK: 0 regressions" compare base.json same.json
 expect 1 "REGRESSED: 1 regression;" compare base.json slow.json
@@ -91,6 +92,16 @@ else
 	fail=$((fail + 1))
 	echo "FAIL: report --html/--json: out.html has no SVG or names an address, or out.json differs from base.json"
 fi
+# compare --html: the page, bad places said before any work, inputs safe
+expect 1 "REGRESSED: 1 regression;" compare base.json slow.json --html cmp.html
+check "compare --html wrote a page with a plot per row" grep -q '<title id="cmp-0-t">' cmp.html
+expect 2 "--html: cannot write '/nonexistent/x.html'" compare base.json same.json --html /nonexistent/x.html
+expect 2 "--html needs a file name" compare base.json same.json --html ''
+expect 2 "--html './same.json' is one of the reports compared" compare base.json same.json --html ./same.json
+check "compare --html did not overwrite an input" cmp -s same.json same.json.keep
+expect 2 "absent.json: unable to open" compare base.json absent.json --html gone.html
+check "compare --html leaves no page when nothing was compared" [ ! -e gone.html ]
+expect 0 "--html FILE             also write it as a page" compare --help
 "$sb" report schema3.json --json out3.json >/dev/null 2>&1
 if cmp -s out3.json schema3.json; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a schema 3 report written again differs"; fi
 "$sb" report schema4.json --json out4.json >/dev/null 2>&1
