@@ -2,6 +2,7 @@
  * scenario's steps, restore latency against heap size, and pages dirtied
  * per call against restore time (see report_html.h). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -211,7 +212,8 @@ static size_t collect(const struct run_report *r, struct across_pt *a)
 
 static void fmt_heap_tick(char *buf, size_t bytes, double v)
 {
-	report_fmt_bytes(buf, bytes, (uint64_t)v);
+	/* the axis rounds up to a power of 2: 2^64 does not fit a uint64_t */
+	report_fmt_bytes(buf, bytes, v >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)v);
 }
 
 enum across_x { BY_HEAP, BY_PAGES };

@@ -138,7 +138,7 @@ static void calibrations(FILE *f, const struct run_report *r)
 				"<td class=\"n\">%.3f–%.3f</td><td class=\"n\">%.1f%%</td>"
 				"<td class=\"n\">%.3f</td><td class=\"n\">%.3f</td>",
 				us(c->exit_sandbox_p25_ns), us(c->exit_sandbox_p75_ns),
-				100.0 * (double)(c->exit_sandbox_p75_ns - c->exit_sandbox_p25_ns) /
+				100.0 * ((double)c->exit_sandbox_p75_ns - (double)c->exit_sandbox_p25_ns) /
 					(double)c->exit_sandbox_ns,
 				us(c->exit_sandbox_before_ns), us(c->exit_sandbox_after_ns));
 		else

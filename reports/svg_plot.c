@@ -221,7 +221,9 @@ static bool box_free(const struct text_layout *L, const struct plot_box *b)
  * Without room for its box (MAX_TEXTS) an optional text is left out. */
 static bool place(struct text_layout *L, const struct plot_box *b, bool force)
 {
-	if (!force && (!L->b || L->n == MAX_TEXTS || !box_free(L, b)))
+	/* nothing optional off the left or top edge (the SVG widens to the
+	 * right for what runs past PLOT_W: plot_svg) */
+	if (!force && (!L->b || L->n == MAX_TEXTS || b->x0 < 0 || b->y0 < 0 || !box_free(L, b)))
 		return false;
 	if (L->b && L->n < MAX_TEXTS)
 		L->b[L->n++] = *b;
@@ -459,11 +461,28 @@ void plot_svg(FILE *f, const struct plot *p)
 		L.n = before;
 	size_t legend_rows = p->n_series + (labels_ok ? 0 : n_labels);
 	int height = PLOT_TOP + PLOT_H + 56 + (int)legend_rows * LEGEND_ROW + 8;
+	/* wide enough for every text: tick labels at the right end, long
+	 * legend rows */
+	double right = PLOT_W;
+	for (size_t i = 0; i < L.n; i++)
+		right = fmax(right, L.b[i].x1 + 4);
+	for (size_t i = 0; i < p->n_series; i++) {
+		char name[200];
+		snprintf(name, sizeof name, "%s (%s)", p->series[i].name, plot_marker_name(i));
+		right = fmax(right, plot_text_box(name, FONT, x0 + 46, 0, "start").x1 + 4);
+		for (size_t k = 0; !labels_ok && k < p->series[i].n; k++) {
+			const struct plot_point *pt = &p->series[i].pts[k];
+			if (pt->label)
+				right = fmax(right, plot_text_box(pt->tip ? pt->tip : pt->label, FONT,
+								  x0 + 46, 0, "start").x1 + 4);
+		}
+	}
+	int width = (int)ceil(right);
 
 	fprintf(f,
 		"<svg class=\"plot\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" role=\"img\" "
 		"aria-labelledby=\"%s-t %s-d\">\n<title id=\"%s-t\">",
-		PLOT_W, height, PLOT_W, height, p->id, p->id, p->id);
+		width, height, width, height, p->id, p->id, p->id);
 	report_html_escape(f, p->title);
 	fprintf(f, "</title>\n<desc id=\"%s-d\">", p->id);
 	report_html_escape(f, p->desc);

@@ -2,8 +2,8 @@
  * html_overlap.sh: for every SVG plot, the rendered box of every <text>
  * (getBoundingClientRect: transforms and the real font included) must
  * touch no other text's box, and must lie within the box the layout
- * estimated for it (data-box, svg_plot.c): the layout, not luck, keeps
- * them apart. The result goes into <pre id="overlap-result">. */
+ * estimated for it (data-box, svg_plot.c), and must lie inside the
+ * plot's SVG (not clipped): the layout, not luck, keeps them apart. The result goes into <pre id="overlap-result">. */
 (function () {
 	var out = [], texts = 0, plots = 0;
 	var svgs = document.querySelectorAll('svg.plot');
@@ -23,7 +23,10 @@
 			var est = (ts[i].getAttribute('data-box') || '').split(' ').map(Number);
 			if (est.length !== 4)
 				out.push(id + ': text without data-box: ' + b.t);
-			else if (b.x0 < est[0] - 1 || b.x1 > est[2] + 1 || b.y0 < est[1] - 1 || b.y1 > est[3] + 1)
+			if (b.x0 < -1 || b.y0 < -1 || b.x1 > org.width + 1 || b.y1 > org.height + 1)
+				out.push(id + ': "' + b.t + '" [' + [b.x0, b.y0, b.x1, b.y1].map(Math.round) +
+					 '] runs off the plot (' + Math.round(org.width) + 'x' + Math.round(org.height) + ')');
+			if (est.length === 4 && (b.x0 < est[0] - 1 || b.x1 > est[2] + 1 || b.y0 < est[1] - 1 || b.y1 > est[3] + 1))
 				out.push(id + ': rendered box of "' + b.t + '" [' + [b.x0, b.y0, b.x1, b.y1].map(Math.round) +
 					 '] outside the layout\'s [' + est + ']');
 		}
