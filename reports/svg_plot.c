@@ -436,8 +436,10 @@ void plot_svg(FILE *f, const struct plot *p)
 	struct plot_box bx = plot_text_box(xl, FONT_AXIS, (x0 + x1) / 2, y1 + 38, "middle");
 	struct plot_box byr = plot_text_box(yl, FONT_AXIS, 0, 0, "middle");
 	double yw = byr.x1 - byr.x0; /* rotated: its width runs down the page */
-	struct plot_box by = { 18 - FONT_AXIS, (y0 + y1) / 2 - yw / 2, 18 + 0.3 * FONT_AXIS,
-			       (y0 + y1) / 2 + yw / 2 };
+	/* centred on the plot area, or lower when it is longer than that
+	 * (it may run down past the frame: nothing else is at its x) */
+	double ymid = fmax((y0 + y1) / 2, yw / 2 + 2);
+	struct plot_box by = { 18 - FONT_AXIS, ymid - yw / 2, 18 + 0.3 * FONT_AXIS, ymid + yw / 2 };
 	place(&L, &bt, true);
 	place(&L, &bx, true);
 	place(&L, &by, true);
@@ -498,7 +500,7 @@ void plot_svg(FILE *f, const struct plot *p)
 	fprintf(f,
 		"<text class=\"axis\" transform=\"translate(18 %.1f) rotate(-90)\" "
 		"text-anchor=\"middle\" data-box=\"%.1f %.1f %.1f %.1f\">",
-		(y0 + y1) / 2, by.x0, by.y0, by.x1, by.y1);
+		ymid, by.x0, by.y0, by.x1, by.y1);
 	report_html_escape(f, yl);
 	fputs("</text>\n", f);
 
