@@ -84,8 +84,10 @@ static size_t strategies(const struct sweep_cell *c, size_t n, const char *names
 	return k;
 }
 
-/* One plot: the cells c[0..n) of one heap size. */
-static int plot_heap(FILE *f, const struct sweep_cell *c, size_t n, size_t index)
+/* One plot: the cells c[0..n) of one heap size, overheads on the y axis
+ * [ylo, yhi] µs that every heap's plot shares. */
+static int plot_heap(FILE *f, const struct sweep_cell *c, size_t n, size_t index, double ylo,
+		     double yhi)
 {
 	const char *names[MAX_TICKS];
 	size_t ns = strategies(c, n, names, MAX_TICKS);
@@ -156,7 +158,9 @@ static int plot_heap(FILE *f, const struct sweep_cell *c, size_t n, size_t index
 		       .tick_labels = tick_labels,
 		       .n_ticks = nt },
 		.y = { .label = "restore + first call - steady call (µs, log scale)",
-		       .scale = PLOT_LOG10 },
+		       .scale = PLOT_LOG10,
+		       .min = ylo,
+		       .max = yhi },
 		.series = series,
 		.n_series = ns,
 	};
@@ -230,13 +234,27 @@ int html_restore_strategies(FILE *f, const struct run_report *r)
 		free(c);
 		return 0;
 	}
+	/* one y axis for every heap's plot, in whole decades: the same
+	 * quantity at the same scale */
+	double lo = INFINITY, hi = 0;
+	for (size_t i = 0; i < n; i++)
+		if (c[i].ok && c[i].o.overhead_ns > 0)
+			lo = fmin(lo, (double)c[i].o.overhead_ns / 1e3),
+			hi = fmax(hi, (double)c[i].o.overhead_ns / 1e3);
+	double ylo = 0, yhi = 0;
+	if (lo <= hi) {
+		ylo = pow(10, floor(log10(lo)));
+		yhi = pow(10, ceil(log10(hi)));
+		if (yhi <= ylo)
+			yhi = ylo * 10;
+	}
 	int rc = 0;
 	size_t plots = 0;
 	for (size_t i = 0; i < n && rc == 0;) {
 		size_t k = i;
 		while (k < n && c[k].s->heap_bytes == c[i].s->heap_bytes)
 			k++;
-		rc = plot_heap(f, &c[i], k - i, plots++);
+		rc = plot_heap(f, &c[i], k - i, plots++, ylo, yhi);
 		i = k;
 	}
 	if (rc == 0) {

@@ -78,6 +78,16 @@ static void test_strategies(void)
 		if (CHECK(x0 < x3 && x3 < x64))
 			CHECK(fabs((x64 - x3) / (x3 - x0) - log10(64.0 / 3)) < 0.01);
 		CHECK(isnan(tick_x(buf, "ready-pages-0", "64"))); /* not at 128 KiB */
+		/* both heaps' plots on one y axis (11 us .. 9684 us: 10 to 10000) */
+		for (int k = 0; k < 2; k++) {
+			char open[48];
+			snprintf(open, sizeof open, "<title id=\"ready-pages-%d-t\">", k);
+			const char *p = strstr(buf, open), *end = p ? strstr(p, "</svg>") : NULL;
+			const char *lo = p ? strstr(p, "text-anchor=\"end\" data-box=\"57.7 328.0 74.0 "
+						       "343.6\">10</text>") : NULL;
+			const char *hi = p ? strstr(p, ">10000</text>") : NULL;
+			CHECK(p && lo && hi && lo < end && hi < end);
+		}
 		/* the table: every cell, by heap, pages, then run order */
 		CHECK_CONTAINS(buf, "<tr><td class=\"n\">128 KiB</td><td class=\"n\">3</td><td>rewrite</td>"
 				    "<th scope=\"row\">h128K-p3 [rewrite]</th><td class=\"n\">23.000</td>"
