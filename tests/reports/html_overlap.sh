@@ -8,6 +8,7 @@ shift 2
 here=$(cd "$(dirname "$0")" && pwd)
 fail=0
 for page in "$@"; do
+	case $page in /*) ;; *) page=$PWD/$page ;; esac
 	name=$(basename "$page" .html)
 	dir=$(dirname "$page")
 	cp "$here/html_overlap.js" "$dir/html_overlap.js" || exit 1
