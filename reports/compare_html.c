@@ -111,7 +111,7 @@ static void range(const struct run_report *b, const struct run_report *c, double
 
 /* Both sides' distributions of one row on one plot. */
 static int row_plot(FILE *f, const struct step_stats *bs, const struct step_stats *cs,
-		    const char *title, size_t index, double ylo, double yhi)
+		    const char *title, size_t index, double ylo, double yhi, double xtop)
 {
 	struct html_curve cb = { 0 }, cc = { 0 };
 	if ((bs && html_curve_of(&bs->hist, &cb)) || (cs && html_curve_of(&cs->hist, &cc))) {
@@ -121,7 +121,7 @@ static int row_plot(FILE *f, const struct step_stats *bs, const struct step_stat
 	}
 	struct plot_series s[2];
 	size_t ns = 0;
-	double xmax = 1e4;
+	double xmax = xtop;
 	if (cb.n)
 		s[ns++] = (struct plot_series){ .name = "BASE", .pts = cb.pts, .n = cb.n, .lines = true };
 	if (cc.n)
@@ -163,7 +163,8 @@ static int row_plot(FILE *f, const struct step_stats *bs, const struct step_stat
 
 /* The rows of one scenario, in NEW's order then those only BASE has. */
 static int scenario(FILE *f, const struct compare_result *r, const struct scenario_result *bs,
-		    const struct scenario_result *cs, size_t *plots, double ylo, double yhi)
+		    const struct scenario_result *cs, size_t *plots, double ylo, double yhi,
+		    double xtop)
 {
 	const struct scenario_result *sides[2] = { cs, bs };
 	int rc = 0;
@@ -177,7 +178,7 @@ static int scenario(FILE *f, const struct compare_result *r, const struct scenar
 			fputs("<h3>", f);
 			report_html_escape(f, label);
 			fputs("</h3>\n", f);
-			rc = row_plot(f, b, c, label, (*plots)++, ylo, yhi);
+			rc = row_plot(f, b, c, label, (*plots)++, ylo, yhi, xtop);
 			bool any = false;
 			for (size_t k = 0; k < r->n_items; k++) {
 				const struct compare_item *it = &r->items[k];
@@ -266,6 +267,7 @@ int compare_write_html(const struct compare_result *r, const struct run_report *
 
 	double ylo, yhi;
 	range(base, cur, &ylo, &yhi);
+	double xtop = fmax(html_percentile_extent(base), html_percentile_extent(cur));
 	size_t plots = 0;
 	int rc = 0;
 	const struct run_report *order[2] = { cur, base };
@@ -278,7 +280,7 @@ int compare_write_html(const struct compare_result *r, const struct run_report *
 			report_html_escape(f, s->name);
 			fputs(side == 1 ? " (only in BASE)</h2>\n" : "</h2>\n", f);
 			rc = scenario(f, r, find_scenario(base, s->name), find_scenario(cur, s->name),
-				      &plots, ylo, yhi);
+				      &plots, ylo, yhi, xtop);
 			fputs("</section>\n", f);
 		}
 	fputs("</body>\n</html>\n", f);

@@ -368,6 +368,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 
 	double ylo = 0, yhi = 0;
 	html_latency_range(r, &ylo, &yhi);
+	double xtop = html_percentile_extent(r);
 	for (size_t i = 0; rc == 0 && i < r->n_scenarios; i++) {
 		const struct scenario_result *s = &r->scenarios[i];
 		fprintf(f, "<section id=\"s%zu\">\n<h2>Scenario ", i);
@@ -386,7 +387,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 		restores_table(f, s);
 		calibration(f, s);
 		expectations(f, s);
-		rc = html_plot_percentiles(f, s, i, ylo, yhi);
+		rc = html_plot_percentiles(f, s, i, ylo, yhi, xtop);
 		fputs("</section>\n", f);
 	}
 	fputs("</body>\n</html>\n", f);

@@ -30,11 +30,16 @@ size_t html_pct_ticks(double xmax, double *ticks, char (*labels)[24], const char
  * percentile plot has this y axis, so their scales match. false: none. */
 bool html_latency_range(const struct run_report *r, double *lo_us, double *hi_us);
 
+/* How far the percentile axis of the run's plots reaches (1/(1-p)): the
+ * largest count of a step, at least 10^4. */
+double html_percentile_extent(const struct run_report *r);
+
 /* (a) percentile curves of the steps of scenario `index`, latency in
- * [ylo, yhi] µs (log when it spans more than PLOT_LOG_SPAN). 0 or -1
- * (memory). */
+ * [ylo, yhi] µs (log when it spans more than PLOT_LOG_SPAN), the
+ * percentile axis to xtop at least: every scenario's plot has the same
+ * axes. 0 or -1 (memory). */
 int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index, double ylo,
-			  double yhi);
+			  double yhi, double xtop);
 
 /* (b) restore-to-ready p50 and the post-restore penalty against heap size
  * (log2 axis) and against the pages dirtied per call, one line per restore

@@ -99,14 +99,23 @@ bool html_latency_range(const struct run_report *r, double *lo_us, double *hi_us
 	return *lo_us <= *hi_us;
 }
 
+double html_percentile_extent(const struct run_report *r)
+{
+	double x = 1e4;
+	for (size_t i = 0; i < r->n_scenarios; i++)
+		for (size_t k = 0; k < r->scenarios[i].n_steps; k++)
+			x = fmax(x, (double)hist_count(&r->scenarios[i].steps[k].hist));
+	return x;
+}
+
 int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index, double ylo,
-			  double yhi)
+			  double yhi, double xtop)
 {
 	struct plot_series *series = calloc(s->n_steps + 1, sizeof *series);
 	struct html_curve *curves = calloc(s->n_steps + 1, sizeof *curves);
 	int rc = series && curves ? 0 : -1;
 	size_t ns = 0;
-	double xmax = 1e4;
+	double xmax = fmax(1e4, xtop);
 	for (size_t i = 0; rc == 0 && i < s->n_steps; i++) {
 		if (html_curve_of(&s->steps[i].hist, &curves[ns])) {
 			rc = -1;

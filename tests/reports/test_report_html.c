@@ -240,8 +240,14 @@ static void test_summary_and_series(void)
 {
 	struct run_report r;
 	fixture_report(&r, true);
+	/* one step of scenario 0 with 200000 samples: its percentile axis
+	 * reaches 99.999 %, and so must scenario 1's (1000 samples) */
+	hist_record_n(&r.scenarios[0].steps[0].hist, 5000, 200000);
 	char *buf = render(&r);
 	if (CHECK(buf != NULL)) {
+		const char *q1 = strstr(buf, "<title id=\"pct-1-t\">");
+		const char *t1 = q1 ? strstr(q1, ">99.999%</text>") : NULL;
+		CHECK(q1 && t1 && t1 < strstr(q1, "</svg>"));
 		const char *sum = strstr(buf, "<h2>Summary</h2>"), *nav = strstr(buf, "<nav>");
 		CHECK(sum && nav && sum < nav);
 		CHECK_CONTAINS(buf, "<p class=\"verdict\"><span class=\"fail\">FAIL</span>: 1 of 2 "
