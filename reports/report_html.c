@@ -142,7 +142,8 @@ static void summary_table(FILE *f, const struct scenario_result *s)
 		const struct step_stats *st = &s->steps[i];
 		struct hist_summary h;
 		hist_summarize(&st->hist, &h);
-		fputs("<tr><th scope=\"row\">", f);
+		/* a row with errors stands out, as in the summary */
+		fputs(st->errors ? "<tr class=\"bad\"><th scope=\"row\">" : "<tr><th scope=\"row\">", f);
 		esc(f, st->label);
 		fprintf(f, "</th><td>%s</td>", scenario_step_kind_name(st->kind));
 		td_u64(f, h.count);

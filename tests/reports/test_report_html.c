@@ -264,6 +264,9 @@ static void test_summary_and_series(void)
 				    "<td class=\"n\">1</td><td><code>touch_pages: guest function failed "
 				    "(code 3): &lt;no&gt; &amp; &quot;pages&quot;</code>");
 		CHECK_CONTAINS(buf, "<td class=\"n\">1.420–1.610</td><td class=\"n\">12.7%</td>");
+		/* ... and in the scenario's step table */
+		CHECK_CONTAINS(buf, "<tr class=\"bad\"><th scope=\"row\">call touch_pages (first after "
+				    "restore)</th><td>call</td><td class=\"n\">");
 		CHECK_CONTAINS(buf, "<pre class=\"cmd\"><code>cd &#39;/home/ci/snap bench&#39; &amp;&amp; "
 				    "build/cli/snapbench run -o &#39;my results&#39; scenarios/restore.ini"
 				    "</code></pre>");
