@@ -268,7 +268,7 @@ int compare_write_html(const struct compare_result *r, const struct run_report *
 	double ylo, yhi;
 	range(base, cur, &ylo, &yhi);
 	double xtop = fmax(html_percentile_extent(base), html_percentile_extent(cur));
-	size_t plots = 0;
+	size_t plots = 0, sections = 0;
 	int rc = 0;
 	const struct run_report *order[2] = { cur, base };
 	for (int side = 0; side < 2 && rc == 0; side++)
@@ -276,7 +276,7 @@ int compare_write_html(const struct compare_result *r, const struct run_report *
 			const struct scenario_result *s = &order[side]->scenarios[i];
 			if (side == 1 && find_scenario(cur, s->name))
 				continue;
-			fprintf(f, "<section id=\"c%zu\">\n<h2>Scenario ", plots);
+			fprintf(f, "<section id=\"c%zu\">\n<h2>Scenario ", sections++);
 			report_html_escape(f, s->name);
 			fputs(side == 1 ? " (only in BASE)</h2>\n" : "</h2>\n", f);
 			rc = scenario(f, r, find_scenario(base, s->name), find_scenario(cur, s->name),

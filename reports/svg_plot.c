@@ -302,8 +302,8 @@ static void tick_xy(const struct scale *s, bool is_x, double v, double other0, d
 		    double *x, double *y)
 {
 	double px = to_px(s, v);
-	if (is_x)
-		*x = px, *y = other1 + 16;
+	if (is_x) /* low enough to clear the lowest y label's box */
+		*x = px, *y = other1 + 20;
 	else
 		*x = other0 - 6, *y = px + 4;
 }

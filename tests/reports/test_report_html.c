@@ -194,6 +194,18 @@ static void test_layout(void)
 	CHECK(strstr(buf, ">x, log scale") == NULL); /* x spans 3x */
 	check_boxes_apart(buf);
 	free(buf);
+	/* the corner: a wide first x label ("0%") and the lowest y label
+	 * both fit (the y axis' range is read off its ends) */
+	double xt[2] = { 1, 10 };
+	const char *xl[2] = { "0%", "90%" };
+	p.x = (struct plot_axis){ .label = "x", .scale = PLOT_LOG10, .min = 1, .max = 10,
+				  .ticks = xt, .tick_labels = xl, .n_ticks = 2 };
+	buf = plot_to_string(&p);
+	CHECK_CONTAINS(buf, " text-anchor=\"middle\" data-box=\"69.9 344.0 90.1 359.6\">0%</text>");
+	CHECK_CONTAINS(buf, " text-anchor=\"end\" data-box=\"65.8 328.0 74.0 343.6\">1</text>");
+	check_boxes_apart(buf);
+	free(buf);
+	p.x = (struct plot_axis){ .label = "x", .scale = PLOT_AUTO };
 	/* labels far apart: printed by their points */
 	struct plot_point far[3] = { { 1, 1, "tip one", "first point" },
 				     { 50, 50, "tip two", "second point" },
