@@ -93,10 +93,15 @@ bool html_latency_range(const struct run_report *r, double *lo_us, double *hi_us
 				continue;
 			struct hist_summary sum;
 			hist_summarize(h, &sum);
-			*lo_us = fmin(*lo_us, (double)sum.min_ns / 1000.0);
+			/* a 0 ns minimum (a clamped value) would force every plot
+			 * linear: the log decision is over the positive latencies */
+			if (sum.min_ns)
+				*lo_us = fmin(*lo_us, (double)sum.min_ns / 1000.0);
 			*hi_us = fmax(*hi_us, (double)sum.max_ns / 1000.0);
 		}
-	return *lo_us <= *hi_us;
+	if (!(*lo_us <= *hi_us))
+		*lo_us = *hi_us = 0; /* none: each plot from its data */
+	return *lo_us < *hi_us;
 }
 
 double html_percentile_extent(const struct run_report *r)

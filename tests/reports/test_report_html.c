@@ -255,8 +255,11 @@ static void test_summary_and_series(void)
 	/* one step of scenario 0 with 200000 samples: its percentile axis
 	 * reaches 99.999 %, and so must scenario 1's (1000 samples) */
 	hist_record_n(&r.scenarios[0].steps[0].hist, 5000, 200000);
+	/* a 0 ns value does not force the latency axes linear */
+	hist_record(&r.scenarios[1].steps[0].hist, 0);
 	char *buf = render(&r);
 	if (CHECK(buf != NULL)) {
+		CHECK_U64(count(buf, ">latency (µs), log scale</text>"), 2);
 		const char *q1 = strstr(buf, "<title id=\"pct-1-t\">");
 		const char *t1 = q1 ? strstr(q1, ">99.999%</text>") : NULL;
 		CHECK(q1 && t1 && t1 < strstr(q1, "</svg>"));
