@@ -218,6 +218,9 @@ int cmd_compare(int argc, char **argv)
 	 * written is said at once; it is removed again when nothing is compared */
 	FILE *html = NULL;
 	struct stat hs, is;
+	/* only a page this run created is removed again: never /dev/null or
+	 * someone's file */
+	bool created = p->html && stat(p->html, &hs) != 0;
 	for (size_t i = 0; p->html && i < p->n_files; i++)
 		if (strcmp(p->html, p->files[i]) == 0 ||
 		    (stat(p->html, &hs) == 0 && stat(p->files[i], &is) == 0 &&
@@ -240,7 +243,8 @@ int cmd_compare(int argc, char **argv)
 		free(rn);
 		if (html) {
 			fclose(html);
-			unlink(p->html);
+			if (created)
+				unlink(p->html);
 		}
 		free(p);
 		return COMPARE_EXIT_ERROR;
@@ -250,7 +254,8 @@ int cmd_compare(int argc, char **argv)
 		free(rn);
 		if (html) {
 			fclose(html);
-			unlink(p->html);
+			if (created)
+				unlink(p->html);
 		}
 		free(p);
 		return COMPARE_EXIT_ERROR;
@@ -285,7 +290,8 @@ int cmd_compare(int argc, char **argv)
 		html = NULL;
 		if (hrc) {
 			fprintf(stderr, "snapbench compare: --html '%s': %s\n", p->html, err.msg);
-			unlink(p->html);
+			if (created)
+				unlink(p->html);
 			compare_side_free(&mb);
 			compare_side_free(&mn);
 			compare_result_free(&r);
@@ -310,7 +316,8 @@ int cmd_compare(int argc, char **argv)
 out:
 	if (html) { /* nothing compared */
 		fclose(html);
-		unlink(p->html);
+		if (created)
+			unlink(p->html);
 	}
 	free_all(rb, n_base);
 	free_all(rn, n_new);

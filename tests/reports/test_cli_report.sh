@@ -101,6 +101,13 @@ expect 2 "--html './same.json' is one of the reports compared" compare base.json
 check "compare --html did not overwrite an input" cmp -s same.json same.json.keep
 expect 2 "absent.json: unable to open" compare base.json absent.json --html gone.html
 check "compare --html leaves no page when nothing was compared" [ ! -e gone.html ]
+touch kept.html
+expect 2 "absent.json: unable to open" compare base.json absent.json --html kept.html
+check "compare --html removes only a page it created" [ -e kept.html ]
+if [ -w /dev/full ]; then
+	expect 2 "--html '/dev/full': writing the comparison page" compare base.json same.json --html /dev/full
+	check "compare --html /dev/full: the device stays" [ -c /dev/full ]
+fi
 expect 0 "--html FILE             also write it as a page" compare --help
 "$sb" report schema3.json --json out3.json >/dev/null 2>&1
 if cmp -s out3.json schema3.json; then pass=$((pass + 1)); else fail=$((fail + 1)); echo "FAIL: a schema 3 report written again differs"; fi
