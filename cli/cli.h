@@ -6,6 +6,7 @@
 #ifndef SNAPBENCH_WORKBENCH_CLI_H
 #define SNAPBENCH_WORKBENCH_CLI_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CLI_EXIT_OK 0
@@ -37,5 +38,12 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
 int cmd_tui(int argc, char **argv);
+
+/* Write a run's report.json (and report.html if html) into out_dir as
+ * `snapbench run` does; the curses UI's live run uses it on `q`. */
+struct run_report;
+struct sb_err;
+int cmd_run_write_results(const struct run_report *r, const char *out_dir, bool html,
+			  struct sb_err *err);
 
 #endif

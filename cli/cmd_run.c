@@ -132,6 +132,15 @@ static int write_reports(const struct run_report *r, const struct run_args *a, s
 	return 0;
 }
 
+/* The same for the curses UI's live run (`q` writes its results as run
+ * would, cmd_tui.c): report.json into out_dir, report.html too if html. */
+int cmd_run_write_results(const struct run_report *r, const char *out_dir, bool html,
+			  struct sb_err *err)
+{
+	struct run_args a = { .out_dir = out_dir, .html = html };
+	return write_reports(r, &a, err);
+}
+
 /* Before anything runs: scenario names are unique across all the files
  * (reports key scenarios by name) and the files they name exist. */
 static int check_sets(const struct scenario_set *sets, size_t nsets, bool allow_paths,

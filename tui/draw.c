@@ -1,6 +1,7 @@
 /* draw.c — turning renderer text into curses output, and colours. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tui_internal.h"
 
@@ -58,12 +59,71 @@ char *tui_render_string(tui_render_fn fn, const void *arg, int width, int height
 	return buf;
 }
 
+int tui_text_cursor_line(const char *text)
+{
+	int line = 0;
+	for (const char *p = text; *p; line++) {
+		if (*p == '>')
+			return line;
+		const char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	return -1;
+}
+
+int tui_text_search(const char *text, const char *needle, int from, int dir)
+{
+	int nlines = 0;
+	for (const char *p = text; *p; nlines++) {
+		const char *nl = strchr(p, '\n');
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	size_t nlen = strlen(needle);
+	if (!nlen || !nlines)
+		return -1;
+	for (int k = 1; k <= nlines; k++) {
+		int want = ((from + dir * k) % nlines + nlines) % nlines, line = 0;
+		const char *p = text;
+		while (line < want) {
+			p = strchr(p, '\n') + 1;
+			line++;
+		}
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		for (size_t c = 0; c + nlen <= len; c++)
+			if (strncasecmp(p + c, needle, nlen) == 0)
+				return want;
+	}
+	return -1;
+}
+
+bool tui_panel_scroll(struct tui_panel *p, enum tui_action a, int page_rows)
+{
+	switch (a) {
+	case TUI_ACT_UP: p->top--; break;
+	case TUI_ACT_DOWN: p->top++; break;
+	case TUI_ACT_PAGE_UP: p->top -= page_rows; break;
+	case TUI_ACT_PAGE_DOWN: p->top += page_rows; break;
+	case TUI_ACT_HOME: p->top = 0; break;
+	case TUI_ACT_END: p->top = 1 << 30; break; /* clamped when drawn */
+	default: return false;
+	}
+	if (p->top < 0)
+		p->top = 0;
+	p->scrolled = true;
+	return true;
+}
+
 void tui_draw_text(const char *text, int y, int h, int width, int *top, tui_decorate_fn decorate)
 {
-	int nlines = 0, cursor = -1;
+	tui_draw_text_at(text, y, h, width, top, decorate, tui_text_cursor_line(text));
+}
+
+void tui_draw_text_at(const char *text, int y, int h, int width, int *top, tui_decorate_fn decorate,
+		      int follow)
+{
+	int nlines = 0, cursor = follow;
 	for (const char *p = text; *p;) {
-		if (*p == '>' && cursor < 0)
-			cursor = nlines;
 		const char *nl = strchr(p, '\n');
 		nlines++;
 		p = nl ? nl + 1 : p + strlen(p);

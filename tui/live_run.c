@@ -166,9 +166,12 @@ static void *thread_main(void *arg)
 	}
 	memset(r->waiter, 0, r->n_sandboxes * sizeof *r->waiter);
 	r->finished = true;
+	if (!rc) {
+		r->report = rep; /* for `q`: written as run writes it */
+		r->have_report = true;
+	}
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
-	run_report_free(&rep);
 	return NULL;
 }
 
@@ -198,6 +201,7 @@ int live_run_start(struct live_run **out, const struct scenario_set *set, bool p
 		snprintf(r->scn[i].strategy, sizeof r->scn[i].strategy, "%s",
 			 sandbox_restore_strategy_name(scenario_strategy(&set->items[i])));
 		r->scn[i].total = c->duration_ns ? 0 : c->iterations * c->sandboxes;
+		r->scn[i].warmup = c->warmup * c->sandboxes;
 	}
 	if (pthread_create(&r->thread, NULL, thread_main, r)) {
 		pthread_mutex_destroy(&r->lock);
@@ -285,15 +289,25 @@ void live_run_wait(struct live_run *r)
 	pthread_mutex_unlock(&r->lock);
 }
 
-void live_run_stop(struct live_run *r)
+void live_run_end(struct live_run *r)
 {
-	if (!r)
+	if (!r || r->joined)
 		return;
 	pthread_mutex_lock(&r->lock);
 	r->quit = true; /* between_steps says stop; runner_run returns */
 	pthread_cond_broadcast(&r->cond);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);
+	r->joined = true;
+}
+
+void live_run_stop(struct live_run *r)
+{
+	if (!r)
+		return;
+	live_run_end(r);
+	if (r->have_report)
+		run_report_free(&r->report);
 	for (size_t i = 0; i < r->n; i++)
 		free(r->scn[i].steps);
 	free(r->scn);

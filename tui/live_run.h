@@ -34,6 +34,7 @@ struct live_scenario {
 	char strategy[SCENARIO_STRATEGY_NAME_MAX + 1]; /* its restore strategy */
 	enum live_status status;
 	uint64_t done, total;     /* iterations, warm-up included; total 0 = by duration */
+	uint64_t warmup;          /* of done, the first `warmup` are warm-up (all sandboxes) */
 	struct step_stats *steps; /* so far, in first-use order */
 	size_t n_steps;
 	char error[512];
@@ -68,6 +69,11 @@ struct live_run {
 	char inspected_what[200]; /* "live: scenario X, sandbox 0, before step 'Y'" */
 	uint64_t inspections;     /* taken so far */
 	char msg[200];            /* feedback of the last key ("" = none) */
+	/* the runner's report once runner_run returned (finished, or stopped
+	 * by quit: then the scenarios not run to the end say so) */
+	struct run_report report;
+	bool have_report;
+	bool joined;              /* the thread is gone (live_run_end) */
 };
 
 /* Start running `set` (which must outlive the run); paused = wait before
@@ -90,7 +96,10 @@ struct snapshot *live_run_take_inspected(struct live_run *r, char *what, size_t 
 int live_run_focus(const struct live_run *r);
 /* Block until every scenario ran (for --dump). */
 void live_run_wait(struct live_run *r);
-/* Stop at the next step boundary, wait for the runner to return, free. */
+/* Stop at the next step boundary and wait for the runner to return: then
+ * r->report holds what ran (if r->have_report). */
+void live_run_end(struct live_run *r);
+/* live_run_end, then free. */
 void live_run_stop(struct live_run *r);
 
 #endif

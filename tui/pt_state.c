@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tui.h"
 
@@ -201,4 +202,100 @@ int pt_state_jump(struct pt_state *st, gva_t va)
 	snprintf(st->msg, sizeof st->msg, "VA 0x%" PRIx64 " -> PA 0x%" PRIx64, va,
 		 m.phys + (va - m.virt));
 	return 0;
+}
+
+/* Entries read at most by expand-all and search: a full 4-level space of
+ * a large heap is ~10^5; hostile tables are cut here (and by the walker). */
+#define PT_VISIT_BUDGET (1 << 20)
+
+/* The node after `n` in tree order, loading children on the way; -1 at
+ * the end (or when a load fails). */
+static int next_node(struct pt_tree *t, int n)
+{
+	if (pt_node_is_table(&t->nodes[n]) && !pt_tree_load(t, n) && t->nodes[n].n_children)
+		return t->nodes[n].first_child;
+	while (n >= 0) {
+		int parent = t->nodes[n].parent;
+		int end = parent < 0 ? (int)t->n_top : t->nodes[parent].first_child + (int)t->nodes[parent].n_children;
+		if (n + 1 < end)
+			return n + 1;
+		n = parent;
+	}
+	return -1;
+}
+
+/* Open every ancestor of node n. */
+static void open_path(struct pt_tree *t, int n)
+{
+	for (int p = t->nodes[n].parent; p >= 0; p = t->nodes[p].parent)
+		t->nodes[p].expanded = true;
+}
+
+void pt_state_expand_all(struct pt_state *st, bool expand)
+{
+	int keep = cursor_node(st);
+	st->msg[0] = '\0';
+	if (!st->tree.n_top)
+		return;
+	if (expand) {
+		long visited = 0;
+		for (int n = 0; n >= 0 && visited < PT_VISIT_BUDGET; n = next_node(&st->tree, n), visited++)
+			if (pt_node_is_table(&st->tree.nodes[n]) && st->tree.nodes[n].first_child >= 0)
+				st->tree.nodes[n].expanded = true;
+		if (visited >= PT_VISIT_BUDGET)
+			snprintf(st->msg, sizeof st->msg, "expanded the first %d entries only", PT_VISIT_BUDGET);
+	} else {
+		for (size_t i = 0; i < st->tree.n; i++)
+			st->tree.nodes[i].expanded = false;
+		while (keep >= 0 && st->tree.nodes[keep].parent >= 0)
+			keep = st->tree.nodes[keep].parent;
+	}
+	refresh(st, keep);
+}
+
+bool pt_state_search(struct pt_state *st, const char *text, int dir)
+{
+	int start = cursor_node(st), hit = -1, last = -1;
+	long visited = 0;
+	char row[160];
+	st->msg[0] = '\0';
+	if (start < 0 || !text[0])
+		return false;
+	/* tree order, from the top: the first match after the cursor (or the
+	 * first of all, wrapping); backwards, the last one before it */
+	bool past = false;
+	int first_match = -1;
+	for (int n = 0; n >= 0 && visited < PT_VISIT_BUDGET; n = next_node(&st->tree, n), visited++) {
+		if (n == start) {
+			past = true;
+			if (dir < 0 && last >= 0)
+				break;
+			continue;
+		}
+		tui_pt_node_text(row, sizeof row, &st->tree, n);
+		if (!strcasestr(row, text))
+			continue;
+		if (first_match < 0)
+			first_match = n;
+		if (dir > 0 && past) {
+			hit = n;
+			break;
+		}
+		last = n;
+	}
+	if (dir > 0 && hit < 0)
+		hit = first_match;
+	if (dir < 0)
+		hit = last;
+	if (hit < 0) {
+		snprintf(st->msg, sizeof st->msg, "no entry matches '%.60s'%s", text,
+			 visited >= PT_VISIT_BUDGET ? " (search budget reached)" : "");
+		return false;
+	}
+	open_path(&st->tree, hit);
+	if (st->filter != PT_FILTER_ALL && !pt_filter_count(&st->tree.nodes[hit], st->filter))
+		st->filter = PT_FILTER_ALL; /* the hit must show */
+	refresh(st, hit);
+	snprintf(st->msg, sizeof st->msg, "/%.60s", text);
+	return true;
 }

@@ -9,14 +9,53 @@
 #define ALIAS_VAS_SHOWN 8 /* VAs listed per aliased page before "+N more" */
 #define CMP_LIST_MAX 64   /* changed/new/removed pages listed */
 
-static int grid_cells(int width)
+int tui_dedup_grid_cells(int width)
 {
 	int cells = (width - 12) / 8 * 8; /* whole groups of 8 */
 	return cells < 8 ? 8 : cells;
 }
 
-static void pages_section(FILE *f, const struct tui_model *m, const struct dedup_info *d, int width)
+size_t tui_dedup_page_maps(const struct dedup_info *d, uint64_t page, size_t *first)
 {
+	/* maps are sorted by page: binary search for the first */
+	size_t lo = 0, hi = d->n_maps;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (d->maps[mid].page < page)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	size_t n = 0;
+	while (lo + n < d->n_maps && d->maps[lo + n].page == page)
+		n++;
+	return n;
+}
+
+/* The page under the grid's cursor: what it is and every VA mapping it. */
+static void cursor_section(FILE *f, const struct dedup_info *d, uint64_t page, int width)
+{
+	char t[96];
+	size_t first, n = tui_dedup_page_maps(d, page, &first);
+	snprintf(t, sizeof t, "page at the cursor: GPA %09" PRIx64 ", %c %s, %zu VA%s",
+		 (uint64_t)(SB_BASE_ADDRESS + page * SB_PAGE_SIZE), dedup_kind_letter((enum dedup_kind)d->kind[page]),
+		 dedup_kind_name((enum dedup_kind)d->kind[page]), n, n == 1 ? "" : "s");
+	tui_hline(f, width, t);
+	int col = 0;
+	for (size_t k = first; k < first + n; k++) {
+		if (col + 17 > width) {
+			fputc('\n', f);
+			col = 0;
+		}
+		col += fprintf(f, " %016" PRIx64, d->maps[k].va);
+	}
+	fprintf(f, "%s", n ? "\n" : "(mapped at no VA)\n");
+}
+
+static void pages_section(FILE *f, const struct tui_model *m, const struct dedup_state *st, int width)
+{
+	const struct dedup_info *d = st->info;
 	char t[96];
 	snprintf(t, sizeof t, "pages of the image (one letter per 4 KiB page, by GPA)");
 	tui_hline(f, width, t);
@@ -36,7 +75,7 @@ static void pages_section(FILE *f, const struct tui_model *m, const struct dedup
 		used += fprintf(f, "%s%s", item, k + 1 < DEDUP__COUNT ? "," : "");
 	}
 	fputc('\n', f);
-	int cells = grid_cells(width);
+	int cells = tui_dedup_grid_cells(width);
 	for (uint64_t p = 0; p < d->pages; p += (uint64_t)cells) {
 		fprintf(f, "%09" PRIx64 "  ", (uint64_t)(SB_BASE_ADDRESS + p * SB_PAGE_SIZE));
 		for (int c = 0; c < cells && p + (uint64_t)c < d->pages; c++) {
@@ -46,6 +85,8 @@ static void pages_section(FILE *f, const struct tui_model *m, const struct dedup
 		}
 		fputc('\n', f);
 	}
+	if (st->cursor >= 0 && (uint64_t)st->cursor < d->pages)
+		cursor_section(f, d, (uint64_t)st->cursor, width);
 	(void)m;
 	snprintf(t, sizeof t, "aliases: %" PRIu64 " physical pages mapped at >= 2 VAs", d->aliased_pages);
 	tui_hline(f, width, t);
@@ -83,7 +124,7 @@ static void compare_section(FILE *f, const struct tui_model *m, const struct ded
 				dedup_cmp_name((enum dedup_cmp)k), c->counts[k], k + 1 < DEDUP_CMP__COUNT ? "," : "");
 	fputc('\n', f);
 	fprintf(f, "(one letter per mapped VA page, ascending; a new row where VAs jump)\n");
-	int cells = grid_cells(width), col = 0;
+	int cells = tui_dedup_grid_cells(width), col = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		bool jump = i == 0 || c->pages[i].va != c->pages[i - 1].va + SB_PAGE_SIZE;
 		if (jump || col == cells) {
@@ -122,7 +163,7 @@ void tui_render_dedup(FILE *f, const struct tui_model *m, const struct dedup_sta
 	fprintf(f, "%.*s\n", width, m->source);
 	if (st->mode == DEDUP_MODE_PAGES) {
 		if (st->info)
-			pages_section(f, m, st->info, width);
+			pages_section(f, m, st, width);
 		else
 			fprintf(f, "(no page analysis)\n");
 	} else if (st->cmp) {
@@ -135,6 +176,7 @@ void tui_render_dedup(FILE *f, const struct tui_model *m, const struct dedup_sta
 int dedup_state_init(struct dedup_state *st, const struct tui_model *m, struct sb_err *err)
 {
 	memset(st, 0, sizeof *st);
+	st->cursor = -1;
 	st->info = dedup_analyze(m->snap);
 	if (!st->info)
 		return sb_errf(err, SB_E_NOMEM, "cannot analyse the snapshot's pages");

@@ -14,12 +14,28 @@ static bool duplicate(const struct tui_binding *b, size_t i)
 	return false;
 }
 
+/* Alternatives (same view, action and help) share one line: "Up/k". */
+static bool alternative(const struct tui_binding *a, const struct tui_binding *b)
+{
+	return a->view == b->view && a->action == b->action && strcmp(a->help, b->help) == 0;
+}
+
 static void section(FILE *f, const struct tui_binding *b, size_t n, int view, int width)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (b[i].view != view || duplicate(b, i))
 			continue;
-		fprintf(f, "  %-8s %.*s\n", b[i].name, width > 13 ? width - 13 : 1, b[i].help);
+		bool seen = false;
+		for (size_t j = 0; j < i; j++)
+			seen |= alternative(&b[j], &b[i]);
+		if (seen)
+			continue;
+		char names[32];
+		int len = snprintf(names, sizeof names, "%s", b[i].name);
+		for (size_t j = i + 1; j < n; j++)
+			if (alternative(&b[i], &b[j]) && !duplicate(b, j) && len < (int)sizeof names)
+				len += snprintf(names + len, sizeof names - (size_t)len, "/%s", b[j].name);
+		fprintf(f, "  %-8s %.*s\n", names, width > 13 ? width - 13 : 1, b[i].help);
 	}
 }
 
@@ -30,29 +46,47 @@ void tui_render_help(FILE *f, int width)
 	fprintf(f, "snapbench tui: keys (? or q closes this help)\n");
 	tui_hline(f, width, "everywhere");
 	section(f, b, n, TUI_VIEW_ANY, width);
-	for (int v = 0; v < TUI_VIEW__COUNT; v++) {
+	for (int v = 0; v < TUI_CTX__COUNT; v++) {
 		bool any = false;
 		for (size_t i = 0; i < n; i++)
 			any |= b[i].view == v;
 		if (!any)
 			continue;
 		char title[64];
-		snprintf(title, sizeof title, "%d %s", v + 1, tui_view_title((enum tui_view)v));
+		if (v == TUI_CTX_HEX)
+			snprintf(title, sizeof title, "2 %s: hex view (Enter on a page)",
+				 tui_view_title(TUI_VIEW_PT));
+		else
+			snprintf(title, sizeof title, "%d %s", v + 1, tui_view_title((enum tui_view)v));
 		tui_hline(f, width, title);
 		section(f, b, n, v, width);
 	}
-	fprintf(f, "Colours are off when NO_COLOR is set or the terminal has none;\n"
+	fprintf(f, "Mouse: a click selects (a row, a grid page, a tab), the wheel scrolls.\n"
+		   "Colours are off when NO_COLOR is set or the terminal has none;\n"
 		   "every view then marks kinds with letters and the cursor in reverse.\n");
 }
 
-void tui_render_keybar(FILE *f, enum tui_view view, int width)
+/* Does the context bind `key` itself (to another action)? */
+static bool overridden(const struct tui_binding *b, size_t n, int key, int view)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i].key == key && b[i].view == view)
+			return true;
+	return false;
+}
+
+void tui_render_keybar_if(FILE *f, int view, int width, tui_applies_fn applies, const void *arg)
 {
 	size_t n;
 	const struct tui_binding *b = tui_bindings(&n);
 	int used = 0;
 	for (int pass = 0; pass < 2; pass++)
 		for (size_t i = 0; i < n; i++) {
-			if (!b[i].bar || b[i].view != (pass ? (int)view : TUI_VIEW_ANY))
+			if (!b[i].bar || b[i].view != (pass ? view : TUI_VIEW_ANY))
+				continue;
+			if (!pass && overridden(b, n, b[i].key, view))
+				continue;
+			if (applies && !applies(arg, b[i].action))
 				continue;
 			int len = (int)(strlen(b[i].name) + strlen(b[i].bar) + 2);
 			if (used + len > width)
@@ -60,4 +94,9 @@ void tui_render_keybar(FILE *f, enum tui_view view, int width)
 			used += fprintf(f, "%s %s ", b[i].name, b[i].bar);
 		}
 	fputc('\n', f);
+}
+
+void tui_render_keybar(FILE *f, int view, int width)
+{
+	tui_render_keybar_if(f, view, width, NULL, NULL);
 }

@@ -62,19 +62,71 @@ static void row_name(char *out, size_t n, const struct step_stats *s, int w)
 	snprintf(out, n, "%-*.*s %s", w - tail, w - tail, s->step, shorts[s->variant]);
 }
 
-/* Rows with failed executions: how many and the first message, one line
- * each (the errors column counts them; they are not in the latencies). */
+/* Print `text` in lines of at most `width` columns, the first after
+ * `lead`, the others indented by `indent`; breaks at spaces where it can
+ * (a crash dump's path at the end of an error is worth reading whole). */
+static void wrap(FILE *f, const char *lead, const char *text, int indent, int width)
+{
+	int col = fprintf(f, "%s", lead);
+	size_t len = strlen(text);
+	if (!len)
+		fputc('\n', f);
+	while (len) {
+		int room = width - col;
+		if (room < 10)
+			room = 10;
+		size_t take = len;
+		if (take > (size_t)room) {
+			take = (size_t)room;
+			size_t sp = take;
+			while (sp > (size_t)room / 2 && text[sp] != ' ')
+				sp--;
+			if (text[sp] == ' ')
+				take = sp;
+		}
+		fprintf(f, "%.*s\n", (int)take, text);
+		text += take;
+		len -= take;
+		while (*text == ' ') {
+			text++;
+			len--;
+		}
+		if (len)
+			col = fprintf(f, "%*s", indent, "");
+	}
+}
+
+/* Rows with failed executions: how many and the first message, wrapped
+ * (the errors column counts them; they are not in the latencies). */
 static void tui_live_failures(FILE *f, const struct live_scenario *ls, int width)
 {
 	for (size_t i = 0; i < ls->n_steps; i++) {
 		const struct step_stats *s = &ls->steps[i];
 		if (!s->errors)
 			continue;
-		char line[320];
-		snprintf(line, sizeof line, "  failed: %s (line %u): %.159s", s->step, s->first_error_line,
-			 s->first_error);
-		fprintf(f, "%.*s\n", width, line);
+		char lead[160];
+		snprintf(lead, sizeof lead, "  failed: %.60s (line %u, %" PRIu64 " error%s): ", s->step,
+			 s->first_error_line, s->errors, s->errors == 1 ? "" : "s");
+		if ((int)strlen(lead) > width / 2) {
+			fprintf(f, "%.*s\n", width, lead);
+			lead[0] = '\0';
+			fputs("    ", f);
+		}
+		wrap(f, lead, s->first_error[0] ? s->first_error : "(no message)", 4, width);
 	}
+}
+
+/* p50 .. max of a row: "warm-up" while a running scenario has recorded
+ * nothing yet (its first iterations are not recorded), "-" when nothing
+ * was recorded at all, not 0ns. */
+static const char *latency(const struct live_scenario *ls, const struct hist *h, uint64_t ns, char *buf,
+			   size_t n)
+{
+	if (hist_count(h))
+		return tui_human_ns(ns, buf, n);
+	if (ls->warmup && ls->done <= ls->warmup && (ls->status == LIVE_RUNNING || ls->status == LIVE_WAITING))
+		return "warm-up";
+	return "-";
 }
 
 static void scenario_block(FILE *f, const struct live_scenario *ls, bool selected, int width)
@@ -90,8 +142,7 @@ static void scenario_block(FILE *f, const struct live_scenario *ls, bool selecte
 			 ls->strategy);
 	tui_hline(f, width, t);
 	if (ls->status == LIVE_FAILED || ls->status == LIVE_STOPPED)
-		fprintf(f, "  %s: %.*s\n", ls->status == LIVE_FAILED ? "error" : "why",
-			width > 10 ? width - 10 : 1, ls->error);
+		wrap(f, ls->status == LIVE_FAILED ? "  error: " : "  why: ", ls->error, 4, width);
 	if (!selected)
 		return;
 	int label_w = tui_wide(width) ? 32 : 22;
@@ -104,10 +155,10 @@ static void scenario_block(FILE *f, const struct live_scenario *ls, bool selecte
 		char a[16], b[16], c[16], d[16], name[64];
 		row_name(name, sizeof name, s, label_w);
 		fprintf(f, "  %-*s %6" PRIu64 " %6" PRIu64 " %8s %8s %8s %8s", label_w, name,
-			hist_count(h), s->errors, tui_human_ns(hist_value_at_percentile(h, 50), a, sizeof a),
-			tui_human_ns(hist_value_at_percentile(h, 90), b, sizeof b),
-			tui_human_ns(hist_value_at_percentile(h, 99), c, sizeof c),
-			tui_human_ns(hist_max(h), d, sizeof d));
+			hist_count(h), s->errors, latency(ls, h, hist_value_at_percentile(h, 50), a, sizeof a),
+			latency(ls, h, hist_value_at_percentile(h, 90), b, sizeof b),
+			latency(ls, h, hist_value_at_percentile(h, 99), c, sizeof c),
+			latency(ls, h, hist_max(h), d, sizeof d));
 		if (spark >= 8 && hist_count(h)) {
 			fputs("  ", f);
 			sparkline(f, h, spark);
@@ -141,18 +192,31 @@ static void run_state(FILE *f, const struct live_run *r, int width)
 		fprintf(f, "%.*s\n", width, r->msg);
 }
 
+/* What views 1-3 show, once the run handed them a snapshot: a paused
+ * sandbox's, which the run has left behind once it goes on. */
+static void shown(FILE *f, const struct tui_model *m, const struct live_run *r, int width)
+{
+	if (!m->live)
+		return;
+	char line[400];
+	snprintf(line, sizeof line, "views 1-3 show %s%s", m->source,
+		 r->paused && !r->finished ? "" : " (since then the run went on)");
+	fprintf(f, "%.*s\n", width, line);
+}
+
 void tui_render_live(FILE *f, const struct tui_model *m, const struct live_state *st, int width,
 		     int height)
 {
 	(void)height;
 	struct live_run *r = st->run;
-	fprintf(f, "%.*s\n", width, m->source);
+	fprintf(f, "%.*s\n", width, st->header[0] ? st->header : m->source);
 	if (!r) {
 		fprintf(f, "no scenario to run: start `snapbench tui SCENARIO-FILE`\n");
 		return;
 	}
 	pthread_mutex_lock(&r->lock);
 	run_state(f, r, width);
+	shown(f, m, r, width);
 	for (size_t i = 0; i < r->n; i++)
 		scenario_block(f, &r->scn[i], (int)i == st->cursor, width);
 	pthread_mutex_unlock(&r->lock);

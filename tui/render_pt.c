@@ -17,6 +17,16 @@ static void flags(char *buf, size_t n, const struct pt_format *fmt, const struct
 		 e->what == PT_ENTRY_LOOP ? " loop" : "", e->what == PT_ENTRY_BAD ? " bad-PS" : "");
 }
 
+void tui_pt_node_text(char *buf, size_t n, const struct pt_tree *t, int node)
+{
+	const struct pt_format *fmt = t->pt->fmt;
+	const struct pt_entry_info *e = &t->nodes[node].e;
+	char fl[64];
+	flags(fl, sizeof fl, fmt, e);
+	snprintf(buf, n, "%s %03x %016" PRIx64 " %09" PRIx64 " %s", fmt->level_names[e->level], e->index,
+		 e->va, e->phys, fl);
+}
+
 static void row(FILE *f, const struct pt_state *st, size_t i, bool wide)
 {
 	const struct pt_format *fmt = st->tree.pt->fmt;

@@ -4,6 +4,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tui_internal.h"
 
@@ -21,6 +22,8 @@ struct tui {
 	bool help;
 	int help_top;
 	bool paused; /* --paused: the live run waits before its first step */
+	char query[64]; /* the last `/` search, for n and N */
+	char msg[160];  /* one line of feedback on the key bar's row until the next key */
 };
 
 static struct tui_panel *make_panel(const struct tui *t, enum tui_view v, struct sb_err *err)
@@ -87,16 +90,47 @@ static void render_help(FILE *f, const void *arg, int width, int height)
 	tui_render_help(f, width);
 }
 
-static void render_bar(FILE *f, const void *arg, int width, int height)
+/* The key context now: the view's, or the panel's sub-view's (hex). */
+static int context(const struct tui *t)
 {
-	(void)height;
-	tui_render_keybar(f, *(const enum tui_view *)arg, width);
+	const struct tui_panel *p = t->panels[t->view];
+	return p->ops->context ? p->ops->context(p) : (int)t->view;
 }
 
-/* The key bar: "key label" pairs, keys in reverse video (htop style). */
+static bool panel_applies(const void *arg, enum tui_action a)
+{
+	const struct tui_panel *p = arg;
+	return !p->ops->applies || p->ops->applies(p, a);
+}
+
+static bool help_applies(const void *arg, enum tui_action a)
+{
+	(void)arg;
+	return a == TUI_ACT_HELP || a == TUI_ACT_QUIT;
+}
+
+static void render_bar(FILE *f, const void *arg, int width, int height)
+{
+	const struct tui *t = arg;
+	(void)height;
+	if (t->help)
+		tui_render_keybar_if(f, TUI_VIEW_ANY, width, help_applies, NULL);
+	else
+		tui_render_keybar_if(f, context(t), width, panel_applies, t->panels[t->view]);
+}
+
+/* The key bar: "key label" pairs, keys in reverse video (htop style); or
+ * the last key's feedback. */
 static void draw_keybar(const struct tui *t, int y, int width)
 {
-	char *text = tui_render_string(render_bar, &t->view, width, 1);
+	if (t->msg[0]) {
+		move(y, 0);
+		attron(A_BOLD);
+		printw("%.*s", width - 1, t->msg);
+		attroff(A_BOLD);
+		return;
+	}
+	char *text = tui_render_string(render_bar, t, width, 1);
 	if (!text)
 		return;
 	move(y, 0);
@@ -168,6 +202,53 @@ static bool ask(const char *question, char *buf, size_t n)
 	return true;
 }
 
+/* `/`, n, N: the panel's own search, or the text it shows. */
+static void search(struct tui *t, int dir)
+{
+	struct tui_panel *p = t->panels[t->view];
+	if (!t->query[0]) {
+		snprintf(t->msg, sizeof t->msg, "no search yet: / asks for one");
+		return;
+	}
+	if (p->ops->search && p->ops->search(p, t->query, dir))
+		return;
+	snprintf(t->msg, sizeof t->msg, "not found: %.60s", t->query);
+}
+
+/* The mouse: the wheel scrolls (3 rows a notch), a click on the tab bar
+ * switches views, a click in a panel selects what is under it. */
+static void mouse(struct tui *t, int page_rows)
+{
+	MEVENT ev;
+	if (getmouse(&ev) != OK)
+		return;
+	struct tui_panel *p = t->panels[t->view];
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		enum tui_action a = ev.bstate & BUTTON4_PRESSED ? TUI_ACT_UP : TUI_ACT_DOWN;
+		for (int i = 0; i < 3; i++) {
+			if (t->help)
+				t->help_top += a == TUI_ACT_UP ? -1 : 1;
+			else
+				p->ops->key(p, a, page_rows);
+		}
+		return;
+	}
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)) || t->help)
+		return;
+	if (ev.y == 0) { /* the tabs: " 1 Layout  2 Page tables ..." */
+		int x = 0;
+		for (int v = 0; v < TUI_VIEW__COUNT; v++) {
+			int w = (int)strlen(tui_view_title((enum tui_view)v)) + 4;
+			if (ev.x >= x && ev.x < x + w)
+				t->view = (enum tui_view)v;
+			x += w + 1;
+		}
+		return;
+	}
+	if (ev.y >= 1 && ev.y <= page_rows && p->ops->click)
+		p->ops->click(p, ev.y - 1, ev.x);
+}
+
 static int loop(struct tui *t, struct sb_err *err)
 {
 	for (;;) {
@@ -176,11 +257,19 @@ static int loop(struct tui *t, struct sb_err *err)
 		draw(t);
 		struct tui_panel *p = t->panels[t->view];
 		timeout(!t->help && ticking(t) ? TICK_MS : -1);
+		bool waits = !(!t->help && ticking(t));
 		int c = getch();
+		if (c == ERR && waits)
+			return sb_errf(err, SB_E_IO, "the terminal's input ended"); /* not a spin */
 		if (c == ERR || c == KEY_RESIZE)
 			continue; /* redraw at the (new) size */
 		int h = getmaxy(stdscr);
-		enum tui_action a = tui_key_action(c, t->view);
+		t->msg[0] = '\0';
+		if (c == KEY_MOUSE) {
+			mouse(t, h - 2);
+			continue;
+		}
+		enum tui_action a = tui_key_action(c, t->help ? TUI_VIEW_ANY : context(t));
 		if (t->help) {
 			if (a == TUI_ACT_QUIT || a == TUI_ACT_HELP || c == TUI_KEY_ESC)
 				t->help = false;
@@ -188,6 +277,12 @@ static int loop(struct tui *t, struct sb_err *err)
 				t->help_top += a == TUI_ACT_UP ? -1 : 1;
 			else if (a == TUI_ACT_PAGE_UP || a == TUI_ACT_PAGE_DOWN)
 				t->help_top += (a == TUI_ACT_PAGE_UP ? -1 : 1) * (h - 2);
+			else if (a == TUI_ACT_HOME)
+				t->help_top = 0;
+			else if (a == TUI_ACT_END)
+				t->help_top = 1 << 30; /* clamped when drawn */
+			if (t->help_top < 0)
+				t->help_top = 0;
 			continue;
 		}
 		/* q / Esc close a view's sub-view (the hex view) before quitting */
@@ -201,6 +296,16 @@ static int loop(struct tui *t, struct sb_err *err)
 		case TUI_ACT_VIEW_LAYOUT: case TUI_ACT_VIEW_PT: case TUI_ACT_VIEW_DEDUP: case TUI_ACT_VIEW_LIVE:
 			t->view = (enum tui_view)(a - TUI_ACT_VIEW_LAYOUT);
 			continue;
+		case TUI_ACT_SEARCH:
+			if (p->ops->applies && !p->ops->applies(p, a))
+				continue;
+			if (ask("Search (VA, region, flag, text): ", t->query, sizeof t->query))
+				search(t, 1);
+			continue;
+		case TUI_ACT_SEARCH_NEXT: case TUI_ACT_SEARCH_PREV:
+			if (!p->ops->applies || p->ops->applies(p, a))
+				search(t, a == TUI_ACT_SEARCH_NEXT ? 1 : -1);
+			continue;
 		default: break;
 		}
 		char buf[64];
@@ -209,7 +314,8 @@ static int loop(struct tui *t, struct sb_err *err)
 	}
 }
 
-static int run_curses(struct tui_model *m, enum tui_view start, bool paused, struct sb_err *err)
+static int run_curses(struct tui_model *m, enum tui_view start, bool paused,
+		      tui_write_results_fn write_results, const char *out_dir, struct sb_err *err)
 {
 	struct tui t = { .m = m, .view = start, .paused = paused };
 	int rc = 0;
@@ -226,11 +332,16 @@ static int run_curses(struct tui_model *m, enum tui_view start, bool paused, str
 			keypad(stdscr, TRUE);
 			curs_set(0);
 			set_escdelay(50);
+			mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+			mouseinterval(0);
 			tui_colour_init();
 			rc = loop(&t, err);
 			endwin();
 		}
 	}
+	/* q: the live run's results, as `snapbench run` writes them */
+	if (rc == 0 && tui_live_write_results(t.panels[TUI_VIEW_LIVE], write_results, out_dir, err) < 0)
+		rc = -1;
 	for (int v = 0; v < TUI_VIEW__COUNT; v++)
 		if (t.panels[v])
 			t.panels[v]->ops->free(t.panels[v]);
@@ -253,12 +364,16 @@ static void usage(FILE *f)
 		"  --va HEX        --dump pt: show the translation path of this VA\n"
 		"  --filter F      --dump pt: all, cow, writable or executable\n"
 		"  --paused        a scenario file's live run waits before its first step\n"
+		"  -o, --output DIR  where q writes a live run's results (report.json and\n"
+		"                  report.html, as `snapbench run -o DIR --html`; default\n"
+		"                  snapbench-results)\n"
 		"  --restore-strategy LIST\n"
 		"                  a scenario file's scenarios run once per restore strategy\n"
 		"                  of LIST (rewrite, host-cow, retain, rewind; comma-separated),\n"
 		"                  whatever their restore_strategy says\n"
 		"  -h, --help      this text\n\n"
-		"Keys: press ? in the UI. NO_COLOR=1 or TERM=dumb turn colours off.\n",
+		"Keys: press ? in the UI. NO_COLOR=1 or TERM=dumb turn colours off.\n"
+		"Without --dump, stdin and stdout must be a terminal.\n",
 		MIN_WIDTH);
 }
 
@@ -272,7 +387,7 @@ static bool parse_filter(const char *s, enum pt_filter *out)
 	return false;
 }
 
-int tui_main(int argc, char **argv)
+int tui_main(int argc, char **argv, tui_write_results_fn write_results)
 {
 	static const struct option opts[] = {
 		{ "dump", required_argument, 0, 'd' }, { "width", required_argument, 0, 'w' },
@@ -280,6 +395,7 @@ int tui_main(int argc, char **argv)
 		{ "filter", required_argument, 0, 'f' }, { "help", no_argument, 0, 'h' },
 		{ "paused", no_argument, 0, 'p' },
 		{ "restore-strategy", required_argument, 0, 's' },
+		{ "output", required_argument, 0, 'o' },
 		{ 0, 0, 0, 0 },
 	};
 	char *args[argc + 2];
@@ -295,7 +411,8 @@ int tui_main(int argc, char **argv)
 	unsigned long long va = 0;
 	bool have_va = false;
 	uint64_t strategies = 0; /* --restore-strategy, packed; 0 = as the file says */
-	while ((c = getopt_long(argc + 1, args, "h", opts, NULL)) != -1) {
+	const char *out_dir = "snapbench-results";
+	while ((c = getopt_long(argc + 1, args, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 		case 'v':
@@ -333,6 +450,7 @@ int tui_main(int argc, char **argv)
 			}
 			break;
 		case 'p': paused = true; break;
+		case 'o': out_dir = optarg; break;
 		case 's': {
 			struct sb_err serr;
 			if (scenario_strategies_parse(optarg, &strategies, &serr)) {
@@ -348,6 +466,13 @@ int tui_main(int argc, char **argv)
 	int nin = argc + 1 - optind;
 	if (nin > 2) {
 		fprintf(stderr, "snapbench tui: at most two inputs\n");
+		return EXIT_USAGE;
+	}
+	/* curses reading a file or /dev/null gets EOF forever: refuse early */
+	if (!dump && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "snapbench tui: %s is not a terminal: the UI needs one; for text, use"
+			" --dump VIEW (layout, pt, dedup, live), e.g. snapbench tui --dump layout\n",
+			!isatty(STDIN_FILENO) ? "stdin" : "stdout");
 		return EXIT_USAGE;
 	}
 	struct tui_model m;
@@ -374,7 +499,7 @@ int tui_main(int argc, char **argv)
 	} else {
 		if (!have_view && m.scenarios.n)
 			view = TUI_VIEW_LIVE;
-		rc = run_curses(&m, view, paused, &err);
+		rc = run_curses(&m, view, paused, write_results, out_dir, &err);
 	}
 	if (rc)
 		fprintf(stderr, "snapbench tui: %s\n", err.msg);

@@ -21,8 +21,13 @@
 #include "pt_tree.h"
 #include "tui_model.h"
 
-/* `snapbench tui ...` (argv after the subcommand); exit codes of cli.h. */
-int tui_main(int argc, char **argv);
+/* Writes a live run's results as `snapbench run` does (report.json and
+ * report.html into out_dir); cli/ hands it in, since tui/ sits below it. */
+typedef int (*tui_write_results_fn)(const struct run_report *r, const char *out_dir,
+				    struct sb_err *err);
+/* `snapbench tui ...` (argv after the subcommand); exit codes of cli.h.
+ * write_results: NULL = `q` in the live view writes nothing. */
+int tui_main(int argc, char **argv, tui_write_results_fn write_results);
 
 enum tui_view {
 	TUI_VIEW_LAYOUT,
@@ -87,6 +92,16 @@ void pt_state_expand(struct pt_state *st, bool expand);
 int pt_state_jump(struct pt_state *st, gva_t va);
 void pt_state_set_filter(struct pt_state *st, enum pt_filter f);
 void pt_state_move(struct pt_state *st, int delta, int page_rows);
+/* Expand every table (reading the whole tree, within a budget of nodes),
+ * or collapse every one (the cursor goes to its top-level entry). */
+void pt_state_expand_all(struct pt_state *st, bool expand);
+/* The next (dir 1) or previous (-1) entry in tree order from the cursor,
+ * loaded or not, whose row text (tui_pt_node_text) holds `text`
+ * (case-insensitive; "cow" finds CoW leaves): the tree opens along its
+ * path and the cursor goes to it. false (with st->msg) if none. */
+bool pt_state_search(struct pt_state *st, const char *text, int dir);
+/* One entry as its row shows it: "PTE 00d 000000000000d000 00000d000 P RW CoW". */
+void tui_pt_node_text(char *buf, size_t n, const struct pt_tree *t, int node);
 void tui_render_pt(FILE *f, const struct tui_model *m, const struct pt_state *st, int width, int height);
 /* Rows the pt renderer spends on headers/footers for a given state, so a
  * panel knows how many tree rows fit. */
@@ -132,7 +147,15 @@ struct dedup_state {
 	enum dedup_mode mode;
 	struct dedup_info *info;   /* of m->snap */
 	struct dedup_compare *cmp; /* of m->cmp_b against m->cmp_a, or NULL */
+	/* pages mode: the page of the grid under the cursor (index into
+	 * info->kind), -1 = none (dumps). Shown below the grid with every VA
+	 * that maps it (the aliases list cuts at 8, "+N more"). */
+	int64_t cursor;
 };
+/* Cells per grid row at `width` (the cursor moves by it vertically). */
+int tui_dedup_grid_cells(int width);
+/* The mappings of page `page`: maps[*first .. *first + return). */
+size_t tui_dedup_page_maps(const struct dedup_info *d, uint64_t page, size_t *first);
 int dedup_state_init(struct dedup_state *st, const struct tui_model *m, struct sb_err *err);
 void dedup_state_free(struct dedup_state *st);
 void tui_render_dedup(FILE *f, const struct tui_model *m, const struct dedup_state *st, int width,
@@ -143,6 +166,9 @@ void tui_render_dedup(FILE *f, const struct tui_model *m, const struct dedup_sta
 struct live_state {
 	struct live_run *run; /* NULL: no scenario loaded */
 	int cursor;           /* scenario shown */
+	bool follow;          /* the cursor follows the running scenario */
+	char header[256];     /* the first line: what was loaded (the model's
+			       * source changes when a sandbox is inspected) */
 };
 /* Render a consistent copy of the run's progress (taken under its lock). */
 void tui_render_live(FILE *f, const struct tui_model *m, const struct live_state *st, int width,
@@ -179,28 +205,45 @@ enum tui_action {
 	TUI_ACT_STEP,
 	TUI_ACT_INSPECT,
 	TUI_ACT_BACK, /* close what a view has open (the hex view); q does it too */
+	TUI_ACT_SEARCH,      /* `/`: ask for text, go to its first hit after the cursor */
+	TUI_ACT_SEARCH_NEXT, /* n */
+	TUI_ACT_SEARCH_PREV, /* N */
+	TUI_ACT_EXPAND_ALL,
+	TUI_ACT_COLLAPSE_ALL,
+	TUI_ACT_NEXT_ALIAS,  /* dedup: cursor to the next aliased page */
+	TUI_ACT_FOLLOW,      /* live: the cursor follows the running scenario again */
 	TUI_ACT__COUNT
 };
 
 #define TUI_VIEW_ANY (-1)
+/* A key context inside a view: the hex view, open over the page-table
+ * view. Its bindings replace the view's while it is open. */
+#define TUI_CTX_HEX TUI_VIEW__COUNT
+#define TUI_CTX__COUNT (TUI_VIEW__COUNT + 1)
 /* One key binding. This table alone makes the key map, the help screen
  * and the bottom key bar. */
 struct tui_binding {
 	int key;            /* curses key code or character */
 	const char *name;   /* how the key is shown: "Enter", "Tab", "g" */
-	int view;           /* enum tui_view, or TUI_VIEW_ANY */
+	int view;           /* enum tui_view, TUI_CTX_HEX or TUI_VIEW_ANY */
 	enum tui_action action;
 	const char *help;   /* what it does (help screen) */
 	const char *bar;    /* short label in the key bar, NULL = not shown there */
 };
 const struct tui_binding *tui_bindings(size_t *n);
-/* The action `key` has in `view` (view bindings first, then global ones). */
-enum tui_action tui_key_action(int key, enum tui_view view);
+/* The action `key` has in `view` (a view or TUI_CTX_HEX): its bindings
+ * first, then the global ones. */
+enum tui_action tui_key_action(int key, int view);
 
 /* The help screen: every binding, global first, then per view. */
 void tui_render_help(FILE *f, int width);
-/* The bottom bar for `view`: "?:Help q:Quit Tab:View ..." cut to width. */
-void tui_render_keybar(FILE *f, enum tui_view view, int width);
+/* The bottom bar for `view` (a view or TUI_CTX_HEX): "? Help q Quit Tab
+ * View ..." cut to width; a global key the context binds to something else
+ * shows as that (q Back in the hex view). applies (NULL = all): does the
+ * action do anything in the current state? Keys that do not are left out. */
+typedef bool (*tui_applies_fn)(const void *arg, enum tui_action a);
+void tui_render_keybar_if(FILE *f, int view, int width, tui_applies_fn applies, const void *arg);
+void tui_render_keybar(FILE *f, int view, int width);
 
 /* ---- dump mode ------------------------------------------------------------------ */
 

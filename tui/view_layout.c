@@ -7,6 +7,7 @@
 struct layout_panel {
 	struct tui_panel p;
 	struct layout_state st;
+	int region0_line; /* text line of the first region's row (last draw) */
 };
 
 static void render(FILE *f, const void *arg, int width, int height)
@@ -28,11 +29,15 @@ static attr_t decorate(const char *line, int col)
 
 static void draw(struct tui_panel *p, int y, int h, int width)
 {
+	struct layout_panel *lp = (struct layout_panel *)p;
 	char *text = tui_render_string(render, p, width, h);
-	/* show the end (the details box) as long as the cursor stays visible */
-	p->top = 1 << 30;
-	if (text)
-		tui_draw_text(text, y, h, width, &p->top, decorate);
+	if (!text)
+		return;
+	int cursor = tui_text_cursor_line(text);
+	lp->region0_line = cursor - lp->st.cursor;
+	/* the cursor stays in sight unless the text was scrolled (PgUp, Home:
+	 * the source line, the summary and the map bars above the table) */
+	tui_draw_text_at(text, y, h, width, &p->top, decorate, p->scrolled ? -1 : cursor);
 	free(text);
 }
 
@@ -41,16 +46,58 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 	struct layout_panel *lp = (struct layout_panel *)p;
 	struct layout_region r[2 * LAYOUT_MAX_REGIONS];
 	int n = (int)tui_layout_regions(p->m, r), c = lp->st.cursor;
-	(void)page_rows;
 	switch (a) {
-	case TUI_ACT_UP: c--; break;
-	case TUI_ACT_DOWN: c++; break;
-	case TUI_ACT_HOME: case TUI_ACT_PAGE_UP: c = 0; break;
-	case TUI_ACT_END: case TUI_ACT_PAGE_DOWN: c = n - 1; break;
+	/* Up on the first region, Down on the last: scroll the text instead */
+	case TUI_ACT_UP:
+		if (c == 0)
+			return tui_panel_scroll(p, a, page_rows), false;
+		c--;
+		break;
+	case TUI_ACT_DOWN:
+		if (c == n - 1)
+			return tui_panel_scroll(p, a, page_rows), false;
+		c++;
+		break;
+	case TUI_ACT_HOME: c = 0; tui_panel_scroll(p, a, page_rows); break;
+	case TUI_ACT_END: c = n - 1; tui_panel_scroll(p, a, page_rows); break;
+	case TUI_ACT_PAGE_UP: case TUI_ACT_PAGE_DOWN:
+		tui_panel_scroll(p, a, page_rows);
+		return false;
 	default: return false;
 	}
 	lp->st.cursor = c < 0 ? 0 : c >= n ? n - 1 : c;
+	if (a == TUI_ACT_UP || a == TUI_ACT_DOWN)
+		p->scrolled = false;
 	return false;
+}
+
+/* `/`: a region whose name holds the text (next after the cursor). */
+static bool search(struct tui_panel *p, const char *text, int dir)
+{
+	struct layout_panel *lp = (struct layout_panel *)p;
+	struct layout_region r[2 * LAYOUT_MAX_REGIONS];
+	int n = (int)tui_layout_regions(p->m, r);
+	for (int k = 1; k <= n; k++) {
+		int i = ((lp->st.cursor + dir * k) % n + n) % n;
+		if (strcasestr(layout_region_name(r[i].kind), text)) {
+			lp->st.cursor = i;
+			p->scrolled = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void click(struct tui_panel *p, int row, int col)
+{
+	(void)col;
+	struct layout_panel *lp = (struct layout_panel *)p;
+	struct layout_region r[2 * LAYOUT_MAX_REGIONS];
+	int n = (int)tui_layout_regions(p->m, r), i = p->top + row - lp->region0_line;
+	if (i >= 0 && i < n) {
+		lp->st.cursor = i;
+		p->scrolled = true; /* the row clicked stays where it is */
+	}
 }
 
 static void panel_free(struct tui_panel *p)
@@ -59,7 +106,7 @@ static void panel_free(struct tui_panel *p)
 }
 
 static const struct tui_panel_ops ops = {
-	.draw = draw, .key = key, .free = panel_free,
+	.draw = draw, .key = key, .free = panel_free, .search = search, .click = click,
 };
 
 struct tui_panel *tui_layout_panel(const struct tui_model *m, struct sb_err *err)
@@ -69,6 +116,7 @@ struct tui_panel *tui_layout_panel(const struct tui_model *m, struct sb_err *err
 		sb_errf(err, SB_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	lp->p = (struct tui_panel){ &ops, m, 0 };
+	/* first drawn at its end (the details box), the cursor in sight */
+	lp->p = (struct tui_panel){ &ops, m, 1 << 30, false };
 	return &lp->p;
 }

@@ -2,6 +2,7 @@
  * background (live_run.c), redraws while they run, pauses, steps and
  * hands the snapshots it inspects to the model. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "tui_internal.h"
 
@@ -16,20 +17,46 @@ static void render(FILE *f, const void *arg, int width, int height)
 	tui_render_live(f, lp->p.m, &lp->st, width, height);
 }
 
+/* The line of the selected scenario's title ("-- > name: ..."). */
+static int selected_line(const char *text)
+{
+	int line = 0;
+	for (const char *q = text; *q; line++) {
+		if (strncmp(q, "-- > ", 5) == 0)
+			return line;
+		const char *nl = strchr(q, '\n');
+		q = nl ? nl + 1 : q + strlen(q);
+	}
+	return -1;
+}
+
 static void draw(struct tui_panel *p, int y, int h, int width)
 {
+	struct live_state *st = &((struct live_panel *)p)->st;
+	if (st->run && st->follow) {
+		/* follow the run: its current scenario is the one expanded */
+		pthread_mutex_lock(&st->run->lock);
+		st->cursor = (int)st->run->current;
+		pthread_mutex_unlock(&st->run->lock);
+	}
 	char *text = tui_render_string(render, p, width, h);
 	if (text)
-		tui_draw_text(text, y, h, width, &p->top, NULL);
+		tui_draw_text_at(text, y, h, width, &p->top, NULL,
+				 p->scrolled ? -1 : selected_line(text));
 	free(text);
 }
 
 static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	struct live_state *st = &((struct live_panel *)p)->st;
-	(void)page_rows;
+	if (a == TUI_ACT_UP || a == TUI_ACT_DOWN || a == TUI_ACT_PAGE_UP || a == TUI_ACT_PAGE_DOWN ||
+	    a == TUI_ACT_HOME || a == TUI_ACT_END) {
+		tui_panel_scroll(p, a, page_rows);
+		return false;
+	}
 	if (!st->run)
 		return false;
+	p->scrolled = false;
 	switch (a) {
 	case TUI_ACT_PAUSE: {
 		pthread_mutex_lock(&st->run->lock);
@@ -40,11 +67,16 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 	}
 	case TUI_ACT_STEP: live_run_step(st->run); break;
 	case TUI_ACT_INSPECT: live_run_inspect(st->run); break;
-	case TUI_ACT_UP: st->cursor = st->cursor > 0 ? st->cursor - 1 : 0; break;
-	case TUI_ACT_DOWN:
+	case TUI_ACT_COLLAPSE: /* choosing a scenario stops following the run */
+		st->follow = false;
+		st->cursor = st->cursor > 0 ? st->cursor - 1 : 0;
+		break;
+	case TUI_ACT_EXPAND:
+		st->follow = false;
 		if ((size_t)st->cursor + 1 < st->run->n)
 			st->cursor++;
 		break;
+	case TUI_ACT_FOLLOW: st->follow = true; break;
 	default: break;
 	}
 	return false;
@@ -83,6 +115,55 @@ static bool update_model(struct tui_panel *p, struct tui_model *m)
 	return true;
 }
 
+/* The keys that do something now: pause / step while the run goes on,
+ * inspect while paused, follow when not following. */
+static bool applies(const struct tui_panel *p, enum tui_action a)
+{
+	const struct live_state *st = &((const struct live_panel *)p)->st;
+	if (a != TUI_ACT_PAUSE && a != TUI_ACT_STEP && a != TUI_ACT_INSPECT && a != TUI_ACT_FOLLOW)
+		return true;
+	if (!st->run)
+		return false;
+	if (a == TUI_ACT_FOLLOW)
+		return !st->follow;
+	pthread_mutex_lock(&st->run->lock);
+	bool finished = st->run->finished, paused = st->run->paused;
+	pthread_mutex_unlock(&st->run->lock);
+	return !finished && (a != TUI_ACT_INSPECT || paused);
+}
+
+/* `/`: a scenario's name selects it (and stops following), else the text. */
+static bool search(struct tui_panel *p, const char *text, int dir)
+{
+	struct live_state *st = &((struct live_panel *)p)->st;
+	size_t n = st->run ? st->run->n : 0;
+	for (size_t k = 1; k <= n; k++) {
+		size_t i = (size_t)(((long)st->cursor + dir * (long)k) % (long)n + (long)n) % n;
+		if (strcasestr(st->run->scn[i].name, text)) {
+			st->cursor = (int)i;
+			st->follow = false;
+			p->scrolled = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+int tui_live_write_results(struct tui_panel *p, tui_write_results_fn write, const char *out_dir,
+			   struct sb_err *err)
+{
+	struct live_run *r = ((struct live_panel *)p)->st.run;
+	if (!r || !write)
+		return 0;
+	live_run_end(r); /* a run still going stops at its next step boundary */
+	bool any = false;
+	for (size_t i = 0; i < r->n; i++)
+		any |= r->scn[i].done > 0;
+	if (!r->have_report || !any)
+		return 0;
+	return write(&r->report, out_dir, err) ? -1 : 1;
+}
+
 static void panel_free(struct tui_panel *p)
 {
 	live_run_stop(((struct live_panel *)p)->st.run);
@@ -91,6 +172,7 @@ static void panel_free(struct tui_panel *p)
 
 static const struct tui_panel_ops ops = {
 	.draw = draw, .key = key, .ticking = ticking, .update_model = update_model, .free = panel_free,
+	.applies = applies, .search = search,
 };
 
 struct tui_panel *tui_live_panel(const struct tui_model *m, bool paused, struct sb_err *err)
@@ -100,7 +182,9 @@ struct tui_panel *tui_live_panel(const struct tui_model *m, bool paused, struct 
 		sb_errf(err, SB_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	lp->p = (struct tui_panel){ &ops, m, 0 };
+	lp->p = (struct tui_panel){ &ops, m, 0, false };
+	lp->st.follow = true;
+	snprintf(lp->st.header, sizeof lp->st.header, "%s", m->source);
 	if (m->scenarios.n && live_run_start(&lp->st.run, &m->scenarios, paused, err)) {
 		free(lp);
 		return NULL;

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tui_internal.h"
 
@@ -103,6 +104,8 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 	case TUI_ACT_END: pt_state_move(st, (int)st->n_rows, rows); break;
 	case TUI_ACT_EXPAND: pt_state_expand(st, true); break;
 	case TUI_ACT_COLLAPSE: pt_state_expand(st, false); break;
+	case TUI_ACT_EXPAND_ALL: pt_state_expand_all(st, true); break;
+	case TUI_ACT_COLLAPSE_ALL: pt_state_expand_all(st, false); break;
 	case TUI_ACT_TOGGLE:
 		if (st->n_rows && st->tree.nodes[st->rows[st->cursor]].e.what == PT_ENTRY_LEAF)
 			open_hex(pp);
@@ -134,6 +137,61 @@ static void prompt(struct tui_panel *p, const char *text)
 		pt_state_jump(st, (gva_t)va);
 }
 
+static int context(const struct tui_panel *p)
+{
+	return ((const struct pt_panel *)p)->hex ? TUI_CTX_HEX : TUI_VIEW_PT;
+}
+
+static bool applies(const struct tui_panel *p, enum tui_action a)
+{
+	const struct pt_panel *pp = (const struct pt_panel *)p;
+	if (pp->hex) /* the hex view only scrolls and goes back */
+		return a != TUI_ACT_SEARCH && a != TUI_ACT_SEARCH_NEXT && a != TUI_ACT_SEARCH_PREV;
+	if (a == TUI_ACT_ROOT)
+		return pp->st.nroots > 1;
+	return true;
+}
+
+/* `/`: a hex VA jumps to it (its translation path, as `:`); a region
+ * name jumps to the region's first VA; other text (a flag such as cow, a
+ * level name, a PA) finds the next entry whose row holds it. */
+static bool search(struct tui_panel *p, const char *text, int dir)
+{
+	struct pt_panel *pp = (struct pt_panel *)p;
+	struct pt_state *st = &pp->st;
+	if (pp->hex)
+		return false;
+	const char *h = strncasecmp(text, "0x", 2) == 0 ? text + 2 : text;
+	char *end;
+	errno = 0;
+	unsigned long long va = strtoull(h, &end, 16);
+	if (h[0] && !*end && !errno && strlen(h) >= 4) {
+		pt_state_jump(st, (gva_t)va);
+		return true;
+	}
+	struct layout_region r[2 * LAYOUT_MAX_REGIONS];
+	size_t n = tui_layout_regions(p->m, r);
+	for (size_t i = 0; i < n; i++)
+		if (strcasecmp(layout_region_name(r[i].kind), text) == 0) {
+			pt_state_jump(st, (gva_t)r[i].gva);
+			return true;
+		}
+	return pt_state_search(st, text, dir);
+}
+
+/* A click on a tree row puts the cursor there. */
+static void click(struct tui_panel *p, int row, int col)
+{
+	struct pt_state *st = &((struct pt_panel *)p)->st;
+	int first_row = 4; /* source, header, column heads, rule */
+	(void)col;
+	if (((struct pt_panel *)p)->hex || row < first_row)
+		return;
+	int i = st->top + row - first_row;
+	if (i >= 0 && (size_t)i < st->n_rows)
+		st->cursor = i;
+}
+
 static void panel_free(struct tui_panel *p)
 {
 	pt_state_free(&((struct pt_panel *)p)->st);
@@ -143,7 +201,8 @@ static void panel_free(struct tui_panel *p)
 
 static const struct tui_panel_ops ops = {
 	.draw = draw, .key = key, .prompt_question = "Go to VA (hex): ", .prompt = prompt,
-	.free = panel_free, .back = back,
+	.free = panel_free, .back = back, .context = context, .applies = applies, .search = search,
+	.click = click,
 };
 
 struct tui_panel *tui_pt_panel(const struct tui_model *m, struct sb_err *err)
@@ -154,6 +213,6 @@ struct tui_panel *tui_pt_panel(const struct tui_model *m, struct sb_err *err)
 		sb_errf(err, SB_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	pp->p = (struct tui_panel){ &ops, m, 0 };
+	pp->p = (struct tui_panel){ &ops, m, 0, false };
 	return &pp->p;
 }

@@ -347,11 +347,19 @@ int main(void)
 	size_t n;
 	const struct tui_binding *b = tui_bindings(&n);
 	for (size_t i = 0; i < n; i++)
-		CHECK(b[i].view >= TUI_VIEW_ANY && b[i].view < TUI_VIEW__COUNT && b[i].action < TUI_ACT__COUNT);
-	CHECK_U64(tui_key_action('g', TUI_VIEW_PT), TUI_ACT_GOTO);
+		CHECK(b[i].view >= TUI_VIEW_ANY && b[i].view < TUI_CTX__COUNT && b[i].action < TUI_ACT__COUNT);
+	/* issue 14: g/G are top/bottom everywhere (as less and vim), `:` is
+	 * go-to-VA; h/l collapse/expand; the hex view's q goes back */
+	CHECK_U64(tui_key_action(':', TUI_VIEW_PT), TUI_ACT_GOTO);
+	CHECK_U64(tui_key_action('g', TUI_VIEW_PT), TUI_ACT_HOME);
+	CHECK_U64(tui_key_action('G', TUI_VIEW_LAYOUT), TUI_ACT_END);
+	CHECK_U64(tui_key_action('h', TUI_VIEW_PT), TUI_ACT_COLLAPSE);
+	CHECK_U64(tui_key_action('l', TUI_VIEW_PT), TUI_ACT_EXPAND);
+	CHECK_U64(tui_key_action('/', TUI_VIEW_DEDUP), TUI_ACT_SEARCH);
 	CHECK_U64(tui_key_action('r', TUI_VIEW_PT), TUI_ACT_ROOT);
-	CHECK_U64(tui_key_action('g', TUI_VIEW_LAYOUT), TUI_ACT_NONE);
 	CHECK_U64(tui_key_action('q', TUI_VIEW_DEDUP), TUI_ACT_QUIT);
+	CHECK_U64(tui_key_action('q', TUI_CTX_HEX), TUI_ACT_BACK);
+	CHECK_U64(tui_key_action('f', TUI_CTX_HEX), TUI_ACT_NONE); /* the tree's keys are off */
 	test_dedup(s);
 	test_dedup_no_mappings(s);
 	test_two_roots(s);
