@@ -198,10 +198,9 @@ static void shown(FILE *f, const struct tui_model *m, const struct live_run *r, 
 {
 	if (!m->live)
 		return;
-	char line[400];
-	snprintf(line, sizeof line, "views 1-3 show %s%s", m->source,
-		 r->paused && !r->finished ? "" : " (since then the run went on)");
-	fprintf(f, "%.*s\n", width, line);
+	fprintf(f, "views 1-3 show%s:\n  %.*s\n",
+		r->paused && !r->finished ? "" : " a sandbox the run has left behind since", width - 2,
+		m->source);
 }
 
 void tui_render_live(FILE *f, const struct tui_model *m, const struct live_state *st, int width,

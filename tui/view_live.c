@@ -157,8 +157,9 @@ int tui_live_write_results(struct tui_panel *p, tui_write_results_fn write, cons
 		return 0;
 	live_run_end(r); /* a run still going stops at its next step boundary */
 	bool any = false;
-	for (size_t i = 0; i < r->n; i++)
-		any |= r->scn[i].done > 0;
+	for (size_t i = 0; i < r->n; i++) /* a step that ran, even in no whole iteration */
+		for (size_t k = 0; k < r->scn[i].n_steps; k++)
+			any |= hist_count(&r->scn[i].steps[k].hist) > 0 || r->scn[i].steps[k].errors > 0;
 	if (!r->have_report || !any)
 		return 0;
 	return write(&r->report, out_dir, err) ? -1 : 1;

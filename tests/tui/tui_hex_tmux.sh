@@ -34,7 +34,7 @@ T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
 
 capture 1.5
 expect "page tables (x86-64)" "starts in the page-table view"
-send g
+send :
 capture
 send 5010 Enter
 capture
@@ -63,7 +63,7 @@ capture 0.6
 expect "translation of VA 0000000000005010" "Esc: back to the tree"
 send '?' NPage
 capture
-expect "hex view: back to the tree" "help lists the hex view's key"
+expect "q/Esc    back to the tree" "help lists the hex view's keys"
 send '?'
 send q
 capture 0.8
@@ -89,7 +89,7 @@ step = call touch_pages(1u)
 step = destroy
 INI
   T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
-    "env TERM=screen NO_COLOR=1 $cmd --paused '$dir/tiny.ini'; echo EXITED-\$?; sleep 30" ||
+    "env TERM=screen NO_COLOR=1 $cmd --paused -o '$dir/results' '$dir/tiny.ini'; echo EXITED-\$?; sleep 30" ||
     { echo "tmux failed"; exit 1; }
   wait_for "next: sandbox 0, step 'create'" "live run starts paused"
   send s
@@ -98,7 +98,7 @@ INI
   wait_for "next: sandbox 0, step 'destroy'" "the call ran"
   send i
   wait_for "inspected sandbox 0 (generation 1)" "inspected after the call"
-  send 2 g
+  send 2 :
   capture
   send "$heap" Enter
   capture

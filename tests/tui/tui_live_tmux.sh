@@ -37,7 +37,7 @@ cmd=""
 for a in "$@"; do cmd="$cmd '$a'"; done
 start() {
   T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
-    "env TERM=screen NO_COLOR=1 $cmd --paused '$dir/tiny.ini'; echo EXITED-\$?; sleep 30" ||
+    "env TERM=screen NO_COLOR=1 $cmd --paused -o '$dir/results' '$dir/tiny.ini'; echo EXITED-\$?; sleep 30" ||
     { echo "tmux failed"; exit 1; }
 }
 # wait_for TEXT WHAT: up to 10 s for TEXT (the run's calibration and
@@ -101,6 +101,12 @@ expect "snapshot s                  4" "per-step counts"
 send q
 capture 0.8
 expect "EXITED-0" "q quits with status 0"
+expect "wrote $dir/results/report.json" "q writes the results as run does"
+# as `snapbench run` writes them: report.json and (run --html) report.html
+if grep -q '"name": *"tiny"' "$dir/results/report.json" 2>/dev/null && [ -s "$dir/results/report.html" ]; then
+  echo "ok: report.json and report.html written"
+else echo "FAIL: no report of scenario tiny in $dir/results"; ls -l "$dir/results"; fails=$((fails + 1)); fi
+rm -rf "$dir/results"
 T kill-server >/dev/null 2>&1
 
 # Quit while paused in the middle of the run (a server of its own).
@@ -112,6 +118,8 @@ wait_for "next: sandbox 0, step 'snapshot s'" "two steps"
 send q
 capture 1
 expect "EXITED-0" "q while paused stops the worker and exits 0"
+[ -s "$dir/results/report.json" ] && echo "ok: what ran is written when q stops the run" ||
+  { echo "FAIL: q mid-run wrote no report"; fails=$((fails + 1)); }
 
 echo "tui live tmux: $fails failed"
 [ "$fails" -eq 0 ]
