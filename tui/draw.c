@@ -100,8 +100,8 @@ int tui_text_search(const char *text, const char *needle, int from, int dir)
 bool tui_panel_scroll(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	switch (a) {
-	case TUI_ACT_UP: p->top--; break;
-	case TUI_ACT_DOWN: p->top++; break;
+	case TUI_ACT_UP: case TUI_ACT_SCROLL_UP: p->top--; break;
+	case TUI_ACT_DOWN: case TUI_ACT_SCROLL_DOWN: p->top++; break;
 	case TUI_ACT_PAGE_UP: p->top -= page_rows; break;
 	case TUI_ACT_PAGE_DOWN: p->top += page_rows; break;
 	case TUI_ACT_HOME: p->top = 0; break;

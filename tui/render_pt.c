@@ -23,7 +23,7 @@ void tui_pt_node_text(char *buf, size_t n, const struct pt_tree *t, int node)
 	const struct pt_entry_info *e = &t->nodes[node].e;
 	char fl[64];
 	flags(fl, sizeof fl, fmt, e);
-	snprintf(buf, n, "%s %03x %016" PRIx64 " %09" PRIx64 " %s", fmt->level_names[e->level], e->index,
+	snprintf(buf, n, "%-4s %03x %016" PRIx64 " %09" PRIx64 " %s", fmt->level_names[e->level], e->index,
 		 e->va, e->phys, fl);
 }
 

@@ -224,16 +224,16 @@ static void mouse(struct tui *t, int page_rows)
 		return;
 	struct tui_panel *p = t->panels[t->view];
 	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
-		enum tui_action a = ev.bstate & BUTTON4_PRESSED ? TUI_ACT_UP : TUI_ACT_DOWN;
+		enum tui_action a = ev.bstate & BUTTON4_PRESSED ? TUI_ACT_SCROLL_UP : TUI_ACT_SCROLL_DOWN;
 		for (int i = 0; i < 3; i++) {
 			if (t->help)
-				t->help_top += a == TUI_ACT_UP ? -1 : 1;
+				t->help_top += a == TUI_ACT_SCROLL_UP ? -1 : 1;
 			else
 				p->ops->key(p, a, page_rows);
 		}
 		return;
 	}
-	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED | BUTTON1_RELEASED)) || t->help)
+	if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) || t->help)
 		return;
 	if (ev.y == 0) { /* the tabs: " 1 Layout  2 Page tables ..." */
 		int x = 0;
@@ -332,7 +332,8 @@ static int run_curses(struct tui_model *m, enum tui_view start, bool paused,
 			keypad(stdscr, TRUE);
 			curs_set(0);
 			set_escdelay(50);
-			mousemask(BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+			/* a press selects at once (no click resolution delay) */
+			mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
 			mouseinterval(0);
 			tui_colour_init();
 			rc = loop(&t, err);

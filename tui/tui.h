@@ -100,7 +100,7 @@ void pt_state_expand_all(struct pt_state *st, bool expand);
  * (case-insensitive; "cow" finds CoW leaves): the tree opens along its
  * path and the cursor goes to it. false (with st->msg) if none. */
 bool pt_state_search(struct pt_state *st, const char *text, int dir);
-/* One entry as its row shows it: "PTE 00d 000000000000d000 00000d000 P RW CoW". */
+/* One entry as its row shows it: "PT   00d 000000000000d000 00000d000 P US NX CoW A D". */
 void tui_pt_node_text(char *buf, size_t n, const struct pt_tree *t, int node);
 void tui_render_pt(FILE *f, const struct tui_model *m, const struct pt_state *st, int width, int height);
 /* Rows the pt renderer spends on headers/footers for a given state, so a
@@ -212,6 +212,8 @@ enum tui_action {
 	TUI_ACT_COLLAPSE_ALL,
 	TUI_ACT_NEXT_ALIAS,  /* dedup: cursor to the next aliased page */
 	TUI_ACT_FOLLOW,      /* live: the cursor follows the running scenario again */
+	TUI_ACT_SCROLL_UP,   /* the mouse wheel: the text, not the cursor (where the */
+	TUI_ACT_SCROLL_DOWN, /* view has rows of text; the tree moves its cursor) */
 	TUI_ACT__COUNT
 };
 

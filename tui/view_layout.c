@@ -60,7 +60,7 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 		break;
 	case TUI_ACT_HOME: c = 0; tui_panel_scroll(p, a, page_rows); break;
 	case TUI_ACT_END: c = n - 1; tui_panel_scroll(p, a, page_rows); break;
-	case TUI_ACT_PAGE_UP: case TUI_ACT_PAGE_DOWN:
+	case TUI_ACT_PAGE_UP: case TUI_ACT_PAGE_DOWN: case TUI_ACT_SCROLL_UP: case TUI_ACT_SCROLL_DOWN:
 		tui_panel_scroll(p, a, page_rows);
 		return false;
 	default: return false;

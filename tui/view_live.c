@@ -50,7 +50,7 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	struct live_state *st = &((struct live_panel *)p)->st;
 	if (a == TUI_ACT_UP || a == TUI_ACT_DOWN || a == TUI_ACT_PAGE_UP || a == TUI_ACT_PAGE_DOWN ||
-	    a == TUI_ACT_HOME || a == TUI_ACT_END) {
+	    a == TUI_ACT_HOME || a == TUI_ACT_END || a == TUI_ACT_SCROLL_UP || a == TUI_ACT_SCROLL_DOWN) {
 		tui_panel_scroll(p, a, page_rows);
 		return false;
 	}

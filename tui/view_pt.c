@@ -88,6 +88,8 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	struct pt_panel *pp = (struct pt_panel *)p;
 	struct pt_state *st = &pp->st;
+	if (a == TUI_ACT_SCROLL_UP || a == TUI_ACT_SCROLL_DOWN) /* the wheel moves the cursor */
+		a = a == TUI_ACT_SCROLL_UP ? TUI_ACT_UP : TUI_ACT_DOWN;
 	if (pp->hex) {
 		hex_key(pp->hex, a, page_rows);
 		return false;
