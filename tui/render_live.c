@@ -219,5 +219,6 @@ void tui_render_live(FILE *f, const struct tui_model *m, const struct live_state
 	for (size_t i = 0; i < r->n; i++)
 		scenario_block(f, &r->scn[i], (int)i == st->cursor, width);
 	pthread_mutex_unlock(&r->lock);
-	fprintf(f, "latencies in ns/us/ms; p = percentile of the recorded iterations (warm-up excluded)\n");
+	fprintf(f, "%.*s\n", width,
+		"latencies in ns/us/ms; percentiles of the recorded iterations, warm-up excluded");
 }
