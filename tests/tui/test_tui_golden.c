@@ -47,6 +47,11 @@ static void r_help(FILE *f, const void *arg, int width)
 	tui_render_keybar(f, TUI_VIEW_PT, width);
 }
 
+static void r_live(FILE *f, const void *arg, int width)
+{
+	tui_render_live(f, g_model, arg, width, 0);
+}
+
 /* Compare with the golden file and check no line is wider than `width`. */
 static void golden(const char *name, void (*fn)(FILE *, const void *, int), const void *arg, int width)
 {
@@ -328,6 +333,114 @@ static void test_dedup_no_mappings(const struct snapshot *s)
 	free(empty.image);
 }
 
+/* Issue 14: `/` in the page-table view (entries not loaded yet are
+ * searched too), n/N, and expand-all / collapse-all. */
+static void test_pt_search(const struct tui_model *m)
+{
+	struct pt_state st;
+	if (!CHECK_I64(pt_state_init(&st, m), 0))
+		return;
+	CHECK_U64(st.n_rows, 2); /* top level only: nothing below is loaded */
+	CHECK(pt_state_search(&st, "nx cow", 1));
+	CHECK_U64(st.tree.nodes[st.rows[st.cursor]].e.va, 0xd000);
+	CHECK(pt_state_search(&st, "NX CoW", 1)); /* n: the next, case-insensitive */
+	CHECK_U64(st.tree.nodes[st.rows[st.cursor]].e.va, 0xe000);
+	CHECK(pt_state_search(&st, "nx cow", -1)); /* N */
+	CHECK_U64(st.tree.nodes[st.rows[st.cursor]].e.va, 0xd000);
+	CHECK(!pt_state_search(&st, "no such text", 1));
+	CHECK(strstr(st.msg, "no entry matches 'no such text'") != NULL);
+	pt_state_expand_all(&st, false);
+	CHECK_U64(st.n_rows, 2);
+	CHECK_U64(st.tree.nodes[st.rows[st.cursor]].e.level, 4); /* on its top-level entry */
+	pt_state_expand_all(&st, true);
+	CHECK(st.n_rows > 100); /* every leaf of the guest and of scratch */
+	pt_state_free(&st);
+}
+
+/* Issue 14: the dedup grid's cursor lists every VA of its page, where the
+ * aliases list stops at 8 and says "+13 more". A hand-made analysis: page
+ * 1 of 2 mapped at 21 VAs. */
+static void test_dedup_cursor(const struct tui_model *m)
+{
+	g_model = m;
+	uint8_t kind[2] = { DEDUP_CODE, DEDUP_ALIAS };
+	struct dedup_map maps[22];
+	maps[0] = (struct dedup_map){ 0, 0x1000 };
+	for (int i = 0; i < 21; i++)
+		maps[1 + i] = (struct dedup_map){ 1, 0x500000000000ull + (uint64_t)i * 0x1000 };
+	struct dedup_info d = { .pages = 2, .visible_pages = 2, .kind = kind, .maps = maps, .n_maps = 22,
+				.aliased_pages = 1 };
+	d.counts[DEDUP_CODE] = d.counts[DEDUP_ALIAS] = 1;
+	struct dedup_state st = { .mode = DEDUP_MODE_PAGES, .info = &d, .cursor = 1 };
+	golden("tui_dedup_cursor_80.txt", r_dedup, &st, 80);
+	char *text = render(r_dedup, &st, 80);
+	CHECK(strstr(text, " +13 more") != NULL);
+	CHECK(strstr(text, "page at the cursor: GPA 000002000, A aliased, 21 VAs") != NULL);
+	CHECK(strstr(text, "0000500000014000") != NULL); /* the 21st VA */
+	free(text);
+	size_t first;
+	CHECK_U64(tui_dedup_page_maps(&d, 1, &first), 21);
+	CHECK_U64(first, 1);
+	CHECK_U64(tui_dedup_page_maps(&d, 0, &first), 1);
+}
+
+/* Issue 14: the live view's rows: warm-up instead of 0ns while nothing is
+ * recorded, an errors column, and a first error of 500 characters wrapped
+ * whole (first_error is SB_ERR_MSG_MAX bytes; it was cut at 159). */
+static void test_live_render(const struct tui_model *m)
+{
+	g_model = m;
+	static struct live_run r;
+	static struct live_scenario scn[2];
+	static struct step_stats steps[2];
+	memset(&r, 0, sizeof r);
+	pthread_mutex_init(&r.lock, NULL);
+	snprintf(scn[0].name, sizeof scn[0].name, "warming");
+	snprintf(scn[0].strategy, sizeof scn[0].strategy, "rewrite");
+	scn[0].status = LIVE_RUNNING;
+	scn[0].done = 1;
+	scn[0].total = 4;
+	scn[0].warmup = 2;
+	scn[0].steps = &steps[0];
+	scn[0].n_steps = 1;
+	snprintf(steps[0].label, sizeof steps[0].label, "create");
+	snprintf(steps[0].step, sizeof steps[0].step, "create");
+	hist_init(&steps[0].hist);
+	snprintf(scn[1].name, sizeof scn[1].name, "failing");
+	snprintf(scn[1].strategy, sizeof scn[1].strategy, "rewrite");
+	scn[1].status = LIVE_DONE;
+	scn[1].done = scn[1].total = 4;
+	scn[1].steps = &steps[1];
+	scn[1].n_steps = 1;
+	snprintf(steps[1].label, sizeof steps[1].label, "call boom (steady)");
+	snprintf(steps[1].step, sizeof steps[1].step, "call boom");
+	hist_init(&steps[1].hist);
+	hist_record(&steps[1].hist, 1500);
+	steps[1].errors = 3;
+	steps[1].first_error_line = 9;
+	int n = snprintf(steps[1].first_error, sizeof steps[1].first_error, "boom: guest function failed:");
+	for (int w = 0; n < 480; w++)
+		n += snprintf(steps[1].first_error + n, sizeof steps[1].first_error - (size_t)n, " word%02d", w);
+	snprintf(steps[1].first_error + n, sizeof steps[1].first_error - (size_t)n, " THE-END");
+	r.scn = scn;
+	r.n = 2;
+	r.finished = false;
+	struct live_state st = { .run = &r, .cursor = 0 };
+	snprintf(st.header, sizeof st.header, "(hand-made live run)");
+	golden("tui_live_warmup_80.txt", r_live, &st, 80);
+	char *text = render(r_live, &st, 80);
+	CHECK(strstr(text, "warm-up  warm-up") != NULL);
+	CHECK(strstr(text, " 0ns") == NULL);
+	free(text);
+	st.cursor = 1;
+	golden("tui_live_errors_80.txt", r_live, &st, 80);
+	text = render(r_live, &st, 80);
+	CHECK(strstr(text, "THE-END") != NULL); /* the whole message */
+	CHECK(strstr(text, "word00") != NULL);
+	free(text);
+	pthread_mutex_destroy(&r.lock);
+}
+
 int main(void)
 {
 	struct snapshot *s;
@@ -361,6 +474,9 @@ int main(void)
 	CHECK_U64(tui_key_action('q', TUI_CTX_HEX), TUI_ACT_BACK);
 	CHECK_U64(tui_key_action('f', TUI_CTX_HEX), TUI_ACT_NONE); /* the tree's keys are off */
 	test_dedup(s);
+	test_pt_search(&m);
+	test_dedup_cursor(&m);
+	test_live_render(&m);
 	test_dedup_no_mappings(s);
 	test_two_roots(s);
 	tui_model_free(&m);
