@@ -206,7 +206,7 @@ int pt_state_jump(struct pt_state *st, gva_t va)
 
 /* Entries read at most by expand-all and search: a full 4-level space of
  * a large heap is ~10^5; hostile tables are cut here (and by the walker). */
-#define PT_VISIT_BUDGET (1 << 20)
+#define PT_VISIT_BUDGET (1 << 18)
 
 /* The node after `n` in tree order, loading children on the way; -1 at
  * the end (or when a load fails). */

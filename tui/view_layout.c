@@ -77,7 +77,7 @@ static bool search(struct tui_panel *p, const char *text, int dir)
 	struct layout_panel *lp = (struct layout_panel *)p;
 	struct layout_region r[2 * LAYOUT_MAX_REGIONS];
 	int n = (int)tui_layout_regions(p->m, r);
-	for (int k = 1; k <= n; k++) {
+	for (int k = 1; k <= n; k++) { /* (n = 0: no iteration, no % 0) */
 		int i = ((lp->st.cursor + dir * k) % n + n) % n;
 		if (strcasestr(layout_region_name(r[i].kind), text)) {
 			lp->st.cursor = i;
