@@ -67,7 +67,7 @@ static const struct tui_binding bindings[] = {
 	{ 'h', "h", TUI_VIEW_LIVE, TUI_ACT_COLLAPSE, "previous scenario (stops following the run)", NULL },
 	{ KEY_RIGHT, "Right", TUI_VIEW_LIVE, TUI_ACT_EXPAND, "next scenario (stops following the run)", NULL },
 	{ 'l', "l", TUI_VIEW_LIVE, TUI_ACT_EXPAND, "next scenario (stops following the run)", NULL },
-	{ 'F', "F", TUI_VIEW_LIVE, TUI_ACT_FOLLOW, "follow the running scenario again", NULL },
+	{ 'F', "F", TUI_VIEW_LIVE, TUI_ACT_FOLLOW, "follow the running scenario again", "Follow" },
 };
 
 const struct tui_binding *tui_bindings(size_t *n)

@@ -1,9 +1,11 @@
 /* tui.c — `snapbench tui`: arguments, then the curses main loop (tab bar,
  * current panel, key bar; help screen; prompt; KEY_RESIZE). */
+#include <errno.h>
 #include <getopt.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tui_internal.h"
@@ -500,6 +502,19 @@ int tui_main(int argc, char **argv, tui_write_results_fn write_results)
 	} else {
 		if (!have_view && m.scenarios.n)
 			view = TUI_VIEW_LIVE;
+		/* where q writes the run's results: checked before the run, not
+		 * found unwritable after it (as run checks -o) */
+		if (m.scenarios.n && write_results && (mkdir(out_dir, 0777) != 0 && errno != EEXIST)) {
+			fprintf(stderr, "snapbench tui: -o %s: %s\n", out_dir, strerror(errno));
+			tui_model_free(&m);
+			return EXIT_USAGE;
+		}
+		if (m.scenarios.n && write_results && access(out_dir, W_OK | X_OK) != 0) {
+			fprintf(stderr, "snapbench tui: -o %s: %s (the results go there on q)\n", out_dir,
+				strerror(errno));
+			tui_model_free(&m);
+			return EXIT_USAGE;
+		}
 		rc = run_curses(&m, view, paused, write_results, out_dir, &err);
 	}
 	if (rc)

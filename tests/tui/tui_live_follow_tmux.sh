@@ -73,6 +73,7 @@ else echo "ok: no warm-up rows once recorded"; fi
 send h
 capture
 expect "-- > first: done" "h: the previous scenario"
+expect "F Follow" "not following: F in the bar"
 expect_line "^  call ad +1st/new +0 +1 +- +- +- +-" "the errors column counts the failed call; no latencies for it"
 # the whole message, wrapped to the screen, not cut at 80 columns
 expect "  failed: call ad (line 7, 1 error): ad: guest function failed (code 1): no such" \
@@ -85,6 +86,7 @@ expect "-- > second: done" "l: the next scenario"
 send h F
 capture
 expect "-- > second: done" "F: follow the run again (its current scenario)"
+reject "F Follow" "following: F leaves the bar"
 
 send q
 capture 1

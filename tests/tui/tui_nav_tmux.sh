@@ -191,5 +191,19 @@ else echo "ok: NO_COLOR: no colours"; fi
 expect_line "$(printf '\033')\\[[0-9;]*7m" "NO_COLOR: the cursor in reverse video"
 expect "ZZZZ" "NO_COLOR: the letters carry the meaning"
 
+T kill-server >/dev/null 2>&1
+
+# ---- -o where q would write a live run's results: checked before the run
+sock="tui-nav-out-$$"
+ini=$(mktemp) || exit 1
+printf '[x]\nstep = create\n' >"$ini"
+T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
+  "env TERM=screen NO_COLOR=1 $cmd -o /proc/no/such/dir '$ini'; echo EXITED-\$?; sleep 30" ||
+  { echo "tmux failed"; exit 1; }
+capture 1.5
+rm -f "$ini"
+expect "snapbench tui: -o /proc/no/such/dir: No such file or directory" "an unwritable -o: said before the run"
+expect "EXITED-2" "an unwritable -o: exit 2"
+
 echo "tui nav tmux: $fails failed"
 [ "$fails" -eq 0 ]
