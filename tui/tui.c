@@ -26,6 +26,9 @@ struct tui {
 	bool paused; /* --paused: the live run waits before its first step */
 	char query[64]; /* the last `/` search, for n and N */
 	char msg[160];  /* one line of feedback on the key bar's row until the next key */
+	/* what was loaded: the live view's title (the model's source names
+	 * the snapshot inspected last, which the run leaves behind on resume) */
+	char loaded[256];
 };
 
 static struct tui_panel *make_panel(const struct tui *t, enum tui_view v, struct sb_err *err)
@@ -82,7 +85,7 @@ static void draw_tabs(const struct tui *t, int width)
 	}
 	int x = getcurx(stdscr);
 	if (width - x > 10)
-		printw("%.*s", width - x - 1, t->help ? "help" : t->m->source);
+		printw("%.*s", width - x - 1, t->help ? "help" : t->view == TUI_VIEW_LIVE ? t->loaded : t->m->source);
 }
 
 static void render_help(FILE *f, const void *arg, int width, int height)
@@ -320,6 +323,7 @@ static int run_curses(struct tui_model *m, enum tui_view start, bool paused,
 		      tui_write_results_fn write_results, const char *out_dir, struct sb_err *err)
 {
 	struct tui t = { .m = m, .view = start, .paused = paused };
+	snprintf(t.loaded, sizeof t.loaded, "%s", m->source);
 	int rc = 0;
 	for (int v = 0; v < TUI_VIEW__COUNT && rc == 0; v++)
 		if (!(t.panels[v] = make_panel(&t, (enum tui_view)v, err)))

@@ -68,6 +68,10 @@ expect "create                      1" "create counted once"
 send i
 wait_for "inspected sandbox 0 (generation 1)" "i snapshots the live sandbox"
 expect "live: scenario tiny, sandbox 0, before step 'call touch_pages' (line 7)" "header says what is shown"
+case $(printf '%s\n' "$pane" | head -n 1) in
+*tiny.ini) echo "ok: the live view's tab bar still names the scenario file" ;;
+*) echo "FAIL: live view tab bar: '$(printf '%s\n' "$pane" | head -n 1)'"; fails=$((fails + 1)) ;;
+esac
 
 send s
 wait_for "next: sandbox 0, step 'snapshot s' (line 8)" "second step"
