@@ -105,8 +105,7 @@ static void tui_live_failures(FILE *f, const struct live_scenario *ls, int width
 		if (!s->errors)
 			continue;
 		char lead[160];
-		snprintf(lead, sizeof lead, "  failed: %.60s (line %u, %" PRIu64 " error%s): ", s->step,
-			 s->first_error_line, s->errors, s->errors == 1 ? "" : "s");
+		snprintf(lead, sizeof lead, "  failed: %.60s (line %u): ", s->step, s->first_error_line);
 		if ((int)strlen(lead) > width / 2) {
 			fprintf(f, "%.*s\n", width, lead);
 			lead[0] = '\0';

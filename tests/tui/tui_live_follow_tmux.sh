@@ -76,9 +76,9 @@ expect "-- > first: done" "h: the previous scenario"
 expect "F Follow" "not following: F in the bar"
 expect_line "^  call ad +1st/new +0 +1 +- +- +- +-" "the errors column counts the failed call; no latencies for it"
 # the whole message, wrapped to the screen, not cut at 80 columns
-expect "  failed: call ad (line 7, 1 error): ad: guest function failed (code 1): no such" \
+expect "  failed: call ad (line 7): ad: guest function failed (code 1): no such guest" \
   "the failed row's first error"
-expect_line "^    guest function$" "the error's end on the next line, indented"
+expect_line "^    function$" "the error's end on the next line, indented"
 spans 80
 send l
 capture
