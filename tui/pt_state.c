@@ -239,8 +239,9 @@ void pt_state_expand_all(struct pt_state *st, bool expand)
 		return;
 	if (expand) {
 		long visited = 0;
+		/* next_node loads a table's children when it steps into them */
 		for (int n = 0; n >= 0 && visited < PT_VISIT_BUDGET; n = next_node(&st->tree, n), visited++)
-			if (pt_node_is_table(&st->tree.nodes[n]) && st->tree.nodes[n].first_child >= 0)
+			if (pt_node_is_table(&st->tree.nodes[n]))
 				st->tree.nodes[n].expanded = true;
 		if (visited >= PT_VISIT_BUDGET)
 			snprintf(st->msg, sizeof st->msg, "expanded the first %d entries only", PT_VISIT_BUDGET);

@@ -357,6 +357,45 @@ static void test_pt_search(const struct tui_model *m)
 	pt_state_free(&st);
 }
 
+/* Search and expand-all read every entry, loaded or not: over hostile
+ * tables (a PML4 entry pointing back at the PML4, others at a table whose
+ * 512 entries all point at itself) they must end (the walker marks the
+ * loops and does not follow them) and find a loop. Tables in host memory, as a model
+ * over a guest's tables sees them (pt_regions). */
+static void test_pt_search_hostile(void)
+{
+	static uint64_t mem[3][512] __attribute__((aligned(4096)));
+	const gpa_t base = 0x100000, root = base, pdpt = base + 0x1000, self = base + 0x2000;
+	const uint64_t flags = PT_P | PT_RW | PT_US;
+	memset(mem, 0, sizeof mem);
+	mem[0][0] = pdpt | flags;
+	mem[0][5] = root | flags; /* a loop */
+	mem[0][6] = self | flags;
+	mem[1][0] = self | flags;
+	for (int i = 0; i < 512; i++)
+		mem[2][i] = self | flags;
+	static struct tui_model m; /* only what the page-table state reads */
+	memset(&m, 0, sizeof m);
+	m.pt_mem[0] = (struct pt_region){ base, mem, sizeof mem };
+	pt_regions_init(&m.pt, &pt_format_x86_64, m.pt_mem, 1, root);
+	m.pt_root = root;
+	struct pt_state st;
+	if (!CHECK_I64(pt_state_init(&st, &m), 0))
+		return;
+	CHECK_U64(st.n_rows, 3);
+	CHECK(pt_state_search(&st, "loop", 1)); /* the self-reference, not followed */
+	CHECK_U64(st.tree.nodes[st.rows[st.cursor]].e.what, PT_ENTRY_LOOP);
+	CHECK(!pt_state_search(&st, "no such text", 1)); /* ends: loops are not followed */
+	pt_state_free(&st);
+	if (!CHECK_I64(pt_state_init(&st, &m), 0))
+		return;
+	pt_state_expand_all(&st, true); /* a fresh tree: it loads as it goes */
+	CHECK(st.n_rows > 512);
+	pt_state_expand_all(&st, false);
+	CHECK_U64(st.n_rows, 3);
+	pt_state_free(&st);
+}
+
 /* Issue 14: the dedup grid's cursor lists every VA of its page, where the
  * aliases list stops at 8 and says "+13 more". A hand-made analysis: page
  * 1 of 2 mapped at 21 VAs. */
@@ -475,6 +514,7 @@ int main(void)
 	CHECK_U64(tui_key_action('f', TUI_CTX_HEX), TUI_ACT_NONE); /* the tree's keys are off */
 	test_dedup(s);
 	test_pt_search(&m);
+	test_pt_search_hostile();
 	test_dedup_cursor(&m);
 	test_live_render(&m);
 	test_dedup_no_mappings(s);
