@@ -97,6 +97,19 @@ int tui_text_search(const char *text, const char *needle, int from, int dir)
 	return -1;
 }
 
+bool tui_panel_text_search(struct tui_panel *p, tui_render_fn fn, const void *arg, const char *needle,
+			   int dir)
+{
+	char *all = tui_render_string(fn, arg, getmaxx(stdscr) > 0 ? getmaxx(stdscr) : 80, 0);
+	int line = all ? tui_text_search(all, needle, p->top, dir) : -1;
+	free(all);
+	if (line < 0)
+		return false;
+	p->top = line;
+	p->scrolled = true;
+	return true;
+}
+
 bool tui_panel_scroll(struct tui_panel *p, enum tui_action a, int page_rows)
 {
 	switch (a) {

@@ -99,6 +99,11 @@ int tui_text_cursor_line(const char *text);
 /* The next line (dir 1: after `from`, wrapping; -1: before it) of `text`
  * containing `needle` (case-insensitive), -1 if none. */
 int tui_text_search(const char *text, const char *needle, int from, int dir);
+/* `/` over the whole text fn renders of arg (at the screen's width): the
+ * next (dir 1) or previous line holding `needle` after / before the first
+ * line shown becomes the first line shown. false = no hit. */
+bool tui_panel_text_search(struct tui_panel *p, tui_render_fn fn, const void *arg, const char *needle,
+			   int dir);
 /* Scroll a text panel for a scrolling action (UP ... END); false = not one. */
 bool tui_panel_scroll(struct tui_panel *p, enum tui_action a, int page_rows);
 

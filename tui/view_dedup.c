@@ -154,14 +154,7 @@ static bool search(struct tui_panel *p, const char *text, int dir)
 				return true;
 			}
 	}
-	char *all = tui_render_string(render, p, dp->width ? dp->width : 80, 0);
-	int line = all ? tui_text_search(all, text, p->top, dir) : -1;
-	free(all);
-	if (line < 0)
-		return false;
-	p->top = line;
-	p->scrolled = true;
-	return true;
+	return tui_panel_text_search(p, render, p, text, dir);
 }
 
 /* A click on a grid cell puts the cursor there. */

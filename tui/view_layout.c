@@ -71,7 +71,8 @@ static bool key(struct tui_panel *p, enum tui_action a, int page_rows)
 	return false;
 }
 
-/* `/`: a region whose name holds the text (next after the cursor). */
+/* `/`: a region whose name holds the text (next after the cursor), else
+ * the text shown ("RWX", a GPA). */
 static bool search(struct tui_panel *p, const char *text, int dir)
 {
 	struct layout_panel *lp = (struct layout_panel *)p;
@@ -85,7 +86,7 @@ static bool search(struct tui_panel *p, const char *text, int dir)
 			return true;
 		}
 	}
-	return false;
+	return tui_panel_text_search(p, render, p, text, dir);
 }
 
 static void click(struct tui_panel *p, int row, int col)

@@ -132,7 +132,8 @@ static bool applies(const struct tui_panel *p, enum tui_action a)
 	return !finished && (a != TUI_ACT_INSPECT || paused);
 }
 
-/* `/`: a scenario's name selects it (and stops following), else the text. */
+/* `/`: a scenario's name selects it (and stops following), else the text
+ * shown (a step, an error). */
 static bool search(struct tui_panel *p, const char *text, int dir)
 {
 	struct live_state *st = &((struct live_panel *)p)->st;
@@ -146,7 +147,7 @@ static bool search(struct tui_panel *p, const char *text, int dir)
 			return true;
 		}
 	}
-	return false;
+	return tui_panel_text_search(p, render, p, text, dir);
 }
 
 int tui_live_write_results(struct tui_panel *p, tui_write_results_fn write, const char *out_dir,

@@ -62,6 +62,13 @@ expect "> heap" "j moves the cursor"
 send / heap Enter
 capture
 expect "> heap" "/ finds a region by name"
+send G / guest-physical Enter
+capture
+expect "-- guest-physical" "/ other text: the text scrolls to it"
+send k
+capture
+expect "> undo log" "a cursor move brings the cursor back in sight"
+send / heap Enter
 
 # ---- page tables: search, n/N, expand/collapse all, h/l, the key bar
 send 2
