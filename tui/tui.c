@@ -85,7 +85,8 @@ static void draw_tabs(const struct tui *t, int width)
 	}
 	int x = getcurx(stdscr);
 	if (width - x > 10)
-		printw("%.*s", width - x - 1, t->help ? "help" : t->view == TUI_VIEW_LIVE ? t->loaded : t->m->source);
+		printw("%.*s", width - x - 1,
+		       t->help ? "help" : t->view == TUI_VIEW_LIVE ? t->loaded : t->m->source);
 }
 
 static void render_help(FILE *f, const void *arg, int width, int height)
@@ -256,16 +257,18 @@ static void mouse(struct tui *t, int page_rows)
 
 static int loop(struct tui *t, struct sb_err *err)
 {
+	int errs = 0; /* getch errors in a row while blocking: the input is gone */
 	for (;;) {
 		if (poll_model(t, err))
 			return -1;
 		draw(t);
 		struct tui_panel *p = t->panels[t->view];
-		timeout(!t->help && ticking(t) ? TICK_MS : -1);
-		bool waits = !(!t->help && ticking(t));
+		bool waits = t->help || !ticking(t); /* else redraw every tick */
+		timeout(waits ? -1 : TICK_MS);
 		int c = getch();
-		if (c == ERR && waits)
-			return sb_errf(err, SB_E_IO, "the terminal's input ended"); /* not a spin */
+		errs = c == ERR && waits ? errs + 1 : 0;
+		if (errs == 3) /* not a spin at 100% CPU */
+			return sb_errf(err, SB_E_IO, "the terminal's input ended");
 		if (c == ERR || c == KEY_RESIZE)
 			continue; /* redraw at the (new) size */
 		int h = getmaxy(stdscr);
