@@ -75,7 +75,8 @@ static bool overridden(const struct tui_binding *b, size_t n, int key, int view)
 	return false;
 }
 
-void tui_render_keybar_if(FILE *f, int view, int width, tui_applies_fn applies, const void *arg)
+void tui_render_keybar_if(FILE *f, int view, int width, tui_applies_fn applies, tui_label_fn label,
+			  const void *arg)
 {
 	size_t n;
 	const struct tui_binding *b = tui_bindings(&n);
@@ -88,15 +89,18 @@ void tui_render_keybar_if(FILE *f, int view, int width, tui_applies_fn applies, 
 				continue;
 			if (applies && !applies(arg, b[i].action))
 				continue;
-			int len = (int)(strlen(b[i].name) + strlen(b[i].bar) + 2);
+			const char *bar = label ? label(arg, b[i].action) : NULL;
+			if (!bar)
+				bar = b[i].bar;
+			int len = (int)(strlen(b[i].name) + strlen(bar) + 2);
 			if (used + len > width)
 				break;
-			used += fprintf(f, "%s %s ", b[i].name, b[i].bar);
+			used += fprintf(f, "%s %s ", b[i].name, bar);
 		}
 	fputc('\n', f);
 }
 
 void tui_render_keybar(FILE *f, int view, int width)
 {
-	tui_render_keybar_if(f, view, width, NULL, NULL);
+	tui_render_keybar_if(f, view, width, NULL, NULL, NULL);
 }

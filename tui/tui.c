@@ -109,6 +109,12 @@ static bool panel_applies(const void *arg, enum tui_action a)
 	return !p->ops->applies || p->ops->applies(p, a);
 }
 
+static const char *panel_label(const void *arg, enum tui_action a)
+{
+	const struct tui_panel *p = arg;
+	return p->ops->bar_label ? p->ops->bar_label(p, a) : NULL;
+}
+
 static bool help_applies(const void *arg, enum tui_action a)
 {
 	(void)arg;
@@ -120,9 +126,9 @@ static void render_bar(FILE *f, const void *arg, int width, int height)
 	const struct tui *t = arg;
 	(void)height;
 	if (t->help)
-		tui_render_keybar_if(f, TUI_VIEW_ANY, width, help_applies, NULL);
+		tui_render_keybar_if(f, TUI_VIEW_ANY, width, help_applies, NULL, NULL);
 	else
-		tui_render_keybar_if(f, context(t), width, panel_applies, t->panels[t->view]);
+		tui_render_keybar_if(f, context(t), width, panel_applies, panel_label, t->panels[t->view]);
 }
 
 /* The key bar: "key label" pairs, keys in reverse video (htop style); or

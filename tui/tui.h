@@ -244,7 +244,11 @@ void tui_render_help(FILE *f, int width);
  * shows as that (q Back in the hex view). applies (NULL = all): does the
  * action do anything in the current state? Keys that do not are left out. */
 typedef bool (*tui_applies_fn)(const void *arg, enum tui_action a);
-void tui_render_keybar_if(FILE *f, int view, int width, tui_applies_fn applies, const void *arg);
+/* The bar label of an action now ("Resume" for p while paused), NULL = the
+ * binding's. */
+typedef const char *(*tui_label_fn)(const void *arg, enum tui_action a);
+void tui_render_keybar_if(FILE *f, int view, int width, tui_applies_fn applies, tui_label_fn label,
+			  const void *arg);
 void tui_render_keybar(FILE *f, int view, int width);
 
 /* ---- dump mode ------------------------------------------------------------------ */

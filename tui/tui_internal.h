@@ -40,6 +40,8 @@ struct tui_panel_ops {
 	/* Does action a do anything in the panel's current state? The key bar
 	 * shows only the keys that do. NULL = all. */
 	bool (*applies)(const struct tui_panel *p, enum tui_action a);
+	/* The key bar's label of action a now, NULL = the binding's. NULL = never. */
+	const char *(*bar_label)(const struct tui_panel *p, enum tui_action a);
 	/* `/`, n, N: go to the next (dir 1) or previous (-1) hit of text after
 	 * (before) the cursor or the first line shown; false = no hit (the main
 	 * loop says so). NULL = the text shown is searched (tui_text_search). */

@@ -132,6 +132,18 @@ static bool applies(const struct tui_panel *p, enum tui_action a)
 	return !finished && (a != TUI_ACT_INSPECT || paused);
 }
 
+/* p pauses a running run, resumes a paused one: the bar says which. */
+static const char *bar_label(const struct tui_panel *p, enum tui_action a)
+{
+	const struct live_state *st = &((const struct live_panel *)p)->st;
+	if (a != TUI_ACT_PAUSE || !st->run)
+		return NULL;
+	pthread_mutex_lock(&st->run->lock);
+	bool paused = st->run->paused;
+	pthread_mutex_unlock(&st->run->lock);
+	return paused ? "Resume" : NULL;
+}
+
 /* `/`: a scenario's name selects it (and stops following), else the text
  * shown (a step, an error). */
 static bool search(struct tui_panel *p, const char *text, int dir)
@@ -174,7 +186,7 @@ static void panel_free(struct tui_panel *p)
 
 static const struct tui_panel_ops ops = {
 	.draw = draw, .key = key, .ticking = ticking, .update_model = update_model, .free = panel_free,
-	.applies = applies, .search = search,
+	.applies = applies, .search = search, .bar_label = bar_label,
 };
 
 struct tui_panel *tui_live_panel(const struct tui_model *m, bool paused, struct sb_err *err)

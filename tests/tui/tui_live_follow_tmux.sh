@@ -52,7 +52,7 @@ T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
 
 wait_for "next: sandbox 0, step 'create'" "starts paused"
 expect "-- > first: running" "the cursor is on the running scenario, expanded"
-expect "p Pause s Step i Inspect" "paused: pause, step and inspect in the bar"
+expect "p Resume s Step i Inspect" "paused: resume, step and inspect in the bar"
 send s
 wait_for "next: sandbox 0, step 'call ad'" "one step"
 expect_line "^  create +0 +0 +warm-up +warm-up +warm-up +warm-up" "a warm-up row says warm-up, not 0ns"
@@ -63,6 +63,7 @@ reject "PAUSED" "the header no longer says paused"
 expect "-- > second: done" "the cursor followed the run to the second scenario"
 expect_line "^-- first: done" "the first is folded"
 reject "p Pause" "finished: no pause in the bar"
+reject "p Resume" "finished: no resume in the bar"
 reject "s Step" "finished: no step in the bar"
 reject "i Inspect" "finished: no inspect in the bar"
 reject "F Follow" "following: F is not in the bar"
