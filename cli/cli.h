@@ -21,6 +21,10 @@ struct cli_command {
 
 const struct cli_command *cli_commands(size_t *n);
 
+/* The command a mistyped NAME most likely meant (a prefix of it, or at
+ * most two edits away), or NULL. */
+const char *cli_nearest_command(const char *name);
+
 /* The whole command line main() was given (the program as invoked, the
  * subcommand and its arguments): what a report records as the command
  * that ran. */

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "compare_stats.h"
 #include "reports.h"
+#include "results_dir.h"
 
 /* Exit status of compare (1 is not "failure" here but "regression"). */
 #define COMPARE_EXIT_SAME 0
@@ -21,7 +22,8 @@
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: snapbench compare BASE.json NEW.json [OPTIONS]\n"
+		"usage: snapbench compare [OPTIONS]   (the last two runs in snapbench-results/)\n"
+		"       snapbench compare BASE.json NEW.json [OPTIONS]\n"
 		"       snapbench compare BASE.json... --vs NEW.json... [OPTIONS]\n\n"
 		"Is NEW slower than BASE? Scenarios are matched by name, rows by label.\n"
 		"Prints one verdict line (OK or REGRESSED), then the regressions, the surest\n"
@@ -205,6 +207,22 @@ int cmd_compare(int argc, char **argv)
 		return rc;
 	}
 	size_t n_new = p->n_files - n_base;
+	/* no reports: the last two runs 'snapbench run' wrote, older first */
+	static char last[2][4096];
+	if (vs < 0 && p->n_files == 0) {
+		char msg[512] = "";
+		if (results_dir_last_two(RESULTS_DIR_BASE, last[0], last[1], sizeof last[0], msg,
+					 sizeof msg)) {
+			fprintf(stderr, "snapbench compare: %s\n", msg);
+			free(p);
+			return COMPARE_EXIT_ERROR;
+		}
+		p->files[0] = last[0];
+		p->files[1] = last[1];
+		p->n_files = 2;
+		if (!p->quiet && !p->json)
+			printf("base %s\nnew  %s\n", last[0], last[1]);
+	}
 	if (vs < 0 && p->n_files == 2) {
 		n_base = n_new = 1;
 	} else if (vs < 0 || !n_base || !n_new) {

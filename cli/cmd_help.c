@@ -13,6 +13,9 @@ int cmd_help(int argc, char **argv)
 		scenario_print_help(stdout);
 		return CLI_EXIT_OK;
 	}
+	/* 'help --help' is a question about help: the same text, exit 0 */
+	if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0))
+		argc = 0;
 	if (argc >= 1) {
 		for (size_t i = 0; i < n; i++) {
 			if (strcmp(cmds[i].name, argv[0]) == 0) {
@@ -20,7 +23,15 @@ int cmd_help(int argc, char **argv)
 				return cmds[i].run(1, args);
 			}
 		}
-		fprintf(stderr, "snapbench: no help for unknown command '%s'\n", argv[0]);
+		const char *near = cli_nearest_command(argv[0]);
+		if (near)
+			fprintf(stderr, "snapbench: no help for unknown command '%s'; did you mean "
+					"'%s'?\n",
+				argv[0], near);
+		else
+			fprintf(stderr, "snapbench: no help for unknown command '%s' (commands: "
+					"'snapbench help')\n",
+				argv[0]);
 		return CLI_EXIT_USAGE;
 	}
 	printf("usage: snapbench [COMMAND [OPTIONS]]\n\n"

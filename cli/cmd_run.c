@@ -1,6 +1,7 @@
 /* cmd_run.c — `snapbench run`: run scenario files (or the built-in set)
  * and write the reports. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "build_info.h"
 #include "cli.h"
 #include "reports.h"
+#include "results_dir.h"
 #include "runner.h"
 #include "version.h"
 
@@ -23,9 +25,16 @@ static void usage(FILE *f)
 		"Run the scenarios of each file (without files: the built-in set, see\n"
 		"'snapbench run --list'), print a summary and write the reports.\n\n"
 		"options:\n"
-		"  -o, --output DIR     where reports go (default snapbench-results)\n"
+		"  -o, --output DIR     write the reports (and save steps' files) exactly in\n"
+		"                       DIR; by default each run gets a directory of its\n"
+		"                       own, snapbench-results/YYYY-MM-DDTHH-MM-SSZ/, and\n"
+		"                       snapbench-results/latest points at the newest\n"
+		"                       ('snapbench compare' alone compares the last two)\n"
 		"      --only NAME      run only the scenario NAME (repeatable): a section\n"
-		"                       (every strategy it runs) or one run, 'NAME [STRATEGY]'\n"
+		"                       (every strategy it runs) or one run, 'NAME [STRATEGY]';\n"
+		"                       'FILE:NAME' for one file's when two files share NAME\n"
+		"                       (such scenarios run and are reported as FILE:NAME,\n"
+		"                       FILE the file's base name)\n"
 		"      --restore-strategy LIST\n"
 		"                       run every scenario once per restore strategy of LIST\n"
 		"                       (rewrite, host-cow, retain, rewind; comma-separated; run\n"
@@ -77,6 +86,51 @@ struct run_args {
 	unsigned repeat; /* --repeat; 0 = once */
 };
 
+/* The file part of a scenario's qualified name: its file's base name. */
+static const char *file_base(const struct scenario *sc)
+{
+	const char *slash = strrchr(sc->file, '/');
+	return slash ? slash + 1 : sc->file;
+}
+
+/* Whether --only WANT names sc: its run name ("NAME", "NAME [STRATEGY]",
+ * or "FILE:..." when qualified), its section (every strategy), or
+ * "FILE:SECTION" (one file's section when two files share it). */
+static bool only_matches(const struct scenario *sc, const char *want)
+{
+	if (strcmp(sc->name, want) == 0 || strcmp(sc->section, want) == 0)
+		return true;
+	const char *base = file_base(sc);
+	size_t n = strlen(base);
+	return strncmp(want, base, n) == 0 && want[n] == ':' &&
+	       (strcmp(want + n + 1, sc->section) == 0 || strcmp(want + n + 1, sc->name) == 0);
+}
+
+/* Every --only name names some scenario: a typo is refused before
+ * anything runs, with the names there are. */
+static int check_only(const struct scenario_set *sets, size_t nsets, const struct run_args *a)
+{
+	for (size_t k = 0; k < a->n_only; k++) {
+		bool found = false;
+		for (size_t i = 0; i < nsets && !found; i++)
+			for (size_t j = 0; j < sets[i].n && !found; j++)
+				found = only_matches(&sets[i].items[j], a->only[k]);
+		if (found)
+			continue;
+		fprintf(stderr, "snapbench run: --only %s: no scenario has that name; the "
+				"scenarios are:",
+			a->only[k]);
+		size_t shown = 0;
+		for (size_t i = 0; i < nsets; i++)
+			for (size_t j = 0; j < sets[i].n; j++)
+				if (shown++ < 40)
+					fprintf(stderr, " %s", sets[i].items[j].name);
+		fprintf(stderr, "%s\n", shown > 40 ? " ... ('snapbench run --list')" : "");
+		return -1;
+	}
+	return 0;
+}
+
 /* Keep only the scenarios named with --only (all if none). */
 static int filter(struct scenario_set *set, const struct run_args *a, size_t *matched)
 {
@@ -86,8 +140,7 @@ static int filter(struct scenario_set *set, const struct run_args *a, size_t *ma
 	for (size_t i = 0; i < set->n; i++) {
 		bool want = false;
 		for (size_t k = 0; k < a->n_only; k++)
-			want |= strcmp(set->items[i].name, a->only[k]) == 0 ||
-				strcmp(set->items[i].section, a->only[k]) == 0;
+			want |= only_matches(&set->items[i], a->only[k]);
 		if (want) {
 			struct scenario tmp = set->items[keep];
 			set->items[keep] = set->items[i];
@@ -141,28 +194,97 @@ int cmd_run_write_results(const struct run_report *r, const char *out_dir, bool 
 	return write_reports(r, &a, err);
 }
 
+/* Whether a section of another file than set i is named `section`. */
+static bool shared_section(const struct scenario_set *sets, size_t nsets, size_t i,
+			   const char *section)
+{
+	for (size_t j = 0; j < nsets; j++)
+		if (j != i && scenario_set_find(&sets[j], section))
+			return true;
+	return false;
+}
+
 /* Before anything runs: scenario names are unique across all the files
- * (reports key scenarios by name) and the files they name exist. */
-static int check_sets(const struct scenario_set *sets, size_t nsets, bool allow_paths,
+ * (reports and compare key scenarios by name). A section name that two
+ * files share is scoped by its file: both run as "FILE:NAME" (FILE the
+ * file's base name), so `run scenarios/\*.ini` runs; names no other file
+ * has stay as they are, so the reports of one file keep their names
+ * whatever else runs with it. Same-named files in different directories
+ * still collide: refused. And the files the scenarios name exist. */
+static int check_sets(struct scenario_set *sets, size_t nsets, bool allow_paths,
 		      struct sb_err *err)
 {
 	for (size_t i = 0; i < nsets; i++) {
 		for (size_t k = 0; k < sets[i].n; k++) {
+			struct scenario *sc = &sets[i].items[k];
+			if (!shared_section(sets, nsets, i, sc->section))
+				continue;
+			char *q;
+			if (asprintf(&q, "%s:%s", file_base(sc), sc->name) < 0)
+				return sb_errf(err, SB_E_NOMEM, "%s: out of memory", sc->file);
+			if (strlen(q) >= sizeof ((struct scenario_result *)0)->name) {
+				free(q);
+				return sb_errf(err, SB_E_INVAL,
+					       "%s:%u: [%s] is in another file too, and '%s:%s' is too "
+					       "long a name to tell them apart: rename one",
+					       sc->file, sc->line, sc->section, file_base(sc), sc->name);
+			}
+			free(sc->name);
+			sc->name = q;
+		}
+	}
+	for (size_t i = 0; i < nsets; i++) {
+		for (size_t k = 0; k < sets[i].n; k++) {
 			const struct scenario *sc = &sets[i].items[k];
 			for (size_t j = 0; j < i; j++) {
-				const struct scenario *first = scenario_set_find(&sets[j], sc->section);
-				if (first)
-					return sb_errf(err, SB_E_INVAL,
-						       "%s:%u: [%s] duplicate scenario name (first at "
-						       "%s:%u)",
-						       sc->file, sc->line, sc->section, first->file,
-						       first->line);
+				for (size_t m = 0; m < sets[j].n; m++) {
+					const struct scenario *first = &sets[j].items[m];
+					if (strcmp(first->name, sc->name) == 0)
+						return sb_errf(err, SB_E_INVAL,
+							       "%s:%u: [%s] duplicate scenario name '%s' "
+							       "(first at %s:%u): files of the same "
+							       "name share no section; rename one",
+							       sc->file, sc->line, sc->section, sc->name,
+							       first->file, first->line);
+				}
 			}
 			if (scenario_check_files(sc, err) ||
 			    (!allow_paths && scenario_check_paths(sc, err)))
 				return -1;
 		}
 	}
+	return 0;
+}
+
+/* -o DIR: a directory we can write in, made if missing (one level),
+ * checked before anything runs. */
+static int output_dir(const char *dir)
+{
+	struct stat st;
+	if (!dir[0]) {
+		fprintf(stderr, "snapbench run: -o: empty directory name\n");
+		return -1;
+	}
+	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		fprintf(stderr, "snapbench run: -o %s: not a directory\n", dir);
+		return -1;
+	}
+	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
+		fprintf(stderr, "snapbench run: -o %s: cannot make the output directory: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	/* root passes access(): try a file, as the reports will be written */
+	char probe[4096];
+	snprintf(probe, sizeof probe, "%s/.snapbench-probe.%ld", dir, (long)getpid());
+	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "snapbench run: -o %s: cannot write in it: %s\n", dir,
+			strerror(errno));
+		return -1;
+	}
+	close(fd);
+	unlink(probe);
 	return 0;
 }
 
@@ -225,7 +347,7 @@ static int append(struct run_report *all, struct run_report *add)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run_args a = { .out_dir = "snapbench-results" };
+	struct run_args a = { 0 };
 	static const struct option opts[] = {
 		{ "output", required_argument, 0, 'o' }, { "only", required_argument, 0, 'n' },
 		{ "html", no_argument, 0, 'H' },         { "json", no_argument, 0, 'J' },
@@ -293,6 +415,15 @@ int cmd_run(int argc, char **argv)
 	size_t nfiles = (size_t)(argc + 1 - optind);
 	char **files = args + optind;
 
+	for (size_t i = 0; i < nfiles; i++) {
+		struct stat st;
+		if (stat(files[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			fprintf(stderr, "snapbench run: %s is a directory; give its scenario files "
+					"('snapbench run %s%s*.ini')\n",
+				files[i], files[i], files[i][strlen(files[i]) - 1] == '/' ? "" : "/");
+			return CLI_EXIT_USAGE;
+		}
+	}
 	/* Parse everything before running anything: a bad file never starts. */
 	size_t nsets = nfiles ? nfiles : 1, matched = 0;
 	struct scenario_set *sets = calloc(nsets, sizeof *sets);
@@ -331,6 +462,8 @@ int cmd_run(int argc, char **argv)
 		rc = CLI_EXIT_FAIL;
 		goto out;
 	}
+	if (check_only(sets, nsets, &a))
+		goto out;
 	for (size_t i = 0; i < nsets; i++) {
 		int kept = filter(&sets[i], &a, &matched);
 		if (a.n_only)
@@ -350,10 +483,19 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 
-	/* save and load steps write and read inside it */
-	if (mkdir(a.out_dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "snapbench run: -o %s: %s\n", a.out_dir, strerror(errno));
-		goto out;
+	/* save and load steps write and read inside it; made (and checked)
+	 * before anything runs */
+	char run_dir[4096];
+	if (a.out_dir) {
+		if (output_dir(a.out_dir))
+			goto out;
+	} else {
+		char msg[512];
+		if (results_dir_new(RESULTS_DIR_BASE, run_dir, sizeof run_dir, msg, sizeof msg)) {
+			fprintf(stderr, "snapbench run: %s (-o DIR writes elsewhere)\n", msg);
+			goto out;
+		}
+		a.out_dir = run_dir;
 	}
 	struct runner_options ro = { .progress = !a.quiet && isatty(STDERR_FILENO),
 				     .tool_version = SNAPBENCH_VERSION, .repeat = a.repeat,
@@ -390,6 +532,13 @@ int cmd_run(int argc, char **argv)
 	if (write_reports(&all, &a, &err)) {
 		fprintf(stderr, "snapbench run: %s\n", err.msg);
 		goto out;
+	}
+	if (a.out_dir == run_dir) {
+		char msg[512];
+		if (results_dir_link_latest(RESULTS_DIR_BASE, run_dir, msg, sizeof msg)) {
+			fprintf(stderr, "snapbench run: %s\n", msg);
+			goto out;
+		}
 	}
 	rc = summary_failed ? CLI_EXIT_FAIL : CLI_EXIT_OK;
 	for (size_t i = 0; i < all.n_scenarios; i++) {

@@ -1,5 +1,6 @@
 /* main.c — the snapbench command: subcommand dispatch. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -20,6 +21,53 @@ const struct cli_command *cli_commands(size_t *n)
 {
 	*n = sizeof commands / sizeof commands[0];
 	return commands;
+}
+
+/* Edit distance (insertions, deletions, substitutions, adjacent swaps) of
+ * two short words, capped: enough to tell a typo from another word. */
+static unsigned distance(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	if (na > 31 || nb > 31)
+		return 99;
+	unsigned d[32][32];
+	for (size_t i = 0; i <= na; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= nb; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= na; i++) {
+		for (size_t j = 1; j <= nb; j++) {
+			unsigned best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[na][nb];
+}
+
+const char *cli_nearest_command(const char *name)
+{
+	size_t n;
+	const struct cli_command *cmds = cli_commands(&n);
+	const char *best = NULL;
+	unsigned best_d = 3; /* more than two edits is another word */
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = distance(name, cmds[i].name);
+		/* a prefix ("comp", "insp") names the command too */
+		if (name[0] && strncmp(cmds[i].name, name, strlen(name)) == 0)
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = cmds[i].name;
+		}
+	}
+	return best;
 }
 
 int cli_argc;
@@ -44,6 +92,12 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(cmds[i].name, name) == 0)
 			return cmds[i].run(argc - 2, argv + 2);
-	fprintf(stderr, "snapbench: unknown command '%s' (try 'snapbench help')\n", name);
+	const char *near = cli_nearest_command(name);
+	if (near)
+		fprintf(stderr, "snapbench: unknown command '%s'; did you mean '%s'? ('snapbench "
+				"help' lists the commands)\n",
+			name, near);
+	else
+		fprintf(stderr, "snapbench: unknown command '%s' (try 'snapbench help')\n", name);
 	return CLI_EXIT_USAGE;
 }
