@@ -242,10 +242,13 @@ static int check_sets(struct scenario_set *sets, size_t nsets, bool allow_paths,
 					if (strcmp(first->name, sc->name) == 0)
 						return sb_errf(err, SB_E_INVAL,
 							       "%s:%u: [%s] duplicate scenario name '%s' "
-							       "(first at %s:%u): files of the same "
-							       "name share no section; rename one",
+							       "(first at %s:%u): %s",
 							       sc->file, sc->line, sc->section, sc->name,
-							       first->file, first->line);
+							       first->file, first->line,
+							       strcmp(first->file, sc->file) == 0
+								       ? "the same file is given twice"
+								       : "two files of the same name share "
+									 "a section; rename one");
 				}
 			}
 			if (scenario_check_files(sc, err) ||

@@ -2,7 +2,8 @@
 # run.sh — set everything up, then run snapbench's main job on built-in
 # defaults: `snapbench run --html`, the built-in scenarios with the embedded
 # test guest; the summary goes to stdout, report.json and report.html to
-# snapbench-results/. Arguments, if any, replace it:
+# snapbench-results/<start time>/ (snapbench-results/latest points at the
+# newest). Arguments, if any, replace it:
 #   scripts/run.sh run scenarios/restore-vs-heap.ini --html
 #   scripts/run.sh bench
 set -euo pipefail

@@ -30,6 +30,54 @@ uint64_t layout_config_min_scratch_bytes(const struct layout_config *config, uin
 	return sb_min_scratch_bytes(config->input_bytes, config->output_bytes) + pt_bytes;
 }
 
+/* Tables of one level a VA range [a, b) (b > a, or b = 0 for the end of
+ * the 64-bit space) touches: one per 2^shift bytes it covers a part of. */
+static uint64_t tables_for(uint64_t a, uint64_t b, unsigned shift)
+{
+	uint64_t last = b - 1; /* b = 0 wraps to the top byte */
+	return (last >> shift) - (a >> shift) + 1;
+}
+
+uint64_t layout_config_elf_pt_bytes(const struct layout_config *c, uint64_t code_bytes,
+				    uint64_t init_data_bytes)
+{
+	if (c->heap_bytes > SB_REGION_MAX_BYTES || code_bytes > SB_SNAPSHOT_MAX_BYTES ||
+	    init_data_bytes > SB_SNAPSHOT_MAX_BYTES || c->scratch_bytes > SB_SCRATCH_MAX_BYTES ||
+	    c->scratch_bytes < PAGE)
+		return 0;
+	/* code, PEB, heap and init data lie back to back from SB_BASE_ADDRESS */
+	uint64_t lo = SB_BASE_ADDRESS, lo_end = lo + sb_page_round_up(code_bytes ? code_bytes : 1) +
+						    PEB_BYTES + sb_page_round_up(c->heap_bytes) +
+						    sb_page_round_up(init_data_bytes);
+	/* the scratch window, then the entry page up to the end of the space */
+	uint64_t hi = sb_scratch_base_gva(c->scratch_bytes);
+	uint64_t pages = 1; /* the root */
+	for (unsigned shift = 21; shift <= 39; shift += 9)
+		pages += tables_for(lo, lo_end, shift) + tables_for(hi, 0, shift);
+	return pages * PAGE;
+}
+
+uint64_t layout_config_elf_min_scratch_bytes(const struct layout_config *config,
+					     uint64_t code_bytes, uint64_t init_data_bytes)
+{
+	if (config->input_bytes > SB_SCRATCH_MAX_BYTES || config->output_bytes > SB_SCRATCH_MAX_BYTES)
+		return 0;
+	/* The tables grow with the window they map, which is the scratch
+	 * itself: grow it until it holds them. Each pass adds at least a
+	 * page, and a 16 GiB window needs ~8200 table pages, so it ends. */
+	struct layout_config c = *config;
+	c.scratch_bytes = sb_page_round_up(layout_config_min_scratch_bytes(config, 0));
+	for (;;) {
+		uint64_t pt = layout_config_elf_pt_bytes(&c, code_bytes, init_data_bytes);
+		if (!pt)
+			return 0;
+		uint64_t need = sb_page_round_up(layout_config_min_scratch_bytes(config, pt));
+		if (need <= c.scratch_bytes)
+			return c.scratch_bytes;
+		c.scratch_bytes = need;
+	}
+}
+
 static int check_io_buffer(const char *what, uint64_t bytes, struct sb_err *err)
 {
 	if (bytes < LAYOUT_IO_BUFFER_MIN_BYTES)

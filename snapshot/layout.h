@@ -112,6 +112,23 @@ int layout_config_check(const struct layout_config *config, struct sb_err *err);
 /* Minimum scratch size for this configuration plus pt_bytes of page tables. */
 uint64_t layout_config_min_scratch_bytes(const struct layout_config *config, uint64_t pt_bytes);
 
+/* The page tables an INIT snapshot of a guest ELF gets (snap_from_elf):
+ * 4 KiB leaves for the snapshot region [SB_BASE_ADDRESS, + code_bytes,
+ * PEB, heap, init_data_bytes, page aligned) and for the scratch window
+ * and the entry page above it, one table per 2 MiB / 1 GiB / 512 GiB
+ * each touches, and the root. What layout_set_pt_bytes() is then given;
+ * tests/snapshot compares the two. */
+uint64_t layout_config_elf_pt_bytes(const struct layout_config *config, uint64_t code_bytes,
+				    uint64_t init_data_bytes);
+
+/* The smallest scratch size (page multiple) that holds the I/O buffers,
+ * the fixed pages and those page tables (which grow with the scratch
+ * window they map): what `snapbench layout` prints and what scenario
+ * files are checked against when parsed, the minimum the runner enforces
+ * when it builds the snapshot. Sizes out of their limits give 0. */
+uint64_t layout_config_elf_min_scratch_bytes(const struct layout_config *config,
+					     uint64_t code_bytes, uint64_t init_data_bytes);
+
 /* --- construction ----------------------------------------------------- */
 
 /* Lay out a sandbox: code_bytes of loaded code (> 0), init_data_bytes of

@@ -4,12 +4,70 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "elf_load.h"
+#include "guest_elf.h"
 #include "layout.h"
+
+/* The embedded test guest's code size, read once (0 if it cannot be). */
+static uint64_t embedded_code_bytes;
+static void read_embedded(void)
+{
+	struct elf_image img;
+	struct sb_err err;
+	if (guest_elf_open(&img, NULL, &err) == 0) {
+		embedded_code_bytes = img.span_bytes;
+		elf_image_free(&img);
+	}
+}
+
+/* A size as a scenario file writes it: 64K, 128M, 2G. */
+static void fmt_size(char *buf, size_t n, uint64_t bytes)
+{
+	if (bytes && bytes % (1ull << 30) == 0)
+		snprintf(buf, n, "%lluG", (unsigned long long)(bytes >> 30));
+	else if (bytes && bytes % (1ull << 20) == 0)
+		snprintf(buf, n, "%lluM", (unsigned long long)(bytes >> 20));
+	else if (bytes % 1024 == 0)
+		snprintf(buf, n, "%lluK", (unsigned long long)(bytes >> 10));
+	else
+		snprintf(buf, n, "%llu", (unsigned long long)bytes);
+}
+
+/* The scratch its heap's page tables need (snapshot/layout.c: the same
+ * minimum the runner meets when it builds the snapshot), checked when the
+ * file is parsed rather than when the scenario runs. With the embedded
+ * guest the minimum is exact; with another guest (not read at parse time)
+ * the code counts as one page, a bound the runner completes. */
+static int check_scratch_for_heap(const struct scenario *sc, const struct layout_config *lc,
+				  struct sb_err *err)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	uint64_t code = SB_PAGE_SIZE;
+	if (!sc->cfg.guest[0]) {
+		pthread_once(&once, read_embedded);
+		if (embedded_code_bytes)
+			code = embedded_code_bytes;
+	}
+	uint64_t min = layout_config_elf_min_scratch_bytes(lc, code, 0);
+	if (!min || lc->scratch_bytes >= min)
+		return 0;
+	char have[32], heap[32];
+	fmt_size(have, sizeof have, lc->scratch_bytes);
+	fmt_size(heap, sizeof heap, lc->heap_bytes);
+	return sb_errf(err, SB_E_TOO_SMALL,
+		       "scratch = %s is too small for heap = %s (its page tables take %llu KiB of "
+		       "scratch): use scratch = %lluK or more ('snapbench layout --heap %s' shows "
+		       "the layout)",
+		       have, heap,
+		       (unsigned long long)(layout_config_elf_pt_bytes(lc, code, 0) >> 10),
+		       (unsigned long long)(min >> 10), heap);
+}
 
 static unsigned line_of(const struct scenario *sc, const char *option)
 {
@@ -27,7 +85,7 @@ int scenario_check_layout(const struct scenario *sc, unsigned *line, struct sb_e
 		.scratch_bytes = c->scratch_bytes,
 	};
 	*line = 0;
-	if (layout_config_check(&lc, err) == 0)
+	if (layout_config_check(&lc, err) == 0 && check_scratch_for_heap(sc, &lc, err) == 0)
 		return 0;
 	/* The sizes are checked together (the scratch minimum depends on
 	 * input and output): point at the one set last. */

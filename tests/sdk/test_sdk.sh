@@ -63,7 +63,7 @@ for label in ("call greet (first after create)", "call add (steady)",
     assert rows[label]["count"] == 95 and rows[label]["errors"] == 0, rows[label]
 # the sandbox exit is measured for a guest without debug_exits too
 assert s["calibration"]["exit_sandbox_ns"] > 0, s["calibration"]
-' hello/snapbench-results/report.json
+' hello/snapbench-results/latest/report.json
 
 printf '[check]\nguest = check.elf\niterations = 3\nstep = create\nstep = call check_hello()\n' >check.ini
 printf 'step = call greet("x")\nstep = call add(1, 2)\n' >>check.ini

@@ -309,6 +309,55 @@ static void test_huge_bss(void)
 	}
 }
 
+/* The scratch minimum snapbench layout prints and scenario files are
+ * checked against (layout_config_elf_min_scratch_bytes) is the one
+ * snap_from_elf meets: its tables are the size predicted, it builds at the
+ * minimum and fails a page below it. Heaps around the 2 MiB and 1 GiB
+ * table boundaries, init data, and scratch windows bigger than 2 MiB. */
+static void test_min_scratch(void)
+{
+	static const uint64_t heaps[] = { 4096, 128 << 10, (2 << 20) - 0x10000, 2 << 20,
+					  64 << 20, 128 << 20, (1ull << 30) - (48 << 10) };
+	static const uint64_t inits[] = { 0, 3 * 4096 };
+	static const uint64_t io[] = { 16 << 10, 3 << 20 };
+	uint8_t blob[3 * 4096] = { 1 };
+	for (size_t h = 0; h < sizeof heaps / sizeof heaps[0]; h++) {
+		for (size_t d = 0; d < 2; d++) {
+			for (size_t k = 0; k < 2; k++) {
+				struct layout_config cfg = layout_config_default();
+				cfg.heap_bytes = heaps[h];
+				cfg.input_bytes = cfg.output_bytes = io[k];
+				uint64_t min = layout_config_elf_min_scratch_bytes(&cfg, img.span_bytes,
+										   inits[d]);
+				CHECK(min > 0 && min % 4096 == 0);
+				cfg.scratch_bytes = min;
+				struct snapshot *s = NULL;
+				struct sb_err err;
+				int rc = snap_from_elf(&s, &img, &cfg, inits[d] ? blob : NULL, inits[d],
+						       0, &err);
+				if (!CHECK_I64(rc, 0)) {
+					fprintf(stderr, "  heap %llu init %llu io %llu: %s\n",
+						(unsigned long long)heaps[h],
+						(unsigned long long)inits[d],
+						(unsigned long long)io[k], err.msg);
+					continue;
+				}
+				CHECK_U64(layout_pt_bytes(&s->layout),
+					  layout_config_elf_pt_bytes(&cfg, img.span_bytes, inits[d]));
+				snap_unref(s);
+				cfg.scratch_bytes = min - 4096;
+				s = NULL;
+				rc = snap_from_elf(&s, &img, &cfg, inits[d] ? blob : NULL, inits[d], 0,
+						   &err);
+				if (!CHECK_I64(rc, -1))
+					snap_unref(s);
+				else
+					CHECK_I64(err.code, SB_E_TOO_SMALL);
+			}
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct sb_err err;
@@ -320,6 +369,7 @@ int main(int argc, char **argv)
 	test_init_data();
 	test_errors();
 	test_huge_bss();
+	test_min_scratch();
 	elf_image_free(&img);
 	return check_done();
 }

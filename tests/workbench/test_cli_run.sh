@@ -6,6 +6,7 @@
 # exits 1, the summary shows the rows by variant and the post-restore
 # penalties, and a run per strategy is reported apart.
 sb=$(cd "$(dirname "$1")" && pwd)/$(basename "$1") # absolute: we cd below
+scen=$(cd "$(dirname "$0")/../../scenarios" && pwd)
 . "$(dirname "$0")/../cli_expect.sh"
 dir=$(mktemp -d) || exit 1
 trap 'rm -rf "$dir"' EXIT
@@ -211,9 +212,44 @@ expect 2 "snapbench tui: --restore-strategy: 'x' is not one of rewrite|host-cow|
 expect 2 "snapbench tui: --restore-strategy: only with a scenario file" tui --dump layout --restore-strategy host-cow
 expect 0 "--restore-strategy LIST" tui --help
 
-# the same scenario name in two files: the report could not be read back
-expect 2 "b.ini:4: [s] duplicate scenario name (first at a.ini:1)" run a.ini b.ini
-expect 2 "a.ini:1: [s] duplicate scenario name (first at a.ini:1)" run --list a.ini a.ini
+# the same scenario name in two files: scoped by file (FILE:NAME), names
+# no other file has stay bare; --only takes either; the same file twice,
+# or two files of the same name sharing a section, cannot be told apart
+expect 0 "a.ini:s " run --list a.ini b.ini
+expect 0 "b.ini:s " run --list a.ini b.ini
+out=$("$sb" run --list a.ini b.ini 2>&1)
+check "an unshared name stays bare: $out" sh -c 'printf "%s\n" "$1" | grep -q "^t "' - "$out"
+expect 0 "b.ini:s " run --list --only b.ini:s a.ini b.ini
+n=$("$sb" run --list --only b.ini:s a.ini b.ini | wc -l)
+check "--only FILE:NAME picks one file's (got $n lines)" [ "$n" -eq 1 ]
+n=$("$sb" run --list --only s a.ini b.ini | wc -l)
+check "--only NAME picks both files' (got $n lines)" [ "$n" -eq 2 ]
+expect 2 "a.ini:1: [s] duplicate scenario name 'a.ini:s' (first at a.ini:1): the same file is given twice" run --list a.ini a.ini
+mkdir -p sub && cp a.ini sub/a.ini
+expect 2 "sub/a.ini:1: [s] duplicate scenario name 'a.ini:s' (first at a.ini:1)" run --list a.ini sub/a.ini
+# every shipped file in one run
+expect 0 "builtin.ini:snapshot-chain" run --list "$scen"/*.ini
+expect 0 "chains.ini:snapshot-chain" run --list "$scen"/*.ini
+# bad input refused before anything runs: a directory, an --only name
+# nothing has (naming the ones there are), an -o that cannot be written
+expect 2 "snapbench run: $scen/ is a directory; give its scenario files ('snapbench run $scen/*.ini')" run "$scen/"
+expect 2 "snapbench run: --only nosuch: no scenario has that name; the scenarios are: s" run --only nosuch -o never a.ini
+expect 2 "snapbench run: --only nosuch: no scenario has that name" run --only s --only nosuch -o never a.ini
+check "no output directory made for a refused run" [ ! -e never ]
+: >plainfile
+expect 2 "snapbench run: -o plainfile: not a directory" run -o plainfile a.ini
+expect 2 "snapbench run: -o nodir/deeper: cannot make the output directory: No such file or directory" run -o nodir/deeper a.ini
+mkdir ro && chmod 555 ro
+if [ "$(id -u)" -ne 0 ]; then
+	expect 2 "snapbench run: -o ro: cannot write in it: Permission denied" run -o ro a.ini
+fi
+expect 2 "snapbench run: -o /proc/sys: cannot write in it" run -o /proc/sys a.ini
+# a scratch too small for the heap: refused when parsed, with the size
+printf '[big]\nheap = 128M\nstep = create\n' >big.ini
+expect 2 "big.ini:2: [big] scratch = 288K is too small for heap = 128M (its page tables take 284 KiB of scratch): use scratch = 436K or more" run -o never big.ini
+expect 0 "minimum 446464 bytes" layout --heap 128M
+expect 0 "private, 446464 bytes (436 KiB)" layout --heap 128M
+expect 1 "use --scratch 436K (in a scenario file: scratch = 436K)" layout --heap 128M --scratch 432K
 expect 0 "t " run --list b.ini
 # files a scenario names, checked before anything runs
 printf '[global]\ninit_data = nodata.bin\n[s]\nstep = create\n' >c.ini

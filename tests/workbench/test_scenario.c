@@ -211,6 +211,13 @@ static void test_errors(void)
 		  "t.ini:5: [s] scratch size 16384 bytes is below the minimum" },
 		{ "[global]\nscratch = 16K\n[s]\nstep = create\n",
 		  "t.ini:2: [s] scratch size 16384 bytes is below the minimum" },
+		/* a scratch too small for the heap's page tables: refused when
+		 * parsed, not when the snapshot is built, with the size to use
+		 * (the minimum `snapbench layout --heap 128M` prints) */
+		{ S "heap = 128M\n",
+		  "t.ini:3: [s] scratch = 288K is too small for heap = 128M (its page tables take "
+		  "284 KiB of scratch): use scratch = 436K or more ('snapbench layout --heap 128M'" },
+		{ S "heap = 128M\nscratch = 432K\n", "t.ini:4: [s] scratch = 432K is too small" },
 	};
 	check_parse_errors(cases, sizeof cases / sizeof cases[0]);
 }
@@ -261,7 +268,7 @@ static void test_good_file(void)
 	CHECK_U64(a->cfg.heap_bytes, 64 * MiB);        /* [global] */
 	CHECK_U64(a->cfg.iterations, 1000);            /* [global] */
 	CHECK_U64(a->cfg.mode, SCENARIO_MODE_KERNEL);  /* [global] */
-	CHECK_U64(a->cfg.scratch_bytes, 288 * KiB);    /* default */
+	CHECK_U64(a->cfg.scratch_bytes, 320 * KiB);    /* its heap needs more than the default */
 	CHECK_U64(a->cfg.duration_ns, 0);
 	CHECK_U64(a->cfg.deadline_ns, 1000000000);
 	size_t hi = (size_t)(scenario_option_find("heap") - scenario_options(&(size_t){ 0 }));
@@ -314,7 +321,7 @@ static void test_good_file(void)
 	/* every option type set in the scenario, overriding [global] */
 	CHECK_STR(b->name, "sizes");
 	CHECK_U64(b->cfg.heap_bytes, 1 * GiB);
-	CHECK_U64(b->cfg.scratch_bytes, 1 * MiB);
+	CHECK_U64(b->cfg.scratch_bytes, 4 * MiB);
 	CHECK_U64(b->cfg.input_bytes, 64 * KiB);
 	CHECK_U64(b->cfg.output_bytes, 4096);
 	CHECK_STR(b->cfg.init_data, "data/blob.bin");
@@ -430,6 +437,11 @@ static void test_defaults_and_global(void)
 			CHECK_U64(set.items[3].cfg.heap_bytes, 2 * MiB);
 		}
 	}
+	scenario_set_free(&set);
+
+	/* a scratch at the minimum for its heap: accepted */
+	if (parse_good(&set, "[s]\nstep = create\nheap = 128M\nscratch = 436K\n"))
+		CHECK_U64(set.items[0].cfg.scratch_bytes, 436 * KiB);
 	scenario_set_free(&set);
 
 	/* indentation is ignored; ':' separates too; CRLF line ends */
@@ -958,7 +970,7 @@ static void test_echo(void)
 		CHECK_CONTAINS(text, name);
 	}
 	static const char *const lines[] = {
-		"heap = 1G\n", "scratch = 1M\n", "input = 64K\n", "output = 4K\n",
+		"heap = 1G\n", "scratch = 4M\n", "input = 64K\n", "output = 4K\n",
 		"duration = 1500ms\n", "iterations = 1\n", "deadline = 250ms\n", "mode = user\n",
 		"guest = guests/other.elf\n", "description = \n", "step = sleep 1ms\n",
 		"; expect: none\n",
