@@ -67,7 +67,7 @@ void report_text_open_loop(FILE *f, const struct scenario_result *s)
 		fprintf(f, "   %-30s %8" PRIu64, names[i], h.count);
 		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
 			char us[32];
-			report_fmt_us(us, sizeof us, v[k]);
+			report_fmt_us_sig3(us, sizeof us, v[k]);
 			fprintf(f, " %10s", us);
 		}
 		fputc('\n', f);

@@ -72,7 +72,7 @@ static void summary(FILE *f, const struct scenario_result *s)
 		fprintf(f, "   %-*s %8" PRIu64, sw, st->label, h.count);
 		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
 			char us[32];
-			report_fmt_us(us, sizeof us, v[k]);
+			report_fmt_us_sig3(us, sizeof us, v[k]);
 			bool few = pct[k] && h.count && report_pct_few(h.count, pct[k]);
 			any_few |= few;
 			if (pct[k])
@@ -87,8 +87,19 @@ static void summary(FILE *f, const struct scenario_result *s)
 	}
 	if (s->n_steps == 0)
 		fprintf(f, "   (no steps recorded)\n");
-	if (any_few)
+	if (any_few) {
 		report_wrap(f, "   ", REPORT_FEW_NOTE);
+		char rows[512], line[700];
+		uint64_t need;
+		if (report_few_rows(s, rows, sizeof rows, &need)) {
+			snprintf(line, sizeof line,
+				 "warning: too few samples for the percentiles shown (row: samples: "
+				 "percentiles marked ~): %s; a row needs %llu samples for 10 beyond "
+				 "each of them",
+				 rows, (unsigned long long)need);
+			report_wrap(f, "   ", line);
+		}
+	}
 	report_text_failures(f, s);
 	if (report_has_kind(s, SCENARIO_STEP_RESTORE))
 		report_wrap(f, "   ", REPORT_RESTORE_NOTE);
@@ -110,7 +121,7 @@ static void penalties(FILE *f, const struct scenario_result *s)
 			any = true;
 		}
 		char first[32], steady[32], pen[32];
-		report_fmt_us(first, sizeof first, (double)p.first_p50_ns);
+		report_fmt_us_sig3(first, sizeof first, (double)p.first_p50_ns);
 		if (report_pct_few(hist_count(&p.first->hist), 50)) {
 			strcat(first, REPORT_FEW_MARK);
 			any_few = true;
@@ -120,8 +131,8 @@ static void penalties(FILE *f, const struct scenario_result *s)
 				sw, p.first->step, first, "-", "-", "-");
 			continue;
 		}
-		report_fmt_us(steady, sizeof steady, (double)p.steady_p50_ns);
-		report_fmt_us(pen, sizeof pen, (double)p.penalty_ns);
+		report_fmt_us_sig3(steady, sizeof steady, (double)p.steady_p50_ns);
+		report_fmt_us_sig3(pen, sizeof pen, (double)p.penalty_ns);
 		if (report_pct_few(hist_count(&p.steady->hist), 50)) {
 			strcat(steady, REPORT_FEW_MARK);
 			any_few = true;
@@ -223,8 +234,8 @@ static void ratio_cell(FILE *f, uint64_t p50, uint64_t cal)
 static void calibration(FILE *f, const struct scenario_result *s)
 {
 	char a[32], b[32];
-	report_fmt_us(a, sizeof a, (double)s->cal.exit_real_mode_ns);
-	report_fmt_us(b, sizeof b, (double)s->cal.exit_sandbox_ns);
+	report_fmt_us_sig3(a, sizeof a, (double)s->cal.exit_real_mode_ns);
+	report_fmt_us_sig3(b, sizeof b, (double)s->cal.exit_sandbox_ns);
 	fprintf(f,
 		"\n   calibration: bare VM exit %s us (real mode), %s us (sandbox); memset %.3f "
 		"GiB/s\n",
@@ -310,10 +321,10 @@ static int sweep(FILE *f, const struct run_report *r)
 			fprintf(f, "   %s\n", x->why);
 			continue;
 		}
-		report_fmt_us(a, sizeof a, (double)x->o.restore_p50_ns);
-		report_fmt_us(b, sizeof b, (double)x->o.penalty.first_p50_ns);
-		report_fmt_us(d, sizeof d, (double)x->o.penalty.steady_p50_ns);
-		report_fmt_us(e, sizeof e, (double)x->o.overhead_ns);
+		report_fmt_us_sig3(a, sizeof a, (double)x->o.restore_p50_ns);
+		report_fmt_us_sig3(b, sizeof b, (double)x->o.penalty.first_p50_ns);
+		report_fmt_us_sig3(d, sizeof d, (double)x->o.penalty.steady_p50_ns);
+		report_fmt_us_sig3(e, sizeof e, (double)x->o.overhead_ns);
 		fprintf(f, " %10s %11s %11s %10s", a, b, d, e);
 		double ratio;
 		if (report_ratio_signed(x->o.overhead_ns, x->exit_ns, &ratio))

@@ -21,6 +21,14 @@ void report_fmt_expect_got(char *buf, size_t bytes, const struct expect_result *
 #define REPORT_FEW_SAMPLES 10
 bool report_pct_few(uint64_t count, double pct);
 
+/* The rows of s whose percentiles shown (p50, p90, p99, p99.9) rest on few
+ * samples, as "create (12: p50 p90 p99 p99.9), call add (500: p99.9)",
+ * and the iterations every one of them needs (10 samples beyond the
+ * highest percentile marked); 0 rows: "" and 0. The words of the warning
+ * under the text report's table and of `run`'s on stderr. */
+size_t report_few_rows(const struct scenario_result *s, char *buf, size_t bytes,
+		       uint64_t *need);
+
 /* The mark and what it means, the same words in text and HTML. */
 #define REPORT_FEW_MARK "~"
 #define REPORT_FEW_NOTE                                                                       \

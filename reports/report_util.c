@@ -34,6 +34,25 @@ void report_fmt_us(char *buf, size_t bytes, double ns)
 	snprintf(buf, bytes, "%.3f", report_round3(ns) / 1000.0);
 }
 
+void report_fmt_us_sig3(char *buf, size_t bytes, double ns)
+{
+	double us = isfinite(ns) ? ns / 1000.0 : 0, a = fabs(us);
+	if (a < 0.0005) {
+		snprintf(buf, bytes, "0");
+	} else if (a < 0.9995) {
+		snprintf(buf, bytes, "%.3f", us);
+	} else if (a < 9.995) {
+		snprintf(buf, bytes, "%.2f", us);
+	} else if (a < 99.95) {
+		snprintf(buf, bytes, "%.1f", us);
+	} else {
+		/* whole microseconds, the digits past the third zeroed */
+		double unit = pow(10, floor(log10(a * (1 + 1e-12))) - 2);
+		double r = round(us / unit) * unit;
+		snprintf(buf, bytes, "%.0f", r);
+	}
+}
+
 void report_fmt_bytes(char *buf, size_t bytes, uint64_t b)
 {
 	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };

@@ -22,6 +22,12 @@ bool report_ratio_signed(int64_t ns, uint64_t cal_ns, double *out);
 /* Nanoseconds as microseconds with 3 decimals ("12.345"). */
 void report_fmt_us(char *buf, size_t bytes, double ns);
 
+/* Nanoseconds as microseconds with the precision the latency histogram
+ * has, 3 significant digits (its error is under 1/128): "0.303", "1.23",
+ * "12.3", "123", "17600" (not "17626.936"); below 1 us the nanosecond,
+ * "0.020"; 0 as "0". What the text report prints. */
+void report_fmt_us_sig3(char *buf, size_t bytes, double ns);
+
 /* Bytes as "64 MiB", "4 KiB", "123 B" (exact binary units, else decimals). */
 void report_fmt_bytes(char *buf, size_t bytes, uint64_t b);
 

@@ -11,9 +11,9 @@
  * Rejects empty input, junk after the unit, negative numbers and overflow. */
 int units_parse_bytes(const char *s, uint64_t *out, struct sb_err *err);
 
-/* Nanoseconds with a unit, four significant digits past 1 us: "303 ns",
- * "1.234 us", "12.35 us", "123.5 ms", "2.500 s"; negative values keep their
- * sign (units_fmt.c). */
+/* Nanoseconds with a unit, three significant digits past 1 us (the
+ * latency histogram's precision): "303 ns", "1.23 us", "12.3 us",
+ * "124 ms", "2.50 s"; negative values keep their sign (units_fmt.c). */
 void units_fmt_ns(char *buf, size_t bytes, double ns);
 
 #endif

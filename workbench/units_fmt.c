@@ -15,11 +15,12 @@ void units_fmt_ns(char *buf, size_t bytes, double ns)
 	double a = fabs(ns);
 	if (!(a < 999.5)) { /* also NaN and inf: printed as they are, in s */
 		size_t i = 0;
-		while (i + 1 < sizeof u / sizeof u[0] && a >= u[i + 1].scale * 0.99995)
+		while (i + 1 < sizeof u / sizeof u[0] && a >= u[i + 1].scale * 0.9995)
 			i++;
 		double v = a / u[i].scale;
-		/* four significant digits: 1.234, 12.35, 123.5 */
-		int decimals = v < 9.9995 ? 3 : v < 99.995 ? 2 : 1;
+		/* three significant digits, the latency histogram's precision
+		 * (its error is under 1/128): 1.23, 12.3, 123 */
+		int decimals = v < 9.995 ? 2 : v < 99.95 ? 1 : 0;
 		snprintf(buf, bytes, "%s%.*f %s", sign, decimals, v, u[i].unit);
 		return;
 	}
