@@ -37,7 +37,8 @@ static void usage(FILE *f)
 		"                  line as 'add(i64, i64) -> i64' (runs the guest in a sandbox:\n"
 		"                  needs /dev/kvm; the guest's own word, printed, not trusted)\n"
 		"  --heap SIZE     (ELF) heap size (default 128K)\n"
-		"  --scratch SIZE  (ELF) scratch size (default 288K)\n"
+		"  --scratch SIZE  (ELF) scratch size (default 288K, or the minimum the\n"
+		"                  heap's page tables need, as 'snapbench layout' says)\n"
 		"  -h, --help      this text\n");
 }
 
@@ -52,15 +53,20 @@ static bool is_snapshot_file(const char *path)
 	return n == sizeof magic && memcmp(magic, SNAP_FILE_MAGIC, sizeof magic) == 0;
 }
 
-static int load(const char *path, const struct layout_config *cfg, struct snapshot **out,
-		struct sb_err *err)
+static int load(const char *path, const struct layout_config *config, bool scratch_given,
+		struct snapshot **out, struct sb_err *err)
 {
 	if (path && is_snapshot_file(path))
 		return snap_load(out, path, SNAP_LOAD_VERIFY, err);
 	struct elf_image img;
 	if (guest_elf_open(&img, path, err))
 		return -1;
-	int rc = snap_from_elf(out, &img, cfg, NULL, 0, 0, err);
+	/* --heap alone: the scratch its page tables need, as 'layout' does */
+	struct layout_config cfg = *config;
+	uint64_t min = layout_config_elf_min_scratch_bytes(&cfg, img.span_bytes, 0);
+	if (!scratch_given && cfg.scratch_bytes < min)
+		cfg.scratch_bytes = min;
+	int rc = snap_from_elf(out, &img, &cfg, NULL, 0, 0, err);
 	elf_image_free(&img);
 	return rc;
 }
@@ -126,6 +132,7 @@ int cmd_inspect(int argc, char **argv)
 {
 	struct layout_config cfg = layout_config_default();
 	bool only_layout = false, only_pt = false, have_va = false, functions = false;
+	bool scratch_given = false;
 	uint64_t va = 0;
 	const char *dump_addr = NULL, *dump_len = NULL;
 	static const struct option opts[] = {
@@ -158,8 +165,10 @@ int cmd_inspect(int argc, char **argv)
 			have_va = true;
 			break;
 		}
-		case 'H':
 		case 'S':
+			scratch_given = true;
+			/* fall through */
+		case 'H':
 			if (units_parse_bytes(optarg, c == 'H' ? &cfg.heap_bytes : &cfg.scratch_bytes, &err)) {
 				fprintf(stderr, "snapbench inspect: --%s: %s\n", c == 'H' ? "heap" : "scratch",
 					err.msg);
@@ -196,7 +205,7 @@ int cmd_inspect(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	struct snapshot *s;
-	if (load(path, &cfg, &s, &err)) {
+	if (load(path, &cfg, scratch_given, &s, &err)) {
 		fprintf(stderr, "snapbench inspect: %s\n", err.msg);
 		return CLI_EXIT_FAIL;
 	}
@@ -212,7 +221,8 @@ int cmd_inspect(int argc, char **argv)
 		snap_unref(s);
 		return frc;
 	}
-	if (!only_pt) {
+	/* --va prints the translation path alone, as its help says */
+	if (!only_pt && !have_va) {
 		print_summary(stdout, s);
 		layout_dump(stdout, &s->layout);
 		fputc('\n', stdout);

@@ -63,7 +63,10 @@ static enum pt_status dump_walk(FILE *f, struct pt_walk *w, const struct pt *pt,
 	fprintf(f, "# VA first-last and PA: hex byte addresses; PA = page or next table\n");
 	fprintf(f, "# level idx VA range%*s PA%*s flags\n", 2 * d.va_digits - 7, "",
 		d.pa_digits - 2, "");
-	if (pt_walk_status(w) == PT_OK) {
+	/* the root is a table too: the count is the page-table pages the walk
+	 * read, as a snapshot's statistics count its page-table pages */
+	uint64_t root_read = pt_walk_status(w) == PT_OK;
+	if (root_read) {
 		struct pt_mapping m;
 		pt_walk_set_visitor(w, dump_entry, &d);
 		while (pt_walk_next(w, &m))
@@ -72,7 +75,7 @@ static enum pt_status dump_walk(FILE *f, struct pt_walk *w, const struct pt *pt,
 	enum pt_status s = pt_walk_status(w);
 	fprintf(f, "# %" PRIu64 " tables, %" PRIu64 " 4 KiB pages, %" PRIu64
 		   " large pages, %" PRIu64 " entries not followed\n",
-		d.tables, d.leaves_4k, d.leaves_large, d.skipped);
+		d.tables + root_read, d.leaves_4k, d.leaves_large, d.skipped);
 	if (s != PT_OK)
 		fprintf(f, "# walk stopped: %s\n", pt_strerror(s));
 	return s;

@@ -7,7 +7,8 @@
  * VA and PA are hex byte addresses; flags are the set bits among
  * P RW US NX CoW A D PS, then "loop" (entry points at a table on its own
  * path: not followed) or "bad-PS" (PS where the level has no large pages:
- * not followed).  A footer counts tables and leaves and names the error if
+ * not followed).  A footer counts tables (the root among them, as a
+ * snapshot counts its page-table pages) and leaves and names the error if
  * the walk stopped early.  Rows fit in 80 columns.
  */
 #ifndef SNAPBENCH_VMEM_PT_DUMP_H
