@@ -71,10 +71,17 @@ assert s["runs"] == 1 and all("runs" not in st for st in s["steps"])'
 	check "summary: the steady call apart" grep -qE "^   call add \(steady\) +2 " p.txt
 	check "summary: restore rows read as restore-to-ready" grep -q "restore rows are restore-to-ready" p.txt
 	check "summary: the penalty section" grep -q "post-restore penalty in microseconds (us)" p.txt
+	# microseconds with the histogram's 3 significant digits (12.3, 0.303,
+	# 124, 17600), the ratio to the calibration with 3 decimals
+	us='-?([0-9]\.[0-9]{2}|[0-9]{2}\.[0-9]|[1-9][0-9]{2,}|0\.[0-9]{3}|0)'
 	check "summary: a penalty for call add" \
-		grep -qE "^   call add +[0-9]+\.[0-9]{3}~ +[0-9]+\.[0-9]{3}~ +-?[0-9]+\.[0-9]{3} +-?[0-9]+\.[0-9]{3}$" p.txt
+		grep -qE "^   call add +$us~ +$us~ +$us +-?[0-9]+\.[0-9]{3}$" p.txt
 	check "summary: none invented for e8" \
-		grep -qE "^   e8 +[0-9]+\.[0-9]{3}~ +- +- +-   no steady call of this label was recorded: no penalty$" p.txt
+		grep -qE "^   e8 +$us~ +- +- +-   no steady call of this label was recorded: no penalty$" p.txt
+	check "summary: no microseconds with more digits than the histogram has" \
+		sh -c '! sed -n "/latency per step/,/^   ~ marks/p" p.txt | grep -qE "[0-9]{2,}\.[0-9]{2}|[0-9]{3,}\.[0-9]|[1-9]\.[0-9]{3}"'
+	check "summary: a warning names the rows with too few samples" \
+		grep -q "^   warning: too few samples for the percentiles shown" p.txt
 	# 2 calls of a row: every percentile rests on few samples, marked and explained
 	check "summary: percentiles of 2 samples marked" \
 		grep -qE "^   call add \(steady\) +2 +[0-9.]+ +[0-9.]+~ +[0-9.]+~ +[0-9.]+~ +[0-9.]+~ " p.txt
@@ -187,6 +194,31 @@ sys.exit(0 if r["scenarios"] and all(s["file_digest"] == "" for s in r["scenario
 	check "the link's target is left as it was" [ "$(cat victim.txt)" = precious ]
 	# the live view says which strategy a scenario runs
 	expect 0 "p: done, 3/3 iterations, restore host-cow" tui --dump live --restore-strategy host-cow p.ini
+	# without -o each run has its own directory, latest points at the
+	# newest, the one before stays; compare alone compares the last two
+	mkdir fresh && cd fresh || exit 1
+	expect 2 "snapbench-results: No such file or directory: no runs to compare" compare
+	printf '[s]\niterations = 3\nstep = create\nstep = destroy\n' >s.ini
+	"$sb" run -q --html s.ini 2>err.txt
+	rc=$?
+	check "run without -o: exit 0 (got $rc): $(tail -2 err.txt)" [ "$rc" -eq 0 ]
+	first=$(readlink snapbench-results/latest)
+	check "latest names the run's directory ($first)" sh -c 'echo "$1" | grep -qE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}-[0-9]{2}-[0-9]{2}Z(-[0-9]+)?$"' - "$first"
+	check "its report.json and report.html" [ -s snapbench-results/latest/report.json -a -s snapbench-results/latest/report.html ]
+	expect 2 "1 run with a report.json, 2 needed to compare" compare
+	"$sb" run -q s.ini 2>err.txt
+	second=$(readlink snapbench-results/latest)
+	check "a second run: another directory ($first, $second)" [ -n "$second" -a "$first" != "$second" ]
+	check "the first run's report stays" [ -s "snapbench-results/$first/report.json" -a -s "snapbench-results/$first/report.html" ]
+	check "the second run has no HTML of another run" [ ! -e "snapbench-results/$second/report.html" ]
+	expect 0 "base snapbench-results/$first/report.json" compare
+	expect 0 "new  snapbench-results/$second/report.json" compare
+	expect 0 "OK: 0 regressions" compare
+	# -o writes exactly there, and does not move latest
+	"$sb" run -q -o exact s.ini 2>err.txt
+	check "-o DIR: the report in DIR" [ -s exact/report.json ]
+	check "-o DIR: latest unchanged" [ "$(readlink snapbench-results/latest)" = "$second" ]
+	cd .. || exit 1
 	finish
 fi
 
@@ -227,6 +259,14 @@ check "--only NAME picks both files' (got $n lines)" [ "$n" -eq 2 ]
 expect 2 "a.ini:1: [s] duplicate scenario name 'a.ini:s' (first at a.ini:1): the same file is given twice" run --list a.ini a.ini
 mkdir -p sub && cp a.ini sub/a.ini
 expect 2 "sub/a.ini:1: [s] duplicate scenario name 'a.ini:s' (first at a.ini:1)" run --list a.ini sub/a.ini
+# help --help is a question about help; a mistyped command names the nearest
+expect 0 "commands:" help --help
+expect 0 "commands:" help -h
+expect 2 "unknown command 'rnu'; did you mean 'run'?" rnu
+expect 2 "unknown command 'comapre'; did you mean 'compare'?" comapre
+expect 2 "unknown command 'insp'; did you mean 'inspect'?" insp
+expect 2 "unknown command 'frobnicate' (try 'snapbench help')" frobnicate
+expect 2 "no help for unknown command 'lyaout'; did you mean 'layout'?" help lyaout
 # every shipped file in one run
 expect 0 "builtin.ini:snapshot-chain" run --list "$scen"/*.ini
 expect 0 "chains.ini:snapshot-chain" run --list "$scen"/*.ini
