@@ -113,11 +113,34 @@ static void print_summary(FILE *f, const struct snapshot *s)
 		digest, s->source, s->entry_kind == SNAP_ENTRY_INIT ? "INIT (runs the guest's entry)"
 									 : "CALL (initialised)",
 		(unsigned long long)s->generation, (unsigned long long)s->entry_gva);
-	fprintf(f, "  pages: %llu mapped, %llu in the image (%llu aliased, %llu all-zero), "
-		   "%llu page-table pages\n",
-		(unsigned long long)s->stats.pages_mapped, (unsigned long long)s->stats.pages_copied,
-		(unsigned long long)s->stats.pages_aliased, (unsigned long long)s->stats.zero_pages,
-		(unsigned long long)s->stats.pt_pages);
+	/* What the image holds, counted as the TUI's dedup view counts it
+	 * (snap_census): image pages, the VAs that map them, all-zero pages
+	 * and pages at several VAs; page-table pages with the root, as the
+	 * dump's footer counts them. */
+	struct snap_census c;
+	struct sb_err err;
+	if (snap_census(s, &c, &err) == 0) {
+		fprintf(f, "  image: %llu pages + %llu page-table pages; %llu VAs map %llu of them "
+			   "(%llu VAs map scratch)\n",
+			(unsigned long long)c.image_pages, (unsigned long long)c.pt_pages,
+			(unsigned long long)c.vas, (unsigned long long)c.pages_mapped,
+			(unsigned long long)c.outside);
+		fprintf(f, "  pages: %llu all-zero, %llu mapped at >= 2 VAs (%llu of them all-zero), "
+			   "%llu unmapped%s\n",
+			(unsigned long long)c.zero_pages, (unsigned long long)c.aliased_pages,
+			(unsigned long long)c.aliased_zero_pages,
+			(unsigned long long)(c.image_pages - c.pages_mapped),
+			c.truncated ? " (counted up to 2^22 VAs)" : "");
+	} else {
+		fprintf(f, "  image: %s\n", err.msg);
+	}
+	/* what the snapshot did when taken: of a running sandbox, its zero
+	 * pages became one image page and its aliases were copied once */
+	if (s->entry_kind != SNAP_ENTRY_INIT)
+		fprintf(f, "  when taken: %llu pages of the sandbox were all-zero (one image page "
+			   "holds them), %llu mappings were aliases of a page already copied\n",
+			(unsigned long long)s->stats.zero_pages,
+			(unsigned long long)s->stats.pages_aliased);
 	if (s->nroots > 1) { /* several address spaces (snapshot/snap_roots.c) */
 		fprintf(f, "  address spaces: %u, restores start in root %u; roots at GPA", s->nroots,
 			s->cur_root);

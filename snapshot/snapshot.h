@@ -235,6 +235,25 @@ static inline const uint8_t *snap_pt_tail(const struct snapshot *s)
 	return s->image + layout_pt_tail_offset(&s->layout);
 }
 
+/* What the image holds, counted from the page tables (every root, each
+ * (page, VA) once): what `snapbench inspect` prints and the TUI's dedup
+ * view shows. snap_stats say what the snapshot did when it was taken (a
+ * live snapshot's zero_pages are pages of the sandbox, which all became
+ * one image page); these say what is in the image now. */
+struct snap_census {
+	uint64_t image_pages;        /* guest-visible image pages */
+	uint64_t pt_pages;           /* page-table pages (the root among them) */
+	uint64_t vas;                /* 4 KiB VAs that map an image page */
+	uint64_t outside;            /* VAs that map elsewhere (scratch, entry page) */
+	uint64_t pages_mapped;       /* image pages at least one VA maps */
+	uint64_t zero_pages;         /* of those, all zero */
+	uint64_t aliased_pages;      /* of those, mapped at >= 2 VAs (zero ones too) */
+	uint64_t aliased_zero_pages; /* aliased and all zero */
+	bool truncated;              /* stopped at 2^22 VAs */
+	int walk_status;             /* enum pt_status of the walk */
+};
+int snap_census(const struct snapshot *s, struct snap_census *c, struct sb_err *err);
+
 /* Is the 4 KiB page at p all zero? */
 static inline bool snap_page_is_zero(const uint8_t *p)
 {

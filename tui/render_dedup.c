@@ -88,7 +88,11 @@ static void pages_section(FILE *f, const struct tui_model *m, const struct dedup
 	if (st->cursor >= 0 && (uint64_t)st->cursor < d->pages)
 		cursor_section(f, d, (uint64_t)st->cursor, width);
 	(void)m;
-	snprintf(t, sizeof t, "aliases: %" PRIu64 " physical pages mapped at >= 2 VAs", d->aliased_pages);
+	/* an aliased page that is all zero shows as Z: say so, so that the
+	 * legend's A and this count agree (and `inspect` says the same) */
+	snprintf(t, sizeof t, "aliases: %" PRIu64 " physical page%s at >= 2 VAs (A %" PRIu64
+		 ", Z %" PRIu64 ")", d->aliased_pages, d->aliased_pages == 1 ? "" : "s",
+		 d->counts[DEDUP_ALIAS], d->aliased_pages - d->counts[DEDUP_ALIAS]);
 	tui_hline(f, width, t);
 	for (size_t i = 0; i < d->n_maps;) {
 		size_t j = i;
