@@ -1,7 +1,6 @@
 /* cmd_run.c — `snapbench run`: run scenario files (or the built-in set)
  * and write the reports. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,8 +278,8 @@ static int output_dir(const char *dir)
 	}
 	/* root passes access(): try a file, as the reports will be written */
 	char probe[4096];
-	snprintf(probe, sizeof probe, "%s/.snapbench-probe.%ld", dir, (long)getpid());
-	int fd = open(probe, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	snprintf(probe, sizeof probe, "%s/.snapbench-probe.XXXXXX", dir);
+	int fd = mkstemp(probe);
 	if (fd < 0) {
 		fprintf(stderr, "snapbench run: -o %s: cannot write in it: %s\n", dir,
 			strerror(errno));

@@ -26,7 +26,7 @@ int results_dir_new(const char *base, char *out, size_t size, char *msg, size_t 
 	strftime(stamp, sizeof stamp, "%Y-%m-%dT%H-%M-%SZ", &tm);
 	for (unsigned k = 1; k < 100; k++) {
 		int n = k == 1 ? snprintf(out, size, "%s/%s", base, stamp)
-			       : snprintf(out, size, "%s/%s-%u", base, stamp, k);
+			       : snprintf(out, size, "%s/%s-%02u", base, stamp, k); /* sorts */
 		if (n < 0 || (size_t)n >= size) {
 			snprintf(msg, msg_size, "%s: the path is too long", base);
 			return -1;
@@ -53,7 +53,9 @@ int results_dir_link_latest(const char *base, const char *dir, char *msg, size_t
 	unlink(tmp);
 	/* relative, so the results directory can be moved or copied whole */
 	if (symlink(name, tmp) != 0 || rename(tmp, link) != 0) {
-		snprintf(msg, msg_size, "%s: cannot point it at %s: %s", link, name, strerror(errno));
+		snprintf(msg, msg_size, "%s: cannot point it at %s: %s (the reports are in %s; "
+					"a 'latest' that is not a symbolic link is left for you to move)",
+			 link, name, strerror(errno), dir);
 		unlink(tmp);
 		return -1;
 	}

@@ -11,7 +11,7 @@
 #define RESULTS_DIR_BASE "snapbench-results"
 
 /* Make BASE (if missing) and a new run directory BASE/YYYY-MM-DDTHH-MM-SSZ
- * in it (-2, -3... when a run started in the same second); its path in
+ * in it (-02, -03... when a run started in the same second); its path in
  * out. 0, or -1 with a message in msg. */
 int results_dir_new(const char *base, char *out, size_t size, char *msg, size_t msg_size);
 
