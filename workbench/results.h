@@ -155,7 +155,8 @@ struct open_loop_stats {
 };
 
 struct scenario_result {
-	char name[64];            /* the run name: "NAME" or "NAME [STRATEGY]" */
+	char name[64];            /* the run name: "NAME" or "NAME [STRATEGY]", after "FILE:"
+				   * when two files of one run share NAME (cli/cmd_run.c) */
 	/* the strategy every sandbox of the scenario ran with:
 	 * sandbox_restore_strategy_name() ("rewrite" in reports of schema 3,
 	 * when it was the only one) */
