@@ -9,7 +9,8 @@
 static const struct cli_command commands[] = {
 	{ "run", "run scenario files (or the built-in set) and write reports", cmd_run },
 	{ "report", "print or convert a report written by run", cmd_report },
-	{ "compare", "compare two reports; exit 1 on a regression", cmd_compare },
+	{ "compare", "compare two reports, or the last two runs; exit 1 on a regression",
+	  cmd_compare },
 	{ "inspect", "layout and page tables of a snapshot file or guest ELF", cmd_inspect },
 	{ "tui", "curses UI: layout, page tables, dedup, live run", cmd_tui },
 	{ "layout", "print the memory layout of a sandbox", cmd_layout },
