@@ -45,7 +45,9 @@ static const struct scenario_option options[] = {
 	{ "heap", SCENARIO_OPT_SIZE, "128K", 4 * KIB, HEAP_MAX, 4 * KIB, NULL, 0, CFG(heap_bytes),
 	  "guest heap (its region, 16G - 4K, also holds the PEB and >= 1 code page)" },
 	{ "scratch", SCENARIO_OPT_SIZE, "288K", 16 * KIB, SB_SCRATCH_MAX_BYTES, 4 * KIB, NULL, 0,
-	  CFG(scratch_bytes), "scratch region (I/O buffers, page-table copy, CoW pages)" },
+	  CFG(scratch_bytes),
+	  "scratch region (I/O buffers, page-table copy, CoW pages; at least what the heap's "
+	  "page tables need: 'snapbench layout --heap SIZE' prints it, less is refused)" },
 	{ "input", SCENARIO_OPT_SIZE, "16K", 16, 1 * GIB, 8, NULL, 0, CFG(input_bytes),
 	  "host -> guest buffer (call records must fit)" },
 	{ "output", SCENARIO_OPT_SIZE, "16K", 16, 1 * GIB, 8, NULL, 0, CFG(output_bytes),
