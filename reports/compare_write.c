@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_util.h"
 #include "reports.h"
 
 static const char *unit_of(enum compare_metric m)
@@ -20,9 +21,14 @@ static const char *unit_of(enum compare_metric m)
 	}
 }
 
+/* Latencies with the histogram's precision (3 significant digits, as the
+ * text report prints them), counters per execution with 3 decimals. */
 static void fmt_value(char *buf, size_t n, const struct compare_item *it, double v)
 {
-	snprintf(buf, n, "%.3f", it->latency ? v / 1e3 : v);
+	if (it->latency)
+		report_fmt_us_sig3(buf, n, v);
+	else
+		snprintf(buf, n, "%.3f", v);
 }
 
 static void fmt_pct(char *buf, size_t n, double x)

@@ -184,7 +184,7 @@ static const struct cmp_case cases[] = {
 					 "enough data, 23 unchanged, 0 new (bootstrap intervals, 95% for all 14 together", false },
 	{ "p50 +30% (and p90)", m_slower_p50, { 0 }, 2,
 	  "regressed       restore-64M  restore base (same snapshot)            p50 us        "
-	  "                    21.695       28.224    +30.1%  [+28.", false },
+	  "                      21.7         28.2    +30.1%  [+28.", false },
 	{ "p50 +30% inside a 40% band", m_slower_p50, { "40%" }, 0, "within noise", false },
 	{ "p50 +30%, the row's band", m_slower_p50, { "restore base:all=40%" }, 0, "noise 40%", false },
 	{ "p50 +30%, another row's band", m_slower_p50, { "destroy:all=40%" }, 2, "noise 5%", false },
