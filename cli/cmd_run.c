@@ -101,8 +101,13 @@ static bool only_matches(const struct scenario *sc, const char *want)
 		return true;
 	const char *base = file_base(sc);
 	size_t n = strlen(base);
+	/* the run name without its file, "NAME [STRATEGY]" of every file */
+	bool qualified = strncmp(sc->name, base, n) == 0 && sc->name[n] == ':';
+	const char *bare = qualified ? sc->name + n + 1 : sc->name;
+	if (strcmp(bare, want) == 0)
+		return true;
 	return strncmp(want, base, n) == 0 && want[n] == ':' &&
-	       (strcmp(want + n + 1, sc->section) == 0 || strcmp(want + n + 1, sc->name) == 0);
+	       (strcmp(want + n + 1, sc->section) == 0 || strcmp(want + n + 1, bare) == 0);
 }
 
 /* Every --only name names some scenario: a typo is refused before

@@ -256,6 +256,11 @@ n=$("$sb" run --list --only b.ini:s a.ini b.ini | wc -l)
 check "--only FILE:NAME picks one file's (got $n lines)" [ "$n" -eq 1 ]
 n=$("$sb" run --list --only s a.ini b.ini | wc -l)
 check "--only NAME picks both files' (got $n lines)" [ "$n" -eq 2 ]
+n=$("$sb" run --list --restore-strategy rewrite,host-cow --only 's [host-cow]' a.ini b.ini | wc -l)
+check "--only 'NAME [STRATEGY]' picks both files' run (got $n lines)" [ "$n" -eq 2 ]
+expect 0 "b.ini:s [host-cow]" run --list --restore-strategy rewrite,host-cow --only 'b.ini:s [host-cow]' a.ini b.ini
+n=$("$sb" run --list --restore-strategy rewrite,host-cow --only 'b.ini:s [host-cow]' a.ini b.ini | wc -l)
+check "--only 'FILE:NAME [STRATEGY]' picks one run (got $n lines)" [ "$n" -eq 1 ]
 expect 2 "a.ini:1: [s] duplicate scenario name 'a.ini:s' (first at a.ini:1): the same file is given twice" run --list a.ini a.ini
 mkdir -p sub && cp a.ini sub/a.ini
 expect 2 "sub/a.ini:1: [s] duplicate scenario name 'a.ini:s' (first at a.ini:1)" run --list a.ini sub/a.ini
