@@ -2,18 +2,21 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "reports.h"
+#include "results_dir.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: snapbench report FILE.json [--text] [--distribution] [--html OUT.html]\n"
+		"usage: snapbench report [FILE.json] [--text] [--distribution] [--html OUT.html]\n"
 		"                        [--json OUT.json]\n"
 		"       snapbench report --command FILE.json\n\n"
 		"Read a report written by 'snapbench run' and print it as text, or write it\n"
-		"as HTML or JSON. Without --html or --json the text report goes to stdout.\n\n"
+		"as HTML or JSON. Without --html or --json the text report goes to stdout.\n"
+		"Without FILE: the last run's, snapbench-results/latest/report.json.\n\n"
 		"options:\n"
 		"  --text            print the text report to stdout (also with --html/--json)\n"
 		"  --distribution    add the HdrHistogram percentile distribution of every\n"
@@ -54,11 +57,11 @@ int cmd_report(int argc, char **argv)
 		{ "command", no_argument, 0, 'c' },
 		{ "help", no_argument, 0, 'h' },      { 0, 0, 0, 0 },
 	};
-	char *args[argc + 2];
+	char *args[argc + 3]; /* one more: the last run's report when no FILE */
 	args[0] = "snapbench report";
 	for (int i = 0; i < argc; i++)
 		args[i + 1] = argv[i];
-	args[argc + 1] = NULL;
+	args[argc + 1] = args[argc + 2] = NULL;
 	optind = 1;
 	bool text = false, distribution = false, command = false;
 	const char *html = NULL, *json = NULL;
@@ -74,8 +77,16 @@ int cmd_report(int argc, char **argv)
 		default: usage(stderr); return CLI_EXIT_USAGE;
 		}
 	}
+	/* no FILE: the last run's (snapbench-results/latest, cli/results_dir.h) */
+	static char latest[] = RESULTS_DIR_BASE "/latest/report.json";
+	if (optind >= argc + 1 && access(latest, R_OK) == 0) {
+		args[argc + 1] = latest;
+		argc++;
+	}
 	if (optind >= argc + 1) {
-		fprintf(stderr, "snapbench report: which report? (usage: snapbench report FILE.json)\n");
+		fprintf(stderr, "snapbench report: which report? (usage: snapbench report FILE.json; "
+				"without FILE, %s, which is missing)\n",
+			latest);
 		return CLI_EXIT_USAGE;
 	}
 	if (optind + 1 < argc + 1) {

@@ -214,6 +214,7 @@ sys.exit(0 if r["scenarios"] and all(s["file_digest"] == "" for s in r["scenario
 	expect 0 "base snapbench-results/$first/report.json" compare
 	expect 0 "new  snapbench-results/$second/report.json" compare
 	expect 0 "OK: 0 regressions" compare
+	expect 0 "command: $sb run -q s.ini" report
 	# -o writes exactly there, and does not move latest
 	"$sb" run -q -o exact s.ini 2>err.txt
 	check "-o DIR: the report in DIR" [ -s exact/report.json ]
@@ -272,6 +273,7 @@ expect 2 "unknown command 'comapre'; did you mean 'compare'?" comapre
 expect 2 "unknown command 'insp'; did you mean 'inspect'?" insp
 expect 2 "unknown command 'frobnicate' (try 'snapbench help')" frobnicate
 expect 2 "no help for unknown command 'lyaout'; did you mean 'layout'?" help lyaout
+expect 2 "snapbench report: which report? (usage: snapbench report FILE.json; without FILE, snapbench-results/latest/report.json, which is missing)" report
 # every shipped file in one run
 expect 0 "builtin.ini:snapshot-chain" run --list "$scen"/*.ini
 expect 0 "chains.ini:snapshot-chain" run --list "$scen"/*.ini
