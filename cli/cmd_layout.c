@@ -80,8 +80,14 @@ int cmd_layout(int argc, char **argv)
 	 * below it with the size to use. */
 	uint64_t min = layout_config_elf_min_scratch_bytes(&cfg, code, init_data);
 	if (!pt && min) {
-		if (!scratch_given && cfg.scratch_bytes < min)
+		if (!scratch_given && cfg.scratch_bytes < min) {
+			fprintf(stderr, "snapbench layout: scratch: the default %llu KiB cannot hold "
+					"this heap's page tables; shown at the minimum, %llu KiB "
+					"(scratch = %lluK)\n",
+				(unsigned long long)(cfg.scratch_bytes >> 10),
+				(unsigned long long)(min >> 10), (unsigned long long)(min >> 10));
 			cfg.scratch_bytes = min;
+		}
 		pt = layout_config_elf_pt_bytes(&cfg, code, init_data);
 	}
 	if (scratch_given && min && cfg.scratch_bytes < min && !pt_given) {

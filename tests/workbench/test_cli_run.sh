@@ -296,6 +296,7 @@ printf '[big]\nheap = 128M\nstep = create\n' >big.ini
 expect 2 "big.ini:2: [big] scratch = 288K is too small for heap = 128M (its page tables take 284 KiB of scratch): use scratch = 436K or more" run -o never big.ini
 expect 0 "minimum 446464 bytes" layout --heap 128M
 expect 0 "private, 446464 bytes (436 KiB)" layout --heap 128M
+expect 0 "scratch: the default 288 KiB cannot hold this heap's page tables; shown at the minimum, 436 KiB (scratch = 436K)" layout --heap 128M
 expect 1 "use --scratch 436K (in a scenario file: scratch = 436K)" layout --heap 128M --scratch 432K
 expect 0 "t " run --list b.ini
 # files a scenario names, checked before anything runs
