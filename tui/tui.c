@@ -381,8 +381,8 @@ static void usage(FILE *f)
 		"  --filter F      --dump pt: all, cow, writable or executable\n"
 		"  --paused        a scenario file's live run waits before its first step\n"
 		"  -o, --output DIR  where q writes a live run's results (report.json and\n"
-		"                  report.html, as `snapbench run -o DIR --html`; default\n"
-		"                  snapbench-results)\n"
+		"                  report.html, as `snapbench run -o DIR --html`; default: as\n"
+		"                  run, a new snapbench-results/TIME/ and its `latest` link)\n"
 		"  --restore-strategy LIST\n"
 		"                  a scenario file's scenarios run once per restore strategy\n"
 		"                  of LIST (rewrite, host-cow, retain, rewind; comma-separated),\n"
@@ -427,7 +427,7 @@ int tui_main(int argc, char **argv, tui_write_results_fn write_results)
 	unsigned long long va = 0;
 	bool have_va = false;
 	uint64_t strategies = 0; /* --restore-strategy, packed; 0 = as the file says */
-	const char *out_dir = "snapbench-results";
+	const char *out_dir = NULL; /* as run: a new directory under snapbench-results/ */
 	while ((c = getopt_long(argc + 1, args, "ho:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -517,13 +517,14 @@ int tui_main(int argc, char **argv, tui_write_results_fn write_results)
 			view = TUI_VIEW_LIVE;
 		/* where q writes the run's results: checked before the run, not
 		 * found unwritable after it (as run checks -o) */
-		if (m.scenarios.n && write_results && (mkdir(out_dir, 0777) != 0 && errno != EEXIST)) {
-			fprintf(stderr, "snapbench tui: -o %s: %s\n", out_dir, strerror(errno));
+		const char *dir = out_dir ? out_dir : "snapbench-results";
+		if (m.scenarios.n && write_results && (mkdir(dir, 0777) != 0 && errno != EEXIST)) {
+			fprintf(stderr, "snapbench tui: -o %s: %s\n", dir, strerror(errno));
 			tui_model_free(&m);
 			return EXIT_USAGE;
 		}
-		if (m.scenarios.n && write_results && access(out_dir, W_OK | X_OK) != 0) {
-			fprintf(stderr, "snapbench tui: -o %s: %s (the results go there on q)\n", out_dir,
+		if (m.scenarios.n && write_results && access(dir, W_OK | X_OK) != 0) {
+			fprintf(stderr, "snapbench tui: -o %s: %s (the results go there on q)\n", dir,
 				strerror(errno));
 			tui_model_free(&m);
 			return EXIT_USAGE;

@@ -34,10 +34,17 @@ step = destroy
 INI
 
 cmd=""
-for a in "$@"; do cmd="$cmd '$a'"; done
+for a in "$@"; do
+  case $a in /*) ;; */*) a=$(pwd)/$a ;; esac # the session starts in $dir
+  cmd="$cmd '$a'"
+done
+# start [OUT]: with -o OUT (default $dir/results); OUT "-": no -o, run in
+# $dir, so q writes where run would: $dir/snapbench-results/TIME/ + latest
 start() {
-  T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 \
-    "env TERM=screen NO_COLOR=1 $cmd --paused -o '$dir/results' '$dir/tiny.ini'; echo EXITED-\$?; sleep 30" ||
+  out=${1:-$dir/results}
+  o="-o '$out'"; [ "$out" = - ] && o=""
+  T -f /dev/null new-session -d -s "$sess" -x 80 -y 24 -c "$dir" \
+    "env TERM=screen NO_COLOR=1 $cmd --paused $o '$dir/tiny.ini'; echo EXITED-\$?; sleep 30" ||
     { echo "tmux failed"; exit 1; }
 }
 # wait_for TEXT WHAT: up to 10 s for TEXT (the run's calibration and
@@ -113,17 +120,19 @@ else echo "FAIL: no report of scenario tiny in $dir/results"; ls -l "$dir/result
 rm -rf "$dir/results"
 T kill-server >/dev/null 2>&1
 
-# Quit while paused in the middle of the run (a server of its own).
+# Quit while paused in the middle of the run (a server of its own), no -o:
+# the results go where run puts them, a new run directory and its link.
 sock="$sock-2"
-start
+start -
 wait_for "next: sandbox 0, step 'create'" "second run starts paused"
 send s s
 wait_for "next: sandbox 0, step 'snapshot s'" "two steps"
 send q
 capture 1
 expect "EXITED-0" "q while paused stops the worker and exits 0"
-[ -s "$dir/results/report.json" ] && echo "ok: what ran is written when q stops the run" ||
-  { echo "FAIL: q mid-run wrote no report"; fails=$((fails + 1)); }
+[ -s "$dir/snapbench-results/latest/report.json" ] &&
+  echo "ok: what ran is written when q stops the run, in a run directory with latest, as run" ||
+  { echo "FAIL: q mid-run wrote no snapbench-results/latest/report.json"; ls -lR "$dir"; fails=$((fails + 1)); }
 
 echo "tui live tmux: $fails failed"
 [ "$fails" -eq 0 ]
