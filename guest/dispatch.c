@@ -4,17 +4,6 @@
 #include "arch.h"
 #include "internal.h"
 
-void sb_register(const struct sb_guest_function *f)
-{
-	if (sb_rt.nfunctions >= SB_GUEST_MAX_FUNCTIONS)
-		sb_abort(SB_ABORT_GUEST_PANIC, "too many guest functions registered");
-	/* the dispatcher answers this name itself: such a function could never run */
-	if (strlen(f->name) == sizeof SB_LIST_FUNCTIONS_CALL - 1 &&
-	    memcmp(f->name, SB_LIST_FUNCTIONS_CALL, sizeof SB_LIST_FUNCTIONS_CALL - 1) == 0)
-		sb_abort(SB_ABORT_GUEST_PANIC, "'" SB_LIST_FUNCTIONS_CALL "' is a reserved name");
-	sb_rt.functions[sb_rt.nfunctions++] = f;
-}
-
 static const struct sb_guest_function *find(const char *name, uint32_t len)
 {
 	for (unsigned i = 0; i < sb_rt.nfunctions; i++) {
@@ -23,6 +12,35 @@ static const struct sb_guest_function *find(const char *name, uint32_t len)
 			return f;
 	}
 	return 0;
+}
+
+/* A function no call could reach aborts the create instead of being
+ * registered in silence: a call record's name is at most SB_NAME_MAX bytes
+ * and its arguments at most SB_CALL_MAX_ARGS. (Two functions of one name,
+ * of which only the first runs, are not looked for: comparing every pair
+ * costs milliseconds of ring-0 code, which our machines emulate.) */
+static __attribute__((noreturn)) void register_abort(const char *name, size_t len, const char *why)
+{
+	const char *parts[5] = { "cannot register '", name, "': ", why, 0 };
+	if (len > 64)
+		parts[1] = "(a long name)";
+	sb_abort_parts(SB_ABORT_GUEST_PANIC, SB_ABORT_NO_VECTOR, parts);
+}
+
+void sb_register(const struct sb_guest_function *f)
+{
+	size_t len = strlen(f->name);
+	if (sb_rt.nfunctions >= SB_GUEST_MAX_FUNCTIONS)
+		sb_abort(SB_ABORT_GUEST_PANIC, "too many guest functions registered");
+	/* the dispatcher answers this name itself: such a function could never run */
+	if (len == sizeof SB_LIST_FUNCTIONS_CALL - 1 &&
+	    memcmp(f->name, SB_LIST_FUNCTIONS_CALL, sizeof SB_LIST_FUNCTIONS_CALL - 1) == 0)
+		sb_abort(SB_ABORT_GUEST_PANIC, "'" SB_LIST_FUNCTIONS_CALL "' is a reserved name");
+	if (len == 0 || len > SB_NAME_MAX)
+		register_abort(f->name, len, "a name is 1 to 255 bytes (SB_NAME_MAX)");
+	if (f->nparams > SB_CALL_MAX_ARGS)
+		register_abort(f->name, len, "more than 16 parameters (SB_CALL_MAX_ARGS)");
+	sb_rt.functions[sb_rt.nfunctions++] = f;
 }
 
 static bool check_args(const struct sb_guest_function *f, const struct sb_record *rec,

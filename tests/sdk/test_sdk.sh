@@ -75,4 +75,18 @@ mkdir bad && cp bad_hello.c bad/hello.c
 cc -I bad $(pkg-config --cflags snapbench-guest) -o check.elf "$here/hello_check.c" \
 	$(pkg-config --libs snapbench-guest) || exit 1
 expect 1 "add(40, -42) returned 0xffffffffffffffff" run -q -o check-bad check.ini
+
+# A function no call could reach aborts the create, saying why (the runtime
+# used to register it in silence: a name longer than a call can carry was
+# listed cut to 255 bytes and answered "no such guest function").
+for bad in 0 1 2 3 5 6; do
+	cc -DBAD=$bad $(pkg-config --cflags snapbench-guest) -o bad$bad.elf "$here/bad_register.c" \
+		$(pkg-config --libs snapbench-guest) || exit 1
+done
+expect 0 "f63(" inspect bad0.elf --functions
+expect 1 "cannot register '(a long name)': a name is 1 to 255 bytes" inspect bad1.elf --functions
+expect 1 "cannot register '': a name is 1 to 255 bytes" inspect bad2.elf --functions
+expect 1 "cannot register 'f01': more than 16 parameters" inspect bad3.elf --functions
+expect 1 "'__sb_functions' is a reserved name" inspect bad5.elf --functions
+expect 1 "too many guest functions registered" inspect bad6.elf --functions
 finish
