@@ -139,9 +139,9 @@ static int read_notes(struct elf_image *img, Elf *elf, const GElf_Phdr *ph, stru
 	if (!d)
 		return sb_errf(err, SB_E_INVAL, "%s: unreadable note segment: %s", img->name,
 			       elf_errmsg(-1));
-	size_t off = 0, name_off, desc_off;
+	size_t off = 0, next, name_off, desc_off;
 	GElf_Nhdr nh;
-	while ((off = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+	for (; (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0; off = next) {
 		const char *name = (const char *)d->d_buf + name_off;
 		if (nh.n_type != ELF_NOTE_SNAPBENCH_VERSION ||
 		    nh.n_namesz != sizeof ELF_NOTE_SNAPBENCH_NAME ||
@@ -160,6 +160,14 @@ static int read_notes(struct elf_image *img, Elf *elf, const GElf_Phdr *ph, stru
 		memcpy(img->version, v, sizeof v);
 		img->has_version_note = true;
 	}
+	/* gelf_getnote stops at a note whose sizes run past the segment: the
+	 * notes after it, ours among them maybe, are unread. Accepting that as
+	 * "no note" would let a guest hide its version behind one bad size. */
+	if (d->d_size - off >= sizeof(Elf64_Nhdr))
+		return sb_errf(err, SB_E_INVAL,
+			       "%s: malformed ELF note at byte %zu of its note segment (its "
+			       "sizes run past the segment's %zu bytes)",
+			       img->name, off, (size_t)d->d_size);
 	return 0;
 }
 

@@ -376,6 +376,30 @@ static void test_version_note(void)
 	SNOTE(&x, SB_GUEST_ABI_VERSION);
 	CHECK_I64(note_open(&x, &img, &err), 0);
 
+	/* A note whose descriptor size runs past the segment hides what
+	 * follows it: refused, not read as "no note" (which only warns). */
+	note_elf_init(&x);
+	note_add(&x, "GNU", 1, "abcd", 4);
+	SNOTE(&x, "9.9.9");
+	((Elf64_Nhdr *)(x.b + phdr(x.b, 1)->p_offset))->n_descsz = 0xffffffff;
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_CONTAINS(err.msg, "g.elf: malformed ELF note at byte 0 of its note segment");
+	note_elf_init(&x);
+	SNOTE(&x, SB_GUEST_ABI_VERSION);
+	note_add(&x, "snapbench", 1, "9.9.9", 5);
+	((Elf64_Nhdr *)(x.b + phdr(x.b, 1)->p_offset + 28))->n_namesz = 64;
+	CHECK_I64(note_open(&x, &img, &err), -1);
+	CHECK_CONTAINS(err.msg, "malformed ELF note at byte 28 of its note segment (its sizes run "
+				"past the segment's 60 bytes)");
+	/* Fewer bytes than a note header after the last note: padding. */
+	note_elf_init(&x);
+	SNOTE(&x, SB_GUEST_ABI_VERSION);
+	x.n += 8;
+	phdr(x.b, 1)->p_filesz = phdr(x.b, 1)->p_memsz = x.n - phdr(x.b, 1)->p_offset;
+	phdr(x.b, 0)->p_filesz = phdr(x.b, 0)->p_memsz = x.n;
+	CHECK_I64(note_open(&x, &img, &err), 0);
+	CHECK(img.has_version_note);
+
 	/* Other owners' notes and other types are not ours: no note. */
 	note_elf_init(&x);
 	note_add(&x, "snapbenc", 1, "9.9.9", 6);
