@@ -63,9 +63,8 @@ static const struct sandbox_host_fn_def *find_host_fn(const struct sandbox *sb, 
 	return NULL;
 }
 
-/* Push a RESULT or ERROR record onto the input buffer for the guest. */
-static int reply(struct sandbox *sb, const struct sb_value *ret, uint32_t code, const char *msg,
-		 struct sb_err *err)
+static int push_reply(struct sandbox *sb, const struct sb_value *ret, uint32_t code,
+		      const char *msg)
 {
 	const struct layout *l = mgr_layout(&sb->mem);
 	uint8_t *in = mgr_input(&sb->mem);
@@ -79,6 +78,21 @@ static int reply(struct sandbox *sb, const struct sb_value *ret, uint32_t code, 
 	/* Where the guest's stack pointer said, what the encoder wrote and the
 	 * back-pointer after it, whether it fitted or not. */
 	mgr_mark_host_write(&sb->mem, w.p, w.len + 8);
+	return rc;
+}
+
+/* Push a RESULT or ERROR record onto the input buffer for the guest. A
+ * result too big for the room left (the call's own record stays below
+ * it: echo of 8 KiB does not fit 16 KiB) is the host function's doing,
+ * not the guest's: the guest gets an error it can handle and the sandbox
+ * stays usable. Only a reply that cannot be pushed at all poisons. */
+static int reply(struct sandbox *sb, const struct sb_value *ret, uint32_t code, const char *msg,
+		 struct sb_err *err)
+{
+	int rc = push_reply(sb, ret, code, msg);
+	if (rc == SB_PROTO_FULL && ret)
+		rc = push_reply(sb, NULL, SB_CALL_E_HOST,
+				"the host function's result does not fit the input buffer");
 	if (rc != SB_PROTO_OK) {
 		sb_errf(err, SB_E_GUEST, "host function reply does not fit the input buffer: %s",
 			sb_proto_strerror(rc));

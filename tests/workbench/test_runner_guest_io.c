@@ -138,6 +138,25 @@ static void test_host_calls(void)
 			CHECK_CONTAINS(fail->first_error, HOST_FNS_FAIL_MSG);
 		done(&set, &rep);
 	}
+	/* A result too big for the input buffer (echo's reply lies above the
+	 * call's own 8 KiB argument) is an error the guest's call returns, not
+	 * a poisoned sandbox: the next call runs without a restore. */
+	if (parse_and_run(&set, "t.ini",
+			  "[big]\nhost_functions = builtin\niterations = 2\nwarmup = 0\n"
+			  "step = create\nstep = call host_echo(bytes(8K))\n"
+			  "step = call host_add(1, 2) == 3\n"
+			  "expect = call host_echo.errors == 2\n",
+			  NULL, &rep)) {
+		const struct scenario_result *r = &rep.scenarios[0];
+		not_failed(r);
+		const struct step_stats *big = row(r, "call host_echo (first after create)");
+		if (CHECK(big != NULL))
+			CHECK_CONTAINS(big->first_error,
+				       "the host function's result does not fit the input buffer");
+		const struct step_stats *add = row(r, "call host_add (steady)");
+		CHECK(add != NULL && hist_count(&add->hist) == 2 && add->errors == 0);
+		done(&set, &rep);
+	}
 	/* without the option the guest finds no host function (and no row) */
 	if (parse_and_run(&set, "t.ini",
 			  "[none]\nallow_errors = true\nstep = create\nstep = call host_add(1, 2)\n"
