@@ -197,13 +197,17 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 int snap_sregs_check(const struct snapshot *s, struct sb_err *err);
 
 /* What a sandbox restored from `s` sees at [va, va + len_bytes) before it
- * runs: read through the snapshot's page tables (CR3 = its tail's root)
- * over its image and tail (snap_read.c). Pages of scratch other than the
- * page-table area are not part of a snapshot: a VA mapping them is an
- * error here ("maps GPA 0x... outside the snapshot"). 0, or -1 with err naming the address;
- * *done_bytes (may be NULL): bytes copied before an error. */
+ * runs: read through the snapshot's page tables (CR3 = snap_cur_root, the
+ * address space it was taken in) over its image and tail (snap_read.c).
+ * Pages of scratch other than the page-table area are not part of a
+ * snapshot: a VA mapping them is an error here ("maps GPA 0x... outside
+ * the snapshot"). 0, or -1 with err naming the address; *done_bytes (may
+ * be NULL): bytes copied before an error. */
 int snap_read_gva(const struct snapshot *s, gva_t va, void *buf, uint64_t len_bytes,
 		  uint64_t *done_bytes, struct sb_err *err);
+/* The same through another of its roots (one of s->roots). */
+int snap_read_gva_root(const struct snapshot *s, gpa_t root, gva_t va, void *buf,
+		       uint64_t len_bytes, uint64_t *done_bytes, struct sb_err *err);
 
 struct snapshot *snap_ref(struct snapshot *s);
 void snap_unref(struct snapshot *s);

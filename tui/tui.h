@@ -127,9 +127,11 @@ struct hex_state {
 	char msg[SB_ERR_MSG_MAX];
 	int top;            /* first body line shown */
 };
-/* Open the page holding `va`. Never fails: an unreadable page is shown
- * as its error. */
-void hex_state_open(struct hex_state *st, const struct tui_model *m, gva_t va);
+/* Open the page holding `va` in address space `root` (an index into the
+ * snapshot's roots, as the pt view's `r` chose; the original is read in
+ * its own root of that index, or its current one). Never fails: an
+ * unreadable page is shown as its error. */
+void hex_state_open(struct hex_state *st, const struct tui_model *m, unsigned root, gva_t va);
 /* Scroll by delta body lines (clamped), `rows` body lines on screen. */
 void hex_state_scroll(struct hex_state *st, int delta, int rows, int width);
 /* Body lines at `width`: one per row of bytes, runs of rows equal to the

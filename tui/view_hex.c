@@ -11,8 +11,14 @@
 
 #include "tui_internal.h"
 
+/* Root i of s, or the one a restore starts in if s has fewer. */
+static gpa_t root_of(const struct snapshot *s, unsigned i)
+{
+	return i < s->nroots ? s->roots[i] : snap_cur_root(s);
+}
+
 /* Where s's tables put the page at va (a read of it succeeded). */
-static gpa_t page_pa(const struct snapshot *s, gva_t va)
+static gpa_t page_pa(const struct snapshot *s, gpa_t root, gva_t va)
 {
 	const struct layout *l = &s->layout;
 	const struct pt_region r[2] = {
@@ -22,35 +28,37 @@ static gpa_t page_pa(const struct snapshot *s, gva_t va)
 	struct pt_regions rr;
 	pt_regions_init(&rr, &pt_format_x86_64, r, 2, layout_pt_base_gpa(l));
 	struct pt_leaf leaf;
-	if (pt_lookup(&rr.pt, layout_pt_base_gpa(l), va, &leaf) != PT_OK)
+	if (pt_lookup(&rr.pt, root, va, &leaf) != PT_OK)
 		return 0;
 	uint64_t span = 1ull << pt_format_shift(&pt_format_x86_64, leaf.level);
 	return (leaf.entry & PT_X86_64_ADDR_MASK & ~(span - 1)) + (va & (span - 1));
 }
 
-void hex_state_open(struct hex_state *st, const struct tui_model *m, gva_t va)
+void hex_state_open(struct hex_state *st, const struct tui_model *m, unsigned root, gva_t va)
 {
 	memset(st, 0, sizeof *st);
 	st->cursor_va = va;
 	st->va = va & ~(gva_t)(SB_PAGE_SIZE - 1);
 	struct sb_err err;
-	if (snap_read_gva(m->snap, st->va, st->page, sizeof st->page, NULL, &err)) {
+	gpa_t r = root_of(m->snap, root);
+	if (snap_read_gva_root(m->snap, r, st->va, st->page, sizeof st->page, NULL, &err)) {
 		snprintf(st->msg, sizeof st->msg, "%s", err.msg);
 		return;
 	}
 	st->readable = true;
-	st->pa = page_pa(m->snap, st->va);
+	st->pa = page_pa(m->snap, r, st->va);
 	if (!m->origin) {
 		snprintf(st->note, sizeof st->note, "no original to compare with (a live sandbox's "
 			 "snapshot has one)");
 		return;
 	}
 	const char *what = m->origin_source[0] ? m->origin_source : "the original";
-	if (snap_read_gva(m->origin, st->va, st->orig, sizeof st->orig, NULL, &err)) {
+	gpa_t ro = root_of(m->origin, root);
+	if (snap_read_gva_root(m->origin, ro, st->va, st->orig, sizeof st->orig, NULL, &err)) {
 		snprintf(st->note, sizeof st->note, "original (%.100s): %.80s", what, err.msg);
 		return;
 	}
-	st->orig_pa = page_pa(m->origin, st->va);
+	st->orig_pa = page_pa(m->origin, ro, st->va);
 	for (size_t i = 0; i < sizeof st->page; i++)
 		st->ndiff += st->page[i] != st->orig[i];
 	st->compare = st->ndiff > 0;

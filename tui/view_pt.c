@@ -70,7 +70,7 @@ static void open_hex(struct pt_panel *pp)
 	struct hex_state *hx = malloc(sizeof *hx);
 	if (!hx)
 		return;
-	hex_state_open(hx, pp->p.m, va);
+	hex_state_open(hx, pp->p.m, st->root, va);
 	pp->hex = hx;
 }
 

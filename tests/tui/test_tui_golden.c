@@ -156,7 +156,7 @@ static void test_hex(struct tui_model *m, struct snapshot *base)
 	static struct hex_state hx;
 	const struct layout *l = &base->layout;
 	g_model = m;
-	hex_state_open(&hx, m, layout_peb_gva(l) + 0x10);
+	hex_state_open(&hx, m, 0, layout_peb_gva(l) + 0x10);
 	CHECK(hx.readable && !hx.compare);
 	CHECK_U64(hx.va, layout_peb_gva(l));
 	CHECK_U64(hx.pa, layout_peb_gva(l)); /* identity mapped */
@@ -170,7 +170,7 @@ static void test_hex(struct tui_model *m, struct snapshot *base)
 	CHECK_I64(hx.top, lines - 4);
 	hex_state_scroll(&hx, -1000, 4, 80);
 	CHECK_I64(hx.top, 0);
-	hex_state_open(&hx, m, 0x0000700000000000ull);
+	hex_state_open(&hx, m, 0, 0x0000700000000000ull);
 	CHECK(!hx.readable);
 	CHECK_CONTAINS(hx.msg, "VA 0x700000000000 not mapped");
 
@@ -181,14 +181,14 @@ static void test_hex(struct tui_model *m, struct snapshot *base)
 	tui_model_from_snapshots(&mc, c, "hand-made: heap page 0 copied and written", NULL, NULL);
 	tui_model_set_origin(&mc, base, "INIT");
 	g_model = &mc;
-	hex_state_open(&hx, &mc, layout_heap_gva(l));
+	hex_state_open(&hx, &mc, 0, layout_heap_gva(l));
 	CHECK(hx.readable && hx.compare);
 	CHECK_U64(hx.ndiff, 17 + 8);
 	CHECK(memcmp(hx.page + 0x40, "snapbench memview", 17) == 0);
 	golden("tui_hex_cow_80.txt", r_hex, &hx, 80);
 	golden("tui_hex_cow_160.txt", r_hex, &hx, 160);
 	/* the PEB was not copied: same bytes, nothing side by side */
-	hex_state_open(&hx, &mc, layout_peb_gva(l));
+	hex_state_open(&hx, &mc, 0, layout_peb_gva(l));
 	CHECK(hx.readable && !hx.compare);
 	CHECK_CONTAINS(hx.note, "same bytes as the original (INIT)");
 	tui_model_free(&mc);
@@ -291,6 +291,23 @@ static void test_two_roots(struct snapshot *base)
 		CHECK_I64(pt_state_set_root(&st, &m, 2), -1);
 		pt_state_free(&st);
 	}
+	/* Each root's page, also in the hex view (Enter on root 1's leaf
+	 * showed root 0's page); without a root, the one a restore starts in
+	 * (root 1: the snapshot was taken there). */
+	static struct hex_state hx;
+	gpa_t shown[2] = { 0, 0 };
+	for (unsigned i = 0; i < 2; i++) {
+		hex_state_open(&hx, &m, i, TWO_ROOTS_VA);
+		CHECK(hx.readable);
+		CHECK_U64(hx.page[0], 0xA0 + i);
+		shown[i] = hx.pa; /* the image's copy of pa[i] */
+	}
+	CHECK(shown[0] != shown[1]);
+	uint8_t b = 0;
+	CHECK_I64(snap_read_gva(s, TWO_ROOTS_VA, &b, 1, NULL, &err), 0);
+	CHECK_U64(b, 0xA1);
+	CHECK_I64(snap_read_gva_root(s, s->roots[0], TWO_ROOTS_VA, &b, 1, NULL, &err), 0);
+	CHECK_U64(b, 0xA0);
 	/* The dedup view counts every root's mappings: root 1's page is
 	 * mapped, not "unmapped"; the shared subtrees' pages once per VA. */
 	struct dedup_state ds;
