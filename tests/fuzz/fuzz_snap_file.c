@@ -103,6 +103,21 @@ static void use_snapshot(struct snapshot *s)
 	/* what inspect counts: every root's walk over the file's tables */
 	struct snap_census c;
 	fuzz_note("census", snap_census(s, &c, &err), &err);
+	/* inspect --dump-va and the TUI's hex view: reads by VA through each
+	 * root's tables (whatever they say), across page boundaries, at the
+	 * entry, the bottom and the top of the address space */
+	static uint8_t buf[3 * 4096];
+	static const gva_t vas[] = { 0, 0x1000 - 8, 0x0000800000000000ull - 16,
+				     0xffffffffffffe000ull, 0xffff800000000000ull };
+	for (unsigned i = 0; i < s->nroots; i++) {
+		for (size_t k = 0; k <= sizeof vas / sizeof vas[0]; k++) {
+			gva_t va = k < sizeof vas / sizeof vas[0] ? vas[k] : s->entry_gva;
+			uint64_t done = 0;
+			int rc = snap_read_gva_root(s, s->roots[i], va, buf, sizeof buf - 4096 * (k == 3),
+						    &done, &err);
+			fuzz_note("read by VA", rc, &err);
+		}
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
