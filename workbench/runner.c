@@ -181,7 +181,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 		goto fail;
 	}
 	if (collect_rows(r, sc, &err) || scenario_check_files(sc, &err) ||
-	    build_base(sc, &base, &err))
+	    scenario_make_crashdump_dir(sc, &err) || build_base(sc, &base, &err))
 		goto fail;
 	runner_sample_sandbox_exit(base, sc, &cal_before);
 	runner_calibration_sandbox(&r->cal, &cal_before, NULL);

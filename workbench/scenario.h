@@ -502,6 +502,12 @@ int scenario_rows(const struct scenario *sc, struct scenario_row **rows, size_t 
  * (the line that set the value, maybe in [global]). Return 0 or -1. */
 int scenario_check_files(const struct scenario *sc, struct sb_err *err);
 
+/* The crashdump directory, made if missing (one level), as run
+ * --crashdump makes its own: a run calls it before the scenario starts,
+ * so `crashdump = cores` does not wait for the first fault to say that
+ * cores/ is missing. "x.ini:4: [s] crashdump: 'a/b': cannot make it: ..." */
+int scenario_make_crashdump_dir(const struct scenario *sc, struct sb_err *err);
+
 /* Every save and load step's path stays inside the directory it is
  * resolved in (the run's output directory: runner_options.file_dir): no
  * absolute path, no ".." component. A scenario file may come from someone

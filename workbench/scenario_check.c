@@ -235,6 +235,23 @@ static int check_map_files(const struct scenario *sc, const struct scenario_step
 	return 0;
 }
 
+int scenario_make_crashdump_dir(const struct scenario *sc, struct sb_err *err)
+{
+	const char *dir = sc->cfg.crashdump;
+	struct stat st;
+	const char *why = NULL;
+	if (!dir[0])
+		return 0;
+	if (stat(dir, &st) == 0)
+		why = S_ISDIR(st.st_mode) ? NULL : "not a directory";
+	else if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+		why = strerror(errno);
+	if (!why)
+		return 0;
+	return sb_errf(err, SB_E_IO, "%s:%u: [%s] crashdump: '%s': cannot make it: %s", sc->file,
+		       line_of(sc, "crashdump"), sc->section, dir, why);
+}
+
 int scenario_check_files(const struct scenario *sc, struct sb_err *err)
 {
 	if (check_file(sc, "guest", sc->cfg.guest, err) ||
