@@ -80,8 +80,9 @@ static const struct scenario_option options[] = {
 	  CFG(dirtied_pages),
 	  "pages a call re-dirties after a restore, as declared for the reports' plots" },
 	{ "crashdump", SCENARIO_OPT_PATH, "", 0, 0, 0, NULL, 0, CFG(crashdump),
-	  "directory (relative, inside the working directory) for an ELF core of each "
-	  "call that faults, aborts or is cancelled (gdb GUEST CORE); \"\" = none" },
+	  "directory (relative, inside the working directory; made if missing) for an "
+	  "ELF core of each call that faults, aborts or is cancelled (gdb GUEST CORE); "
+	  "\"\" = none" },
 	{ "allow_errors", SCENARIO_OPT_ENUM, "false", 0, 0, 0, bool_choices, 0, CFG(allow_errors),
 	  "true: calls whose guest function reports an error are counted and printed but do "
 	  "not fail the run (see Failed calls)" },
