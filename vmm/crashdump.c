@@ -517,6 +517,16 @@ void sandbox_crash_auto(struct sandbox *sb, const char *what, struct sb_err *err
 			 sb->crashdumps);
 		goto out;
 	}
+	if (sb->cfg.crashdump_budget) {
+		unsigned left = atomic_load(sb->cfg.crashdump_budget);
+		do {
+			if (!left) {
+				snprintf(suffix, sizeof suffix, " (core not written: the sandboxes "
+					 "sharing this one's core budget wrote all of it)");
+				goto out;
+			}
+		} while (!atomic_compare_exchange_weak(sb->cfg.crashdump_budget, &left, left - 1));
+	}
 	/* <call>.<pid>.<n>.core: unique in the process; another process's
 	 * file of the same name is skipped, never replaced. */
 	for (int tries = 0; tries < 100; tries++) {
@@ -530,6 +540,8 @@ void sandbox_crash_auto(struct sandbox *sb, const char *what, struct sb_err *err
 		if (rc == 0 || e.code != SB_E_STATE)
 			break;
 	}
+	if (rc && sb->cfg.crashdump_budget)
+		atomic_fetch_add(sb->cfg.crashdump_budget, 1);
 	if (rc == 0) {
 		sb->crashdumps++;
 		snprintf(suffix, sizeof suffix, " (core written to %s)", path);

@@ -131,6 +131,10 @@ struct sandbox_config {
 	 * string must outlive the sandbox. At most SANDBOX_CRASHDUMP_MAX_FILES
 	 * per sandbox (a benchmark of a faulting call would fill the disk). */
 	const char *crashdump_dir;
+	/* If set, cores left for all the sandboxes sharing it (a benchmark
+	 * that creates a sandbox per iteration): each core written takes one;
+	 * at 0 no more are written ("core not written: ..."). */
+	_Atomic unsigned *crashdump_budget;
 	/* Most bytes of guest memory a core holds (0 = SANDBOX_CORE_MAX_BYTES). */
 	uint64_t crashdump_max_bytes;
 };

@@ -157,6 +157,9 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	struct snapshot *base = NULL;
 	struct worker *ws = NULL;
 	_Atomic uint64_t done = 0;
+	/* crashdump = DIR: a cancel (expected, not a failure) in a loop that
+	 * creates a sandbox per iteration would write a core per iteration */
+	_Atomic unsigned cores_left = RUNNER_CRASHDUMP_MAX_FILES;
 	struct runner_live live = { 0 };
 	struct exit_samples cal_before = { .n = 0 }, cal_after = { .n = 0 };
 	bool hooked = have_hooks(&o->hooks);
@@ -197,7 +200,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	for (unsigned i = 0; i < c->sandboxes; i++) {
 		struct worker *w = &ws[i];
 		*w = (struct worker){ .sc = sc, .file_dir = o->file_dir, .base = base, .index = i,
-				      .done = &done,
+				      .done = &done, .cores_left = &cores_left,
 				      .next_call = SCENARIO_VARIANT_STEADY,
 				      .live = hooked ? &live : NULL };
 		w->stats = malloc(r->n_steps * sizeof *w->stats);

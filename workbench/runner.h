@@ -97,6 +97,12 @@
 #include "results.h"
 #include "scenario.h"
 
+/* crashdump = DIR: cores a scenario's run writes at most, all its
+ * sandboxes together (a sandbox writes at most SANDBOX_CRASHDUMP_MAX_FILES;
+ * a loop that cancels a call in a new sandbox each iteration would write
+ * one core per iteration). */
+#define RUNNER_CRASHDUMP_MAX_FILES 64
+
 struct sandbox;
 
 /* Optional hooks into a run, for a caller that watches it (the curses UI's

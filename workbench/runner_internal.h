@@ -147,6 +147,7 @@ struct worker {
 	enum scenario_variant next_call; /* the row of the next call (runner_worker.c) */
 	struct open_loop_worker *open_loop; /* rate > 0 (runner_open_loop.c), else NULL */
 	_Atomic uint64_t *done;       /* iterations finished, for progress */
+	_Atomic unsigned *cores_left; /* crash dumps the scenario's run may still write */
 	atomic_bool finished;
 	int failed;
 	/* hooks (runner_hooks.c); NULL when the caller set none */

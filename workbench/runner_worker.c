@@ -185,6 +185,7 @@ static int operate(struct worker *w, const struct scenario_step *s, const struct
 	switch (s->kind) {
 	case SCENARIO_STEP_CREATE: {
 		struct sandbox_config cfg = runner_sandbox_config(w->sc);
+		cfg.crashdump_budget = w->cores_left;
 		if (w->sc->cfg.host_functions) {
 			cfg.host_fns = w->host_fns;
 			cfg.n_host_fns = HOST_FN__COUNT;

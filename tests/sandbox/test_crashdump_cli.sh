@@ -56,4 +56,13 @@ expect 1 "up.ini:3: [fault] crashdump: 'a/../../up': cannot make it: No such fil
 touch plain
 expect 2 "--crashdump plain: not a directory" run -q -o out4 --crashdump plain fault.ini
 expect 2 "--crashdump: empty directory name" run -q -o out4 --crashdump '' fault.ini
+# A cancel is expected, not a failure: 80 iterations that each cancel a
+# call in a new sandbox wrote 80 cores (each sandbox's cap is 16); a run
+# writes at most 64 (RUNNER_CRASHDUMP_MAX_FILES), two sandboxes together.
+printf '[loop]\niterations = 40\nwarmup = 0\nsandboxes = 2\ncrashdump = loop\nstep = create\n' >loop.ini
+printf 'step = cancel after 0\nstep = call spin()\nstep = destroy\n' >>loop.ini
+expect 0 "" run -q -o out6 loop.ini
+check "a cancel loop of 80 sandboxes: 64 cores ($(ls loop | grep -c '\.core$'))" \
+	[ "$(ls loop | grep -c '\.core$')" -eq 64 ]
+check "no core's temporary file left" [ "$(ls -A loop | grep -vc '\.core$')" -eq 0 ]
 finish
