@@ -15,8 +15,8 @@ static const struct sb_guest_function *find(const char *name, uint32_t len)
 }
 
 /* A function no call could reach aborts the create instead of being
- * registered in silence: a call record's name is at most SB_NAME_MAX bytes
- * and its arguments at most SB_CALL_MAX_ARGS. (Two functions of one name,
+ * registered in silence: a call record's name is at most SB_NAME_MAX bytes,
+ * its arguments at most SB_CALL_MAX_ARGS, each of a value type. (Two functions of one name,
  * of which only the first runs, are not looked for: comparing every pair
  * costs milliseconds of ring-0 code, which our machines emulate.) */
 static __attribute__((noreturn)) void register_abort(const char *name, size_t len, const char *why)
@@ -40,6 +40,12 @@ void sb_register(const struct sb_guest_function *f)
 		register_abort(f->name, len, "a name is 1 to 255 bytes (SB_NAME_MAX)");
 	if (f->nparams > SB_CALL_MAX_ARGS)
 		register_abort(f->name, len, "more than 16 parameters (SB_CALL_MAX_ARGS)");
+	/* a result of no type failed every call as "result does not fit" */
+	if ((unsigned)f->ret >= SB_T__COUNT)
+		register_abort(f->name, len, "its result type is no enum sb_type");
+	for (unsigned i = 0; i < f->nparams; i++)
+		if (f->params[i] == SB_T_VOID || (unsigned)f->params[i] >= SB_T__COUNT)
+			register_abort(f->name, len, "a parameter type is void or no enum sb_type");
 	sb_rt.functions[sb_rt.nfunctions++] = f;
 }
 

@@ -49,8 +49,10 @@ void sb_guest_main(void);
  * name SB_LIST_FUNCTIONS_CALL is the runtime's (it lists the registered
  * functions to the host, proto.h): registering it aborts, as do a name
  * that is empty or longer than SB_NAME_MAX, more than SB_CALL_MAX_ARGS
- * parameters, or more than SB_GUEST_MAX_FUNCTIONS functions (no call could
- * reach such a function). Of two functions of one name, the first runs. */
+ * parameters, a parameter type that is SB_T_VOID or no enum sb_type, a
+ * result type that is none, or more than SB_GUEST_MAX_FUNCTIONS functions
+ * (no call could reach such a function). Of two functions of one name, the
+ * first runs. */
 void sb_register(const struct sb_guest_function *f);
 
 /* Call a host function by name; returns 0 and fills *ret (views into the

@@ -2,8 +2,9 @@
  * (test_sdk.sh builds it once per -DBAD=N): the create must abort, saying
  * which rule the function breaks, instead of registering it in silence.
  *   1  a name of SB_NAME_MAX + 1 bytes   2  an empty name
- *   3  SB_CALL_MAX_ARGS + 1 parameters   5  the reserved name __sb_functions
- *   6  SB_GUEST_MAX_FUNCTIONS + 1 functions
+ *   3  SB_CALL_MAX_ARGS + 1 parameters   4  a parameter of type void
+ *   5  the reserved name __sb_functions  6  SB_GUEST_MAX_FUNCTIONS + 1 functions
+ *   7  a result of type 42
  *   0  none of these: 64 functions, one of a 255-byte name (accepted) */
 #include <snapbench/guest.h>
 
@@ -34,6 +35,10 @@ void sb_guest_main(void)
 	fns[0].name = BAD == 2 ? "" : BAD == 5 ? SB_LIST_FUNCTIONS_CALL : long_name;
 	if (BAD == 3)
 		fns[1].nparams = SB_CALL_MAX_ARGS + 1;
+	if (BAD == 4)
+		fns[1].nparams = 1; /* params[0] is SB_T_VOID (0) */
+	if (BAD == 7)
+		fns[2].ret = (enum sb_type)42;
 	for (unsigned i = 0; i < n; i++)
 		sb_register(&fns[i]);
 }

@@ -79,7 +79,7 @@ expect 1 "add(40, -42) returned 0xffffffffffffffff" run -q -o check-bad check.in
 # A function no call could reach aborts the create, saying why (the runtime
 # used to register it in silence: a name longer than a call can carry was
 # listed cut to 255 bytes and answered "no such guest function").
-for bad in 0 1 2 3 5 6; do
+for bad in 0 1 2 3 4 5 6 7; do
 	cc -DBAD=$bad $(pkg-config --cflags snapbench-guest) -o bad$bad.elf "$here/bad_register.c" \
 		$(pkg-config --libs snapbench-guest) || exit 1
 done
@@ -87,6 +87,8 @@ expect 0 "f63(" inspect bad0.elf --functions
 expect 1 "cannot register '(a long name)': a name is 1 to 255 bytes" inspect bad1.elf --functions
 expect 1 "cannot register '': a name is 1 to 255 bytes" inspect bad2.elf --functions
 expect 1 "cannot register 'f01': more than 16 parameters" inspect bad3.elf --functions
+expect 1 "cannot register 'f01': a parameter type is void or no enum sb_type" inspect bad4.elf --functions
+expect 1 "cannot register 'f02': its result type is no enum sb_type" inspect bad7.elf --functions
 expect 1 "'__sb_functions' is a reserved name" inspect bad5.elf --functions
 expect 1 "too many guest functions registered" inspect bad6.elf --functions
 finish
