@@ -61,8 +61,10 @@ static struct snapshot *bounded_snapshot(struct sandbox *sb, const char *name)
 	CHECK(image <= mem_bytes);
 	CHECK(rss1 < rss0 + (64ull << 20));
 	/* Measured here: 0.002 s (fan-out), 0.07 s (aliases); before the fix
-	 * the fan-out took 3.8 s. Loose: machines are shared. */
-	CHECK(dt < 2.0);
+	 * the fan-out took 3.8 s. Loose: machines are shared; not under
+	 * valgrind (meson test --setup valgrind), where aliases take ~2.1 s. */
+	if (!getenv("SNAPBENCH_UNDER_VALGRIND"))
+		CHECK(dt < 2.0);
 	return s;
 }
 

@@ -5,6 +5,7 @@
  * scenarios/soak.ini is the 100,000-cycle version for users.
  * Usage: test_sandbox_leak TESTGUEST_ELF */
 #include <dirent.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "files.h"
@@ -55,10 +56,11 @@ int main(int argc, char **argv)
 	}
 	CHECK_U64(ok, 200);
 	CHECK_U64(count_fds(), fds);
-	/* No more mappings than before: a leak shows as +100. Under valgrind
-	 * its own mappings may merge, so one fewer is seen there. */
+	/* No more mappings than before: a leak of one a cycle shows as +200.
+	 * Under valgrind its own mappings come and go (seen: +1, +2, -1), so a
+	 * few are allowed there. */
 	unsigned maps_after = count_maps();
-	CHECK(maps_after <= maps);
+	CHECK(maps_after <= maps + (getenv("SNAPBENCH_UNDER_VALGRIND") ? 8u : 0u));
 	printf("200 cycles: %u fds before and after, %u mappings before, %u after\n", fds, maps,
 	       maps_after);
 
