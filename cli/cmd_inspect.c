@@ -96,7 +96,7 @@ static int print_functions(FILE *f, struct snapshot *s)
 		fprintf(stderr, "snapbench inspect: --functions: %s\n", err.msg);
 		return CLI_EXIT_FAIL;
 	}
-	char line[SB_NAME_MAX + 1 + SB_CALL_MAX_ARGS * 10 + 32];
+	char line[SB_NAME_MAX + 1 + SB_CALL_MAX_ARGS * 10 + 32 + 48]; /* + the duplicate's note */
 	for (size_t i = 0; i < n; i++) {
 		guest_fn_format(&list[i], line, sizeof line);
 		fprintf(f, "%s\n", line);

@@ -23,6 +23,9 @@ int guest_fns_decode(const uint8_t *p, size_t len, struct guest_fn_sig **out, si
 	struct guest_fn_sig *fs = calloc(count ? count : 1, sizeof *fs);
 	if (!fs)
 		return sb_errf(err, SB_E_NOMEM, "out of memory");
+	/* each name's bytes as received: two names that differ only in bytes
+	 * printed as '?' are two functions, not a duplicate */
+	size_t name_at[256];
 	size_t at = 2;
 	for (unsigned i = 0; i < count; i++) {
 		struct guest_fn_sig *f = &fs[i];
@@ -41,6 +44,10 @@ int guest_fns_decode(const uint8_t *p, size_t len, struct guest_fn_sig **out, si
 			f->name[k] = c >= 0x20 && c < 0x7f ? (char)c : '?';
 		}
 		f->name[nl] = '\0';
+		name_at[i] = at - 1; /* its length byte */
+		for (unsigned k = 0; k < i && !f->dup_of; k++)
+			if (p[name_at[k]] == nl && memcmp(p + name_at[k] + 1, p + at, nl) == 0)
+				f->dup_of = k + 1;
 		at += nl;
 		if (len - at < 2) {
 			what = "signature";
@@ -77,6 +84,14 @@ truncated:
 	*out = fs;
 	*n = count;
 	return 0;
+}
+
+size_t guest_fns_duplicates(const struct guest_fn_sig *fs, size_t n)
+{
+	size_t dups = 0;
+	for (size_t i = 0; i < n; i++)
+		dups += fs[i].dup_of != 0;
+	return dups;
 }
 
 int guest_fns_list(struct sandbox *sb, struct guest_fn_sig **out, size_t *n, struct sb_err *err)
@@ -122,6 +137,12 @@ void guest_fn_format(const struct guest_fn_sig *f, char *buf, size_t bytes)
 	if (w < 0)
 		return;
 	at += (size_t)w;
+	if (at >= bytes)
+		return;
+	w = snprintf(buf + at, bytes - at, ") -> %s", type_name(f->ret, t, sizeof t));
+	if (w < 0 || !f->dup_of)
+		return;
+	at += (size_t)w;
 	if (at < bytes)
-		snprintf(buf + at, bytes - at, ") -> %s", type_name(f->ret, t, sizeof t));
+		snprintf(buf + at, bytes - at, "  (registered twice: only the first runs)");
 }

@@ -23,6 +23,11 @@ struct guest_fn_sig {
 	uint8_t ret;                /* enum sb_type as the guest says it (may be unknown) */
 	unsigned nparams;           /* <= SB_CALL_MAX_ARGS */
 	uint8_t params[SB_CALL_MAX_ARGS];
+	/* 0, or 1 + the index of an earlier function of the same name (the
+	 * same bytes): the guest's dispatcher runs the first, never this one.
+	 * Found here, on the host: the runtime does not look (comparing every
+	 * pair in ring 0 cost milliseconds of emulated code per create). */
+	unsigned dup_of;
 };
 
 /* Decode a list (the bytes the reserved call returned). *out is malloc'd.
@@ -30,10 +35,13 @@ struct guest_fn_sig {
  * end (byte 57 of 60)"). */
 int guest_fns_decode(const uint8_t *p, size_t len, struct guest_fn_sig **out, size_t *n,
 		     struct sb_err *err);
+/* How many functions of `fs` are registered again under an earlier's name. */
+size_t guest_fns_duplicates(const struct guest_fn_sig *fs, size_t n);
 /* Ask a ready sandbox for its guest's list and decode it. A guest without
  * the reserved call (another runtime) fails with a message that says so. */
 int guest_fns_list(struct sandbox *sb, struct guest_fn_sig **out, size_t *n, struct sb_err *err);
-/* "add(i64, i64) -> i64"; an unknown type prints as "type#N". */
+/* "add(i64, i64) -> i64"; an unknown type prints as "type#N". A duplicate
+ * (dup_of) gets "  (registered twice: only the first runs)" added. */
 void guest_fn_format(const struct guest_fn_sig *f, char *buf, size_t bytes);
 
 #endif

@@ -1,6 +1,7 @@
 /* runner_support.c — machine facts and other helpers of the runner
  * (calibration: runner_calibration.c). */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "build_info.h"
+#include "guest_fns.h"
 #include "runner.h"
 #include "runner_internal.h"
 #include "sandbox.h"
@@ -45,6 +47,63 @@ struct sandbox_config runner_sandbox_config(const struct scenario *sc)
 	cfg.retain_max_pages = (uint32_t)sc->cfg.retain_max_pages;
 	cfg.crashdump_dir = sc->cfg.crashdump[0] ? sc->cfg.crashdump : NULL;
 	return cfg;
+}
+
+/* ---- a guest's duplicate function names, once per guest file -------------- */
+
+#define LISTED_MAX 32
+
+static pthread_mutex_t listed_lock = PTHREAD_MUTEX_INITIALIZER;
+static char listed[LISTED_MAX][256];
+static unsigned n_listed;
+
+/* True the first time `path` is seen; past LISTED_MAX paths (or one too
+ * long to keep) false: a warning missed rather than a create per scenario. */
+static bool first_listing(const char *path)
+{
+	bool first = strlen(path) < sizeof listed[0];
+	pthread_mutex_lock(&listed_lock);
+	for (unsigned i = 0; i < n_listed && first; i++)
+		first = strcmp(listed[i], path) != 0;
+	if (first && n_listed < LISTED_MAX)
+		snprintf(listed[n_listed++], sizeof listed[0], "%s", path);
+	else
+		first = false;
+	pthread_mutex_unlock(&listed_lock);
+	return first;
+}
+
+void runner_warn_duplicates(struct snapshot *base, const struct scenario *sc)
+{
+	const char *path = sc->cfg.guest;
+	if (!path[0] || !first_listing(path)) /* the embedded guest has none */
+		return;
+	struct sandbox_config cfg = runner_sandbox_config(sc);
+	cfg.deadline_ns = sandbox_config_default().deadline_ns;
+	cfg.crashdump_dir = NULL; /* a guest that cannot list is not a crash */
+	struct sandbox *sb;
+	struct sb_err err;
+	struct guest_fn_sig *fs = NULL;
+	size_t n = 0;
+	if (sandbox_create(&sb, base, &cfg, &err))
+		return; /* the scenario's own creates say why */
+	int rc = guest_fns_list(sb, &fs, &n, &err);
+	sandbox_destroy(sb);
+	if (rc) /* another runtime, or garbage: the listing is for display only */
+		return;
+	size_t dups = guest_fns_duplicates(fs, n);
+	for (size_t i = 0, told = 0; i < n && told < 8; i++) {
+		if (!fs[i].dup_of)
+			continue;
+		fprintf(stderr,
+			"snapbench: warning: %s registers '%.64s' twice (functions %u and %zu): "
+			"only the first runs; rename one (snapbench inspect %s --functions lists them)\n",
+			path, fs[i].name, fs[i].dup_of, i + 1, path);
+		if (++told == 8 && dups > told)
+			fprintf(stderr, "snapbench: warning: %s: %zu more duplicate names\n", path,
+				dups - told);
+	}
+	free(fs);
 }
 
 uint64_t runner_rss_bytes(void)

@@ -5,6 +5,8 @@
  *   3  SB_CALL_MAX_ARGS + 1 parameters   4  a parameter of type void
  *   5  the reserved name __sb_functions  6  SB_GUEST_MAX_FUNCTIONS + 1 functions
  *   7  a result of type 42
+ *   8  a name registered twice ('f01' as functions 2 and 4): accepted by the
+ *      runtime (it does not compare names), marked by the host
  *   0  none of these: 64 functions, one of a 255-byte name (accepted) */
 #include <snapbench/guest.h>
 
@@ -39,6 +41,8 @@ void sb_guest_main(void)
 		fns[1].nparams = 1; /* params[0] is SB_T_VOID (0) */
 	if (BAD == 7)
 		fns[2].ret = (enum sb_type)42;
+	if (BAD == 8)
+		fns[3].name = names[1];
 	for (unsigned i = 0; i < n; i++)
 		sb_register(&fns[i]);
 }

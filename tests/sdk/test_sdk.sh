@@ -79,7 +79,7 @@ expect 1 "add(40, -42) returned 0xffffffffffffffff" run -q -o check-bad check.in
 # A function no call could reach aborts the create, saying why (the runtime
 # used to register it in silence: a name longer than a call can carry was
 # listed cut to 255 bytes and answered "no such guest function").
-for bad in 0 1 2 3 4 5 6 7; do
+for bad in 0 1 2 3 4 5 6 7 8; do
 	cc -DBAD=$bad $(pkg-config --cflags snapbench-guest) -o bad$bad.elf "$here/bad_register.c" \
 		$(pkg-config --libs snapbench-guest) || exit 1
 done
@@ -91,4 +91,14 @@ expect 1 "cannot register 'f01': a parameter type is void or no enum sb_type" in
 expect 1 "cannot register 'f02': its result type is no enum sb_type" inspect bad7.elf --functions
 expect 1 "'__sb_functions' is a reserved name" inspect bad5.elf --functions
 expect 1 "too many guest functions registered" inspect bad6.elf --functions
+# A name registered twice: the runtime does not look (comparing every pair
+# in ring 0 slowed the create), the host marks it from the guest's list, and
+# a run warns once per guest file, not once per scenario or sandbox.
+expect 0 "f01() -> i64  (registered twice: only the first runs)" inspect bad8.elf --functions
+check "only the duplicate is marked: $out" [ "$(printf '%s\n' "$out" | grep -c 'registered twice')" -eq 1 ]
+printf '[a]\nguest = bad8.elf\niterations = 2\nsandboxes = 2\nstep = create\nstep = call f01()\n' >dup.ini
+printf '[b]\nguest = bad8.elf\niterations = 2\nstep = create\nstep = call f01()\n' >>dup.ini
+expect 0 "" run -q -o dup dup.ini
+check "run warns of the duplicate once: $out" [ "$(printf '%s\n' "$out" |
+	grep -c "bad8.elf registers 'f01' twice (functions 2 and 4): only the first runs")" -eq 1 ]
 finish

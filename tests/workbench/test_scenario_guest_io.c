@@ -414,6 +414,33 @@ static void test_guest_fns(void)
 		CHECK_CONTAINS(line, "f32) -> string");
 		free(fs);
 	}
+	/* a name registered again is marked (only the first runs); names that
+	 * differ only in bytes printed as '?' are not, nor a longer name */
+	uint8_t d[256];
+	size_t m = 0;
+	d[m++] = SB_LIST_FUNCTIONS_VERSION;
+	d[m++] = 6;
+	m += put_fn(d + m, "add", SB_T_I64, 0, NULL);
+	m += put_fn(d + m, "a\x01", SB_T_I64, 0, NULL);
+	m += put_fn(d + m, "a\x02", SB_T_I64, 0, NULL);
+	m += put_fn(d + m, "addd", SB_T_I64, 0, NULL);
+	m += put_fn(d + m, "add", SB_T_VOID, 1, (const uint8_t[]){ SB_T_U64 });
+	m += put_fn(d + m, "add", SB_T_I64, 0, NULL);
+	if (CHECK_I64(guest_fns_decode(d, m, &fs, &count, &e2), 0) && CHECK_U64(count, 6)) {
+		CHECK_U64(fs[0].dup_of, 0);
+		CHECK_U64(fs[1].dup_of, 0);
+		CHECK_U64(fs[2].dup_of, 0);
+		CHECK_U64(fs[3].dup_of, 0);
+		CHECK_U64(fs[4].dup_of, 1);
+		CHECK_U64(fs[5].dup_of, 1);
+		CHECK_U64(guest_fns_duplicates(fs, count), 2);
+		char line[SB_NAME_MAX + 1 + SB_CALL_MAX_ARGS * 10 + 32 + 48];
+		guest_fn_format(&fs[4], line, sizeof line);
+		CHECK_STR(line, "add(u64) -> void  (registered twice: only the first runs)");
+		guest_fn_format(&fs[0], line, sizeof line);
+		CHECK_STR(line, "add() -> i64");
+		free(fs);
+	}
 }
 
 /* The shipped scenarios/guest-io.ini parses, and its map file is found
