@@ -186,7 +186,6 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	if (collect_rows(r, sc, &err) || scenario_check_files(sc, &err) ||
 	    scenario_make_crashdump_dir(sc, &err) || build_base(sc, &base, &err))
 		goto fail;
-	runner_warn_duplicates(base, sc);
 	runner_sample_sandbox_exit(base, sc, &cal_before);
 	runner_calibration_sandbox(&r->cal, &cal_before, NULL);
 	if (hooked && runner_live_init(&live, &o->hooks, sc, r, &done,

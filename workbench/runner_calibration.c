@@ -61,8 +61,11 @@ static void pool(const uint64_t *a, size_t na, const uint64_t *b, size_t nb, uin
 /* ---- the sandbox exit --------------------------------------------------------- */
 
 /* One measurement in a sandbox of `snap`; false (nothing recorded) when
- * its guest has no debug_exits or a call fails. */
-static bool sample_exits(struct snapshot *snap, const struct scenario *sc, struct exit_samples *out)
+ * its guest has no debug_exits or a call fails. `guest`: the guest file
+ * `snap` was made of, whose duplicate function names the same sandbox
+ * lists first (once per file: runner_warn_duplicates). */
+static bool sample_exits(struct snapshot *snap, const struct scenario *sc, const char *guest,
+			 struct exit_samples *out)
 {
 	out->n = 0;
 	struct sandbox_config cfg = runner_sandbox_config(sc);
@@ -72,6 +75,7 @@ static bool sample_exits(struct snapshot *snap, const struct scenario *sc, struc
 	struct sb_err err;
 	if (sandbox_create(&sb, snap, &cfg, &err))
 		return false;
+	runner_warn_duplicates(sb, guest);
 	/* per round: (K exits - 0 exits) / K, both in one call each, so the
 	 * call's own cost cancels. K = 10: one measurement (101 rounds) took
 	 * 36-48 ms at ~27-35 us an exit on our machines, before and after
@@ -109,7 +113,7 @@ static bool sample_exits(struct snapshot *snap, const struct scenario *sc, struc
 void runner_sample_sandbox_exit(struct snapshot *base, const struct scenario *sc,
 				struct exit_samples *out)
 {
-	if (sample_exits(base, sc, out))
+	if (sample_exits(base, sc, sc->cfg.guest, out))
 		return;
 	struct elf_image img;
 	struct layout_config lc = layout_config_default();
@@ -120,7 +124,7 @@ void runner_sample_sandbox_exit(struct snapshot *base, const struct scenario *sc
 	int rc = snap_from_elf(&own, &img, &lc, NULL, 0, 0, &err);
 	elf_image_free(&img);
 	if (rc == 0) {
-		sample_exits(own, sc, out);
+		sample_exits(own, sc, NULL, out);
 		snap_unref(own);
 	}
 }

@@ -73,22 +73,14 @@ static bool first_listing(const char *path)
 	return first;
 }
 
-void runner_warn_duplicates(struct snapshot *base, const struct scenario *sc)
+void runner_warn_duplicates(struct sandbox *sb, const char *path)
 {
-	const char *path = sc->cfg.guest;
-	if (!path[0] || !first_listing(path)) /* the embedded guest has none */
+	if (!path || !path[0] || !first_listing(path)) /* the embedded guest has none */
 		return;
-	struct sandbox_config cfg = runner_sandbox_config(sc);
-	cfg.deadline_ns = sandbox_config_default().deadline_ns;
-	cfg.crashdump_dir = NULL; /* a guest that cannot list is not a crash */
-	struct sandbox *sb;
 	struct sb_err err;
 	struct guest_fn_sig *fs = NULL;
 	size_t n = 0;
-	if (sandbox_create(&sb, base, &cfg, &err))
-		return; /* the scenario's own creates say why */
 	int rc = guest_fns_list(sb, &fs, &n, &err);
-	sandbox_destroy(sb);
 	if (rc) /* another runtime, or garbage: the listing is for display only */
 		return;
 	size_t dups = guest_fns_duplicates(fs, n);
