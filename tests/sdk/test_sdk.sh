@@ -36,6 +36,23 @@ flags="$(pkg-config --cflags --libs snapbench-guest)"
 check "pkg-config flags name only the install: $flags" \
 	sh -c 'case "$1" in *"$2"*|*"$3"*) exit 1;; esac' - "$flags" "$src" "$build"
 
+# The archives' debug info names the sources where they are installed
+# (share/snapbench/src), not this build's directories (gdb on an SDK
+# guest's core showed ../../../work/w6/guest/dispatch.c).
+for a in $(find root -name 'libsnapbench-guest*.a'); do
+	leak=$({ strings -a "$a"; readelf --debug-dump=info,line "$a" 2>/dev/null; } |
+		grep -F -e "$src" -e "$build" -e '../' | sort -u | head -3)
+	check "$(basename "$a") names no build or source directory: $leak" [ -z "$leak" ]
+	n=0 missing=
+	for f in $(readelf --debug-dump=info "$a" 2>/dev/null |
+		sed -n 's/^.*DW_AT_name *:.* \(\/[^ ]*\.[cS]\)$/\1/p' | sort -u); do
+		n=$((n + 1))
+		[ -f "$dir/root$f" ] || missing="$missing $f"
+	done
+	check "$(basename "$a"): its $n sources are installed where its debug info says:$missing" \
+		sh -c '[ "$1" -gt 0 ] && [ -z "$2" ]' - "$n" "$missing"
+done
+
 cp -r "$src/examples/hello-guest" hello || exit 1
 rm -f hello/hello.elf
 make -C hello >make.txt 2>&1
