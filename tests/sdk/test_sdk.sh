@@ -93,6 +93,24 @@ cc -I bad $(pkg-config --cflags snapbench-guest) -o check.elf "$here/hello_check
 	$(pkg-config --libs snapbench-guest) || exit 1
 expect 1 "add(40, -42) returned 0xffffffffffffffff" run -q -o check-bad check.ini
 
+# gdb on an SDK guest's crash dump lists the runtime's frames with their
+# source lines, from the sources installed where the debug info says (moved
+# here under DESTDIR, which substitute-path tells gdb, as the README says).
+if command -v gdb >/dev/null; then
+	cc -g $(pkg-config --cflags snapbench-guest) -o crash.elf "$here/crash_guest.c" \
+		$(pkg-config --libs snapbench-guest) || exit 1
+	printf '[c]\nguest = crash.elf\niterations = 1\nstep = create\nstep = call boom()\n' >crash.ini
+	expect 1 "core written to cores/boom." run -q -o crash --crashdump cores crash.ini
+	srcdir=$(find "$dir/root" -path '*/share/snapbench/src' -type d)
+	gdb_out=$(gdb -nx -batch -ex "set substitute-path ${srcdir#"$dir/root"} $srcdir" -ex bt \
+		-ex 'frame 1' crash.elf cores/boom.*.core 2>&1)
+	check "gdb: frame 1 is the runtime's dispatch in the installed dispatch.c: $gdb_out" \
+		sh -c 'printf "%s\n" "$1" | grep -Eq "^#1 .* in sb_runtime_dispatch \(\) at /.*/share/snapbench/src/guest/dispatch\.c:[0-9]+$"' - "$gdb_out"
+	check "gdb: and shows its source line, the file found: $gdb_out" \
+		sh -c 'printf "%s\n" "$1" | grep -Eq "^[0-9]+	" &&
+			! printf "%s\n" "$1" | grep -q "No such file"' - "$gdb_out"
+fi
+
 # A function no call could reach aborts the create, saying why (the runtime
 # used to register it in silence: a name longer than a call can carry was
 # listed cut to 255 bytes and answered "no such guest function").
