@@ -1,8 +1,8 @@
 /* fuzz_guest_fns.c — the guest's list of its functions (workbench/
  * guest_fns.c) on bytes the guest chose: the reply to the reserved call
  * SB_LIST_FUNCTIONS_CALL. Decode it; what decodes formats into a buffer
- * of every size without overrunning it, and re-encodes to the same
- * bytes. */
+ * of every size without overrunning it, re-encodes to the same bytes,
+ * and marks a duplicate name with the first entry of its name. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +34,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (data[at] != nl || data[at + 1 + nl] != fs[i].ret ||
 		    data[at + 2 + nl] != fs[i].nparams ||
 		    memcmp(data + at + 3 + nl, fs[i].params, fs[i].nparams) != 0)
+			abort();
+		/* a duplicate points to the first earlier entry of the same bytes */
+		unsigned d = fs[i].dup_of;
+		if (d > i || (d && (fs[d - 1].dup_of || strcmp(fs[d - 1].name, fs[i].name) != 0)))
 			abort();
 		at += 3 + nl + fs[i].nparams;
 	}
