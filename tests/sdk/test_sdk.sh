@@ -6,6 +6,11 @@
 # snapbench runs it through the example's scenario (every call must
 # succeed, no ABI warning), and runs hello_check.c, the example plus a
 # function that fails unless greet and add return what they should.
+# The installed archives name no build or source directory in their debug
+# info, only the sources installed in share/snapbench/src, which gdb finds
+# for an SDK guest's crash dump (crash_guest.c). bad_register.c's guests:
+# the rules sb_register enforces, and a name registered twice, which
+# inspect --functions marks and run warns of once per guest file.
 # The build half needs no KVM; without /dev/kvm the run half is skipped
 # (exit 77 after the build passed).
 meson=$1 build=$(cd "$2" && pwd) src=$(cd "$3" && pwd)
