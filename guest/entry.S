@@ -9,6 +9,15 @@
  */
 #include "asm_consts.h"
 
+#ifdef SB_GUEST_SDK
+/* The SDK's linker script (snapbench-guest.ld) discards .eh_frame, where
+ * this file's CFI goes by default: gdb on an SDK guest's core then unwound
+ * past sb_guest_dispatch by guesswork (frames at 0x9 and 0x0). The SDK's
+ * archive puts it in .debug_frame too, as the C files' is with -g; the
+ * in-tree guests keep theirs as it was. */
+	.cfi_sections .eh_frame, .debug_frame
+#endif
+
 	.text
 	.globl sb_guest_entry
 	.type sb_guest_entry, @function

@@ -111,6 +111,9 @@ if command -v gdb >/dev/null; then
 		-ex 'frame 1' crash.elf cores/boom.*.core 2>&1)
 	check "gdb: frame 1 is the runtime's dispatch in the installed dispatch.c: $gdb_out" \
 		sh -c 'printf "%s\n" "$1" | grep -Eq "^#1 .* in sb_runtime_dispatch \(\) at /.*/share/snapbench/src/guest/dispatch\.c:[0-9]+$"' - "$gdb_out"
+	check "gdb: the backtrace ends at the dispatch entry, no junk frames past it: $gdb_out" \
+		sh -c 'printf "%s\n" "$1" | grep -q "^#[0-9].* in sb_guest_dispatch ()" &&
+			! printf "%s\n" "$1" | grep -q "^#[0-9].* in ?? ()"' - "$gdb_out"
 	check "gdb: and shows its source line, the file found: $gdb_out" \
 		sh -c 'printf "%s\n" "$1" | grep -Eq "^[0-9]+	" &&
 			! printf "%s\n" "$1" | grep -q "No such file"' - "$gdb_out"
