@@ -203,6 +203,11 @@ static inline gpa_t sb_scratch_base_gpa(uint64_t scratch_bytes)
 	return SB_GPA_SPACE_BYTES - scratch_bytes;
 }
 
+/* The runtime's own page (IDT, GDT, TSS; guest/internal.h), mapped at init
+ * below the scratch window's PML4 slot: its three tables are in every
+ * snapshot of a running guest, so the scratch minimum counts them. */
+#define SB_RT_PAGE_GVA 0xFFFFFF0000000000ull
+
 static inline gva_t sb_scratch_base_gva(uint64_t scratch_bytes)
 {
 	return SB_SCRATCH_END_GVA - scratch_bytes;

@@ -11,9 +11,10 @@
 /* Guest-virtual map owned by the runtime (outside the snapshot region and
  * below the scratch window):
  *   SB_RT_PAGE_GVA    one page holding the IDT, GDT and TSS (backed by a
- *                     scratch page at init; a snapshot keeps it).
+ *                     scratch page at init; a snapshot keeps it; defined in
+ *                     sandbox_abi.h: the host's scratch minimum counts its
+ *                     tables).
  * The call stack is in scratch (sandbox_abi.h, sb_call_stack_top_gva). */
-#define SB_RT_PAGE_GVA 0xFFFFFF0000000000ull
 /* The host's SB_INIT_* flags, kept in the runtime page (not in .bss) so the
  * fault handler can read them before the first copy-on-write fault. */
 #define SB_RT_FLAGS_GVA (SB_RT_PAGE_GVA + 2048)

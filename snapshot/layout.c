@@ -67,11 +67,19 @@ uint64_t layout_config_elf_min_scratch_bytes(const struct layout_config *config,
 	 * page, and a 16 GiB window needs ~8200 table pages, so it ends. */
 	struct layout_config c = *config;
 	c.scratch_bytes = sb_page_round_up(layout_config_min_scratch_bytes(config, 0));
+	/* The runtime maps its own page at init (SB_RT_PAGE_GVA, a PML4 slot
+	 * of its own): the INIT tables do without its three, but a snapshot
+	 * of the running guest rebuilds them into the page-table area too, so
+	 * a scratch that holds only the INIT tables failed the first snapshot
+	 * step of a scenario the parser had let through. */
+	uint64_t rt = 0;
+	for (unsigned shift = 21; shift <= 39; shift += 9)
+		rt += tables_for(SB_RT_PAGE_GVA, SB_RT_PAGE_GVA + PAGE, shift) * PAGE;
 	for (;;) {
 		uint64_t pt = layout_config_elf_pt_bytes(&c, code_bytes, init_data_bytes);
 		if (!pt)
 			return 0;
-		uint64_t need = sb_page_round_up(layout_config_min_scratch_bytes(config, pt));
+		uint64_t need = sb_page_round_up(layout_config_min_scratch_bytes(config, pt + rt));
 		if (need <= c.scratch_bytes)
 			return c.scratch_bytes;
 		c.scratch_bytes = need;

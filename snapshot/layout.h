@@ -125,7 +125,9 @@ uint64_t layout_config_elf_pt_bytes(const struct layout_config *config, uint64_t
  * the fixed pages and those page tables (which grow with the scratch
  * window they map): what `snapbench layout` prints and what scenario
  * files are checked against when parsed, the minimum the runner enforces
- * when it builds the snapshot. Sizes out of their limits give 0. */
+ * when it builds the snapshot, plus the tables of the runtime's own page
+ * (SB_RT_PAGE_GVA), which every snapshot of a running guest rebuilds.
+ * Sizes out of their limits give 0. */
 uint64_t layout_config_elf_min_scratch_bytes(const struct layout_config *config,
 					     uint64_t code_bytes, uint64_t init_data_bytes);
 

@@ -216,7 +216,7 @@ static void test_errors(void)
 		 * (the minimum `snapbench layout --heap 128M` prints) */
 		{ S "heap = 128M\n",
 		  "t.ini:3: [s] scratch = 288K is too small for heap = 128M (its page tables take "
-		  "284 KiB of scratch): use scratch = 436K or more ('snapbench layout --heap 128M'" },
+		  "284 KiB of scratch): use scratch = 448K or more ('snapbench layout --heap 128M'" },
 		{ S "heap = 128M\nscratch = 432K\n", "t.ini:4: [s] scratch = 432K is too small" },
 	};
 	check_parse_errors(cases, sizeof cases / sizeof cases[0]);
@@ -440,8 +440,8 @@ static void test_defaults_and_global(void)
 	scenario_set_free(&set);
 
 	/* a scratch at the minimum for its heap: accepted */
-	if (parse_good(&set, "[s]\nstep = create\nheap = 128M\nscratch = 436K\n"))
-		CHECK_U64(set.items[0].cfg.scratch_bytes, 436 * KiB);
+	if (parse_good(&set, "[s]\nstep = create\nheap = 128M\nscratch = 448K\n"))
+		CHECK_U64(set.items[0].cfg.scratch_bytes, 448 * KiB);
 	scenario_set_free(&set);
 
 	/* indentation is ignored; ':' separates too; CRLF line ends */
