@@ -347,6 +347,31 @@ static void test_summary_and_series(void)
 	run_report_free(&r);
 }
 
+/* Errors a scenario allows (allow_errors, or an expectation that judges
+ * them) do not fail the run, so the summary's verdict is PASS, as run's
+ * exit code 0, with the steps still listed; errors it does not allow are
+ * a failed expectation the runner adds (results.h). The verdict said FAIL
+ * for guest-io.ini's allowed host_fail calls. */
+static void test_summary_allowed_errors(void)
+{
+	struct run_report r;
+	fixture_report(&r, true);
+	for (size_t i = 0; i < r.n_scenarios; i++) {
+		r.scenarios[i].failed = false;
+		for (size_t k = 0; k < r.scenarios[i].n_expects; k++)
+			r.scenarios[i].expects[k].passed = true;
+	}
+	char *buf = render(&r);
+	if (CHECK(buf != NULL)) {
+		CHECK_CONTAINS(buf, "<p class=\"verdict\"><span class=\"pass\">PASS</span>: 2 of 2 "
+				    "expectations passed; 0 of 2 scenarios failed; 1 steps with errors.</p>");
+		CHECK_CONTAINS(buf, "<tr class=\"bad\"><th scope=\"row\">call touch_pages (first after "
+				    "restore)</th>");
+	}
+	free(buf);
+	run_report_free(&r);
+}
+
 /* compare --html: both sides per row, verdicts and intervals. */
 static void test_compare_html(void)
 {
@@ -410,6 +435,7 @@ int main(void)
 {
 	test_layout();
 	test_summary_and_series();
+	test_summary_allowed_errors();
 	test_compare_html();
 	test_strategies();
 	struct run_report r;
