@@ -147,6 +147,12 @@ static void summary_table(FILE *f, const struct scenario_result *s)
 		esc(f, st->label);
 		fprintf(f, "</th><td>%s</td>", scenario_step_kind_name(st->kind));
 		td_u64(f, h.count);
+		if (!h.count) { /* every execution failed: no latency, not 0.000 */
+			fputs("<td colspan=\"8\" class=\"none\">no sample</td>", f);
+			td_u64(f, st->errors);
+			fputs("<td class=\"n\">–</td><td class=\"n\">–</td></tr>\n", f);
+			continue;
+		}
 		td_us(f, (double)h.min_ns);
 		td_pct(f, h.p50_ns, h.count, 50, &few);
 		td_pct(f, h.p90_ns, h.count, 90, &few);

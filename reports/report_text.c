@@ -71,8 +71,9 @@ static void summary(FILE *f, const struct scenario_result *s)
 		static const double pct[] = { 0, 50, 90, 99, 99.9, 0, 0, 0 };
 		fprintf(f, "   %-*s %8" PRIu64, sw, st->label, h.count);
 		for (size_t k = 0; k < sizeof v / sizeof v[0]; k++) {
-			char us[32];
-			report_fmt_us_sig3(us, sizeof us, v[k]);
+			char us[32] = "-"; /* no sample (every call failed): no latency, not 0 */
+			if (h.count)
+				report_fmt_us_sig3(us, sizeof us, v[k]);
 			bool few = pct[k] && h.count && report_pct_few(h.count, pct[k]);
 			any_few |= few;
 			if (pct[k])
@@ -248,6 +249,10 @@ static void calibration(FILE *f, const struct scenario_result *s)
 	for (size_t i = 0; i < s->n_steps; i++) {
 		uint64_t p50 = hist_value_at_percentile(&s->steps[i].hist, 50);
 		fprintf(f, "   %-*s", sw, s->steps[i].label);
+		if (!s->steps[i].hist.count) { /* no sample: no ratio, not 0.000 */
+			fprintf(f, " %18s %18s\n", "-", "-");
+			continue;
+		}
 		ratio_cell(f, p50, s->cal.exit_sandbox_ns);
 		ratio_cell(f, p50, s->cal.exit_real_mode_ns);
 		fputc('\n', f);
