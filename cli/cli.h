@@ -24,6 +24,8 @@ const struct cli_command *cli_commands(size_t *n);
 /* The command a mistyped NAME most likely meant (a prefix of it, or at
  * most two edits away), or NULL. */
 const char *cli_nearest_command(const char *name);
+/* The same for 'snapbench help TOPIC': a command or 'scenario'. */
+const char *cli_nearest_help_topic(const char *name);
 
 /* The whole command line main() was given (the program as invoked, the
  * subcommand and its arguments): what a report records as the command

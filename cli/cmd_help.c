@@ -23,7 +23,8 @@ int cmd_help(int argc, char **argv)
 				return cmds[i].run(1, args);
 			}
 		}
-		const char *near = cli_nearest_command(argv[0]);
+		/* 'help scenari' meant the scenario topic, not a command */
+		const char *near = cli_nearest_help_topic(argv[0]);
 		if (near)
 			fprintf(stderr, "snapbench: no help for unknown command '%s'; did you mean "
 					"'%s'?\n",

@@ -52,23 +52,37 @@ static unsigned distance(const char *a, const char *b)
 	return d[na][nb];
 }
 
-const char *cli_nearest_command(const char *name)
+/* The nearest of the commands and, when not NULL, one more word. */
+static const char *nearest(const char *name, const char *extra)
 {
 	size_t n;
 	const struct cli_command *cmds = cli_commands(&n);
 	const char *best = NULL;
 	unsigned best_d = 3; /* more than two edits is another word */
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = distance(name, cmds[i].name);
+	for (size_t i = 0; i <= n; i++) {
+		const char *w = i < n ? cmds[i].name : extra;
+		if (!w)
+			break;
+		unsigned d = distance(name, w);
 		/* a prefix ("comp", "insp") names the command too */
-		if (name[0] && strncmp(cmds[i].name, name, strlen(name)) == 0)
+		if (name[0] && strncmp(w, name, strlen(name)) == 0)
 			d = 1;
 		if (d < best_d) {
 			best_d = d;
-			best = cmds[i].name;
+			best = w;
 		}
 	}
 	return best;
+}
+
+const char *cli_nearest_command(const char *name)
+{
+	return nearest(name, NULL);
+}
+
+const char *cli_nearest_help_topic(const char *name)
+{
+	return nearest(name, "scenario");
 }
 
 int cli_argc;

@@ -284,6 +284,9 @@ expect 0 "commands:" help -h
 expect 2 "unknown command 'rnu'; did you mean 'run'?" rnu
 expect 2 "unknown command 'comapre'; did you mean 'compare'?" comapre
 expect 2 "unknown command 'insp'; did you mean 'inspect'?" insp
+expect 2 "no help for unknown command 'scenari'; did you mean 'scenario'?" help scenari
+expect 2 "no help for unknown command 'scenaro'; did you mean 'scenario'?" help scenaro
+expect 2 "no help for unknown command 'comapre'; did you mean 'compare'?" help comapre
 expect 2 "unknown command 'frobnicate' (try 'snapbench help')" frobnicate
 expect 2 "no help for unknown command 'lyaout'; did you mean 'layout'?" help lyaout
 expect 2 "snapbench report: which report? (usage: snapbench report FILE.json; without FILE, snapbench-results/latest/report.json, which is missing)" report
