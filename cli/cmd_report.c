@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -103,6 +104,19 @@ int cmd_report(int argc, char **argv)
 	}
 	if (!html && !json)
 		text = true;
+	/* 'report --html X.json X.json' (or the last run's report named as
+	 * the page) wrote the page over the report it read: refuse, as
+	 * compare --html does */
+	struct stat hs, is;
+	if (html && strcmp(html, "-") != 0 &&
+	    (strcmp(html, args[optind]) == 0 ||
+	     (stat(html, &hs) == 0 && stat(args[optind], &is) == 0 && hs.st_dev == is.st_dev &&
+	      hs.st_ino == is.st_ino))) {
+		fprintf(stderr, "snapbench report: --html '%s' is the report read: name another "
+				"file for the page\n",
+			html);
+		return CLI_EXIT_USAGE;
+	}
 
 	struct run_report r;
 	struct sb_err err = { 0 };

@@ -99,6 +99,10 @@ expect 2 "--html: cannot write '/nonexistent/x.html'" compare base.json same.jso
 expect 2 "--html needs a file name" compare base.json same.json --html ''
 expect 2 "--html './same.json' is one of the reports compared" compare base.json same.json --html ./same.json
 check "compare --html did not overwrite an input" cmp -s same.json same.json.keep
+# report --html over the report it reads: refused, the report kept
+expect 2 "--html 'same.json' is the report read" report --html same.json same.json
+expect 2 "--html './same.json' is the report read" report same.json --html ./same.json
+check "report --html did not overwrite its input" cmp -s same.json same.json.keep
 expect 2 "absent.json: unable to open" compare base.json absent.json --html gone.html
 check "compare --html leaves no page when nothing was compared" [ ! -e gone.html ]
 touch kept.html
