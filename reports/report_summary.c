@@ -185,6 +185,15 @@ void report_html_summary(FILE *f, const struct run_report *r)
 	 * failed expectation (the runner adds one); allowed ones are listed
 	 * below but do not fail the run */
 	bool pass = passed == expects && !failed_scenarios;
+	if (r->n_scenarios == 0) { /* nothing ran: not a PASS a reader could trust */
+		fputs("<section id=\"summary\">\n<h2>Summary</h2>\n<p class=\"verdict\"><span "
+		      "class=\"fail\">NO SCENARIOS</span>: the report holds no scenario; nothing "
+		      "was measured or checked.</p>\n",
+		      f);
+		reproduce(f, r);
+		fputs("</section>\n", f);
+		return;
+	}
 	fprintf(f,
 		"<section id=\"summary\">\n<h2>Summary</h2>\n<p class=\"verdict\"><span "
 		"class=\"%s\">%s</span>: %zu of %zu expectations passed; %zu of %zu scenarios "

@@ -372,6 +372,25 @@ static void test_summary_allowed_errors(void)
 	run_report_free(&r);
 }
 
+/* A report of no scenario (a JSON edited or cut short; run refuses an
+ * empty set) said PASS: 0 of 0 expectations passed. */
+static void test_summary_no_scenarios(void)
+{
+	struct run_report r;
+	fixture_report(&r, false);
+	size_t n = r.n_scenarios;
+	r.n_scenarios = 0;
+	char *buf = render(&r);
+	if (CHECK(buf != NULL)) {
+		CHECK_CONTAINS(buf, "<span class=\"fail\">NO SCENARIOS</span>: the report holds no "
+				    "scenario");
+		CHECK(strstr(buf, ">PASS</span>") == NULL);
+	}
+	free(buf);
+	r.n_scenarios = n;
+	run_report_free(&r);
+}
+
 /* compare --html: both sides per row, verdicts and intervals. */
 static void test_compare_html(void)
 {
@@ -436,6 +455,7 @@ int main(void)
 	test_layout();
 	test_summary_and_series();
 	test_summary_allowed_errors();
+	test_summary_no_scenarios();
 	test_compare_html();
 	test_strategies();
 	struct run_report r;
