@@ -51,7 +51,7 @@ static void td_u64(FILE *f, uint64_t v)
 static void td_us(FILE *f, double ns)
 {
 	char b[32];
-	report_fmt_us(b, sizeof b, ns);
+	report_fmt_us_sig3(b, sizeof b, ns);
 	fprintf(f, "<td class=\"n\">%s</td>", b);
 }
 
@@ -64,7 +64,7 @@ static void td_pct(FILE *f, uint64_t ns, uint64_t count, double pct, bool *few)
 		return;
 	}
 	char b[32];
-	report_fmt_us(b, sizeof b, (double)ns);
+	report_fmt_us_sig3(b, sizeof b, (double)ns);
 	fprintf(f, "<td class=\"n few\" title=\"fewer than %d samples beyond this percentile\">%s"
 		   REPORT_FEW_MARK "</td>",
 		REPORT_FEW_SAMPLES, b);
