@@ -263,55 +263,35 @@ static int check_sets(struct scenario_set *sets, size_t nsets, bool allow_paths,
 	return 0;
 }
 
-/* -o DIR: a directory we can write in, made if missing (one level),
- * checked before anything runs. */
-static int output_dir(const char *dir)
+/* -o DIR, --crashdump DIR: a directory we can write in, made if missing
+ * (one level), checked before anything runs. */
+static int writable_dir(const char *opt, const char *dir)
 {
 	struct stat st;
 	if (!dir[0]) {
-		fprintf(stderr, "snapbench run: -o: empty directory name\n");
+		fprintf(stderr, "snapbench run: %s: empty directory name\n", opt);
 		return -1;
 	}
 	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "snapbench run: -o %s: not a directory\n", dir);
+		fprintf(stderr, "snapbench run: %s %s: not a directory\n", opt, dir);
 		return -1;
 	}
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-		fprintf(stderr, "snapbench run: -o %s: cannot make the output directory: %s\n", dir,
+		fprintf(stderr, "snapbench run: %s %s: cannot make the directory: %s\n", opt, dir,
 			strerror(errno));
 		return -1;
 	}
-	/* root passes access(): try a file, as the reports will be written */
+	/* root passes access(): try a file, as the reports (cores) will be written */
 	char probe[4096];
 	snprintf(probe, sizeof probe, "%s/.snapbench-probe.XXXXXX", dir);
 	int fd = mkstemp(probe);
 	if (fd < 0) {
-		fprintf(stderr, "snapbench run: -o %s: cannot write in it: %s\n", dir,
+		fprintf(stderr, "snapbench run: %s %s: cannot write in it: %s\n", opt, dir,
 			strerror(errno));
 		return -1;
 	}
 	close(fd);
 	unlink(probe);
-	return 0;
-}
-
-/* --crashdump DIR: a directory, made if missing (one level). */
-static int crashdump_dir(const char *dir)
-{
-	struct stat st;
-	if (!dir[0]) {
-		fprintf(stderr, "snapbench run: --crashdump: empty directory name\n");
-		return -1;
-	}
-	if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-		fprintf(stderr, "snapbench run: --crashdump %s: not a directory\n", dir);
-		return -1;
-	}
-	if (stat(dir, &st) && mkdir(dir, 0777) && errno != EEXIST) {
-		fprintf(stderr, "snapbench run: --crashdump %s: cannot make it: %s\n", dir,
-			strerror(errno));
-		return -1;
-	}
 	return 0;
 }
 
@@ -406,7 +386,7 @@ int cmd_run(int argc, char **argv)
 		}
 		case 'P': a.allow_paths = true; break;
 		case 'C':
-			if (crashdump_dir(optarg))
+			if (writable_dir("--crashdump", optarg))
 				return CLI_EXIT_USAGE;
 			a.crashdump = optarg;
 			break;
@@ -494,7 +474,7 @@ int cmd_run(int argc, char **argv)
 	 * before anything runs */
 	char run_dir[4096];
 	if (a.out_dir) {
-		if (output_dir(a.out_dir))
+		if (writable_dir("-o", a.out_dir))
 			goto out;
 	} else {
 		char msg[512];

@@ -42,7 +42,7 @@ check "crashdump = missing: made, one core there" [ "$(ls missing | grep -c '^nu
 sed 's/^crashdump = fromfile/crashdump = no\/such/' fault.ini >deep.ini
 expect 1 "deep.ini:3: [fault] crashdump: 'no/such': cannot make it: No such file or directory" \
 	run -q -o out3 deep.ini
-expect 2 "--crashdump fault.ini/x: cannot make it: Not a directory" run -q -o out3 --crashdump fault.ini/x fault.ini
+expect 2 "--crashdump fault.ini/x: cannot make the directory: Not a directory" run -q -o out3 --crashdump fault.ini/x fault.ini
 # a scenario file's directory stays under the working directory
 sed 's|^crashdump = fromfile|crashdump = /tmp/elsewhere|' fault.ini >abs.ini
 expect 2 "abs.ini:3: [fault] crashdump: '/tmp/elsewhere' is an absolute path; a scenario's crashdump directory is relative" \

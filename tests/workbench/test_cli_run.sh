@@ -301,7 +301,7 @@ expect 2 "snapbench run: --only nosuch: no scenario has that name" run --only s 
 check "no output directory made for a refused run" [ ! -e never ]
 : >plainfile
 expect 2 "snapbench run: -o plainfile: not a directory" run -o plainfile a.ini
-expect 2 "snapbench run: -o nodir/deeper: cannot make the output directory: No such file or directory" run -o nodir/deeper a.ini
+expect 2 "snapbench run: -o nodir/deeper: cannot make the directory: No such file or directory" run -o nodir/deeper a.ini
 mkdir ro && chmod 555 ro
 if [ "$(id -u)" -ne 0 ]; then
 	expect 2 "snapbench run: -o ro: cannot write in it: Permission denied" run -o ro a.ini
