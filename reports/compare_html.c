@@ -132,29 +132,12 @@ static int row_plot(FILE *f, const struct step_stats *bs, const struct step_stat
 	if (ns == 0) {
 		fputs("<p class=\"none\">No latencies recorded on either side: no plot.</p>\n", f);
 	} else {
-		double ticks[20];
-		char labels[20][24];
-		const char *lp[20];
-		size_t nt = html_pct_ticks(xmax, ticks, labels, lp, 20);
 		char id[32];
 		snprintf(id, sizeof id, "cmp-%zu", index);
-		struct plot p = {
-			.id = id,
-			.title = title,
-			.desc = "Latency of this row against the percentile, BASE and NEW on one plot; "
-				"the x axis is 1/(1-percentile) on a log scale.",
-			.x = { .label = "percentile (log scale of 1/(1-p))",
-			       .scale = PLOT_LOG10,
-			       .min = 1,
-			       .max = ticks[nt - 1],
-			       .ticks = ticks,
-			       .tick_labels = lp,
-			       .n_ticks = nt },
-			.y = { .label = "latency (µs)", .scale = PLOT_AUTO, .min = ylo, .max = yhi },
-			.series = s,
-			.n_series = ns,
-		};
-		plot_svg(f, &p);
+		html_pct_plot(f, id, title,
+			      "Latency of this row against the percentile, BASE and NEW on one plot; "
+			      "the x axis is 1/(1-percentile) on a log scale.",
+			      s, ns, xmax, ylo, yhi);
 	}
 	html_curve_free(&cb);
 	html_curve_free(&cc);

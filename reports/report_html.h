@@ -25,6 +25,10 @@ void html_curve_free(struct html_curve *c);
 /* The percentile ticks ("0%", "90%", "99%", ...) up to 1/(1-p) = xmax;
  * returns how many (at most cap). */
 size_t html_pct_ticks(double xmax, double *ticks, char (*labels)[24], const char **lp, size_t cap);
+/* One percentile plot of `series` (x = 1/(1-p) from 1 to the ticks past
+ * xmax, log; latency in [ylo, yhi] µs): the run's and the compare page's. */
+void html_pct_plot(FILE *f, const char *id, const char *title, const char *desc,
+		   const struct plot_series *series, size_t ns, double xmax, double ylo, double yhi);
 
 /* The range (µs) of every latency the run recorded: each scenario's
  * percentile plot has this y axis, so their scales match. false: none. */

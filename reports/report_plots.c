@@ -113,6 +113,31 @@ double html_percentile_extent(const struct run_report *r)
 	return x;
 }
 
+void html_pct_plot(FILE *f, const char *id, const char *title, const char *desc,
+		   const struct plot_series *series, size_t ns, double xmax, double ylo, double yhi)
+{
+	double ticks[20];
+	char labels[20][24];
+	const char *lp[20];
+	size_t nt = html_pct_ticks(xmax, ticks, labels, lp, 20);
+	struct plot p = {
+		.id = id,
+		.title = title,
+		.desc = desc,
+		.x = { .label = "percentile (log scale of 1/(1-p))",
+		       .scale = PLOT_LOG10,
+		       .min = 1,
+		       .max = ticks[nt - 1],
+		       .ticks = ticks,
+		       .tick_labels = lp,
+		       .n_ticks = nt },
+		.y = { .label = "latency (µs)", .scale = PLOT_AUTO, .min = ylo, .max = yhi },
+		.series = series,
+		.n_series = ns,
+	};
+	plot_svg(f, &p);
+}
+
 int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index, double ylo,
 			  double yhi, double xtop)
 {
@@ -143,30 +168,13 @@ int html_plot_percentiles(FILE *f, const struct scenario_result *s, size_t index
 	if (rc == 0 && ns == 0) {
 		fputs("<p class=\"none\">No latencies recorded: no percentile plot.</p>\n", f);
 	} else if (rc == 0) {
-		double ticks[20];
-		char labels[20][24];
-		const char *lp[20];
-		size_t nt = html_pct_ticks(xmax, ticks, labels, lp, 20);
 		char id[32];
 		snprintf(id, sizeof id, "pct-%zu", index);
-		struct plot p = {
-			.id = id,
-			.title = "Latency by percentile",
-			.desc = "Latency of each step against the percentile, with the tail "
-				"stretched: the x axis is 1/(1-percentile) on a log scale.",
-			.x = { .label = "percentile (log scale of 1/(1-p))",
-			       .scale = PLOT_LOG10,
-			       .min = 1,
-			       .max = ticks[nt - 1],
-			       .ticks = ticks,
-			       .tick_labels = lp,
-			       .n_ticks = nt },
-			/* every scenario's plot has the same y axis: the run's range */
-			.y = { .label = "latency (µs)", .scale = PLOT_AUTO, .min = ylo, .max = yhi },
-			.series = series,
-			.n_series = ns,
-		};
-		plot_svg(f, &p);
+		/* every scenario's plot has the same y axis: the run's range */
+		html_pct_plot(f, id, "Latency by percentile",
+			      "Latency of each step against the percentile, with the tail "
+			      "stretched: the x axis is 1/(1-percentile) on a log scale.",
+			      series, ns, xmax, ylo, yhi);
 	}
 	for (size_t i = 0; curves && i <= s->n_steps; i++) {
 		free(curves[i].pts);
