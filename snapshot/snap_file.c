@@ -128,6 +128,7 @@ static void fixed_fields(struct codec *c, struct file_hdr *h, struct snapshot *s
 	F(c, h->init_data_flags), F(c, h->entry_kind), F(c, l->pt_bytes), F(c, l->code_offset);
 	F(c, l->peb_offset), F(c, l->heap_offset), F(c, l->init_data_offset);
 	F(c, l->snapshot_bytes), F(c, s->entry_gva), F(c, s->stack_top_gva), F(c, s->generation);
+	snap_digest_ready(s);
 	bytes(c, s->digest, sizeof s->digest);
 	F(c, st->pages_mapped), F(c, st->pages_copied), F(c, st->pages_aliased);
 	F(c, st->pt_pages), F(c, st->zero_pages);
@@ -598,6 +599,7 @@ int snap_load(struct snapshot **out, const char *path, enum snap_load_mode mode,
 	s->map_bytes = h.image_bytes; /* a page multiple, as snap_alloc would map */
 	snprintf(s->file, sizeof s->file, "%s", path);
 	s->refs = 1;
+	s->zero_page = UINT64_MAX;
 	if (mode == SNAP_LOAD_VERIFY) {
 		uint8_t d[16];
 		snap_compute_digest(s, d);

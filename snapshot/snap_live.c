@@ -446,7 +446,7 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 			goto out;
 	}
 	pt_hostbuf_set_root(&hb, out_roots[0]);
-	if (snap_alloc(&s, &layout, err))
+	if (snap_alloc_backed(&s, &layout, err))
 		goto out;
 	for (size_t i = 0; i < c.npages; i++)
 		if (c.src[i])
@@ -465,6 +465,9 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
 	s->stats = c.stats;
 	s->stats.pages_copied = c.npages;
 	s->stats.pt_pages = pt_hostbuf_tables(&hb);
+	s->stats.bytes_new = s->map_bytes;
+	if (c.zero_index != UINT32_MAX)
+		s->zero_page = c.zero_index;
 	if (in->sregs) {
 		s->has_sregs = true;
 		s->sregs = *in->sregs;

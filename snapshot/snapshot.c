@@ -1,12 +1,16 @@
 /* snapshot.c — snapshot objects: image mapping, reference counts, identity. */
 #include "snapshot_internal.h"
 
+#include <pthread.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #define XXH_STATIC_LINKING_ONLY /* XXH3_state_t on the stack */
 #include <xxhash.h>
+
+#include "snap_store.h"
 
 int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err *err)
 {
@@ -26,6 +30,38 @@ int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err
 	s->map_bytes = bytes;
 	s->nroots = 1; /* one address space unless the builder says more */
 	s->roots[0] = layout_pt_base_gpa(layout);
+	s->zero_page = UINT64_MAX;
+	*out = s;
+	return 0;
+}
+
+int snap_alloc_backed(struct snapshot **out, const struct layout *layout, struct sb_err *err)
+{
+	uint64_t bytes = sb_page_round_up(layout_image_bytes(layout));
+	struct snapshot *s = calloc(1, sizeof *s);
+	struct snap_backing *b = NULL;
+	if (!s)
+		return sb_errf(err, SB_E_NOMEM, "cannot allocate a snapshot");
+	s->lineage = snap_lineage_new();
+	s->extents = calloc(1, sizeof *s->extents);
+	if (!s->lineage || !s->extents ||
+	    snap_backing_new(&b, bytes / SB_PAGE_SIZE, s->lineage, err)) {
+		if (!err->code)
+			sb_errf(err, SB_E_NOMEM, "cannot allocate a snapshot");
+		snap_lineage_unref(s->lineage);
+		free(s->extents);
+		free(s);
+		return -1;
+	}
+	s->extents[0] = (struct snap_extent){ b, 0, 0, bytes / SB_PAGE_SIZE };
+	s->nextents = 1;
+	s->refs = 1;
+	s->layout = *layout;
+	s->image = b->base;
+	s->map_bytes = bytes;
+	s->nroots = 1;
+	s->roots[0] = layout_pt_base_gpa(layout);
+	s->zero_page = UINT64_MAX;
 	*out = s;
 	return 0;
 }
@@ -76,9 +112,32 @@ void snap_compute_digest(const struct snapshot *s, uint8_t out[16])
 int snap_seal(struct snapshot *s, struct sb_err *err)
 {
 	snap_compute_digest(s, s->digest);
+	/* A backed image: its backing's mapping, indexed for the lineage
+	 * (guest-visible pages only: a parent's tables are shared by
+	 * position, not by content). */
+	if (s->nextents == 1 && s->image == s->extents[0].b->base)
+		return snap_backing_seal(s->extents[0].b,
+					 layout_snapshot_bytes(&s->layout) / SB_PAGE_SIZE, err);
 	if (mprotect(s->image, s->map_bytes, PROT_READ) != 0)
 		return sb_errf(err, SB_E_NOMEM, "cannot make the snapshot image read-only");
 	return 0;
+}
+
+/* Pending digests are rare (an incremental snapshot that is saved,
+ * compared or inspected): one lock for all. */
+static pthread_mutex_t digest_lock = PTHREAD_MUTEX_INITIALIZER;
+
+void snap_digest_ready(const struct snapshot *cs)
+{
+	struct snapshot *s = (struct snapshot *)cs; /* the digest is a cache */
+	if (!__atomic_load_n(&s->digest_pending, __ATOMIC_ACQUIRE))
+		return;
+	pthread_mutex_lock(&digest_lock);
+	if (s->digest_pending) {
+		snap_compute_digest(s, s->digest);
+		__atomic_store_n(&s->digest_pending, false, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&digest_lock);
 }
 
 struct snapshot *snap_ref(struct snapshot *s)
@@ -92,18 +151,26 @@ void snap_unref(struct snapshot *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	snap_hostcow_free(s);
-	munmap(s->image, s->map_bytes);
+	/* A full live snapshot's image is its backing's own mapping. */
+	if (!(s->nextents == 1 && s->image == s->extents[0].b->base))
+		munmap(s->image, s->map_bytes);
+	snap_extents_free(s->extents, s->nextents);
+	snap_lineage_unref(s->lineage);
+	free(s->tail_parents);
 	free(s->zero_known);
 	free(s);
 }
 
 bool snap_equal(const struct snapshot *a, const struct snapshot *b)
 {
+	snap_digest_ready(a);
+	snap_digest_ready(b);
 	return memcmp(a->digest, b->digest, sizeof a->digest) == 0;
 }
 
 void snap_digest_hex(const struct snapshot *s, char out[33])
 {
+	snap_digest_ready(s);
 	for (int i = 0; i < 16; i++)
 		snprintf(out + 2 * i, 3, "%02x", s->digest[i]);
 }

@@ -43,6 +43,14 @@ struct snap_stats {
 	uint64_t pages_aliased;  /* mappings of a physical page already placed */
 	uint64_t pt_pages;       /* page-table pages in the tail */
 	uint64_t zero_pages;     /* distinct all-zero pages (they share one image page) */
+	/* Live snapshots (not saved in files). An incremental snapshot
+	 * (snap_incr.c) walks only the page tables that changed since its
+	 * parent: pages_mapped then counts the leaves of those tables. */
+	bool incremental;
+	uint64_t pages_shared;   /* guest-visible pages shared with the parent's image */
+	uint64_t pt_pages_new;   /* page tables not shared with the parent */
+	uint64_t pages_deduped;  /* new pages found in the lineage: stored once */
+	uint64_t bytes_new;      /* memory this snapshot added (its backing) */
 };
 
 /* A host function the guest could call when the snapshot was taken; a
@@ -97,6 +105,18 @@ struct snapshot {
 	 * part of the file or of the digest. */
 	char file[256];
 	struct snap_hostcow *hostcow; /* built on first use: snap_hostcow() */
+	/* Live snapshots: the image as extents of backings (snap_store.h),
+	 * mapped at `image` (for a full snapshot one extent: its own backing's
+	 * mapping). NULL for an ELF snapshot or a file's (one mapping of their
+	 * own): those are never the parent of an incremental snapshot. */
+	struct snap_extent *extents;
+	size_t nextents;
+	struct snap_lineage *lineage;
+	uint64_t zero_page;   /* an all-zero guest-visible image page, UINT64_MAX: none known */
+	uint32_t *tail_parents; /* built on first use (snap_incr.c) */
+	/* The digest is computed on first use (snap_digest_ready) when this
+	 * is set: an incremental snapshot does not read its parent's pages. */
+	bool digest_pending;
 	int ring0_guard;     /* snap_ring0_only_by_exception_stack: 0 not known, 1 yes, 2 no */
 };
 
@@ -185,6 +205,32 @@ struct snap_live_input {
  * Mappings that need more pages than in->max_snapshot_bytes allows are an
  * SB_E_GUEST error. */
 int snap_from_live(struct snapshot **out, const struct snap_live_input *in, struct sb_err *err);
+
+/* What the host knows changed in a sandbox since it last became a copy
+ * of in->base (create or restore): from KVM's dirty logs and the host's
+ * own writes, never from the guest. */
+struct snap_incr_dirty {
+	/* One bit per table of base's page-table tail: the page-table area
+	 * page was written. NULL with all_tables: every one. */
+	const uint64_t *tables;
+	bool all_tables;
+	/* Host-cow: one bit per guest-visible page of the snapshot region
+	 * (in->snapshot_mem) written; NULL when that region is base's
+	 * read-only image. */
+	const uint64_t *snap_pages;
+};
+
+/* The snapshot of a running sandbox that costs what changed since
+ * in->base (snap_incr.c): only the page tables written since (and the
+ * tables above them) are walked, only pages written since are stored, and
+ * every other page of the image and of the tail is base's own backing
+ * page, shared. in->base must be a live snapshot (extents). Returns 0 with
+ * *out, -1 with err (out of memory), or 1 when this sandbox's changes
+ * need the full snapshot (err says why: new or shared tables, large
+ * pages, edits of the scratch window, anything unusual): the caller then
+ * calls snap_from_live, which also judges what a hostile guest did. */
+int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
+			const struct snap_incr_dirty *d, struct sb_err *err);
 
 /* Are the snapshot's special registers (and an INIT snapshot's stack top)
  * what this VMM runs a sandbox in: long mode with paging, PAE and NX, a
@@ -275,6 +321,8 @@ static inline bool snap_page_known_zero(const struct snapshot *s, uint64_t p)
 	       (s->zero_known[p / 64] >> (p % 64) & 1);
 }
 
+/* Compute the digest if it is still pending (thread-safe). */
+void snap_digest_ready(const struct snapshot *s);
 bool snap_equal(const struct snapshot *a, const struct snapshot *b);
 /* Digest as 32 lower-case hex digits + NUL. */
 void snap_digest_hex(const struct snapshot *s, char out[33]);

@@ -7,6 +7,9 @@
 
 /* A snapshot with a zeroed, writable image of layout_image_bytes(layout). */
 int snap_alloc(struct snapshot **out, const struct layout *layout, struct sb_err *err);
+/* The same, the image in a new backing of a new lineage (snap_store.h):
+ * a live snapshot, which incremental snapshots can share pages with. */
+int snap_alloc_backed(struct snapshot **out, const struct layout *layout, struct sb_err *err);
 /* XXH3-128 over the image and the fields that identify the snapshot. */
 void snap_compute_digest(const struct snapshot *s, uint8_t out[16]);
 /* Compute the digest and make the image read-only. */

@@ -118,6 +118,11 @@ struct sandbox_config {
 	/* The guest's copy-on-write handler copies pages itself instead of
 	 * asking the host (SB_PORT_COPY_PAGE); slower on our machines. */
 	bool guest_copies_pages;
+	/* sandbox_snapshot walks and copies everything the guest maps, as
+	 * when the sandbox runs from an ELF or a file's snapshot, instead of
+	 * sharing what did not change with the live snapshot it runs from
+	 * (incremental snapshots: snapshot/snap_incr.c). For comparisons. */
+	bool full_snapshots;
 	const struct sandbox_host_fn_def *host_fns;
 	unsigned n_host_fns;
 	/* Guest log records and debug characters; NULL = dropped. */

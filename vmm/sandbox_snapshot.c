@@ -44,6 +44,7 @@
  * While it works the sandbox is marked broken, so a failure half-way never
  * leaves a sandbox that looks healthy.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,6 +110,47 @@ static void host_fn_record(const struct sandbox_host_fn_def *d, struct snap_host
 		out->params[i] = (uint8_t)d->params[i];
 }
 
+/* Can the snapshot share pages with the one the sandbox runs from
+ * (snapshot/snap_incr.c)? Its parent must be a live snapshot, and the
+ * page-table area must be what the dirty log says: under retain the host
+ * writes kept copies' leaves into it at every restore, and their pages
+ * change with no table written, so retain takes full snapshots. */
+static bool incremental_ok(const struct sandbox *sb)
+{
+	return !sb->cfg.full_snapshots && sb->mem.snap->extents && !sb->mem.retain.on;
+}
+
+/* 0 with *out, -1 with err, 1: take the full snapshot. */
+static int snapshot_incremental(struct sandbox *sb, const struct snap_live_input *in,
+				struct snapshot **out, struct sb_err *err)
+{
+	struct mem_mgr *m = &sb->mem;
+	const struct layout *l = mgr_layout(m);
+	/* What the guest wrote since the create or restore: KVM's logs, merged
+	 * into the manager's (the restore merges them again; a page stays
+	 * marked until it is reset). */
+	sandbox_collect_dirty(sb);
+	uint64_t ntables = layout_pt_bytes(l) / SB_PAGE_SIZE;
+	uint64_t first = layout_pt_scratch_offset(l) / SB_PAGE_SIZE;
+	uint64_t *tables = calloc((ntables + 63) / 64 + 1, sizeof *tables);
+	if (!tables)
+		return sb_errf(err, SB_E_NOMEM, "snapshot: out of memory");
+	for (uint64_t t = 0; t < ntables; t++) {
+		uint64_t p = first + t;
+		if (m->dirty[p / 64] >> (p % 64) & 1)
+			tables[t / 64] |= 1ull << (t % 64);
+	}
+	struct snap_incr_dirty d = { tables, m->all_dirty, m->snap_mem ? m->snap_dirty : NULL };
+	struct sb_err why = { 0 };
+	int rc = snap_from_live_incr(out, in, &d, &why);
+	free(tables);
+	if (rc > 0 && getenv("SNAPBENCH_DEBUG_INCR"))
+		fprintf(stderr, "full snapshot: %s\n", why.msg);
+	if (rc < 0)
+		*err = why;
+	return rc;
+}
+
 int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *err)
 {
 	if (sb->state != SANDBOX_READY)
@@ -149,7 +191,10 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
 		.extra = sb->extra,
 		.n_extra = sb->n_extra,
 	};
-	if (snap_from_live(out, &in, err))
+	int rc = 1;
+	if (incremental_ok(sb))
+		rc = snapshot_incremental(sb, &in, out, err);
+	if (rc < 0 || (rc > 0 && snap_from_live(out, &in, err)))
 		return -1;
 	sb->generation++;
 	return 0;

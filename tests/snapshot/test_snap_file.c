@@ -112,7 +112,8 @@ static struct snapshot *make_call(const struct snapshot *init)
 	s->entry_gva = 0xffff800000001230ull; /* canonical, high half */
 	s->stack_top_gva = layout_heap_gva(&init->layout) + 0x3000;
 	s->generation = 7;
-	s->stats = (struct snap_stats){ 101, 102, 103, 104, 105 };
+	s->stats = (struct snap_stats){ .pages_mapped = 101, .pages_copied = 102, .pages_aliased = 103,
+					.pt_pages = 104, .zero_pages = 105 };
 	s->has_sregs = true;
 	/* What a guest in ring 3 leaves (snap_sregs.c checks them at load),
 	 * each field with a value of its own. */
