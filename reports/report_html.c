@@ -391,6 +391,7 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 		report_html_open_loop(f, s);
 		penalty_table(f, s);
 		pages_table(f, s);
+		report_snapshot_sharing_html(f, s);
 		restores_table(f, s);
 		calibration(f, s);
 		expectations(f, s);

@@ -417,6 +417,18 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 	if (schema >= 4 && json_object_get(pg, "retain_dropped") &&
 	    get_u64(c, pg, pp, "retain_dropped", &st->retain_dropped))
 		return -1;
+	/* Incremental snapshots' sharing: written for snapshot rows since
+	 * issue 15, absent from older files (then 0). */
+	static const char *const sharing[] = { "snapshots_incremental", "pages_shared",
+					       "pt_pages_new", "pages_deduped", "bytes_new" };
+	uint64_t *sharing_at[] = { &st->snapshots_incremental, &st->pages_shared,
+				   &st->pt_pages_new, &st->pages_deduped, &st->bytes_new };
+	for (size_t k = 0; k < sizeof sharing / sizeof sharing[0]; k++)
+		if (json_object_get(pg, sharing[k]) && get_u64(c, pg, pp, sharing[k], sharing_at[k]))
+			return -1;
+	if (st->snapshots_incremental > st->snapshots)
+		return fail(c, pp, "snapshots_incremental", "%" PRIu64 " is above snapshots %" PRIu64,
+			    st->snapshots_incremental, st->snapshots);
 	if (st->full_restores > hist_count(&st->hist))
 		return fail(c, pp, "full_restores", "%" PRIu64 " is above count %" PRIu64,
 			    st->full_restores, hist_count(&st->hist));

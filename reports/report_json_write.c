@@ -154,6 +154,15 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 		put_u64(w, pg, "pt_pages", st->pt_pages);
 		put_u64(w, pg, "zero_pages", st->zero_pages);
 		put_u64(w, pg, "snapshot_bytes", st->snapshot_bytes);
+		/* Since issue 15 (every snapshot adds bytes): absent from older
+		 * files, which are written back as they were read. */
+		if (st->bytes_new || st->snapshots_incremental) {
+			put_u64(w, pg, "snapshots_incremental", st->snapshots_incremental);
+			put_u64(w, pg, "pages_shared", st->pages_shared);
+			put_u64(w, pg, "pt_pages_new", st->pt_pages_new);
+			put_u64(w, pg, "pages_deduped", st->pages_deduped);
+			put_u64(w, pg, "bytes_new", st->bytes_new);
+		}
 	}
 
 	json_t *ra = json_object();

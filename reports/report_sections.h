@@ -26,6 +26,12 @@ void report_html_open_loop(FILE *f, const struct scenario_result *s);
  * command that reproduces the run. */
 void report_html_summary(FILE *f, const struct run_report *r);
 
+/* What the scenario's snapshots shared with their parents (incremental
+ * snapshots; report_snapshots.c): a table after the page statistics,
+ * when a row took snapshots. sw: the step column's width. */
+void report_snapshot_sharing_text(FILE *f, const struct scenario_result *s, int sw);
+void report_snapshot_sharing_html(FILE *f, const struct scenario_result *s);
+
 /* Achieved below this share of the target: the rate is unsustainable. */
 #define REPORT_RATE_SUSTAINED_PCT 95.0
 /* Whether the scenario achieved less than REPORT_RATE_SUSTAINED_PCT of its target. */

@@ -215,6 +215,7 @@ static void pages(FILE *f, const struct scenario_result *s)
 		double ppc;
 		if (report_pages_per_call(s, &ppc))
 			fprintf(f, "   scratch pages per call: %.3f\n", ppc);
+		report_snapshot_sharing_text(f, s, sw);
 	}
 	if (any_restore) {
 		if (any)

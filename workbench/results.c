@@ -56,6 +56,11 @@ void step_stats_add(struct step_stats *d, const struct step_stats *s)
 	d->pt_pages += s->pt_pages;
 	d->zero_pages += s->zero_pages;
 	d->snapshot_bytes += s->snapshot_bytes;
+	d->snapshots_incremental += s->snapshots_incremental;
+	d->pages_shared += s->pages_shared;
+	d->pt_pages_new += s->pt_pages_new;
+	d->pages_deduped += s->pages_deduped;
+	d->bytes_new += s->bytes_new;
 }
 
 const struct step_stats *scenario_result_step(const struct scenario_result *s, const char *label)

@@ -86,6 +86,9 @@ struct step_stats {
 	uint64_t snapshots;
 	uint64_t pages_mapped, pages_copied, pages_aliased, pt_pages, zero_pages;
 	uint64_t snapshot_bytes; /* image bytes (guest-visible + page tables) */
+	/* snapshots: how many were incremental (snapshot/snap_incr.c), and
+	 * what sharing with their parents gave (struct snap_stats) */
+	uint64_t snapshots_incremental, pages_shared, pt_pages_new, pages_deduped, bytes_new;
 };
 
 /* The machine's own units of cost, measured in the same run, before and

@@ -35,6 +35,12 @@ void runner_account(struct step_stats *st, enum scenario_step_kind kind, const s
 		st->pt_pages += snap->stats.pt_pages;
 		st->zero_pages += snap->stats.zero_pages;
 		st->snapshot_bytes += layout_image_bytes(&snap->layout);
+		st->snapshots_incremental += snap->stats.incremental;
+		st->pages_shared += snap->stats.pages_shared;
+		st->pt_pages_new += snap->stats.incremental ? snap->stats.pt_pages_new
+							    : snap->stats.pt_pages;
+		st->pages_deduped += snap->stats.pages_deduped;
+		st->bytes_new += snap->stats.bytes_new;
 	}
 }
 
