@@ -122,6 +122,41 @@ static const uint32_t *tail_parents(struct snapshot *s)
 	return p;
 }
 
+/* The child's map, from P's: only the walked tables' edges can differ (a
+ * table no walked table pointed at keeps its parents), so the tables P's
+ * walked tables pointed at lose that parent and get the ones the walked
+ * tables' new content gives. O(tables + walked tables' entries), where
+ * building it afresh reads every entry of the tail. */
+static uint32_t *child_tail_parents(const uint32_t *par, uint64_t n, const uint64_t *done,
+				    uint64_t *const *newtab, const uint8_t *level, gpa_t base)
+{
+	uint32_t *cp = malloc((n ? n : 1) * sizeof *cp);
+	if (!cp)
+		return NULL; /* built from the tail when needed */
+	for (uint64_t t = 0; t < n; t++) {
+		uint32_t up = par[t];
+		bool walked_parent = up < n && (done[up / 64] >> (up % 64) & 1);
+		cp[t] = walked_parent ? TP_NONE : up;
+	}
+	for (uint64_t t = 0; t < n; t++) {
+		if (!newtab[t])
+			continue;
+		for (unsigned i = 0; i < 512; i++) {
+			uint64_t e = newtab[t][i];
+			gpa_t g = e & PT_X86_64_ADDR_MASK;
+			uint64_t c = (g - base) / SB_PAGE_SIZE;
+			/* level-1 tables hold leaves: their entries are no edges */
+			if (!(e & PT_P) || (e & PT_PS) || g < base || c >= n || level[t] <= 1)
+				continue;
+			if (cp[c] == TP_NONE)
+				cp[c] = (uint32_t)t;
+			else if (cp[c] != t)
+				cp[c] = TP_MULTI;
+		}
+	}
+	return cp;
+}
+
 /* ---- the walk ------------------------------------------------------------ */
 
 /* A page the child stores or finds: its content (NULL once placed) and
@@ -142,6 +177,7 @@ struct incr {
 	const uint64_t *ptail;
 	uint64_t *changed, *done;
 	uint64_t **newtab;        /* [ntables]: the walked tables' new content */
+	uint8_t *level;           /* [ntables]: a walked table's level */
 	/* appended pages by source GPA (linear probing; grows at half) */
 	gpa_t *app_src;
 	uint64_t *app_idx;
@@ -313,6 +349,7 @@ static int walk_table(struct incr *c, uint64_t t, unsigned level, gva_t va_base)
 			    : fallback(c, "the page-table area is not in scratch at", c->pt_base);
 	}
 	c->newtab[t] = out;
+	c->level[t] = (uint8_t)level;
 	unsigned shift = 12 + 9 * (level - 1);
 	for (unsigned i = 0; i < 512; i++) {
 		gva_t va = va_base + ((uint64_t)i << shift);
@@ -369,72 +406,163 @@ static int add_overlays(struct incr *c, const struct snap_incr_dirty *d)
 
 /* ---- the child ------------------------------------------------------------ */
 
-/* Look every new page up in the lineage; store the rest in one backing.
- * Sets *own_pages to the pages stored. */
-static int place_pages(struct incr *c, struct snap_lineage *lin, struct snap_backing **own,
-		       uint64_t *own_pages, uint64_t *deduped, struct sb_err *err)
-{
-	uint64_t n = 0;
-	for (size_t i = 0; i < c->npg; i++) {
-		struct newpage *p = &c->pages[i];
-		if (snap_lineage_find(lin, p->src, &p->b, &p->file_page))
-			(*deduped)++;
-		else
-			p->file_page = n++;
-	}
-	*own_pages = n;
-	*own = NULL;
-	if (n == 0)
-		return 0;
-	if (snap_backing_new(own, n, lin, err))
-		return -1;
-	for (size_t i = 0; i < c->npg; i++)
-		if (!c->pages[i].b)
-			memcpy((*own)->base + c->pages[i].file_page * SB_PAGE_SIZE, c->pages[i].src,
-			       SB_PAGE_SIZE);
-	return snap_backing_seal(*own, n, err);
-}
-
 static int cmp_image_page(const void *a, const void *b)
 {
 	const struct newpage *x = a, *y = b;
 	return (x->image_page > y->image_page) - (x->image_page < y->image_page);
 }
 
-/* The child's extents: P's everywhere but the new pages; P's tail moves
- * up by the pages appended. */
-static void build_extents(struct incr *c, struct snap_backing *own, struct snap_extent_list *l)
+/* A run of the child's image before its own backing exists: b (not
+ * referenced) at file_page, or, b NULL, one page to store from src. */
+struct seg {
+	struct snap_backing *b;
+	uint64_t file_page, image_page, npages;
+	const uint8_t *src;
+};
+struct segs {
+	struct seg *v;
+	size_t n, cap;
+};
+
+static int seg_add(struct segs *l, struct snap_backing *b, uint64_t file_page, uint64_t image_page,
+		   uint64_t npages, const uint8_t *src)
 {
-	const struct snapshot *p = c->p;
+	if (npages == 0)
+		return 0;
+	if (l->n && b) {
+		struct seg *last = &l->v[l->n - 1];
+		if (last->b == b && last->file_page + last->npages == file_page &&
+		    last->image_page + last->npages == image_page) {
+			last->npages += npages;
+			return 0;
+		}
+	}
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct seg *v = realloc(l->v, cap * sizeof *v);
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = (struct seg){ b, file_page, image_page, npages, src };
+	return 0;
+}
+
+/* P's image pages [from, from + n) at image page from + shift. */
+static int seg_add_parent(struct segs *l, const struct snapshot *p, uint64_t from, uint64_t n,
+			  uint64_t shift)
+{
+	uint64_t end = from + n;
+	for (size_t i = 0; i < p->nextents && from < end; i++) {
+		const struct snap_extent *x = &p->extents[i];
+		uint64_t s0 = x->image_page, s1 = s0 + x->npages;
+		if (s1 <= from || s0 >= end)
+			continue;
+		uint64_t a = from > s0 ? from : s0, z = end < s1 ? end : s1;
+		if (seg_add(l, x->b, x->file_page + (a - s0), a + shift, z - a, NULL))
+			return -1;
+	}
+	return 0;
+}
+
+/* The child's image in order: P's pages everywhere but the new ones, P's
+ * tail moved up by the pages appended. */
+static int child_segs(struct incr *c, struct segs *l)
+{
 	uint64_t at = 0, tail_from = c->npages + c->appended;
 	for (size_t i = 0; i < c->npg; i++) {
 		const struct newpage *np = &c->pages[i];
 		uint64_t img = np->image_page;
-		/* P's pages before it: the guest-visible part stays in place,
-		 * the tail moves by `appended` pages. */
 		if (img > at && at < c->npages) {
 			uint64_t end = img < c->npages ? img : c->npages;
-			snap_extent_add_range(l, p->extents, p->nextents, at, end - at, 0);
+			if (seg_add_parent(l, c->p, at, end - at, 0))
+				return -1;
 			at = end;
 		}
 		if (img > at && at >= tail_from) {
-			snap_extent_add_range(l, p->extents, p->nextents, at - c->appended, img - at,
-					      (int64_t)c->appended);
+			if (seg_add_parent(l, c->p, at - c->appended, img - at, c->appended))
+				return -1;
 			at = img;
 		}
-		snap_extent_add(l, np->b ? np->b : own, np->file_page, img, 1);
+		if (seg_add(l, np->b, np->file_page, img, 1, np->b ? NULL : np->src))
+			return -1;
 		at = img + 1;
 	}
 	if (at < c->npages) {
-		snap_extent_add_range(l, p->extents, p->nextents, at, c->npages - at, 0);
+		if (seg_add_parent(l, c->p, at, c->npages - at, 0))
+			return -1;
 		at = c->npages;
 	}
 	if (at < tail_from)
 		at = tail_from;
 	uint64_t end = tail_from + c->ntables;
-	if (at < end)
-		snap_extent_add_range(l, p->extents, p->nextents, at - c->appended, end - at,
-				      (int64_t)c->appended);
+	return at < end ? seg_add_parent(l, c->p, at - c->appended, end - at, c->appended) : 0;
+}
+
+/* Every mapping of an extent costs a system call (~6 us on our machines)
+ * when the image is mapped, and a chain of generations adds runs of a few
+ * pages each: past this many runs, the child copies the short ones into
+ * its own backing, where they join its new pages in one run. The copies
+ * are memory the child adds (said in bytes_new), a few pages per
+ * generation since the last time. */
+#define INCR_COMPACT_RUNS 8
+#define INCR_SHORT_RUN 16
+
+/* Look the new pages up in the lineage, lay the image out, copy what is
+ * the child's own into one backing (*own, NULL if none) and give the
+ * extents (*el) their references. */
+static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent_list *el,
+		    struct snap_backing **own, uint64_t *own_pages, uint64_t *deduped,
+		    struct sb_err *err)
+{
+	struct segs l = { 0 };
+	const uint8_t **src = NULL;
+	int rc = -1;
+	for (size_t i = 0; i < c->npg; i++)
+		if (snap_lineage_find(lin, c->pages[i].src, &c->pages[i].b, &c->pages[i].file_page))
+			(*deduped)++;
+	if (child_segs(c, &l))
+		goto nomem;
+	bool compact = l.n > INCR_COMPACT_RUNS;
+	uint64_t n = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		struct seg *g = &l.v[i];
+		if (!g->b || (compact && i > 0 && g->npages <= INCR_SHORT_RUN))
+			n += g->npages;
+	}
+	*own_pages = n;
+	*own = NULL;
+	if (n) {
+		src = malloc(n * sizeof *src);
+		if (!src || snap_backing_new(own, n, lin, err))
+			goto nomem;
+	}
+	uint64_t k = 0;
+	for (size_t i = 0; i < l.n; i++) {
+		struct seg *g = &l.v[i];
+		if (g->b && !(compact && i > 0 && g->npages <= INCR_SHORT_RUN)) {
+			snap_extent_add(el, g->b, g->file_page, g->image_page, g->npages);
+			continue;
+		}
+		for (uint64_t j = 0; j < g->npages; j++)
+			src[k + j] = g->b ? g->b->base + (g->file_page + j) * SB_PAGE_SIZE : g->src;
+		snap_extent_add(el, *own, k, g->image_page, g->npages);
+		k += g->npages;
+	}
+	if (el->nomem)
+		goto nomem;
+	for (uint64_t j = 0; j < n; j++)
+		memcpy((*own)->base + j * SB_PAGE_SIZE, src[j], SB_PAGE_SIZE);
+	rc = n ? snap_backing_seal(*own, n, err) : 0;
+	goto out;
+nomem:
+	if (!err->code)
+		sb_errf(err, SB_E_NOMEM, "incremental snapshot: out of memory");
+out:
+	free(src);
+	free(l.v);
+	return rc;
 }
 
 static void incr_free(struct incr *c)
@@ -442,6 +570,7 @@ static void incr_free(struct incr *c)
 	for (uint64_t t = 0; c->newtab && t < c->ntables; t++)
 		free(c->newtab[t]);
 	free(c->newtab);
+	free(c->level);
 	free(c->changed);
 	free(c->done);
 	free(c->app_src);
@@ -501,8 +630,9 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	c.changed = calloc(words, sizeof *c.changed);
 	c.done = calloc(words, sizeof *c.done);
 	c.newtab = calloc(c.ntables ? c.ntables : 1, sizeof *c.newtab);
+	c.level = calloc(c.ntables ? c.ntables : 1, 1);
 	rc = -1;
-	if (!c.changed || !c.done || !c.newtab) {
+	if (!c.changed || !c.done || !c.newtab || !c.level) {
 		sb_errf(err, SB_E_NOMEM, "incremental snapshot: out of memory");
 		goto out;
 	}
@@ -537,13 +667,8 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 		goto out;
 	qsort(c.pages, c.npg, sizeof *c.pages, cmp_image_page);
 	uint64_t own_pages = 0, deduped = 0;
-	if (place_pages(&c, p->lineage, &own, &own_pages, &deduped, err))
+	if (assemble(&c, p->lineage, &el, &own, &own_pages, &deduped, err))
 		goto out;
-	build_extents(&c, own, &el);
-	if (el.nomem) {
-		sb_errf(err, SB_E_NOMEM, "incremental snapshot: out of memory");
-		goto out;
-	}
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		sb_errf(err, SB_E_NOMEM, "cannot allocate a snapshot");
@@ -590,6 +715,7 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	snprintf(s->source, sizeof s->source, "generation %llu of %.200s",
 		 (unsigned long long)in->generation, p->source);
 	s->digest_pending = true;
+	s->tail_parents = child_tail_parents(par, c.ntables, c.done, c.newtab, c.level, c.pt_base);
 	*out = s;
 	rc = 0;
 out:

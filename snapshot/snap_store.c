@@ -275,17 +275,3 @@ void snap_extent_add(struct snap_extent_list *l, struct snap_backing *b, uint64_
 	}
 	l->e[l->n++] = (struct snap_extent){ snap_backing_ref(b), file_page, image_page, npages };
 }
-
-void snap_extent_add_range(struct snap_extent_list *l, const struct snap_extent *src, size_t n,
-			   uint64_t from, uint64_t npages, int64_t shift)
-{
-	uint64_t end = from + npages;
-	for (size_t i = 0; i < n && from < end; i++) {
-		uint64_t s0 = src[i].image_page, s1 = s0 + src[i].npages;
-		if (s1 <= from || s0 >= end)
-			continue;
-		uint64_t a = from > s0 ? from : s0, z = end < s1 ? end : s1;
-		snap_extent_add(l, src[i].b, src[i].file_page + (a - s0), (uint64_t)((int64_t)a + shift),
-				z - a);
-	}
-}

@@ -92,9 +92,4 @@ struct snap_extent_list {
 /* Add pages [image_page, +npages) from b at file_page (a reference taken). */
 void snap_extent_add(struct snap_extent_list *l, struct snap_backing *b, uint64_t file_page,
 		     uint64_t image_page, uint64_t npages);
-/* Add the part [from, from + npages) of the image `src` describes, moved
- * by `shift` pages (to image pages from + shift ...). */
-void snap_extent_add_range(struct snap_extent_list *l, const struct snap_extent *src, size_t n,
-			   uint64_t from, uint64_t npages, int64_t shift);
-
 #endif

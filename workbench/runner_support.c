@@ -45,6 +45,7 @@ struct sandbox_config runner_sandbox_config(const struct scenario *sc)
 	cfg.mode = sc->cfg.mode == SCENARIO_MODE_KERNEL ? SANDBOX_MODE_KERNEL : SANDBOX_MODE_USER;
 	cfg.restore_strategy = scenario_strategy(sc);
 	cfg.retain_max_pages = (uint32_t)sc->cfg.retain_max_pages;
+	cfg.full_snapshots = sc->cfg.snapshots == 1;
 	cfg.crashdump_dir = sc->cfg.crashdump[0] ? sc->cfg.crashdump : NULL;
 	return cfg;
 }

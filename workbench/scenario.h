@@ -229,6 +229,7 @@ struct scenario_config {
 	 * One strategy after parsing (a list becomes one scenario each). */
 	uint64_t restore_strategies;
 	uint64_t retain_max_pages; /* retain's cap (sandbox_config.retain_max_pages) */
+	uint64_t snapshots;        /* 0 incremental, 1 full (sandbox_config.full_snapshots) */
 	/* Pages each call re-dirties after a restore, as the file declares it
 	 * (reports: the x of the restore-to-ready plot); SCENARIO_NONE = not
 	 * declared. Not measured, not checked. */

@@ -22,6 +22,7 @@
 static const char *const mode_choices[] = { "user", "kernel", NULL };
 static const char *const bool_choices[] = { "false", "true", NULL };
 static const char *const host_fn_choices[] = { "none", "builtin", NULL };
+static const char *const snapshot_choices[] = { "incremental", "full", NULL };
 /* sandbox_restore_strategy_name() of each strategy, in enum order
  * (test_scenario_strategy checks they agree). */
 static const char *const strategy_choices[] = { "rewrite", "host-cow", "retain", "rewind", NULL };
@@ -76,6 +77,11 @@ static const struct scenario_option options[] = {
 	  CFG(retain_max_pages),
 	  "retain: most copy-on-write copies kept across restores; copies past it are "
 	  "unmapped as under rewrite and counted" },
+	{ "snapshots", SCENARIO_OPT_ENUM, "incremental", 0, 0, 0, snapshot_choices, 0,
+	  CFG(snapshots),
+	  "incremental: a snapshot of a sandbox running from a live snapshot walks and stores "
+	  "only what changed since, sharing the rest; full: every snapshot walks and copies all "
+	  "(see snapshot sharing in the report)" },
 	{ "dirtied_pages", SCENARIO_OPT_COUNT, "none", 0, 1ull << 40, 0, NULL, SCENARIO_OPT_NONE_OK,
 	  CFG(dirtied_pages),
 	  "pages a call re-dirties after a restore, as declared for the reports' plots" },
