@@ -301,8 +301,16 @@ static int walk_entry(struct incr *c, uint64_t t, unsigned level, unsigned i, gv
 		 * snapshot maps it afresh, which is what P has. Unchanged here,
 		 * it is P's (the accessed and dirty bits the CPU sets aside);
 		 * anything else is the full snapshot's to judge. */
-		if ((e & ~(PT_A | PT_D)) != (pe & ~(PT_A | PT_D)) || (table && (!in_tail || bit(c->changed, tt))))
+		if ((e & ~(PT_A | PT_D)) != (pe & ~(PT_A | PT_D)) || (table && !in_tail))
 			return fallback(c, "the guest changed the scratch window at VA", va);
+		/* A window table written (the CPU sets a leaf's dirty bit when the
+		 * exception stack is first written): its entries are held to the
+		 * same rule. */
+		if (table && bit(c->changed, tt) && !bit(c->done, tt)) {
+			int rc = walk_table(c, tt, level - 1, va);
+			if (rc)
+				return rc;
+		}
 		*out = pe;
 		return 0;
 	}
@@ -502,8 +510,9 @@ static int child_segs(struct incr *c, struct segs *l)
 
 /* Every mapping of an extent costs a system call (~6 us on our machines)
  * when the image is mapped, and a chain of generations adds runs of a few
- * pages each: past this many runs, the child copies the short ones into
- * its own backing, where they join its new pages in one run. The copies
+ * pages each: when the parent has more than this many runs, the child
+ * copies the short ones into its own backing, where they join its new
+ * pages in one run. The copies
  * are memory the child adds (said in bytes_new), a few pages per
  * generation since the last time. */
 #define INCR_COMPACT_RUNS 8
@@ -524,7 +533,9 @@ static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent
 			(*deduped)++;
 	if (child_segs(c, &l))
 		goto nomem;
-	bool compact = l.n > INCR_COMPACT_RUNS;
+	/* A parent in many runs (a chain of generations): copy its short
+	 * ones. A child of a full snapshot never copies. */
+	bool compact = c->p->nextents > INCR_COMPACT_RUNS;
 	uint64_t n = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		struct seg *g = &l.v[i];

@@ -34,6 +34,7 @@
 #define ONLY "SNAPBENCH_TEST_INCR_ONLY"
 
 static struct snapshot *elf;
+static const char *elf_path;
 
 static bool expect_incremental(void)
 {
@@ -221,6 +222,36 @@ out:
 	free(region);
 }
 
+/* A scratch window that starts on a 2 MiB boundary: its page table hangs
+ * from an entry wholly inside the window, and the CPU writes it (the
+ * exception stack's dirty bit, set by the copy-on-write faults' frames):
+ * still incremental, and still right. */
+static void test_window_aligned(void)
+{
+	struct layout_config lc = layout_config_default();
+	lc.heap_bytes = 1 << 20;
+	lc.scratch_bytes = 2 << 20;
+	struct snapshot *e2 = fixture_snapshot(elf_path, &lc), *p = NULL, *c = NULL;
+	struct sandbox_config cfg = fixture_config();
+	struct sandbox *sb = fixture_sandbox_at_snapshot(e2, &cfg, &p);
+	if (!p)
+		goto out;
+	u64_call(sb, "bump_pages", 7);
+	uint64_t want = u64_call(sb, "heap_sum", 8);
+	c = fixture_snapshot_of(sb);
+	if (!c)
+		goto out;
+	CHECK_I64(c->stats.incremental, expect_incremental());
+	struct sandbox *x = fixture_sandbox(c, NULL);
+	CHECK_U64(u64_call(x, "heap_sum", 8), want);
+	sandbox_destroy(x);
+out:
+	snap_unref(p);
+	snap_unref(c);
+	snap_unref(e2);
+	sandbox_destroy(sb);
+}
+
 static void test_dedup(void)
 {
 	struct snapshot *p = NULL, *c1 = NULL, *c2 = NULL;
@@ -360,10 +391,12 @@ static void test_threads(void)
 int main(int argc, char **argv)
 {
 	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
+	elf_path = argv[1];
 	FIXTURE_RUN(ONLY, "same_as_full", test_same_as_full());
 	FIXTURE_RUN(ONLY, "aliases", test_aliases());
 	FIXTURE_RUN(ONLY, "new_tables", test_new_tables());
 	FIXTURE_RUN(ONLY, "extra_region", test_extra_region());
+	FIXTURE_RUN(ONLY, "window_aligned", test_window_aligned());
 	FIXTURE_RUN(ONLY, "dedup", test_dedup());
 	FIXTURE_RUN(ONLY, "release_parent", test_release_parent());
 	FIXTURE_RUN(ONLY, "file", test_file());
