@@ -46,7 +46,11 @@
 #define TP_NONE UINT32_MAX        /* no table points at it */
 #define TP_MULTI (UINT32_MAX - 1) /* two tables, or two levels */
 #define TP_ROOT (UINT32_MAX - 2)
-#define INCR_MAX_EXTENTS 4096     /* more: the full snapshot, which starts over */
+/* Most runs an image maps (each a mapping of its own: the process has
+ * ~65,000): a child that would need more -- a guest writing pages
+ * scattered across its image -- gets the full snapshot, which starts over
+ * in one run. */
+#define INCR_MAX_EXTENTS 1024
 
 /* ---- P's structure: which table points at which ------------------------ */
 
@@ -563,6 +567,12 @@ static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent
 	}
 	if (el->nomem)
 		goto nomem;
+	if (el->n > INCR_MAX_EXTENTS) {
+		sb_errf(err, SB_E_STATE, "incremental snapshot: %zu runs of pages (at most %d)",
+			el->n, INCR_MAX_EXTENTS);
+		rc = 1;
+		goto out;
+	}
 	for (uint64_t j = 0; j < n; j++)
 		memcpy((*own)->base + j * SB_PAGE_SIZE, src[j], SB_PAGE_SIZE);
 	rc = n ? snap_backing_seal(*own, n, err) : 0;
@@ -678,8 +688,9 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 		goto out;
 	qsort(c.pages, c.npg, sizeof *c.pages, cmp_image_page);
 	uint64_t own_pages = 0, deduped = 0;
-	if (assemble(&c, p->lineage, &el, &own, &own_pages, &deduped, err))
+	if ((rc = assemble(&c, p->lineage, &el, &own, &own_pages, &deduped, err)) != 0)
 		goto out;
+	rc = -1;
 	s = calloc(1, sizeof *s);
 	if (!s) {
 		sb_errf(err, SB_E_NOMEM, "cannot allocate a snapshot");
