@@ -686,7 +686,8 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	}
 	if (layout_set_snapshot_bytes(&layout, (c.npages + c.appended) * SB_PAGE_SIZE, err))
 		goto out;
-	qsort(c.pages, c.npg, sizeof *c.pages, cmp_image_page);
+	if (c.npg)
+		qsort(c.pages, c.npg, sizeof *c.pages, cmp_image_page);
 	uint64_t own_pages = 0, deduped = 0;
 	if ((rc = assemble(&c, p->lineage, &el, &own, &own_pages, &deduped, err)) != 0)
 		goto out;
