@@ -32,7 +32,10 @@ struct snapshot *fixture_snapshot_of(struct sandbox *sb);
 bool fixture_restore(struct sandbox *sb, struct snapshot *s);
 
 /* A sandbox from `elf` with `cfg` (NULL = defaults) that dirtied 3 heap
- * pages, took a CALL snapshot *s and runs from it (restored once). */
+ * pages, took a CALL snapshot *s and runs from it (restored once). With
+ * SNAPBENCH_TEST_INCREMENTAL_BASE set, *s is instead the snapshot of the
+ * same state taken from the sandbox running from that one: incremental
+ * (snapshot/snap_incr.c), so the suites run on one. */
 struct sandbox *fixture_sandbox_at_snapshot(struct snapshot *elf, const struct sandbox_config *cfg,
 					    struct snapshot **s);
 
