@@ -541,6 +541,26 @@ static int read_strategy(struct jr *c, json_t *o, const char *path, struct scena
 	return 0;
 }
 
+/* Schema 5's scaling way: null, or a name as the option spells them
+ * ([a-z0-9-], a newer build's too: the tables print it as it is); a
+ * report written before the key read as none. */
+static int read_scaling(struct jr *c, json_t *o, const char *path, struct scenario_result *s,
+			int schema)
+{
+	s->scaling[0] = '\0';
+	json_t *v = schema >= 5 ? json_object_get(o, "scaling") : NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (as_str(c, v, path, "scaling", s->scaling, sizeof s->scaling))
+		return -1;
+	if (!s->scaling[0] || strspn(s->scaling, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
+				      strlen(s->scaling)) {
+		s->scaling[0] = '\0';
+		return fail(c, path, "scaling", "not a way's name (lower-case letters, digits, '-')");
+	}
+	return 0;
+}
+
 static int read_scenario(struct jr *c, json_t *o, const char *path, struct scenario_result *s,
 			 int schema)
 {
@@ -551,7 +571,7 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 	    get_str(c, o, path, "file", s->file, sizeof s->file) ||
 	    (schema >= 5 &&
 	     get_str(c, o, path, "file_digest", s->file_digest, sizeof s->file_digest)) ||
-	    read_strategy(c, o, path, s, schema))
+	    read_strategy(c, o, path, s, schema) || read_scaling(c, o, path, s, schema))
 		return -1;
 
 	json_t *opts = get_typed(c, o, path, "options", JSON_OBJECT);

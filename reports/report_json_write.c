@@ -227,6 +227,10 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc, int
 		    sc->dirtied_pages == SCENARIO_NONE ? json_null()
 						       : ju64(w, "dirtied_pages", sc->dirtied_pages));
 	}
+	/* a scaling way (schema 5, added without a new schema: readers of
+	 * older builds ignore it, and reports without it read as none) */
+	if (schema >= 5)
+		put(w, o, "scaling", sc->scaling[0] ? json_string(sc->scaling) : json_null());
 	json_t *opts = json_object();
 	put(w, o, "options", opts);
 	for (size_t i = 0; opts && i < sc->n_options; i++)

@@ -167,6 +167,11 @@ struct scenario_result {
 	/* pages a call re-dirties after a restore, as the scenario declares
 	 * it (option dirtied_pages); SCENARIO_NONE = not declared */
 	uint64_t dirtied_pages;
+	/* the way of serving calls it declares in a scaling series (option
+	 * scaling: "reuse", "restore-per-call", "create-per-call"); "" = none
+	 * (and in reports written before the option). A report read may hold
+	 * a name this build does not know (a newer one's): kept as written */
+	char scaling[SCENARIO_SCALING_NAME_MAX + 1];
 	char description[256];
 	char file[256];
 	/* schema 5: XXH3-128 of the scenario file as parsed, 32 hex digits;

@@ -168,6 +168,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	snprintf(r->restore_strategy, sizeof r->restore_strategy, "%s",
 		 sandbox_restore_strategy_name(scenario_strategy(sc)));
 	r->dirtied_pages = c->dirtied_pages;
+	snprintf(r->scaling, sizeof r->scaling, "%s", scenario_scaling_name(c->scaling));
 	snprintf(r->description, sizeof r->description, "%s", c->description);
 	snprintf(r->file, sizeof r->file, "%s", sc->file);
 	snprintf(r->file_digest, sizeof r->file_digest, "%s", sc->file_digest);

@@ -279,6 +279,8 @@ static int finish_scenario(struct parse *ps)
 	struct sb_err lerr;
 	if (scenario_check_layout(sc, &line, &lerr))
 		return perr(ps, line ? line : sc->line, lerr.code, "%s", lerr.msg);
+	if (scenario_check_scaling(sc, &line, &lerr))
+		return perr(ps, line ? line : sc->line, lerr.code, "%s", lerr.msg);
 	if (check_calls_fit(ps, sc->steps, sc->n_steps) || resolve_expects(ps))
 		return -1;
 	unsigned sc_line = sc->line;

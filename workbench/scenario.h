@@ -234,6 +234,11 @@ struct scenario_config {
 	 * (reports: the x of the restore-to-ready plot); SCENARIO_NONE = not
 	 * declared. Not measured, not checked. */
 	uint64_t dirtied_pages;
+	/* Which way of serving calls the scenario is, in a scaling series
+	 * (enum scenario_scaling; the sandbox count is `sandboxes`), as the
+	 * file declares it for the reports' scaling table; checked only for
+	 * the steps the way needs (scenario_check_scaling). */
+	uint64_t scaling;
 	/* 1: calls that fail (the guest function reports an error) are
 	 * expected; they are counted and printed, but do not fail the run
 	 * (runner.h, "Failed calls"). 0 = each is a failure, unless an
@@ -243,6 +248,20 @@ struct scenario_config {
 	 * (host_fns.h); 0 (none): no host functions */
 	uint64_t host_functions;
 };
+
+/* Ways of serving calls a scaling series compares (option scaling). A
+ * fourth, create-per-call from a pool, is create-per-call with the pool
+ * option set: the reports tell it by that option, not by a name here. */
+enum scenario_scaling {
+	SCENARIO_SCALING_NONE,             /* not part of a scaling series */
+	SCENARIO_SCALING_REUSE,            /* one sandbox, calls back to back */
+	SCENARIO_SCALING_RESTORE_PER_CALL, /* a restore before every call */
+	SCENARIO_SCALING_CREATE_PER_CALL,  /* create from a snapshot, call, destroy */
+	SCENARIO_SCALING__COUNT
+};
+#define SCENARIO_SCALING_NAME_MAX 16 /* characters in a way's name */
+/* "reuse", "restore-per-call", "create-per-call"; "" for NONE (and out of range). */
+const char *scenario_scaling_name(uint64_t way);
 
 enum scenario_opt_type {
 	SCENARIO_OPT_STRING,
@@ -496,6 +515,13 @@ struct scenario_row {
 };
 int scenario_rows(const struct scenario *sc, struct scenario_row **rows, size_t *n,
 		  struct sb_err *err);
+
+/* A scenario that declares a scaling way has the steps that way times:
+ * a call, and a restore (restore-per-call) or a destroy (create-per-call,
+ * whose cycle is create, call, destroy). Errors read
+ *   x.ini:4: [s] scaling: restore-per-call needs a restore step ...
+ * (*line: the line that set scaling). Return 0 or -1. */
+int scenario_check_scaling(const struct scenario *sc, unsigned *line, struct sb_err *err);
 
 /* The files a scenario names (guest, init_data) exist and are regular
  * files, as seen from the current directory. Errors read

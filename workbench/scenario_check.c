@@ -96,6 +96,43 @@ int scenario_check_layout(const struct scenario *sc, unsigned *line, struct sb_e
 	return -1;
 }
 
+static bool has_kind(const struct scenario_step *steps, size_t n, enum scenario_step_kind k)
+{
+	for (size_t i = 0; i < n; i++)
+		if (steps[i].kind == k ||
+		    (steps[i].kind == SCENARIO_STEP_REPEAT &&
+		     has_kind(steps[i].as.repeat.steps, steps[i].as.repeat.n, k)))
+			return true;
+	return false;
+}
+
+/* A way whose steps are missing would give the scaling table a cell of
+ * nothing (no call) or a cycle without its overhead (a restore-per-call
+ * that never restores): refused where the file says it. */
+int scenario_check_scaling(const struct scenario *sc, unsigned *line, struct sb_err *err)
+{
+	const char *way = scenario_scaling_name(sc->cfg.scaling);
+	*line = line_of(sc, "scaling");
+	if (!way[0])
+		return 0;
+	if (!has_kind(sc->steps, sc->n_steps, SCENARIO_STEP_CALL))
+		return sb_errf(err, SB_E_INVAL,
+			       "scaling: %s needs a call step (the calls it serves); the scenario "
+			       "has none",
+			       way);
+	if (sc->cfg.scaling == SCENARIO_SCALING_RESTORE_PER_CALL &&
+	    !has_kind(sc->steps, sc->n_steps, SCENARIO_STEP_RESTORE))
+		return sb_errf(err, SB_E_INVAL,
+			       "scaling: restore-per-call needs a restore step (the overhead it "
+			       "times before each call); the scenario has none");
+	if (sc->cfg.scaling == SCENARIO_SCALING_CREATE_PER_CALL &&
+	    !has_kind(sc->steps, sc->n_steps, SCENARIO_STEP_DESTROY))
+		return sb_errf(err, SB_E_INVAL,
+			       "scaling: create-per-call needs a destroy step (its cycle is create, "
+			       "call, destroy, each timed); the scenario has none");
+	return 0;
+}
+
 static int check_file(const struct scenario *sc, const char *option, const char *path,
 		      struct sb_err *err)
 {

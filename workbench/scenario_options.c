@@ -26,6 +26,12 @@ static const char *const snapshot_choices[] = { "incremental", "full", NULL };
 /* sandbox_restore_strategy_name() of each strategy, in enum order
  * (test_scenario_strategy checks they agree). */
 static const char *const strategy_choices[] = { "rewrite", "host-cow", "retain", "rewind", NULL };
+/* enum scenario_scaling, in enum order. Create-per-call from a pool is
+ * not a name of its own: create-per-call with pool = N (issue 15's pool). */
+static const char *const scaling_choices[] = { "none", "reuse", "restore-per-call",
+					       "create-per-call", NULL };
+_Static_assert(sizeof scaling_choices / sizeof scaling_choices[0] == SCENARIO_SCALING__COUNT + 1,
+	       "name every scaling way in scaling_choices");
 _Static_assert(sizeof strategy_choices / sizeof strategy_choices[0] == SANDBOX_RESTORE__COUNT + 1,
 	       "name every restore strategy in strategy_choices");
 
@@ -85,6 +91,9 @@ static const struct scenario_option options[] = {
 	{ "dirtied_pages", SCENARIO_OPT_COUNT, "none", 0, 1ull << 40, 0, NULL, SCENARIO_OPT_NONE_OK,
 	  CFG(dirtied_pages),
 	  "pages a call re-dirties after a restore, as declared for the reports' plots" },
+	{ "scaling", SCENARIO_OPT_ENUM, "none", 0, 0, 0, scaling_choices, 0, CFG(scaling),
+	  "the way of serving calls this scenario is in a scaling series, as declared for the "
+	  "reports' scaling table (see Scaling)" },
 	{ "crashdump", SCENARIO_OPT_PATH, "", 0, 0, 0, NULL, 0, CFG(crashdump),
 	  "directory (relative, inside the working directory; made if missing) for an "
 	  "ELF core of each call that faults, aborts or is cancelled (gdb GUEST CORE); "
@@ -110,6 +119,11 @@ const struct scenario_option *scenario_options(size_t *n)
 {
 	*n = sizeof options / sizeof options[0];
 	return options;
+}
+
+const char *scenario_scaling_name(uint64_t way)
+{
+	return way && way < SCENARIO_SCALING__COUNT ? scaling_choices[way] : "";
 }
 
 const struct scenario_option *scenario_option_find(const char *name)
@@ -527,6 +541,16 @@ void scenario_print_help(FILE *f)
 	      "  --restore-strategy LIST` replaces every scenario's list.\n"
 	      "  dirtied_pages = N declares the pages each call re-dirties after a restore:\n"
 	      "  the HTML report plots restore-to-ready against it, per strategy.\n"
+	      "Scaling (scaling = WAY): scenarios that declare a way of serving calls form\n"
+	      "  a series; the reports table them, one row per way, one column per\n"
+	      "  sandboxes count: calls per second over all threads and the p50 of the\n"
+	      "  call and of its per-call overhead over the sandbox exit. Ways:\n"
+	      "  reuse             one sandbox per thread, calls back to back (its create\n"
+	      "                    and destroy are set-up, not counted)\n"
+	      "  restore-per-call  a restore before every call (needs a restore step)\n"
+	      "  create-per-call   create from a snapshot, call, destroy (needs a destroy\n"
+	      "                    step)\n"
+	      "  scenarios/scaling.ini is such a series.\n"
 	      "Units: sizes 4096 64K 8M 1G (binary); times 50us 1.5ms 2s 1m (ns us ms s m)\n"
 	      "Lines: at most " STR(SCENARIO_LINE_MAX) " characters; \" ;\" starts a comment, even inside quotes.\n"
 	      "\n",
