@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "report_html.h"
+#include "report_scaling.h"
 #include "report_trace.h"
 #include "report_units.h"
 #include "report_sections.h"
@@ -372,6 +373,8 @@ int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err)
 		fputs("<h2>Restore strategies side by side</h2>\n", f);
 		rc = html_restore_strategies(f, r);
 	}
+	if (rc == 0)
+		rc = report_html_scaling(f, r); /* nothing without scaling scenarios */
 
 	double ylo = 0, yhi = 0;
 	html_latency_range(r, &ylo, &yhi);

@@ -2,11 +2,13 @@
  * in microseconds, the post-restore penalties, page statistics,
  * calibration and ratios, expectations, and optionally the HdrHistogram
  * percentile distribution of every step; then the restore strategies side
- * by side (the scenarios that declare dirtied_pages). */
+ * by side (the scenarios that declare dirtied_pages) and the scaling table
+ * (those that declare scaling, report_scaling.c). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_scaling.h"
 #include "report_trace.h"
 #include "report_units.h"
 #include "report_sections.h"
@@ -374,6 +376,8 @@ int report_write_text(const struct run_report *r, FILE *f, bool distrib)
 	}
 	if (rc == 0)
 		rc = sweep(f, r);
+	if (rc == 0)
+		rc = report_text_scaling(f, r);
 	if (fflush(f) || ferror(f))
 		rc = -1;
 	return rc;

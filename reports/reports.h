@@ -19,7 +19,10 @@
  *   scenarios [ {name ("NAME" or "NAME [STRATEGY]"), description, file,
  *     file_digest (schema 5: XXH3-128 of the file as parsed, 32 hex digits;
  *     "" for the built-in scenarios), restore_strategy ("rewrite", "host-cow": every sandbox's), dirtied_pages
- *     (as the scenario declares it, or null), options {NAME: VALUE, ...},
+ *     (as the scenario declares it, or null), scaling (schema 5: the way of
+ *     serving calls it declares in a scaling series, "reuse",
+ *     "restore-per-call", "create-per-call", or null; a report without the
+ *     key, from before it, reads as null), options {NAME: VALUE, ...},
  *     iterations, warmup, sandboxes, heap_bytes, scratch_bytes, wall_ns,
  *     rss_bytes,
  *     calibration {exit_real_mode_ns, exit_sandbox_ns (medians of every
@@ -136,7 +139,9 @@ int report_read_json_buffer(struct run_report *r, const char *name, const char *
  * the HdrHistogram percentile distribution of every step. Then, when
  * scenarios declare dirtied_pages, the restore strategies side by side:
  * one line per such scenario with its restore-to-ready overhead and its
- * ratio to the run's sandbox exit. Returns 0, or -1 when writing failed. */
+ * ratio to the run's sandbox exit; and when scenarios declare a scaling
+ * way, the scaling table (report_scaling.c). Returns 0, or -1 when writing
+ * failed. */
 int report_write_text(const struct run_report *r, FILE *f, bool distribution);
 
 /* One self-contained HTML page (inline CSS and SVG, no scripts, no URLs):
@@ -145,8 +150,9 @@ int report_write_text(const struct run_report *r, FILE *f, bool distribution);
  * per call against restore time across scenarios, and the restore
  * strategies side by side (restore-to-ready overhead against the pages
  * the scenarios declare dirtied, per heap size, one line per strategy,
- * and a table of ratios to the sandbox exit per cell). Returns 0, or -1
- * with err set. */
+ * and a table of ratios to the sandbox exit per cell), and the scaling
+ * table when scenarios declare a scaling way. Returns 0, or -1 with err
+ * set. */
 int report_write_html(const struct run_report *r, FILE *f, struct sb_err *err);
 
 /* ---- compare ------------------------------------------------------------------- */
