@@ -255,6 +255,123 @@ void fixture_sweep(struct run_report *r)
 				sweep_cell(&r->scenarios[r->n_scenarios++], heaps[h], pages[p], cow);
 }
 
+/* One scenario of the scaling fixture: rows of n values v_ns each,
+ * given as (label, kind, variant, n, ns) until a NULL label. */
+struct fx_row {
+	const char *step;
+	enum scenario_step_kind kind;
+	enum scenario_variant variant;
+	uint64_t n, ns;
+};
+
+static void scaling_cell(struct scenario_result *s, const char *name, const char *way,
+			 uint64_t sandboxes, const struct fx_row *rows)
+{
+	snprintf(s->name, sizeof s->name, "%s", name);
+	snprintf(s->restore_strategy, sizeof s->restore_strategy, "host-cow");
+	snprintf(s->scaling, sizeof s->scaling, "%s", way);
+	s->dirtied_pages = SCENARIO_NONE;
+	s->heap_bytes = 128ull << 10;
+	s->scratch_bytes = 288ull << 10;
+	s->sandboxes = sandboxes;
+	s->iterations = 10 * sandboxes;
+	s->runs = 1;
+	s->wall_ns = 2000000000ull;
+	s->cal = (struct calibration){ .exit_real_mode_ns = 9000, .exit_sandbox_ns = 25000,
+				       .memset_gib_per_s = 10 };
+	s->options = must(calloc(3, sizeof *s->options));
+	add_option(s, "mode", "user");
+	add_option(s, "scaling", way[0] ? way : "none");
+	size_t n = 0;
+	while (rows[n].step)
+		n++;
+	s->steps = must(calloc(n + 1, sizeof *s->steps));
+	for (size_t i = 0; i < n; i++) {
+		struct step_stats *st = add_row(s, rows[i].step, rows[i].kind, rows[i].variant);
+		hist_record_n(&st->hist, rows[i].ns, rows[i].n);
+	}
+}
+
+#define FX_CALL(v, n, ns) { "call bump_pages", SCENARIO_STEP_CALL, SCENARIO_VARIANT_##v, n, ns }
+#define FX_STEP(label, kind, n, ns) { label, SCENARIO_STEP_##kind, SCENARIO_VARIANT_NONE, n, ns }
+
+void fixture_scaling(struct run_report *r)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->tool_version, sizeof r->tool_version, "0.1.0-test");
+	r->schema_version = RESULTS_SCHEMA_VERSION;
+	snprintf(r->started, sizeof r->started, "2024-01-02T03:04:05Z");
+	snprintf(r->machine.cpu, sizeof r->machine.cpu, "Test CPU @ 3.00GHz");
+	r->machine.cpus = 2;
+	r->machine.mem_bytes = 4ull << 30;
+	r->scenarios = must(calloc(16, sizeof *r->scenarios));
+	struct scenario_result *s = r->scenarios;
+	static const uint64_t reuse_n[] = { 1, 2, 4 };
+	for (size_t i = 0; i < 3; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "reuse-%llu", (unsigned long long)reuse_n[i]);
+		const struct fx_row rows[] = {
+			FX_STEP("create", CREATE, 1, 2000000),
+			FX_CALL(FIRST_AFTER_CREATE, 1, 90000),
+			FX_CALL(STEADY, 1000, reuse_n[i] > 2 ? 100000 : 25000),
+			FX_STEP("destroy", DESTROY, 1, 1000000),
+			{ 0 },
+		};
+		scaling_cell(s++, name, "reuse", reuse_n[i], rows);
+	}
+	for (uint64_t k = 1; k <= 2; k++) {
+		char name[32];
+		snprintf(name, sizeof name, "restore-per-call-%llu", (unsigned long long)k);
+		const struct fx_row rows[] = {
+			FX_STEP("create", CREATE, 1, 2000000),
+			{ "restore s", SCENARIO_STEP_RESTORE, SCENARIO_VARIANT_SAME_SNAPSHOT, 1000, 5000 },
+			FX_CALL(FIRST_AFTER_RESTORE, 1000, 25000),
+			{ 0 },
+		};
+		scaling_cell(s, name, "restore-per-call", k, rows);
+		if (k == 2)
+			s->cal.exit_sandbox_ns = 20000; /* the yardstick */
+		s++;
+	}
+	static const uint64_t create_n[] = { 1, 4 };
+	for (size_t i = 0; i < 2; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "create-per-call-%llu", (unsigned long long)create_n[i]);
+		const struct fx_row rows[] = {
+			FX_STEP("load s", LOAD, 5, 50000),
+			FX_STEP("create", CREATE, 100, 1000000),
+			FX_CALL(FIRST_AFTER_CREATE, 100, 200000),
+			FX_STEP("destroy", DESTROY, 100, 500000),
+			{ 0 },
+		};
+		scaling_cell(s++, name, "create-per-call", create_n[i], rows);
+	}
+	const struct fx_row pooled[] = {
+		FX_STEP("create", CREATE, 100, 40000),
+		FX_CALL(FIRST_AFTER_CREATE, 100, 30000),
+		FX_STEP("destroy", DESTROY, 100, 10000),
+		{ 0 },
+	};
+	scaling_cell(s, "create-pooled-2", "create-per-call", 2, pooled);
+	add_option(s++, "pool", "4");
+	scaling_cell(s, "create-per-call-8", "create-per-call", 8, pooled);
+	s->failed = true;
+	snprintf(s->error, sizeof s->error, "sandbox 3: out of memory");
+	s++;
+	const struct fx_row again[] = { FX_CALL(STEADY, 10, 50000), { 0 } };
+	scaling_cell(s++, "reuse-1-again", "reuse", 1, again);
+	scaling_cell(s++, "not-scaling", "", 1, again);
+	const struct fx_row rewrite[] = {
+		{ "restore s", SCENARIO_STEP_RESTORE, SCENARIO_VARIANT_SAME_SNAPSHOT, 100, 100000 },
+		FX_CALL(FIRST_AFTER_RESTORE, 100, 30000),
+		{ 0 },
+	};
+	scaling_cell(s, "restore-rewrite-1", "restore-per-call", 1, rewrite);
+	snprintf(s->restore_strategy, sizeof s->restore_strategy, "rewrite");
+	s++;
+	r->n_scenarios = (size_t)(s - r->scenarios);
+}
+
 void fixture_remove_step(struct scenario_result *s, const char *label)
 {
 	for (size_t i = 0; i < s->n_steps; i++) {

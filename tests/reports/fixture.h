@@ -51,6 +51,32 @@ void fixture_report(struct run_report *r, bool failures);
  * Free with run_report_free(). */
 void fixture_sweep(struct run_report *r);
 
+/* A scaling series (report_scaling.c), 2 cpus, restore strategy host-cow,
+ * heap 128 KiB; every row's values equal (p50 = mean = the value):
+ *   "reuse-N" (N = 1, 2, 4; 4 over-subscribed): 1000 steady calls of
+ *       25 us (N = 4: 100 us, waiting for a cpu), and one create of 2 ms
+ *       and one first call after it of 90 us, a destroy of 1 ms (set-up,
+ *       not counted; the first call is: calls/s 1001 x N over 25.09 ms,
+ *       39900 and 79800, at 4 40000; call p50 1.250, at 4 5.000);
+ *   "restore-per-call-N" (1, 2): 1000 restores of 5 us and 1000 first
+ *       calls after a restore of 25 us (33300 x N calls/s, call 1.250,
+ *       overhead 0.250);
+ *   "create-per-call-N" (1, 4): 5 loads of 50 us (not counted), 100
+ *       creates of 1 ms, 100 first calls after a create of 200 us, 100
+ *       destroys of 500 us (588 x N calls/s, call 10.000, overhead
+ *       75.000);
+ *   "create-pooled-2": create-per-call with option pool = 4: creates of
+ *       40 us, calls of 30 us, destroys of 10 us (25000 calls/s, call
+ *       1.500, overhead 2.500);
+ *   "create-per-call-8": failed; "reuse-1-again": a second reuse at 1
+ *       sandbox (left out); "not-scaling": no scaling declared;
+ *   "restore-rewrite-1": restore-per-call under rewrite (its own series):
+ *       restores of 100 us, calls of 30 us, sandbox exit 25 us.
+ * The sandbox exit is 25 us, but 20 us in "restore-per-call-2": the
+ * series' yardstick, which every ratio above divides by.
+ * Free with run_report_free(). */
+void fixture_scaling(struct run_report *r);
+
 #define FIXTURE_TAIL_NS 40000
 #define FIXTURE_RATE 250            /* scenario 0's open loop, per sandbox (x 2) */
 #define FIXTURE_RATE_ACHIEVED 400.0 /* of 500 asked */
