@@ -5,6 +5,7 @@
  * the over-subscribed ones marked, a pooled create-per-call row, a failed
  * scenario, one left out, a series per restore strategy; and the JSON key:
  * written, read back, absent (a report from before it), malformed. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,6 +193,29 @@ int main(void)
 		run_report_free(&back);
 	}
 	free(json);
+	run_report_free(&r);
+
+	/* more counts and ways than a table holds, counts of 20 digits, no
+	 * sandboxes, no cpus known: left out with why, nothing cut short */
+	fixture_scaling(&r);
+	r.machine.cpus = 1;
+	for (size_t i = 0; i < r.n_scenarios; i++) {
+		struct scenario_result *s = &r.scenarios[i];
+		s->sandboxes = i == 3 ? 0 : UINT64_MAX - i;
+		snprintf(s->scaling, sizeof s->scaling, "%s", i < 9 ? "reuse" : "w-0123456789abcd");
+		if (i >= 9)
+			s->scaling[2] = (char)('a' + i);
+	}
+	text = render(&r, false);
+	html = render(&r, true);
+	CHECK_CONTAINS(text, "   n/a: restore-per-call-1 (reuse, 0 sandboxes): no time recorded in its "
+			     "steps\n");
+	CHECK_CONTAINS(text, "18446744073709551615*");
+	CHECK_CONTAINS(text, "this machine has 1 cpu: 18446744073709551605, ");
+	CHECK_CONTAINS(html, "<th scope=\"colgroup\" colspan=\"3\">18446744073709551615 sandboxes "
+			     "(over-subscribed)</th>");
+	free(text);
+	free(html);
 	run_report_free(&r);
 
 	/* no scenario declares scaling: no table, no heading */
