@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_units.h"
 #include "report_util.h"
 
 #define POOLED " (pooled)"
@@ -70,13 +71,15 @@ static bool cycle_kinds(const char *way, bool kinds[SCENARIO_STEP__COUNT])
 	}
 }
 
-/* p50 of every row of `kind` together; false when none ran. */
+/* p50 of every row of `kind` together; false when none ran. *few is
+ * set when it rests on few samples. */
 static bool p50_of(const struct scenario_result *s, enum scenario_step_kind kind, struct hist *h,
-		   uint64_t *out)
+		   uint64_t *out, bool *few)
 {
 	if (!report_merge_kind(s, kind, h) || hist_count(h) == 0)
 		return false;
 	*out = hist_value_at_percentile(h, 50);
+	*few |= report_pct_few(hist_count(h), 50);
 	return true;
 }
 
@@ -101,7 +104,7 @@ static void measure(struct scaling_cell *c, struct hist *h)
 		if (st->kind == SCENARIO_STEP_CALL)
 			c->calls += n;
 	}
-	if (!p50_of(s, SCENARIO_STEP_CALL, h, &c->call_p50_ns) || !c->calls) {
+	if (!p50_of(s, SCENARIO_STEP_CALL, h, &c->call_p50_ns, &c->call_few) || !c->calls) {
 		c->why = "no call recorded";
 		return;
 	}
@@ -112,14 +115,15 @@ static void measure(struct scaling_cell *c, struct hist *h)
 	c->calls_per_s = (double)c->calls * 1e9 / (c->busy_ns / (double)s->sandboxes);
 	uint64_t a, b;
 	if (kinds[SCENARIO_STEP_RESTORE]) {
-		if (!p50_of(s, SCENARIO_STEP_RESTORE, h, &a)) {
+		if (!p50_of(s, SCENARIO_STEP_RESTORE, h, &a, &c->overhead_few)) {
 			c->why = "no restore recorded (its per-call overhead)";
 			return;
 		}
 		c->has_overhead = true;
 		c->overhead_p50_ns = a;
 	} else if (kinds[SCENARIO_STEP_CREATE]) {
-		if (!p50_of(s, SCENARIO_STEP_CREATE, h, &a) || !p50_of(s, SCENARIO_STEP_DESTROY, h, &b)) {
+		if (!p50_of(s, SCENARIO_STEP_CREATE, h, &a, &c->overhead_few) ||
+		    !p50_of(s, SCENARIO_STEP_DESTROY, h, &b, &c->overhead_few)) {
 			c->why = "no create or no destroy recorded (its per-call overhead)";
 			return;
 		}
@@ -296,11 +300,11 @@ static void fmt_rate(char *buf, size_t cap, double v)
 	snprintf(buf, cap, x >= 100 ? "%.0f" : "%.3g", x);
 }
 
-static void fmt_ratio(char *buf, size_t cap, bool have, uint64_t ns, uint64_t exit_ns)
+static void fmt_ratio(char *buf, size_t cap, bool have, uint64_t ns, uint64_t exit_ns, bool few)
 {
 	double x;
 	if (have && report_ratio(ns, exit_ns, &x))
-		snprintf(buf, cap, "%.3f", x);
+		snprintf(buf, cap, "%.3f%s", x, few ? REPORT_FEW_MARK : "");
 	else
 		snprintf(buf, cap, "-");
 }
@@ -343,6 +347,19 @@ static void over_note(char *buf, size_t cap, const struct run_report *r,
 		snprintf(buf + used, cap - used, "%s", mark);
 }
 
+/* Whether a cell of the series shows a p50 on few samples (marked ~). */
+static bool series_few(const struct scaling_report *sr, const struct scaling_series *x)
+{
+	for (size_t w = 0; w < x->n_ways; w++)
+		for (size_t k = 0; k < x->n_counts; k++) {
+			int i = x->cell[w][k];
+			if (i >= 0 && sr->cells[i].ok &&
+			    (sr->cells[i].call_few || (sr->cells[i].has_overhead && sr->cells[i].overhead_few)))
+				return true;
+		}
+	return false;
+}
+
 /* ---- text ------------------------------------------------------------------ */
 
 static void text_series(FILE *f, const struct run_report *r, const struct scaling_report *sr,
@@ -380,13 +397,16 @@ static void text_series(FILE *f, const struct run_report *r, const struct scalin
 				snprintf(rate, sizeof rate, "n/a");
 			if (c && c->ok) {
 				fmt_rate(rate, sizeof rate, c->calls_per_s);
-				fmt_ratio(call, sizeof call, true, c->call_p50_ns, c->exit_ns);
-				fmt_ratio(ovh, sizeof ovh, c->has_overhead, c->overhead_p50_ns, c->exit_ns);
+				fmt_ratio(call, sizeof call, true, c->call_p50_ns, c->exit_ns, c->call_few);
+				fmt_ratio(ovh, sizeof ovh, c->has_overhead, c->overhead_p50_ns,
+					  c->exit_ns, c->overhead_few);
 			}
 			fprintf(f, "  %10s %7s %9s", rate, call, ovh);
 		}
 		fputc('\n', f);
 	}
+	if (series_few(sr, x))
+		report_wrap(f, "   ", REPORT_FEW_NOTE);
 	for (size_t w = 0; w < x->n_ways; w++)
 		for (size_t k = 0; k < x->n_counts; k++) {
 			int i = x->cell[w][k];
@@ -449,7 +469,7 @@ static void html_series(FILE *f, const struct run_report *r, const struct scalin
 		      f);
 	fputs("</tr>\n", f);
 	for (size_t w = 0; w < x->n_ways; w++) {
-		fputs("<tr><th scope=\"row\">", f);
+		fputs("<tr><th scope=\"row\" style=\"white-space:nowrap\">", f);
 		esc(f, x->ways[w]);
 		fputs("</th>", f);
 		for (size_t k = 0; k < x->n_counts; k++) {
@@ -469,8 +489,9 @@ static void html_series(FILE *f, const struct run_report *r, const struct scalin
 			}
 			char rate[32], call[32], ovh[32];
 			fmt_rate(rate, sizeof rate, c->calls_per_s);
-			fmt_ratio(call, sizeof call, true, c->call_p50_ns, c->exit_ns);
-			fmt_ratio(ovh, sizeof ovh, c->has_overhead, c->overhead_p50_ns, c->exit_ns);
+			fmt_ratio(call, sizeof call, true, c->call_p50_ns, c->exit_ns, c->call_few);
+			fmt_ratio(ovh, sizeof ovh, c->has_overhead, c->overhead_p50_ns, c->exit_ns,
+				  c->overhead_few);
 			const char *cells[] = { rate, call, ovh };
 			for (size_t v = 0; v < 3; v++) {
 				fputs("<td class=\"n\" title=\"", f);
@@ -481,6 +502,11 @@ static void html_series(FILE *f, const struct run_report *r, const struct scalin
 		fputs("</tr>\n", f);
 	}
 	fputs("</table></div>\n", f);
+	if (series_few(sr, x)) {
+		fputs("<p class=\"note few\">", f);
+		esc(f, REPORT_FEW_NOTE);
+		fputs(".</p>\n", f);
+	}
 	if (r->machine.cpus) {
 		over_note(note, sizeof note, r, x, "");
 		fputs("<p class=\"note\">", f);

@@ -31,6 +31,7 @@ struct scaling_cell {
 	uint64_t call_p50_ns;     /* every call row together */
 	bool has_overhead;        /* reuse has none */
 	uint64_t overhead_p50_ns; /* restore; create + destroy (p50 of each) */
+	bool call_few, overhead_few; /* a p50 on few samples (report_units.h) */
 	uint64_t exit_ns;    /* the series' sandbox exit: SCALING_EXIT_NOTE */
 };
 

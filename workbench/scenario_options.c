@@ -543,7 +543,7 @@ void scenario_print_help(FILE *f)
 	      "  the HTML report plots restore-to-ready against it, per strategy.\n"
 	      "Scaling (scaling = WAY): scenarios that declare a way of serving calls form\n"
 	      "  a series; the reports table them, one row per way, one column per\n"
-	      "  sandboxes count: calls per second over all threads and the p50 of the\n"
+	      "  sandbox count: calls per second over all threads and the p50 of the\n"
 	      "  call and of its per-call overhead over the sandbox exit. Ways:\n"
 	      "  reuse             one sandbox per thread, calls back to back (its create\n"
 	      "                    and destroy are set-up, not counted)\n"

@@ -75,6 +75,9 @@ static void check_text(const char *t)
 	CHECK_CONTAINS(t, "\n   left out: reuse-1-again: the same way and sandbox count as an "
 			  "earlier scenario, reuse-1\n");
 	CHECK(strstr(t, "not-scaling (") == NULL);
+	/* every p50 of the table rests on >= 100 samples: no mark, no note */
+	const char *table = strstr(t, "\n== scaling");
+	CHECK(table && strstr(table, "\n   ~ marks") == NULL && strchr(table, '~') == NULL);
 	/* rows in the ways' order */
 	const char *a = strstr(t, "\n   reuse    "), *b = strstr(t, "\n   restore-per-call    "),
 		   *c = strstr(t, "\n   create-per-call    "), *d = strstr(t, "\n   create-per-call (pooled)");
@@ -92,13 +95,13 @@ static void check_html(const char *h)
 			  "sandboxes</th><th scope=\"colgroup\" colspan=\"3\">4 sandboxes "
 			  "(over-subscribed)</th><th scope=\"colgroup\" colspan=\"3\">8 sandboxes "
 			  "(over-subscribed)</th></tr>\n");
-	CHECK_CONTAINS(h, "<tr><th scope=\"row\">reuse</th><td class=\"n\" title=\"reuse-1\">39900</td>"
+	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">reuse</th><td class=\"n\" title=\"reuse-1\">39900</td>"
 			  "<td class=\"n\" title=\"reuse-1\">1.254</td><td class=\"n\" "
 			  "title=\"reuse-1\">–</td><td class=\"n\" title=\"reuse-2\">79800</td>");
 	CHECK_CONTAINS(h, "<td class=\"n\" title=\"reuse-4\">40000</td><td class=\"n\" "
 			  "title=\"reuse-4\">5.000</td><td class=\"n\" title=\"reuse-4\">–</td>"
 			  "<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td></tr>\n");
-	CHECK_CONTAINS(h, "<tr><th scope=\"row\">restore-per-call</th><td class=\"n\" "
+	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">restore-per-call</th><td class=\"n\" "
 			  "title=\"restore-per-call-1\">33300</td><td class=\"n\" "
 			  "title=\"restore-per-call-1\">1.250</td><td class=\"n\" "
 			  "title=\"restore-per-call-1\">0.250</td>");
@@ -106,7 +109,7 @@ static void check_html(const char *h)
 			  "title=\"create-per-call-4\">10.000</td><td class=\"n\" "
 			  "title=\"create-per-call-4\">75.000</td><td colspan=\"3\" class=\"none\" "
 			  "title=\"create-per-call-8\">the scenario failed: no figures</td></tr>\n");
-	CHECK_CONTAINS(h, "<tr><th scope=\"row\">create-per-call (pooled)</th><td class=\"n\">–</td>"
+	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">create-per-call (pooled)</th><td class=\"n\">–</td>"
 			  "<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\" "
 			  "title=\"create-pooled-2\">25000</td><td class=\"n\" "
 			  "title=\"create-pooled-2\">1.500</td><td class=\"n\" "
@@ -116,7 +119,7 @@ static void check_html(const char *h)
 	CHECK_CONTAINS(h, "heap 128 KiB, mode user: calls per second over all threads (from the time "
 			  "in the way's steps, not the wall time: see below) and p50 / sandbox "
 			  "exit (25.0 µs)</caption>\n");
-	CHECK_CONTAINS(h, "<tr><th scope=\"row\">restore-per-call</th><td class=\"n\" "
+	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">restore-per-call</th><td class=\"n\" "
 			  "title=\"restore-rewrite-1\">7690</td><td class=\"n\" "
 			  "title=\"restore-rewrite-1\">1.200</td><td class=\"n\" "
 			  "title=\"restore-rewrite-1\">4.000</td></tr>\n");
@@ -187,6 +190,15 @@ int main(void)
 		CHECK_CONTAINS(t, "\n   batched                          n/a       -         -           -       -         -");
 		CHECK_CONTAINS(t, "\n   n/a: reuse-1 (batched, 1 sandboxes): a way this snapbench does "
 				  "not know: which steps serve a call is not known\n");
+		/* reuse-1-again takes reuse-1's place: 10 calls, a p50 on few samples */
+		CHECK_CONTAINS(t, "\n   reuse                          20000  2.500~         -  ");
+		CHECK_CONTAINS(strstr(t, "\n== scaling"), "\n   ~ marks a percentile that rests on "
+							      "fewer than 10 samples");
+		char *h = render(&back, true);
+		CHECK_CONTAINS(h, "title=\"reuse-1-again\">20000</td><td class=\"n\" "
+				  "title=\"reuse-1-again\">2.500~</td>");
+		CHECK_CONTAINS(h, "<p class=\"note few\">~ marks a percentile");
+		free(h);
 		/* after the known ways */
 		CHECK(strstr(t, "\n   batched  ") > strstr(t, "\n   create-per-call (pooled)"));
 		free(t);
