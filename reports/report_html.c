@@ -113,6 +113,11 @@ static void meta(FILE *f, const struct scenario_result *s)
 	if (s->dirtied_pages != SCENARIO_NONE)
 		fprintf(f, "<dt>pages re-dirtied per call</dt><dd>%" PRIu64 " (declared)</dd>",
 			s->dirtied_pages);
+	if (s->scaling[0]) {
+		fputs("<dt>scaling</dt><dd>", f);
+		esc(f, s->scaling);
+		fputs(" (declared: see Scaling)</dd>", f);
+	}
 	if (s->runs > 1)
 		fprintf(f, "<dt>runs</dt><dd>%u (--repeat; the figures pool them)</dd>", s->runs);
 	fprintf(f,

@@ -40,6 +40,9 @@ static void header(FILE *f, const struct scenario_result *s)
 		fprintf(f, "; %" PRIu64 " page%s re-dirtied per call (declared)", s->dirtied_pages,
 			s->dirtied_pages == 1 ? "" : "s");
 	fputc('\n', f);
+	if (s->scaling[0])
+		fprintf(f, "   scaling:    %s, %" PRIu64 " sandbox%s (declared: see the scaling table)\n",
+			s->scaling, s->sandboxes, s->sandboxes == 1 ? "" : "es");
 	if (s->failed)
 		fprintf(f, "   FAILED:     %s\n", s->error[0] ? s->error : "(no reason given)");
 }

@@ -75,6 +75,13 @@ static void check_text(const char *t)
 	CHECK_CONTAINS(t, "\n   left out: reuse-1-again: the same way and sandbox count as an "
 			  "earlier scenario, reuse-1\n");
 	CHECK(strstr(t, "not-scaling (") == NULL);
+	/* each scenario's header names its way */
+	CHECK_CONTAINS(t, "\n== scenario reuse-2\n   run:        20 iterations recorded (+0 warm-up), "
+			  "2 sandboxes\n   layout:     heap 128 KiB, scratch 288 KiB\n   wall time:  "
+			  "2.000 s; resident set after: 0 B\n   restore:    strategy host-cow\n"
+			  "   scaling:    reuse, 2 sandboxes (declared: see the scaling table)\n");
+	const char *ns = strstr(t, "\n== scenario not-scaling\n");
+	CHECK(ns && strstr(ns, "   scaling:  ") > strstr(ns, "\n== scenario restore-rewrite-1"));
 	/* every p50 of the table rests on >= 100 samples: no mark, no note */
 	const char *table = strstr(t, "\n== scaling");
 	CHECK(table && strstr(table, "\n   ~ marks") == NULL && strchr(table, '~') == NULL);
@@ -126,6 +133,8 @@ static void check_html(const char *h)
 	CHECK_CONTAINS(h, "<li>Left out: reuse-1-again: the same way and sandbox count as an earlier "
 			  "scenario, reuse-1</li>\n");
 	CHECK_CONTAINS(h, "Not the wall time: that also holds the warm-up iterations");
+	CHECK_CONTAINS(h, "<dt>restore strategy</dt><dd>host-cow</dd><dt>scaling</dt><dd>"
+			  "create-per-call (declared: see Scaling)</dd>");
 }
 
 int main(void)
