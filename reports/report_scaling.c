@@ -108,7 +108,11 @@ static void measure(struct scaling_cell *c, struct hist *h)
 		c->why = "no call recorded";
 		return;
 	}
-	if (c->busy_ns <= 0 || !s->sandboxes) {
+	if (!s->sandboxes) {
+		c->why = "no sandbox ran (sandboxes 0)";
+		return;
+	}
+	if (!(c->busy_ns > 0)) {
 		c->why = "no time recorded in its steps";
 		return;
 	}
