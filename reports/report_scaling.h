@@ -75,14 +75,13 @@ void scaling_report_free(struct scaling_report *sr);
 /* How the cells are computed: the same words in text and HTML. */
 #define SCALING_RATE_NOTE                                                                         \
 	"calls/s: the calls recorded, all threads, over the time the threads spent in the way's "  \
-	"steps (each step's mean x count, summed, divided by the sandboxes: threads running side " \
+	"steps (each step's mean x count, summed, divided by the sandboxes: the threads run side " \
 	"by side): reuse the calls, restore-per-call the restores and calls, create-per-call the " \
-	"creates, calls and destroys. Not the wall time: that also holds the warm-up iterations "  \
-	"(not recorded), reuse's create and each iteration's load, which serve no call. A thread "  \
-	"waiting for a cpu inside a step is charged to it; the runner's bookkeeping between "       \
-	"steps (a few us each) is not, nor a thread's wait between two steps, and threads that "    \
-	"finish at different times count as side by side: the figure reads high, most when "       \
-	"over-subscribed"
+	"creates, calls and destroys. Not the wall time: that also holds the scenario's snapshot " \
+	"build and calibration, the warm-up iterations and the set-up steps no call needs "        \
+	"(reuse's create and destroy, each iteration's load), which with more sandboxes than "     \
+	"cpus also take cpu from the other threads' calls. A thread waiting for a cpu inside a "   \
+	"step is charged to it; the runner's bookkeeping between steps (a few us) is not"
 #define SCALING_RATIO_NOTE                                                                        \
 	"call: p50 of every call / sandbox exit; overhead: p50 of the restores (restore-per-call), " \
 	"p50 of the creates + p50 of the destroys (create-per-call), / sandbox exit; reuse has no " \

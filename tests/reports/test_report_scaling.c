@@ -132,7 +132,8 @@ static void check_html(const char *h)
 			  "title=\"restore-rewrite-1\">4.000</td></tr>\n");
 	CHECK_CONTAINS(h, "<li>Left out: reuse-1-again: the same way and sandbox count as an earlier "
 			  "scenario, reuse-1</li>\n");
-	CHECK_CONTAINS(h, "Not the wall time: that also holds the warm-up iterations");
+	CHECK_CONTAINS(h, "Not the wall time: that also holds the scenario&#39;s snapshot build and "
+			  "calibration, the warm-up iterations");
 	CHECK_CONTAINS(h, "<dt>restore strategy</dt><dd>host-cow</dd><dt>scaling</dt><dd>"
 			  "create-per-call (declared: see Scaling)</dd>");
 }
