@@ -10,7 +10,7 @@
  * the way's own steps (a step's mean x count, summed, divided by the
  * threads) is the time that served the recorded calls, when the threads
  * run side by side, as a closed loop's do: on scaling.ini here the threads
- * were in some step for all but ~1 % of the recorded time, and
+ * were in some step for all but ~1-2 % of the recorded time, and
  * create-per-call's figure matched calls / (wall time - calibration -
  * warm-up) within 3 %. */
 #include "report_scaling.h"
