@@ -10,9 +10,9 @@
  * the way's own steps (a step's mean x count, summed, divided by the
  * threads) is the time that served the recorded calls, when the threads
  * run side by side, as a closed loop's do: on scaling.ini here the threads
- * were in some step for all but ~1-2 % of the recorded time, and
- * create-per-call's figure matched calls / (wall time - calibration -
- * warm-up) within 3 %. */
+ * were outside any step for 1-8 % of the recorded time, and
+ * create-per-call's figure read 1-8 % above calls / (wall time -
+ * calibration - warm-up). */
 #include "report_scaling.h"
 
 #include <inttypes.h>
