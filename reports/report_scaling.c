@@ -317,6 +317,16 @@ static void fmt_ratio(char *buf, size_t cap, bool have, uint64_t ns, uint64_t ex
 		snprintf(buf, cap, "-");
 }
 
+/* The threads' time per call, all of them together (1 / calls/s), over
+ * the sandbox exit: the throughput as a ratio, next to the call's. */
+static void fmt_per_call(char *buf, size_t cap, const struct scaling_cell *c)
+{
+	if (c->exit_ns && c->calls_per_s > 0)
+		snprintf(buf, cap, "%.3f", report_round3(1e9 / c->calls_per_s / (double)c->exit_ns));
+	else
+		snprintf(buf, cap, "-");
+}
+
 static void series_title(char *buf, size_t cap, const struct scaling_series *x)
 {
 	char heap[32];
@@ -381,7 +391,7 @@ static void text_series(FILE *f, const struct run_report *r, const struct scalin
 		over_note(note, sizeof note, r, x, "; marked *");
 		report_wrap(f, "   ", note);
 	}
-	int ww = 4;
+	int ww = 9; /* "sandboxes" */
 	for (size_t w = 0; w < x->n_ways; w++)
 		if ((int)strlen(x->ways[w]) > ww)
 			ww = (int)strlen(x->ways[w]);
@@ -389,27 +399,28 @@ static void text_series(FILE *f, const struct run_report *r, const struct scalin
 	for (size_t k = 0; k < x->n_counts; k++) {
 		char n[32];
 		snprintf(n, sizeof n, "%" PRIu64 "%s", x->counts[k], over(r, x->counts[k]) ? "*" : "");
-		fprintf(f, "  %28s", n);
+		fprintf(f, "  %36s", n);
 	}
 	fprintf(f, "\n   %-*s", ww, "way");
 	for (size_t k = 0; k < x->n_counts; k++)
-		fprintf(f, "  %10s %7s %9s", "calls/s", "call", "overhead");
+		fprintf(f, "  %9s %8s %7s %9s", "calls/s", "per call", "call", "overhead");
 	fputc('\n', f);
 	for (size_t w = 0; w < x->n_ways; w++) {
 		fprintf(f, "   %-*s", ww, x->ways[w]);
 		for (size_t k = 0; k < x->n_counts; k++) {
 			int i = x->cell[w][k];
 			const struct scaling_cell *c = i >= 0 ? &sr->cells[i] : NULL;
-			char rate[32] = "-", call[32] = "-", ovh[32] = "-";
+			char rate[32] = "-", per[32] = "-", call[32] = "-", ovh[32] = "-";
 			if (c && !c->ok)
 				snprintf(rate, sizeof rate, "n/a");
 			if (c && c->ok) {
 				fmt_rate(rate, sizeof rate, c->calls_per_s);
+				fmt_per_call(per, sizeof per, c);
 				fmt_ratio(call, sizeof call, true, c->call_p50_ns, c->exit_ns, c->call_few);
 				fmt_ratio(ovh, sizeof ovh, c->has_overhead, c->overhead_p50_ns,
 					  c->exit_ns, c->overhead_few);
 			}
-			fprintf(f, "  %10s %7s %9s", rate, call, ovh);
+			fprintf(f, "  %9s %8s %7s %9s", rate, per, call, ovh);
 		}
 		fputc('\n', f);
 	}
@@ -463,17 +474,18 @@ static void html_series(FILE *f, const struct run_report *r, const struct scalin
 	fputs("<div class=\"wide\"><table>\n<caption>Scaling, ", f);
 	esc(f, title);
 	fprintf(f, ": calls per second over all threads (from the time in the way's steps, not "
-		   "the wall time: see below) and p50 / sandbox exit (%s%s)</caption>\n",
+		   "the wall time: see below), and per call, call p50 and overhead p50 over the "
+		   "sandbox exit (%s%s)</caption>\n",
 		x->exit_ns ? e : "not measured", x->exit_ns ? " µs" : "");
 	fputs("<tr><th scope=\"col\" rowspan=\"2\">way</th>", f);
 	for (size_t k = 0; k < x->n_counts; k++)
-		fprintf(f, "<th scope=\"colgroup\" colspan=\"3\">%" PRIu64 " sandbox%s%s</th>",
+		fprintf(f, "<th scope=\"colgroup\" colspan=\"4\">%" PRIu64 " sandbox%s%s</th>",
 			x->counts[k], x->counts[k] == 1 ? "" : "es",
 			over(r, x->counts[k]) ? " (over-subscribed)" : "");
 	fputs("</tr>\n<tr>", f);
 	for (size_t k = 0; k < x->n_counts; k++)
-		fputs("<th scope=\"col\">calls/s</th><th scope=\"col\">call p50 / exit</th>"
-		      "<th scope=\"col\">overhead p50 / exit</th>",
+		fputs("<th scope=\"col\">calls/s</th><th scope=\"col\">per call / exit</th>"
+		      "<th scope=\"col\">call p50 / exit</th><th scope=\"col\">overhead p50 / exit</th>",
 		      f);
 	fputs("</tr>\n", f);
 	for (size_t w = 0; w < x->n_ways; w++) {
@@ -484,24 +496,27 @@ static void html_series(FILE *f, const struct run_report *r, const struct scalin
 			int i = x->cell[w][k];
 			const struct scaling_cell *c = i >= 0 ? &sr->cells[i] : NULL;
 			if (!c) {
-				fputs("<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td>", f);
+				fputs("<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td>"
+				      "<td class=\"n\">–</td>",
+				      f);
 				continue;
 			}
 			if (!c->ok) {
-				fputs("<td colspan=\"3\" class=\"none\" title=\"", f);
+				fputs("<td colspan=\"4\" class=\"none\" title=\"", f);
 				esc(f, c->s->name);
 				fputs("\">", f);
 				esc(f, c->why);
 				fputs("</td>", f);
 				continue;
 			}
-			char rate[32], call[32], ovh[32];
+			char rate[32], per[32], call[32], ovh[32];
 			fmt_rate(rate, sizeof rate, c->calls_per_s);
+			fmt_per_call(per, sizeof per, c);
 			fmt_ratio(call, sizeof call, true, c->call_p50_ns, c->exit_ns, c->call_few);
 			fmt_ratio(ovh, sizeof ovh, c->has_overhead, c->overhead_p50_ns, c->exit_ns,
 				  c->overhead_few);
-			const char *cells[] = { rate, call, ovh };
-			for (size_t v = 0; v < 3; v++) {
+			const char *cells[] = { rate, per, call, ovh };
+			for (size_t v = 0; v < 4; v++) {
 				fputs("<td class=\"n\" title=\"", f);
 				esc(f, c->s->name);
 				fprintf(f, "\">%s</td>", strcmp(cells[v], "-") ? cells[v] : "–");

@@ -83,6 +83,7 @@ void scaling_report_free(struct scaling_report *sr);
 	"cpus also take cpu from the other threads' calls. A thread waiting for a cpu inside a "   \
 	"step is charged to it; the runner's bookkeeping between steps (a few us) is not"
 #define SCALING_RATIO_NOTE                                                                        \
+	"per call: the threads' time per call, all together (1 / calls/s), / sandbox exit; "       \
 	"call: p50 of every call / sandbox exit; overhead: p50 of the restores (restore-per-call), " \
 	"p50 of the creates + p50 of the destroys (create-per-call), / sandbox exit; reuse has no " \
 	"per-call overhead"

@@ -55,23 +55,24 @@ static void check_text(const char *t)
 	CHECK_CONTAINS(t, "\n   restore strategy host-cow, heap 128 KiB, mode user; sandbox exit "
 			  "20.0 us\n   this machine has 2 cpus: 4 and 8 sandboxes are "
 			  "over-subscribed (more threads than cpus); marked *\n");
-	CHECK_CONTAINS(t, "\n   sandboxes                                            1                             2                            4*                            8*\n   way                          calls/s    call  overhead     calls/s    call  overhead     calls/s    call  overhead     calls/s    call  overhead\n");
+	CHECK_CONTAINS(t, "\n   sandboxes                                                    1                                     2                                    4*                                    8*\n   way                         calls/s per call    call  overhead    calls/s per call    call  overhead    calls/s per call    call  overhead    calls/s per call    call  overhead\n");
 	/* reuse: its create, destroy and first call after create are set-up,
 	 * but the first call is a call: 1001 calls over 25.09 ms a thread; the
 	 * p50 of the call rows together is the histogram's (25087 ns) */
-	CHECK_CONTAINS(t, "\n   reuse                          39900   1.254         -       79800   1.254         -       40000   5.000         -           -       -         -\n");
-	CHECK_CONTAINS(t, "\n   restore-per-call               33300   1.250     0.250       66700   1.250     0.250           -       -         -           -       -         -\n");
+	CHECK_CONTAINS(t, "\n   reuse                         39900    1.253   1.254         -      79800    0.627   1.254         -      40000    1.250   5.000         -          -        -       -         -\n");
+	CHECK_CONTAINS(t, "\n   restore-per-call              33300    1.500   1.250     0.250      66700    0.750   1.250     0.250          -        -       -         -          -        -       -         -\n");
 	/* create + destroy p50s: (1000 + 500) / 20; the load is not the way's */
-	CHECK_CONTAINS(t, "\n   create-per-call                  588  10.000    75.000           -       -         -        2350  10.000    75.000         n/a       -         -\n");
-	CHECK_CONTAINS(t, "\n   create-per-call (pooled)           -       -         -       25000   1.500     2.500           -       -         -           -       -         -\n");
+	CHECK_CONTAINS(t, "\n   create-per-call                 588   85.000  10.000    75.000          -        -       -         -       2350   21.250  10.000    75.000        n/a        -       -         -\n");
+	CHECK_CONTAINS(t, "\n   create-per-call (pooled)          -        -       -         -      25000    2.000   1.500     2.500          -        -       -         -          -        -       -         -\n");
 	CHECK_CONTAINS(t, "\n   n/a: create-per-call-8 (create-per-call, 8 sandboxes): the scenario "
 			  "failed: no figures\n");
 	/* another restore strategy: a series of its own, its own yardstick */
 	CHECK_CONTAINS(t, "\n   restore strategy rewrite, heap 128 KiB, mode user; sandbox exit "
 			  "25.0 us\n   this machine has 2 cpus: no sandbox count is over-subscribed\n");
-	CHECK_CONTAINS(t, "\n   sandboxes                                    1\n"
-			  "   way                  calls/s    call  overhead\n"
-			  "   restore-per-call        7690   1.200     4.000\n");
+	/* the way column as wide as this table's longest way */
+	CHECK_CONTAINS(t, "\n   sandboxes                                            1\n"
+			  "   way                 calls/s per call    call  overhead\n"
+			  "   restore-per-call       7690    5.200   1.200     4.000\n");
 	CHECK_CONTAINS(t, "\n   left out: reuse-1-again: the same way and sandbox count as an "
 			  "earlier scenario, reuse-1\n");
 	CHECK(strstr(t, "not-scaling (") == NULL);
@@ -96,40 +97,24 @@ static void check_html(const char *h)
 	CHECK_CONTAINS(h, "<h2>Scaling</h2>\n<div class=\"wide\"><table>\n<caption>Scaling, restore "
 			  "strategy host-cow, heap 128 KiB, mode user: calls per second over all "
 			  "threads (from the time in the way's steps, not the wall time: see "
-			  "below) and p50 / sandbox exit (20.0 µs)</caption>\n");
+			  "below), and per call, call p50 and overhead p50 over the sandbox exit "
+			  "(20.0 µs)</caption>\n");
 	CHECK_CONTAINS(h, "<tr><th scope=\"col\" rowspan=\"2\">way</th><th scope=\"colgroup\" "
-			  "colspan=\"3\">1 sandbox</th><th scope=\"colgroup\" colspan=\"3\">2 "
-			  "sandboxes</th><th scope=\"colgroup\" colspan=\"3\">4 sandboxes "
-			  "(over-subscribed)</th><th scope=\"colgroup\" colspan=\"3\">8 sandboxes "
+			  "colspan=\"4\">1 sandbox</th><th scope=\"colgroup\" colspan=\"4\">2 "
+			  "sandboxes</th><th scope=\"colgroup\" colspan=\"4\">4 sandboxes "
+			  "(over-subscribed)</th><th scope=\"colgroup\" colspan=\"4\">8 sandboxes "
 			  "(over-subscribed)</th></tr>\n");
-	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">reuse</th><td class=\"n\" title=\"reuse-1\">39900</td>"
-			  "<td class=\"n\" title=\"reuse-1\">1.254</td><td class=\"n\" "
-			  "title=\"reuse-1\">–</td><td class=\"n\" title=\"reuse-2\">79800</td>");
-	CHECK_CONTAINS(h, "<td class=\"n\" title=\"reuse-4\">40000</td><td class=\"n\" "
-			  "title=\"reuse-4\">5.000</td><td class=\"n\" title=\"reuse-4\">–</td>"
-			  "<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td></tr>\n");
-	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">restore-per-call</th><td class=\"n\" "
-			  "title=\"restore-per-call-1\">33300</td><td class=\"n\" "
-			  "title=\"restore-per-call-1\">1.250</td><td class=\"n\" "
-			  "title=\"restore-per-call-1\">0.250</td>");
-	CHECK_CONTAINS(h, "<td class=\"n\" title=\"create-per-call-4\">2350</td><td class=\"n\" "
-			  "title=\"create-per-call-4\">10.000</td><td class=\"n\" "
-			  "title=\"create-per-call-4\">75.000</td><td colspan=\"3\" class=\"none\" "
-			  "title=\"create-per-call-8\">the scenario failed: no figures</td></tr>\n");
-	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">create-per-call (pooled)</th><td class=\"n\">–</td>"
-			  "<td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\" "
-			  "title=\"create-pooled-2\">25000</td><td class=\"n\" "
-			  "title=\"create-pooled-2\">1.500</td><td class=\"n\" "
-			  "title=\"create-pooled-2\">2.500</td>");
+	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">reuse</th><td class=\"n\" title=\"reuse-1\">39900</td><td class=\"n\" title=\"reuse-1\">1.253</td><td class=\"n\" title=\"reuse-1\">1.254</td><td class=\"n\" title=\"reuse-1\">–</td><td class=\"n\" title=\"reuse-2\">79800</td>");
+	CHECK_CONTAINS(h, "<td class=\"n\" title=\"reuse-4\">40000</td><td class=\"n\" title=\"reuse-4\">1.250</td><td class=\"n\" title=\"reuse-4\">5.000</td><td class=\"n\" title=\"reuse-4\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td></tr>\n");
+	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">restore-per-call</th><td class=\"n\" title=\"restore-per-call-1\">33300</td><td class=\"n\" title=\"restore-per-call-1\">1.500</td><td class=\"n\" title=\"restore-per-call-1\">1.250</td><td class=\"n\" title=\"restore-per-call-1\">0.250</td>");
+	CHECK_CONTAINS(h, "<td class=\"n\" title=\"create-per-call-4\">2350</td><td class=\"n\" title=\"create-per-call-4\">21.250</td><td class=\"n\" title=\"create-per-call-4\">10.000</td><td class=\"n\" title=\"create-per-call-4\">75.000</td><td colspan=\"4\" class=\"none\" title=\"create-per-call-8\">the scenario failed: no figures</td></tr>\n");
+	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">create-per-call (pooled)</th><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\">–</td><td class=\"n\" title=\"create-pooled-2\">25000</td><td class=\"n\" title=\"create-pooled-2\">2.000</td><td class=\"n\" title=\"create-pooled-2\">1.500</td><td class=\"n\" title=\"create-pooled-2\">2.500</td>");
 	CHECK_CONTAINS(h, "<p class=\"note\">this machine has 2 cpus: 4 and 8 sandboxes are "
 			  "over-subscribed (more threads than cpus).</p>\n");
 	CHECK_CONTAINS(h, "heap 128 KiB, mode user: calls per second over all threads (from the time "
-			  "in the way's steps, not the wall time: see below) and p50 / sandbox "
-			  "exit (25.0 µs)</caption>\n");
-	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">restore-per-call</th><td class=\"n\" "
-			  "title=\"restore-rewrite-1\">7690</td><td class=\"n\" "
-			  "title=\"restore-rewrite-1\">1.200</td><td class=\"n\" "
-			  "title=\"restore-rewrite-1\">4.000</td></tr>\n");
+			  "in the way's steps, not the wall time: see below), and per call, call p50 "
+			  "and overhead p50 over the sandbox exit (25.0 µs)</caption>\n");
+	CHECK_CONTAINS(h, "<tr><th scope=\"row\" style=\"white-space:nowrap\">restore-per-call</th><td class=\"n\" title=\"restore-rewrite-1\">7690</td><td class=\"n\" title=\"restore-rewrite-1\">5.200</td><td class=\"n\" title=\"restore-rewrite-1\">1.200</td><td class=\"n\" title=\"restore-rewrite-1\">4.000</td></tr>\n");
 	CHECK_CONTAINS(h, "<li>Left out: reuse-1-again: the same way and sandbox count as an earlier "
 			  "scenario, reuse-1</li>\n");
 	CHECK_CONTAINS(h, "Not the wall time: that also holds the scenario&#39;s snapshot build and "
@@ -197,16 +182,15 @@ int main(void)
 				  &err),
 		      0)) {
 		char *t = render(&back, false);
-		CHECK_CONTAINS(t, "\n   batched                          n/a       -         -           -       -         -");
+		CHECK_CONTAINS(t, "\n   batched                         n/a        -       -         -          -        -       -         -");
 		CHECK_CONTAINS(t, "\n   n/a: reuse-1 (batched, 1 sandboxes): a way this snapbench does "
 				  "not know: which steps serve a call is not known\n");
 		/* reuse-1-again takes reuse-1's place: 10 calls, a p50 on few samples */
-		CHECK_CONTAINS(t, "\n   reuse                          20000  2.500~         -  ");
+		CHECK_CONTAINS(t, "\n   reuse                         20000    2.500  2.500~         -");
 		CHECK_CONTAINS(strstr(t, "\n== scaling"), "\n   ~ marks a percentile that rests on "
 							      "fewer than 10 samples");
 		char *h = render(&back, true);
-		CHECK_CONTAINS(h, "title=\"reuse-1-again\">20000</td><td class=\"n\" "
-				  "title=\"reuse-1-again\">2.500~</td>");
+		CHECK_CONTAINS(h, "title=\"reuse-1-again\">20000</td><td class=\"n\" title=\"reuse-1-again\">2.500</td><td class=\"n\" title=\"reuse-1-again\">2.500~</td>");
 		CHECK_CONTAINS(h, "<p class=\"note few\">~ marks a percentile");
 		free(h);
 		/* after the known ways */
@@ -234,7 +218,7 @@ int main(void)
 			     "0)\n");
 	CHECK_CONTAINS(text, "18446744073709551615*");
 	CHECK_CONTAINS(text, "this machine has 1 cpu: 18446744073709551605, ");
-	CHECK_CONTAINS(html, "<th scope=\"colgroup\" colspan=\"3\">18446744073709551615 sandboxes "
+	CHECK_CONTAINS(html, "<th scope=\"colgroup\" colspan=\"4\">18446744073709551615 sandboxes "
 			     "(over-subscribed)</th>");
 	free(text);
 	free(html);

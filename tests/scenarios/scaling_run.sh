@@ -27,15 +27,15 @@ if got != want:
 "$sb" report out/report.json >report.txt 2>&1
 check "the text report has the scaling table" grep -q '^== scaling: calls served per way' report.txt
 for way in reuse restore-per-call create-per-call; do
-	# the way, then 4 cells of (calls/s, call ratio, overhead ratio or -)
+	# the way, then 4 cells of (calls/s, per call, call, overhead or -)
 	check "text: a figure in every cell of $way" grep -Eq \
-		"^   $way +([0-9]+ +[0-9]+\.[0-9]{3}~? +([0-9]+\.[0-9]{3}~?|-) *){4}$" report.txt
+		"^   $way +([0-9]+ +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}~? +([0-9]+\.[0-9]{3}~?|-) *){4}$" report.txt
 	check "HTML: the row of $way" grep -q "<th scope=\"row\" style=\"white-space:nowrap\">$way</th><td class=\"n\" title=\"$way-1\">[0-9]" out/report.html
 done
 check "reuse has no per-call overhead" grep -Eq \
-	'^   reuse +[0-9]+ +[0-9.]+ +- ' report.txt
+	'^   reuse +[0-9]+ +[0-9.]+ +[0-9.]+ +- ' report.txt
 if [ "$(nproc)" -lt 4 ]; then
-	check "4 and 8 sandboxes marked over-subscribed" grep -q '<th scope="colgroup" colspan="3">4 sandboxes (over-subscribed)</th><th scope="colgroup" colspan="3">8 sandboxes (over-subscribed)</th>' out/report.html
+	check "4 and 8 sandboxes marked over-subscribed" grep -q '<th scope="colgroup" colspan="4">4 sandboxes (over-subscribed)</th><th scope="colgroup" colspan="4">8 sandboxes (over-subscribed)</th>' out/report.html
 fi
 check "no cell without figures" sh -c '! sed -n "/^== scaling/,\$p" report.txt | grep -q "n/a"'
 finish
