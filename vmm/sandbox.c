@@ -143,6 +143,56 @@ int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_de
 	return 0;
 }
 
+struct sandbox_config sandbox_created_config(const struct sandbox *sb)
+{
+	struct sandbox_config c = sb->cfg;
+	c.deadline_ns = sb->created_deadline_ns;
+	return c;
+}
+
+/* The host functions of the configuration, registered again: what a
+ * create registers. Cannot fail for definitions the create accepted. */
+static int reset_host_fns(struct sandbox *sb, struct sb_err *err)
+{
+	memset(sb->host_fns, 0, sizeof sb->host_fns);
+	sb->n_host_fns = 0;
+	sb->host_fns_match = NULL;
+	for (unsigned i = 0; i < sb->cfg.n_host_fns; i++)
+		if (sandbox_register_host_fn(sb, &sb->cfg.host_fns[i], err))
+			return -1;
+	return 0;
+}
+
+int sandbox_reset_host_state(struct sandbox *sb, struct sb_err *err)
+{
+	if (sb->state == SANDBOX_BROKEN)
+		return sb_errf(err, SB_E_STATE, "reset: sandbox is broken (%s); destroy it", sb->reason);
+	/* Extra regions: the slots go, so the guest cannot reach the previous
+	 * user's memory, whatever its page tables say. A slot that will not go
+	 * breaks the sandbox: it must not be handed out again. */
+	while (sb->n_extra > 0) {
+		uint32_t slot = SANDBOX_SLOT_EXTRA0 + (uint32_t)sb->n_extra - 1;
+		if (vm_delete_memslot(sb->vm, slot, err)) {
+			sb_err_prefix(err, "reset: extra region at 0x%llx: ",
+				      (unsigned long long)sb->extra[sb->n_extra - 1].gpa);
+			return sandbox_fail(sb, SANDBOX_BROKEN, err);
+		}
+		sb->n_extra--;
+		sb->extra[sb->n_extra] = (struct snap_extra_region){ 0 };
+	}
+	if (reset_host_fns(sb, err))
+		return sandbox_fail(sb, SANDBOX_BROKEN, err);
+	sb->cfg.deadline_ns = sb->created_deadline_ns;
+	sb->crashdumps = 0;
+	sb->crash.valid = false;
+	sb->exits = 0;
+	sb->cow_faults = 0;
+	/* A cancel that arrived after the last call ended; the restore that
+	 * must follow clears it again (one racing with this reset). */
+	vcpu_cancel_reset(sb->vcpu);
+	return 0;
+}
+
 /* ---- running ------------------------------------------------------------ */
 
 /* Fresh registers for a run starting at rip with stack rsp: handed to KVM
@@ -232,6 +282,7 @@ static int create(struct sandbox **out, struct snapshot *snap, const struct sand
 	if (!sb)
 		return sb_errf(err, SB_E_NOMEM, "cannot allocate a sandbox");
 	sb->cfg = cfg ? *cfg : sandbox_config_default();
+	sb->created_deadline_ns = sb->cfg.deadline_ns;
 	if ((unsigned)sb->cfg.restore_strategy >= SANDBOX_RESTORE__COUNT) {
 		sb_errf(err, SB_E_INVAL, "create: unknown restore strategy %d",
 			(int)sb->cfg.restore_strategy);

@@ -165,6 +165,21 @@ void sandbox_destroy(struct sandbox *sb);
 int sandbox_register_host_fn(struct sandbox *sb, const struct sandbox_host_fn_def *def,
 			     struct sb_err *err);
 
+/* The configuration the sandbox was created with (its deadline as then,
+ * whatever sandbox_set_deadline set since). */
+struct sandbox_config sandbox_created_config(const struct sandbox *sb);
+
+/* Put back the host-side state a user can change after create, as a
+ * create leaves it (the sandbox pool, sandbox_pool.h, calls it before the
+ * restore that makes a returned sandbox clean): host functions (the
+ * configuration's, nothing registered since), the deadline, extra regions
+ * (their memory slots are deleted), crash-dump counters and the last
+ * failure's state, the last call's exit and fault counts, a pending
+ * cancel. Guest-visible state is sandbox_restore's; call it next (the
+ * sandbox may still be poisoned). A broken sandbox is refused, and a slot
+ * that cannot be deleted breaks it: destroy it then. */
+int sandbox_reset_host_state(struct sandbox *sb, struct sb_err *err);
+
 /* Call a guest function. On success *ret holds the result; strings and
  * bytes point into the sandbox's output buffer, valid until the next call. */
 int sandbox_call(struct sandbox *sb, const char *name, const struct sb_value *args, unsigned nargs,

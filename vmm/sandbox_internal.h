@@ -45,6 +45,7 @@ struct sandbox {
 	struct vcpu *vcpu;
 	struct mem_mgr mem;
 	struct sandbox_config cfg;
+	uint64_t created_deadline_ns; /* cfg.deadline_ns at create (sandbox_reset_host_state) */
 	struct sandbox_host_fn_def host_fns[SANDBOX_MAX_HOST_FNS];
 	unsigned n_host_fns;
 	/* The snapshot whose host functions were last found here, unchanged

@@ -1,10 +1,12 @@
 /* fixture.c — see fixture.h. */
+#define FIXTURE_REAL_RESTORE
 #include "fixture.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "sandbox_internal.h"
+#include "sandbox_pool.h"
 
 void fixture_require_kvm(void)
 {
@@ -128,7 +130,7 @@ struct snapshot *fixture_snapshot_of(struct sandbox *sb)
 bool fixture_restore(struct sandbox *sb, struct snapshot *s)
 {
 	struct sb_err err;
-	if (CHECK_I64(sandbox_restore(sb, s, &err), 0))
+	if (CHECK_I64(fixture_pool_restore(sb, s, &err), 0))
 		return true;
 	fprintf(stderr, "  restore: %s\n", err.msg);
 	return false;
@@ -172,4 +174,70 @@ bool fixture_section(const char *env, const char *name)
 		return false;
 	fprintf(stderr, "== %s\n", name);
 	return true;
+}
+
+/* ---- pooled restores (SNAPBENCH_TEST_POOL) ---- */
+
+#define FIXTURE_MAX_POOLS 16
+static struct fixture_pool {
+	struct sandbox_config cfg;
+	struct sandbox_pool *pool;
+} pools[FIXTURE_MAX_POOLS];
+static unsigned n_pools;
+
+bool fixture_pooled(void)
+{
+	const char *s = getenv("SNAPBENCH_TEST_POOL");
+	return s && strcmp(s, "1") == 0;
+}
+
+static struct sandbox_pool *pool_for(const struct sandbox_config *cfg)
+{
+	for (unsigned i = 0; i < n_pools; i++)
+		if (memcmp(&pools[i].cfg, cfg, sizeof *cfg) == 0)
+			return pools[i].pool;
+	struct sb_err err;
+	if (n_pools == FIXTURE_MAX_POOLS) {
+		fprintf(stderr, "fixture: more than %d sandbox configurations pooled\n",
+			FIXTURE_MAX_POOLS);
+		exit(1);
+	}
+	struct fixture_pool *fp = &pools[n_pools];
+	memset(&fp->cfg, 0, sizeof fp->cfg); /* padding: compared with memcmp */
+	fp->cfg = *cfg;
+	if (sandbox_pool_create(&fp->pool, cfg, 4, &err)) {
+		fprintf(stderr, "fixture: sandbox_pool_create: %s\n", err.msg);
+		exit(1);
+	}
+	n_pools++;
+	return fp->pool;
+}
+
+int fixture_pool_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err)
+{
+	if (!fixture_pooled() || sandbox_status(sb) == SANDBOX_BROKEN ||
+	    snap->entry_kind != SNAP_ENTRY_CALL)
+		return sandbox_restore(sb, snap, err);
+	struct sandbox_config cfg;
+	memset(&cfg, 0, sizeof cfg);
+	cfg = sandbox_created_config(sb);
+	struct sandbox_pool *pool = pool_for(&cfg);
+	sandbox_pool_put(pool, sb);
+	/* The cleaner's scrub is part of what is tested: let it finish. */
+	sandbox_pool_quiesce(pool);
+	struct sandbox *got;
+	enum sandbox_pool_take_kind kind;
+	if (sandbox_pool_take(pool, snap, &got, &kind, err)) {
+		fprintf(stderr, "fixture: pooled restore: take: %s\n", err->msg);
+		exit(1);
+	}
+	if (got != sb || kind != SANDBOX_POOL_POOLED) {
+		struct sandbox_pool_stats st = sandbox_pool_stats(pool);
+		fprintf(stderr, "fixture: pooled restore: the pool gave %s sandbox (%s); "
+			"scrubs %llu, failed %llu\n", got == sb ? "the same" : "another",
+			kind == SANDBOX_POOL_POOLED ? "pooled" : "fresh",
+			(unsigned long long)st.scrubs, (unsigned long long)st.scrub_failures);
+		exit(1);
+	}
+	return 0;
 }

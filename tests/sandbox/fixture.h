@@ -78,4 +78,20 @@ static inline struct sb_value v_str(const char *s)
 	return v;
 }
 
+/* SNAPBENCH_TEST_POOL=1 (meson's sandbox-NAME-pool tests): every
+ * sandbox_restore in a test goes through a sandbox pool (vmm/sandbox_pool.h)
+ * instead: the sandbox is put back into a pool made with its configuration,
+ * scrubbed by the pool's cleaner (host state reset, restored to its own
+ * snapshot), and taken again for `snap`: the restore contract must hold for
+ * what the pool hands out. The take must give the same sandbox, pooled
+ * (exit 1 otherwise: the pool destroyed it). A broken sandbox or an INIT
+ * snapshot goes to sandbox_restore itself, for its error. Without the
+ * variable: sandbox_restore. A test of sandbox_restore's own refusals
+ * (a failure it expects) calls `(sandbox_restore)(...)`, not the macro. */
+int fixture_pool_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *err);
+bool fixture_pooled(void);
+#ifndef FIXTURE_REAL_RESTORE
+#define sandbox_restore(sb, snap, err) fixture_pool_restore(sb, snap, err)
+#endif
+
 #endif

@@ -765,7 +765,7 @@ static void sabotaged_restore(bool vm_fd, const char *what)
 	int fd = vm_fd ? sb->vm->fd : sb->vcpu->fd;
 	int saved = dup(fd), nul = open("/dev/null", O_RDWR);
 	dup2(nul, fd);
-	int rc = sandbox_restore(sb, other ? other : s, &err);
+	int rc = (sandbox_restore)(sb, other ? other : s, &err); /* sabotaged: not pooled */
 	dup2(saved, fd);
 	close(saved);
 	close(nul);
@@ -779,7 +779,7 @@ static void sabotaged_restore(bool vm_fd, const char *what)
 	CHECK_U64(sandbox_status(sb), SANDBOX_BROKEN);
 	int64_t sum;
 	CHECK(call_i64_2(sb, "add", 2, 3, &sum, &err) != 0);
-	CHECK(sandbox_restore(sb, s, &err) != 0);
+	CHECK((sandbox_restore)(sb, s, &err) != 0);
 	struct snapshot *x = NULL;
 	CHECK(sandbox_snapshot(sb, &x, &err) != 0);
 	snap_unref(x);
