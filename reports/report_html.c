@@ -118,6 +118,13 @@ static void meta(FILE *f, const struct scenario_result *s)
 		esc(f, s->scaling);
 		fputs(" (declared: see Scaling)</dd>", f);
 	}
+	if (s->pool.size) {
+		char pool[512];
+		pool_result_summary(&s->pool, pool, sizeof pool);
+		fputs("<dt>sandbox pool</dt><dd>", f);
+		esc(f, pool);
+		fputs("</dd>", f);
+	}
 	if (s->runs > 1)
 		fprintf(f, "<dt>runs</dt><dd>%u (--repeat; the figures pool them)</dd>", s->runs);
 	fprintf(f,

@@ -517,6 +517,35 @@ static int read_expect(struct jr *c, json_t *o, const char *path, struct expect_
 		       : 0;
 }
 
+/* Option pool: an object "pool" when the scenario had one; none in every
+ * other report (older ones included): size 0. */
+static int read_pool(struct jr *c, json_t *o, const char *path, struct pool_result *p)
+{
+	memset(p, 0, sizeof *p);
+	json_t *po = json_object_get(o, "pool");
+	if (!po || json_is_null(po))
+		return 0;
+	char sub[256];
+	snprintf(sub, sizeof sub, "%s.pool", path);
+	if (!json_is_object(po))
+		return fail(c, path, "pool", "not an object");
+	if (get_u64(c, po, sub, "size", &p->size) || get_u64(c, po, sub, "prefilled", &p->prefilled) ||
+	    get_u64(c, po, sub, "idle_end", &p->idle_end) ||
+	    get_u64(c, po, sub, "takes_pooled", &p->takes_pooled) ||
+	    get_u64(c, po, sub, "takes_fresh", &p->takes_fresh) ||
+	    get_u64(c, po, sub, "takes_unscrubbed", &p->takes_unscrubbed) ||
+	    get_u64(c, po, sub, "takes_full", &p->takes_full) ||
+	    get_u64(c, po, sub, "puts_kept", &p->puts_kept) ||
+	    get_u64(c, po, sub, "puts_destroyed", &p->puts_destroyed) ||
+	    get_u64(c, po, sub, "scrubs", &p->scrubs) ||
+	    get_u64(c, po, sub, "scrub_failures", &p->scrub_failures) ||
+	    get_u64(c, po, sub, "scrub_ns_total", &p->scrub_ns_total))
+		return -1;
+	if (p->size == 0)
+		return fail(c, sub, "size", "0 (a report without a pool has no \"pool\")");
+	return 0;
+}
+
 /* Schema 4: the strategy the scenario ran with, the pages it declares. */
 static int read_strategy(struct jr *c, json_t *o, const char *path, struct scenario_result *s,
 			 int schema)
@@ -662,6 +691,8 @@ static int read_scenario(struct jr *c, json_t *o, const char *path, struct scena
 					    s->steps[i].label, j);
 	}
 	if (read_penalties(c, o, path, s))
+		return -1;
+	if (read_pool(c, o, path, &s->pool))
 		return -1;
 	if (schema < 5)
 		return 0; /* before the open loop's statistics */

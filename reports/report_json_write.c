@@ -278,6 +278,25 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc, int
 	put(w, o, "post_restore_penalties", penalties_json(w, sc));
 	if (schema >= 5)
 		put(w, o, "open_loop", sc->open_loop ? report_json_open_loop(sc->open_loop) : json_null());
+	/* option pool: only when there was one (a reader without it skips it) */
+	if (sc->pool.size) {
+		json_t *p = json_object();
+		put(w, o, "pool", p);
+		if (p) {
+			put_u64(w, p, "size", sc->pool.size);
+			put_u64(w, p, "prefilled", sc->pool.prefilled);
+			put_u64(w, p, "idle_end", sc->pool.idle_end);
+			put_u64(w, p, "takes_pooled", sc->pool.takes_pooled);
+			put_u64(w, p, "takes_fresh", sc->pool.takes_fresh);
+			put_u64(w, p, "takes_unscrubbed", sc->pool.takes_unscrubbed);
+			put_u64(w, p, "takes_full", sc->pool.takes_full);
+			put_u64(w, p, "puts_kept", sc->pool.puts_kept);
+			put_u64(w, p, "puts_destroyed", sc->pool.puts_destroyed);
+			put_u64(w, p, "scrubs", sc->pool.scrubs);
+			put_u64(w, p, "scrub_failures", sc->pool.scrub_failures);
+			put_u64(w, p, "scrub_ns_total", sc->pool.scrub_ns_total);
+		}
+	}
 	return o;
 }
 

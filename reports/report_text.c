@@ -43,6 +43,11 @@ static void header(FILE *f, const struct scenario_result *s)
 	if (s->scaling[0])
 		fprintf(f, "   scaling:    %s, %" PRIu64 " sandbox%s (declared: see the scaling table)\n",
 			s->scaling, s->sandboxes, s->sandboxes == 1 ? "" : "es");
+	if (s->pool.size) {
+		char pool[512];
+		pool_result_summary(&s->pool, pool, sizeof pool);
+		fprintf(f, "   pool:       %s\n", pool);
+	}
 	if (s->failed)
 		fprintf(f, "   FAILED:     %s\n", s->error[0] ? s->error : "(no reason given)");
 }

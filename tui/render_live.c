@@ -52,6 +52,9 @@ static void row_name(char *out, size_t n, const struct step_stats *s, int w)
 		[SCENARIO_VARIANT_STEADY] = "steady",
 		[SCENARIO_VARIANT_SAME_SNAPSHOT] = "same",
 		[SCENARIO_VARIANT_OTHER_SNAPSHOT] = "other",
+		[SCENARIO_VARIANT_POOLED] = "pooled",
+		[SCENARIO_VARIANT_FRESH] = "fresh",
+		[SCENARIO_VARIANT_NOT_POOLED] = "unpooled",
 	};
 	if ((int)strlen(s->label) <= w || (unsigned)s->variant >= sizeof shorts / sizeof shorts[0] ||
 	    !shorts[s->variant] || !shorts[s->variant][0]) {

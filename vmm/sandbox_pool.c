@@ -343,10 +343,10 @@ static bool same_config(const struct sandbox_config *a, const struct sandbox_con
 	       a->crashdump_max_bytes == b->crashdump_max_bytes;
 }
 
-void sandbox_pool_put(struct sandbox_pool *p, struct sandbox *sb)
+bool sandbox_pool_put(struct sandbox_pool *p, struct sandbox *sb)
 {
 	if (!sb)
-		return;
+		return false;
 	struct sandbox_config c = sandbox_created_config(sb);
 	struct pool_node *n = calloc(1, sizeof *n);
 	pthread_mutex_lock(&p->lock);
@@ -364,14 +364,57 @@ void sandbox_pool_put(struct sandbox_pool *p, struct sandbox *sb)
 		push(&p->queued, n);
 		p->n_queued++;
 		p->st.puts_kept++;
-		pthread_cond_signal(&p->work);
 	} else {
 		p->st.puts_destroyed++;
 	}
 	pthread_mutex_unlock(&p->lock);
+	/* After the unlock: a cleaner woken while we still held the lock would
+	 * only sleep again on it (the put's time). */
+	if (keep)
+		pthread_cond_signal(&p->work);
 	if (!keep) {
 		free(n);
 		sandbox_destroy(sb);
+	}
+	return keep;
+}
+
+int sandbox_pool_fill(struct sandbox_pool *p, struct snapshot *snap, unsigned n,
+		      struct sb_err *err)
+{
+	bool init = snap->entry_kind != SNAP_ENTRY_CALL;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		bool full = held(p) >= n || held(p) >= p->max_idle;
+		struct snapshot *call = init ? init_call_locked(p, snap) : snap;
+		pthread_mutex_unlock(&p->lock);
+		if (full)
+			return 0;
+		struct pool_node *nd = calloc(1, sizeof *nd);
+		if (!nd)
+			return sb_errf(err, SB_E_NOMEM, "sandbox pool: cannot allocate a node");
+		if (take_fresh(p, snap, call, &nd->sb, &nd->home, err)) {
+			free(nd);
+			return -1;
+		}
+		/* A fresh sandbox is clean; an INIT one is put through the
+		 * cleaner, which restores it to the post-init snapshot. */
+		pthread_mutex_lock(&p->lock);
+		bool fresh_call = call != NULL && nd->home == call;
+		if (held(p) >= p->max_idle || !nd->home) {
+			pthread_mutex_unlock(&p->lock);
+			node_free(nd, true);
+			return 0;
+		}
+		if (fresh_call) {
+			push(&p->idle, nd);
+			p->n_idle++;
+		} else {
+			push(&p->queued, nd);
+			p->n_queued++;
+			pthread_cond_signal(&p->work);
+		}
+		pthread_mutex_unlock(&p->lock);
 	}
 }
 

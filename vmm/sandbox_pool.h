@@ -111,8 +111,18 @@ int sandbox_pool_take(struct sandbox_pool *pool, struct snapshot *snap, struct s
  * snapshot it runs (the one it was taken for, or one its user restored),
  * or the post-init snapshot of the INIT snapshot it was created from; with
  * neither, only its host state is reset and the next take's restore does
- * the rest. NULL is fine. Never blocks on a scrub. */
-void sandbox_pool_put(struct sandbox_pool *pool, struct sandbox *sb);
+ * the rest. NULL is fine. Never blocks on a scrub. True when the pool
+ * kept it, false when it was destroyed (or NULL). */
+bool sandbox_pool_put(struct sandbox_pool *pool, struct sandbox *sb);
+
+/* Create sandboxes for `snap` (INIT or CALL) until the pool holds n (at
+ * most max_idle), idle and clean: a pool that starts empty hands out
+ * fresh sandboxes until enough were put back, and a single user who puts
+ * and takes in turn would find its one sandbox still queued (the take then
+ * restores it itself). Not counted as takes. 0, or -1 with err (the
+ * create's; those made before it stay). */
+int sandbox_pool_fill(struct sandbox_pool *pool, struct snapshot *snap, unsigned n,
+		      struct sb_err *err);
 
 /* Wait until nothing is queued or being scrubbed (tests; the end of a
  * benchmark, so stats count every scrub). */

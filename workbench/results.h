@@ -200,6 +200,17 @@ struct scenario_result {
 	/* open loop (rate > 0): the schedule's statistics; NULL for a closed
 	 * loop (and in reports of schema < 5). malloc'd, freed by run_report_free */
 	struct open_loop_stats *open_loop;
+	/* option pool > 0: the run's sandbox pool (vmm/sandbox_pool.h); size 0
+	 * = none (and in reports without a "pool" object). Summed over runs
+	 * (idle_end: the last run's). */
+	struct pool_result {
+		uint64_t size;              /* max_idle */
+		uint64_t prefilled;         /* made idle before the run (no load step) */
+		uint64_t idle_end;          /* idle after the run (every scrub done) */
+		uint64_t takes_pooled, takes_fresh, takes_unscrubbed, takes_full;
+		uint64_t puts_kept, puts_destroyed;
+		uint64_t scrubs, scrub_failures, scrub_ns_total;
+	} pool;
 	bool failed;              /* the run stopped early; `error` says why */
 	/* Stopped on purpose by the caller's between_steps hook (runner.h),
 	 * not a failure: `iterations` counts the completed ones, `error` says
@@ -291,5 +302,10 @@ struct restore_overhead {
 /* false (and why, a static string) when a part is missing. */
 bool scenario_result_overhead(const struct scenario_result *s, struct restore_overhead *out,
 			      const char **why);
+
+/* The pool line of a scenario's header (text and HTML reports): "4
+ * sandboxes (4 made before the run); creates 190 pooled, 0 fresh; ...".
+ * Empty when the scenario had no pool (size 0). Returns snprintf's. */
+int pool_result_summary(const struct pool_result *p, char *buf, size_t bytes);
 
 #endif

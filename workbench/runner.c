@@ -161,6 +161,7 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 	 * creates a sandbox per iteration would write a core per iteration */
 	_Atomic unsigned cores_left = RUNNER_CRASHDUMP_MAX_FILES;
 	struct runner_live live = { 0 };
+	struct runner_pool *rpool = NULL; /* option pool */
 	struct exit_samples cal_before = { .n = 0 }, cal_after = { .n = 0 };
 	bool hooked = have_hooks(&o->hooks);
 	uint64_t t0 = vmm_now_ns();
@@ -218,6 +219,20 @@ static int run_scenario(const struct scenario *sc, const struct runner_options *
 			goto fail;
 		}
 	}
+	if (c->pool) {
+		/* One configuration for the pool: the host functions of the
+		 * first worker (each worker registers its own after a take). */
+		struct sandbox_config pcfg = runner_sandbox_config(sc);
+		pcfg.crashdump_budget = &cores_left;
+		if (c->host_functions) {
+			pcfg.host_fns = ws[0].host_fns;
+			pcfg.n_host_fns = HOST_FN__COUNT;
+		}
+		if (runner_pool_start(&rpool, sc, &pcfg, base, r, &err))
+			goto fail;
+		for (unsigned i = 0; i < c->sandboxes; i++)
+			ws[i].pool = runner_pool_get(rpool);
+	}
 	unsigned started = 0;
 	for (; started < c->sandboxes; started++)
 		if (pthread_create(&ws[started].thread, NULL, runner_worker_main, &ws[started]))
@@ -268,6 +283,7 @@ fail:
 	r->failed = true;
 	snprintf(r->error, sizeof r->error, "%s", err.msg[0] ? err.msg : "failed");
 done:
+	runner_pool_finish(rpool, r); /* before ws: the pool's host functions are ws[0]'s */
 	if (ws)
 		for (unsigned i = 0; i < c->sandboxes; i++) {
 			free(ws[i].stats);

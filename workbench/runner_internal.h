@@ -170,6 +170,10 @@ struct worker {
 	uint64_t cancel_after_ns;
 	struct step_stats *cancel_row; /* the cancel step's row */
 	const struct scenario_step *cancel_step;
+	/* option pool: the run's pool (create takes, destroy puts back), and
+	 * the row the last create or destroy went to (pooled, fresh, ...) */
+	struct sandbox_pool *pool;
+	enum scenario_variant pool_variant;
 	struct host_fns_clock clock;  /* host_functions = builtin */
 	struct sandbox_host_fn_def host_fns[HOST_FN__COUNT];
 	size_t host_rows[HOST_FN__COUNT]; /* index in stats; SIZE_MAX: none */
@@ -185,6 +189,21 @@ int runner_map_keep(struct worker *w, struct mapped_file *m);
 void runner_map_drop(struct mapped_file *m);
 /* Destroy the worker's sandbox, then unmap its files. */
 void runner_sandbox_destroy(struct worker *w);
+/* option pool: a create step's sandbox from the pool (w->pool_variant
+ * says pooled or fresh); a destroy step's back into it, or destroyed when
+ * it mapped files (their memory goes now) or the pool is full
+ * (runner_pool.c). */
+int runner_pool_take(struct worker *w, struct snapshot *snap, const struct sandbox_config *cfg);
+void runner_pool_put(struct worker *w);
+/* The run's pool for scenario sc (NULL when option pool is 0), its
+ * "pool scrub" row fed by the pool's cleaner; after the workers, every
+ * scrub waited for and the pool's figures into r, the pool destroyed. */
+struct runner_pool;
+int runner_pool_start(struct runner_pool **out, const struct scenario *sc,
+		      const struct sandbox_config *cfg, struct snapshot *base,
+		      struct scenario_result *r, struct sb_err *err);
+struct sandbox_pool *runner_pool_get(struct runner_pool *rp);
+void runner_pool_finish(struct runner_pool *rp, struct scenario_result *r);
 /* The call step s, cancelled from another thread after_ns after it
  * starts: 0 when it returned cancelled (*ns: its time until then). */
 int runner_cancelled_call(struct worker *w, const struct scenario_step *s, uint64_t after_ns,

@@ -73,6 +73,20 @@ int runner_repeat_add(struct scenario_result *into, const struct scenario_result
 		d->rate_achieved_per_s = (d->rate_achieved_per_s * run + s->rate_achieved_per_s) /
 					 (run + 1);
 	}
+	/* option pool: counts summed, the last run's idle at its end */
+	struct pool_result *pd = &into->pool;
+	const struct pool_result *ps = &from->pool;
+	pd->prefilled += ps->prefilled;
+	pd->idle_end = ps->idle_end;
+	pd->takes_pooled += ps->takes_pooled;
+	pd->takes_fresh += ps->takes_fresh;
+	pd->takes_unscrubbed += ps->takes_unscrubbed;
+	pd->takes_full += ps->takes_full;
+	pd->puts_kept += ps->puts_kept;
+	pd->puts_destroyed += ps->puts_destroyed;
+	pd->scrubs += ps->scrubs;
+	pd->scrub_failures += ps->scrub_failures;
+	pd->scrub_ns_total += ps->scrub_ns_total;
 	into->runs = run + 1;
 	into->iterations += from->iterations;
 	into->wall_ns += from->wall_ns;

@@ -39,6 +39,10 @@ static enum scenario_variant variant_of(const struct worker *w, const struct sce
 		return w->sb && target && sandbox_current_snapshot(w->sb) == target
 			       ? SCENARIO_VARIANT_SAME_SNAPSHOT
 			       : SCENARIO_VARIANT_OTHER_SNAPSHOT;
+	case SCENARIO_STEP_CREATE:
+	case SCENARIO_STEP_DESTROY:
+		/* with a pool: known once it ran (run_step looks again) */
+		return w->pool ? SCENARIO_VARIANT_POOLED : SCENARIO_VARIANT_NONE;
 	default: return SCENARIO_VARIANT_NONE;
 	}
 }
@@ -190,10 +194,16 @@ static int operate(struct worker *w, const struct scenario_step *s, const struct
 			cfg.host_fns = w->host_fns;
 			cfg.n_host_fns = HOST_FN__COUNT;
 		}
-		return sandbox_create(&w->sb, w->last_loaded ? w->last_loaded : w->base, &cfg, &w->err);
+		struct snapshot *from = w->last_loaded ? w->last_loaded : w->base;
+		if (w->pool)
+			return runner_pool_take(w, from, &cfg);
+		return sandbox_create(&w->sb, from, &cfg, &w->err);
 	}
 	case SCENARIO_STEP_DESTROY:
-		runner_sandbox_destroy(w);
+		if (w->pool)
+			runner_pool_put(w);
+		else
+			runner_sandbox_destroy(w);
 		return 0;
 	case SCENARIO_STEP_MAP:
 		return sandbox_map_region(w->sb, p->map.gpa, p->map.host, p->map.bytes, &w->err);
@@ -300,6 +310,12 @@ static int run_step(struct worker *w, const struct scenario_step *s)
 		uint64_t t0 = vmm_now_ns();
 		rc = operate(w, s, &prep, &snap, &call_error, &ret);
 		rec.ns = vmm_now_ns() - t0;
+		if (!rc && w->pool &&
+		    (s->kind == SCENARIO_STEP_CREATE || s->kind == SCENARIO_STEP_DESTROY) &&
+		    !(st = stats_for(w, s->label, w->pool_variant)))
+			return sb_errf(&w->err, SB_E_STATE, "%s:%u: step '%s': no statistics for its "
+				       "row (%s)", w->sc->file, s->line, s->label,
+				       scenario_variant_name(w->pool_variant));
 		if (!rc && snap)
 			rc = keep(w, s, snap);
 		/* after the clock: the result's views stay valid until the next call */

@@ -137,6 +137,15 @@
  *   "LABEL (same snapshot)"        a restore of the snapshot the sandbox
  *                                  already runs from
  *   "LABEL (other snapshot)"       a restore of another one
+ * With a pool (option pool = N > 0) create and destroy are split too:
+ *   "create (pooled)"              an idle sandbox of the pool, restored
+ *   "create (fresh)"               none idle: sandbox_create
+ *   "destroy (pooled)"             put back into the pool (queued for a scrub)
+ *   "destroy (not pooled)"         the pool was full (or the sandbox broken,
+ *                                  or it mapped files): sandbox_destroy
+ * and a row "pool scrub" (kind "pool scrub") times the pool cleaner's work
+ * on each returned sandbox (host state reset, restore to its snapshot),
+ * done off the steps' path: the cost a pooled create no longer shows.
  * e.g. "call add (steady)", "restore base (same snapshot)". A restore row
  * times sandbox_restore() until it returns, the sandbox ready for a call;
  * work it leaves to the guest's next entry lands in the first call after
@@ -247,6 +256,10 @@ struct scenario_config {
 	/* 1 (builtin): every sandbox gets the built-in host functions
 	 * (host_fns.h); 0 (none): no host functions */
 	uint64_t host_functions;
+	/* > 0: the run's sandboxes come from one sandbox pool of this size
+	 * (vmm/sandbox_pool.h), shared by its threads: create takes, destroy
+	 * puts back. 0 = no pool. */
+	uint64_t pool;
 };
 
 /* Ways of serving calls a scaling series compares (option scaling). A
@@ -318,6 +331,8 @@ enum scenario_step_kind {
 	SCENARIO_STEP_CANCEL,
 	/* not a step: the kind of the rows of host calls ("host call NAME") */
 	SCENARIO_STEP_HOST_CALL,
+	/* not a step: the row of the pool's scrubs ("pool scrub", option pool) */
+	SCENARIO_STEP_POOL_SCRUB,
 	SCENARIO_STEP__COUNT
 };
 
@@ -332,6 +347,9 @@ enum scenario_variant {
 	SCENARIO_VARIANT_STEADY,
 	SCENARIO_VARIANT_SAME_SNAPSHOT,       /* restores */
 	SCENARIO_VARIANT_OTHER_SNAPSHOT,
+	SCENARIO_VARIANT_POOLED,              /* create, destroy with a pool */
+	SCENARIO_VARIANT_FRESH,               /* create */
+	SCENARIO_VARIANT_NOT_POOLED,          /* destroy */
 	SCENARIO_VARIANT__COUNT
 };
 

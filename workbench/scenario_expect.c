@@ -23,6 +23,9 @@ static const char *const variant_names[SCENARIO_VARIANT__COUNT] = {
 	[SCENARIO_VARIANT_STEADY] = "steady",
 	[SCENARIO_VARIANT_SAME_SNAPSHOT] = "same snapshot",
 	[SCENARIO_VARIANT_OTHER_SNAPSHOT] = "other snapshot",
+	[SCENARIO_VARIANT_POOLED] = "pooled",
+	[SCENARIO_VARIANT_FRESH] = "fresh",
+	[SCENARIO_VARIANT_NOT_POOLED] = "not pooled",
 };
 
 const char *scenario_variant_name(enum scenario_variant v)
@@ -46,6 +49,13 @@ bool scenario_variant_of_kind(enum scenario_step_kind k, enum scenario_variant v
 		       v == SCENARIO_VARIANT_FIRST_AFTER_RESTORE || v == SCENARIO_VARIANT_STEADY;
 	case SCENARIO_STEP_RESTORE:
 		return v == SCENARIO_VARIANT_SAME_SNAPSHOT || v == SCENARIO_VARIANT_OTHER_SNAPSHOT;
+	/* without a pool: NONE; with one (option pool): split */
+	case SCENARIO_STEP_CREATE:
+		return v == SCENARIO_VARIANT_NONE || v == SCENARIO_VARIANT_POOLED ||
+		       v == SCENARIO_VARIANT_FRESH;
+	case SCENARIO_STEP_DESTROY:
+		return v == SCENARIO_VARIANT_NONE || v == SCENARIO_VARIANT_POOLED ||
+		       v == SCENARIO_VARIANT_NOT_POOLED;
 	default: return v == SCENARIO_VARIANT_NONE;
 	}
 }

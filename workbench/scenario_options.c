@@ -69,6 +69,9 @@ static const struct scenario_option options[] = {
 	  "leading iterations not recorded (< iterations)" },
 	{ "sandboxes", SCENARIO_OPT_COUNT, "1", 1, 64, 0, NULL, 0, CFG(sandboxes),
 	  "sandboxes run in parallel, one thread each" },
+	{ "pool", SCENARIO_OPT_COUNT, "0", 0, 64, 0, NULL, 0, CFG(pool),
+	  "sandbox pool of this size shared by the sandboxes: create takes, destroy puts back;"
+	  " 0 = none (see Sandbox pool)" },
 	{ "rate", SCENARIO_OPT_COUNT, "0", 0, 10000000, 0, NULL, 0, CFG(rate),
 	  "iterations/s per sandbox; 0 = closed loop, > 0 = open loop (see Open loop)" },
 	{ "deadline", SCENARIO_OPT_TIME, "1s", 0, 3600 * NS_PER_S, 0, NULL, 0, CFG(deadline_ns),
@@ -523,6 +526,16 @@ void scenario_print_help(FILE *f)
 	      "  and how late the on-time sleeps woke (the scheduler's overshoot); they\n"
 	      "  warn when the achieved rate is below 95 % of the target (rate x\n"
 	      "  sandboxes).\n"
+	      "Sandbox pool (pool = N > 0): one pool of N sandboxes for the scenario's run,\n"
+	      "  shared by its threads (vmm/sandbox_pool.h). create takes an idle sandbox\n"
+	      "  and restores the snapshot into it, or creates one when none is idle;\n"
+	      "  destroy puts it back (destroys it when N are held, or it mapped files).\n"
+	      "  The pool's cleaner thread scrubs each returned sandbox (host state reset,\n"
+	      "  restore to its snapshot) off the steps' path; the row \"pool scrub\" times\n"
+	      "  that work. Rows \"create (pooled)\", \"create (fresh)\", \"destroy (pooled)\",\n"
+	      "  \"destroy (not pooled)\"; the reports give N, the sandboxes idle at the end,\n"
+	      "  pooled / fresh creates and the scrubs. A create from the ELF (no load)\n"
+	      "  runs from the pool's snapshot after the guest's init (generation 0).\n"
 	      "Restore strategies (restore_strategy = ..., in [global] or a section):\n"
 	      "  rewrite   the snapshot is mapped read-only, its writable data copy-on-write:\n"
 	      "            a call's first write to a page faults and copies it into scratch;\n"

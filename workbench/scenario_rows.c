@@ -1,7 +1,9 @@
 /* scenario_rows.c — the rows a scenario's step list yields in a report
  * (scenario.h, "Rows"): one per label, except calls, split by where they
  * run (first after a create, first after a restore, steady), and
- * restores, split by path (same snapshot, other snapshot).
+ * restores, split by path (same snapshot, other snapshot), and with a
+ * pool (option pool) creates (pooled, fresh) and destroys (pooled, not
+ * pooled): both rows here, the runner drops the one never taken.
  *
  * Which call rows occur is known from the list alone: the runner's state
  * ("the next call is the first after a create / a restore / neither")
@@ -38,6 +40,7 @@ struct acc {
 	struct label_acc *labels;
 	size_t n, cap;
 	bool oom;
+	bool pooled; /* option pool: create and destroy rows split */
 };
 
 static struct label_acc *find(struct acc *a, const char *label)
@@ -73,7 +76,11 @@ static void collect(struct acc *a, const struct scenario_step *steps, size_t n)
 					? BIT(SCENARIO_VARIANT_SAME_SNAPSHOT) |
 						  BIT(SCENARIO_VARIANT_OTHER_SNAPSHOT)
 				: s->kind == SCENARIO_STEP_CALL ? 0 /* from the walk */
-								: BIT(SCENARIO_VARIANT_NONE);
+				: a->pooled && s->kind == SCENARIO_STEP_CREATE
+					? BIT(SCENARIO_VARIANT_POOLED) | BIT(SCENARIO_VARIANT_FRESH)
+				: a->pooled && s->kind == SCENARIO_STEP_DESTROY
+					? BIT(SCENARIO_VARIANT_POOLED) | BIT(SCENARIO_VARIANT_NOT_POOLED)
+					: BIT(SCENARIO_VARIANT_NONE);
 		a->labels[a->n++] = (struct label_acc){ s->label, s->kind, mask };
 	}
 }
@@ -117,7 +124,7 @@ static unsigned walk(struct acc *a, const struct scenario_step *steps, size_t n,
 int scenario_rows(const struct scenario *sc, struct scenario_row **rows, size_t *n,
 		  struct sb_err *err)
 {
-	struct acc a = { 0 };
+	struct acc a = { .pooled = sc->cfg.pool > 0 };
 	*rows = NULL;
 	*n = 0;
 	collect(&a, sc->steps, sc->n_steps);

@@ -20,6 +20,7 @@ const char *scenario_step_kind_name(enum scenario_step_kind k)
 		[SCENARIO_STEP_LOAD] = "load",         [SCENARIO_STEP_SLEEP] = "sleep",
 		[SCENARIO_STEP_REPEAT] = "repeat",     [SCENARIO_STEP_MAP] = "map",
 		[SCENARIO_STEP_CANCEL] = "cancel",     [SCENARIO_STEP_HOST_CALL] = "host call",
+		[SCENARIO_STEP_POOL_SCRUB] = "pool scrub",
 	};
 	return (unsigned)k < SCENARIO_STEP__COUNT ? names[k] : "?";
 }
