@@ -14,6 +14,7 @@
  * destroy) runs outside it on a sandbox that one owner holds.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,12 @@ static int scrub(struct pool_node *n, struct sb_err *err)
 static void *cleaner_main(void *arg)
 {
 	struct sandbox_pool *p = arg;
+	/* SCHED_BATCH: the scheduler does not let the woken cleaner preempt
+	 * the thread that woke it (a put), which would then wait out a whole
+	 * scrub on a busy core (destroy (pooled) p50 142 us instead of 5-8 us
+	 * in one run here); it still gets its fair share. Best effort. */
+	struct sched_param sp = { 0 };
+	pthread_setschedparam(pthread_self(), SCHED_BATCH, &sp);
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
 		while (!p->queued && !p->closing)
