@@ -539,7 +539,8 @@ static int read_pool(struct jr *c, json_t *o, const char *path, struct pool_resu
 	    get_u64(c, po, sub, "puts_destroyed", &p->puts_destroyed) ||
 	    get_u64(c, po, sub, "scrubs", &p->scrubs) ||
 	    get_u64(c, po, sub, "scrub_failures", &p->scrub_failures) ||
-	    get_u64(c, po, sub, "scrub_ns_total", &p->scrub_ns_total))
+	    get_u64(c, po, sub, "scrub_ns_total", &p->scrub_ns_total) ||
+	    get_u64(c, po, sub, "scrub_cpu_ns_total", &p->scrub_cpu_ns_total))
 		return -1;
 	if (p->size == 0)
 		return fail(c, sub, "size", "0 (a report without a pool has no \"pool\")");

@@ -17,6 +17,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "sandbox_internal.h"
 #include "sandbox_pool.h"
@@ -90,6 +91,13 @@ static int scrub(struct pool_node *n, struct sb_err *err)
 	return 0;
 }
 
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
 static void *cleaner_main(void *arg)
 {
 	struct sandbox_pool *p = arg;
@@ -114,9 +122,9 @@ static void *cleaner_main(void *arg)
 		pthread_mutex_unlock(&p->lock);
 
 		struct sb_err err;
-		uint64_t t0 = vmm_now_ns();
+		uint64_t t0 = vmm_now_ns(), c0 = thread_cpu_ns();
 		int rc = scrub(n, &err);
-		uint64_t ns = vmm_now_ns() - t0;
+		uint64_t ns = vmm_now_ns() - t0, cpu = thread_cpu_ns() - c0;
 		if (rc)
 			node_free(n, true); /* never handed out again */
 
@@ -124,6 +132,7 @@ static void *cleaner_main(void *arg)
 		p->scrubbing--;
 		p->st.scrubs++;
 		p->st.scrub_ns_total += ns;
+		p->st.scrub_cpu_ns_total += cpu;
 		if (ns > p->st.scrub_ns_max)
 			p->st.scrub_ns_max = ns;
 		if (rc) {

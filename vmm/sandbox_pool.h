@@ -86,7 +86,9 @@ struct sandbox_pool_stats {
 	uint64_t takes_full;       /* pooled takes whose own restore was full */
 	uint64_t puts_kept, puts_destroyed;
 	uint64_t scrubs, scrub_failures; /* failures: the sandbox was destroyed */
-	uint64_t scrub_ns_total, scrub_ns_max;
+	/* Wall time of the scrubs (what the hook gets: it includes the time the
+	 * cleaner waited for a CPU), and the CPU time the cleaner spent in them. */
+	uint64_t scrub_ns_total, scrub_ns_max, scrub_cpu_ns_total;
 };
 
 /* A pool of sandboxes made with `cfg` (copied; the pointers in it must

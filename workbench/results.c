@@ -145,13 +145,14 @@ int pool_result_summary(const struct pool_result *p, char *buf, size_t bytes)
 	if (!p->size)
 		return snprintf(buf, bytes, "%s", "");
 	double mean_us = p->scrubs ? (double)p->scrub_ns_total / (double)p->scrubs / 1e3 : 0;
+	double cpu_us = p->scrubs ? (double)p->scrub_cpu_ns_total / (double)p->scrubs / 1e3 : 0;
 	return snprintf(buf, bytes,
 			"%" PRIu64 " sandboxes (%" PRIu64 " made before the run), %" PRIu64
 			" idle at the end; creates %" PRIu64 " pooled, %" PRIu64 " fresh (%" PRIu64
 			" restored a sandbox not yet scrubbed, %" PRIu64 " restores full); destroys %"
 			PRIu64 " pooled, %" PRIu64 " not; %" PRIu64 " scrubs off the steps' path, mean %.1f"
-			" us (row pool scrub), %" PRIu64 " failed",
+			" us wall (row pool scrub), %.1f us CPU, %" PRIu64 " failed",
 			p->size, p->prefilled, p->idle_end, p->takes_pooled, p->takes_fresh,
 			p->takes_unscrubbed, p->takes_full, p->puts_kept, p->puts_destroyed, p->scrubs,
-			mean_us, p->scrub_failures);
+			mean_us, cpu_us, p->scrub_failures);
 }

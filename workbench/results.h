@@ -210,6 +210,7 @@ struct scenario_result {
 		uint64_t takes_pooled, takes_fresh, takes_unscrubbed, takes_full;
 		uint64_t puts_kept, puts_destroyed;
 		uint64_t scrubs, scrub_failures, scrub_ns_total;
+		uint64_t scrub_cpu_ns_total; /* the cleaner's CPU time in them (0: not recorded) */
 	} pool;
 	bool failed;              /* the run stopped early; `error` says why */
 	/* Stopped on purpose by the caller's between_steps hook (runner.h),

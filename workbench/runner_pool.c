@@ -19,7 +19,7 @@ struct runner_pool {
 	pthread_mutex_t lock; /* guards scrub (the cleaner writes, the runner reads at the end) */
 	struct step_stats scrub;
 	size_t scrub_row;     /* index in r->steps */
-	uint64_t scrubs_before, scrub_ns_before; /* the fill's */
+	uint64_t scrubs_before, scrub_ns_before, scrub_cpu_before; /* the fill's */
 };
 
 #define POOL_SCRUB_LABEL "pool scrub"
@@ -93,6 +93,7 @@ int runner_pool_start(struct runner_pool **out, const struct scenario *sc,
 		rp->scrub = r->steps[rp->scrub_row];
 		rp->scrubs_before = ps.scrubs;
 		rp->scrub_ns_before = ps.scrub_ns_total;
+		rp->scrub_cpu_before = ps.scrub_cpu_ns_total;
 		pthread_mutex_unlock(&rp->lock);
 	}
 	return 0;
@@ -124,6 +125,7 @@ void runner_pool_finish(struct runner_pool *rp, struct scenario_result *r)
 		.scrubs = ps.scrubs - rp->scrubs_before,
 		.scrub_failures = ps.scrub_failures,
 		.scrub_ns_total = ps.scrub_ns_total - rp->scrub_ns_before,
+		.scrub_cpu_ns_total = ps.scrub_cpu_ns_total - rp->scrub_cpu_before,
 	};
 	if (rp->scrub_row < r->n_steps)
 		step_stats_add(&r->steps[rp->scrub_row], &rp->scrub);

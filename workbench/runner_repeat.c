@@ -87,6 +87,7 @@ int runner_repeat_add(struct scenario_result *into, const struct scenario_result
 	pd->scrubs += ps->scrubs;
 	pd->scrub_failures += ps->scrub_failures;
 	pd->scrub_ns_total += ps->scrub_ns_total;
+	pd->scrub_cpu_ns_total += ps->scrub_cpu_ns_total;
 	into->runs = run + 1;
 	into->iterations += from->iterations;
 	into->wall_ns += from->wall_ns;

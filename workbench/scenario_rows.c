@@ -218,6 +218,11 @@ static int resolve_step(const struct scenario *sc, struct scenario_expect *e,
 			return 0;
 		}
 	}
+	/* the pool's scrubs (option pool; runner_pool.c) */
+	if (sc->cfg.pool && strcmp(e->step, "pool scrub") == 0) {
+		*k = SCENARIO_STEP_POOL_SCRUB;
+		return 0;
+	}
 	/* STEP (VARIANT): a kind with a row suffix, or a row no step reaches */
 	size_t len = strlen(e->step);
 	const char *open = strrchr(e->step, '(');

@@ -68,6 +68,9 @@ static void test_rows(void)
 	/* every put kept is scrubbed by the cleaner or restored by the take
 	 * that found it still queued */
 	CHECK_U64(pooled->pool.scrubs + pooled->pool.takes_unscrubbed, pooled->pool.puts_kept);
+	if (pooled->pool.scrubs) /* wall time includes the CPU time */
+		CHECK(pooled->pool.scrub_cpu_ns_total > 0 &&
+		      pooled->pool.scrub_cpu_ns_total <= pooled->pool.scrub_ns_total);
 	const struct step_stats *scrub = scenario_result_step(pooled, "pool scrub");
 	if (CHECK(scrub != NULL)) {
 		CHECK_I64(scrub->kind, SCENARIO_STEP_POOL_SCRUB);
