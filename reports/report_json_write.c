@@ -295,6 +295,7 @@ static json_t *scenario_json(struct jw *w, const struct scenario_result *sc, int
 			put_u64(w, p, "scrubs", sc->pool.scrubs);
 			put_u64(w, p, "scrub_failures", sc->pool.scrub_failures);
 			put_u64(w, p, "scrub_ns_total", sc->pool.scrub_ns_total);
+			put_u64(w, p, "scrub_cpu_ns_total", sc->pool.scrub_cpu_ns_total);
 		}
 	}
 	return o;

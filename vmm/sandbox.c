@@ -377,6 +377,8 @@ void sandbox_destroy(struct sandbox *sb)
 		return;
 	vcpu_destroy(sb->vcpu);
 	vm_destroy(sb->vm);
+	if (sb->pool_home)
+		snap_unref(sb->pool_home);
 	mgr_fini(&sb->mem);
 	free(sb->dirty_log);
 	free(sb->snap_dirty_log);

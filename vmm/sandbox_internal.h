@@ -83,6 +83,10 @@ struct sandbox {
 	size_t n_extra;
 	struct sandbox_crash crash;
 	unsigned crashdumps; /* cores written into cfg.crashdump_dir */
+	/* sandbox_pool.c: the CALL snapshot a pool's take made it run (a
+	 * reference, dropped by sandbox_destroy), which its put scrubs it back
+	 * to; NULL if it never came from a pool. */
+	struct snapshot *pool_home;
 };
 
 /* The process-wide /dev/kvm handle, opened on first use. */

@@ -217,6 +217,14 @@ static struct snapshot *init_call_locked(struct sandbox_pool *p, const struct sn
 	return NULL;
 }
 
+static struct snapshot *init_call_of(struct sandbox_pool *p, const struct snapshot *init)
+{
+	pthread_mutex_lock(&p->lock);
+	struct snapshot *c = init_call_locked(p, init);
+	pthread_mutex_unlock(&p->lock);
+	return c;
+}
+
 /* A fresh sandbox for `snap` (CALL) or `init` (INIT, call == NULL: the
  * guest's init runs, then the pool keeps a snapshot of what it left).
  * *home gets a reference to the CALL snapshot it runs, or NULL. */
@@ -332,6 +340,14 @@ int sandbox_pool_take(struct sandbox_pool *p, struct snapshot *snap, struct sand
 			snap_unref(home);
 	}
 
+	/* What its put scrubs it back to, whatever its user restores. */
+	struct snapshot *home = call ? call : init_call_of(p, snap);
+	if (home)
+		snap_ref(home);
+	if ((*out)->pool_home)
+		snap_unref((*out)->pool_home);
+	(*out)->pool_home = home;
+
 	pthread_mutex_lock(&p->lock);
 	if (got) {
 		p->st.takes_pooled++;
@@ -369,10 +385,10 @@ bool sandbox_pool_put(struct sandbox_pool *p, struct sandbox *sb)
 	bool keep = n && !p->closing && held(p) < p->max_idle && sb->state != SANDBOX_BROKEN &&
 		    same_config(&c, &p->cfg);
 	if (keep) {
-		/* Home: what it runs (a CALL snapshot: the one it was taken
-		 * for, or one its user restored), or the post-init snapshot of
-		 * the INIT snapshot it was created from. */
-		struct snapshot *cur = sandbox_current_snapshot(sb);
+		/* Home: the snapshot it was taken for; for a sandbox made
+		 * elsewhere, what it runs (a CALL snapshot), or the post-init
+		 * snapshot of the INIT snapshot it was created from. */
+		struct snapshot *cur = sb->pool_home ? sb->pool_home : sandbox_current_snapshot(sb);
 		if (cur->entry_kind != SNAP_ENTRY_CALL)
 			cur = init_call_locked(p, cur);
 		n->sb = sb;

@@ -110,10 +110,11 @@ int sandbox_pool_take(struct sandbox_pool *pool, struct snapshot *snap, struct s
  * or destroyed when the pool is full or closing, sb is broken or was made
  * with another configuration (sandbox_created_config; a sandbox not taken
  * from this pool may join). Its home, what the scrub restores: the CALL
- * snapshot it runs (the one it was taken for, or one its user restored),
- * or the post-init snapshot of the INIT snapshot it was created from; with
- * neither, only its host state is reset and the next take's restore does
- * the rest. NULL is fine. Never blocks on a scrub. True when the pool
+ * snapshot a take made it run (whatever its user restored since: a
+ * snapshot of its own would be another, and held, each time); for one made
+ * elsewhere the CALL snapshot it runs, or the post-init snapshot of the
+ * INIT snapshot it was created from; with neither, only its host state is
+ * reset and the next take's restore does the rest. NULL is fine. Never blocks on a scrub. True when the pool
  * kept it, false when it was destroyed (or NULL). */
 bool sandbox_pool_put(struct sandbox_pool *pool, struct sandbox *sb);
 
