@@ -243,6 +243,13 @@ static int take_fresh(struct sandbox_pool *p, struct snapshot *init, struct snap
 	struct sandbox *sb = *out;
 	struct snapshot *s;
 	struct sb_err ignored;
+	/* No room for another post-init snapshot: not pooled, and no snapshot
+	 * taken in vain at every such create. */
+	pthread_mutex_lock(&p->lock);
+	bool no_room = p->n_inits >= SANDBOX_POOL_MAX_INIT && !init_call_locked(p, init);
+	pthread_mutex_unlock(&p->lock);
+	if (no_room)
+		return 0;
 	/* Full or not a CALL snapshot after init: the sandbox is still fine for
 	 * its user, it is just not pooled (home NULL: host reset only). */
 	if (sandbox_snapshot(sb, &s, &ignored))
