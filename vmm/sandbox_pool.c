@@ -379,7 +379,8 @@ static bool same_config(const struct sandbox_config *a, const struct sandbox_con
 	       a->n_host_fns == b->n_host_fns && a->on_log == b->on_log &&
 	       a->on_debug_char == b->on_debug_char && a->callback_ctx == b->callback_ctx &&
 	       a->crashdump_dir == b->crashdump_dir && a->crashdump_budget == b->crashdump_budget &&
-	       a->crashdump_max_bytes == b->crashdump_max_bytes;
+	       a->crashdump_max_bytes == b->crashdump_max_bytes &&
+	       a->full_snapshots == b->full_snapshots;
 }
 
 bool sandbox_pool_put(struct sandbox_pool *p, struct sandbox *sb)
