@@ -178,12 +178,14 @@ bool fixture_section(const char *env, const char *name)
 
 /* ---- pooled restores (SNAPBENCH_TEST_POOL) ---- */
 
+/* Per thread: a test's threads each restore their own sandboxes, and a
+ * shared pool could hand one thread's sandbox to another. */
 #define FIXTURE_MAX_POOLS 16
-static struct fixture_pool {
+static __thread struct fixture_pool {
 	struct sandbox_config cfg;
 	struct sandbox_pool *pool;
 } pools[FIXTURE_MAX_POOLS];
-static unsigned n_pools;
+static __thread unsigned n_pools;
 
 bool fixture_pooled(void)
 {
