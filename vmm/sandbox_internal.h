@@ -59,6 +59,9 @@ struct sandbox {
 	/* The last run ended with the guest reporting done (not an abort, a
 	 * fault, a cancel or a host-side failure). */
 	bool clean_stop;
+	/* The vCPU ran since the last restore (or ever, after a create): with
+	 * nothing run, ring-0 state and tables are as the restore left them. */
+	bool ran_since_restore;
 	uint64_t *dirty_log;  /* KVM_GET_DIRTY_LOG buffer for the scratch slot */
 	uint64_t *snap_dirty_log; /* and for the snapshot slot (host-cow only) */
 	bool log_read_ok;     /* both logs were read at this restore */

@@ -311,6 +311,7 @@ static int run_loop(struct sandbox *sb, struct sb_err *err)
 int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
 {
 	sb->crash.valid = false;
+	sb->ran_since_restore = true;
 	int rc = run_loop(sb, err);
 	/* The guest's doing (not a host-side failure, not the rewind replay):
 	 * keep its registers for a crash dump while nothing has moved them. */

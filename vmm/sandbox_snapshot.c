@@ -314,9 +314,12 @@ static int restore_memory(struct sandbox *sb, struct snapshot *snap, bool *full,
 	struct snapshot *old = sb->mem.snap;
 	bool slot_changed = false; /* any slot change drops the shadow tables */
 	/* Calls in ring 0, or a call that did not end cleanly (an abort, a
-	 * fault, a cancel mid-instruction): ring-0 code may have run. */
-	bool full_needed = sb->call_rflags != SANDBOX_USER_RFLAGS || !sb->clean_stop ||
-			   !snap_ring0_only_by_exception_stack(old);
+	 * fault, a cancel mid-instruction): ring-0 code may have run.
+	 * Nothing ran since the last restore (a pooled sandbox scrubbed, then
+	 * taken): nothing of that can have happened. */
+	bool full_needed = sb->ran_since_restore &&
+			   (sb->call_rflags != SANDBOX_USER_RFLAGS || !sb->clean_stop ||
+			    !snap_ring0_only_by_exception_stack(old));
 	if (!sb->dirty_collected) /* rewind_wanted may have read the logs already */
 		sandbox_collect_dirty(sb);
 	sb->dirty_collected = false;
@@ -425,6 +428,7 @@ int sandbox_restore(struct sandbox *sb, struct snapshot *snap, struct sb_err *er
 	sb->stack_top_gva = snap->stack_top_gva;
 	sb->generation = snap->generation;
 	sb->clean_stop = true;
+	sb->ran_since_restore = false;
 	sb->state = SANDBOX_READY;
 	sb->reason[0] = '\0';
 	return 0;
