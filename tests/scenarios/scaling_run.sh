@@ -15,22 +15,30 @@ cd "$dir" || exit 1
 "$sb" run -q --html -o out "$file" >run.out 2>run.err
 rc=$?
 check "snapbench run exits 0 (got $rc): $(tail -3 run.err)" [ "$rc" -eq 0 ]
-check "every scenario in report.json, each way at 1, 2, 4, 8 sandboxes" python3 -c '
+check "every scenario in report.json, each way (create-per-call with and without a pool) at 1, 2, 4, 8 sandboxes" python3 -c '
 import json, sys
 s = json.load(open("out/report.json"))["scenarios"]
 got = sorted((x["scaling"] or "", x["sandboxes"]) for x in s)
-want = sorted([("", 1)] + [(w, n) for w in ("reuse", "restore-per-call", "create-per-call")
-                           for n in (1, 2, 4, 8)])
+want = sorted([("", 1)] + [(w, n) for w in ("reuse", "restore-per-call", "create-per-call",
+                                            "create-per-call") for n in (1, 2, 4, 8)])
+pooled = sorted(x["sandboxes"] for x in s if x["scaling"] == "create-per-call" and
+                x.get("pool", {}).get("size", 0))
+if pooled != [1, 2, 4, 8]:
+    print("pooled", pooled)
+    sys.exit(1)
 if got != want:
     print("got", got)
     sys.exit(1)'
 "$sb" report out/report.json >report.txt 2>&1
 check "the text report has the scaling table" grep -q '^== scaling: calls served per way' report.txt
-for way in reuse restore-per-call create-per-call; do
+for way in reuse restore-per-call create-per-call 'create-per-call (pooled)'; do
+	re=$(printf '%s' "$way" | sed 's/[()]/\\&/g')
+	# the scenario of the way's first cell
+	first=$(printf '%s' "$way" | sed 's/create-per-call (pooled)/create-pooled/')-1
 	# the way, then 4 cells of (calls/s, per call, call, overhead or -)
 	check "text: a figure in every cell of $way" grep -Eq \
-		"^   $way +([0-9]+ +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}~? +([0-9]+\.[0-9]{3}~?|-) *){4}$" report.txt
-	check "HTML: the row of $way" grep -q "<th scope=\"row\" style=\"white-space:nowrap\">$way</th><td class=\"n\" title=\"$way-1\">[0-9]" out/report.html
+		"^   $re +([0-9]+ +[0-9]+\.[0-9]{3} +[0-9]+\.[0-9]{3}~? +([0-9]+\.[0-9]{3}~?|-) *){4}$" report.txt
+	check "HTML: the row of $way" grep -q "<th scope=\"row\" style=\"white-space:nowrap\">$way</th><td class=\"n\" title=\"$first\">[0-9]" out/report.html
 done
 check "reuse has no per-call overhead" grep -Eq \
 	'^   reuse +[0-9]+ +[0-9.]+ +[0-9.]+ +- ' report.txt

@@ -125,14 +125,15 @@ static void test_shipped(const char *path)
 		CHECK(sc->cfg.duration_ns > 0 && sc->cfg.duration_ns <= 3000000000ull);
 		for (size_t k = 0; k < 4; k++)
 			if (sc->cfg.sandboxes == counts[k] && sc->cfg.scaling < SCENARIO_SCALING__COUNT)
-				seen[sc->cfg.scaling][k]++;
+				seen[sc->cfg.scaling][k] += sc->cfg.pool ? 10 : 1;
 	}
+	/* create-per-call twice: without a pool (1) and with one (10) */
 	for (unsigned w = SCENARIO_SCALING_REUSE; w < SCENARIO_SCALING__COUNT; w++)
 		for (size_t k = 0; k < 4; k++)
-			if (!CHECK_U64(seen[w][k], 1))
+			if (!CHECK_U64(seen[w][k], w == SCENARIO_SCALING_CREATE_PER_CALL ? 11 : 1))
 				fprintf(stderr, "  %s at %llu sandboxes\n", scenario_scaling_name(w),
 					(unsigned long long)counts[k]);
-	CHECK_U64(set.n, 13);
+	CHECK_U64(set.n, 17);
 	scenario_set_free(&set);
 }
 
