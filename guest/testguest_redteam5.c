@@ -1,0 +1,73 @@
+/* testguest_redteam5.c — the fifth red-team pass, for
+ * tests/sandbox/test_sandbox_redteam5.c: incremental snapshots
+ * (snapshot/snap_incr.c). Linked into its own ELF,
+ * build/guest/testguest_redteam5, with the test guest's functions (poke,
+ * peek, bump_pages, ...), registered through -Wl,--wrap=sb_guest_main
+ * (guest/meson.build).
+ *
+ *   rt5_relink(va, slot)    ring 0: point root entry `slot` (CR3's table)
+ *                           at the last-level table that maps `va`, as if
+ *                           it were a third-level table. The CPU then reads
+ *                           that table's leaves as PDPTEs: the page `va`
+ *                           maps becomes a page directory, whatever its
+ *                           data says. Writes one entry of the root, nothing
+ *                           else. Returns the address through which `va`'s
+ *                           page is now read as a page directory:
+ *                           slot << 39 | (index of va's leaf) << 30.
+ *   rt5_scratch_put(off, v) ring 0: write v at scratch offset `off` through
+ *                           the scratch window (no table involved).
+ */
+#include "arch.h"
+#include "internal.h"
+
+static int fn_rt5_relink(const struct sb_value *args, struct sb_value *ret,
+			 struct sb_guest_error *err)
+{
+	uint16_t cs;
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	uint64_t va = args[0].as.u64, slot = args[1].as.u64;
+	struct pt_leaf leaf;
+	if ((cs & 3) != 0 || slot >= 256 || sb_lookup_page(va, &leaf) != PT_OK) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "rt5_relink: ring 0, a lower-half slot "
+			     "and a mapped address");
+		return -1;
+	}
+	gpa_t table = leaf.entry_gpa & ~(gpa_t)(SB_PAGE_SIZE - 1);
+	gpa_t root = read_cr3() & PT_X86_64_ADDR_MASK;
+	sb_pt_write(root + 8 * slot, table | PT_P | PT_RW | PT_US);
+	ret->as.u64 = slot << 39 | ((va >> 12) & 511) << 30;
+	return 0;
+}
+
+static int fn_rt5_scratch_put(const struct sb_value *args, struct sb_value *ret,
+			      struct sb_guest_error *err)
+{
+	uint16_t cs;
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	uint64_t size = *(volatile uint64_t *)(uintptr_t)sb_scratch_top_gva(SB_SCRATCH_TOP_SIZE);
+	uint64_t off = args[0].as.u64;
+	if ((cs & 3) != 0 || off > size - 8 || (off & 7)) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "rt5_scratch_put: ring 0, an offset in "
+			     "scratch");
+		return -1;
+	}
+	*(volatile uint64_t *)(uintptr_t)(sb_scratch_base_gva(size) + off) = args[1].as.u64;
+	ret->as.u64 = off;
+	return 0;
+}
+
+#define U SB_T_U64
+static const struct sb_guest_function defs5[] = {
+	{ "rt5_relink", 2, { U, U }, U, fn_rt5_relink },
+	{ "rt5_scratch_put", 2, { U, U }, U, fn_rt5_scratch_put },
+};
+
+/* -Wl,--wrap=sb_guest_main: the test guest registers first. */
+void __real_sb_guest_main(void);
+void __wrap_sb_guest_main(void);
+void __wrap_sb_guest_main(void)
+{
+	__real_sb_guest_main();
+	for (unsigned i = 0; i < sizeof defs5 / sizeof defs5[0]; i++)
+		sb_register(&defs5[i]);
+}

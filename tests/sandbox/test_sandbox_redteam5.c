@@ -1,0 +1,137 @@
+/* test_sandbox_redteam5.c — the fifth red-team pass: incremental snapshots
+ * (snapshot/snap_incr.c). Guest side: guest/testguest_redteam5.c (rt5_*),
+ * built as build/guest/testguest_redteam5. Each attack is run twice, once
+ * with incremental snapshots and once with full ones
+ * (sandbox_config.full_snapshots): a sandbox from the child must see what
+ * one from the full snapshot of the same state sees, and what the live
+ * sandbox saw. Every check FAILS when the attack works. Runs under every
+ * restore strategy.
+ *
+ *   relink        ring 0. Before the parent P: a heap page holds a 2 MiB
+ *                 page-directory entry for scratch (data, frozen into P).
+ *                 After a restore from P: one root entry is pointed at the
+ *                 (unwritten) last-level table that maps that heap page,
+ *                 so the CPU reads its leaves as PDPTEs and the heap page
+ *                 as a page directory; a word is put in a free scratch
+ *                 page. The incremental snapshot walked only the root and
+ *                 kept the entry (the table is P's), so the child's tables
+ *                 reach live scratch through a data page: a sandbox from
+ *                 it read that word as 0 (its fresh scratch), where the
+ *                 full snapshot (which walks the chain and freezes the
+ *                 pages) and the live sandbox read the word.
+ *                 [FIXED: an entry of a walked table that points at a
+ *                 table of the tail must be the parent's own edge, else
+ *                 the full snapshot]
+ * Usage: test_sandbox_redteam5 build/guest/testguest_redteam5
+ * REDTEAM5_ONLY=name[,name] runs a subset. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fixture.h"
+#include "pt.h"
+
+#define ONLY "REDTEAM5_ONLY"
+
+static struct snapshot *elf;
+static const char *elf_path;
+
+static uint64_t u64s(struct sandbox *sb, const char *fn, uint64_t a, uint64_t b, unsigned n)
+{
+	uint64_t r = 0, args[2] = { a, b };
+	struct sb_err err;
+	if (!sb || !CHECK_I64(call_u64s(sb, fn, args, n, &r, &err), 0))
+		fprintf(stderr, "  %s(0x%llx, 0x%llx): %s\n", fn, (unsigned long long)a,
+			(unsigned long long)b, sb ? err.msg : "no sandbox");
+	return r;
+}
+
+/* 1 MiB heap, 2 MiB scratch: scratch starts on a 2 MiB boundary, so one
+ * large page maps all of it. */
+static struct snapshot *small_elf(void)
+{
+	struct layout_config lc = layout_config_default();
+	lc.heap_bytes = 1 << 20;
+	lc.scratch_bytes = 2 << 20;
+	return fixture_snapshot(elf_path, &lc);
+}
+
+/* ---- relink ---------------------------------------------------------------- */
+
+#define RT5_MAGIC 0x5ca77e4ed0c0ffeeull
+
+/* What a sandbox from the child reads through the relinked entry. The
+ * snapshot may be refused (SB_E_GUEST: the full walk reads the leaves of
+ * the relinked table as tables, and their data pages as page directories
+ * that map what is no guest memory): *refused then. *live: what the
+ * sandbox itself read before the snapshot. ~0: a step failed. */
+static uint64_t relink_once(struct snapshot *e2, bool full, uint64_t *live, bool *incr,
+			    bool *refused)
+{
+	struct sandbox_config cfg = fixture_config_in(SANDBOX_MODE_KERNEL);
+	cfg.full_snapshots = full;
+	const struct layout *l = &e2->layout;
+	gva_t heap = layout_heap_gva(l);
+	uint64_t put = layout_scratch_bytes(l) - (SB_SCRATCH_TOP_PAGES + 1) * SB_PAGE_SIZE;
+	struct snapshot *p = NULL, *c = NULL;
+	struct sandbox *sb = fixture_sandbox(e2, &cfg), *x = NULL;
+	struct sb_err err;
+	uint64_t got = ~0ull;
+	*live = ~0ull;
+	*refused = *incr = false;
+	if (!sb)
+		return got;
+	/* A 2 MiB PDE for all of scratch, as data in heap page 0 of P. */
+	u64s(sb, "poke", heap, layout_scratch_base_gpa(l) | PT_P | PT_RW | PT_US | PT_PS, 2);
+	p = fixture_snapshot_of(sb);
+	if (!p || !fixture_restore(sb, p))
+		goto out;
+	gva_t va = u64s(sb, "rt5_relink", heap, 160, 2);
+	u64s(sb, "rt5_scratch_put", put, RT5_MAGIC, 2);
+	*live = u64s(sb, "peek", va + put, 0, 1);
+	if (sandbox_snapshot(sb, &c, &err)) {
+		*refused = err.code == SB_E_GUEST;
+		fprintf(stderr, "  %s snapshot refused: %s\n", full ? "full" : "incremental",
+			err.msg);
+		goto out;
+	}
+	*incr = c->stats.incremental;
+	x = fixture_sandbox(c, &cfg);
+	if (x)
+		got = u64s(x, "peek", va + put, 0, 1);
+out:
+	sandbox_destroy(x);
+	sandbox_destroy(sb);
+	snap_unref(c);
+	snap_unref(p);
+	return got;
+}
+
+static void test_relink(void)
+{
+	struct snapshot *e2 = small_elf();
+	uint64_t live_i, live_f;
+	bool incr = false, incr_f, refused_i, refused_f;
+	uint64_t got_f = relink_once(e2, true, &live_f, &incr_f, &refused_f);
+	uint64_t got_i = relink_once(e2, false, &live_i, &incr, &refused_i);
+	fprintf(stderr, "  live 0x%llx; child: full 0x%llx%s, %s 0x%llx%s\n",
+		(unsigned long long)live_i, (unsigned long long)got_f,
+		refused_f ? " (refused)" : "", incr ? "incremental" : "not incremental",
+		(unsigned long long)got_i, refused_i ? " (refused)" : "");
+	CHECK_U64(live_f, RT5_MAGIC);
+	CHECK_U64(live_i, RT5_MAGIC);
+	/* As the full snapshot of the same state: refused, or the word. */
+	CHECK_I64(refused_i, refused_f);
+	CHECK_U64(got_i, got_f);
+	if (!refused_f)
+		CHECK_U64(got_f, RT5_MAGIC);
+	snap_unref(e2);
+}
+
+int main(int argc, char **argv)
+{
+	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
+	elf_path = argv[1];
+	FIXTURE_RUN(ONLY, "relink", test_relink());
+	snap_unref(elf);
+	return check_done();
+}
