@@ -31,7 +31,8 @@
  * by editing its tables, as it could in P.
  *
  * Anything this does not handle the way the full snapshot would -- a table
- * that is not one of P's (the guest added tables), a table two parents
+ * that is not one of P's (the guest added tables), an entry pointing at
+ * one of P's tables where P had no such entry, a table two parents
  * share, a large page in a walked table, an edit of the scratch window, a
  * page outside guest memory, other roots than P's -- returns 1: the caller
  * takes the full snapshot, which also judges what a hostile guest did.
@@ -325,6 +326,14 @@ static int walk_entry(struct incr *c, uint64_t t, unsigned level, unsigned i, gv
 	if (table) {
 		if (!in_tail)
 			return fallback(c, "the guest added a page table at GPA", target);
+		/* Only P's own edges: a table of the tail reached from another
+		 * entry may be read at another level than P built it for (its
+		 * leaves as tables, P's data pages as page directories), and an
+		 * unwritten one is not walked here. By induction from P's roots
+		 * every table is then reached where P had it. */
+		if (!(pe & PT_P) || (pe & PT_PS) || (pe & PT_X86_64_ADDR_MASK) != target)
+			return fallback(c, "an entry points at a table P did not have there, at VA",
+					va);
 		if (bit(c->changed, tt) && !bit(c->done, tt)) {
 			int rc = walk_table(c, tt, level - 1, va);
 			if (rc)
