@@ -16,6 +16,9 @@
  *                           slot << 39 | (index of va's leaf) << 30.
  *   rt5_scratch_put(off, v) ring 0: write v at scratch offset `off` through
  *                           the scratch window (no table involved).
+ *   rt5_scatter(n, stride)  add 1 to the first word of heap pages 0, stride,
+ *                           2 * stride, ... (n pages): writes scattered
+ *                           across the heap. Returns the sum of the words.
  */
 #include "arch.h"
 #include "internal.h"
@@ -56,10 +59,29 @@ static int fn_rt5_scratch_put(const struct sb_value *args, struct sb_value *ret,
 	return 0;
 }
 
+static int fn_rt5_scatter(const struct sb_value *args, struct sb_value *ret,
+			  struct sb_guest_error *err)
+{
+	uint64_t n = args[0].as.u64, stride = args[1].as.u64;
+	uint8_t *heap = sb_heap_base();
+	if (stride == 0 || n == 0 || (n - 1) > (sb_heap_bytes() / SB_PAGE_SIZE - 1) / stride) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "rt5_scatter: past the heap");
+		return -1;
+	}
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		volatile uint64_t *w = (volatile uint64_t *)(heap + i * stride * SB_PAGE_SIZE);
+		sum += ++*w;
+	}
+	ret->as.u64 = sum;
+	return 0;
+}
+
 #define U SB_T_U64
 static const struct sb_guest_function defs5[] = {
 	{ "rt5_relink", 2, { U, U }, U, fn_rt5_relink },
 	{ "rt5_scratch_put", 2, { U, U }, U, fn_rt5_scratch_put },
+	{ "rt5_scatter", 2, { U, U }, U, fn_rt5_scatter },
 };
 
 /* -Wl,--wrap=sb_guest_main: the test guest registers first. */

@@ -24,8 +24,10 @@
  *                 the full snapshot]
  * Usage: test_sandbox_redteam5 build/guest/testguest_redteam5
  * REDTEAM5_ONLY=name[,name] runs a subset. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "fixture.h"
 #include "pt.h"
@@ -127,11 +129,86 @@ static void test_relink(void)
 	snap_unref(e2);
 }
 
+/* ---- nofile ---------------------------------------------------------------- */
+
+/* Open descriptors now (the lowest free one after a probe is not enough:
+ * there may be holes). */
+static unsigned open_fds(void)
+{
+	unsigned n = 0;
+	for (int fd = 0; fd < 4096; fd++)
+		n += fcntl(fd, F_GETFD) != -1;
+	return n;
+}
+
+#define NOFILE_SNAPS 64
+
+/* Snapshots kept alive under a small RLIMIT_NOFILE: full ones (a sandbox
+ * from the ELF) and incremental children of one parent. Every snapshot
+ * must be taken, as before snapshots had memfd backings: a snapshot that
+ * keeps a descriptor open for its whole life makes a process's live
+ * snapshots bounded by its descriptor limit (1024 by default), where
+ * before they were bounded by memory. */
+static void test_nofile(void)
+{
+	struct rlimit old, lim;
+	struct snapshot *keep[2 * NOFILE_SNAPS] = { 0 }, *p = NULL;
+	struct sandbox_config cfg = fixture_config();
+	struct sandbox *sb = fixture_sandbox(elf, &cfg), *sp = NULL;
+	struct sb_err err;
+	unsigned taken = 0, incr = 0;
+	if (!sb || !CHECK_I64(getrlimit(RLIMIT_NOFILE, &old), 0))
+		goto out;
+	sp = fixture_sandbox_at_snapshot(elf, &cfg, &p);
+	if (!p)
+		goto out;
+	lim = old;
+	lim.rlim_cur = open_fds() + 16;
+	if (!CHECK_I64(setrlimit(RLIMIT_NOFILE, &lim), 0))
+		goto out;
+	for (unsigned i = 0; i < NOFILE_SNAPS; i++) {
+		uint64_t r;
+		if (call_u64_1(sb, "bump_pages", 1, &r, &err) ||
+		    sandbox_snapshot(sb, &keep[2 * i], &err)) {
+			fprintf(stderr, "  full snapshot %u: %s\n", i, err.msg);
+			break;
+		}
+		taken++;
+		if (call_u64_1(sp, "bump_pages", 1 + i % 4, &r, &err) ||
+		    sandbox_snapshot(sp, &keep[2 * i + 1], &err) || !fixture_restore(sp, p)) {
+			fprintf(stderr, "  child %u: %s\n", i, err.msg);
+			break;
+		}
+		taken++;
+		incr += keep[2 * i + 1]->stats.incremental;
+	}
+	setrlimit(RLIMIT_NOFILE, &old);
+	fprintf(stderr, "  %u of %u snapshots taken under a limit of %llu descriptors (%u incremental)\n",
+		taken, 2 * NOFILE_SNAPS, (unsigned long long)lim.rlim_cur, incr);
+	CHECK_U64(taken, 2 * NOFILE_SNAPS);
+	/* They still work. */
+	for (unsigned i = 0; i < 2 * NOFILE_SNAPS; i += 13) {
+		if (!keep[i])
+			continue;
+		struct sandbox *x = fixture_sandbox(keep[i], NULL);
+		uint64_t r;
+		CHECK(x && call_u64_1(x, "heap_sum", 4, &r, &err) == 0);
+		sandbox_destroy(x);
+	}
+out:
+	for (unsigned i = 0; i < 2 * NOFILE_SNAPS; i++)
+		snap_unref(keep[i]);
+	snap_unref(p);
+	sandbox_destroy(sb);
+	sandbox_destroy(sp);
+}
+
 int main(int argc, char **argv)
 {
 	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
 	elf_path = argv[1];
 	FIXTURE_RUN(ONLY, "relink", test_relink());
+	FIXTURE_RUN(ONLY, "nofile", test_nofile());
 	snap_unref(elf);
 	return check_done();
 }
