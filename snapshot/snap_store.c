@@ -154,6 +154,14 @@ int snap_backing_seal(struct snap_backing *b, uint64_t index_pages, struct sb_er
 {
 	if (mprotect(b->base, b->pages * SB_PAGE_SIZE, PROT_READ) != 0)
 		return sb_errf(err, SB_E_NOMEM, "snapshot: cannot make its memory read-only");
+	/* Images map it from its own mapping (snap_extents_map), not from the
+	 * descriptor: a live snapshot holding one would bound a process's
+	 * snapshots by its descriptor limit (1024 by default). The mapping
+	 * keeps the memfd alive. */
+	if (b->fd >= 0) {
+		close(b->fd);
+		b->fd = -1;
+	}
 	struct snap_lineage *l = b->lineage;
 	if (!l || index_pages == 0)
 		return 0;
@@ -205,28 +213,32 @@ void snap_backing_unref(struct snap_backing *b)
 	free(b->nodes);
 	snap_lineage_unref(l);
 	munmap(b->base, b->pages * SB_PAGE_SIZE);
-	close(b->fd);
+	if (b->fd >= 0)
+		close(b->fd);
 	free(b);
 }
 
 int snap_extents_map(uint8_t **out, uint64_t map_bytes, const struct snap_extent *e, size_t n,
 		     struct sb_err *err)
 {
-	/* The first extent's mapping reserves the whole range; the others
-	 * replace their parts of it. */
+	/* A reservation of the whole range, which each extent replaces with
+	 * a new mapping of its backing's pages: mremap of a shared mapping
+	 * with old size 0 maps the same file pages again (no descriptor
+	 * needed, snap_backing_seal closed it). */
 	if (n == 0 || e[0].image_page != 0)
 		return sb_errf(err, SB_E_INVAL, "snapshot: extents do not start the image");
-	uint8_t *p = mmap(NULL, map_bytes, PROT_READ, MAP_SHARED, e[0].b->fd,
-			  (off_t)(e[0].file_page * SB_PAGE_SIZE));
+	uint8_t *p = mmap(NULL, map_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			  -1, 0);
 	if (p == MAP_FAILED)
 		return sb_errf(err, SB_E_NOMEM, "snapshot: cannot map a %llu-byte image: %s",
 			       (unsigned long long)map_bytes, strerror(errno));
-	uint64_t next = e[0].npages;
-	for (size_t i = 1; i < n; i++) {
+	uint64_t next = 0;
+	for (size_t i = 0; i < n; i++) {
 		uint64_t off = e[i].image_page * SB_PAGE_SIZE, bytes = e[i].npages * SB_PAGE_SIZE;
 		if (e[i].image_page != next || off + bytes > map_bytes ||
-		    mmap(p + off, bytes, PROT_READ, MAP_SHARED | MAP_FIXED, e[i].b->fd,
-			 (off_t)(e[i].file_page * SB_PAGE_SIZE)) == MAP_FAILED) {
+		    e[i].file_page + e[i].npages > e[i].b->pages ||
+		    mremap(e[i].b->base + e[i].file_page * SB_PAGE_SIZE, 0, bytes,
+			   MREMAP_MAYMOVE | MREMAP_FIXED, p + off) == MAP_FAILED) {
 			int er = errno;
 			munmap(p, map_bytes);
 			return sb_errf(err, SB_E_NOMEM, "snapshot: cannot map extent %zu of %zu: %s", i,

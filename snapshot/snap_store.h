@@ -3,10 +3,10 @@
  * was taken from (incremental snapshots, snap_incr.c).
  *
  * A backing is one memfd holding pages some snapshot added; once filled it
- * is never written again (its own mapping is made read-only and nobody
- * else has the descriptor). A snapshot's image is then a list of extents,
+ * is never written again (its own mapping is made read-only and the
+ * descriptor closed: images map its pages from that mapping). A snapshot's image is then a list of extents,
  * each a run of pages of one backing, mapped one after another into one
- * host range (MAP_SHARED, read-only, MAP_FIXED): one KVM memory slot still
+ * host range (read-only, mremap of the backing's mapping): one KVM memory slot still
  * sees one contiguous guest-visible range, and the page tables' tail
  * follows it as before. Two snapshots whose extents name the same backing
  * page share that page's memory.
@@ -39,7 +39,7 @@ struct snap_index_node;
 
 struct snap_backing {
 	unsigned refs;   /* atomic */
-	int fd;          /* the memfd */
+	int fd;          /* the memfd until sealed, then -1 (base keeps it) */
 	uint8_t *base;   /* its whole content, mapped (read-only once sealed) */
 	uint64_t pages;
 	struct snap_lineage *lineage; /* one reference; NULL: not indexed */
