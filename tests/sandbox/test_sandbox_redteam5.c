@@ -203,12 +203,85 @@ out:
 	sandbox_destroy(sp);
 }
 
+/* ---- runs ------------------------------------------------------------------ */
+
+static unsigned process_maps(void)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned n = 0;
+	int ch;
+	while (f && (ch = fgetc(f)) != EOF)
+		n += ch == '\n';
+	if (f)
+		fclose(f);
+	return n;
+}
+
+#define RUNS_KEEP 128
+
+/* A guest that scatters its writes across a 16 MiB heap (every other
+ * page of the first 2 * 600), snapshotted after every call, each child
+ * kept (a history of states): each child may map at most 1024 runs, and
+ * all the children together must not use up the process's mappings
+ * (vm.max_map_count, 65530 by default): a sandbox must still be created
+ * after them, and every child must answer as the live sandbox did. */
+static void test_runs(void)
+{
+	struct layout_config lc = layout_config_default();
+	lc.heap_bytes = 16 << 20;
+	lc.scratch_bytes = 8 << 20;
+	struct snapshot *e = fixture_snapshot(elf_path, &lc), *p = NULL, *keep[RUNS_KEEP] = { 0 };
+	uint64_t want[RUNS_KEEP];
+	struct sandbox_config cfg = fixture_config();
+	struct sandbox *sb = fixture_sandbox_at_snapshot(e, &cfg, &p);
+	struct sb_err err;
+	unsigned maps0 = process_maps(), taken = 0, incr = 0;
+	size_t most = 0;
+	if (!p)
+		goto out;
+	for (unsigned i = 0; i < RUNS_KEEP; i++) {
+		uint64_t r;
+		if (call_u64_1(sb, "heap_sum", 0, &r, &err) ||
+		    call_u64s(sb, "rt5_scatter", (uint64_t[]){ 600, 2 }, 2, &want[i], &err) ||
+		    sandbox_snapshot(sb, &keep[i], &err) || !fixture_restore(sb, p)) {
+			fprintf(stderr, "  child %u: %s\n", i, err.msg);
+			break;
+		}
+		taken++;
+		incr += keep[i]->stats.incremental;
+		if (keep[i]->nextents > most)
+			most = keep[i]->nextents;
+	}
+	unsigned maps = process_maps();
+	fprintf(stderr, "  %u children (%u incremental), at most %zu runs each; the process maps "
+		"%u ranges (%u before)\n", taken, incr, most, maps, maps0);
+	CHECK_U64(taken, RUNS_KEEP);
+	CHECK(most <= 1024);
+	struct sandbox *x = NULL;
+	if (CHECK_I64(sandbox_create(&x, e, &cfg, &err), 0))
+		sandbox_destroy(x);
+	else
+		fprintf(stderr, "  create after the children: %s\n", err.msg);
+	for (unsigned i = 0; i < taken; i += 17) {
+		x = fixture_sandbox(keep[i], &cfg);
+		CHECK_U64(u64s(x, "rt5_scatter", 600, 2, 2), want[i] + 600);
+		sandbox_destroy(x);
+	}
+out:
+	for (unsigned i = 0; i < RUNS_KEEP; i++)
+		snap_unref(keep[i]);
+	snap_unref(p);
+	snap_unref(e);
+	sandbox_destroy(sb);
+}
+
 int main(int argc, char **argv)
 {
 	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
 	elf_path = argv[1];
 	FIXTURE_RUN(ONLY, "relink", test_relink());
 	FIXTURE_RUN(ONLY, "nofile", test_nofile());
+	FIXTURE_RUN(ONLY, "runs", test_runs());
 	snap_unref(elf);
 	return check_done();
 }
