@@ -709,7 +709,15 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	s->refs = 1;
 	s->layout = layout;
 	s->map_bytes = layout_image_bytes(&layout);
+	if (!snap_runs_reserve(el.n)) {
+		free(s);
+		s = NULL;
+		rc = fallback(&c, "the process's live images map too many runs already; runs:",
+			      el.n);
+		goto out;
+	}
 	if (snap_extents_map(&s->image, s->map_bytes, el.e, el.n, err)) {
+		snap_runs_release(el.n);
 		free(s);
 		s = NULL;
 		goto out;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -253,6 +254,39 @@ int snap_extents_map(uint8_t **out, uint64_t map_bytes, const struct snap_extent
 	}
 	*out = p;
 	return 0;
+}
+
+static size_t runs_mapped; /* atomic */
+static size_t runs_budget;
+static pthread_once_t runs_once = PTHREAD_ONCE_INIT;
+
+static void runs_budget_init(void)
+{
+	unsigned long max = 65530;
+	FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+	if (f) {
+		if (fscanf(f, "%lu", &max) != 1 || max < 1024)
+			max = 65530;
+		fclose(f);
+	}
+	runs_budget = max / 4;
+}
+
+bool snap_runs_reserve(size_t n)
+{
+	pthread_once(&runs_once, runs_budget_init);
+	size_t have = __atomic_load_n(&runs_mapped, __ATOMIC_RELAXED);
+	do {
+		if (n > runs_budget || have > runs_budget - n)
+			return false;
+	} while (!__atomic_compare_exchange_n(&runs_mapped, &have, have + n, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+void snap_runs_release(size_t n)
+{
+	__atomic_sub_fetch(&runs_mapped, n, __ATOMIC_RELAXED);
 }
 
 void snap_extents_free(struct snap_extent *e, size_t n)

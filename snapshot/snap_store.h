@@ -79,6 +79,14 @@ bool snap_lineage_find(struct snap_lineage *l, const uint8_t *page, struct snap_
  * gaps) read-only into one new host range of map_bytes; *out its start. */
 int snap_extents_map(uint8_t **out, uint64_t map_bytes, const struct snap_extent *e, size_t n,
 		     struct sb_err *err);
+/* Every run an image maps is a mapping of the process's (vm.max_map_count,
+ * 65530 by default, for everything it maps): the runs of all live
+ * incremental images together stay within a quarter of it. Reserve n
+ * before mapping them (false: over the budget, take the full snapshot),
+ * release them when the image is unmapped. */
+bool snap_runs_reserve(size_t n);
+void snap_runs_release(size_t n);
+
 /* Drop the backings' references and free the array. */
 void snap_extents_free(struct snap_extent *e, size_t n);
 

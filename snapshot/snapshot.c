@@ -151,9 +151,14 @@ void snap_unref(struct snapshot *s)
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	snap_hostcow_free(s);
-	/* A full live snapshot's image is its backing's own mapping. */
-	if (!(s->nextents == 1 && s->image == s->extents[0].b->base))
+	/* A full live snapshot's image is its backing's own mapping; an
+	 * incremental one's runs count against the process's budget. */
+	if (!s->extents) {
 		munmap(s->image, s->map_bytes);
+	} else if (!(s->nextents == 1 && s->image == s->extents[0].b->base)) {
+		munmap(s->image, s->map_bytes);
+		snap_runs_release(s->nextents);
+	}
 	snap_extents_free(s->extents, s->nextents);
 	snap_lineage_unref(s->lineage);
 	free(s->tail_parents);
