@@ -299,6 +299,85 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* ---- chain ----------------------------------------------------------------- */
+
+/* Shared memory resident in this process (snapshot backings are memfds). */
+static uint64_t rss_shmem_kib(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long kib = 0;
+	while (f && fgets(line, sizeof line, f))
+		if (sscanf(line, "RssShmem: %llu kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+#define CHAIN_GENS 24
+
+/* A chain of generations, each parent released as soon as its child
+ * exists, the guest rewriting its whole 4 MiB heap in every generation:
+ * what the last child holds must stay near what a full snapshot of the
+ * same state holds, not grow by a heap per generation (images keep every
+ * page of their parent's, mapped by the guest or not). */
+static void test_chain(void)
+{
+	struct layout_config lc = layout_config_default();
+	lc.heap_bytes = 4 << 20;
+	lc.scratch_bytes = 8 << 20;
+	uint64_t heap_pages = lc.heap_bytes / SB_PAGE_SIZE;
+	struct snapshot *e = fixture_snapshot(elf_path, &lc), *p = NULL, *full = NULL;
+	uint64_t shmem0 = rss_shmem_kib();
+	struct sandbox_config cfg = fixture_config();
+	struct sandbox *sb = fixture_sandbox_at_snapshot(e, &cfg, &p);
+	uint64_t want = 0, added = 0;
+	unsigned incr = 0;
+	for (unsigned gen = 0; p && gen < CHAIN_GENS; gen++) {
+		u64s(sb, "bump_pages", heap_pages, 0, 1);
+		want = u64s(sb, "heap_sum", heap_pages, 0, 1);
+		struct snapshot *c = fixture_snapshot_of(sb);
+		if (!c)
+			break;
+		incr += c->stats.incremental;
+		added += c->stats.bytes_new;
+		snap_unref(p);
+		p = c;
+		if (!fixture_restore(sb, p))
+			break;
+	}
+	if (!p)
+		goto out;
+	cfg.full_snapshots = true;
+	struct sandbox *f = fixture_sandbox(p, &cfg);
+	full = fixture_snapshot_of(f);
+	sandbox_destroy(f);
+	if (!full)
+		goto out;
+	sandbox_destroy(sb);
+	sb = NULL;
+	/* What the last child alone holds: its backings and its ancestors'
+	 * (minus the full snapshot's, about its image). */
+	uint64_t held = rss_shmem_kib() - shmem0 - (full->map_bytes >> 10);
+	uint64_t img = layout_snapshot_bytes(&p->layout), fimg = layout_snapshot_bytes(&full->layout);
+	fprintf(stderr, "  %u generations (%u incremental): the last image %llu KiB, the full "
+		"snapshot of its state %llu KiB; new bytes reported %llu KiB; the last child holds "
+		"%llu KiB of backings\n", CHAIN_GENS, incr, (unsigned long long)img >> 10,
+		(unsigned long long)fimg >> 10, (unsigned long long)added >> 10,
+		(unsigned long long)held);
+	CHECK(img <= 3 * fimg);
+	CHECK(held <= 3 * (fimg >> 10));
+	struct sandbox *x = fixture_sandbox(p, NULL);
+	CHECK_U64(u64s(x, "heap_sum", heap_pages, 0, 1), want);
+	sandbox_destroy(x);
+out:
+	snap_unref(full);
+	snap_unref(p);
+	snap_unref(e);
+	sandbox_destroy(sb);
+}
+
 int main(int argc, char **argv)
 {
 	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
@@ -306,6 +385,7 @@ int main(int argc, char **argv)
 	FIXTURE_RUN(ONLY, "relink", test_relink());
 	FIXTURE_RUN(ONLY, "nofile", test_nofile());
 	FIXTURE_RUN(ONLY, "runs", test_runs());
+	FIXTURE_RUN(ONLY, "chain", test_chain());
 	snap_unref(elf);
 	return check_done();
 }
