@@ -52,6 +52,11 @@
  * scattered across its image -- gets the full snapshot, which starts over
  * in one run. */
 #define INCR_MAX_EXTENTS 1024
+/* Memory an image may carry that no leaf maps (pages P kept, backings
+ * kept whole for a page) before the full snapshot starts over: at most
+ * as much as the image, and never less than this (1 MiB: small images
+ * keep a chain of generations incremental). */
+#define INCR_SLACK_PAGES 256
 
 /* ---- P's structure: which table points at which ------------------------ */
 
@@ -191,6 +196,7 @@ struct incr {
 	size_t npg, cappg;
 	uint64_t appended;
 	uint64_t leaves;
+	uint64_t unmapped;        /* P's image pages its leaves no longer map */
 	bool zero_written;        /* P's zero page was written in place (host-cow) */
 	struct sb_err *err;
 };
@@ -352,6 +358,12 @@ static int walk_entry(struct incr *c, uint64_t t, unsigned level, unsigned i, gv
 		if (rc)
 			return rc;
 	}
+	/* P's page this leaf mapped is likely mapped by no leaf now (an
+	 * alias would still map it; counting it is only cautious). */
+	gpa_t was = pe & PT_X86_64_ADDR_MASK;
+	if ((pe & PT_P) && was != phys && was >= SB_BASE_ADDRESS && was < c->snap_end &&
+	    (was - SB_BASE_ADDRESS) / SB_PAGE_SIZE != c->p->zero_page)
+		c->unmapped++;
 	*out = pt_entry_leaf(f, phys, k, (e & PT_US) != 0);
 	return 0;
 }
@@ -595,6 +607,23 @@ out:
 	return rc;
 }
 
+/* Pages of memory the extents keep alive: a backing lives, whole, while
+ * any image names one of its pages. */
+static uint64_t backings_held(const struct snap_extent *e, size_t n)
+{
+	uint64_t pages = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && e[i - 1].b == e[i].b)
+			continue;
+		size_t j = 0;
+		while (j < i && e[j].b != e[i].b)
+			j++;
+		if (j == i)
+			pages += e[i].b->pages;
+	}
+	return pages;
+}
+
 static void incr_free(struct incr *c)
 {
 	for (uint64_t t = 0; c->newtab && t < c->ntables; t++)
@@ -695,6 +724,15 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	}
 	if (layout_set_snapshot_bytes(&layout, (c.npages + c.appended) * SB_PAGE_SIZE, err))
 		goto out;
+	/* Pages no leaf maps stay in the image (and in memory): once they
+	 * are half of it, the full snapshot, which drops them. A guest
+	 * rewriting its heap in every generation grew a chain's image by a
+	 * heap each time. */
+	uint64_t unmapped = p->pages_unmapped + c.unmapped;
+	if (unmapped > INCR_SLACK_PAGES && unmapped > (c.npages + c.appended) / 2) {
+		rc = fallback(&c, "pages of the image no leaf maps:", unmapped);
+		goto out;
+	}
 	if (c.npg)
 		qsort(c.pages, c.npg, sizeof *c.pages, cmp_image_page);
 	uint64_t own_pages = 0, deduped = 0;
@@ -709,6 +747,13 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	s->refs = 1;
 	s->layout = layout;
 	s->map_bytes = layout_image_bytes(&layout);
+	uint64_t held = backings_held(el.e, el.n), image_pages = layout_image_bytes(&layout) / SB_PAGE_SIZE;
+	if (held > image_pages + INCR_SLACK_PAGES && held > 2 * image_pages) {
+		free(s);
+		s = NULL;
+		rc = fallback(&c, "the image would keep alive backings of pages:", held);
+		goto out;
+	}
 	if (!snap_runs_reserve(el.n)) {
 		free(s);
 		s = NULL;
@@ -728,6 +773,7 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	el.n = 0;
 	s->lineage = snap_lineage_ref(p->lineage);
 	s->zero_page = c.zero_written ? UINT64_MAX : p->zero_page;
+	s->pages_unmapped = unmapped;
 	s->nroots = p->nroots;
 	s->cur_root = (unsigned)in->cur_root;
 	memcpy(s->roots, p->roots, sizeof s->roots);

@@ -114,6 +114,9 @@ struct snapshot {
 	struct snap_lineage *lineage;
 	uint64_t zero_page;   /* an all-zero guest-visible image page, UINT64_MAX: none known */
 	uint32_t *tail_parents; /* built on first use (snap_incr.c) */
+	/* Incremental images: pages of the image no leaf maps any more, as
+	 * the walks since the last full snapshot saw them (snap_incr.c). */
+	uint64_t pages_unmapped;
 	/* The digest is computed on first use (snap_digest_ready) when this
 	 * is set: an incremental snapshot does not read its parent's pages. */
 	bool digest_pending;
