@@ -33,6 +33,7 @@
  * Usage: test_sandbox_redteam5 build/guest/testguest_redteam5
  * REDTEAM5_ONLY=name[,name] runs a subset. */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -378,6 +379,104 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* ---- threads --------------------------------------------------------------- */
+
+/* Threads snapshotting children of one parent with the same and different
+ * changes (so each looks its pages up where a sibling stored them), each
+ * child put in a shared slot that another thread takes, restores its own
+ * sandbox to, checks and releases; the parent released by the main thread
+ * while they run. For ASan (build-asan): the lineage index found pages of
+ * backings whose last reference was going. */
+#define TH_N 4
+#define TH_ITERS 40
+#define TH_SLOTS 8
+
+static pthread_mutex_t th_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct snapshot *th_slot[TH_SLOTS];
+static uint64_t th_sum[TH_SLOTS];
+
+struct th_arg {
+	struct snapshot *p;
+	unsigned id;
+	bool ok;
+	char why[600];
+};
+
+static void *th_main(void *varg)
+{
+	struct th_arg *a = varg;
+	struct sandbox_config cfg = fixture_config();
+	struct sandbox *sb = NULL;
+	struct sb_err err = { 0 };
+	struct snapshot *home = a->p; /* its reference */
+	a->ok = sandbox_create(&sb, home, &cfg, &err) == 0;
+	for (unsigned i = 0; a->ok && i < TH_ITERS; i++) {
+		uint64_t r, sum;
+		struct snapshot *c = NULL, *other;
+		unsigned slot = (a->id * 7 + i * 3) % TH_SLOTS;
+		a->ok = call_u64_1(sb, "bump_pages", 1 + (i + a->id) % 5, &r, &err) == 0 &&
+			call_u64_1(sb, "heap_sum", 8, &sum, &err) == 0 &&
+			sandbox_snapshot(sb, &c, &err) == 0;
+		if (!a->ok)
+			break;
+		pthread_mutex_lock(&th_lock);
+		other = th_slot[slot];
+		uint64_t want = th_sum[slot];
+		th_slot[slot] = c;
+		th_sum[slot] = sum;
+		pthread_mutex_unlock(&th_lock);
+		if (other) {
+			/* A sibling's child: restore into it, check, release it. */
+			a->ok = sandbox_restore(sb, other, &err) == 0 &&
+				call_u64_1(sb, "heap_sum", 8, &r, &err) == 0;
+			if (a->ok && r != want) {
+				a->ok = false;
+				snprintf(err.msg, sizeof err.msg, "a sibling's child sums 0x%llx, want 0x%llx",
+					 (unsigned long long)r, (unsigned long long)want);
+			}
+			if (i % 2) {
+				snap_unref(home);
+				home = other;
+			} else {
+				snap_unref(other);
+			}
+		}
+		if (a->ok)
+			a->ok = sandbox_restore(sb, home, &err) == 0;
+	}
+	if (!a->ok)
+		snprintf(a->why, sizeof a->why, "%s", err.msg);
+	sandbox_destroy(sb);
+	snap_unref(home);
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct snapshot *p = NULL;
+	struct sandbox_config cfg = fixture_config();
+	struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &cfg, &p);
+	struct th_arg a[TH_N];
+	pthread_t t[TH_N];
+	sandbox_destroy(sb);
+	if (!p)
+		return;
+	for (unsigned i = 0; i < TH_N; i++) {
+		a[i] = (struct th_arg){ .p = snap_ref(p), .id = i };
+		CHECK_I64(pthread_create(&t[i], NULL, th_main, &a[i]), 0);
+	}
+	snap_unref(p); /* the threads hold their own */
+	for (unsigned i = 0; i < TH_N; i++) {
+		pthread_join(t[i], NULL);
+		if (!CHECK(a[i].ok))
+			fprintf(stderr, "  thread %u: %s\n", i, a[i].why);
+	}
+	for (unsigned i = 0; i < TH_SLOTS; i++) {
+		snap_unref(th_slot[i]);
+		th_slot[i] = NULL;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
@@ -386,6 +485,7 @@ int main(int argc, char **argv)
 	FIXTURE_RUN(ONLY, "nofile", test_nofile());
 	FIXTURE_RUN(ONLY, "runs", test_runs());
 	FIXTURE_RUN(ONLY, "chain", test_chain());
+	FIXTURE_RUN(ONLY, "threads", test_threads());
 	snap_unref(elf);
 	return check_done();
 }
