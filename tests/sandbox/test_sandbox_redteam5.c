@@ -343,6 +343,17 @@ static void test_chain(void)
 			break;
 		incr += c->stats.incremental;
 		added += c->stats.bytes_new;
+		/* The heap was rewritten: none of P's heap pages is shared any
+		 * more, whether the writes went to copies (rewrite, rewind) or
+		 * in place (host-cow). (The first P holds a zero heap: one
+		 * page.) */
+		uint64_t pimg = layout_snapshot_bytes(&p->layout) / SB_PAGE_SIZE;
+		if (gen > 0 && c->stats.incremental &&
+		    !CHECK(c->stats.pages_shared + heap_pages <= pimg))
+			fprintf(stderr, "  generation %u: %llu pages shared of the parent's %llu, after "
+				"rewriting %llu heap pages\n", gen,
+				(unsigned long long)c->stats.pages_shared, (unsigned long long)pimg,
+				(unsigned long long)heap_pages);
 		snap_unref(p);
 		p = c;
 		if (!fixture_restore(sb, p))
