@@ -548,7 +548,7 @@ static int child_segs(struct incr *c, struct segs *l)
  * extents (*el) their references. */
 static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent_list *el,
 		    struct snap_backing **own, uint64_t *own_pages, uint64_t *deduped,
-		    struct sb_err *err)
+		    uint64_t *compacted, struct sb_err *err)
 {
 	struct segs l = { 0 };
 	const uint8_t **src = NULL;
@@ -583,6 +583,8 @@ static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent
 		}
 		for (uint64_t j = 0; j < g->npages; j++)
 			src[k + j] = g->b ? g->b->base + (g->file_page + j) * SB_PAGE_SIZE : g->src;
+		if (g->b && g->image_page < c->npages) /* P's guest-visible pages, copied */
+			*compacted += g->npages;
 		snap_extent_add(el, *own, k, g->image_page, g->npages);
 		k += g->npages;
 	}
@@ -735,8 +737,8 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	}
 	if (c.npg)
 		qsort(c.pages, c.npg, sizeof *c.pages, cmp_image_page);
-	uint64_t own_pages = 0, deduped = 0;
-	if ((rc = assemble(&c, p->lineage, &el, &own, &own_pages, &deduped, err)) != 0)
+	uint64_t own_pages = 0, deduped = 0, compacted = 0;
+	if ((rc = assemble(&c, p->lineage, &el, &own, &own_pages, &deduped, &compacted, err)) != 0)
 		goto out;
 	rc = -1;
 	s = calloc(1, sizeof *s);
@@ -781,12 +783,17 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	s->entry_gva = in->dispatch_gva;
 	s->stack_top_gva = in->stack_top_gva;
 	s->generation = in->generation;
+	/* P's guest-visible pages the child shares: not the overlays, not the
+	 * ones its walked leaves no longer map (the writes went to copies),
+	 * not the short runs it copied. */
+	uint64_t overlays = c.npg - tables_new - c.appended, gone = overlays + c.unmapped + compacted;
+	uint64_t shared = gone < c.npages ? c.npages - gone : 0;
 	s->stats = (struct snap_stats){
 		.pages_mapped = c.leaves,
 		.pages_copied = c.npg - tables_new,
 		.pt_pages = c.ntables,
 		.incremental = true,
-		.pages_shared = c.npages - (c.npg - tables_new - c.appended),
+		.pages_shared = shared,
 		.pt_pages_new = tables_new,
 		.pages_deduped = deduped,
 		.bytes_new = own_pages * SB_PAGE_SIZE,
