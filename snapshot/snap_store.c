@@ -151,6 +151,35 @@ int snap_backing_new(struct snap_backing **out, uint64_t pages, struct snap_line
 	return 0;
 }
 
+/* Can mremap map the pages of a shared mapping again (old size 0)? Linux
+ * can; valgrind refuses it (EINVAL): there backings keep their
+ * descriptors and images map from them. */
+static bool remap_dup;
+static pthread_once_t remap_once = PTHREAD_ONCE_INIT;
+
+static void remap_probe(void)
+{
+	int fd = memfd_create("snapbench-probe", MFD_CLOEXEC);
+	void *p = MAP_FAILED, *q = MAP_FAILED;
+	if (fd >= 0 && ftruncate(fd, SB_PAGE_SIZE) == 0)
+		p = mmap(NULL, SB_PAGE_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+	if (p != MAP_FAILED)
+		q = mremap(p, 0, SB_PAGE_SIZE, MREMAP_MAYMOVE);
+	remap_dup = q != MAP_FAILED;
+	if (q != MAP_FAILED)
+		munmap(q, SB_PAGE_SIZE);
+	if (p != MAP_FAILED)
+		munmap(p, SB_PAGE_SIZE);
+	if (fd >= 0)
+		close(fd);
+}
+
+static bool remap_dup_works(void)
+{
+	pthread_once(&remap_once, remap_probe);
+	return remap_dup;
+}
+
 int snap_backing_seal(struct snap_backing *b, uint64_t index_pages, struct sb_err *err)
 {
 	if (mprotect(b->base, b->pages * SB_PAGE_SIZE, PROT_READ) != 0)
@@ -159,7 +188,7 @@ int snap_backing_seal(struct snap_backing *b, uint64_t index_pages, struct sb_er
 	 * descriptor: a live snapshot holding one would bound a process's
 	 * snapshots by its descriptor limit (1024 by default). The mapping
 	 * keeps the memfd alive. */
-	if (b->fd >= 0) {
+	if (b->fd >= 0 && remap_dup_works()) {
 		close(b->fd);
 		b->fd = -1;
 	}
@@ -225,9 +254,11 @@ int snap_extents_map(uint8_t **out, uint64_t map_bytes, const struct snap_extent
 	/* A reservation of the whole range, which each extent replaces with
 	 * a new mapping of its backing's pages: mremap of a shared mapping
 	 * with old size 0 maps the same file pages again (no descriptor
-	 * needed, snap_backing_seal closed it). */
+	 * needed, snap_backing_seal closed it; under valgrind, from the
+	 * descriptor). */
 	if (n == 0 || e[0].image_page != 0)
 		return sb_errf(err, SB_E_INVAL, "snapshot: extents do not start the image");
+	bool dup = remap_dup_works();
 	uint8_t *p = mmap(NULL, map_bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
 			  -1, 0);
 	if (p == MAP_FAILED)
@@ -238,8 +269,10 @@ int snap_extents_map(uint8_t **out, uint64_t map_bytes, const struct snap_extent
 		uint64_t off = e[i].image_page * SB_PAGE_SIZE, bytes = e[i].npages * SB_PAGE_SIZE;
 		if (e[i].image_page != next || off + bytes > map_bytes ||
 		    e[i].file_page + e[i].npages > e[i].b->pages ||
-		    mremap(e[i].b->base + e[i].file_page * SB_PAGE_SIZE, 0, bytes,
-			   MREMAP_MAYMOVE | MREMAP_FIXED, p + off) == MAP_FAILED) {
+		    (dup ? mremap(e[i].b->base + e[i].file_page * SB_PAGE_SIZE, 0, bytes,
+				  MREMAP_MAYMOVE | MREMAP_FIXED, p + off)
+			 : mmap(p + off, bytes, PROT_READ, MAP_SHARED | MAP_FIXED, e[i].b->fd,
+				(off_t)(e[i].file_page * SB_PAGE_SIZE))) == MAP_FAILED) {
 			int er = errno;
 			munmap(p, map_bytes);
 			return sb_errf(err, SB_E_NOMEM, "snapshot: cannot map extent %zu of %zu: %s", i,
