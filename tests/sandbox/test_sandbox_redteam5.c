@@ -500,6 +500,83 @@ static void test_threads(void)
 	}
 }
 
+/* ---- sequences ------------------------------------------------------------- */
+
+/* A child must answer as the live sandbox did when it was taken, after
+ * the sequences the brief lists: two snapshots without a restore between,
+ * a snapshot right after a create from a child, after a call that faulted
+ * and a restore, and after restoring a snapshot of another lineage. */
+static struct snapshot *sum_snapshot(struct sandbox *sb, uint64_t *sum, const char *what)
+{
+	*sum = u64s(sb, "heap_sum", 16, 0, 1);
+	struct snapshot *c = fixture_snapshot_of(sb);
+	if (!c)
+		fprintf(stderr, "  %s: no snapshot\n", what);
+	return c;
+}
+
+static void check_child(struct snapshot *c, uint64_t want, const char *what)
+{
+	if (!c)
+		return;
+	struct sandbox *x = fixture_sandbox(c, NULL);
+	uint64_t got = u64s(x, "heap_sum", 16, 0, 1);
+	if (!CHECK_U64(got, want))
+		fprintf(stderr, "  %s (%s) differs from the live sandbox\n", what,
+			c->stats.incremental ? "incremental" : "full");
+	sandbox_destroy(x);
+}
+
+static void test_sequences(void)
+{
+	struct sandbox_config cfg = fixture_config();
+	struct snapshot *p = NULL, *q = NULL, *c1 = NULL, *c2 = NULL, *c3 = NULL, *c4 = NULL,
+			*c5 = NULL;
+	struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &cfg, &p), *sq = NULL, *x = NULL;
+	uint64_t s1, s2, s3, s4, s5;
+	struct sb_err err;
+	if (!p)
+		goto out;
+	/* twice without a restore */
+	u64s(sb, "bump_pages", 2, 0, 1);
+	c1 = sum_snapshot(sb, &s1, "first of two");
+	u64s(sb, "rt5_scatter", 6, 2, 2);
+	c2 = sum_snapshot(sb, &s2, "second of two");
+	check_child(c1, s1, "first of two");
+	check_child(c2, s2, "second of two");
+	/* right after a create from a child */
+	if (c2) {
+		x = fixture_sandbox(c2, NULL);
+		c3 = sum_snapshot(x, &s3, "right after create");
+		CHECK_U64(s3, s2);
+		check_child(c3, s3, "right after create");
+	}
+	/* after a faulting call and a restore */
+	uint64_t r;
+	CHECK(call_u64_1(sb, "peek", 0x700000000000ull, &r, &err) != 0);
+	if (fixture_restore(sb, p)) {
+		u64s(sb, "bump_pages", 3, 0, 1);
+		c4 = sum_snapshot(sb, &s4, "after a fault");
+		check_child(c4, s4, "after a fault");
+	}
+	/* after restoring another lineage's snapshot */
+	sq = fixture_sandbox_at_snapshot(elf, &cfg, &q);
+	if (q && fixture_restore(sb, q)) {
+		u64s(sb, "rt5_scatter", 5, 3, 2);
+		c5 = sum_snapshot(sb, &s5, "another lineage");
+		check_child(c5, s5, "another lineage");
+		if (c5 && c5->stats.incremental)
+			CHECK(c5->lineage == q->lineage);
+	}
+out:
+	sandbox_destroy(x);
+	sandbox_destroy(sb);
+	sandbox_destroy(sq);
+	struct snapshot *all[] = { p, q, c1, c2, c3, c4, c5 };
+	for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
+		snap_unref(all[i]);
+}
+
 int main(int argc, char **argv)
 {
 	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
@@ -509,6 +586,7 @@ int main(int argc, char **argv)
 	FIXTURE_RUN(ONLY, "runs", test_runs());
 	FIXTURE_RUN(ONLY, "chain", test_chain());
 	FIXTURE_RUN(ONLY, "threads", test_threads());
+	FIXTURE_RUN(ONLY, "sequences", test_sequences());
 	snap_unref(elf);
 	return check_done();
 }
