@@ -16,6 +16,14 @@
  *                           slot << 39 | (index of va's leaf) << 30.
  *   rt5_scratch_put(off, v) ring 0: write v at scratch offset `off` through
  *                           the scratch window (no table involved).
+ *   rt5_flip(gen, n)        heap pages [0, n) are range A, [n, 2n) range B:
+ *                           map n fresh scratch pages (written: not zero) at
+ *                           one range and unmap the other (A in odd
+ *                           generations, B in even ones), through the
+ *                           page-table gate. Every generation's new pages
+ *                           go where its parent had no leaf, and its
+ *                           parent's go away. Returns the sum of the words
+ *                           written.
  *   rt5_scatter(n, stride)  add 1 to the first word of heap pages 0, stride,
  *                           2 * stride, ... (n pages): writes scattered
  *                           across the heap. Returns the sum of the words.
@@ -77,11 +85,47 @@ static int fn_rt5_scatter(const struct sb_value *args, struct sb_value *ret,
 	return 0;
 }
 
+static int fn_rt5_flip(const struct sb_value *args, struct sb_value *ret,
+		       struct sb_guest_error *err)
+{
+	uint64_t gen = args[0].as.u64, n = args[1].as.u64;
+	uint8_t *heap = sb_heap_base();
+	if (n == 0 || n > SB_PT_GATE_MAX_PAGES || 2 * n > sb_heap_bytes() / SB_PAGE_SIZE) {
+		sb_error_set(err, SB_CALL_E_BAD_ARGUMENTS, "rt5_flip: 2n pages must fit the heap");
+		return -1;
+	}
+	uint8_t *to = heap + (gen & 1 ? 0 : n) * SB_PAGE_SIZE;
+	uint8_t *from = heap + (gen & 1 ? n : 0) * SB_PAGE_SIZE;
+	gpa_t first = sb_scratch_alloc_page();
+	for (uint64_t i = 1; i < n; i++) {
+		if (sb_scratch_alloc_page() != first + i * SB_PAGE_SIZE) {
+			sb_error_set(err, SB_CALL_E_FAILED, "rt5_flip: scratch pages not contiguous");
+			return -1;
+		}
+	}
+	enum pt_status st = sb_map_pages((uintptr_t)to, first, n, SB_MAP_WRITE);
+	if (st == PT_OK)
+		st = sb_map_pages((uintptr_t)from, 0, n, SB_MAP_UNMAP);
+	if (st != PT_OK) {
+		sb_error_set(err, SB_CALL_E_FAILED, pt_strerror(st));
+		return -1;
+	}
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		volatile uint64_t *w = (volatile uint64_t *)(to + i * SB_PAGE_SIZE);
+		*w = gen * 1000003 + i + 1;
+		sum += *w;
+	}
+	ret->as.u64 = sum;
+	return 0;
+}
+
 #define U SB_T_U64
 static const struct sb_guest_function defs5[] = {
 	{ "rt5_relink", 2, { U, U }, U, fn_rt5_relink },
 	{ "rt5_scratch_put", 2, { U, U }, U, fn_rt5_scratch_put },
 	{ "rt5_scatter", 2, { U, U }, U, fn_rt5_scatter },
+	{ "rt5_flip", 2, { U, U }, U, fn_rt5_flip },
 };
 
 /* -Wl,--wrap=sb_guest_main: the test guest registers first. */

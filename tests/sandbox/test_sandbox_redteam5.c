@@ -402,6 +402,62 @@ out:
 	sandbox_destroy(sb);
 }
 
+/* ---- flip ------------------------------------------------------------------ */
+
+/* The chain again, but each generation maps its new pages where its
+ * parent had no leaf and unmaps its parent's (rt5_flip): no leaf is
+ * replaced, pages only appear and disappear. The image must still stay
+ * near the full snapshot's. */
+static void test_flip(void)
+{
+	struct layout_config lc = layout_config_default();
+	lc.heap_bytes = 4 << 20;
+	lc.scratch_bytes = 8 << 20;
+	const uint64_t n = 256;
+	struct snapshot *e = fixture_snapshot(elf_path, &lc), *p = NULL, *full = NULL;
+	struct sandbox_config cfg = fixture_config();
+	struct sandbox *sb = fixture_sandbox_at_snapshot(e, &cfg, &p);
+	uint64_t want = 0;
+	unsigned incr = 0;
+	for (unsigned gen = 0; p && gen < CHAIN_GENS; gen++) {
+		want = u64s(sb, "rt5_flip", gen, n, 2);
+		struct snapshot *c = fixture_snapshot_of(sb);
+		if (!c)
+			break;
+		incr += c->stats.incremental;
+		snap_unref(p);
+		p = c;
+		if (!fixture_restore(sb, p))
+			break;
+	}
+	if (!p)
+		goto out;
+	cfg.full_snapshots = true;
+	struct sandbox *f = fixture_sandbox(p, &cfg);
+	full = fixture_snapshot_of(f);
+	sandbox_destroy(f);
+	if (!full)
+		goto out;
+	uint64_t img = layout_snapshot_bytes(&p->layout), fimg = layout_snapshot_bytes(&full->layout);
+	fprintf(stderr, "  %u generations (%u incremental): the last image %llu KiB, the full "
+		"snapshot of its state %llu KiB\n", CHAIN_GENS, incr, (unsigned long long)img >> 10,
+		(unsigned long long)fimg >> 10);
+	CHECK(img <= 3 * fimg);
+	/* the last generation's pages, as written */
+	struct sandbox *x = fixture_sandbox(p, NULL);
+	gva_t at = layout_heap_gva(&e->layout) + ((CHAIN_GENS - 1) & 1 ? 0 : n) * SB_PAGE_SIZE;
+	uint64_t sum = 0;
+	for (uint64_t i = 0; i < n; i++)
+		sum += u64s(x, "peek", at + i * SB_PAGE_SIZE, 0, 1);
+	CHECK_U64(sum, want);
+	sandbox_destroy(x);
+out:
+	snap_unref(full);
+	snap_unref(p);
+	snap_unref(e);
+	sandbox_destroy(sb);
+}
+
 /* ---- threads --------------------------------------------------------------- */
 
 /* Threads snapshotting children of one parent with the same and different
@@ -585,6 +641,7 @@ int main(int argc, char **argv)
 	FIXTURE_RUN(ONLY, "nofile", test_nofile());
 	FIXTURE_RUN(ONLY, "runs", test_runs());
 	FIXTURE_RUN(ONLY, "chain", test_chain());
+	FIXTURE_RUN(ONLY, "flip", test_flip());
 	FIXTURE_RUN(ONLY, "threads", test_threads());
 	FIXTURE_RUN(ONLY, "sequences", test_sequences());
 	snap_unref(elf);
