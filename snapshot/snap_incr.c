@@ -196,7 +196,7 @@ struct incr {
 	size_t npg, cappg;
 	uint64_t appended;
 	uint64_t leaves;
-	uint64_t unmapped;        /* P's image pages its leaves no longer map */
+	uint64_t unmapped;        /* P's image pages its leaves no longer map (at most) */
 	bool zero_written;        /* P's zero page was written in place (host-cow) */
 	struct sb_err *err;
 };
@@ -326,6 +326,13 @@ static int walk_entry(struct incr *c, uint64_t t, unsigned level, unsigned i, gv
 		return 0;
 	}
 	if (!(e & PT_P)) {
+		/* What P mapped here is gone: its pages may be dead in the
+		 * image (a table's subtree counted as if all its leaves were). */
+		if ((pe & PT_P) && (level > 1 || ((pe & PT_X86_64_ADDR_MASK) >= SB_BASE_ADDRESS &&
+						  (pe & PT_X86_64_ADDR_MASK) < c->snap_end &&
+						  ((pe & PT_X86_64_ADDR_MASK) - SB_BASE_ADDRESS) /
+								  SB_PAGE_SIZE != c->p->zero_page)))
+			c->unmapped += span / SB_PAGE_SIZE;
 		*out = 0;
 		return 0;
 	}
