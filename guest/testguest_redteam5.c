@@ -24,6 +24,11 @@
  *                           go where its parent had no leaf, and its
  *                           parent's go away. Returns the sum of the words
  *                           written.
+ *   rt5_find(v, pages)      ring 3 is enough: map each of the snapshot
+ *                           region's first `pages` guest-physical pages
+ *                           read-only (through the gate, at 0x500000000000;
+ *                           the runtime's own pages are refused, skipped)
+ *                           and count the pages whose first word is v.
  *   rt5_scatter(n, stride)  add 1 to the first word of heap pages 0, stride,
  *                           2 * stride, ... (n pages): writes scattered
  *                           across the heap. Returns the sum of the words.
@@ -120,12 +125,33 @@ static int fn_rt5_flip(const struct sb_value *args, struct sb_value *ret,
 	return 0;
 }
 
+static int fn_rt5_find(const struct sb_value *args, struct sb_value *ret,
+		       struct sb_guest_error *err)
+{
+	uint64_t v = args[0].as.u64, pages = args[1].as.u64, found = 0;
+	const uint64_t va = 0x500000000000ull;
+	for (uint64_t at = 0; at < pages; at++) {
+		enum pt_status st = sb_map_pages(va, SB_BASE_ADDRESS + at * SB_PAGE_SIZE, 1, 0);
+		if (st == PT_E_DENIED)
+			continue; /* the runtime's own pages */
+		if (st != PT_OK) {
+			sb_error_set(err, SB_CALL_E_FAILED, pt_strerror(st));
+			return -1;
+		}
+		found += *(volatile uint64_t *)(uintptr_t)va == v;
+		sb_map_pages(va, 0, 1, SB_MAP_UNMAP);
+	}
+	ret->as.u64 = found;
+	return 0;
+}
+
 #define U SB_T_U64
 static const struct sb_guest_function defs5[] = {
 	{ "rt5_relink", 2, { U, U }, U, fn_rt5_relink },
 	{ "rt5_scratch_put", 2, { U, U }, U, fn_rt5_scratch_put },
 	{ "rt5_scatter", 2, { U, U }, U, fn_rt5_scatter },
 	{ "rt5_flip", 2, { U, U }, U, fn_rt5_flip },
+	{ "rt5_find", 2, { U, U }, U, fn_rt5_find },
 };
 
 /* -Wl,--wrap=sb_guest_main: the test guest registers first. */
