@@ -132,6 +132,87 @@ static const uint32_t *tail_parents(struct snapshot *s)
 	return p;
 }
 
+/* How many leaves of P's tail map each guest-visible image page. Leaves
+ * are level-1 entries (the full snapshot rebuilds large pages; a child
+ * never keeps one it walked); a table reached twice makes the counts
+ * unknown (NULL). */
+static uint16_t *build_page_refs(const struct snapshot *s)
+{
+	const struct layout *l = &s->layout;
+	uint64_t n = layout_pt_bytes(l) / SB_PAGE_SIZE, npages = layout_snapshot_bytes(l) / SB_PAGE_SIZE;
+	gpa_t base = layout_pt_base_gpa(l), end = SB_BASE_ADDRESS + npages * SB_PAGE_SIZE;
+	const uint64_t *tail = (const uint64_t *)snap_pt_tail(s);
+	uint16_t *refs = calloc(npages ? npages : 1, sizeof *refs);
+	uint8_t *level = calloc(n ? n : 1, 1);
+	uint32_t *stack = malloc((n ? n : 1) * sizeof *stack);
+	size_t top = 0;
+	bool ok = refs && level && stack;
+	for (unsigned r = 0; ok && r < s->nroots; r++) {
+		uint64_t t = (s->roots[r] - base) / SB_PAGE_SIZE;
+		if (s->roots[r] < base || t >= n || level[t]) {
+			ok = false;
+			break;
+		}
+		level[t] = 4;
+		stack[top++] = (uint32_t)t;
+	}
+	while (ok && top) {
+		uint32_t t = stack[--top];
+		for (unsigned i = 0; ok && i < 512; i++) {
+			uint64_t e = tail[t * 512 + i];
+			gpa_t g = e & PT_X86_64_ADDR_MASK;
+			if (!(e & PT_P))
+				continue;
+			if (level[t] == 1) {
+				uint64_t pg = (g - SB_BASE_ADDRESS) / SB_PAGE_SIZE;
+				if (g >= SB_BASE_ADDRESS && g < end && refs[pg] != UINT16_MAX)
+					refs[pg]++;
+				continue;
+			}
+			uint64_t c = (g - base) / SB_PAGE_SIZE;
+			if (e & PT_PS) {
+				if (g < end)
+					ok = false; /* a large page of the image: not counted */
+				continue;
+			}
+			if (g < base || c >= n)
+				continue; /* the window's own, outside the tail: not the image */
+			if (level[c])
+				ok = false;
+			level[c] = (uint8_t)(level[t] - 1);
+			stack[top++] = (uint32_t)c;
+		}
+	}
+	free(level);
+	free(stack);
+	if (!ok) {
+		free(refs);
+		return NULL;
+	}
+	return refs;
+}
+
+static const uint16_t *page_refs(struct snapshot *s)
+{
+	if (__atomic_load_n(&s->page_refs_unknown, __ATOMIC_ACQUIRE))
+		return NULL;
+	uint16_t *r = __atomic_load_n(&s->page_refs, __ATOMIC_ACQUIRE);
+	if (r)
+		return r;
+	r = build_page_refs(s);
+	if (!r) {
+		__atomic_store_n(&s->page_refs_unknown, true, __ATOMIC_RELEASE);
+		return NULL;
+	}
+	uint16_t *none = NULL;
+	if (!__atomic_compare_exchange_n(&s->page_refs, &none, r, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		free(r);
+		return none;
+	}
+	return r;
+}
+
 /* The child's map, from P's: only the walked tables' edges can differ (a
  * table no walked table pointed at keeps its parents), so the tables P's
  * walked tables pointed at lose that parent and get the ones the walked
@@ -197,6 +278,13 @@ struct incr {
 	uint64_t appended;
 	uint64_t leaves;
 	uint64_t unmapped;        /* P's image pages its leaves no longer map (at most) */
+	uint64_t scrubbed;        /* of them, made zero pages (scrub_dead) */
+	/* Leaves gained and lost per image page (P's and appended), to find
+	 * P's pages no leaf maps any more: (page << 1 | lost) */
+	uint64_t *adj;
+	size_t nadj, capadj;
+	bool refs_unknown;        /* a subtree was removed: counts not kept */
+	uint64_t *overlaid;       /* [npages bits]: host-cow overlays */
 	bool zero_written;        /* P's zero page was written in place (host-cow) */
 	struct sb_err *err;
 };
@@ -294,6 +382,28 @@ static struct pt_kind frozen(struct pt_kind k)
 	return k;
 }
 
+/* A leaf of a walked table maps `gpa` (lost: mapped it in P). Only image
+ * pages count; out of memory, the counts are given up (never wrong). */
+static void ref_adj(struct incr *c, gpa_t gpa, bool lost)
+{
+	if (gpa < SB_BASE_ADDRESS || c->refs_unknown)
+		return;
+	uint64_t pg = (gpa - SB_BASE_ADDRESS) / SB_PAGE_SIZE;
+	if (pg >= c->npages + c->appended)
+		return;
+	if (c->nadj == c->capadj) {
+		size_t cap = c->capadj ? 2 * c->capadj : 256;
+		uint64_t *a = realloc(c->adj, cap * sizeof *a);
+		if (!a) {
+			c->refs_unknown = true;
+			return;
+		}
+		c->adj = a;
+		c->capadj = cap;
+	}
+	c->adj[c->nadj++] = pg << 1 | lost;
+}
+
 static int walk_table(struct incr *c, uint64_t t, unsigned level, gva_t va_base);
 
 /* Entry i of a walked table: its value in the child, in *out. */
@@ -326,6 +436,10 @@ static int walk_entry(struct incr *c, uint64_t t, unsigned level, unsigned i, gv
 		return 0;
 	}
 	if (!(e & PT_P)) {
+		if ((pe & PT_P) && level > 1)
+			c->refs_unknown = true;
+		else if (pe & PT_P)
+			ref_adj(c, pe & PT_X86_64_ADDR_MASK, true);
 		/* What P mapped here is gone: its pages may be dead in the
 		 * image (a table's subtree counted as if all its leaves were). */
 		if ((pe & PT_P) && (level > 1 || ((pe & PT_X86_64_ADDR_MASK) >= SB_BASE_ADDRESS &&
@@ -365,6 +479,9 @@ static int walk_entry(struct incr *c, uint64_t t, unsigned level, unsigned i, gv
 		if (rc)
 			return rc;
 	}
+	if (pe & PT_P)
+		ref_adj(c, pe & PT_X86_64_ADDR_MASK, true);
+	ref_adj(c, phys, false);
 	/* P's page this leaf mapped is likely mapped by no leaf now (an
 	 * alias would still map it; counting it is only cautious). */
 	gpa_t was = pe & PT_X86_64_ADDR_MASK;
@@ -436,12 +553,60 @@ static int add_overlays(struct incr *c, const struct snap_incr_dirty *d)
 			const uint8_t *live = mem + i * SB_PAGE_SIZE;
 			if (i == c->p->zero_page)
 				c->zero_written = true; /* not ours to share any more */
-			if (memcmp(live, c->p->image + i * SB_PAGE_SIZE, SB_PAGE_SIZE) != 0 &&
-			    add_page(c, i, live))
-				return -1;
+			if (memcmp(live, c->p->image + i * SB_PAGE_SIZE, SB_PAGE_SIZE) != 0) {
+				if (add_page(c, i, live))
+					return -1;
+				if (c->overlaid)
+					set_bit(c->overlaid, i);
+			}
 		}
 	}
 	return 0;
+}
+
+/* ---- pages no leaf maps --------------------------------------------------- */
+
+static const uint8_t zero_page[SB_PAGE_SIZE] __attribute__((aligned(SB_PAGE_SIZE)));
+
+/* The child's leaf counts (P's plus what the walk changed), and P's pages
+ * that no leaf maps any more become zero pages in the child: a page the
+ * guest scrubbed or unmapped must not stay readable in the image (by
+ * mapping its GPA), which the full snapshot would have dropped. NULL when
+ * the counts are not known (the pages then stay, as before). */
+static uint16_t *scrub_dead(struct incr *c, const uint16_t *prefs)
+{
+	if (!prefs || c->refs_unknown)
+		return NULL;
+	uint64_t n = c->npages + c->appended;
+	uint16_t *refs = calloc(n ? n : 1, sizeof *refs);
+	if (!refs)
+		return NULL;
+	memcpy(refs, prefs, c->npages * sizeof *refs);
+	for (size_t i = 0; i < c->nadj; i++) {
+		uint64_t pg = c->adj[i] >> 1;
+		if (pg >= n || refs[pg] == UINT16_MAX)
+			continue;
+		if (!(c->adj[i] & 1))
+			refs[pg]++;
+		else if (refs[pg])
+			refs[pg]--;
+	}
+	size_t noverlays = c->npg;
+	for (size_t i = 0; i < noverlays; i++) {
+		uint64_t pg = c->pages[i].image_page;
+		if (pg < c->npages && prefs[pg] && !refs[pg])
+			c->pages[i].src = zero_page;
+	}
+	for (uint64_t pg = 0; pg < c->npages; pg++) {
+		if (!prefs[pg] || refs[pg] || pg == c->p->zero_page || bit(c->overlaid, pg))
+			continue;
+		if (add_page(c, pg, zero_page)) {
+			free(refs);
+			return NULL;
+		}
+		c->scrubbed++;
+	}
+	return refs;
 }
 
 /* ---- the child ------------------------------------------------------------ */
@@ -560,30 +725,53 @@ static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent
 	struct segs l = { 0 };
 	const uint8_t **src = NULL;
 	int rc = -1;
-	for (size_t i = 0; i < c->npg; i++)
-		if (snap_lineage_find(lin, c->pages[i].src, &c->pages[i].b, &c->pages[i].file_page))
+	/* Scrubbed pages (scrub_dead) are all the one zero page: looked up
+	 * once, stored at most once. */
+	struct snap_backing *zb = NULL;
+	uint64_t zfp = 0;
+	bool zlooked = false;
+	for (size_t i = 0; i < c->npg; i++) {
+		struct newpage *np = &c->pages[i];
+		if (np->src == zero_page) {
+			if (!zlooked)
+				zlooked = true, snap_lineage_find(lin, zero_page, &zb, &zfp);
+			if (zb) { /* not counted as deduped: no page of the guest's */
+				np->b = snap_backing_ref(zb);
+				np->file_page = zfp;
+			}
+			continue;
+		}
+		if (snap_lineage_find(lin, np->src, &np->b, &np->file_page))
 			(*deduped)++;
+	}
+	snap_backing_unref(zb);
 	if (child_segs(c, &l))
 		goto nomem;
 	/* A parent in many runs (a chain of generations): copy its short
 	 * ones. A child of a full snapshot never copies. */
 	bool compact = c->p->nextents > INCR_COMPACT_RUNS;
-	uint64_t n = 0;
+	uint64_t n = 0, nz = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		struct seg *g = &l.v[i];
-		if (!g->b || (compact && i > 0 && g->npages <= INCR_SHORT_RUN))
+		if (!g->b && g->src == zero_page)
+			nz = 1; /* one zero page at the end of the backing, for all */
+		else if (!g->b || (compact && i > 0 && g->npages <= INCR_SHORT_RUN))
 			n += g->npages;
 	}
-	*own_pages = n;
+	*own_pages = n + nz;
 	*own = NULL;
-	if (n) {
-		src = malloc(n * sizeof *src);
-		if (!src || snap_backing_new(own, n, lin, err))
+	if (n + nz) {
+		src = malloc((n ? n : 1) * sizeof *src);
+		if (!src || snap_backing_new(own, n + nz, lin, err))
 			goto nomem;
 	}
 	uint64_t k = 0;
 	for (size_t i = 0; i < l.n; i++) {
 		struct seg *g = &l.v[i];
+		if (!g->b && g->src == zero_page) {
+			snap_extent_add(el, *own, n, g->image_page, g->npages); /* a new backing is zero */
+			continue;
+		}
 		if (g->b && !(compact && i > 0 && g->npages <= INCR_SHORT_RUN)) {
 			snap_extent_add(el, g->b, g->file_page, g->image_page, g->npages);
 			continue;
@@ -605,7 +793,7 @@ static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent
 	}
 	for (uint64_t j = 0; j < n; j++)
 		memcpy((*own)->base + j * SB_PAGE_SIZE, src[j], SB_PAGE_SIZE);
-	rc = n ? snap_backing_seal(*own, n, err) : 0;
+	rc = n + nz ? snap_backing_seal(*own, n + nz, err) : 0;
 	goto out;
 nomem:
 	if (!err->code)
@@ -643,6 +831,8 @@ static void incr_free(struct incr *c)
 	free(c->done);
 	free(c->app_src);
 	free(c->app_idx);
+	free(c->adj);
+	free(c->overlaid);
 	for (size_t i = 0; i < c->npg; i++)
 		snap_backing_unref(c->pages[i].b);
 	free(c->pages);
@@ -695,6 +885,9 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	struct snapshot *s = NULL;
 	struct snap_backing *own = NULL;
 	struct snap_extent_list el = { 0 };
+	uint16_t *refs = NULL;
+	c.overlaid = calloc((c.npages + 63) / 64 + 1, sizeof *c.overlaid);
+	c.refs_unknown = !c.overlaid;
 	c.changed = calloc(words, sizeof *c.changed);
 	c.done = calloc(words, sizeof *c.done);
 	c.newtab = calloc(c.ntables ? c.ntables : 1, sizeof *c.newtab);
@@ -725,6 +918,9 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 		if (add_page(&c, c.npages + c.appended + t, (const uint8_t *)c.newtab[t]))
 			goto out;
 	}
+	refs = scrub_dead(&c, page_refs(p));
+	if (c.err->code == SB_E_NOMEM)
+		goto out;
 	struct layout layout = *pl;
 	uint64_t max_bytes = in->max_snapshot_bytes ? in->max_snapshot_bytes : SB_SNAPSHOT_MAX_BYTES;
 	if ((c.npages + c.appended) * SB_PAGE_SIZE > max_bytes) {
@@ -783,6 +979,9 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	s->lineage = snap_lineage_ref(p->lineage);
 	s->zero_page = c.zero_written ? UINT64_MAX : p->zero_page;
 	s->pages_unmapped = unmapped;
+	s->page_refs = refs;
+	s->page_refs_unknown = !refs;
+	refs = NULL;
 	s->nroots = p->nroots;
 	s->cur_root = (unsigned)in->cur_root;
 	memcpy(s->roots, p->roots, sizeof s->roots);
@@ -793,7 +992,8 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	/* P's guest-visible pages the child shares: not the overlays, not the
 	 * ones its walked leaves no longer map (the writes went to copies),
 	 * not the short runs it copied. */
-	uint64_t overlays = c.npg - tables_new - c.appended, gone = overlays + c.unmapped + compacted;
+	uint64_t overlays = c.npg - tables_new - c.appended - c.scrubbed;
+	uint64_t gone = overlays + (c.unmapped > c.scrubbed ? c.unmapped : c.scrubbed) + compacted;
 	uint64_t shared = gone < c.npages ? c.npages - gone : 0;
 	s->stats = (struct snap_stats){
 		.pages_mapped = c.leaves,
@@ -819,6 +1019,7 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	*out = s;
 	rc = 0;
 out:
+	free(refs);
 	snap_backing_unref(own);
 	if (el.e)
 		snap_extents_free(el.e, el.n);

@@ -162,6 +162,7 @@ void snap_unref(struct snapshot *s)
 	snap_extents_free(s->extents, s->nextents);
 	snap_lineage_unref(s->lineage);
 	free(s->tail_parents);
+	free(s->page_refs);
 	free(s->zero_known);
 	free(s);
 }

@@ -117,6 +117,11 @@ struct snapshot {
 	/* Incremental images: pages of the image no leaf maps any more, as
 	 * the walks since the last full snapshot saw them (snap_incr.c). */
 	uint64_t pages_unmapped;
+	/* Live snapshots: how many leaves map each guest-visible image page
+	 * (saturating), NULL until built (snap_incr.c); page_refs_unknown:
+	 * cannot be known (a table reached twice, a subtree removed). */
+	uint16_t *page_refs;
+	bool page_refs_unknown;
 	/* The digest is computed on first use (snap_digest_ready) when this
 	 * is set: an incremental snapshot does not read its parent's pages. */
 	bool digest_pending;

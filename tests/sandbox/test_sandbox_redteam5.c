@@ -40,10 +40,12 @@
  *                 none (host-cow writes in place: none either). Data a
  *                 guest scrubbed before a snapshot survives in the
  *                 snapshot, for whoever runs from it.
- *                 [KNOWN BUG: runs with REDTEAM5_KNOWN_BUGS=1]
+ *                 [FIXED: the child counts the leaves mapping each image
+ *                 page (P's counts, built once from its tail, plus what
+ *                 the walk changed); P's pages no leaf maps any more are
+ *                 the zero page in the child]
  * Usage: test_sandbox_redteam5 build/guest/testguest_redteam5
- * REDTEAM5_ONLY=name[,name] runs a subset; the suite stays green without
- * REDTEAM5_KNOWN_BUGS=1. */
+ * REDTEAM5_ONLY=name[,name] runs a subset. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -57,7 +59,6 @@
 
 static struct snapshot *elf;
 static const char *elf_path;
-static bool known_bugs; /* REDTEAM5_KNOWN_BUGS=1: run the tests of unfixed bugs */
 
 /* Valgrind maps memory of its own and cannot map a shared mapping's pages
  * again (mremap with old size 0): there backings keep their descriptors
@@ -693,15 +694,12 @@ int main(int argc, char **argv)
 {
 	elf = fixture_main(argc, argv, "TESTGUEST_ELF");
 	elf_path = argv[1];
-	const char *kb = getenv("REDTEAM5_KNOWN_BUGS");
-	known_bugs = kb && strcmp(kb, "1") == 0;
 	FIXTURE_RUN(ONLY, "relink", test_relink());
 	FIXTURE_RUN(ONLY, "nofile", test_nofile());
 	FIXTURE_RUN(ONLY, "runs", test_runs());
 	FIXTURE_RUN(ONLY, "chain", test_chain());
 	FIXTURE_RUN(ONLY, "flip", test_flip());
-	if (known_bugs)
-		FIXTURE_RUN(ONLY, "remanence", test_remanence());
+	FIXTURE_RUN(ONLY, "remanence", test_remanence());
 	FIXTURE_RUN(ONLY, "threads", test_threads());
 	FIXTURE_RUN(ONLY, "sequences", test_sequences());
 	snap_unref(elf);
