@@ -177,10 +177,12 @@ static uint16_t *build_page_refs(const struct snapshot *s)
 			}
 			if (g < base || c >= n)
 				continue; /* the window's own, outside the tail: not the image */
-			if (level[c])
-				ok = false;
+			if (level[c]) {
+				ok = false; /* reached twice */
+				continue;
+			}
 			level[c] = (uint8_t)(level[t] - 1);
-			stack[top++] = (uint32_t)c;
+			stack[top++] = (uint32_t)c; /* each table pushed once: top < n */
 		}
 	}
 	free(level);
