@@ -727,26 +727,16 @@ static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent
 	struct segs l = { 0 };
 	const uint8_t **src = NULL;
 	int rc = -1;
-	/* Scrubbed pages (scrub_dead) are all the one zero page: looked up
-	 * once, stored at most once. */
-	struct snap_backing *zb = NULL;
-	uint64_t zfp = 0;
-	bool zlooked = false;
+	/* Scrubbed pages (scrub_dead) are not looked up: they get zero pages
+	 * of the child's own backing, one after another, so that a run of
+	 * them is one run of the image (a memfd's pages nobody wrote are
+	 * holes: no memory until read). */
 	for (size_t i = 0; i < c->npg; i++) {
 		struct newpage *np = &c->pages[i];
-		if (np->src == zero_page) {
-			if (!zlooked)
-				zlooked = true, snap_lineage_find(lin, zero_page, &zb, &zfp);
-			if (zb) { /* not counted as deduped: no page of the guest's */
-				np->b = snap_backing_ref(zb);
-				np->file_page = zfp;
-			}
-			continue;
-		}
-		if (snap_lineage_find(lin, np->src, &np->b, &np->file_page))
+		if (np->src != zero_page &&
+		    snap_lineage_find(lin, np->src, &np->b, &np->file_page))
 			(*deduped)++;
 	}
-	snap_backing_unref(zb);
 	if (child_segs(c, &l))
 		goto nomem;
 	/* A parent in many runs (a chain of generations): copy its short
@@ -756,22 +746,23 @@ static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent
 	for (size_t i = 0; i < l.n; i++) {
 		struct seg *g = &l.v[i];
 		if (!g->b && g->src == zero_page)
-			nz = 1; /* one zero page at the end of the backing, for all */
+			nz += g->npages; /* zero pages at the end of the backing */
 		else if (!g->b || (compact && i > 0 && g->npages <= INCR_SHORT_RUN))
 			n += g->npages;
 	}
-	*own_pages = n + nz;
+	*own_pages = n; /* the zero pages are holes */
 	*own = NULL;
 	if (n + nz) {
 		src = malloc((n ? n : 1) * sizeof *src);
 		if (!src || snap_backing_new(own, n + nz, lin, err))
 			goto nomem;
 	}
-	uint64_t k = 0;
+	uint64_t k = 0, kz = n;
 	for (size_t i = 0; i < l.n; i++) {
 		struct seg *g = &l.v[i];
 		if (!g->b && g->src == zero_page) {
-			snap_extent_add(el, *own, n, g->image_page, g->npages); /* a new backing is zero */
+			snap_extent_add(el, *own, kz, g->image_page, g->npages); /* a new backing is zero */
+			kz += g->npages;
 			continue;
 		}
 		if (g->b && !(compact && i > 0 && g->npages <= INCR_SHORT_RUN)) {
@@ -795,7 +786,7 @@ static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent
 	}
 	for (uint64_t j = 0; j < n; j++)
 		memcpy((*own)->base + j * SB_PAGE_SIZE, src[j], SB_PAGE_SIZE);
-	rc = n + nz ? snap_backing_seal(*own, n + nz, err) : 0;
+	rc = n + nz ? snap_backing_seal(*own, n, err) : 0;
 	goto out;
 nomem:
 	if (!err->code)
@@ -999,7 +990,7 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	uint64_t shared = gone < c.npages ? c.npages - gone : 0;
 	s->stats = (struct snap_stats){
 		.pages_mapped = c.leaves,
-		.pages_copied = c.npg - tables_new,
+		.pages_copied = c.npg - tables_new - c.scrubbed,
 		.pt_pages = c.ntables,
 		.incremental = true,
 		.pages_shared = shared,
