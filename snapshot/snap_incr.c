@@ -25,10 +25,14 @@
  * it is that page again; else it goes into the child's own backing. Then
  * the image is mapped as extents: P's backing pages everywhere else.
  *
- * Pages P holds that no table of the child maps stay in its image (the
- * full snapshot would drop them): the image grows by what each generation
- * adds, and so does what a save writes. A guest could map them again only
- * by editing its tables, as it could in P.
+ * Pages P holds that no leaf of the child maps keep their place in its
+ * image but become zero pages (scrub_dead): a guest that scrubbed or
+ * unmapped a page must not find it again by mapping its GPA, as the full
+ * snapshot would have dropped it. Their places still grow the image by
+ * what each generation appends, and a backing lives whole while any image
+ * names one of its pages: past half the image (and 1 MiB) of such pages,
+ * or backings kept alive of twice its size, the full snapshot starts
+ * over.
  *
  * Anything this does not handle the way the full snapshot would -- a table
  * that is not one of P's (the guest added tables), an entry pointing at

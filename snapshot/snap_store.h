@@ -15,7 +15,8 @@
  * kernel keeps a mapped page alive as long as any mapping of it exists.
  * A snapshot never points at the snapshot it was taken from, so releasing
  * a parent while its children live frees the parent's own structures and
- * the backing pages no child names; the children's mappings keep theirs.
+ * every backing no child names; a backing a child names one page of stays
+ * whole (memfd pages are freed with the file), which snap_incr.c bounds.
  *
  * Content-identical pages of one lineage (a full snapshot and every
  * snapshot incrementally descended from it) are stored once: each backing
