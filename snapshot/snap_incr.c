@@ -45,265 +45,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "snap_store.h"
-#include "snapshot_internal.h"
-
-#define TP_NONE UINT32_MAX        /* no table points at it */
-#define TP_MULTI (UINT32_MAX - 1) /* two tables, or two levels */
-#define TP_ROOT (UINT32_MAX - 2)
-/* Most runs an image maps (each a mapping of its own: the process has
- * ~65,000): a child that would need more -- a guest writing pages
- * scattered across its image -- gets the full snapshot, which starts over
- * in one run. */
-#define INCR_MAX_EXTENTS 1024
-/* Memory an image may carry that no leaf maps (pages P kept, backings
- * kept whole for a page) before the full snapshot starts over: at most
- * as much as the image, and never less than this (1 MiB: small images
- * keep a chain of generations incremental). */
-#define INCR_SLACK_PAGES 256
-
-/* ---- P's structure: which table points at which ------------------------ */
-
-static uint32_t *build_tail_parents(const struct snapshot *s)
-{
-	const struct layout *l = &s->layout;
-	uint64_t n = layout_pt_bytes(l) / SB_PAGE_SIZE;
-	gpa_t base = layout_pt_base_gpa(l);
-	const uint64_t *tail = (const uint64_t *)snap_pt_tail(s);
-	uint32_t *par = malloc((n ? n : 1) * sizeof *par);
-	uint8_t *level = calloc(n ? n : 1, 1);
-	uint32_t *stack = malloc((n ? n : 1) * sizeof *stack);
-	if (!par || !level || !stack || n >= TP_ROOT) {
-		free(par);
-		par = NULL;
-		goto out;
-	}
-	for (uint64_t i = 0; i < n; i++)
-		par[i] = TP_NONE;
-	size_t top = 0;
-	for (unsigned r = 0; r < s->nroots; r++) {
-		uint64_t t = (s->roots[r] - base) / SB_PAGE_SIZE;
-		if (s->roots[r] < base || t >= n)
-			continue;
-		par[t] = par[t] == TP_NONE ? TP_ROOT : TP_MULTI;
-		if (!level[t]) {
-			level[t] = 4;
-			stack[top++] = (uint32_t)t;
-		}
-	}
-	while (top) {
-		uint32_t t = stack[--top];
-		if (level[t] == 1)
-			continue;
-		for (unsigned i = 0; i < 512; i++) {
-			uint64_t e = tail[t * 512 + i];
-			if (!(e & PT_P) || (e & PT_PS))
-				continue;
-			gpa_t c_gpa = e & PT_X86_64_ADDR_MASK;
-			uint64_t c = (c_gpa - base) / SB_PAGE_SIZE;
-			if (c_gpa < base || c >= n)
-				continue;
-			if (par[c] == TP_NONE)
-				par[c] = t;
-			else if (par[c] != t)
-				par[c] = TP_MULTI;
-			if (!level[c]) {
-				level[c] = (uint8_t)(level[t] - 1);
-				stack[top++] = (uint32_t)c; /* each table pushed once: top < n */
-			} else if (level[c] != level[t] - 1) {
-				par[c] = TP_MULTI;
-			}
-		}
-	}
-out:
-	free(level);
-	free(stack);
-	return par;
-}
-
-static const uint32_t *tail_parents(struct snapshot *s)
-{
-	uint32_t *p = __atomic_load_n(&s->tail_parents, __ATOMIC_ACQUIRE);
-	if (p)
-		return p;
-	p = build_tail_parents(s);
-	uint32_t *none = NULL;
-	if (p && !__atomic_compare_exchange_n(&s->tail_parents, &none, p, false, __ATOMIC_ACQ_REL,
-					      __ATOMIC_ACQUIRE)) {
-		free(p);
-		return none;
-	}
-	return p;
-}
-
-/* How many leaves of P's tail map each guest-visible image page. Leaves
- * are level-1 entries (the full snapshot rebuilds large pages; a child
- * never keeps one it walked); a table reached twice makes the counts
- * unknown (NULL). */
-static uint16_t *build_page_refs(const struct snapshot *s)
-{
-	const struct layout *l = &s->layout;
-	uint64_t n = layout_pt_bytes(l) / SB_PAGE_SIZE, npages = layout_snapshot_bytes(l) / SB_PAGE_SIZE;
-	gpa_t base = layout_pt_base_gpa(l), end = SB_BASE_ADDRESS + npages * SB_PAGE_SIZE;
-	const uint64_t *tail = (const uint64_t *)snap_pt_tail(s);
-	uint16_t *refs = calloc(npages ? npages : 1, sizeof *refs);
-	uint8_t *level = calloc(n ? n : 1, 1);
-	uint32_t *stack = malloc((n ? n : 1) * sizeof *stack);
-	size_t top = 0;
-	bool ok = refs && level && stack;
-	for (unsigned r = 0; ok && r < s->nroots; r++) {
-		uint64_t t = (s->roots[r] - base) / SB_PAGE_SIZE;
-		if (s->roots[r] < base || t >= n || level[t]) {
-			ok = false;
-			break;
-		}
-		level[t] = 4;
-		stack[top++] = (uint32_t)t;
-	}
-	while (ok && top) {
-		uint32_t t = stack[--top];
-		for (unsigned i = 0; ok && i < 512; i++) {
-			uint64_t e = tail[t * 512 + i];
-			gpa_t g = e & PT_X86_64_ADDR_MASK;
-			if (!(e & PT_P))
-				continue;
-			if (level[t] == 1) {
-				uint64_t pg = (g - SB_BASE_ADDRESS) / SB_PAGE_SIZE;
-				if (g >= SB_BASE_ADDRESS && g < end && refs[pg] != UINT16_MAX)
-					refs[pg]++;
-				continue;
-			}
-			uint64_t c = (g - base) / SB_PAGE_SIZE;
-			if (e & PT_PS) {
-				if (g < end)
-					ok = false; /* a large page of the image: not counted */
-				continue;
-			}
-			if (g < base || c >= n)
-				continue; /* the window's own, outside the tail: not the image */
-			if (level[c]) {
-				ok = false; /* reached twice */
-				continue;
-			}
-			level[c] = (uint8_t)(level[t] - 1);
-			stack[top++] = (uint32_t)c; /* each table pushed once: top < n */
-		}
-	}
-	free(level);
-	free(stack);
-	if (!ok) {
-		free(refs);
-		return NULL;
-	}
-	return refs;
-}
-
-static const uint16_t *page_refs(struct snapshot *s)
-{
-	if (__atomic_load_n(&s->page_refs_unknown, __ATOMIC_ACQUIRE))
-		return NULL;
-	uint16_t *r = __atomic_load_n(&s->page_refs, __ATOMIC_ACQUIRE);
-	if (r)
-		return r;
-	r = build_page_refs(s);
-	if (!r) {
-		__atomic_store_n(&s->page_refs_unknown, true, __ATOMIC_RELEASE);
-		return NULL;
-	}
-	uint16_t *none = NULL;
-	if (!__atomic_compare_exchange_n(&s->page_refs, &none, r, false, __ATOMIC_ACQ_REL,
-					 __ATOMIC_ACQUIRE)) {
-		free(r);
-		return none;
-	}
-	return r;
-}
-
-/* The child's map, from P's: only the walked tables' edges can differ (a
- * table no walked table pointed at keeps its parents), so the tables P's
- * walked tables pointed at lose that parent and get the ones the walked
- * tables' new content gives. O(tables + walked tables' entries), where
- * building it afresh reads every entry of the tail. */
-static uint32_t *child_tail_parents(const uint32_t *par, uint64_t n, const uint64_t *done,
-				    uint64_t *const *newtab, const uint8_t *level, gpa_t base)
-{
-	uint32_t *cp = malloc((n ? n : 1) * sizeof *cp);
-	if (!cp)
-		return NULL; /* built from the tail when needed */
-	for (uint64_t t = 0; t < n; t++) {
-		uint32_t up = par[t];
-		bool walked_parent = up < n && (done[up / 64] >> (up % 64) & 1);
-		cp[t] = walked_parent ? TP_NONE : up;
-	}
-	for (uint64_t t = 0; t < n; t++) {
-		if (!newtab[t])
-			continue;
-		for (unsigned i = 0; i < 512; i++) {
-			uint64_t e = newtab[t][i];
-			gpa_t g = e & PT_X86_64_ADDR_MASK;
-			uint64_t c = (g - base) / SB_PAGE_SIZE;
-			/* level-1 tables hold leaves: their entries are no edges */
-			if (!(e & PT_P) || (e & PT_PS) || g < base || c >= n || level[t] <= 1)
-				continue;
-			if (cp[c] == TP_NONE)
-				cp[c] = (uint32_t)t;
-			else if (cp[c] != t)
-				cp[c] = TP_MULTI;
-		}
-	}
-	return cp;
-}
+#include "snap_incr_internal.h"
 
 /* ---- the walk ------------------------------------------------------------ */
-
-/* A page the child stores or finds: its content (NULL once placed) and
- * where it comes from. */
-struct newpage {
-	uint64_t image_page;   /* overlays and appended pages; tables: set at the end */
-	const uint8_t *src;
-	struct snap_backing *b; /* found in the lineage (a reference), else NULL: own */
-	uint64_t file_page;
-};
-
-struct incr {
-	const struct snap_live_input *in;
-	const struct snapshot *p;
-	struct pt_regions rr;
-	gpa_t pt_base, snap_end, scratch_gva;
-	uint64_t ntables, npages; /* P's tail tables, P's guest-visible pages */
-	const uint64_t *ptail;
-	uint64_t *changed, *done;
-	uint64_t **newtab;        /* [ntables]: the walked tables' new content */
-	uint8_t *level;           /* [ntables]: a walked table's level */
-	/* appended pages by source GPA (linear probing; grows at half) */
-	gpa_t *app_src;
-	uint64_t *app_idx;
-	size_t app_mask, app_used;
-	struct newpage *pages;    /* overlays, then appended, in image order */
-	size_t npg, cappg;
-	uint64_t appended;
-	uint64_t leaves;
-	uint64_t unmapped;        /* P's image pages its leaves no longer map (at most) */
-	uint64_t scrubbed;        /* of them, made zero pages (scrub_dead) */
-	/* Leaves gained and lost per image page (P's and appended), to find
-	 * P's pages no leaf maps any more: (page << 1 | lost) */
-	uint64_t *adj;
-	size_t nadj, capadj;
-	bool refs_unknown;        /* a subtree was removed: counts not kept */
-	uint64_t *overlaid;       /* [npages bits]: host-cow overlays */
-	bool zero_written;        /* P's zero page was written in place (host-cow) */
-	struct sb_err *err;
-};
-
-static bool bit(const uint64_t *m, uint64_t i)
-{
-	return m[i / 64] >> (i % 64) & 1;
-}
-
-static void set_bit(uint64_t *m, uint64_t i)
-{
-	m[i / 64] |= 1ull << (i % 64);
-}
 
 static int fallback(struct incr *c, const char *why, uint64_t a)
 {
@@ -311,7 +55,7 @@ static int fallback(struct incr *c, const char *why, uint64_t a)
 	return 1;
 }
 
-static int add_page(struct incr *c, uint64_t image_page, const uint8_t *src)
+int snap_incr_add_page(struct incr *c, uint64_t image_page, const uint8_t *src)
 {
 	if (c->npg == c->cappg) {
 		size_t cap = c->cappg ? 2 * c->cappg : 64;
@@ -370,7 +114,7 @@ static int append_page(struct incr *c, gpa_t gpa, gpa_t *out)
 			idx = c->p->zero_page; /* all zero pages share one */
 		} else {
 			idx = c->npages + c->appended++;
-			if (add_page(c, idx, src))
+			if (snap_incr_add_page(c, idx, src))
 				return -1;
 		}
 		c->app_src[j] = gpa;
@@ -560,7 +304,7 @@ static int add_overlays(struct incr *c, const struct snap_incr_dirty *d)
 			if (i == c->p->zero_page)
 				c->zero_written = true; /* not ours to share any more */
 			if (memcmp(live, c->p->image + i * SB_PAGE_SIZE, SB_PAGE_SIZE) != 0) {
-				if (add_page(c, i, live))
+				if (snap_incr_add_page(c, i, live))
 					return -1;
 				if (c->overlaid)
 					set_bit(c->overlaid, i);
@@ -570,252 +314,10 @@ static int add_overlays(struct incr *c, const struct snap_incr_dirty *d)
 	return 0;
 }
 
-/* ---- pages no leaf maps --------------------------------------------------- */
-
-static const uint8_t zero_page[SB_PAGE_SIZE] __attribute__((aligned(SB_PAGE_SIZE)));
-
-/* The child's leaf counts (P's plus what the walk changed), and P's pages
- * that no leaf maps any more become zero pages in the child: a page the
- * guest scrubbed or unmapped must not stay readable in the image (by
- * mapping its GPA), which the full snapshot would have dropped. NULL when
- * the counts are not known (the pages then stay, as before). */
-static uint16_t *scrub_dead(struct incr *c, const uint16_t *prefs)
-{
-	if (!prefs || c->refs_unknown)
-		return NULL;
-	uint64_t n = c->npages + c->appended;
-	uint16_t *refs = calloc(n ? n : 1, sizeof *refs);
-	if (!refs)
-		return NULL;
-	memcpy(refs, prefs, c->npages * sizeof *refs);
-	for (size_t i = 0; i < c->nadj; i++) {
-		uint64_t pg = c->adj[i] >> 1;
-		if (pg >= n || refs[pg] == UINT16_MAX)
-			continue;
-		if (!(c->adj[i] & 1))
-			refs[pg]++;
-		else if (refs[pg])
-			refs[pg]--;
-	}
-	size_t noverlays = c->npg;
-	for (size_t i = 0; i < noverlays; i++) {
-		uint64_t pg = c->pages[i].image_page;
-		if (pg < c->npages && prefs[pg] && !refs[pg])
-			c->pages[i].src = zero_page;
-	}
-	for (uint64_t pg = 0; pg < c->npages; pg++) {
-		if (!prefs[pg] || refs[pg] || pg == c->p->zero_page || bit(c->overlaid, pg))
-			continue;
-		if (add_page(c, pg, zero_page)) {
-			free(refs);
-			return NULL;
-		}
-		c->scrubbed++;
-	}
-	return refs;
-}
-
-/* ---- the child ------------------------------------------------------------ */
-
 static int cmp_image_page(const void *a, const void *b)
 {
 	const struct newpage *x = a, *y = b;
 	return (x->image_page > y->image_page) - (x->image_page < y->image_page);
-}
-
-/* A run of the child's image before its own backing exists: b (not
- * referenced) at file_page, or, b NULL, one page to store from src. */
-struct seg {
-	struct snap_backing *b;
-	uint64_t file_page, image_page, npages;
-	const uint8_t *src;
-};
-struct segs {
-	struct seg *v;
-	size_t n, cap;
-};
-
-static int seg_add(struct segs *l, struct snap_backing *b, uint64_t file_page, uint64_t image_page,
-		   uint64_t npages, const uint8_t *src)
-{
-	if (npages == 0)
-		return 0;
-	if (l->n && b) {
-		struct seg *last = &l->v[l->n - 1];
-		if (last->b == b && last->file_page + last->npages == file_page &&
-		    last->image_page + last->npages == image_page) {
-			last->npages += npages;
-			return 0;
-		}
-	}
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct seg *v = realloc(l->v, cap * sizeof *v);
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = (struct seg){ b, file_page, image_page, npages, src };
-	return 0;
-}
-
-/* P's image pages [from, from + n) at image page from + shift. */
-static int seg_add_parent(struct segs *l, const struct snapshot *p, uint64_t from, uint64_t n,
-			  uint64_t shift)
-{
-	uint64_t end = from + n;
-	for (size_t i = 0; i < p->nextents && from < end; i++) {
-		const struct snap_extent *x = &p->extents[i];
-		uint64_t s0 = x->image_page, s1 = s0 + x->npages;
-		if (s1 <= from || s0 >= end)
-			continue;
-		uint64_t a = from > s0 ? from : s0, z = end < s1 ? end : s1;
-		if (seg_add(l, x->b, x->file_page + (a - s0), a + shift, z - a, NULL))
-			return -1;
-	}
-	return 0;
-}
-
-/* The child's image in order: P's pages everywhere but the new ones, P's
- * tail moved up by the pages appended. */
-static int child_segs(struct incr *c, struct segs *l)
-{
-	uint64_t at = 0, tail_from = c->npages + c->appended;
-	for (size_t i = 0; i < c->npg; i++) {
-		const struct newpage *np = &c->pages[i];
-		uint64_t img = np->image_page;
-		if (img > at && at < c->npages) {
-			uint64_t end = img < c->npages ? img : c->npages;
-			if (seg_add_parent(l, c->p, at, end - at, 0))
-				return -1;
-			at = end;
-		}
-		if (img > at && at >= tail_from) {
-			if (seg_add_parent(l, c->p, at - c->appended, img - at, c->appended))
-				return -1;
-			at = img;
-		}
-		if (seg_add(l, np->b, np->file_page, img, 1, np->b ? NULL : np->src))
-			return -1;
-		at = img + 1;
-	}
-	if (at < c->npages) {
-		if (seg_add_parent(l, c->p, at, c->npages - at, 0))
-			return -1;
-		at = c->npages;
-	}
-	if (at < tail_from)
-		at = tail_from;
-	uint64_t end = tail_from + c->ntables;
-	return at < end ? seg_add_parent(l, c->p, at - c->appended, end - at, c->appended) : 0;
-}
-
-/* Every mapping of an extent costs a system call (~6 us on our machines)
- * when the image is mapped, and a chain of generations adds runs of a few
- * pages each: when the parent has more than this many runs, the child
- * copies the short ones into its own backing, where they join its new
- * pages in one run. The copies
- * are memory the child adds (said in bytes_new), a few pages per
- * generation since the last time. */
-#define INCR_COMPACT_RUNS 8
-#define INCR_SHORT_RUN 16
-
-/* Look the new pages up in the lineage, lay the image out, copy what is
- * the child's own into one backing (*own, NULL if none) and give the
- * extents (*el) their references. */
-static int assemble(struct incr *c, struct snap_lineage *lin, struct snap_extent_list *el,
-		    struct snap_backing **own, uint64_t *own_pages, uint64_t *deduped,
-		    uint64_t *compacted, struct sb_err *err)
-{
-	struct segs l = { 0 };
-	const uint8_t **src = NULL;
-	int rc = -1;
-	/* Scrubbed pages (scrub_dead) are not looked up: they get zero pages
-	 * of the child's own backing, one after another, so that a run of
-	 * them is one run of the image (a memfd's pages nobody wrote are
-	 * holes: no memory until read). */
-	for (size_t i = 0; i < c->npg; i++) {
-		struct newpage *np = &c->pages[i];
-		if (np->src != zero_page &&
-		    snap_lineage_find(lin, np->src, &np->b, &np->file_page))
-			(*deduped)++;
-	}
-	if (child_segs(c, &l))
-		goto nomem;
-	/* A parent in many runs (a chain of generations): copy its short
-	 * ones. A child of a full snapshot never copies. */
-	bool compact = c->p->nextents > INCR_COMPACT_RUNS;
-	uint64_t n = 0, nz = 0;
-	for (size_t i = 0; i < l.n; i++) {
-		struct seg *g = &l.v[i];
-		if (!g->b && g->src == zero_page)
-			nz += g->npages; /* zero pages at the end of the backing */
-		else if (!g->b || (compact && i > 0 && g->npages <= INCR_SHORT_RUN))
-			n += g->npages;
-	}
-	*own_pages = n; /* the zero pages are holes */
-	*own = NULL;
-	if (n + nz) {
-		src = malloc((n ? n : 1) * sizeof *src);
-		if (!src || snap_backing_new(own, n + nz, lin, err))
-			goto nomem;
-	}
-	uint64_t k = 0, kz = n;
-	for (size_t i = 0; i < l.n; i++) {
-		struct seg *g = &l.v[i];
-		if (!g->b && g->src == zero_page) {
-			snap_extent_add(el, *own, kz, g->image_page, g->npages); /* a new backing is zero */
-			kz += g->npages;
-			continue;
-		}
-		if (g->b && !(compact && i > 0 && g->npages <= INCR_SHORT_RUN)) {
-			snap_extent_add(el, g->b, g->file_page, g->image_page, g->npages);
-			continue;
-		}
-		for (uint64_t j = 0; j < g->npages; j++)
-			src[k + j] = g->b ? g->b->base + (g->file_page + j) * SB_PAGE_SIZE : g->src;
-		if (g->b && g->image_page < c->npages) /* P's guest-visible pages, copied */
-			*compacted += g->npages;
-		snap_extent_add(el, *own, k, g->image_page, g->npages);
-		k += g->npages;
-	}
-	if (el->nomem)
-		goto nomem;
-	if (el->n > INCR_MAX_EXTENTS) {
-		sb_errf(err, SB_E_STATE, "incremental snapshot: %zu runs of pages (at most %d)",
-			el->n, INCR_MAX_EXTENTS);
-		rc = 1;
-		goto out;
-	}
-	for (uint64_t j = 0; j < n; j++)
-		memcpy((*own)->base + j * SB_PAGE_SIZE, src[j], SB_PAGE_SIZE);
-	rc = n + nz ? snap_backing_seal(*own, n, err) : 0;
-	goto out;
-nomem:
-	if (!err->code)
-		sb_errf(err, SB_E_NOMEM, "incremental snapshot: out of memory");
-out:
-	free(src);
-	free(l.v);
-	return rc;
-}
-
-/* Pages of memory the extents keep alive: a backing lives, whole, while
- * any image names one of its pages. */
-static uint64_t backings_held(const struct snap_extent *e, size_t n)
-{
-	uint64_t pages = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (i && e[i - 1].b == e[i].b)
-			continue;
-		size_t j = 0;
-		while (j < i && e[j].b != e[i].b)
-			j++;
-		if (j == i)
-			pages += e[i].b->pages;
-	}
-	return pages;
 }
 
 static void incr_free(struct incr *c)
@@ -857,7 +359,7 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	if (rc)
 		return rc;
 	struct snapshot *p = (struct snapshot *)in->base; /* its lazily built parts */
-	const uint32_t *par = tail_parents(p);
+	const uint32_t *par = snap_incr_tail_parents(p);
 	if (!par)
 		return sb_errf(err, SB_E_NOMEM, "incremental snapshot: out of memory");
 	const struct layout *pl = &p->layout;
@@ -912,10 +414,10 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 		if (memcmp(c.newtab[t], c.ptail + t * 512, SB_PAGE_SIZE) == 0)
 			continue; /* written back as it was: P's page */
 		tables_new++;
-		if (add_page(&c, c.npages + c.appended + t, (const uint8_t *)c.newtab[t]))
+		if (snap_incr_add_page(&c, c.npages + c.appended + t, (const uint8_t *)c.newtab[t]))
 			goto out;
 	}
-	refs = scrub_dead(&c, page_refs(p));
+	refs = snap_incr_scrub_dead(&c, snap_incr_page_refs(p));
 	if (c.err->code == SB_E_NOMEM)
 		goto out;
 	struct layout layout = *pl;
@@ -938,7 +440,7 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	if (c.npg)
 		qsort(c.pages, c.npg, sizeof *c.pages, cmp_image_page);
 	uint64_t own_pages = 0, deduped = 0, compacted = 0;
-	if ((rc = assemble(&c, p->lineage, &el, &own, &own_pages, &deduped, &compacted, err)) != 0)
+	if ((rc = snap_incr_assemble(&c, p->lineage, &el, &own, &own_pages, &deduped, &compacted, err)) != 0)
 		goto out;
 	rc = -1;
 	s = calloc(1, sizeof *s);
@@ -949,7 +451,7 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	s->refs = 1;
 	s->layout = layout;
 	s->map_bytes = layout_image_bytes(&layout);
-	uint64_t held = backings_held(el.e, el.n), image_pages = layout_image_bytes(&layout) / SB_PAGE_SIZE;
+	uint64_t held = snap_incr_backings_held(el.e, el.n), image_pages = layout_image_bytes(&layout) / SB_PAGE_SIZE;
 	if (held > image_pages + INCR_SLACK_PAGES && held > 2 * image_pages) {
 		free(s);
 		s = NULL;
@@ -1012,7 +514,7 @@ int snap_from_live_incr(struct snapshot **out, const struct snap_live_input *in,
 	snprintf(s->source, sizeof s->source, "generation %llu of %.200s",
 		 (unsigned long long)in->generation, p->source);
 	s->digest_pending = true;
-	s->tail_parents = child_tail_parents(par, c.ntables, c.done, c.newtab, c.level, c.pt_base);
+	s->tail_parents = snap_incr_child_tail_parents(par, c.ntables, c.done, c.newtab, c.level, c.pt_base);
 	*out = s;
 	rc = 0;
 out:
