@@ -426,6 +426,9 @@ static int read_step(struct jr *c, json_t *o, const char *path, struct step_stat
 	for (size_t k = 0; k < sizeof sharing / sizeof sharing[0]; k++)
 		if (json_object_get(pg, sharing[k]) && get_u64(c, pg, pp, sharing[k], sharing_at[k]))
 			return -1;
+	if (json_object_get(pg, "full_reason") &&
+	    get_str(c, pg, pp, "full_reason", st->full_reason, sizeof st->full_reason))
+		return -1;
 	if (st->snapshots_incremental > st->snapshots)
 		return fail(c, pp, "snapshots_incremental", "%" PRIu64 " is above snapshots %" PRIu64,
 			    st->snapshots_incremental, st->snapshots);

@@ -162,6 +162,8 @@ static json_t *step_json(struct jw *w, const struct step_stats *st, const struct
 			put_u64(w, pg, "pt_pages_new", st->pt_pages_new);
 			put_u64(w, pg, "pages_deduped", st->pages_deduped);
 			put_u64(w, pg, "bytes_new", st->bytes_new);
+			if (st->full_reason[0])
+				put_str(w, pg, "full_reason", st->full_reason);
 		}
 	}
 

@@ -13,7 +13,7 @@
 	"pages shared with the parent; new pt: page tables not shared; deduped: new pages found " \
 	"stored already in the lineage (stored once); new bytes: memory the snapshots added. A " \
 	"full snapshot (from an ELF or file snapshot, or when the guest added tables or large " \
-	"pages) adds its whole image."
+	"pages) adds its whole image; the first one's reason is printed below the table."
 
 static bool took_snapshots(const struct scenario_result *s)
 {
@@ -42,6 +42,12 @@ void report_snapshot_sharing_text(FILE *f, const struct scenario_result *s, int 
 			st->pt_pages_new, st->pages_deduped, st->bytes_new,
 			(double)st->bytes_new / (double)st->snapshots);
 	}
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct step_stats *st = &s->steps[i];
+		if (st->snapshots > st->snapshots_incremental && st->full_reason[0])
+			fprintf(f, "   %s: %" PRIu64 " full: %s\n", st->label,
+				st->snapshots - st->snapshots_incremental, st->full_reason);
+	}
 }
 
 void report_snapshot_sharing_html(FILE *f, const struct scenario_result *s)
@@ -67,4 +73,14 @@ void report_snapshot_sharing_html(FILE *f, const struct scenario_result *s)
 			st->pages_deduped, st->bytes_new, (double)st->bytes_new / (double)st->snapshots);
 	}
 	fputs("</table></div>\n", f);
+	for (size_t i = 0; i < s->n_steps; i++) {
+		const struct step_stats *st = &s->steps[i];
+		if (st->snapshots <= st->snapshots_incremental || !st->full_reason[0])
+			continue;
+		fputs("<p class=\"note\">", f);
+		report_html_escape(f, st->label);
+		fprintf(f, ": %" PRIu64 " full: ", st->snapshots - st->snapshots_incremental);
+		report_html_escape(f, st->full_reason);
+		fputs("</p>\n", f);
+	}
 }

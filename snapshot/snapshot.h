@@ -100,6 +100,9 @@ struct snapshot {
 	unsigned n_host_fns;
 	struct snap_host_fn host_fns[SNAP_MAX_HOST_FNS];
 	char source[256];    /* where it came from, for messages and reports */
+	/* A full snapshot of a running sandbox: why it was not incremental
+	 * (vmm/sandbox_snapshot.c; "" otherwise). For reports. */
+	char full_reason[160];
 	/* The file snap_load read it from ("" when it was built in memory):
 	 * errors of sandboxes created or restored from it name the file. Not
 	 * part of the file or of the digest. */

@@ -115,14 +115,25 @@ static void host_fn_record(const struct sandbox_host_fn_def *d, struct snap_host
  * page-table area must be what the dirty log says: under retain the host
  * writes kept copies' leaves into it at every restore, and their pages
  * change with no table written, so retain takes full snapshots. */
-static bool incremental_ok(const struct sandbox *sb)
+static bool incremental_ok(const struct sandbox *sb, char *why, size_t bytes)
 {
-	return !sb->cfg.full_snapshots && sb->mem.snap->extents && !sb->mem.retain.on;
+	if (sb->cfg.full_snapshots)
+		snprintf(why, bytes, "full snapshots asked for (snapshots = full)");
+	else if (!sb->mem.snap->extents)
+		snprintf(why, bytes, "the sandbox runs from %s %.80s, not from a live snapshot",
+			 sb->mem.snap->file[0] ? "a file's snapshot" : "its ELF's snapshot",
+			 sb->mem.snap->file[0] ? sb->mem.snap->file : sb->mem.snap->source);
+	else if (sb->mem.retain.on)
+		snprintf(why, bytes, "restore strategy retain (its kept copies change pages with "
+			 "no table written)");
+	else
+		return true;
+	return false;
 }
 
-/* 0 with *out, -1 with err, 1: take the full snapshot. */
+/* 0 with *out, -1 with err, 1: take the full snapshot (why: the reason). */
 static int snapshot_incremental(struct sandbox *sb, const struct snap_live_input *in,
-				struct snapshot **out, struct sb_err *err)
+				struct snapshot **out, char *why_full, size_t bytes, struct sb_err *err)
 {
 	struct mem_mgr *m = &sb->mem;
 	const struct layout *l = mgr_layout(m);
@@ -144,8 +155,9 @@ static int snapshot_incremental(struct sandbox *sb, const struct snap_live_input
 	struct sb_err why = { 0 };
 	int rc = snap_from_live_incr(out, in, &d, &why);
 	free(tables);
-	if (rc > 0 && getenv("SNAPBENCH_DEBUG_INCR"))
-		fprintf(stderr, "full snapshot: %s\n", why.msg);
+	if (rc > 0) /* "incremental snapshot: the guest added a page table at ..." */
+		snprintf(why_full, bytes, "%.150s",
+			 strncmp(why.msg, "incremental snapshot: ", 22) == 0 ? why.msg + 22 : why.msg);
 	if (rc < 0)
 		*err = why;
 	return rc;
@@ -192,10 +204,13 @@ int sandbox_snapshot(struct sandbox *sb, struct snapshot **out, struct sb_err *e
 		.n_extra = sb->n_extra,
 	};
 	int rc = 1;
-	if (incremental_ok(sb))
-		rc = snapshot_incremental(sb, &in, out, err);
+	char why_full[sizeof (*out)->full_reason] = "";
+	if (incremental_ok(sb, why_full, sizeof why_full))
+		rc = snapshot_incremental(sb, &in, out, why_full, sizeof why_full, err);
 	if (rc < 0 || (rc > 0 && snap_from_live(out, &in, err)))
 		return -1;
+	if (rc > 0)
+		memcpy((*out)->full_reason, why_full, sizeof why_full);
 	sb->generation++;
 	return 0;
 }

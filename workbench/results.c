@@ -63,6 +63,8 @@ void step_stats_add(struct step_stats *d, const struct step_stats *s)
 	d->pt_pages_new += s->pt_pages_new;
 	d->pages_deduped += s->pages_deduped;
 	d->bytes_new += s->bytes_new;
+	if (!d->full_reason[0] && s->full_reason[0])
+		memcpy(d->full_reason, s->full_reason, sizeof d->full_reason);
 }
 
 const struct step_stats *scenario_result_step(const struct scenario_result *s, const char *label)

@@ -89,6 +89,8 @@ struct step_stats {
 	/* snapshots: how many were incremental (snapshot/snap_incr.c), and
 	 * what sharing with their parents gave (struct snap_stats) */
 	uint64_t snapshots_incremental, pages_shared, pt_pages_new, pages_deduped, bytes_new;
+	/* the first full snapshot's reason for not being incremental ("" none) */
+	char full_reason[160];
 };
 
 /* The machine's own units of cost, measured in the same run, before and

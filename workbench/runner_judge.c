@@ -41,6 +41,8 @@ void runner_account(struct step_stats *st, enum scenario_step_kind kind, const s
 							    : snap->stats.pt_pages;
 		st->pages_deduped += snap->stats.pages_deduped;
 		st->bytes_new += snap->stats.bytes_new;
+		if (!st->full_reason[0] && snap->full_reason[0])
+			snprintf(st->full_reason, sizeof st->full_reason, "%s", snap->full_reason);
 	}
 }
 

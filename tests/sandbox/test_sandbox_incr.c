@@ -95,6 +95,7 @@ static void test_same_as_full(void)
 	if (!p || !pf)
 		goto out;
 	CHECK(!p->stats.incremental); /* from an ELF snapshot: full */
+	CHECK(strstr(p->full_reason, "ELF's snapshot") != NULL); /* and the report says why */
 	u64_call(sb, "bump_pages", 5);
 	u64_call(sf, "bump_pages", 5);
 	c = fixture_snapshot_of(sb);
@@ -102,6 +103,8 @@ static void test_same_as_full(void)
 	if (!c || !cf)
 		goto out;
 	CHECK(!cf->stats.incremental);
+	CHECK(strstr(cf->full_reason, "snapshots = full") != NULL);
+	CHECK_I64(c->full_reason[0] != 0, !expect_incremental());
 	CHECK_I64(c->stats.incremental, expect_incremental());
 	if (c->stats.incremental) {
 		/* 5 heap pages written (3 of them P's own pages, in place under
@@ -179,6 +182,8 @@ static void test_new_tables(void)
 	if (!c)
 		goto out;
 	CHECK(!c->stats.incremental);
+	if (expect_incremental() && !CHECK(strstr(c->full_reason, "added a page table") != NULL))
+		fprintf(stderr, "  new_tables: full because '%s'\n", c->full_reason);
 	struct sandbox *x = fixture_sandbox(c, NULL);
 	CHECK_U64(u64_call(x, "peek", far), w);
 	sandbox_destroy(x);
