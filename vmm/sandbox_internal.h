@@ -90,6 +90,9 @@ struct sandbox {
 	 * reference, dropped by sandbox_destroy), which its put scrubs it back
 	 * to; NULL if it never came from a pool. */
 	struct snapshot *pool_home;
+	/* A pool holds it (put, not taken since): a second put, into that pool
+	 * or another, is refused. Atomic: puts may race. */
+	bool pool_held;
 };
 
 /* The process-wide /dev/kvm handle, opened on first use. */

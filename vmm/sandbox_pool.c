@@ -335,6 +335,7 @@ int sandbox_pool_take(struct sandbox_pool *p, struct snapshot *snap, struct sand
 		if (ok && got->scrubbed)
 			merge_scrub(got);
 		*out = got->sb;
+		__atomic_store_n(&got->sb->pool_held, false, __ATOMIC_RELEASE); /* its user's now */
 		node_free(got, !ok);
 		if (!ok)
 			got = NULL;
@@ -387,6 +388,11 @@ bool sandbox_pool_put(struct sandbox_pool *p, struct sandbox *sb)
 {
 	if (!sb)
 		return false;
+	/* Put twice (or into a second pool) while a pool holds it: a second
+	 * node would hand one VM to two users and free it twice. Refused, left
+	 * where it is. */
+	if (__atomic_exchange_n(&sb->pool_held, true, __ATOMIC_ACQ_REL))
+		return false;
 	struct sandbox_config c = sandbox_created_config(sb);
 	struct pool_node *n = calloc(1, sizeof *n);
 	pthread_mutex_lock(&p->lock);
@@ -437,6 +443,7 @@ int sandbox_pool_fill(struct sandbox_pool *p, struct snapshot *snap, unsigned n,
 			free(nd);
 			return -1;
 		}
+		nd->sb->pool_held = true;
 		/* A fresh sandbox is clean; an INIT one is put through the
 		 * cleaner, which restores it to the post-init snapshot. */
 		pthread_mutex_lock(&p->lock);

@@ -115,7 +115,9 @@ int sandbox_pool_take(struct sandbox_pool *pool, struct snapshot *snap, struct s
  * elsewhere the CALL snapshot it runs, or the post-init snapshot of the
  * INIT snapshot it was created from; with neither, only its host state is
  * reset and the next take's restore does the rest. NULL is fine. Never blocks on a scrub. True when the pool
- * kept it, false when it was destroyed (or NULL). */
+ * kept it, false when it was destroyed (or NULL), or when a pool holds it
+ * already (put twice, or into a second pool, before a take gave it out
+ * again): that put is refused and changes nothing. */
 bool sandbox_pool_put(struct sandbox_pool *pool, struct sandbox *sb);
 
 /* Create sandboxes for `snap` (INIT or CALL) until the pool holds n (at
