@@ -13,6 +13,11 @@
  *               taker sees a fresh sandbox
  *   cancel      a watchdog's cancel that lands after the put, while the
  *               cleaner scrubs: the next taker's calls run
+ *   core        a user leaves a secret in XMM0 (a clean ring-3 call: the
+ *               scrub's restore is light, the FPU reset left to the next
+ *               call's entry stub); the next taker's first call fails before
+ *               it enters the guest (a 1 ns deadline): its core must not
+ *               hold the secret (registers or FPU of the previous user)
  *   threads     6 threads take, call, cancel, get poisoned, destroy or put
  *               back (a canceller thread hits the sandboxes they hold):
  *               calls fail only as cancelled or by the guest's own fault,
@@ -22,7 +27,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,6 +181,74 @@ static void test_cancel(void)
 	snap_unref(s);
 }
 
+#define XMM_SECRET 0x5ec2e75ec2e7a11cull
+
+/* Whether the file at path holds the 8 bytes of x. */
+static bool file_holds(const char *path, uint64_t x)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	struct stat st;
+	bool found = false;
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		uint8_t *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m != MAP_FAILED) {
+			found = memmem(m, (size_t)st.st_size, &x, sizeof x) != NULL;
+			munmap(m, (size_t)st.st_size);
+		}
+	}
+	close(fd);
+	return found;
+}
+
+/* A core of a call that failed before entering the guest. */
+static bool core_of_unentered_call(struct sandbox *sb, const char *path)
+{
+	struct sb_err err;
+	uint64_t v;
+	unlink(path);
+	sandbox_set_deadline(sb, 1);
+	if (!CHECK(call_u64s(sb, "read_generation", NULL, 0, &v, &err) != 0))
+		return false;
+	if (!CHECK_I64(sandbox_write_core(sb, path, &err), 0)) {
+		fprintf(stderr, "  core: %s\n", err.msg);
+		return false;
+	}
+	return true;
+}
+
+static void test_core(void)
+{
+	struct sandbox_config cfg = fixture_config();
+	struct sandbox_pool *p;
+	struct sb_err err;
+	uint64_t v;
+	char path[64];
+	snprintf(path, sizeof path, "/tmp/snapbench-rt6-core-%d", (int)getpid());
+	CHECK_I64(sandbox_pool_create(&p, &cfg, 2, &err), 0);
+	struct snapshot *s = call_snapshot(&cfg);
+
+	/* Control: a fresh sandbox's core has no secret in it. */
+	struct sandbox *f = fixture_sandbox(s, &cfg);
+	if (core_of_unentered_call(f, path))
+		CHECK(!file_holds(path, XMM_SECRET));
+	sandbox_destroy(f);
+
+	struct sandbox *a = take(p, s);
+	CHECK_I64(call_u64_1(a, "sse_state", XMM_SECRET, &v, &err), 0);
+	sandbox_pool_put(p, a);
+	sandbox_pool_quiesce(p);
+	struct sandbox *b = take(p, s);
+	CHECK(b == a);
+	if (core_of_unentered_call(b, path) && !CHECK(!file_holds(path, XMM_SECRET)))
+		fprintf(stderr, "  the next user's core holds the previous user's XMM0\n");
+	unlink(path);
+	sandbox_destroy(b);
+	sandbox_pool_destroy(p);
+	snap_unref(s);
+}
+
 #define THREADS 6
 #define ROUNDS 150
 
@@ -287,6 +362,7 @@ int main(int argc, char **argv)
 	FIXTURE_RUN("REDTEAM6_ONLY", "twice", test_twice());
 	FIXTURE_RUN("REDTEAM6_ONLY", "nocall", test_nocall());
 	FIXTURE_RUN("REDTEAM6_ONLY", "cancel", test_cancel());
+	FIXTURE_RUN("REDTEAM6_ONLY", "core", test_core());
 	FIXTURE_RUN("REDTEAM6_ONLY", "threads", test_threads());
 	snap_unref(elf);
 	return check_done();
