@@ -193,6 +193,23 @@ int sandbox_reset_host_state(struct sandbox *sb, struct sb_err *err)
 	return 0;
 }
 
+int sandbox_wipe_vcpu(struct sandbox *sb, struct sb_err *err)
+{
+	if (sb->state == SANDBOX_BROKEN)
+		return sb_errf(err, SB_E_STATE, "wipe: sandbox is broken (%s); destroy it", sb->reason);
+	/* The restore put its special registers in kvm_run for the next entry;
+	 * KVM_GET_SREGS would still give the last run's until then. */
+	struct kvm_run *run = sb->vcpu->run;
+	struct kvm_regs zero = { .rflags = SANDBOX_KERNEL_RFLAGS };
+	if (((run->kvm_dirty_regs & KVM_SYNC_X86_SREGS) &&
+	     vcpu_set_sregs(sb->vcpu, &run->s.regs.sregs, err)) ||
+	    vcpu_set_regs(sb->vcpu, &zero, err) || vcpu_reset_fpu(sb->vcpu, &sb->fresh, err)) {
+		sb_err_prefix(err, "wipe: ");
+		return sandbox_fail(sb, SANDBOX_BROKEN, err);
+	}
+	return 0;
+}
+
 /* ---- running ------------------------------------------------------------ */
 
 /* Fresh registers for a run starting at rip with stack rsp: handed to KVM

@@ -151,6 +151,14 @@ void sandbox_collect_dirty(struct sandbox *sb);
 void sandbox_crash_capture(struct sandbox *sb, const struct sb_err *err, int signo);
 void sandbox_crash_auto(struct sandbox *sb, const char *what, struct sb_err *err);
 
+/* Make the vCPU's registers what its next entry sets: general registers
+ * zero, the FPU fresh, the special registers a restore left pending in
+ * kvm_run applied now. A light restore leaves the last run's in KVM until
+ * the next entry (the FPU until the entry page's stub), where a core of a
+ * call that failed before entering the guest reads them: the sandbox pool
+ * wipes a sandbox before its next user gets it. Broken on failure. */
+int sandbox_wipe_vcpu(struct sandbox *sb, struct sb_err *err);
+
 /* Record a failure: poison (or break) the sandbox, keep the reason; -1. */
 int sandbox_fail(struct sandbox *sb, enum sandbox_state state, struct sb_err *err);
 

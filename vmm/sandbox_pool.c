@@ -82,10 +82,15 @@ static int scrub(struct pool_node *n, struct sb_err *err)
 {
 	if (sandbox_reset_host_state(n->sb, err))
 		return -1;
+	if (n->home && sandbox_restore(n->sb, n->home, err))
+		return -1;
+	/* After the restore: a light one leaves the last user's registers and
+	 * FPU in the vCPU, where a core of the next user's call that fails
+	 * before entering the guest would find them. */
+	if (sandbox_wipe_vcpu(n->sb, err))
+		return -1;
 	if (!n->home)
 		return 0;
-	if (sandbox_restore(n->sb, n->home, err))
-		return -1;
 	n->scrubbed = true;
 	n->scrub_info = sandbox_last_restore(n->sb);
 	return 0;
@@ -330,6 +335,11 @@ int sandbox_pool_take(struct sandbox_pool *p, struct snapshot *snap, struct sand
 		/* A stolen sandbox is not scrubbed: its host state first. */
 		bool ok = !(stolen && sandbox_reset_host_state(got->sb, &rerr)) &&
 			  sandbox_restore(got->sb, call, &rerr) == 0;
+		/* Not wiped by the cleaner (stolen), or restored to another
+		 * snapshot than the one it was wiped at: the last user's, or
+		 * the wipe's, special registers are in KVM (scrub()). */
+		if (ok && (stolen || got->home != call))
+			ok = sandbox_wipe_vcpu(got->sb, &rerr) == 0;
 		if (ok)
 			own_full = sandbox_last_restore(got->sb).full;
 		if (ok && got->scrubbed)
