@@ -97,7 +97,12 @@ struct sandbox_pool_stats {
 int sandbox_pool_create(struct sandbox_pool **out, const struct sandbox_config *cfg,
 			unsigned max_idle, struct sb_err *err);
 
-/* Join the cleaner, destroy every sandbox the pool holds. NULL is fine. */
+/* Join the cleaner, destroy every sandbox the pool holds. NULL is fine.
+ * Nothing may call the pool during or after it (a take, put, fill,
+ * quiesce or stats racing it uses freed memory): join the threads that
+ * take and put first. Sandboxes taken stay their users', who
+ * sandbox_destroy them (a put would reach the freed pool); a cancel of a
+ * sandbox the pool held is as a cancel after sandbox_destroy. */
 void sandbox_pool_destroy(struct sandbox_pool *pool);
 
 /* A sandbox running `snap` (INIT or CALL), ready for calls, as
