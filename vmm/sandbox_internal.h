@@ -65,7 +65,7 @@ struct sandbox {
 	uint64_t *dirty_log;  /* KVM_GET_DIRTY_LOG buffer for the scratch slot */
 	uint64_t *snap_dirty_log; /* and for the snapshot slot (host-cow only) */
 	bool log_read_ok;     /* both logs were read at this restore */
-	bool dirty_collected; /* ... and nothing ran since (rewind_wanted) */
+	bool dirty_collected; /* ... and nothing ran since (rewind_wanted, a snapshot) */
 	bool rewind_ok;       /* rewind: the last replay reported done */
 	bool replaying;       /* rewind: the replay runs (only SB_PORT_DONE is served) */
 	struct vcpu_fresh fresh;

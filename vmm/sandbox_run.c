@@ -312,6 +312,7 @@ int sandbox_run_until_done(struct sandbox *sb, struct sb_err *err)
 {
 	sb->crash.valid = false;
 	sb->ran_since_restore = true;
+	sb->dirty_collected = false; /* what a snapshot read of the logs is stale now */
 	int rc = run_loop(sb, err);
 	/* The guest's doing (not a host-side failure, not the rewind replay):
 	 * keep its registers for a crash dump while nothing has moved them. */

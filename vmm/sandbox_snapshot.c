@@ -138,9 +138,11 @@ static int snapshot_incremental(struct sandbox *sb, const struct snap_live_input
 	struct mem_mgr *m = &sb->mem;
 	const struct layout *l = mgr_layout(m);
 	/* What the guest wrote since the create or restore: KVM's logs, merged
-	 * into the manager's (the restore merges them again; a page stays
-	 * marked until it is reset). */
+	 * into the manager's (a page stays marked until it is reset). The
+	 * restore that usually follows need not read them again unless
+	 * something runs first (sandbox_run_until_done clears the flag). */
 	sandbox_collect_dirty(sb);
+	sb->dirty_collected = true;
 	uint64_t ntables = layout_pt_bytes(l) / SB_PAGE_SIZE;
 	uint64_t first = layout_pt_scratch_offset(l) / SB_PAGE_SIZE;
 	uint64_t *tables = calloc((ntables + 63) / 64 + 1, sizeof *tables);
