@@ -118,6 +118,15 @@ int call_void(struct sandbox *sb, const char *fn, struct sb_err *err)
 	return sandbox_call(sb, fn, NULL, 0, &ret, err);
 }
 
+uint64_t fixture_u64(struct sandbox *sb, const char *fn, uint64_t a)
+{
+	uint64_t r = 0;
+	struct sb_err err;
+	if (!CHECK_I64(call_u64_1(sb, fn, a, &r, &err), 0))
+		fprintf(stderr, "  %s(%llu): %s\n", fn, (unsigned long long)a, err.msg);
+	return r;
+}
+
 struct snapshot *fixture_snapshot_of(struct sandbox *sb)
 {
 	struct snapshot *s = NULL;

@@ -66,6 +66,8 @@ int call_u64s(struct sandbox *sb, const char *fn, const uint64_t *a, unsigned n,
 int call_i64_2(struct sandbox *sb, const char *fn, int64_t a, int64_t b, int64_t *out,
 	       struct sb_err *err);
 int call_u64_1(struct sandbox *sb, const char *fn, uint64_t a, uint64_t *out, struct sb_err *err);
+/* call_u64_1 as a check: its u64 result (0 after a failed check, printed). */
+uint64_t fixture_u64(struct sandbox *sb, const char *fn, uint64_t a);
 int call_void(struct sandbox *sb, const char *fn, struct sb_err *err);
 
 static inline struct sb_value v_i64(int64_t x) { return (struct sb_value){ .type = SB_T_I64, .as.i64 = x }; }

@@ -40,15 +40,6 @@ static struct sandbox_config config(enum sandbox_restore_strategy s)
 	return c;
 }
 
-static uint64_t u64_call(struct sandbox *sb, const char *fn, uint64_t a)
-{
-	uint64_t r = 0;
-	struct sb_err err;
-	if (!CHECK_I64(call_u64_1(sb, fn, a, &r, &err), 0))
-		fprintf(stderr, "  %s(%llu): %s\n", fn, (unsigned long long)a, err.msg);
-	return r;
-}
-
 static void test_in_place(void)
 {
 	struct snapshot *s;
@@ -58,17 +49,17 @@ static void test_in_place(void)
 		goto out;
 	CHECK(sandbox_last_restore(sb).pages_retained >= 3);
 	uint64_t used = sandbox_scratch_pages_used(sb);
-	uint64_t want = u64_call(sb, "bump_pages", 3);
+	uint64_t want = fixture_u64(sb, "bump_pages", 3);
 	CHECK_U64(sandbox_last_call_cow_faults(sb), 0);
 	CHECK_U64(sandbox_scratch_pages_used(sb), used);
 	/* The fourth heap page is the zero page s shares: copy-on-write. */
-	u64_call(sb, "bump_pages", 4);
+	fixture_u64(sb, "bump_pages", 4);
 	CHECK_U64(sandbox_last_call_cow_faults(sb), 1);
 	for (int i = 0; i < 3; i++) {
 		if (!fixture_restore(sb, s))
 			break;
 		CHECK(i == 0 ? sandbox_last_restore(sb).full : !sandbox_last_restore(sb).full);
-		CHECK_U64(u64_call(sb, "bump_pages", 3), want); /* from the snapshot's values again */
+		CHECK_U64(fixture_u64(sb, "bump_pages", 3), want); /* from the snapshot's values again */
 		CHECK_U64(sandbox_last_call_cow_faults(sb), 0);
 	}
 	if (fixture_restore(sb, s)) {
@@ -107,7 +98,7 @@ static void ring0_table_store(enum sandbox_restore_strategy strategy, unsigned w
 	if (!CHECK_I64(pt_lookup(&rr.pt, reg.gpa, base[which], &leaf), PT_OK))
 		goto out;
 	uint64_t at = (leaf.entry & PT_X86_64_ADDR_MASK) + (base[which] & (SB_PAGE_SIZE - 1));
-	uint64_t v = u64_call(sb, "peek", at);
+	uint64_t v = fixture_u64(sb, "peek", at);
 	struct sb_value args[2] = { v_u64(at), v_u64(v) }, ret;
 	struct sb_err err;
 	int rc = sandbox_call(sb, "rt2_poke", args, 2, &ret, &err);
@@ -138,7 +129,7 @@ static void test_hot_pages(enum sandbox_restore_strategy strategy)
 	struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &c, &s);
 	if (!s)
 		goto out;
-	uint64_t want = u64_call(sb, "bump_pages", 3), same = 0;
+	uint64_t want = fixture_u64(sb, "bump_pages", 3), same = 0;
 	char what[80];
 	snprintf(what, sizeof what, "hot pages (%s)", sandbox_restore_strategy_name(strategy));
 	/* Rounds: write, restore; the same bytes (touch_pages writes what the
@@ -149,11 +140,11 @@ static void test_hot_pages(enum sandbox_restore_strategy strategy)
 		if (!fixture_restore(sb, s))
 			break;
 		if (round < 4 || round >= 3 * MGR_HOT_CLEAN_RUNS - 2) {
-			same += u64_call(sb, "bump_pages", 3) == want;
+			same += fixture_u64(sb, "bump_pages", 3) == want;
 			continue;
 		}
 		if (round < 6)
-			u64_call(sb, "touch_pages", 3);
+			fixture_u64(sb, "touch_pages", 3);
 		else
 			call_void(sb, "read_generation", &(struct sb_err){ 0 }); /* no heap write */
 	}
@@ -222,11 +213,11 @@ static void test_ring0_guard(void)
 	/* And the restore follows it: light with the rule, full without. */
 	s->ring0_guard = 0;
 	CHECK(snap_ring0_only_by_exception_stack(s));
-	u64_call(sb, "heap_sum", 2); /* a call that takes no fault */
+	fixture_u64(sb, "heap_sum", 2); /* a call that takes no fault */
 	if (fixture_restore(sb, s))
 		CHECK(!sandbox_last_restore(sb).full);
 	s->ring0_guard = 2; /* as if it let ring 3 in */
-	u64_call(sb, "heap_sum", 2); /* a call that takes no fault */
+	fixture_u64(sb, "heap_sum", 2); /* a call that takes no fault */
 	if (fixture_restore(sb, s))
 		CHECK(sandbox_last_restore(sb).full);
 	s->ring0_guard = 0;
@@ -248,7 +239,7 @@ static void test_reads_stay_light(enum sandbox_restore_strategy strategy)
 	struct sandbox *sb = fixture_sandbox_at_snapshot(elf, &c, &s);
 	if (!s)
 		goto out;
-	u64_call(sb, "bump_pages", 5); /* copy-on-write under every strategy: full */
+	fixture_u64(sb, "bump_pages", 5); /* copy-on-write under every strategy: full */
 	if (!fixture_restore(sb, s))
 		goto out;
 	CHECK(sandbox_last_restore(sb).full);
@@ -282,9 +273,9 @@ static void test_cross_strategy(void)
 			snprintf(what, sizeof what, "a %s snapshot restored under %s",
 				 sandbox_restore_strategy_name(a), sandbox_restore_strategy_name(b));
 			if (s0) {
-				u64_call(sa, "bump_pages", 6); /* 3 in place (host-cow), 3 copies */
+				fixture_u64(sa, "bump_pages", 6); /* 3 in place (host-cow), 3 copies */
 				if (fixture_restore(sa, s0))
-					u64_call(sa, "bump_pages", 6); /* kept copies (retain) */
+					fixture_u64(sa, "bump_pages", 6); /* kept copies (retain) */
 				s = fixture_snapshot_of(sa);
 			}
 			if (s && fixture_restore(sb, s)) {

@@ -42,15 +42,6 @@ static bool expect_incremental(void)
 	return fixture_config().restore_strategy != SANDBOX_RESTORE_RETAIN;
 }
 
-static uint64_t u64_call(struct sandbox *sb, const char *fn, uint64_t a)
-{
-	uint64_t r = 0;
-	struct sb_err err;
-	if (!CHECK_I64(call_u64_1(sb, fn, a, &r, &err), 0))
-		fprintf(stderr, "  %s(%llu): %s\n", fn, (unsigned long long)a, err.msg);
-	return r;
-}
-
 /* A sandbox (full or incremental snapshots) at P = after touch_pages(3),
  * restored from P. */
 static struct sandbox *at_parent(bool full, struct snapshot **p)
@@ -80,9 +71,9 @@ static void same_memory(const struct snapshot *a, const struct snapshot *b, gva_
 static void same_answers(struct snapshot *a, struct snapshot *b, uint64_t heap_pages)
 {
 	struct sandbox *x = fixture_sandbox(a, NULL), *y = fixture_sandbox(b, NULL);
-	CHECK_U64(u64_call(x, "heap_sum", heap_pages), u64_call(y, "heap_sum", heap_pages));
-	CHECK_U64(u64_call(x, "bump_pages", 4), u64_call(y, "bump_pages", 4));
-	CHECK_U64(u64_call(x, "heap_sum", heap_pages), u64_call(y, "heap_sum", heap_pages));
+	CHECK_U64(fixture_u64(x, "heap_sum", heap_pages), fixture_u64(y, "heap_sum", heap_pages));
+	CHECK_U64(fixture_u64(x, "bump_pages", 4), fixture_u64(y, "bump_pages", 4));
+	CHECK_U64(fixture_u64(x, "heap_sum", heap_pages), fixture_u64(y, "heap_sum", heap_pages));
 	sandbox_destroy(x);
 	sandbox_destroy(y);
 }
@@ -97,8 +88,8 @@ static void test_same_as_full(void)
 		goto out;
 	CHECK(!p->stats.incremental); /* from an ELF snapshot: full */
 	CHECK(strstr(p->full_reason, "ELF's snapshot") != NULL); /* and the report says why */
-	u64_call(sb, "bump_pages", 5);
-	u64_call(sf, "bump_pages", 5);
+	fixture_u64(sb, "bump_pages", 5);
+	fixture_u64(sf, "bump_pages", 5);
 	c = fixture_snapshot_of(sb);
 	cf = fixture_snapshot_of(sf);
 	if (!c || !cf)
@@ -124,10 +115,10 @@ static void test_same_as_full(void)
 	same_memory(c, cf, layout_code_gva(l), sb_page_round_up(l->code_bytes), "code");
 	same_answers(c, cf, heap_pages);
 	/* And the sandbox it was taken from goes on as before. */
-	CHECK_U64(u64_call(sb, "heap_sum", heap_pages), u64_call(sf, "heap_sum", heap_pages));
+	CHECK_U64(fixture_u64(sb, "heap_sum", heap_pages), fixture_u64(sf, "heap_sum", heap_pages));
 	/* Writes after the snapshot are undone by the next restore: the
 	 * snapshot read the dirty logs, the call after it made them stale. */
-	u64_call(sb, "fill_heap", l->config.heap_bytes);
+	fixture_u64(sb, "fill_heap", l->config.heap_bytes);
 	/* and output pages no call before the snapshot wrote, written by the
 	 * guest alone (an echo of 6 KiB: its record spans them) */
 	static uint8_t big[6 << 10];
@@ -156,10 +147,10 @@ static void test_aliases(void)
 	gva_t alias = layout_heap_gva(l) + l->config.heap_bytes;
 	if (!p || !pf)
 		goto out;
-	u64_call(sb, "alias_heap_page", alias);
-	u64_call(sf, "alias_heap_page", alias);
-	u64_call(sb, "bump_pages", 1); /* through the heap address */
-	u64_call(sf, "bump_pages", 1);
+	fixture_u64(sb, "alias_heap_page", alias);
+	fixture_u64(sf, "alias_heap_page", alias);
+	fixture_u64(sb, "bump_pages", 1); /* through the heap address */
+	fixture_u64(sf, "bump_pages", 1);
 	c = fixture_snapshot_of(sb);
 	cf = fixture_snapshot_of(sf);
 	if (!c || !cf)
@@ -170,10 +161,10 @@ static void test_aliases(void)
 	/* Under rewrite the write went to a copy of the heap page and the
 	 * alias still maps P's page; under host-cow both map the page written
 	 * in place: in the child as in the live sandbox. */
-	uint64_t at_alias = u64_call(sb, "peek", alias), at_heap = u64_call(sb, "peek", layout_heap_gva(l));
+	uint64_t at_alias = fixture_u64(sb, "peek", alias), at_heap = fixture_u64(sb, "peek", layout_heap_gva(l));
 	struct sandbox *x = fixture_sandbox(c, NULL);
-	CHECK_U64(u64_call(x, "peek", alias), at_alias);
-	CHECK_U64(u64_call(x, "peek", layout_heap_gva(l)), at_heap);
+	CHECK_U64(fixture_u64(x, "peek", alias), at_alias);
+	CHECK_U64(fixture_u64(x, "peek", layout_heap_gva(l)), at_heap);
 	sandbox_destroy(x);
 out:
 	snap_unref(p);
@@ -191,7 +182,7 @@ static void test_new_tables(void)
 	gva_t far = 0x500000000000ull; /* no table of P covers it */
 	if (!p)
 		goto out;
-	uint64_t w = u64_call(sb, "alias_heap_page", far);
+	uint64_t w = fixture_u64(sb, "alias_heap_page", far);
 	c = fixture_snapshot_of(sb);
 	if (!c)
 		goto out;
@@ -199,7 +190,7 @@ static void test_new_tables(void)
 	if (expect_incremental() && !CHECK(strstr(c->full_reason, "added a page table") != NULL))
 		fprintf(stderr, "  new_tables: full because '%s'\n", c->full_reason);
 	struct sandbox *x = fixture_sandbox(c, NULL);
-	CHECK_U64(u64_call(x, "peek", far), w);
+	CHECK_U64(fixture_u64(x, "peek", far), w);
 	sandbox_destroy(x);
 out:
 	snap_unref(p);
@@ -255,14 +246,14 @@ static void test_window_aligned(void)
 	struct sandbox *sb = fixture_sandbox_at_snapshot(e2, &cfg, &p);
 	if (!p)
 		goto out;
-	u64_call(sb, "bump_pages", 7);
-	uint64_t want = u64_call(sb, "heap_sum", 8);
+	fixture_u64(sb, "bump_pages", 7);
+	uint64_t want = fixture_u64(sb, "heap_sum", 8);
 	c = fixture_snapshot_of(sb);
 	if (!c)
 		goto out;
 	CHECK_I64(c->stats.incremental, expect_incremental());
 	struct sandbox *x = fixture_sandbox(c, NULL);
-	CHECK_U64(u64_call(x, "heap_sum", 8), want);
+	CHECK_U64(fixture_u64(x, "heap_sum", 8), want);
 	sandbox_destroy(x);
 out:
 	snap_unref(p);
@@ -277,11 +268,11 @@ static void test_dedup(void)
 	struct sandbox *sb = at_parent(false, &p);
 	if (!p)
 		goto out;
-	u64_call(sb, "bump_pages", 6);
+	fixture_u64(sb, "bump_pages", 6);
 	c1 = fixture_snapshot_of(sb);
 	if (!c1 || !fixture_restore(sb, p))
 		goto out;
-	u64_call(sb, "bump_pages", 6);
+	fixture_u64(sb, "bump_pages", 6);
 	c2 = fixture_snapshot_of(sb);
 	if (!c2 || !expect_incremental())
 		goto out;
@@ -303,8 +294,8 @@ static void test_release_parent(void)
 	const struct layout *l = &elf->layout;
 	uint64_t heap_pages = l->config.heap_bytes / SB_PAGE_SIZE, want = 0;
 	for (int gen = 0; p && gen < 8; gen++) {
-		u64_call(sb, "bump_pages", (uint64_t)gen + 1);
-		want = u64_call(sb, "heap_sum", heap_pages);
+		fixture_u64(sb, "bump_pages", (uint64_t)gen + 1);
+		want = fixture_u64(sb, "heap_sum", heap_pages);
 		struct snapshot *c = fixture_snapshot_of(sb);
 		if (!c)
 			break;
@@ -314,13 +305,13 @@ static void test_release_parent(void)
 		p = c;
 		sandbox_destroy(sb);
 		sb = fixture_sandbox(p, NULL);
-		CHECK_U64(u64_call(sb, "heap_sum", heap_pages), want);
+		CHECK_U64(fixture_u64(sb, "heap_sum", heap_pages), want);
 	}
 	if (p) {
 		struct sandbox *x = fixture_sandbox(p, NULL);
 		sandbox_destroy(sb);
 		sb = NULL;
-		CHECK_U64(u64_call(x, "heap_sum", heap_pages), want);
+		CHECK_U64(fixture_u64(x, "heap_sum", heap_pages), want);
 		sandbox_destroy(x);
 	}
 	snap_unref(p);
@@ -339,8 +330,8 @@ static void test_file(void)
 	if (!p || !CHECK(fd >= 0))
 		goto out;
 	close(fd);
-	u64_call(sb, "bump_pages", 2);
-	uint64_t want = u64_call(sb, "heap_sum", heap_pages);
+	fixture_u64(sb, "bump_pages", 2);
+	uint64_t want = fixture_u64(sb, "heap_sum", heap_pages);
 	c = fixture_snapshot_of(sb);
 	if (!c)
 		goto out;
@@ -351,7 +342,7 @@ static void test_file(void)
 	}
 	CHECK(snap_equal(loaded, c));
 	struct sandbox *x = fixture_sandbox(loaded, NULL);
-	CHECK_U64(u64_call(x, "heap_sum", heap_pages), want);
+	CHECK_U64(fixture_u64(x, "heap_sum", heap_pages), want);
 	sandbox_destroy(x);
 out:
 	unlink(path);
