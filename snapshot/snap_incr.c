@@ -273,7 +273,7 @@ static int walk_table(struct incr *c, uint64_t t, unsigned level, gva_t va_base)
 static int mark_changed(struct incr *c, const struct snap_incr_dirty *d, const uint32_t *par)
 {
 	for (uint64_t t = 0; t < c->ntables; t++) {
-		if (!d->all_tables && !bit(d->tables, t))
+		if (!d->all_tables && !bit(d->tables, d->tables_bit0 + t))
 			continue;
 		for (uint64_t x = t; !bit(c->changed, x);) {
 			set_bit(c->changed, x);

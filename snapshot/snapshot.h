@@ -221,9 +221,10 @@ int snap_from_live(struct snapshot **out, const struct snap_live_input *in, stru
  * of in->base (create or restore): from KVM's dirty logs and the host's
  * own writes, never from the guest. */
 struct snap_incr_dirty {
-	/* One bit per table of base's page-table tail: the page-table area
-	 * page was written. NULL with all_tables: every one. */
+	/* Bit tables_bit0 + t: table t of base's page-table tail (its page of
+	 * the page-table area) was written; with all_tables: every one. */
 	const uint64_t *tables;
+	uint64_t tables_bit0;
 	bool all_tables;
 	/* Host-cow: one bit per guest-visible page of the snapshot region
 	 * (in->snapshot_mem) written; NULL when that region is base's

@@ -143,20 +143,11 @@ static int snapshot_incremental(struct sandbox *sb, const struct snap_live_input
 	 * something runs first (sandbox_run_until_done clears the flag). */
 	sandbox_collect_dirty(sb);
 	sb->dirty_collected = true;
-	uint64_t ntables = layout_pt_bytes(l) / SB_PAGE_SIZE;
-	uint64_t first = layout_pt_scratch_offset(l) / SB_PAGE_SIZE;
-	uint64_t *tables = calloc((ntables + 63) / 64 + 1, sizeof *tables);
-	if (!tables)
-		return sb_errf(err, SB_E_NOMEM, "snapshot: out of memory");
-	for (uint64_t t = 0; t < ntables; t++) {
-		uint64_t p = first + t;
-		if (m->dirty[p / 64] >> (p % 64) & 1)
-			tables[t / 64] |= 1ull << (t % 64);
-	}
-	struct snap_incr_dirty d = { tables, m->all_dirty, m->snap_mem ? m->snap_dirty : NULL };
+	/* the page-table area's pages in the manager's bitmap of scratch */
+	struct snap_incr_dirty d = { m->dirty, layout_pt_scratch_offset(l) / SB_PAGE_SIZE,
+				     m->all_dirty, m->snap_mem ? m->snap_dirty : NULL };
 	struct sb_err why = { 0 };
 	int rc = snap_from_live_incr(out, in, &d, &why);
-	free(tables);
 	if (rc > 0) /* "incremental snapshot: the guest added a page table at ..." */
 		snprintf(why_full, bytes, "%.150s",
 			 strncmp(why.msg, "incremental snapshot: ", 22) == 0 ? why.msg + 22 : why.msg);
