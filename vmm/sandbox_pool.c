@@ -352,6 +352,7 @@ int sandbox_pool_take(struct sandbox_pool *p, struct snapshot *snap, struct sand
 	}
 	if (!got) {
 		struct snapshot *home;
+		*out = NULL; /* not the sandbox a failed restore destroyed */
 		if (take_fresh(p, snap, call, out, &home, err))
 			return -1;
 		if (home)
